@@ -1,0 +1,2 @@
+/** Keyway's public library surface. */
+export * from './errors';
