@@ -1,0 +1,322 @@
+/**
+ * `npm run bench [-- <section>...] [-- --quick]`: the benchmark harness. Each `bench/<section>.ts` exports
+ * `section: BenchSection`; this runner finds them, runs them one after another and prints one table of
+ * absolute figures, same-run baselines, ratios and PASS/MISS against the targets, with the min–max spread of
+ * three runs. It writes bench/results/latest.{json,md}. A MISS is reported, never hidden: the process exits 0
+ * unless a section crashed.
+ *
+ * Rules the sections follow (the machine is small and shared): warm up before measuring (≥ 3,000 calls or
+ * ≥ 1 s), take the median of three runs, run a baseline in the same process and run, alternate baseline and
+ * subject so drift hits both, and gate on throughput and CPU per call at 16 concurrent callers rather than on
+ * single-call tail latency.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** `--quick` (or KEYWAY_BENCH_QUICK=1): small scales for development; figures are indicative only. */
+export const QUICK = process.argv.includes('--quick') || process.env['KEYWAY_BENCH_QUICK'] === '1';
+
+/** Concurrent callers for throughput scenarios. */
+export const CONCURRENCY = 16;
+
+/** Timed runs per figure; the median is reported with the min–max spread. */
+export const RUNS = 3;
+
+/** An integer scale knob: `KEYWAY_BENCH_<NAME>` if set, else the full or quick default. */
+export function knob(name: string, full: number, quick: number): number {
+  const raw = process.env[`KEYWAY_BENCH_${name}`];
+  if (raw !== undefined && raw !== '') {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`KEYWAY_BENCH_${name} must be a positive integer, got "${raw}"`);
+    }
+    return value;
+  }
+  return QUICK ? quick : full;
+}
+
+/** One measured operation, driven by the harness. Either `run(n)` (sequential) or `op()` (concurrent). */
+export interface BenchCase {
+  readonly name: string;
+  /** Distinguishes variants (an engine, a provider). */
+  readonly variant: string;
+  /** Operations per timed run. */
+  readonly iterations: number;
+  /** Performs the operation `iterations` times, one after another. */
+  run(iterations: number): Promise<void>;
+}
+
+/** A median with its spread over {@link RUNS} runs. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One row of the results table. */
+export interface BenchRow {
+  readonly section: string;
+  readonly name: string;
+  readonly variant: string;
+  /** e.g. `calls/s`, `ms`, `MB`, `requests`. */
+  readonly unit: string;
+  readonly value: Spread;
+  /** The same-run baseline this figure is compared with. */
+  readonly baseline?: { readonly label: string; readonly value: Spread };
+  /** value ÷ baseline (medians), when there is a baseline. */
+  readonly ratio?: number;
+  /** The target in words, e.g. `≥ 0.95× baseline`. */
+  readonly target?: string;
+  readonly verdict?: 'PASS' | 'MISS';
+  readonly note?: string;
+}
+
+/** What a section's setup returns. */
+export interface SectionRun {
+  /** Sequential cases measured by the harness as ops/s (median of three after a warm-up). */
+  readonly cases?: BenchCase[];
+  /** Scenario rows the section measures itself (with the helpers below). */
+  measure?(): Promise<BenchRow[]>;
+  /** Variants that could not be set up, and why; reported as notes. */
+  readonly unavailable?: { variant: string; reason: string }[];
+  /** Notes printed under the table (e.g. what the fake servers are). */
+  readonly notes?: string[];
+  teardown(): Promise<void>;
+}
+
+/** A group of cases or scenarios sharing setup, e.g. "store". */
+export interface BenchSection {
+  readonly name: string;
+  setup(): Promise<SectionRun>;
+}
+
+/** The median and range of `values`. */
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    min: sorted[0] ?? 0,
+    max: sorted[sorted.length - 1] ?? 0,
+  };
+}
+
+/** Wall time and this process's CPU time (user + system) of one timed stretch. */
+export interface Timing {
+  readonly seconds: number;
+  readonly cpuMs: number;
+}
+
+/** Times `fn`, in wall seconds and this process's CPU milliseconds. */
+export async function timed(fn: () => Promise<void>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await fn();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Runs `op` `total` times with `concurrency` callers, each starting its next call when its last one ends. */
+export async function drive(
+  op: () => Promise<void>,
+  total: number,
+  concurrency = CONCURRENCY,
+): Promise<void> {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (started < total) {
+        started++;
+        await op();
+      }
+    }),
+  );
+}
+
+const WARM_CALLS = 3000;
+const WARM_MS = 1000;
+const WARM_CAP_MS = 5000;
+
+/**
+ * Warms `op` up with `concurrency` callers: at least 3,000 calls and 1 s, but never more than 5 s (a slow
+ * operation stops after 5 s, which is still ≥ 1 s), so JIT, pools and caches are hot before anything is timed.
+ */
+export async function warmUp(op: () => Promise<void>, concurrency = CONCURRENCY): Promise<number> {
+  const start = Date.now();
+  let calls = 0;
+  const enough = (): boolean => {
+    const elapsed = Date.now() - start;
+    return (calls >= WARM_CALLS && elapsed >= WARM_MS) || elapsed >= WARM_CAP_MS;
+  };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (!enough()) {
+        calls++;
+        await op();
+      }
+    }),
+  );
+  return calls;
+}
+
+/** Throughput and CPU per call of one operation over {@link RUNS} runs. */
+export interface Throughput {
+  readonly perSecond: Spread;
+  readonly cpuMsPerOp: Spread;
+}
+
+/**
+ * Measures `subject` against `baseline` at `concurrency` callers: both warmed up, then three rounds of
+ * baseline then subject (alternating, so a noisy neighbour hurts both alike), `iterations` calls per run.
+ */
+export async function compareThroughput(options: {
+  readonly subject: () => Promise<void>;
+  readonly baseline: () => Promise<void>;
+  readonly iterations: number;
+  readonly concurrency?: number;
+}): Promise<{ subject: Throughput; baseline: Throughput; ratio: number }> {
+  const concurrency = options.concurrency ?? CONCURRENCY;
+  await warmUp(options.baseline, concurrency);
+  await warmUp(options.subject, concurrency);
+  const runs = { subject: [] as Timing[], baseline: [] as Timing[] };
+  for (let i = 0; i < RUNS; i++) {
+    runs.baseline.push(await timed(() => drive(options.baseline, options.iterations, concurrency)));
+    runs.subject.push(await timed(() => drive(options.subject, options.iterations, concurrency)));
+  }
+  const summarize = (timings: Timing[]): Throughput => ({
+    perSecond: spread(timings.map((t) => options.iterations / t.seconds)),
+    cpuMsPerOp: spread(timings.map((t) => t.cpuMs / options.iterations)),
+  });
+  const subject = summarize(runs.subject);
+  const baseline = summarize(runs.baseline);
+  return { subject, baseline, ratio: subject.perSecond.median / baseline.perSecond.median };
+}
+
+/** PASS when `ok`, else MISS. */
+export function verdict(ok: boolean): 'PASS' | 'MISS' {
+  return ok ? 'PASS' : 'MISS';
+}
+
+/** Why a variant could not run, in one line. */
+export function reasonOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown';
+}
+
+async function measureCase(c: BenchCase): Promise<Spread> {
+  // Warm-up: ≥ 3,000 calls or ≥ 1 s (whichever comes first; capped for slow cases).
+  const start = Date.now();
+  let calls = 0;
+  while (calls < WARM_CALLS && Date.now() - start < WARM_MS) {
+    const n = Math.max(1, Math.floor(c.iterations / 10));
+    await c.run(n);
+    calls += n;
+  }
+  const rates: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = await timed(() => c.run(c.iterations));
+    rates.push(c.iterations / t.seconds);
+  }
+  return spread(rates);
+}
+
+function fmt(n: number): string {
+  const abs = Math.abs(n);
+  if (abs >= 100) return Math.round(n).toLocaleString('en-US');
+  if (abs >= 10) return n.toFixed(1);
+  if (abs >= 1) return n.toFixed(2);
+  return n.toPrecision(2);
+}
+
+function fmtSpread(s: Spread): string {
+  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+/** The results as a markdown table with notes. */
+export function table(rows: readonly BenchRow[], notes: readonly string[]): string {
+  const lines = [
+    '| section | case | variant | median (min–max) | unit | baseline median (min–max) | ratio | target | result |',
+    '| --- | --- | --- | ---: | --- | --- | ---: | --- | --- |',
+    ...rows.map((r) =>
+      [
+        '',
+        r.section,
+        r.name,
+        r.variant,
+        fmtSpread(r.value),
+        r.unit,
+        r.baseline ? `${r.baseline.label}: ${fmtSpread(r.baseline.value)}` : '',
+        r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '',
+        r.target ?? '',
+        r.verdict ? `**${r.verdict}**` : '',
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    ),
+  ];
+  const rowNotes = rows.filter((r) => r.note).map((r) => `${r.section}/${r.variant} ${r.name}: ${r.note}`);
+  return [...lines, '', ...[...notes, ...rowNotes].map((n) => `- ${n}`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+    .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')))
+    .sort();
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const began = Date.now();
+  for (const file of files) {
+    const mod = (await import(join(__dirname, file))) as { section?: BenchSection };
+    if (!mod.section) continue;
+    const section = mod.section;
+    const sectionStart = Date.now();
+    process.stderr.write(`bench: ${section.name}${QUICK ? ' (quick)' : ''}\n`);
+    const run = await section.setup();
+    try {
+      for (const u of run.unavailable ?? [])
+        notes.push(`${section.name}/${u.variant} not measured: ${u.reason}`);
+      notes.push(...(run.notes ?? []).map((n) => `${section.name}: ${n}`));
+      for (const c of run.cases ?? []) {
+        const value = await measureCase(c);
+        rows.push({ section: section.name, name: c.name, variant: c.variant, unit: 'ops/s', value });
+        process.stderr.write(`  ${c.variant} ${c.name}: ${fmt(value.median)} ops/s\n`);
+      }
+      if (run.measure) {
+        for (const row of await run.measure()) {
+          rows.push(row);
+          process.stderr.write(
+            `  ${row.variant} ${row.name}: ${fmt(row.value.median)} ${row.unit}` +
+              `${row.ratio !== undefined ? ` (${row.ratio.toFixed(2)}×)` : ''}${row.verdict ? ` ${row.verdict}` : ''}\n`,
+          );
+        }
+      }
+    } finally {
+      await run.teardown();
+    }
+    process.stderr.write(`  (${section.name} took ${((Date.now() - sectionStart) / 1000).toFixed(0)} s)\n`);
+  }
+  const machine =
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB`;
+  const at = new Date().toISOString();
+  const took = `${Math.round((Date.now() - began) / 1000)} s`;
+  const header = `${machine}, ${at}${QUICK ? ', --quick (indicative only)' : ''}, took ${took}`;
+  process.stdout.write(`\n${header}\n\n${table(rows, notes)}\n`);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ machine, at, quick: QUICK, took, rows, notes }, null, 2)}\n`,
+  );
+  writeFileSync(join(dir, 'latest.md'), `# Benchmark results\n\n${header}\n\n${table(rows, notes)}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

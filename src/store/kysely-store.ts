@@ -1,0 +1,1402 @@
+/**
+ * The one query layer behind {@link Store}, shared by SQLite and PostgreSQL. Engine-specific SQL is limited
+ * to `FOR UPDATE SKIP LOCKED` in claims and to the lock in {@link EngineHandle}.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import { KeywayError } from '../errors';
+import type { ErrorCode } from '../errors';
+import type { KeyRing } from './crypto';
+import { cellAad } from './crypto';
+import type { EngineHandle } from './engine';
+import type {
+  ApiKeysTable,
+  AuthSessionsTable,
+  ConnectionsTable,
+  CustomersTable,
+  Database,
+  DeviceSessionsTable,
+  ComponentsTable,
+  ExecutionsTable,
+  InstancesTable,
+  OutboxEventsTable,
+} from './schema';
+import type {
+  ApiKey,
+  AuthSession,
+  ClaimOptions,
+  CompareAndSetResult,
+  Connection,
+  ConnectionFilter,
+  ConnectionPatch,
+  ConnectionWriteOptions,
+  ConsumeAuthSessionOptions,
+  CreatedApiKey,
+  Customer,
+  CustomerPatch,
+  DeviceSession,
+  DeviceSessionPatch,
+  DeviceSessionStatus,
+  EpochMs,
+  Execution,
+  ExecutionFilter,
+  FinishExecution,
+  Instance,
+  InstancePatch,
+  JsonObject,
+  LockOptions,
+  MarkEventFailedOptions,
+  NewApiKey,
+  NewAuthSession,
+  NewConnection,
+  NewCustomer,
+  NewDeviceSession,
+  NewExecution,
+  NewInstance,
+  NewOutboxEvent,
+  NewPublishedComponent,
+  OutboxEvent,
+  PublishedComponent,
+  StateKey,
+  Store,
+  StoreEngine,
+} from './types';
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing at the boundary: inputs going in, rows coming out.
+
+const int64 = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+const epoch = z.number().int().nonnegative();
+const jsonObject = z.record(z.string(), z.unknown());
+const stringArray = z.array(z.string());
+const connectionStatus = z.enum(['pending', 'connected', 'needs_reauthorization', 'error', 'disconnected']);
+const connectionError = z.object({ code: z.string(), message: z.string(), at: epoch });
+const logEntry = z.object({
+  at: epoch,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  message: z.string(),
+});
+const nonEmpty = z.string().min(1);
+
+const newCustomerSchema = z.object({
+  id: nonEmpty.optional(),
+  externalId: nonEmpty.nullable().optional(),
+  name: nonEmpty,
+});
+const customerPatchSchema = z.object({
+  externalId: nonEmpty.nullable().optional(),
+  name: nonEmpty.optional(),
+});
+const instanceStatus = z.enum(['active', 'paused']);
+const newInstanceSchema = z.object({
+  id: nonEmpty.optional(),
+  customerId: nonEmpty,
+  name: nonEmpty,
+  componentKeys: stringArray.optional(),
+  config: jsonObject.optional(),
+  status: instanceStatus.optional(),
+});
+const instancePatchSchema = z.object({
+  name: nonEmpty.optional(),
+  componentKeys: stringArray.optional(),
+  config: jsonObject.optional(),
+  status: instanceStatus.optional(),
+});
+const connectionPatchSchema = z.object({
+  componentKey: nonEmpty.optional(),
+  definitionKey: nonEmpty.optional(),
+  grantType: nonEmpty.optional(),
+  fields: jsonObject.optional(),
+  secretFields: jsonObject.optional(),
+  tokenSet: jsonObject.nullable().optional(),
+  expiresAt: epoch.nullable().optional(),
+  refreshAt: epoch.nullable().optional(),
+  scopes: stringArray.optional(),
+  status: connectionStatus.optional(),
+  lastError: connectionError.nullable().optional(),
+  refreshFailures: z.number().int().nonnegative().optional(),
+  cooldownUntil: epoch.nullable().optional(),
+  connectedAt: epoch.nullable().optional(),
+});
+const newConnectionSchema = z.object({
+  id: nonEmpty.optional(),
+  instanceId: nonEmpty,
+  name: nonEmpty,
+  componentKey: nonEmpty,
+  definitionKey: nonEmpty,
+  grantType: nonEmpty,
+  fields: jsonObject.optional(),
+  secretFields: jsonObject.optional(),
+  tokenSet: jsonObject.nullable().optional(),
+  expiresAt: epoch.nullable().optional(),
+  refreshAt: epoch.nullable().optional(),
+  scopes: stringArray.optional(),
+  status: connectionStatus.optional(),
+  connectedAt: epoch.nullable().optional(),
+});
+const newAuthSessionSchema = z.object({
+  state: z.string().min(8),
+  connectionId: nonEmpty,
+  codeVerifier: nonEmpty.nullable().optional(),
+  browserBinding: nonEmpty.nullable().optional(),
+  redirectUri: nonEmpty,
+  returnTo: nonEmpty.nullable().optional(),
+  nonce: nonEmpty.nullable().optional(),
+  scopes: stringArray.optional(),
+  extra: jsonObject.optional(),
+  expiresAt: epoch,
+});
+const newDeviceSessionSchema = z.object({
+  id: nonEmpty.optional(),
+  connectionId: nonEmpty,
+  deviceCode: nonEmpty,
+  userCode: nonEmpty,
+  verificationUri: nonEmpty,
+  verificationUriComplete: nonEmpty.nullable().optional(),
+  intervalMs: z.number().int().nonnegative(),
+  nextPollAt: epoch.optional(),
+  expiresAt: epoch,
+});
+const newComponentSchema = z.object({
+  key: nonEmpty,
+  version: z.number().int().positive(),
+  bundleHash: nonEmpty,
+  manifest: jsonObject,
+  bundlePath: nonEmpty.nullable().optional(),
+  bundle: z.instanceof(Uint8Array).nullable().optional(),
+});
+const stateKeySchema = z.object({
+  instanceId: nonEmpty,
+  scope: z.enum(['instance', 'crossFlow', 'integration', 'execution']),
+  key: z.string().optional(),
+});
+const newEventSchema = z.object({
+  id: nonEmpty.optional(),
+  type: nonEmpty,
+  payload: jsonObject,
+  instanceId: nonEmpty.nullable().optional(),
+  connectionId: nonEmpty.nullable().optional(),
+  nextAttemptAt: epoch.optional(),
+});
+const claimSchema = z.object({
+  now: epoch,
+  limit: z.number().int().positive().max(1000),
+  leaseMs: z.number().int().positive(),
+  owner: nonEmpty,
+});
+const newExecutionSchema = z.object({
+  id: nonEmpty.optional(),
+  instanceId: nonEmpty,
+  componentKey: nonEmpty,
+  actionKey: nonEmpty,
+  startedAt: epoch.optional(),
+});
+const finishExecutionSchema = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  finishedAt: epoch.optional(),
+  errorCode: z.string().nullable().optional(),
+  errorMessage: z.string().nullable().optional(),
+  log: z.array(logEntry).optional(),
+});
+
+function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    // Paths and expectations only: zod's messages here never echo the (possibly secret) value.
+    const problems = result.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(value)'}: ${issue.message}`)
+      .join('; ');
+    throw new KeywayError('KW_STORE_INVALID_INPUT', { message: `Invalid ${what}: ${problems}` });
+  }
+  return result.data;
+}
+
+function parseJson<T extends z.ZodType>(text: string, schema: T, where: string): z.output<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not valid JSON.`, cause });
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new KeywayError('KW_STORE_CORRUPT_ROW', {
+      message: `Stored ${where} does not have the expected shape.`,
+    });
+  }
+  return result.data;
+}
+
+function num(value: number | string, where: string): number {
+  const result = int64.safeParse(value);
+  if (!result.success) {
+    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not an integer.` });
+  }
+  return result.data;
+}
+
+function numOrNull(value: number | string | null, where: string): number | null {
+  return value === null ? null : num(value, where);
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** Maps engine errors for constraint violations to typed errors; rethrows anything else. */
+function translateWriteError(err: unknown, what: string): never {
+  if (err instanceof KeywayError) throw err;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    throw new KeywayError('KW_STORE_CONFLICT', { message: `${what} already exists.`, cause: err });
+  }
+  if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: `${what} refers to a record that does not exist.`,
+      cause: err,
+    });
+  }
+  throw err;
+}
+
+function notFound(kind: string, id: string): KeywayError {
+  return new KeywayError('KW_STORE_NOT_FOUND', { message: `No ${kind} with id "${id}".`, details: { id } });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The encrypted cells, for rotation: table, id column, secret column. */
+export const encryptedColumns = [
+  { table: 'connections', idColumn: 'id', column: 'secret_fields' },
+  { table: 'connections', idColumn: 'id', column: 'token_set' },
+  { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
+  { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
+] as const;
+
+/** One encrypted cell kind. */
+export type EncryptedColumn = (typeof encryptedColumns)[number];
+
+type Db = Kysely<Database>;
+
+/** {@link Store} over a kysely database; see `openStore`. */
+export class KyselyStore implements Store {
+  readonly engine: StoreEngine;
+  readonly #handle: EngineHandle;
+  readonly #db: Db;
+  readonly #keys: KeyRing;
+  readonly #now: () => number;
+
+  constructor(handle: EngineHandle, keys: KeyRing, now: () => number) {
+    this.engine = handle.engine;
+    this.#handle = handle;
+    this.#db = handle.db;
+    this.#keys = keys;
+    this.#now = now;
+  }
+
+  /** The kysely handle, for migrations, rotation and tests in this module. */
+  get db(): Db {
+    return this.#db;
+  }
+
+  /** The key ring this store encrypts with. */
+  get keyRing(): KeyRing {
+    return this.#keys;
+  }
+
+  // -- encryption helpers --------------------------------------------------------------------------------
+
+  #encrypt(table: string, id: string, column: string, plaintext: string): string {
+    return this.#keys.encrypt(plaintext, cellAad(table, id, column));
+  }
+
+  #decrypt(table: string, id: string, column: string, envelope: string): string {
+    return this.#keys.decrypt(envelope, cellAad(table, id, column));
+  }
+
+  // -- customers -----------------------------------------------------------------------------------------
+
+  async createCustomer(input: NewCustomer): Promise<Customer> {
+    const data = parseInput(newCustomerSchema, input, 'customer');
+    const now = this.#now();
+    const row = await this.#db
+      .insertInto('customers')
+      .values({
+        id: data.id ?? randomUUID(),
+        external_id: data.externalId ?? null,
+        name: data.name,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'A customer with this id or external id'));
+    return toCustomer(row);
+  }
+
+  async getCustomer(id: string): Promise<Customer | undefined> {
+    const row = await this.#db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCustomer(row);
+  }
+
+  async getCustomerByExternalId(externalId: string): Promise<Customer | undefined> {
+    const row = await this.#db
+      .selectFrom('customers')
+      .selectAll()
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+    return row && toCustomer(row);
+  }
+
+  async listCustomers(): Promise<Customer[]> {
+    const rows = await this.#db
+      .selectFrom('customers')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toCustomer);
+  }
+
+  async updateCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    const data = parseInput(customerPatchSchema, patch, 'customer update');
+    const row = await this.#db
+      .updateTable('customers')
+      .set({
+        ...(data.externalId !== undefined ? { external_id: data.externalId } : {}),
+        ...(data.name !== undefined ? { name: data.name } : {}),
+        updated_at: this.#now(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+      .catch((err: unknown) => translateWriteError(err, 'A customer with this external id'));
+    if (!row) throw notFound('customer', id);
+    return toCustomer(row);
+  }
+
+  async deleteCustomer(id: string): Promise<void> {
+    await this.#db.deleteFrom('customers').where('id', '=', id).execute();
+  }
+
+  // -- instances -----------------------------------------------------------------------------------------
+
+  async createInstance(input: NewInstance): Promise<Instance> {
+    const data = parseInput(newInstanceSchema, input, 'instance');
+    const now = this.#now();
+    const row = await this.#db
+      .insertInto('instances')
+      .values({
+        id: data.id ?? randomUUID(),
+        customer_id: data.customerId,
+        name: data.name,
+        component_keys: json(data.componentKeys ?? []),
+        config: json(data.config ?? {}),
+        status: data.status ?? 'active',
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, `Instance "${data.name}"`));
+    return toInstance(row);
+  }
+
+  async getInstance(id: string): Promise<Instance | undefined> {
+    const row = await this.#db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toInstance(row);
+  }
+
+  async listInstances(filter: { readonly customerId?: string } = {}): Promise<Instance[]> {
+    const rows = await this.#db
+      .selectFrom('instances')
+      .selectAll()
+      .$if(filter.customerId !== undefined, (q) => q.where('customer_id', '=', filter.customerId ?? ''))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toInstance);
+  }
+
+  async updateInstance(id: string, patch: InstancePatch): Promise<Instance> {
+    const data = parseInput(instancePatchSchema, patch, 'instance update');
+    const row = await this.#db
+      .updateTable('instances')
+      .set({
+        ...(data.name !== undefined ? { name: data.name } : {}),
+        ...(data.componentKeys !== undefined ? { component_keys: json(data.componentKeys) } : {}),
+        ...(data.config !== undefined ? { config: json(data.config) } : {}),
+        ...(data.status !== undefined ? { status: data.status } : {}),
+        updated_at: this.#now(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw notFound('instance', id);
+    return toInstance(row);
+  }
+
+  async deleteInstance(id: string): Promise<void> {
+    await this.#db.deleteFrom('instances').where('id', '=', id).execute();
+  }
+
+  // -- connections ---------------------------------------------------------------------------------------
+
+  async createConnection(input: NewConnection, options: ConnectionWriteOptions = {}): Promise<Connection> {
+    const data = parseInput(newConnectionSchema, input, 'connection');
+    const events = this.#prepareEvents(options.events);
+    const now = this.#now();
+    const id = data.id ?? randomUUID();
+    const values = {
+      id,
+      instance_id: data.instanceId,
+      name: data.name,
+      component_key: data.componentKey,
+      definition_key: data.definitionKey,
+      grant_type: data.grantType,
+      fields: json(data.fields ?? {}),
+      secret_fields: this.#encrypt('connections', id, 'secret_fields', json(data.secretFields ?? {})),
+      token_set:
+        data.tokenSet == null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet)),
+      expires_at: data.expiresAt ?? null,
+      refresh_at: data.refreshAt ?? null,
+      scopes: json(data.scopes ?? []),
+      status: data.status ?? 'pending',
+      last_error: null,
+      version: 1,
+      refresh_failures: 0,
+      cooldown_until: null,
+      lease_owner: null,
+      lease_until: null,
+      created_at: now,
+      updated_at: now,
+      connected_at: data.connectedAt ?? null,
+    };
+    const row = await this.#withEvents(events, (db) =>
+      db.insertInto('connections').values(values).returningAll().executeTakeFirstOrThrow(),
+    ).catch((err: unknown) =>
+      translateWriteError(err, `Connection "${data.name}" of instance "${data.instanceId}"`),
+    );
+    return this.#toConnection(row);
+  }
+
+  async getConnection(id: string): Promise<Connection | undefined> {
+    const row = await this.#db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.#toConnection(row);
+  }
+
+  async getConnectionByName(instanceId: string, name: string): Promise<Connection | undefined> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && this.#toConnection(row);
+  }
+
+  async listConnections(filter: ConnectionFilter = {}): Promise<Connection[]> {
+    const rows = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? 'pending'))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => this.#toConnection(row));
+  }
+
+  async updateConnection(
+    id: string,
+    patch: ConnectionPatch,
+    options: ConnectionWriteOptions = {},
+  ): Promise<Connection> {
+    const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
+    const events = this.#prepareEvents(options.events);
+    const row = await this.#withEvents(events, (db) =>
+      db
+        .updateTable('connections')
+        .set({ ...set, version: sql<number>`version + 1` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    if (!row) throw notFound('connection', id);
+    return this.#toConnection(row);
+  }
+
+  async compareAndSetConnectionTokens(
+    id: string,
+    expectedVersion: number,
+    patch: ConnectionPatch,
+    options: ConnectionWriteOptions = {},
+  ): Promise<CompareAndSetResult> {
+    const expected = parseInput(z.number().int().positive(), expectedVersion, 'expected version');
+    const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
+    const events = this.#prepareEvents(options.events);
+    // The version guard in the WHERE clause makes this one atomic statement on both engines; events are
+    // written only when the row matched, in the same transaction.
+    const row = await this.#withEvents(
+      events,
+      (db) =>
+        db
+          .updateTable('connections')
+          .set({ ...set, version: expected + 1 })
+          .where('id', '=', id)
+          .where('version', '=', expected)
+          .returningAll()
+          .executeTakeFirst(),
+      (result) => result !== undefined,
+    );
+    if (row) return { ok: true, connection: this.#toConnection(row) };
+    const current = await this.getConnection(id);
+    if (!current) throw notFound('connection', id);
+    return { ok: false, current };
+  }
+
+  async deleteConnection(id: string): Promise<void> {
+    await this.#db.deleteFrom('connections').where('id', '=', id).execute();
+  }
+
+  withConnectionLock<T>(id: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+    const timeoutMs = parseInput(z.number().int().nonnegative(), options.timeoutMs, 'lock timeout');
+    return this.#handle.lock(`connection:${id}`, { ...options, timeoutMs }, fn);
+  }
+
+  async claimDueRefreshes(options: ClaimOptions): Promise<Connection[]> {
+    const { now, limit, leaseMs, owner } = parseInput(claimSchema, options, 'claim options');
+    const postgres = this.engine === 'postgres';
+    // SQLite: one UPDATE inside an IMMEDIATE transaction holds the only write lock while it picks rows.
+    // PostgreSQL: SKIP LOCKED lets concurrent claimers pass each other's rows; the lease re-check on the
+    // locked row version keeps a just-claimed row out.
+    const rows = await this.#db.transaction().execute((trx) =>
+      trx
+        .updateTable('connections')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('connections')
+            .select('id')
+            .where('status', '=', 'connected')
+            .where('refresh_at', 'is not', null)
+            .where('refresh_at', '<=', now)
+            .where((w) => w.or([w('cooldown_until', 'is', null), w('cooldown_until', '<=', now)]))
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+            .orderBy('refresh_at')
+            .limit(limit)
+            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        )
+        .returningAll()
+        .execute(),
+    );
+    return rows.map((row) => this.#toConnection(row));
+  }
+
+  async releaseRefreshClaim(id: string, owner: string): Promise<void> {
+    await this.#db
+      .updateTable('connections')
+      .set({ lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  #connectionSet(id: string, data: z.output<typeof connectionPatchSchema>): Partial<ConnectionsTable> {
+    const set: Partial<ConnectionsTable> = { updated_at: this.#now() };
+    if (data.componentKey !== undefined) set.component_key = data.componentKey;
+    if (data.definitionKey !== undefined) set.definition_key = data.definitionKey;
+    if (data.grantType !== undefined) set.grant_type = data.grantType;
+    if (data.fields !== undefined) set.fields = json(data.fields);
+    if (data.secretFields !== undefined) {
+      set.secret_fields = this.#encrypt('connections', id, 'secret_fields', json(data.secretFields));
+    }
+    if (data.tokenSet !== undefined) {
+      set.token_set =
+        data.tokenSet === null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet));
+    }
+    if (data.expiresAt !== undefined) set.expires_at = data.expiresAt;
+    if (data.refreshAt !== undefined) set.refresh_at = data.refreshAt;
+    if (data.scopes !== undefined) set.scopes = json(data.scopes);
+    if (data.status !== undefined) set.status = data.status;
+    if (data.lastError !== undefined) set.last_error = data.lastError === null ? null : json(data.lastError);
+    if (data.refreshFailures !== undefined) set.refresh_failures = data.refreshFailures;
+    if (data.cooldownUntil !== undefined) set.cooldown_until = data.cooldownUntil;
+    if (data.connectedAt !== undefined) set.connected_at = data.connectedAt;
+    return set;
+  }
+
+  #toConnection(row: Selectable<ConnectionsTable>): Connection {
+    const where = `connection ${row.id}`;
+    return {
+      id: row.id,
+      instanceId: row.instance_id,
+      name: row.name,
+      componentKey: row.component_key,
+      definitionKey: row.definition_key,
+      grantType: row.grant_type,
+      fields: parseJson(row.fields, jsonObject, `${where} fields`),
+      secretFields: parseJson(
+        this.#decrypt('connections', row.id, 'secret_fields', row.secret_fields),
+        jsonObject,
+        `${where} secret fields`,
+      ),
+      tokenSet:
+        row.token_set === null
+          ? null
+          : parseJson(
+              this.#decrypt('connections', row.id, 'token_set', row.token_set),
+              jsonObject,
+              `${where} token set`,
+            ),
+      expiresAt: numOrNull(row.expires_at, `${where} expires_at`),
+      refreshAt: numOrNull(row.refresh_at, `${where} refresh_at`),
+      scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
+      status: parseJson(json(row.status), connectionStatus, `${where} status`),
+      lastError:
+        row.last_error === null ? null : parseJson(row.last_error, connectionError, `${where} last_error`),
+      version: num(row.version, `${where} version`),
+      refreshFailures: num(row.refresh_failures, `${where} refresh_failures`),
+      cooldownUntil: numOrNull(row.cooldown_until, `${where} cooldown_until`),
+      createdAt: num(row.created_at, `${where} created_at`),
+      updatedAt: num(row.updated_at, `${where} updated_at`),
+      connectedAt: numOrNull(row.connected_at, `${where} connected_at`),
+    };
+  }
+
+  // -- auth sessions -------------------------------------------------------------------------------------
+
+  async createAuthSession(input: NewAuthSession): Promise<AuthSession> {
+    const data = parseInput(newAuthSessionSchema, input, 'auth session');
+    const row = await this.#db
+      .insertInto('auth_sessions')
+      .values({
+        state: data.state,
+        connection_id: data.connectionId,
+        code_verifier:
+          data.codeVerifier == null
+            ? null
+            : this.#encrypt('auth_sessions', data.state, 'code_verifier', data.codeVerifier),
+        browser_binding: data.browserBinding ?? null,
+        redirect_uri: data.redirectUri,
+        return_to: data.returnTo ?? null,
+        nonce: data.nonce ?? null,
+        scopes: json(data.scopes ?? []),
+        extra: json(data.extra ?? {}),
+        created_at: this.#now(),
+        expires_at: data.expiresAt,
+        consumed_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'An auth session with this state'));
+    return this.#toAuthSession(row);
+  }
+
+  async getAuthSession(state: string): Promise<AuthSession | undefined> {
+    const row = await this.#db
+      .selectFrom('auth_sessions')
+      .selectAll()
+      .where('state', '=', state)
+      .executeTakeFirst();
+    return row && this.#toAuthSession(row);
+  }
+
+  async consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<AuthSession> {
+    const now = parseInput(epoch, options.now, 'now');
+    const binding = options.browserBinding ?? null;
+    // All conditions in one UPDATE: whichever process gets there first consumes it, nobody else can.
+    const row = await this.#db
+      .updateTable('auth_sessions')
+      .set({ consumed_at: now })
+      .where('state', '=', state)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where((w) =>
+        w.or([
+          w('browser_binding', 'is', null),
+          ...(binding === null ? [] : [w('browser_binding', '=', binding)]),
+        ]),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.#toAuthSession(row);
+
+    // Nothing matched: find out why, for the caller and the person behind it.
+    const existing = await this.#db
+      .selectFrom('auth_sessions')
+      .select(['consumed_at', 'expires_at', 'browser_binding'])
+      .where('state', '=', state)
+      .executeTakeFirst();
+    if (!existing) {
+      throw new KeywayError('KW_AUTH_SESSION_NOT_FOUND');
+    }
+    if (existing.consumed_at !== null) {
+      throw new KeywayError('KW_AUTH_SESSION_CONSUMED');
+    }
+    if (num(existing.expires_at, 'auth session expires_at') <= now) {
+      throw new KeywayError('KW_AUTH_SESSION_EXPIRED');
+    }
+    throw new KeywayError('KW_AUTH_SESSION_BROWSER_MISMATCH');
+  }
+
+  async deleteExpiredAuthSessions(before: EpochMs): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('auth_sessions')
+      .where('expires_at', '<', parseInput(epoch, before, 'before'))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  #toAuthSession(row: Selectable<AuthSessionsTable>): AuthSession {
+    const where = 'auth session';
+    return {
+      state: row.state,
+      connectionId: row.connection_id,
+      codeVerifier:
+        row.code_verifier === null
+          ? null
+          : this.#decrypt('auth_sessions', row.state, 'code_verifier', row.code_verifier),
+      browserBinding: row.browser_binding,
+      redirectUri: row.redirect_uri,
+      returnTo: row.return_to,
+      nonce: row.nonce,
+      scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
+      extra: parseJson(row.extra, jsonObject, `${where} extra`),
+      createdAt: num(row.created_at, `${where} created_at`),
+      expiresAt: num(row.expires_at, `${where} expires_at`),
+      consumedAt: numOrNull(row.consumed_at, `${where} consumed_at`),
+    };
+  }
+
+  // -- device sessions -----------------------------------------------------------------------------------
+
+  async createDeviceSession(input: NewDeviceSession): Promise<DeviceSession> {
+    const data = parseInput(newDeviceSessionSchema, input, 'device session');
+    const now = this.#now();
+    const id = data.id ?? randomUUID();
+    const row = await this.#db
+      .insertInto('device_sessions')
+      .values({
+        id,
+        connection_id: data.connectionId,
+        device_code: this.#encrypt('device_sessions', id, 'device_code', data.deviceCode),
+        user_code: data.userCode,
+        verification_uri: data.verificationUri,
+        verification_uri_complete: data.verificationUriComplete ?? null,
+        interval_ms: data.intervalMs,
+        next_poll_at: data.nextPollAt ?? now + data.intervalMs,
+        expires_at: data.expiresAt,
+        status: 'pending',
+        created_at: now,
+        completed_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'A device session with this id'));
+    return this.#toDeviceSession(row);
+  }
+
+  async getDeviceSession(id: string): Promise<DeviceSession | undefined> {
+    const row = await this.#db
+      .selectFrom('device_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && this.#toDeviceSession(row);
+  }
+
+  async listPendingDeviceSessions(filter: { readonly connectionId?: string } = {}): Promise<DeviceSession[]> {
+    const rows = await this.#db
+      .selectFrom('device_sessions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .$if(filter.connectionId !== undefined, (q) => q.where('connection_id', '=', filter.connectionId ?? ''))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((row) => this.#toDeviceSession(row));
+  }
+
+  async updateDeviceSession(id: string, patch: DeviceSessionPatch): Promise<DeviceSession> {
+    const data = parseInput(
+      z.object({ intervalMs: z.number().int().nonnegative().optional(), nextPollAt: epoch.optional() }),
+      patch,
+      'device session update',
+    );
+    const row = await this.#db
+      .updateTable('device_sessions')
+      .set({
+        ...(data.intervalMs !== undefined ? { interval_ms: data.intervalMs } : {}),
+        ...(data.nextPollAt !== undefined ? { next_poll_at: data.nextPollAt } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.#toDeviceSession(row);
+    throw (await this.getDeviceSession(id))
+      ? new KeywayError('KW_DEVICE_SESSION_COMPLETED', { details: { id } })
+      : new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { details: { id } });
+  }
+
+  async completeDeviceSession(
+    id: string,
+    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
+  ): Promise<DeviceSession> {
+    const data = parseInput(
+      z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch }),
+      outcome,
+      'device session outcome',
+    );
+    const row = await this.#db
+      .updateTable('device_sessions')
+      .set({ status: data.status, completed_at: data.now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.#toDeviceSession(row);
+    throw (await this.getDeviceSession(id))
+      ? new KeywayError('KW_DEVICE_SESSION_COMPLETED', { details: { id } })
+      : new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { details: { id } });
+  }
+
+  #toDeviceSession(row: Selectable<DeviceSessionsTable>): DeviceSession {
+    const where = `device session ${row.id}`;
+    return {
+      id: row.id,
+      connectionId: row.connection_id,
+      deviceCode: this.#decrypt('device_sessions', row.id, 'device_code', row.device_code),
+      userCode: row.user_code,
+      verificationUri: row.verification_uri,
+      verificationUriComplete: row.verification_uri_complete,
+      intervalMs: num(row.interval_ms, `${where} interval_ms`),
+      nextPollAt: num(row.next_poll_at, `${where} next_poll_at`),
+      expiresAt: num(row.expires_at, `${where} expires_at`),
+      status: parseJson(
+        json(row.status),
+        z.enum(['pending', 'approved', 'denied', 'expired']),
+        `${where} status`,
+      ),
+      createdAt: num(row.created_at, `${where} created_at`),
+      completedAt: numOrNull(row.completed_at, `${where} completed_at`),
+    };
+  }
+
+  // -- components ----------------------------------------------------------------------------------------
+
+  async putComponent(input: NewPublishedComponent): Promise<PublishedComponent> {
+    const data = parseInput(newComponentSchema, input, 'component');
+    const row = await this.#db
+      .insertInto('components')
+      .values({
+        key: data.key,
+        version: data.version,
+        bundle_hash: data.bundleHash,
+        manifest: json(data.manifest),
+        bundle_path: data.bundlePath ?? null,
+        bundle: data.bundle ? Buffer.from(data.bundle) : null,
+        published_at: this.#now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, `Component "${data.key}" version ${data.version}`));
+    return toComponent(row);
+  }
+
+  async getComponent(key: string, version?: number): Promise<PublishedComponent | undefined> {
+    const row = await this.#db
+      .selectFrom('components')
+      .selectAll()
+      .where('key', '=', key)
+      .$if(version !== undefined, (q) => q.where('version', '=', version ?? 0))
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toComponent(row);
+  }
+
+  async listComponents(): Promise<PublishedComponent[]> {
+    const rows = await this.#db
+      .selectFrom('components as c')
+      .select(['c.key', 'c.version', 'c.bundle_hash', 'c.manifest', 'c.bundle_path', 'c.published_at'])
+      .where('c.version', '=', (eb) =>
+        eb
+          .selectFrom('components as latest')
+          .select((s) => s.fn.max('latest.version').as('v'))
+          .whereRef('latest.key', '=', 'c.key'),
+      )
+      .orderBy('c.key')
+      .execute();
+    return rows.map((row) => toComponent({ ...row, bundle: null }));
+  }
+
+  // -- instance state ------------------------------------------------------------------------------------
+
+  async getState(key: StateKey): Promise<JsonObject | undefined> {
+    const k = parseInput(stateKeySchema, key, 'state key');
+    const row = await this.#db
+      .selectFrom('instance_state')
+      .select('value')
+      .where('instance_id', '=', k.instanceId)
+      .where('scope', '=', k.scope)
+      .where('key', '=', k.key ?? '')
+      .executeTakeFirst();
+    return row && parseJson(row.value, jsonObject, 'instance state');
+  }
+
+  async putState(key: StateKey, value: JsonObject): Promise<void> {
+    const k = parseInput(stateKeySchema, key, 'state key');
+    const text = json(parseInput(jsonObject, value, 'state value'));
+    const now = this.#now();
+    await this.#db
+      .insertInto('instance_state')
+      .values({ instance_id: k.instanceId, scope: k.scope, key: k.key ?? '', value: text, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(['instance_id', 'scope', 'key']).doUpdateSet({ value: text, updated_at: now }),
+      )
+      .execute()
+      .catch((err: unknown) => translateWriteError(err, `State of instance "${k.instanceId}"`));
+  }
+
+  async deleteState(key: StateKey): Promise<void> {
+    const k = parseInput(stateKeySchema, key, 'state key');
+    await this.#db
+      .deleteFrom('instance_state')
+      .where('instance_id', '=', k.instanceId)
+      .where('scope', '=', k.scope)
+      .where('key', '=', k.key ?? '')
+      .execute();
+  }
+
+  // -- outbox --------------------------------------------------------------------------------------------
+
+  #prepareEvents(events: readonly NewOutboxEvent[] | undefined): Selectable<OutboxEventsTable>[] {
+    const now = this.#now();
+    return (events ?? []).map((input) => {
+      const data = parseInput(newEventSchema, input, 'event');
+      return {
+        id: data.id ?? randomUUID(),
+        type: data.type,
+        payload: json(data.payload),
+        instance_id: data.instanceId ?? null,
+        connection_id: data.connectionId ?? null,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: data.nextAttemptAt ?? now,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        created_at: now,
+        delivered_at: null,
+      };
+    });
+  }
+
+  /**
+   * Runs `write`; with events, runs it in a transaction together with inserting them, and inserts them
+   * only when `applied(result)` says the write took effect.
+   */
+  async #withEvents<R>(
+    events: readonly Selectable<OutboxEventsTable>[],
+    write: (db: Db) => Promise<R>,
+    applied: (result: R) => boolean = () => true,
+  ): Promise<R> {
+    if (events.length === 0) return write(this.#db);
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await write(trx);
+      if (applied(result))
+        await trx
+          .insertInto('outbox_events')
+          .values([...events])
+          .execute();
+      return result;
+    });
+  }
+
+  async enqueueEvent(input: NewOutboxEvent): Promise<OutboxEvent> {
+    const [values] = this.#prepareEvents([input]);
+    if (!values) throw new KeywayError('KW_STORE_INVALID_INPUT', { message: 'No event given.' });
+    const row = await this.#db
+      .insertInto('outbox_events')
+      .values(values)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'An event with this id'));
+    return toEvent(row);
+  }
+
+  async getEvent(id: string): Promise<OutboxEvent | undefined> {
+    const row = await this.#db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  async claimOutboxEvents(options: ClaimOptions): Promise<OutboxEvent[]> {
+    const { now, limit, leaseMs, owner } = parseInput(claimSchema, options, 'claim options');
+    const postgres = this.engine === 'postgres';
+    const rows = await this.#db.transaction().execute((trx) =>
+      trx
+        .updateTable('outbox_events')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('outbox_events')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .orderBy('created_at')
+            .limit(limit)
+            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        )
+        .returningAll()
+        .execute(),
+    );
+    return rows.map(toEvent).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
+  }
+
+  async markEventDelivered(id: string, now: EpochMs): Promise<void> {
+    const result = await this.#db
+      .updateTable('outbox_events')
+      .set({
+        status: 'delivered',
+        delivered_at: parseInput(epoch, now, 'now'),
+        lease_owner: null,
+        lease_until: null,
+        attempts: sql<number>`attempts + 1`,
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound('event', id);
+  }
+
+  async markEventFailed(id: string, options: MarkEventFailedOptions): Promise<void> {
+    const data = parseInput(
+      z.object({ nextAttemptAt: epoch.nullable(), error: z.string() }),
+      options,
+      'event failure',
+    );
+    const result = await this.#db
+      .updateTable('outbox_events')
+      .set({
+        ...(data.nextAttemptAt === null
+          ? { status: 'failed' }
+          : { status: 'pending', next_attempt_at: data.nextAttemptAt }),
+        last_error: data.error.slice(0, 1000),
+        lease_owner: null,
+        lease_until: null,
+        attempts: sql<number>`attempts + 1`,
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound('event', id);
+  }
+
+  // -- API keys ------------------------------------------------------------------------------------------
+
+  async createApiKey(input: NewApiKey): Promise<CreatedApiKey> {
+    const data = parseInput(z.object({ name: nonEmpty, scopes: stringArray }), input, 'API key');
+    const prefix = randomBytes(6).toString('hex');
+    const key = `kw_${prefix}_${randomBytes(24).toString('base64url')}`;
+    const row = await this.#db
+      .insertInto('api_keys')
+      .values({
+        id: randomUUID(),
+        name: data.name,
+        prefix,
+        hash: sha256(key),
+        scopes: json(data.scopes),
+        created_at: this.#now(),
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { apiKey: toApiKey(row), key };
+  }
+
+  async verifyApiKey(key: string): Promise<ApiKey | undefined> {
+    const match = /^kw_([0-9a-f]{12})_[A-Za-z0-9_-]{16,}$/.exec(key);
+    if (!match?.[1]) return undefined;
+    const row = await this.#db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('prefix', '=', match[1])
+      .executeTakeFirst();
+    if (!row || row.revoked_at !== null) return undefined;
+    const presented = Buffer.from(sha256(key), 'hex');
+    const stored = Buffer.from(row.hash, 'hex');
+    if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return undefined;
+    const now = this.#now();
+    await this.#db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    return toApiKey({ ...row, last_used_at: now });
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    const result = await this.#db
+      .updateTable('api_keys')
+      .set({ revoked_at: this.#now() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0 && !(await this.#apiKeyExists(id))) throw notFound('API key', id);
+  }
+
+  async #apiKeyExists(id: string): Promise<boolean> {
+    return (
+      (await this.#db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst()) !==
+      undefined
+    );
+  }
+
+  // -- executions ----------------------------------------------------------------------------------------
+
+  async createExecution(input: NewExecution): Promise<Execution> {
+    const data = parseInput(newExecutionSchema, input, 'execution');
+    const row = await this.#db
+      .insertInto('executions')
+      .values({
+        id: data.id ?? randomUUID(),
+        instance_id: data.instanceId,
+        component_key: data.componentKey,
+        action_key: data.actionKey,
+        status: 'running',
+        started_at: data.startedAt ?? this.#now(),
+        finished_at: null,
+        duration_ms: null,
+        error_code: null,
+        error_message: null,
+        log: '[]',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
+    return toExecution(row);
+  }
+
+  async finishExecution(id: string, input: FinishExecution): Promise<Execution> {
+    const data = parseInput(finishExecutionSchema, input, 'execution result');
+    const finishedAt = data.finishedAt ?? this.#now();
+    const row = await this.#db
+      .updateTable('executions')
+      .set({
+        status: data.status,
+        finished_at: finishedAt,
+        duration_ms: sql<number>`${finishedAt} - started_at`,
+        error_code: data.errorCode ?? null,
+        error_message: data.errorMessage ?? null,
+        ...(data.log !== undefined ? { log: json(data.log) } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw notFound('execution', id);
+    return toExecution(row);
+  }
+
+  async getExecution(id: string): Promise<Execution | undefined> {
+    const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toExecution(row);
+  }
+
+  async listExecutions(filter: ExecutionFilter = {}): Promise<Execution[]> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .selectAll()
+      .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000))
+      .execute();
+    return rows.map(toExecution);
+  }
+
+  // -- rotation support ----------------------------------------------------------------------------------
+
+  /**
+   * How many cells of `target` are not yet under the primary key. Used by `rotateKeys` for its progress
+   * total.
+   */
+  async countStale(target: EncryptedColumn): Promise<number> {
+    const prefix = `v1.${this.#keys.primaryId}.`;
+    const row = await this.#db
+      .selectFrom(target.table)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(sql.ref(target.column), 'is not', null)
+      .where(sql`substr(${sql.ref(target.column)}, 1, ${sql.lit(prefix.length)})`, '<>', prefix)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Re-encrypts up to `limit` cells of `target` whose id sorts after `afterId` and that are not under the
+   * primary key, in one transaction. Each update is conditional on the old ciphertext, so a concurrent
+   * writer (who always writes under the primary key) wins and nothing is lost. Returns the last id seen
+   * (to resume from) and how many cells were rewritten, or `undefined` when there is nothing left.
+   */
+  async reencryptBatch(
+    target: EncryptedColumn,
+    afterId: string,
+    limit: number,
+  ): Promise<
+    | { lastId: string; rewritten: number; seen: number; failures: { id: string; code: ErrorCode }[] }
+    | undefined
+  > {
+    const prefix = `v1.${this.#keys.primaryId}.`;
+    const idRef = sql.ref(target.idColumn);
+    const colRef = sql.ref(target.column);
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await sql<{ id: string; value: string }>`
+        select ${idRef} as id, ${colRef} as value from ${sql.table(target.table)}
+        where ${colRef} is not null
+          and substr(${colRef}, 1, ${sql.lit(prefix.length)}) <> ${prefix}
+          and ${idRef} > ${afterId}
+        order by ${idRef}
+        limit ${sql.lit(limit)}`.execute(trx);
+      const rows = result.rows;
+      const last = rows[rows.length - 1];
+      if (!last) return undefined;
+      let rewritten = 0;
+      const failures: { id: string; code: ErrorCode }[] = [];
+      for (const row of rows) {
+        const aad = cellAad(target.table, row.id, target.column);
+        let plaintext: string;
+        try {
+          plaintext = this.#keys.decrypt(row.value, aad);
+        } catch (err) {
+          // A cell that does not decrypt stays as it is (and keeps failing on read); rotation goes on
+          // and reports it rather than leaving every later row on the old key.
+          if (!(err instanceof KeywayError)) throw err;
+          failures.push({ id: row.id, code: err.code });
+          continue;
+        }
+        const fresh = this.#keys.encrypt(plaintext, aad);
+        const updated = await sql`
+          update ${sql.table(target.table)} set ${colRef} = ${fresh}
+          where ${idRef} = ${row.id} and ${colRef} = ${row.value}`.execute(trx);
+        rewritten += Number(updated.numAffectedRows ?? 0);
+      }
+      return { lastId: last.id, rewritten, seen: rows.length, failures };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#handle.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Row mappers for tables without secrets.
+
+function toCustomer(row: Selectable<CustomersTable>): Customer {
+  return {
+    id: row.id,
+    externalId: row.external_id,
+    name: row.name,
+    createdAt: num(row.created_at, 'customer created_at'),
+    updatedAt: num(row.updated_at, 'customer updated_at'),
+  };
+}
+
+function toInstance(row: Selectable<InstancesTable>): Instance {
+  const where = `instance ${row.id}`;
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    name: row.name,
+    componentKeys: parseJson(row.component_keys, stringArray, `${where} component_keys`),
+    config: parseJson(row.config, jsonObject, `${where} config`),
+    status: parseJson(json(row.status), instanceStatus, `${where} status`),
+    createdAt: num(row.created_at, `${where} created_at`),
+    updatedAt: num(row.updated_at, `${where} updated_at`),
+  };
+}
+
+function toComponent(row: Selectable<ComponentsTable>): PublishedComponent {
+  const where = `component ${row.key}`;
+  return {
+    key: row.key,
+    version: num(row.version, `${where} version`),
+    bundleHash: row.bundle_hash,
+    manifest: parseJson(row.manifest, jsonObject, `${where} manifest`),
+    bundlePath: row.bundle_path,
+    bundle: row.bundle === null ? null : new Uint8Array(row.bundle),
+    publishedAt: num(row.published_at, `${where} published_at`),
+  };
+}
+
+function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
+  const where = `event ${row.id}`;
+  return {
+    id: row.id,
+    type: row.type,
+    payload: parseJson(row.payload, jsonObject, `${where} payload`),
+    instanceId: row.instance_id,
+    connectionId: row.connection_id,
+    status: parseJson(json(row.status), z.enum(['pending', 'delivered', 'failed']), `${where} status`),
+    attempts: num(row.attempts, `${where} attempts`),
+    nextAttemptAt: num(row.next_attempt_at, `${where} next_attempt_at`),
+    lastError: row.last_error,
+    createdAt: num(row.created_at, `${where} created_at`),
+    deliveredAt: numOrNull(row.delivered_at, `${where} delivered_at`),
+  };
+}
+
+function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
+  const where = `API key ${row.id}`;
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
+    createdAt: num(row.created_at, `${where} created_at`),
+    lastUsedAt: numOrNull(row.last_used_at, `${where} last_used_at`),
+    revokedAt: numOrNull(row.revoked_at, `${where} revoked_at`),
+  };
+}
+
+function toExecution(row: Selectable<ExecutionsTable>): Execution {
+  const where = `execution ${row.id}`;
+  return {
+    id: row.id,
+    instanceId: row.instance_id,
+    componentKey: row.component_key,
+    actionKey: row.action_key,
+    status: parseJson(json(row.status), z.enum(['running', 'succeeded', 'failed']), `${where} status`),
+    startedAt: num(row.started_at, `${where} started_at`),
+    finishedAt: numOrNull(row.finished_at, `${where} finished_at`),
+    durationMs: numOrNull(row.duration_ms, `${where} duration_ms`),
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    log: parseJson(row.log, z.array(logEntry), `${where} log`),
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

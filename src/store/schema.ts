@@ -1,0 +1,169 @@
+/**
+ * The tables as kysely sees them. JSON is stored as text and timestamps as 64-bit integers on both
+ * engines, so one query layer reads both the same way; rows are parsed with zod on the way out.
+ */
+/** A 64-bit integer column: PostgreSQL's driver returns `bigint` as a string. */
+type Int64 = number | string;
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface CustomersTable {
+  id: string;
+  external_id: string | null;
+  name: string;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
+export interface InstancesTable {
+  id: string;
+  customer_id: string;
+  name: string;
+  component_keys: string;
+  config: string;
+  status: string;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  instance_id: string;
+  name: string;
+  component_key: string;
+  definition_key: string;
+  grant_type: string;
+  fields: string;
+  /** Encrypted JSON. */
+  secret_fields: string;
+  /** Encrypted JSON. */
+  token_set: string | null;
+  expires_at: Int64 | null;
+  refresh_at: Int64 | null;
+  scopes: string;
+  status: string;
+  last_error: string | null;
+  version: Int64;
+  refresh_failures: Int64;
+  cooldown_until: Int64 | null;
+  lease_owner: string | null;
+  lease_until: Int64 | null;
+  created_at: Int64;
+  updated_at: Int64;
+  connected_at: Int64 | null;
+}
+
+export interface AuthSessionsTable {
+  state: string;
+  connection_id: string;
+  /** Encrypted. */
+  code_verifier: string | null;
+  browser_binding: string | null;
+  redirect_uri: string;
+  return_to: string | null;
+  nonce: string | null;
+  scopes: string;
+  extra: string;
+  created_at: Int64;
+  expires_at: Int64;
+  consumed_at: Int64 | null;
+}
+
+export interface DeviceSessionsTable {
+  id: string;
+  connection_id: string;
+  /** Encrypted. */
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string | null;
+  interval_ms: Int64;
+  next_poll_at: Int64;
+  expires_at: Int64;
+  status: string;
+  created_at: Int64;
+  completed_at: Int64 | null;
+}
+
+export interface ComponentsTable {
+  key: string;
+  version: Int64;
+  bundle_hash: string;
+  manifest: string;
+  bundle_path: string | null;
+  bundle: Uint8Array | null;
+  published_at: Int64;
+}
+
+export interface InstanceStateTable {
+  instance_id: string;
+  scope: string;
+  key: string;
+  value: string;
+  updated_at: Int64;
+}
+
+export interface OutboxEventsTable {
+  id: string;
+  type: string;
+  payload: string;
+  instance_id: string | null;
+  connection_id: string | null;
+  status: string;
+  attempts: Int64;
+  next_attempt_at: Int64;
+  lease_owner: string | null;
+  lease_until: Int64 | null;
+  last_error: string | null;
+  created_at: Int64;
+  delivered_at: Int64 | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: Int64;
+  last_used_at: Int64 | null;
+  revoked_at: Int64 | null;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  instance_id: string;
+  component_key: string;
+  action_key: string;
+  status: string;
+  started_at: Int64;
+  finished_at: Int64 | null;
+  duration_ms: Int64 | null;
+  error_code: string | null;
+  error_message: string | null;
+  log: string;
+}
+
+export interface LocksTable {
+  name: string;
+  owner: string;
+  expires_at: Int64;
+}
+
+export interface Database {
+  meta: MetaTable;
+  customers: CustomersTable;
+  instances: InstancesTable;
+  connections: ConnectionsTable;
+  auth_sessions: AuthSessionsTable;
+  device_sessions: DeviceSessionsTable;
+  components: ComponentsTable;
+  instance_state: InstanceStateTable;
+  outbox_events: OutboxEventsTable;
+  api_keys: ApiKeysTable;
+  executions: ExecutionsTable;
+  locks: LocksTable;
+}

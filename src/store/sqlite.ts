@@ -1,0 +1,121 @@
+/**
+ * The embedded engine: one SQLite file (better-sqlite3, WAL) that several processes on one machine may
+ * share. Transactions are IMMEDIATE so a writer takes the write lock up front and waits (busy_timeout)
+ * instead of failing with SQLITE_BUSY when it upgrades from reading.
+ */
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, Dialect } from 'kysely';
+import { KeywayError } from '../errors';
+import type { EngineHandle } from './engine';
+import { pollUntil } from './engine';
+import type { Database } from './schema';
+import type { LockOptions } from './types';
+
+const BUSY_TIMEOUT_MS = 10_000;
+const DEFAULT_LEASE_MS = 30_000;
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+// SQLite does run DDL inside transactions; saying so makes kysely's migrator run each migration (and its
+// bookkeeping) in one IMMEDIATE transaction, which also serialises migrators in several processes.
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** Opens (creating if needed) the SQLite database at `file`. */
+export function openSqliteEngine(file: string): EngineHandle {
+  let database: BetterSqlite3.Database;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const created = !existsSync(file);
+    database = new BetterSqlite3(file);
+    // SQLite gives its -wal and -shm files the main file's mode, so this covers all three.
+    if (created) chmodSync(file, 0o600);
+    database.pragma('journal_mode = WAL');
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+  } catch (cause) {
+    throw new KeywayError('KW_STORE_UNAVAILABLE', {
+      message: `Cannot open the SQLite database at ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    });
+  }
+  const config = { database };
+  const base = new SqliteDialect(config);
+  const dialect: Dialect = {
+    createDriver: () => new ImmediateSqliteDriver(config),
+    createAdapter: () => new TransactionalSqliteAdapter(),
+    createQueryCompiler: () => base.createQueryCompiler(),
+    createIntrospector: (db) => base.createIntrospector(db),
+  };
+  const db = new Kysely<Database>({ dialect });
+
+  return {
+    engine: 'sqlite',
+    db,
+    lock: (name, options, fn) => withLeaseLock(db, name, options, fn),
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * A lease row in `locks`: taken by an atomic upsert that only overwrites an expired lease, renewed while
+ * `fn` runs so a slow holder keeps it, expiring by itself if the holder dies.
+ */
+async function withLeaseLock<T>(
+  db: Kysely<Database>,
+  name: string,
+  options: LockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const owner = randomUUID();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const tryAcquire = async (): Promise<boolean> => {
+    const now = Date.now();
+    const row = await db
+      .insertInto('locks')
+      .values({ name, owner, expires_at: now + leaseMs })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ owner, expires_at: now + leaseMs })
+          .where('locks.expires_at', '<=', now),
+      )
+      .returning('owner')
+      .executeTakeFirst();
+    return row?.owner === owner;
+  };
+  await pollUntil(tryAcquire, options.timeoutMs, name);
+
+  const renew = setInterval(
+    () => {
+      db.updateTable('locks')
+        .set({ expires_at: Date.now() + leaseMs })
+        .where('name', '=', name)
+        .where('owner', '=', owner)
+        .execute()
+        .catch(() => {
+          // A failed renewal only shortens the lease; the next tick tries again.
+        });
+    },
+    Math.max(10, Math.floor(leaseMs / 3)),
+  );
+  renew.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(renew);
+    await db.deleteFrom('locks').where('name', '=', name).where('owner', '=', owner).execute();
+  }
+}

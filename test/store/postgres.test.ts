@@ -1,0 +1,92 @@
+/**
+ * The store contract on a real PostgreSQL, in a fresh schema dropped afterwards. Never skipped: when the
+ * server is unreachable these tests fail with a message saying how to start it.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { isKeywayError } from '../../src/errors';
+import { openStore } from '../../src/store';
+import { storeContract } from './contract';
+
+const databaseUrl = process.env['KEYWAY_TEST_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
+const schema = `kw_test_${randomBytes(6).toString('hex')}`;
+const tables = [
+  'meta',
+  'customers',
+  'instances',
+  'connections',
+  'auth_sessions',
+  'device_sessions',
+  'components',
+  'instance_state',
+  'outbox_events',
+  'api_keys',
+  'executions',
+  'locks',
+];
+
+let admin: pg.Pool | undefined;
+
+async function connectAdmin(): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, options: `-c search_path=${schema}` });
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end();
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `PostgreSQL is unreachable at ${databaseUrl.replace(/:[^:@/]*@/, ':***@')} (${why}). ` +
+        `Start it (.ci/run does) or set KEYWAY_TEST_DATABASE_URL.${process.env['CI'] === 'true' ? ' CI=true: this is a failure.' : ''}`,
+    );
+  }
+  return pool;
+}
+
+function toPg(sqlText: string): string {
+  let n = 0;
+  return sqlText.replace(/\?/g, () => `$${++n}`);
+}
+
+describe('PostgreSQL store', () => {
+  storeContract(
+    async () => {
+      admin = await connectAdmin();
+      await admin.query(`create schema ${schema}`);
+      const pool = admin;
+      return {
+        config: { databaseUrl, postgresSchema: schema, poolMax: 5 },
+        rawQuery: async (sqlText, params = []) =>
+          (await pool.query<Record<string, unknown>>(toPg(sqlText), [...params])).rows,
+        rawDump: async () => {
+          const dumps = await Promise.all(
+            tables.map(
+              async (table) =>
+                (await pool.query<{ row: string }>(`select t::text as row from ${table} t`)).rows,
+            ),
+          );
+          return dumps
+            .flat()
+            .map((r) => r.row)
+            .join('\n');
+        },
+      };
+    },
+    async () => {
+      if (admin) {
+        await admin.query(`drop schema if exists ${schema} cascade`);
+        await admin.end();
+      }
+    },
+  );
+
+  it('refuses to start without an encryption key', async () => {
+    let caught: unknown;
+    try {
+      await openStore({ databaseUrl, postgresSchema: schema });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isKeywayError(caught, 'KW_CRYPTO_KEY_MISSING')).toBe(true);
+  });
+});
