@@ -1,0 +1,104 @@
+/**
+ * GitHub connector: who am I, my repositories, open an issue.
+ *
+ * REST endpoints used (https://docs.github.com/en/rest):
+ * - `GET /user` — https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+ * - `GET /user/repos` — https://docs.github.com/en/rest/repos/repos#list-repositories-for-the-authenticated-user
+ * - `POST /repos/{owner}/{repo}/issues` — https://docs.github.com/en/rest/issues/issues#create-an-issue
+ */
+import { ConnectionError, action, component, input, util, type Connection } from '@prismatic-io/spectral';
+import axios, { type AxiosInstance } from 'axios';
+import { github, toSpectralConnection } from '../../../connections';
+
+/** The web application flow. */
+export const githubOAuth = toSpectralConnection(github, { grantType: 'authorization_code' });
+/** The device flow, for people connecting from a terminal. */
+export const githubDevice = toSpectralConnection(github, { grantType: 'device_code' });
+
+const DEFAULT_API = 'https://api.github.com';
+
+function client(connection: Connection): AxiosInstance {
+  const token = util.types.toString(connection.token?.access_token);
+  if (token === '')
+    throw new ConnectionError(connection, 'This GitHub connection has no access token; connect it first.');
+  // The API base is a hidden connection input so tests (and GitHub Enterprise) can point elsewhere.
+  const baseURL = util.types.toString(connection.fields.apiBaseUrl) || DEFAULT_API;
+  return axios.create({
+    baseURL,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: 'application/vnd.github+json',
+      'X-GitHub-Api-Version': '2022-11-28',
+    },
+  });
+}
+
+const connectionInput = input({ label: 'Connection', type: 'connection', required: true });
+
+const getAuthenticatedUser = action({
+  display: { label: 'Get authenticated user', description: 'The GitHub profile of the connected account.' },
+  inputs: { connection: connectionInput },
+  perform: async (_context, { connection }) => {
+    const { data } = await client(connection).get<Record<string, unknown>>('/user');
+    return { data };
+  },
+});
+
+const listRepositories = action({
+  display: { label: 'List repositories', description: 'Repositories the connected account can access.' },
+  inputs: {
+    connection: connectionInput,
+    perPage: input({
+      label: 'Per page',
+      type: 'string',
+      required: false,
+      default: '30',
+      comments: 'At most 100.',
+      clean: (value) => util.types.toInt(value, 30),
+    }),
+    sort: input({
+      label: 'Sort',
+      type: 'string',
+      required: false,
+      default: 'full_name',
+      model: ['created', 'updated', 'pushed', 'full_name'].map((value) => ({ label: value, value })),
+      clean: (value) => util.types.toString(value) || 'full_name',
+    }),
+  },
+  perform: async (_context, { connection, perPage, sort }) => {
+    const { data } = await client(connection).get<unknown[]>('/user/repos', {
+      params: { per_page: perPage, sort },
+    });
+    return { data };
+  },
+});
+
+const createIssue = action({
+  display: { label: 'Create issue', description: 'Open an issue in a repository.' },
+  inputs: {
+    connection: connectionInput,
+    owner: input({ label: 'Owner', type: 'string', required: true, clean: util.types.toString }),
+    repo: input({ label: 'Repository', type: 'string', required: true, clean: util.types.toString }),
+    title: input({ label: 'Title', type: 'string', required: true, clean: util.types.toString }),
+    body: input({ label: 'Body', type: 'text', required: false, clean: util.types.toString }),
+  },
+  perform: async (_context, { connection, owner, repo, title, body }) => {
+    const { data } = await client(connection).post<Record<string, unknown>>(
+      `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/issues`,
+      { title, ...(body ? { body } : {}) },
+    );
+    return { data };
+  },
+});
+
+export default component({
+  key: 'github',
+  public: false,
+  display: {
+    label: 'GitHub',
+    description: 'Read your GitHub profile and repositories, and open issues.',
+    iconPath: 'icon.png',
+  },
+  connections: [githubOAuth, githubDevice],
+  actions: { getAuthenticatedUser, listRepositories, createIssue },
+});

@@ -1,0 +1,400 @@
+/**
+ * The inverse of {@link toSpectralConnection}: from a connection definition as found in a built bundle plus the
+ * connection's field values, the plain client configuration the OAuth engine needs.
+ *
+ * Works for any spectral OAuth 2.0 connection, not only ones built by the helper: missing hidden inputs fall
+ * back to RFC defaults (space-separated scopes, `scope` parameter, no extras).
+ */
+import { z } from 'zod';
+import { KeywayError } from '../src/errors';
+import {
+  ClientAuthMethodSchema,
+  EnvironmentsSchema,
+  GrantTypeSchema,
+  PkceSchema,
+  ScopeSeparatorSchema,
+  TokenResponseQuirksSchema,
+  describeIssues,
+  isHttpUrl,
+  templateSlots,
+  type Environments,
+} from './schema';
+import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './spectral';
+
+const nullishString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+
+/** One input of a connection in spectral's wire format (after `component(...)`). */
+export const WireConnectionInputSchema = z.looseObject({
+  key: z.string().min(1),
+  type: z.string().min(1),
+  default: z.unknown().optional(),
+  shown: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  required: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? undefined),
+});
+
+/** A connection in spectral's wire format: `{ key, oauth2Type?, oauth2PkceMethod?, oauth2Config?, inputs[] }`. */
+export const WireConnectionSchema = z.looseObject({
+  key: z.string().min(1),
+  oauth2Type: z
+    .enum(['authorization_code', 'client_credentials'])
+    .nullish()
+    .transform((v) => v ?? undefined),
+  oauth2PkceMethod: z
+    .enum(['S256', 'plain'])
+    .nullish()
+    .transform((v) => v ?? undefined),
+  oauth2Config: z
+    .looseObject({ overrideGrantType: nullishString })
+    .nullish()
+    .transform((v) => v ?? undefined),
+  inputs: z.array(WireConnectionInputSchema),
+});
+/** A parsed {@link WireConnectionSchema}. */
+export type WireConnection = z.infer<typeof WireConnectionSchema>;
+
+const fieldValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.string()),
+  z.null(),
+  z.undefined(),
+]);
+/** Field values of one connection, as a person filled them in (missing ones take the input's default). */
+export const ConnectionFieldValuesSchema = z.record(z.string(), fieldValue);
+
+const params = z.record(z.string(), z.string());
+
+/** The client configuration the OAuth engine works from. Contains the client secret: never log it. */
+export const ResolvedClientConfigSchema = z.strictObject({
+  connectionKey: z.string(),
+  provider: z.string().optional(),
+  grantType: GrantTypeSchema,
+  /** Prismatic's `oauth2Config.overrideGrantType`: the `grant_type` value to send instead of the standard one. */
+  grantTypeOverride: z.string().optional(),
+  environment: z.string().optional(),
+  authorizeUrl: z.string().optional(),
+  tokenUrl: z.string().optional(),
+  revokeUrl: z.string().optional(),
+  deviceAuthorizationUrl: z.string().optional(),
+  userinfoUrl: z.string().optional(),
+  apiBaseUrl: z.string().optional(),
+  scopes: z.array(z.string()),
+  scopeSeparator: ScopeSeparatorSchema,
+  scopeParam: z.string(),
+  scopeDescriptions: z.record(z.string(), z.string()),
+  clientAuthMethod: ClientAuthMethodSchema,
+  pkce: PkceSchema,
+  extraAuthorizeParams: params,
+  extraTokenParams: params,
+  extraTokenHeaders: params,
+  tokenResponse: TokenResponseQuirksSchema,
+  refreshMarginSeconds: z.number().int().min(0).optional(),
+  allowImplicit: z.boolean(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().optional(),
+  /** Resource owner credentials, for the password grant only. */
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Every input's value with defaults applied and templates rendered: what `connection.fields` should hold. */
+  fields: z.record(z.string(), z.string()),
+});
+/** A resolved client configuration; see {@link ResolvedClientConfigSchema}. */
+export type ResolvedClientConfig = z.infer<typeof ResolvedClientConfigSchema>;
+
+function invalid(connectionKey: string, message: string): KeywayError {
+  return new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
+    message: `Connection "${connectionKey}": ${message}`,
+    details: { connection: connectionKey },
+  });
+}
+
+function asText(value: z.infer<typeof fieldValue>, separator: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.join(separator);
+  const text = String(value);
+  return text === '' ? undefined : text;
+}
+
+function parseJsonInput<T>(
+  connectionKey: string,
+  inputKey: string,
+  raw: string | undefined,
+  schema: z.ZodType<T>,
+  fallback: T,
+): T {
+  if (raw === undefined) return fallback;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw invalid(connectionKey, `hidden input ${inputKey} is not valid JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw invalid(connectionKey, `hidden input ${inputKey}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function splitScopes(value: string | undefined, separator: ' ' | ',' | '+'): string[] {
+  if (value === undefined) return [];
+  // People paste scopes with stray spaces around commas; the separator alone would keep them.
+  const pattern = separator === ' ' ? /\s+/ : separator === ',' ? /\s*,\s*/ : /\s*\+\s*|\s+/;
+  return value
+    .split(pattern)
+    .map((scope) => scope.trim())
+    .filter((scope) => scope.length > 0);
+}
+
+/**
+ * Resolves a connection definition (spectral wire format, as in a built bundle's `connections`) and the
+ * connection's field values into a {@link ResolvedClientConfig}: environment hosts applied, `{{#field}}`
+ * templates rendered, scopes split, quirks parsed from the hidden inputs. Pure; throws before returning
+ * anything partial.
+ *
+ * @throws KeywayError `KW_PROVIDER_NOT_OAUTH`, `KW_PROVIDER_DEFINITION_INVALID`, `KW_PROVIDER_FIELD_MISSING`,
+ *   `KW_PROVIDER_TEMPLATE_UNRESOLVED`, `KW_PROVIDER_ENVIRONMENT_UNKNOWN`, `KW_PROVIDER_URL_INVALID`,
+ *   `KW_OAUTH_GRANT_DISABLED` (implicit without the opt-in).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope)
+ */
+export function resolveConnection(definition: unknown, fieldValues: unknown = {}): ResolvedClientConfig {
+  const parsedDefinition = WireConnectionSchema.safeParse(definition);
+  if (!parsedDefinition.success) {
+    throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
+      message: `Not a spectral connection definition: ${describeIssues(parsedDefinition.error)}`,
+    });
+  }
+  const wire = parsedDefinition.data;
+  const key = wire.key;
+  const parsedValues = ConnectionFieldValuesSchema.safeParse(fieldValues);
+  if (!parsedValues.success) {
+    // Values may be secrets: name the fields, never echo them.
+    throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
+      message: `Connection "${key}": field values must be strings, numbers, booleans or lists of strings (bad: ${parsedValues.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+      details: { connection: key },
+    });
+  }
+  const given = parsedValues.data;
+  const inputs = new Map(wire.inputs.map((input) => [input.key, input]));
+
+  const separatorInput = inputs.get(HIDDEN_INPUTS.scopeSeparator);
+  const separator = ScopeSeparatorSchema.safeParse(
+    asText(given[HIDDEN_INPUTS.scopeSeparator], ' ') ??
+      asText(defaultValue(separatorInput?.default), ' ') ??
+      ' ',
+  );
+  if (!separator.success) {
+    throw invalid(
+      key,
+      `${HIDDEN_INPUTS.scopeSeparator} must be one of ${ScopeSeparatorSchema.options.map((o) => `"${o}"`).join(', ')}`,
+    );
+  }
+  const scopeSeparator = separator.data;
+
+  // 1. Every input's raw value: what was given, else its default.
+  const raw: Record<string, string> = {};
+  for (const input of wire.inputs) {
+    const value =
+      asText(given[input.key], scopeSeparator) ?? asText(defaultValue(input.default), scopeSeparator);
+    if (value !== undefined) raw[input.key] = value;
+  }
+
+  const grant = GrantTypeSchema.safeParse(wire.oauth2Type ?? raw[HIDDEN_INPUTS.grantType]);
+  if (!grant.success) {
+    if (wire.oauth2Type === undefined && raw[HIDDEN_INPUTS.grantType] === undefined) {
+      throw new KeywayError('KW_PROVIDER_NOT_OAUTH', {
+        message: `Connection "${key}" is not an OAuth 2.0 connection (no oauth2Type and no ${HIDDEN_INPUTS.grantType} input)`,
+        details: { connection: key },
+      });
+    }
+    throw invalid(key, `${HIDDEN_INPUTS.grantType} must be one of ${GrantTypeSchema.options.join(', ')}`);
+  }
+  const grantType = grant.data;
+
+  // 2. The chosen environment's hosts replace the hidden host inputs (which hold the default environment's).
+  const environments = parseJsonInput<Environments | undefined>(
+    key,
+    HIDDEN_INPUTS.environments,
+    raw[HIDDEN_INPUTS.environments],
+    EnvironmentsSchema,
+    undefined,
+  );
+  let environment: string | undefined;
+  if (environments) {
+    environment = raw[ENVIRONMENT_INPUT] ?? environments.default;
+    const chosen = environments.options[environment];
+    if (!chosen) {
+      throw new KeywayError('KW_PROVIDER_ENVIRONMENT_UNKNOWN', {
+        message: `Connection "${key}": environment "${environment}" is not one of: ${Object.keys(environments.options).join(', ')}`,
+        details: { connection: key, environment, options: Object.keys(environments.options) },
+      });
+    }
+    Object.assign(raw, chosen.hosts);
+  }
+
+  // 3. Render `{{#field}}` slots from the non-template values (spectral forbids templates inside templates).
+  const templateKeys = new Set(
+    wire.inputs.filter((input) => input.type === 'template').map((input) => input.key),
+  );
+  const fields: Record<string, string> = {};
+  for (const [inputKey, value] of Object.entries(raw)) {
+    const isUrl = (URL_INPUTS as readonly string[]).includes(inputKey);
+    if (!templateKeys.has(inputKey) && !isUrl) {
+      fields[inputKey] = value;
+      continue;
+    }
+    fields[inputKey] = value.replace(/{{#(\w+)}}/g, (_slot, name: string) => {
+      const filled = templateKeys.has(name) ? undefined : raw[name];
+      if (filled === undefined) {
+        throw new KeywayError('KW_PROVIDER_TEMPLATE_UNRESOLVED', {
+          message: `Connection "${key}": ${inputKey} uses {{#${name}}}, but "${name}" has no value; fill in ${name}`,
+          details: { connection: key, input: inputKey, slot: name },
+        });
+      }
+      return filled;
+    });
+  }
+
+  // 4. URLs must be absolute once rendered; the ones a grant cannot work without must be there.
+  const urls: Partial<Record<(typeof URL_INPUTS)[number], string>> = {};
+  for (const name of URL_INPUTS) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    if (!isHttpUrl(value) || templateSlots(value).length > 0) {
+      throw new KeywayError('KW_PROVIDER_URL_INVALID', {
+        message: `Connection "${key}": ${name} is not an absolute http(s) URL`,
+        details: { connection: key, input: name },
+      });
+    }
+    urls[name] = value;
+  }
+  const requireField = (name: string, why: string): string => {
+    const value = fields[name];
+    if (value === undefined) {
+      throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
+        message: `Connection "${key}": ${name} is required ${why}`,
+        details: { connection: key, field: name },
+      });
+    }
+    return value;
+  };
+  if (grantType === 'authorization_code' || grantType === 'implicit')
+    requireField('authorizeUrl', `for ${grantType}`);
+  if (grantType !== 'implicit') requireField('tokenUrl', `for ${grantType}`);
+  if (grantType === 'device_code') requireField('deviceAuthorizationUrl', 'for device_code');
+
+  // 5. Quirks from the hidden inputs, with RFC defaults for connections not built by toSpectralConnection.
+  const authMethod = ClientAuthMethodSchema.safeParse(
+    fields[HIDDEN_INPUTS.clientAuthMethod] ?? 'client_secret_post',
+  );
+  if (!authMethod.success) {
+    throw invalid(
+      key,
+      `${HIDDEN_INPUTS.clientAuthMethod} must be one of ${ClientAuthMethodSchema.options.join(', ')}`,
+    );
+  }
+  const clientAuthMethod = authMethod.data;
+  const clientId = requireField('clientId', 'to identify the OAuth client');
+  const clientSecret = fields.clientSecret;
+  if (clientAuthMethod !== 'none' && grantType !== 'implicit' && clientSecret === undefined) {
+    requireField('clientSecret', `for client authentication (${clientAuthMethod})`);
+  }
+  let username: string | undefined;
+  let password: string | undefined;
+  if (grantType === 'password') {
+    username = requireField('username', 'for the password grant');
+    password = requireField('password', 'for the password grant');
+  }
+
+  const allowImplicit = fields[HIDDEN_INPUTS.allowImplicit] === 'true';
+  if (grantType === 'implicit' && !allowImplicit) {
+    throw new KeywayError('KW_OAUTH_GRANT_DISABLED', {
+      message: `Connection "${key}" uses the implicit grant without opting in (${HIDDEN_INPUTS.allowImplicit}: true)`,
+      details: { connection: key },
+    });
+  }
+
+  let refreshMarginSeconds: number | undefined;
+  const margin = fields[HIDDEN_INPUTS.refreshMarginSeconds];
+  if (margin !== undefined) {
+    refreshMarginSeconds = Number(margin);
+    if (!Number.isInteger(refreshMarginSeconds) || refreshMarginSeconds < 0) {
+      throw invalid(key, `${HIDDEN_INPUTS.refreshMarginSeconds} must be a whole number of seconds`);
+    }
+  }
+
+  const config: ResolvedClientConfig = {
+    connectionKey: key,
+    ...(fields[HIDDEN_INPUTS.provider] !== undefined ? { provider: fields[HIDDEN_INPUTS.provider] } : {}),
+    grantType,
+    ...(wire.oauth2Config?.overrideGrantType !== undefined
+      ? { grantTypeOverride: wire.oauth2Config.overrideGrantType }
+      : {}),
+    ...(environment !== undefined ? { environment } : {}),
+    ...urls,
+    scopes: splitScopes(fields.scopes, scopeSeparator),
+    scopeSeparator,
+    scopeParam: fields[HIDDEN_INPUTS.scopeParam] ?? 'scope',
+    scopeDescriptions: parseJsonInput(
+      key,
+      HIDDEN_INPUTS.scopeDescriptions,
+      fields[HIDDEN_INPUTS.scopeDescriptions],
+      params,
+      {},
+    ),
+    clientAuthMethod,
+    pkce: wire.oauth2PkceMethod ?? false,
+    extraAuthorizeParams: parseJsonInput(
+      key,
+      HIDDEN_INPUTS.extraAuthorizeParams,
+      fields[HIDDEN_INPUTS.extraAuthorizeParams],
+      params,
+      {},
+    ),
+    extraTokenParams: parseJsonInput(
+      key,
+      HIDDEN_INPUTS.extraTokenParams,
+      fields[HIDDEN_INPUTS.extraTokenParams],
+      params,
+      {},
+    ),
+    extraTokenHeaders: parseJsonInput(
+      key,
+      HIDDEN_INPUTS.extraTokenHeaders,
+      fields[HIDDEN_INPUTS.extraTokenHeaders],
+      params,
+      {},
+    ),
+    tokenResponse: parseJsonInput(
+      key,
+      HIDDEN_INPUTS.tokenResponse,
+      fields[HIDDEN_INPUTS.tokenResponse],
+      TokenResponseQuirksSchema,
+      { keepFields: [], errorCodes: {} },
+    ),
+    ...(refreshMarginSeconds !== undefined ? { refreshMarginSeconds } : {}),
+    allowImplicit,
+    clientId,
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    fields,
+  };
+  const checked = ResolvedClientConfigSchema.safeParse(config);
+  if (!checked.success) throw invalid(key, describeIssues(checked.error));
+  return checked.data;
+}
+
+function defaultValue(value: unknown): z.infer<typeof fieldValue> {
+  const parsed = fieldValue.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}

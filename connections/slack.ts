@@ -1,0 +1,43 @@
+import { defineProvider } from './schema';
+
+/**
+ * Slack: OAuth v2 for a user token.
+ *
+ * - Flow, `user_scope`, comma-separated scopes and the `oauth.v2.access` response with the user token under
+ *   `authed_user`: https://api.slack.com/authentication/oauth-v2
+ * - `oauth.v2.access` (client credentials as HTTP Basic or form parameters; errors as `ok: false` in an
+ *   HTTP 200 body): https://api.slack.com/methods/oauth.v2.access
+ * - Web API error convention (`{"ok": false, "error": "invalid_auth"}`): https://api.slack.com/web#responses
+ *
+ * No `revokeUrl`: Slack revokes with `auth.revoke` using the token itself as the credential, not RFC 7009.
+ */
+export const slack = defineProvider({
+  key: 'slack',
+  displayName: 'Slack',
+  docsUrl: 'https://api.slack.com/authentication/oauth-v2',
+  grantTypes: ['authorization_code'],
+  authorizeUrl: 'https://slack.com/oauth/v2/authorize',
+  tokenUrl: 'https://slack.com/api/oauth.v2.access',
+  apiBaseUrl: 'https://slack.com/api',
+  defaultScopes: ['chat:write', 'channels:read'],
+  scopeDescriptions: {
+    'chat:write': 'Send messages as you',
+    'channels:read': 'See the public channels in your workspace',
+    'users:read': 'See the people in your workspace',
+  },
+  scopeSeparator: ',',
+  // A user token is asked for with user_scope; `scope` is for bot scopes.
+  scopeParam: 'user_scope',
+  clientAuthMethod: 'client_secret_post',
+  tokenResponse: {
+    errorInOkBody: { okField: 'ok', errorField: 'error' },
+    tokenPath: 'authed_user',
+    keepFields: ['team', 'app_id', 'enterprise'],
+    errorCodes: {
+      invalid_code: 'invalid_grant',
+      invalid_refresh_token: 'invalid_grant',
+      bad_client_secret: 'invalid_client',
+      invalid_client_id: 'invalid_client',
+    },
+  },
+});

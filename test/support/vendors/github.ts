@@ -1,0 +1,353 @@
+/**
+ * In-process fake of GitHub's OAuth endpoints (github.com) and the REST endpoints the GitHub component calls
+ * (api.github.com), served from one origin. Behaviour follows GitHub's documentation:
+ * - https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps — the token
+ *   endpoint answers form-encoded unless `Accept: application/json`; errors come back with HTTP 200;
+ *   device flow `/login/device/code` + polling errors (`authorization_pending`, `slow_down`, `expired_token`,
+ *   `access_denied`, `incorrect_device_code`, `unsupported_grant_type`, `incorrect_client_credentials`).
+ * - https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
+ *   — expiring user tokens (`expires_in`, `refresh_token`, `refresh_token_expires_in`), `bad_refresh_token`.
+ * - https://docs.github.com/en/rest/overview/troubleshooting-the-rest-api — 401 `{"message":"Bad credentials"}`.
+ */
+import type { ServerResponse } from 'node:http';
+import {
+  sendForm,
+  sendJson,
+  startServer,
+  token,
+  TokenBook,
+  type FakeRequest,
+  type RunningServer,
+} from './core';
+
+/** Options for {@link startGitHubFake}. */
+export interface GitHubFakeOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Issue expiring user tokens with refresh tokens (GitHub App behaviour); OAuth apps' tokens do not expire. */
+  readonly expiringTokens?: boolean;
+  readonly accessTokenTtlSeconds?: number;
+  /** Device flow polling interval in seconds (GitHub sends 5). */
+  readonly deviceInterval?: number;
+  readonly deviceExpiresIn?: number;
+  readonly now?: () => number;
+}
+
+interface DeviceRecord {
+  readonly clientId: string;
+  readonly scope: string;
+  readonly userCode: string;
+  readonly expiresAt: number;
+  interval: number;
+  lastPollAt: number | undefined;
+  state: 'pending' | 'approved' | 'denied' | 'redeemed';
+}
+
+/** A running GitHub fake. Point `authorizeUrl`/`tokenUrl`/`deviceAuthorizationUrl`/`apiBaseUrl` at `baseUrl`. */
+export interface GitHubFake extends RunningServer {
+  readonly book: TokenBook;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly urls: {
+    authorizeUrl: string;
+    tokenUrl: string;
+    deviceAuthorizationUrl: string;
+    apiBaseUrl: string;
+  };
+  /** Issues are created here, keyed `owner/repo`. */
+  readonly issues: Map<string, Array<Record<string, unknown>>>;
+  /** The user approves the device code shown as `userCode`. */
+  approveDevice(userCode: string): void;
+  denyDevice(userCode: string): void;
+}
+
+const BAD_CREDENTIALS = {
+  message: 'Bad credentials',
+  documentation_url: 'https://docs.github.com/rest',
+  status: '401',
+};
+
+/** Starts the GitHub fake on 127.0.0.1. */
+export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
+  const now = options.now ?? Date.now;
+  const book = new TokenBook(now);
+  const clientId = options.clientId ?? 'Iv1.fakegithubclient';
+  const clientSecret = options.clientSecret ?? 'github-fake-secret';
+  book.addClient(clientId, clientSecret);
+  const devices = new Map<string, DeviceRecord>();
+  const issues = new Map<string, Array<Record<string, unknown>>>();
+  const repos = [
+    {
+      id: 1296269,
+      name: 'Hello-World',
+      full_name: 'octocat/Hello-World',
+      private: false,
+      owner: { login: 'octocat' },
+    },
+    {
+      id: 1300192,
+      name: 'Spoon-Knife',
+      full_name: 'octocat/Spoon-Knife',
+      private: false,
+      owner: { login: 'octocat' },
+    },
+  ];
+  let baseUrl = '';
+
+  const answer = (req: FakeRequest, res: ServerResponse, body: Record<string, string | number>): void => {
+    // GitHub: "By default, the response takes the following form: access_token=...&scope=...&token_type=bearer";
+    // JSON only when asked for with the Accept header. Errors use HTTP 200 as well.
+    if ((req.headers.accept ?? '').includes('application/json')) sendJson(res, 200, body);
+    else sendForm(res, 200, body);
+  };
+  const error = (
+    req: FakeRequest,
+    res: ServerResponse,
+    code: string,
+    description: string,
+    extra = {},
+  ): void =>
+    answer(req, res, {
+      error: code,
+      error_description: description,
+      error_uri:
+        'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors',
+      ...extra,
+    });
+
+  const tokens = (
+    req: FakeRequest,
+    res: ServerResponse,
+    grant: ReturnType<TokenBook['createGrant']>,
+  ): void => {
+    const ttl = options.expiringTokens ? (options.accessTokenTtlSeconds ?? 28_800) : undefined;
+    const issued = book.issueTokens(grant, {
+      ttlSeconds: ttl,
+      withRefresh: options.expiringTokens === true,
+      accessPrefix: 'ghu_',
+      refreshPrefix: 'ghr_',
+    });
+    answer(req, res, {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      scope: grant.scope
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .join(','),
+      ...(issued.refreshToken !== undefined && ttl !== undefined
+        ? { expires_in: ttl, refresh_token: issued.refreshToken, refresh_token_expires_in: 15_897_600 }
+        : {}),
+    });
+  };
+
+  const server = await startServer((req, res) => {
+    const route = `${req.method} ${req.path}`;
+    if (route === 'GET /login/oauth/authorize') {
+      // Consent is automatic: the fake stands in for a user who clicks "Authorize".
+      const redirectUri = req.query.get('redirect_uri') ?? undefined;
+      const requestedClient = req.query.get('client_id') ?? '';
+      if (!book.clients.has(requestedClient) || redirectUri === undefined) {
+        sendJson(res, 404, { message: 'Not Found' });
+        return;
+      }
+      const code = book.issueCode({
+        clientId: requestedClient,
+        redirectUri,
+        scope: req.query.get('scope') ?? '',
+      });
+      const target = new URL(redirectUri);
+      target.searchParams.set('code', code);
+      const state = req.query.get('state');
+      if (state !== null) target.searchParams.set('state', state);
+      res.writeHead(302, { location: target.toString() });
+      res.end();
+      return;
+    }
+    if (route === 'POST /login/device/code') {
+      const id = req.param('client_id');
+      if (id === undefined || !book.clients.has(id)) {
+        sendJson(res, 404, { error: 'Not Found' });
+        return;
+      }
+      const deviceCode = token('dc_');
+      const userCode = `${token('').slice(0, 4).toUpperCase()}-${token('').slice(0, 4).toUpperCase()}`;
+      const interval = options.deviceInterval ?? 5;
+      const expiresIn = options.deviceExpiresIn ?? 899;
+      devices.set(deviceCode, {
+        clientId: id,
+        scope: req.param('scope') ?? '',
+        userCode,
+        expiresAt: now() + expiresIn * 1000,
+        interval,
+        lastPollAt: undefined,
+        state: 'pending',
+      });
+      answer(req, res, {
+        device_code: deviceCode,
+        user_code: userCode,
+        verification_uri: `${baseUrl}/login/device`,
+        expires_in: expiresIn,
+        interval,
+      });
+      return;
+    }
+    if (route === 'POST /login/oauth/access_token') {
+      const id = req.param('client_id') ?? req.basic?.username;
+      const secret = req.param('client_secret') ?? req.basic?.password;
+      const grantType = req.param('grant_type') ?? 'authorization_code';
+      if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+        const device = devices.get(req.param('device_code') ?? '');
+        if (!device || device.clientId !== id || device.state === 'redeemed') {
+          error(req, res, 'incorrect_device_code', 'The device_code provided is not valid.');
+          return;
+        }
+        if (device.expiresAt <= now()) {
+          error(req, res, 'expired_token', 'The device_code has expired.');
+          return;
+        }
+        const tooSoon = device.lastPollAt !== undefined && now() - device.lastPollAt < device.interval * 1000;
+        device.lastPollAt = now();
+        if (tooSoon) {
+          device.interval += 5;
+          error(req, res, 'slow_down', 'Too many requests have been made in the same timeframe.', {
+            interval: device.interval,
+          });
+          return;
+        }
+        if (device.state === 'denied') {
+          error(req, res, 'access_denied', 'The authorization request was denied.');
+          return;
+        }
+        if (device.state === 'pending') {
+          error(req, res, 'authorization_pending', 'The authorization request is still pending.');
+          return;
+        }
+        device.state = 'redeemed';
+        tokens(req, res, book.createGrant(device.clientId, device.scope));
+        return;
+      }
+      if (!book.checkClient(id, secret)) {
+        error(
+          req,
+          res,
+          'incorrect_client_credentials',
+          'The client_id and/or client_secret passed are incorrect.',
+        );
+        return;
+      }
+      if (grantType === 'refresh_token') {
+        const grant = book.useRefreshToken(req.param('refresh_token'), id ?? '', true);
+        if (!grant) {
+          error(req, res, 'bad_refresh_token', 'The refresh token passed is incorrect or expired.');
+          return;
+        }
+        tokens(req, res, grant);
+        return;
+      }
+      if (grantType !== 'authorization_code') {
+        error(req, res, 'unsupported_grant_type', 'The grant type is not supported.');
+        return;
+      }
+      const redeemed = book.redeemCode({
+        code: req.param('code'),
+        clientId: id ?? '',
+        redirectUri: req.param('redirect_uri'),
+        codeVerifier: req.param('code_verifier'),
+      });
+      if ('error' in redeemed) {
+        if (redeemed.error === 'redirect_uri_mismatch') {
+          error(
+            req,
+            res,
+            'redirect_uri_mismatch',
+            'The redirect_uri MUST match the registered callback URL.',
+          );
+        } else {
+          error(req, res, 'bad_verification_code', 'The code passed is incorrect or expired.');
+        }
+        return;
+      }
+      tokens(req, res, redeemed.grant);
+      return;
+    }
+
+    // REST API: every call needs a live token.
+    const check = book.checkAccessToken(req.bearer);
+    if (!check.ok) {
+      sendJson(res, 401, BAD_CREDENTIALS);
+      return;
+    }
+    if (route === 'GET /user') {
+      sendJson(res, 200, { login: 'octocat', id: 583231, name: 'The Octocat', type: 'User' });
+      return;
+    }
+    if (route === 'GET /user/repos') {
+      const perPage = Number(req.query.get('per_page') ?? 30);
+      sendJson(res, 200, repos.slice(0, perPage));
+      return;
+    }
+    const issue = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(req.path);
+    if (req.method === 'POST' && issue) {
+      const full = `${decodeURIComponent(issue[1] ?? '')}/${decodeURIComponent(issue[2] ?? '')}`;
+      if (!repos.some((repo) => repo.full_name === full)) {
+        sendJson(res, 404, {
+          message: 'Not Found',
+          documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          status: '404',
+        });
+        return;
+      }
+      const body = (req.json ?? {}) as Record<string, unknown>;
+      if (typeof body.title !== 'string' || body.title === '') {
+        sendJson(res, 422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }],
+          documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          status: '422',
+        });
+        return;
+      }
+      const list = issues.get(full) ?? [];
+      const created = {
+        id: 1000 + list.length,
+        number: list.length + 1,
+        title: body.title,
+        body: typeof body.body === 'string' ? body.body : null,
+        state: 'open',
+        html_url: `https://github.com/${full}/issues/${list.length + 1}`,
+      };
+      list.push(created);
+      issues.set(full, list);
+      sendJson(res, 201, created);
+      return;
+    }
+    sendJson(res, 404, {
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '404',
+    });
+  });
+  baseUrl = server.baseUrl;
+
+  const setDevice = (userCode: string, state: 'approved' | 'denied'): void => {
+    const device = [...devices.values()].find((d) => d.userCode === userCode);
+    if (!device) throw new Error(`no device flow with user code ${userCode}`);
+    device.state = state;
+  };
+
+  return {
+    ...server,
+    book,
+    clientId,
+    clientSecret,
+    issues,
+    urls: {
+      authorizeUrl: `${baseUrl}/login/oauth/authorize`,
+      tokenUrl: `${baseUrl}/login/oauth/access_token`,
+      deviceAuthorizationUrl: `${baseUrl}/login/device/code`,
+      apiBaseUrl: baseUrl,
+    },
+    approveDevice: (userCode) => setDevice(userCode, 'approved'),
+    denyDevice: (userCode) => setDevice(userCode, 'denied'),
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * In-process fake of Slack's OAuth v2 and the Web API methods the Slack component calls. Behaviour follows
+ * Slack's documentation:
+ * - https://api.slack.com/authentication/oauth-v2 — `user_scope`, comma-separated scopes, the user token
+ *   under `authed_user` in the `oauth.v2.access` response.
+ * - https://api.slack.com/methods/oauth.v2.access — client credentials as HTTP Basic or form parameters;
+ *   every error is HTTP 200 with `{"ok": false, "error": "..."}` (`invalid_code`, `bad_client_secret`,
+ *   `invalid_client_id`, `bad_redirect_uri`, `invalid_refresh_token`, `invalid_grant_type`).
+ * - https://api.slack.com/authentication/rotation — with token rotation, tokens expire (`expires_in`) and
+ *   are refreshed with `grant_type=refresh_token`; the refresh answer carries the token at the top level.
+ * - https://api.slack.com/web#responses — Web API errors `not_authed`, `invalid_auth`, `token_revoked`,
+ *   `token_expired`, all with HTTP 200.
+ */
+import type { ServerResponse } from 'node:http';
+import { sendJson, startServer, TokenBook, type FakeRequest, type RunningServer } from './core';
+
+/** Options for {@link startSlackFake}. */
+export interface SlackFakeOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Token rotation on: user tokens expire after `accessTokenTtlSeconds` and come with a refresh token. */
+  readonly tokenRotation?: boolean;
+  readonly accessTokenTtlSeconds?: number;
+  readonly now?: () => number;
+}
+
+/** A running Slack fake. */
+export interface SlackFake extends RunningServer {
+  readonly book: TokenBook;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Messages posted, by channel id. */
+  readonly messages: Map<string, Array<{ ts: string; text: string; user: string }>>;
+  readonly urls: { authorizeUrl: string; tokenUrl: string; apiBaseUrl: string };
+}
+
+const CHANNELS = [
+  { id: 'C012AB3CD', name: 'general', is_channel: true, is_archived: false, is_private: false },
+  { id: 'C061EG9T2', name: 'random', is_channel: true, is_archived: false, is_private: false },
+];
+
+/** Starts the Slack fake on 127.0.0.1. */
+export async function startSlackFake(options: SlackFakeOptions = {}): Promise<SlackFake> {
+  const now = options.now ?? Date.now;
+  const book = new TokenBook(now);
+  const clientId = options.clientId ?? '1111111111.2222222222';
+  const clientSecret = options.clientSecret ?? 'slack-fake-secret';
+  book.addClient(clientId, clientSecret);
+  const messages = new Map<string, Array<{ ts: string; text: string; user: string }>>();
+  const ttl = options.tokenRotation ? (options.accessTokenTtlSeconds ?? 43_200) : undefined;
+  const fail = (res: ServerResponse, error: string): void => sendJson(res, 200, { ok: false, error });
+  const team = { id: 'T9TK3CUKW', name: 'Slack Softball Team' };
+
+  const oauthAccess = (req: FakeRequest, res: ServerResponse): void => {
+    const id = req.basic?.username ?? req.param('client_id');
+    const secret = req.basic?.password ?? req.param('client_secret');
+    if (id === undefined || !book.clients.has(id)) return fail(res, 'invalid_client_id');
+    if (!book.checkClient(id, secret)) return fail(res, 'bad_client_secret');
+    const grantType = req.param('grant_type') ?? 'authorization_code';
+    if (grantType === 'refresh_token') {
+      const grant = book.useRefreshToken(req.param('refresh_token'), id, true);
+      if (!grant) return fail(res, 'invalid_refresh_token');
+      const issued = book.issueTokens(grant, {
+        ttlSeconds: ttl,
+        withRefresh: true,
+        accessPrefix: 'xoxe.xoxp-1-',
+        refreshPrefix: 'xoxe-1-',
+      });
+      sendJson(res, 200, {
+        ok: true,
+        app_id: 'A0KRD7HC3',
+        authed_user: { id: grant.user },
+        access_token: issued.accessToken,
+        refresh_token: issued.refreshToken,
+        expires_in: ttl,
+        scope: grant.scope,
+        token_type: 'user',
+        team,
+        enterprise: null,
+        is_enterprise_install: false,
+      });
+      return;
+    }
+    if (grantType !== 'authorization_code') return fail(res, 'invalid_grant_type');
+    const redeemed = book.redeemCode({
+      code: req.param('code'),
+      clientId: id,
+      redirectUri: req.param('redirect_uri'),
+      codeVerifier: req.param('code_verifier'),
+    });
+    if ('error' in redeemed)
+      return fail(res, redeemed.error === 'redirect_uri_mismatch' ? 'bad_redirect_uri' : 'invalid_code');
+    const issued = book.issueTokens(redeemed.grant, {
+      ttlSeconds: ttl,
+      withRefresh: options.tokenRotation === true,
+      accessPrefix: options.tokenRotation ? 'xoxe.xoxp-1-' : 'xoxp-1-',
+      refreshPrefix: 'xoxe-1-',
+    });
+    sendJson(res, 200, {
+      ok: true,
+      app_id: 'A0KRD7HC3',
+      authed_user: {
+        id: redeemed.grant.user,
+        scope: redeemed.grant.scope,
+        access_token: issued.accessToken,
+        token_type: 'user',
+        ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken, expires_in: ttl } : {}),
+      },
+      team,
+      enterprise: null,
+      is_enterprise_install: false,
+    });
+  };
+
+  const server = await startServer((req, res) => {
+    if (req.method === 'GET' && req.path === '/oauth/v2/authorize') {
+      const redirectUri = req.query.get('redirect_uri') ?? '';
+      const requested = req.query.get('client_id') ?? '';
+      if (!book.clients.has(requested) || redirectUri === '') {
+        sendJson(res, 400, { ok: false, error: 'invalid_client_id' });
+        return;
+      }
+      const target = new URL(redirectUri);
+      target.searchParams.set(
+        'code',
+        book.issueCode({
+          clientId: requested,
+          redirectUri,
+          scope: req.query.get('user_scope') ?? req.query.get('scope') ?? '',
+        }),
+      );
+      const state = req.query.get('state');
+      if (state !== null) target.searchParams.set('state', state);
+      res.writeHead(302, { location: target.toString() });
+      res.end();
+      return;
+    }
+    const method = /^\/api\/([\w.]+)$/.exec(req.path)?.[1];
+    if (method === 'oauth.v2.access') return oauthAccess(req, res);
+    if (method === undefined) {
+      sendJson(res, 404, { ok: false, error: 'unknown_method' });
+      return;
+    }
+    const check = book.checkAccessToken(req.bearer ?? req.param('token'));
+    if (!check.ok) {
+      const reason = {
+        missing: 'not_authed',
+        unknown: 'invalid_auth',
+        revoked: 'token_revoked',
+        expired: 'token_expired',
+      };
+      return fail(res, reason[check.reason]);
+    }
+    if (method === 'auth.test') {
+      sendJson(res, 200, {
+        ok: true,
+        url: 'https://subarachnoid.slack.com/',
+        team: team.name,
+        user: 'grace',
+        team_id: team.id,
+        user_id: check.grant.user,
+      });
+      return;
+    }
+    if (method === 'conversations.list') {
+      const limit = Number(req.param('limit') ?? 100);
+      sendJson(res, 200, {
+        ok: true,
+        channels: CHANNELS.slice(0, limit),
+        response_metadata: { next_cursor: '' },
+      });
+      return;
+    }
+    if (method === 'chat.postMessage') {
+      if (req.method !== 'POST') return fail(res, 'invalid_request');
+      const channel = req.param('channel');
+      const text = req.param('text');
+      if (channel === undefined || !CHANNELS.some((c) => c.id === channel))
+        return fail(res, 'channel_not_found');
+      if (text === undefined || text === '') return fail(res, 'no_text');
+      const ts = `${Math.floor(now() / 1000)}.${String((messages.get(channel)?.length ?? 0) + 1).padStart(6, '0')}`;
+      const list = messages.get(channel) ?? [];
+      list.push({ ts, text, user: check.grant.user });
+      messages.set(channel, list);
+      sendJson(res, 200, {
+        ok: true,
+        channel,
+        ts,
+        message: { type: 'message', text, user: check.grant.user, ts },
+      });
+      return;
+    }
+    fail(res, 'unknown_method');
+  });
+  return {
+    ...server,
+    book,
+    clientId,
+    clientSecret,
+    messages,
+    urls: {
+      authorizeUrl: `${server.baseUrl}/oauth/v2/authorize`,
+      tokenUrl: `${server.baseUrl}/api/oauth.v2.access`,
+      apiBaseUrl: `${server.baseUrl}/api`,
+    },
+  };
+}
