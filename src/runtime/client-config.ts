@@ -1,0 +1,113 @@
+/**
+ * From a stored connection to what the OAuth engine needs: the connection's definition in its component, the
+ * resolved client configuration (connections/resolve.ts), the authorization server, the client and the quirks.
+ */
+import { resolveConnection } from '../../connections';
+import type { ResolvedClientConfig } from '../../connections';
+import { KeywayError } from '../errors';
+import { clientAuthFor, fetchTransport } from '../oauth';
+import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '../oauth';
+import type { Connection, Store } from '../store';
+import type { ComponentRegistry } from './components';
+import { connectionFieldValues } from './instances';
+import type { WireConnection } from './types';
+
+/** A connection with everything needed to talk to its provider. Holds secrets: never log it. */
+export interface ResolvedClient {
+  readonly connection: Connection;
+  readonly definition: WireConnection;
+  readonly config: ResolvedClientConfig;
+  readonly server: AuthorizationServer;
+  readonly client: OAuthClient;
+  /** Provider quirks and I/O for the engine's grant functions. */
+  readonly grantOptions: GrantOptions;
+}
+
+/** I/O the connect flows and credential code inject into the OAuth engine. */
+export interface OAuthIo {
+  readonly transport?: Transport;
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** Loads a connection or fails with KW_STORE_NOT_FOUND naming it. */
+export async function requireConnection(store: Store, connectionId: string): Promise<Connection> {
+  const connection = await store.getConnection(connectionId);
+  if (!connection) {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: `Connection "${connectionId}" does not exist`,
+      details: { connectionId },
+    });
+  }
+  return connection;
+}
+
+/** The connection's definition in its component; KW_CONNECTION_INVALID when the component no longer has it. */
+export async function definitionOf(
+  components: ComponentRegistry,
+  connection: Connection,
+): Promise<WireConnection> {
+  const component = await components.get(connection.componentKey);
+  const definition = component.connections.get(connection.definitionKey);
+  if (!definition) {
+    throw new KeywayError('KW_CONNECTION_INVALID', {
+      message: `Connection "${connection.name}" is bound to definition "${connection.definitionKey}", which component "${component.key}" does not have`,
+      details: { connectionId: connection.id },
+    });
+  }
+  return definition;
+}
+
+/**
+ * Resolves a stored connection for the OAuth engine. `extraValues` are merged over the stored field values for
+ * this one call (e.g. the resource owner's username and password, which are never stored).
+ */
+export async function resolveClient(
+  deps: { readonly store: Store; readonly components: ComponentRegistry } & OAuthIo,
+  connectionOrId: Connection | string,
+  extraValues: Readonly<Record<string, string>> = {},
+): Promise<ResolvedClient> {
+  const connection =
+    typeof connectionOrId === 'string' ? await requireConnection(deps.store, connectionOrId) : connectionOrId;
+  const definition = await definitionOf(deps.components, connection);
+  const config = resolveConnection(definition, { ...connectionFieldValues(connection), ...extraValues });
+  const server: AuthorizationServer = {
+    authorizationEndpoint: config.authorizeUrl,
+    tokenEndpoint: config.tokenUrl,
+    revocationEndpoint: config.revokeUrl,
+    deviceAuthorizationEndpoint: config.deviceAuthorizationUrl,
+    userinfoEndpoint: config.userinfoUrl,
+  };
+  const client: OAuthClient = {
+    clientId: config.clientId,
+    auth: clientAuthFor(config.clientAuthMethod, config.clientSecret),
+  };
+  const okField = config.tokenResponse.errorInOkBody?.okField;
+  const baseTransport = deps.transport ?? fetchTransport;
+  const headers = config.extraTokenHeaders;
+  // Extra headers are a provider quirk (data); adding them in the transport keeps the engine unaware of them.
+  const transport: Transport =
+    Object.keys(headers).length === 0
+      ? baseTransport
+      : (request, options) =>
+          baseTransport({ ...request, headers: { ...lower(headers), ...request.headers } }, options);
+  const grantOptions: GrantOptions = {
+    transport,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+    scopeSeparator: config.scopeSeparator,
+    extraAuthorizeParams: config.extraAuthorizeParams,
+    extraTokenParams: config.extraTokenParams,
+    extraTokenHeaders: config.extraTokenHeaders,
+    scopeParam: config.scopeParam,
+    errorCodes: config.tokenResponse.errorCodes,
+    allowImplicit: config.allowImplicit,
+    ...(config.tokenResponse.tokenPath ? { tokenPath: config.tokenResponse.tokenPath } : {}),
+    ...(okField ? { errorInOkBody: { okField } } : {}),
+  };
+  return { connection, definition, config, server, client, grantOptions };
+}
+
+function lower(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}

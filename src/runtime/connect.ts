@@ -1,0 +1,507 @@
+/**
+ * Connect flows: how a connection gets its first tokens (and loses them). The HTTP server calls these; they
+ * hold the protocol's safety rules: single-use sessions bound to the browser, PKCE, `iss` checked, the code
+ * exchanged once and never retried, tokens saved encrypted with a `connected` event in the same write.
+ */
+import { KeywayError, isKeywayError } from '../errors';
+import {
+  buildAuthorizationUrl,
+  clientCredentialsGrant,
+  deviceCodeGrantRequest,
+  exchangeAuthorizationCode,
+  generatePkce,
+  generateState,
+  passwordGrant,
+  processDeviceCodeResponse,
+  requestDeviceAuthorization,
+  revokeToken,
+  validateAuthorizationCallback,
+} from '../oauth';
+import type { CallbackInput, TokenSet } from '../oauth';
+import type { Connection, ConnectionPatch, DeviceSession, Store } from '../store';
+import type { ComponentRegistry } from './components';
+import { requireConnection, resolveClient } from './client-config';
+import type { OAuthIo, ResolvedClient } from './client-config';
+import { refreshSchedule } from './credentials';
+import { connectionEvent } from './events';
+
+/** How long a browser has to come back from the provider. */
+export const AUTH_SESSION_TTL_MS = 10 * 60 * 1000;
+
+/** What the connect flows need. */
+export interface ConnectDeps extends OAuthIo {
+  readonly store: Store;
+  readonly components: ComponentRegistry;
+}
+
+/** Input of {@link ConnectFlows.startAuthorization}. */
+export interface StartAuthorizationInput {
+  readonly connectionId: string;
+  /** A hash of a cookie set on the browser that starts the flow; the callback must carry the same. */
+  readonly browserBinding: string;
+  /** Keyway's one callback URL, registered at the provider. */
+  readonly redirectUri: string;
+  readonly now?: number;
+  /** Where to send the user after the callback. */
+  readonly returnTo?: string;
+}
+
+/** Result of {@link ConnectFlows.startAuthorization}. */
+export interface StartedAuthorization {
+  /** The provider's authorize URL to redirect the browser to. Contains the state: do not log it unredacted. */
+  readonly authorizationUrl: string;
+  readonly expiresAt: number;
+}
+
+/** Result of {@link ConnectFlows.completeAuthorization}. */
+export interface CompletedAuthorization {
+  readonly connection: Connection;
+  readonly returnTo: string | null;
+}
+
+/** What a person needs to approve a device flow (RFC 8628 §3.3); never the device code. */
+export interface StartedDeviceAuthorization {
+  readonly sessionId: string;
+  readonly userCode: string;
+  readonly verificationUri: string;
+  readonly verificationUriComplete: string | null;
+  readonly expiresAt: number;
+  readonly intervalMs: number;
+}
+
+/** The outcome of one device-flow poll. */
+export type DevicePollOutcome =
+  | { readonly status: 'pending'; readonly nextPollAt: number }
+  | { readonly status: 'connected'; readonly connection: Connection };
+
+/** Result of {@link ConnectFlows.disconnect}. */
+export interface DisconnectResult {
+  readonly connection: Connection;
+  /** True when the provider confirmed revocation; false when it has no revocation URL or it failed. */
+  readonly revoked: boolean;
+  /** The error code of a failed revocation (tokens are deleted locally all the same). */
+  readonly revocationError?: string;
+}
+
+/**
+ * The connect flows of every grant. One instance serves every connection; all state lives in the store, so
+ * any replica can complete a flow another one started.
+ */
+export class ConnectFlows {
+  readonly #deps: ConnectDeps;
+
+  constructor(deps: ConnectDeps) {
+    this.#deps = deps;
+  }
+
+  #now(given?: number): number {
+    return given ?? (this.#deps.now ?? Date.now)();
+  }
+
+  /**
+   * Starts an authorization code flow: a single-use session (random state, PKCE verifier, ten-minute expiry,
+   * browser binding) in the store, and the provider's authorize URL.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+   */
+  async startAuthorization(input: StartAuthorizationInput): Promise<StartedAuthorization> {
+    const now = this.#now(input.now);
+    const resolved = await this.#resolve(input.connectionId, 'authorization_code');
+    const { config } = resolved;
+    const state = generateState();
+    const pkce = config.pkce === false ? undefined : generatePkce(config.pkce);
+    // Providers that take scopes under another parameter name (Slack's user_scope) get them as an extra.
+    const scopeExtra =
+      config.scopeParam === 'scope' || config.scopes.length === 0
+        ? {}
+        : { [config.scopeParam]: config.scopes.join(config.scopeSeparator) };
+    const authorizationUrl = buildAuthorizationUrl(
+      resolved.server,
+      config.clientId,
+      {
+        redirectUri: input.redirectUri,
+        scopes: config.scopeParam === 'scope' ? config.scopes : [],
+        state,
+        ...(pkce ? { pkce: { challenge: pkce.challenge, method: pkce.method } } : {}),
+        extraParams: scopeExtra,
+      },
+      resolved.grantOptions,
+    );
+    const expiresAt = now + AUTH_SESSION_TTL_MS;
+    await this.#deps.store.createAuthSession({
+      state,
+      connectionId: resolved.connection.id,
+      codeVerifier: pkce?.verifier ?? null,
+      browserBinding: input.browserBinding,
+      redirectUri: input.redirectUri,
+      returnTo: input.returnTo ?? null,
+      scopes: config.scopes,
+      extra: {
+        authorizationEndpoint: config.authorizeUrl ?? null,
+        issuer: typeof config.fields.issuer === 'string' ? config.fields.issuer : null,
+      },
+      expiresAt,
+    });
+    return { authorizationUrl, expiresAt };
+  }
+
+  /**
+   * Completes an authorization code flow from the callback's query. The session is consumed first, atomically:
+   * a replayed, forged, expired or other-browser callback fails with the store's typed error
+   * (KW_AUTH_SESSION_*) and changes nothing. A provider error (`access_denied` → KW_OAUTH_ACCESS_DENIED, others →
+   * KW_OAUTH_CALLBACK_ERROR) and a wrong `iss` (RFC 9207) leave the connection unchanged. The code is exchanged
+   * once, never retried; the token set is saved and the connection marked `connected` with a `connected` event.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+   * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+   */
+  async completeAuthorization(
+    callbackQuery: CallbackInput,
+    options: { readonly browserBinding: string | null; readonly now?: number },
+  ): Promise<CompletedAuthorization> {
+    const now = this.#now(options.now);
+    const state = singleParam(callbackQuery, 'state');
+    const session = await this.#deps.store.consumeAuthSession(state, {
+      now,
+      browserBinding: options.browserBinding,
+    });
+    const resolved = await this.#resolve(session.connectionId, 'authorization_code');
+    const callback = validateAuthorizationCallback(callbackQuery, {
+      expectedState: session.state,
+      expectedIssuer: expectedIssuer(session.extra, singleParamOrUndefined(callbackQuery, 'iss')),
+    });
+    const tokenSet = await exchangeAuthorizationCode(
+      resolved.server,
+      resolved.client,
+      {
+        code: callback.code,
+        redirectUri: session.redirectUri,
+        ...(session.codeVerifier ? { codeVerifier: session.codeVerifier } : {}),
+      },
+      resolved.grantOptions,
+    );
+    const connection = await this.#saveConnected(resolved, tokenSet, now);
+    return { connection, returnTo: session.returnTo };
+  }
+
+  /**
+   * Connects a client-credentials connection: fetches a token with the client's own credentials and saves it.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   */
+  async connectWithClientCredentials(connectionId: string): Promise<Connection> {
+    const resolved = await this.#resolve(connectionId, 'client_credentials');
+    const tokenSet = await clientCredentialsGrant(
+      resolved.server,
+      resolved.client,
+      { scopes: resolved.config.scopes },
+      resolved.grantOptions,
+    );
+    return this.#saveConnected(resolved, tokenSet, this.#now());
+  }
+
+  /**
+   * Connects with the resource owner password grant. Nothing is saved unless the provider accepts the
+   * credentials; then the username is kept as a field and the password with the encrypted secret fields, as the
+   * definition's `password` input (so the grant can be repeated when the refresh token dies).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+   */
+  async connectWithPassword(
+    connectionId: string,
+    credentials: { readonly username: string; readonly password: string },
+  ): Promise<Connection> {
+    if (credentials.username.length === 0 || credentials.password.length === 0) {
+      throw new KeywayError('KW_CONNECTION_INVALID', {
+        message: 'A username and a password are both needed',
+      });
+    }
+    const resolved = await this.#resolve(connectionId, 'password', credentials);
+    const tokenSet = await passwordGrant(
+      resolved.server,
+      resolved.client,
+      { username: credentials.username, password: credentials.password, scopes: resolved.config.scopes },
+      resolved.grantOptions,
+    );
+    return this.#saveConnected(resolved, tokenSet, this.#now(), {
+      fields: { ...resolved.connection.fields, username: credentials.username },
+      secretFields: { ...resolved.connection.secretFields, password: credentials.password },
+    });
+  }
+
+  /**
+   * Starts a device authorization (RFC 8628): asks the provider for a device and user code and keeps the
+   * session in the store, so any replica can poll it.
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+   */
+  async startDeviceAuthorization(connectionId: string): Promise<StartedDeviceAuthorization> {
+    const resolved = await this.#resolve(connectionId, 'device_code');
+    const now = this.#now();
+    const authorization = await requestDeviceAuthorization(
+      resolved.server,
+      resolved.client,
+      { scopes: resolved.config.scopes },
+      resolved.grantOptions,
+    );
+    const intervalMs = authorization.interval * 1000;
+    const session = await this.#deps.store.createDeviceSession({
+      connectionId,
+      deviceCode: authorization.deviceCode,
+      userCode: authorization.userCode,
+      verificationUri: authorization.verificationUri,
+      verificationUriComplete: authorization.verificationUriComplete ?? null,
+      intervalMs,
+      nextPollAt: now + intervalMs,
+      expiresAt: authorization.expiresAt,
+    });
+    return {
+      sessionId: session.id,
+      userCode: session.userCode,
+      verificationUri: session.verificationUri,
+      verificationUriComplete: session.verificationUriComplete,
+      expiresAt: session.expiresAt,
+      intervalMs: session.intervalMs,
+    };
+  }
+
+  /**
+   * Polls a device authorization once, if its interval has passed: `pending` with the next poll time, or
+   * `connected`. `slow_down` adds five seconds to the interval; `access_denied` and `expired_token` end the
+   * session (KW_OAUTH_ACCESS_DENIED, KW_OAUTH_DEVICE_EXPIRED). A session completes exactly once across replicas.
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+   * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+   */
+  async pollDeviceAuthorization(
+    sessionId: string,
+    options: { readonly now?: number } = {},
+  ): Promise<DevicePollOutcome> {
+    const now = this.#now(options.now);
+    const session = await this.#deps.store.getDeviceSession(sessionId);
+    if (!session) {
+      throw new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { message: `No device session "${sessionId}"` });
+    }
+    if (session.status !== 'pending') return this.#finished(session);
+    if (now >= session.expiresAt) {
+      await this.#completeDevice(session, 'expired', now);
+      throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED');
+    }
+    if (now < session.nextPollAt) return { status: 'pending', nextPollAt: session.nextPollAt };
+
+    const resolved = await this.#resolve(session.connectionId, 'device_code');
+    const request = deviceCodeGrantRequest(
+      resolved.server,
+      resolved.client,
+      session.deviceCode,
+      resolved.grantOptions,
+    );
+    const transport = resolved.grantOptions.transport;
+    if (!transport) throw new KeywayError('KW_CONFIG_INVALID', { message: 'No HTTP transport' });
+    let result;
+    try {
+      const response = await transport(request, { timeoutMs: resolved.grantOptions.timeoutMs ?? 10_000 });
+      result = processDeviceCodeResponse(response, {
+        ...resolved.grantOptions,
+        secrets: [session.deviceCode, ...resolved.client.auth.secrets()],
+      });
+    } catch (error) {
+      if (isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED')) await this.#completeDevice(session, 'denied', now);
+      else if (isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') || isExpiredToken(error)) {
+        await this.#completeDevice(session, 'expired', now);
+        throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED', { cause: error });
+      } else if (isKeywayError(error) && error.transient) {
+        // Polling is safe to repeat: wait one interval and let the caller poll again.
+        await this.#deps.store.updateDeviceSession(session.id, { nextPollAt: now + session.intervalMs });
+      }
+      throw error;
+    }
+    if (result.status === 'pending' || result.status === 'slow_down') {
+      const intervalMs = session.intervalMs + (result.status === 'slow_down' ? 5000 : 0);
+      const updated = await this.#deps.store.updateDeviceSession(session.id, {
+        intervalMs,
+        nextPollAt: now + intervalMs,
+      });
+      return { status: 'pending', nextPollAt: updated.nextPollAt };
+    }
+    const won = await this.#completeDevice(session, 'approved', now);
+    if (!won) return this.#finished((await this.#deps.store.getDeviceSession(session.id)) ?? session);
+    return { status: 'connected', connection: await this.#saveConnected(resolved, result.tokenSet, now) };
+  }
+
+  /**
+   * Disconnects: revokes the token at the provider when a revocation URL is known (the refresh token, which
+   * ends the grant, else the access token), deletes the tokens, marks the connection `disconnected` and emits a
+   * `disconnected` event. A failed revocation does not keep the tokens: the customer asked for them to be gone.
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+   */
+  async disconnect(connectionId: string): Promise<DisconnectResult> {
+    const now = this.#now();
+    const connection = await requireConnection(this.#deps.store, connectionId);
+    let revoked = false;
+    let revocationError: string | undefined;
+    const tokenSet = connection.tokenSet;
+    if (tokenSet && connection.grantType !== 'none') {
+      try {
+        const resolved = await resolveClient(this.#deps, connection);
+        if (resolved.config.revokeUrl) {
+          const refreshToken = typeof tokenSet.refreshToken === 'string' ? tokenSet.refreshToken : undefined;
+          const accessToken = typeof tokenSet.accessToken === 'string' ? tokenSet.accessToken : undefined;
+          const token = refreshToken ?? accessToken;
+          if (token) {
+            await revokeToken(
+              resolved.server,
+              resolved.client,
+              { token, tokenTypeHint: refreshToken ? 'refresh_token' : 'access_token' },
+              resolved.grantOptions,
+            );
+            revoked = true;
+          }
+        }
+      } catch (error) {
+        revocationError = isKeywayError(error) ? error.code : 'KW_OAUTH_NETWORK';
+      }
+    }
+    const updated = await this.#deps.store.updateConnection(
+      connection.id,
+      {
+        tokenSet: null,
+        expiresAt: null,
+        refreshAt: null,
+        scopes: [],
+        status: 'disconnected',
+        lastError: null,
+        refreshFailures: 0,
+        cooldownUntil: null,
+      },
+      { events: [connectionEvent('connection.disconnected', connection, { now, status: 'disconnected' })] },
+    );
+    return { connection: updated, revoked, ...(revocationError ? { revocationError } : {}) };
+  }
+
+  async #resolve(
+    connectionId: string,
+    grant: 'authorization_code' | 'client_credentials' | 'password' | 'device_code',
+    extraValues: Readonly<Record<string, string>> = {},
+  ): Promise<ResolvedClient> {
+    const connection = await requireConnection(this.#deps.store, connectionId);
+    if (connection.grantType !== grant) {
+      throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+        message: `Connection "${connection.name}" uses the ${connection.grantType} grant, not ${grant}`,
+        details: { connectionId, grantType: connection.grantType },
+      });
+    }
+    return resolveClient(this.#deps, connection, extraValues);
+  }
+
+  async #saveConnected(
+    resolved: ResolvedClient,
+    tokenSet: TokenSet,
+    now: number,
+    extra: ConnectionPatch = {},
+  ): Promise<Connection> {
+    // The same schedule the credential manager uses, so the background refresher picks the connection up.
+    const { expiresAt, refreshAt } = refreshSchedule(tokenSet, {
+      grantType: resolved.connection.grantType,
+      ...(resolved.config.refreshMarginSeconds !== undefined
+        ? { marginMs: resolved.config.refreshMarginSeconds * 1000 }
+        : {}),
+    });
+    const stored = JSON.parse(JSON.stringify(tokenSet)) as Record<string, unknown>;
+    return this.#deps.store.updateConnection(
+      resolved.connection.id,
+      {
+        ...extra,
+        tokenSet: stored,
+        expiresAt,
+        refreshAt,
+        scopes: tokenSet.scope ?? resolved.config.scopes,
+        status: 'connected',
+        lastError: null,
+        refreshFailures: 0,
+        cooldownUntil: null,
+        connectedAt: now,
+      },
+      {
+        events: [connectionEvent('connection.connected', resolved.connection, { now, status: 'connected' })],
+      },
+    );
+  }
+
+  async #completeDevice(
+    session: DeviceSession,
+    status: 'approved' | 'denied' | 'expired',
+    now: number,
+  ): Promise<boolean> {
+    try {
+      await this.#deps.store.completeDeviceSession(session.id, { status, now });
+      return true;
+    } catch (error) {
+      if (isKeywayError(error, 'KW_DEVICE_SESSION_COMPLETED')) return false;
+      throw error;
+    }
+  }
+
+  async #finished(session: DeviceSession): Promise<DevicePollOutcome> {
+    if (session.status === 'approved') {
+      return {
+        status: 'connected',
+        connection: await requireConnection(this.#deps.store, session.connectionId),
+      };
+    }
+    if (session.status === 'denied') throw new KeywayError('KW_OAUTH_ACCESS_DENIED');
+    throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED');
+  }
+}
+
+function isExpiredToken(error: unknown): boolean {
+  return isKeywayError(error) && error.provider?.error === 'expired_token';
+}
+
+function toParams(input: CallbackInput): URLSearchParams {
+  if (input instanceof URLSearchParams) return input;
+  if (typeof input === 'string') {
+    const query = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input;
+    return new URLSearchParams(query.split('#')[0] ?? '');
+  }
+  const out = new URLSearchParams();
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.append(key, value);
+    else for (const v of value) out.append(key, v);
+  }
+  return out;
+}
+
+function singleParamOrUndefined(input: CallbackInput, name: string): string | undefined {
+  const values = toParams(input).getAll(name);
+  return values.length === 1 && values[0] ? values[0] : undefined;
+}
+
+function singleParam(input: CallbackInput, name: string): string {
+  const values = toParams(input).getAll(name);
+  if (values.length !== 1 || !values[0]) {
+    throw new KeywayError('KW_OAUTH_CALLBACK_INVALID', {
+      message:
+        values.length > 1
+          ? `The authorization callback repeats the "${name}" parameter; refusing an ambiguous response.`
+          : `The authorization callback has no ${name} parameter.`,
+    });
+  }
+  return values[0];
+}
+
+/**
+ * The issuer the callback's `iss` must equal (RFC 9207). A connection with an `issuer` field names it exactly;
+ * otherwise the issuer identifier is taken to be a prefix (same origin, path boundary) of the authorization
+ * endpoint the user was sent to, so an `iss` from any other server is refused.
+ */
+function expectedIssuer(extra: Record<string, unknown>, sent: string | undefined): string | undefined {
+  if (typeof extra.issuer === 'string') return extra.issuer;
+  const endpoint = typeof extra.authorizationEndpoint === 'string' ? extra.authorizationEndpoint : undefined;
+  if (!endpoint || sent === undefined) return undefined;
+  try {
+    const issuer = new URL(sent);
+    const authorize = new URL(endpoint);
+    const base = issuer.pathname.endsWith('/') ? issuer.pathname : `${issuer.pathname}/`;
+    if (issuer.origin === authorize.origin && (authorize.pathname + '/').startsWith(base)) return sent;
+    return authorize.origin;
+  } catch {
+    return endpoint;
+  }
+}

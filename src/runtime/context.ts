@@ -1,0 +1,226 @@
+/**
+ * Builds the `context` a spectral action receives, identical in shape to the one Prismatic's runner passes
+ * (see spectral's serverTypes `ActionContext` and testing.ts `createActionContext`), with a logger that
+ * redacts secrets and collects what the action logged for the execution record.
+ */
+import { formatWithOptions } from 'node:util';
+import { REDACTED, redactText, SECRET_FIELD_NAMES } from '../redact';
+import type { ActionLogEntry, StateSnapshot } from './types';
+import { stateScopes } from './types';
+
+/** spectral's `ActionLogger` as the runtime implements it. */
+export interface ActionLogger {
+  metric(...args: unknown[]): void;
+  trace(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** A logger whose lines are redacted and kept for the execution record. */
+export interface CollectingLogger {
+  readonly logger: ActionLogger;
+  readonly entries: ActionLogEntry[];
+}
+
+/** Object keys whose values are never written to a log, whatever their content. */
+const SECRET_KEYS = new Set<string>([
+  ...SECRET_FIELD_NAMES,
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'clientsecret',
+  'accesstoken',
+  'refreshtoken',
+  'apikey',
+  'api_key',
+  'secret',
+  'codeverifier',
+]);
+
+const MAX_LOG_MESSAGE = 4000;
+
+/**
+ * A logger for one action run. Every line is formatted like `console.log`, stripped of the given secrets and
+ * of anything that looks like one (bearer headers, `access_token` fields), and appended to `entries`.
+ * `secrets` is read at each call, so a live `Set` can gain secrets (a refreshed token) during the run. `sink`,
+ * when given, also receives each redacted line (e.g. a pino logger).
+ */
+export function createCollectingLogger(
+  secrets: Iterable<string>,
+  now: () => number,
+  sink?: (entry: ActionLogEntry) => void,
+): CollectingLogger {
+  const entries: ActionLogEntry[] = [];
+  const write =
+    (level: ActionLogEntry['level']) =>
+    (...args: unknown[]): void => {
+      const formatted = formatWithOptions(
+        { depth: 6, colors: false },
+        ...args.map((arg) => maskSecretKeys(arg)),
+      );
+      const redacted = redactText(formatted, secrets);
+      const message =
+        redacted.length > MAX_LOG_MESSAGE ? `${redacted.slice(0, MAX_LOG_MESSAGE)}…(truncated)` : redacted;
+      const entry: ActionLogEntry = { level, message, at: now() };
+      entries.push(entry);
+      sink?.(entry);
+    };
+  return {
+    entries,
+    logger: {
+      metric: write('metric'),
+      trace: write('trace'),
+      debug: write('debug'),
+      info: write('info'),
+      log: write('log'),
+      warn: write('warn'),
+      error: write('error'),
+    },
+  };
+}
+
+/** Copies `value` with the values under secret-looking keys replaced; cycles and depth are bounded. */
+function maskSecretKeys(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (looksLikeError(value)) {
+    // Errors from HTTP clients carry request config (headers with the bearer token); keep name and message.
+    return `${String(value.name)}: ${value.message}`;
+  }
+  if (seen.has(value) || depth > 6) return '[…]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => maskSecretKeys(item, depth + 1, seen));
+  if (Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : maskSecretKeys(inner, depth + 1, seen);
+  }
+  return out;
+}
+
+/**
+ * True for Error objects from any realm: a bundle's errors are not `instanceof` this realm's Error under test
+ * runners that sandbox modules.
+ */
+export function looksLikeError(
+  value: unknown,
+): value is { name?: unknown; message: string; stack?: unknown } {
+  if (value instanceof Error) return true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string' &&
+    typeof (value as { stack?: unknown }).stack === 'string'
+  );
+}
+
+/** Who and what an action runs for: the parts of the context that describe the deployment. */
+export interface ContextIdentity {
+  readonly executionId: string;
+  readonly stepId: string;
+  readonly startedAt: number;
+  readonly customer: { readonly id: string; readonly externalId: string; readonly name: string };
+  readonly instance: { readonly id: string; readonly name: string };
+  readonly user: {
+    readonly id: string;
+    readonly email: string;
+    readonly name: string;
+    readonly externalId: string;
+  };
+  readonly integration: {
+    readonly id: string;
+    readonly name: string;
+    readonly versionSequenceId: string;
+    readonly externalVersion: string;
+  };
+  readonly flow: { readonly id: string; readonly name: string; readonly stableId: string };
+  readonly componentActionKey: string;
+  readonly configVars: Record<string, unknown>;
+  readonly webhookUrls?: Record<string, string>;
+  readonly webhookApiKeys?: Record<string, string[]>;
+  readonly invokeUrl?: string;
+}
+
+/**
+ * The context object passed as `perform`'s first argument. The state objects are the very objects in `state`,
+ * so mutations an action makes in place are seen after it returns.
+ */
+export function createActionContext(
+  identity: ContextIdentity,
+  state: StateSnapshot,
+  logger: ActionLogger,
+): Record<string, unknown> {
+  const startedAt = new Date(identity.startedAt).toISOString();
+  return {
+    logger,
+    instanceState: state.instanceState,
+    crossFlowState: state.crossFlowState,
+    executionState: state.executionState,
+    integrationState: state.integrationState,
+    configVars: identity.configVars,
+    components: {},
+    stepId: identity.stepId,
+    executionId: identity.executionId,
+    webhookUrls: identity.webhookUrls ?? {},
+    webhookApiKeys: identity.webhookApiKeys ?? {},
+    invokeUrl: identity.invokeUrl ?? '',
+    customer: { ...identity.customer },
+    instance: { ...identity.instance },
+    user: { ...identity.user },
+    integration: { ...identity.integration },
+    flow: { ...identity.flow },
+    startedAt,
+    executionFrame: {
+      invokedByExecutionJWT: '',
+      invokedByExecutionStartedAt: startedAt,
+      componentActionKey: identity.componentActionKey,
+      executionId: identity.executionId,
+      executionStartedAt: startedAt,
+      stepName: identity.stepId,
+      loopPath: '',
+    },
+    flowSchemas: {},
+    globalDebug: false,
+    runnerAllocatedMemoryMb: 1024,
+    // spectral's perform wrapper replaces these two with its own; they are here for bundles built with a
+    // spectral whose wrapper does not (the context must be complete either way).
+    debug: {
+      enabled: false,
+      timeElapsed: { mark: noop, measure: noop },
+      memoryUsage: noop,
+      results: { timeElapsed: { marks: {}, measurements: {} }, memoryUsage: [], allowedMemory: 1024 },
+    },
+    invokeFlow: (flowName: string): Promise<never> =>
+      Promise.reject(new Error(`invokeFlow("${flowName}") is not supported by Keyway: there are no flows`)),
+  };
+}
+
+function noop(): void {}
+
+/** A deep copy of JSON-like state, so later mutation of the original is detectable. */
+export function cloneState(state: StateSnapshot): StateSnapshot {
+  const out = {} as StateSnapshot;
+  for (const scope of stateScopes) out[scope] = structuredClone(state[scope]);
+  return out;
+}
+
+/**
+ * The state to persist after a run, per scope: a state object the action returned replaces the scope (as on
+ * Prismatic); otherwise the object as the action left it, mutated in place or not.
+ */
+export function finalState(live: StateSnapshot, result: unknown): StateSnapshot {
+  const out = {} as StateSnapshot;
+  const returned = typeof result === 'object' && result !== null ? (result as Record<string, unknown>) : {};
+  for (const scope of stateScopes) {
+    const value = returned[scope];
+    out[scope] = isPlainRecord(value) ? value : live[scope];
+  }
+  return out;
+}
+
+/** True when `value` is a non-null, non-array object. */
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

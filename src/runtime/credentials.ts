@@ -1,0 +1,522 @@
+/**
+ * Fresh credentials: the one place in Keyway where tokens are refreshed.
+ *
+ * The path of a refresh (Nango's refresh.ts, tightened):
+ * 1. decide from the stored row, with no lock, whether the token can be served as it is;
+ * 2. single-flight: concurrent callers in this process share one promise per connection;
+ * 3. take the store's cross-process lock on the connection, then re-read the row — another process may
+ *    have refreshed while we waited, and then its token is used;
+ * 4. call the token endpoint once (a refresh is never repeated once sent: rotating servers revoke the grant
+ *    when a refresh token is presented twice);
+ * 5. save the response by compare-and-set before anything else sees it, so a rotated refresh token is on
+ *    disk before the new access token is used;
+ * 6. emit `connection.refreshed` in the same transaction.
+ *
+ * `invalid_grant` marks the connection `needs_reauthorization` at once; a transient failure sets a cooldown
+ * (exponential backoff) during which a still-valid token keeps being served.
+ */
+import { KeywayError, isKeywayError } from '../errors';
+import {
+  TokenSet,
+  clientCredentialsGrant,
+  mergeRefreshedTokenSet,
+  refreshTokenGrant,
+  shouldRefresh,
+  type Clock,
+  type Transport,
+} from '../oauth';
+import type { Connection, ConnectionError, ConnectionPatch, Store } from '../store';
+import { resolveClient, type ResolvedClient } from './client-config';
+import type { ComponentRegistry } from './components';
+import { connectionEvent, type ConnectionEventType } from './events';
+import type { AccessToken, CredentialSource, GetTokenOptions } from './types';
+
+/** Refresh this long before expiry unless the connection definition says otherwise. */
+export const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Turns a connection row into what the OAuth engine needs (server, client, quirks, I/O). The default is the
+ * runtime's `resolveClient` over a {@link ComponentRegistry}.
+ */
+export type ClientResolver = (connection: Connection) => Promise<ResolvedClient>;
+
+/** Backoff after failed refreshes: `baseMs`, doubled per consecutive failure, at most `maxMs`. */
+export interface RefreshBackoff {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+/** Default backoff: 30 s doubling up to 1 h. */
+export const DEFAULT_REFRESH_BACKOFF: RefreshBackoff = { baseMs: 30_000, maxMs: 3_600_000 };
+
+/** Options for {@link CredentialManager}: a store, and components or a {@link ClientResolver}. */
+export type CredentialManagerOptions = CredentialManagerSettings &
+  (
+    | { readonly components: ComponentRegistry; readonly resolveClient?: undefined }
+    | { readonly resolveClient: ClientResolver; readonly components?: undefined }
+  );
+
+/** The settings every {@link CredentialManager} takes. */
+export interface CredentialManagerSettings {
+  readonly store: Store;
+  /** Token endpoint transport (default `fetch`); used with `components`. */
+  readonly transport?: Transport;
+  readonly now?: Clock;
+  /** Used when the definition sets no refresh margin; default {@link DEFAULT_REFRESH_MARGIN_MS}. */
+  readonly refreshMarginMs?: number;
+  /** How long to wait for another process's refresh of the same connection; default 30 s. */
+  readonly lockTimeoutMs?: number;
+  /** SQLite: how long a crashed lock holder blocks others; default the store's (30 s). */
+  readonly lockLeaseMs?: number;
+  readonly backoff?: RefreshBackoff;
+  /** Token endpoint timeout; default the OAuth engine's. Used with `components`. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** What {@link CredentialManager.refreshIfDue} did. */
+export type RefreshOutcome =
+  | { readonly outcome: 'refreshed' }
+  | { readonly outcome: 'fresh' }
+  | { readonly outcome: 'cooling_down'; readonly retryAt: number }
+  | { readonly outcome: 'failed'; readonly error: KeywayError };
+
+/** Who asks: an action using the token, a caller whose token the provider rejected, or the refresher. */
+type Intent =
+  | { readonly kind: 'use' }
+  | { readonly kind: 'forced'; readonly rejected: string | undefined }
+  | { readonly kind: 'background' };
+
+type Verdict = { readonly action: 'serve' } | { readonly action: 'refresh' };
+
+interface Flight {
+  readonly token: AccessToken;
+  readonly refreshed: boolean;
+  /** Set when a refresh failed but the old token is still being served. */
+  readonly failure?: KeywayError;
+}
+
+interface Prepared {
+  readonly row: Connection;
+  readonly resolved: ResolvedClient;
+  readonly config: ResolvedClient['config'];
+  readonly tokenSet: TokenSet | undefined;
+  readonly marginMs: number;
+}
+
+const USABLE_STATUSES: ReadonlySet<string> = new Set(['connected', 'error']);
+
+/**
+ * The margin actually used: the configured one, but never more than half the token's lifetime — a provider
+ * issuing 60-second tokens with a 5-minute margin would otherwise be refreshed on every single use.
+ */
+function effectiveMargin(tokenSet: TokenSet | undefined, marginMs: number): number {
+  if (tokenSet?.expiresIn === undefined) return marginMs;
+  return Math.min(marginMs, (tokenSet.expiresIn * 1000) / 2);
+}
+
+/**
+ * When the background refresher should renew `tokenSet`: `marginMs` (capped at half the lifetime) before
+ * expiry, or `null` when it cannot or need not be renewed (no expiry; no refresh token outside the client
+ * credentials grant). Connect flows store this as the row's `refreshAt` alongside the tokens.
+ */
+export function refreshSchedule(
+  tokenSet: TokenSet,
+  options: { readonly grantType: string; readonly marginMs?: number },
+): { expiresAt: number | null; refreshAt: number | null } {
+  const expiresAt = tokenSet.expiresAt ?? null;
+  const renewable = options.grantType === 'client_credentials' || tokenSet.refreshToken !== undefined;
+  if (expiresAt === null || !renewable) return { expiresAt, refreshAt: null };
+  return {
+    expiresAt,
+    refreshAt: expiresAt - effectiveMargin(tokenSet, options.marginMs ?? DEFAULT_REFRESH_MARGIN_MS),
+  };
+}
+
+function toAccessToken(tokenSet: TokenSet): AccessToken {
+  return {
+    raw: tokenSet.raw,
+    accessToken: tokenSet.accessToken,
+    ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
+  };
+}
+
+function notConnected(row: Connection, status: string = row.status, cause?: unknown): KeywayError {
+  const message =
+    status === 'needs_reauthorization'
+      ? `Connection "${row.name}" (${row.id}) needs to be authorized again: the provider no longer accepts its grant. Reconnect it through the instance's connect link.`
+      : `Connection "${row.name}" (${row.id}) has no usable credentials (status ${status}); connect it first.`;
+  return new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
+    message,
+    ...(cause !== undefined ? { cause } : {}),
+    details: { connectionId: row.id, status },
+  });
+}
+
+/** True when `current` still holds the grant `before` held, i.e. only non-token fields changed meanwhile. */
+function sameGrant(before: Connection, current: Connection): boolean {
+  const a = TokenSet.safeParse(before.tokenSet);
+  const b = TokenSet.safeParse(current.tokenSet);
+  if (!a.success || !b.success) return before.tokenSet === null && current.tokenSet === null;
+  return a.data.accessToken === b.data.accessToken && a.data.refreshToken === b.data.refreshToken;
+}
+
+function errorFacts(err: KeywayError, at: number): ConnectionError {
+  return { code: err.code, message: err.message, at };
+}
+
+/**
+ * Hands out valid access tokens for connections, refreshing them before they expire. Implements the
+ * runtime's {@link CredentialSource}. One instance per process; many processes may share a store.
+ */
+export class CredentialManager implements CredentialSource {
+  readonly #store: Store;
+  readonly #resolve: ClientResolver;
+  readonly #now: Clock;
+  readonly #defaultMarginMs: number;
+  readonly #lockTimeoutMs: number;
+  readonly #lockLeaseMs: number | undefined;
+  readonly #backoff: RefreshBackoff;
+  readonly #inflight = new Map<string, Promise<Flight>>();
+
+  constructor(options: CredentialManagerOptions) {
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    if (options.resolveClient !== undefined) {
+      this.#resolve = options.resolveClient;
+    } else {
+      const { components, transport, requestTimeoutMs } = options;
+      const io = {
+        now: this.#now,
+        ...(transport ? { transport } : {}),
+        ...(requestTimeoutMs !== undefined ? { timeoutMs: requestTimeoutMs } : {}),
+      };
+      this.#resolve = (connection) => resolveClient({ store: options.store, components, ...io }, connection);
+    }
+    this.#defaultMarginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    this.#lockLeaseMs = options.lockLeaseMs;
+    this.#backoff = options.backoff ?? DEFAULT_REFRESH_BACKOFF;
+  }
+
+  /**
+   * A usable access token for the connection: the stored one when it is outside the refresh margin,
+   * otherwise a refreshed one (client credentials connections fetch a new one). With `forceRefresh` (the
+   * provider answered 401) the token is refreshed unless the stored one already differs from
+   * `rejectedAccessToken`, which means someone else refreshed meanwhile.
+   *
+   * @throws KeywayError `KW_CONNECTION_NOT_CONNECTED` (pending, disconnected, needs reauthorization — the
+   *   last also right after the provider answered `invalid_grant`), `KW_CREDENTIALS_COOLDOWN` (expired and
+   *   the last refresh failed moments ago), a transient `KW_OAUTH_*` error (expired and the refresh just
+   *   failed), `KW_STORE_LOCK_TIMEOUT`.
+   */
+  async getToken(connectionId: string, options: GetTokenOptions = {}): Promise<AccessToken> {
+    const intent: Intent = options.forceRefresh
+      ? { kind: 'forced', rejected: options.rejectedAccessToken }
+      : { kind: 'use' };
+    const { token, joined } = await this.#run(connectionId, intent, true);
+    if (intent.kind === 'forced' && joined && token.accessToken === options.rejectedAccessToken) {
+      // The flight we joined found nothing to do (it was not forced); the provider still rejects this token.
+      return (await this.#run(connectionId, intent, false)).token;
+    }
+    return token;
+  }
+
+  /**
+   * Refreshes the connection if its `refreshAt` has passed or it is inside the margin; used by the
+   * background refresher. Never throws for refresh failures: the outcome says what happened.
+   */
+  async refreshIfDue(connectionId: string): Promise<RefreshOutcome> {
+    try {
+      const flight = await this.#run(connectionId, { kind: 'background' }, true);
+      if (flight.failure) return { outcome: 'failed', error: flight.failure };
+      if (!flight.refreshed) await this.#dropStaleSchedule(connectionId);
+      return flight.refreshed ? { outcome: 'refreshed' } : { outcome: 'fresh' };
+    } catch (err) {
+      if (isKeywayError(err, 'KW_CREDENTIALS_COOLDOWN')) {
+        return { outcome: 'cooling_down', retryAt: this.#now() + (err.retryAfterMs ?? 0) };
+      }
+      if (isKeywayError(err)) return { outcome: 'failed', error: err };
+      throw err;
+    }
+  }
+
+  /**
+   * A row claimed as due whose token cannot be renewed (no refresh token) would be claimed again on every
+   * pass; point its `refreshAt` at what the token allows, usually nothing.
+   */
+  async #dropStaleSchedule(connectionId: string): Promise<void> {
+    const row = await this.#store.getConnection(connectionId);
+    const now = this.#now();
+    if (!row || row.refreshAt === null || row.refreshAt > now) return;
+    const parsed = TokenSet.safeParse(row.tokenSet);
+    const next = parsed.success ? refreshSchedule(parsed.data, { grantType: row.grantType }).refreshAt : null;
+    // A lost compare-and-set means the row changed meanwhile and got a schedule of its own.
+    await this.#store.compareAndSetConnectionTokens(row.id, row.version, {
+      refreshAt: next !== null && next > now ? next : null,
+    });
+  }
+
+  async #run(connectionId: string, intent: Intent, mayJoin: boolean): Promise<Flight & { joined: boolean }> {
+    const prepared = await this.#prepare(connectionId);
+    if (this.#decide(prepared, intent) === 'serve') {
+      return { token: toAccessToken(prepared.tokenSet as TokenSet), refreshed: false, joined: false };
+    }
+    const existing = mayJoin ? this.#inflight.get(connectionId) : undefined;
+    if (existing) return { ...(await existing), joined: true };
+    const flight = this.#refreshLocked(connectionId, intent).finally(() => {
+      if (this.#inflight.get(connectionId) === flight) this.#inflight.delete(connectionId);
+    });
+    this.#inflight.set(connectionId, flight);
+    return { ...(await flight), joined: false };
+  }
+
+  async #prepare(connectionId: string): Promise<Prepared> {
+    const row = await this.#store.getConnection(connectionId);
+    if (!row) {
+      throw new KeywayError('KW_CONNECTION_NOT_FOUND', {
+        message: `No connection with id ${connectionId}.`,
+        details: { connectionId },
+      });
+    }
+    let tokenSet: TokenSet | undefined;
+    if (row.tokenSet !== null) {
+      const parsed = TokenSet.safeParse(row.tokenSet);
+      if (!parsed.success) {
+        throw new KeywayError('KW_CREDENTIALS_TOKEN_MALFORMED', {
+          message: `The stored token set of connection ${row.id} is not a Keyway token set (bad: ${parsed.error.issues
+            .map((issue) => issue.path.join('.') || '(root)')
+            .join(', ')}); reconnect it.`,
+          details: { connectionId: row.id },
+        });
+      }
+      tokenSet = parsed.data;
+    }
+    const resolved = await this.#resolve(row);
+    const config = resolved.config;
+    const marginMs =
+      config.refreshMarginSeconds !== undefined ? config.refreshMarginSeconds * 1000 : this.#defaultMarginMs;
+    return { row, resolved, config, tokenSet, marginMs };
+  }
+
+  /** Serve or refresh; throws when there is nothing to serve and no way to refresh now. */
+  #decide(prepared: Prepared, intent: Intent): 'serve' | 'refresh' {
+    const { row, config, tokenSet } = prepared;
+    const now = this.#now();
+    const clientCredentials = config.grantType === 'client_credentials';
+    const usable = USABLE_STATUSES.has(row.status) || (clientCredentials && row.status === 'pending');
+    if (!usable || (!tokenSet && !clientCredentials)) throw notConnected(row);
+
+    const verdict = this.#verdict(prepared, intent, now);
+    if (verdict.action === 'serve') return 'serve';
+
+    if (row.cooldownUntil !== null && row.cooldownUntil > now) {
+      const stillValid =
+        tokenSet !== undefined && (tokenSet.expiresAt === undefined || tokenSet.expiresAt > now);
+      // Inside the margin but not expired: the old token keeps working while the provider recovers.
+      if (stillValid && intent.kind === 'use') return 'serve';
+      throw new KeywayError('KW_CREDENTIALS_COOLDOWN', {
+        message: `Connection ${row.id}: the last token refresh failed (${row.lastError?.code ?? 'unknown'}); the next attempt is allowed in ${Math.ceil((row.cooldownUntil - now) / 1000)} s.`,
+        retryAfterMs: row.cooldownUntil - now,
+        details: { connectionId: row.id, lastErrorCode: row.lastError?.code ?? null },
+      });
+    }
+    return 'refresh';
+  }
+
+  #verdict(prepared: Prepared, intent: Intent, now: number): Verdict {
+    const { row, config, tokenSet } = prepared;
+    if (!tokenSet) return { action: 'refresh' };
+    if (intent.kind === 'forced') {
+      const alreadyReplaced = intent.rejected !== undefined && tokenSet.accessToken !== intent.rejected;
+      return { action: alreadyReplaced ? 'serve' : 'refresh' };
+    }
+    const clientCredentials = config.grantType === 'client_credentials';
+    const canRenew = clientCredentials || tokenSet.refreshToken !== undefined;
+    if (intent.kind === 'background' && canRenew && row.refreshAt !== null && row.refreshAt <= now) {
+      return { action: 'refresh' };
+    }
+    const marginMs = effectiveMargin(tokenSet, prepared.marginMs);
+    if (clientCredentials) {
+      const due = tokenSet.expiresAt !== undefined && tokenSet.expiresAt - now <= marginMs;
+      return { action: due ? 'refresh' : 'serve' };
+    }
+    const decision = shouldRefresh(tokenSet, { now: () => now, marginMs });
+    if (decision.refresh) return { action: 'refresh' };
+    // Expired with nothing to refresh it with: refreshing is how the row gets marked for reauthorization.
+    const dead =
+      decision.reason === 'no_refresh_token' && tokenSet.expiresAt !== undefined && tokenSet.expiresAt <= now;
+    return { action: dead ? 'refresh' : 'serve' };
+  }
+
+  async #refreshLocked(connectionId: string, intent: Intent): Promise<Flight> {
+    try {
+      return await this.#store.withConnectionLock(
+        connectionId,
+        {
+          timeoutMs: this.#lockTimeoutMs,
+          ...(this.#lockLeaseMs !== undefined ? { leaseMs: this.#lockLeaseMs } : {}),
+        },
+        async () => {
+          // Re-read under the lock: another process may have refreshed while we waited for it.
+          const prepared = await this.#prepare(connectionId);
+          if (this.#decide(prepared, intent) === 'serve') {
+            return { token: toAccessToken(prepared.tokenSet as TokenSet), refreshed: false };
+          }
+          return await this.#refreshNow(prepared, intent);
+        },
+      );
+    } catch (err) {
+      if (!isKeywayError(err, 'KW_STORE_LOCK_TIMEOUT')) throw err;
+      // The holder is slow (a slow provider); a token that still works beats an error.
+      const prepared = await this.#prepare(connectionId);
+      const tokenSet = prepared.tokenSet;
+      const now = this.#now();
+      const valid = tokenSet !== undefined && (tokenSet.expiresAt === undefined || tokenSet.expiresAt > now);
+      const rejected = intent.kind === 'forced' && tokenSet?.accessToken === intent.rejected;
+      if (valid && !rejected && USABLE_STATUSES.has(prepared.row.status)) {
+        return { token: toAccessToken(tokenSet), refreshed: false };
+      }
+      throw err;
+    }
+  }
+
+  async #refreshNow(prepared: Prepared, intent: Intent): Promise<Flight> {
+    const { row, config, tokenSet, resolved } = prepared;
+    const clientCredentials = config.grantType === 'client_credentials';
+    if (!clientCredentials && tokenSet?.refreshToken === undefined) {
+      const reason = new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
+        message:
+          intent.kind === 'forced'
+            ? 'The provider rejected the access token and issued no refresh token.'
+            : 'The access token expired and the provider issued no refresh token.',
+      });
+      await this.#markNeedsReauthorization(row, reason);
+      throw notConnected(row, 'needs_reauthorization');
+    }
+
+    const { server, client, grantOptions } = resolved;
+    let fresh: TokenSet;
+    try {
+      if (clientCredentials) {
+        fresh = await clientCredentialsGrant(server, client, { scopes: config.scopes }, grantOptions);
+      } else {
+        const old = tokenSet as TokenSet & { refreshToken: string };
+        const answer = await refreshTokenGrant(
+          server,
+          client,
+          { refreshToken: old.refreshToken },
+          grantOptions,
+        );
+        fresh = mergeRefreshedTokenSet(old, answer);
+      }
+    } catch (err) {
+      return this.#recordFailure(prepared, intent, err);
+    }
+    const saved = await this.#saveTokens(prepared, fresh);
+    return { token: toAccessToken(saved), refreshed: true };
+  }
+
+  /**
+   * Saves a fresh token set by compare-and-set. We hold the refresh lock, so a version change means a
+   * non-refresh write (fields edited, reconnected, disconnected): edits are re-applied over, a new grant or a
+   * disconnect wins and our tokens are dropped.
+   */
+  async #saveTokens(prepared: Prepared, fresh: TokenSet): Promise<TokenSet> {
+    const { row, config } = prepared;
+    const now = this.#now();
+    const firstToken = row.tokenSet === null;
+    const type: ConnectionEventType = firstToken ? 'connection.connected' : 'connection.refreshed';
+    const patch: ConnectionPatch = {
+      tokenSet: fresh,
+      ...refreshSchedule(fresh, { grantType: config.grantType, marginMs: prepared.marginMs }),
+      ...(fresh.scope !== undefined ? { scopes: fresh.scope } : {}),
+      status: 'connected',
+      lastError: null,
+      refreshFailures: 0,
+      cooldownUntil: null,
+      ...(firstToken ? { connectedAt: now } : {}),
+    };
+    let expected = row;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const result = await this.#store.compareAndSetConnectionTokens(row.id, expected.version, patch, {
+        events: [connectionEvent(type, row, { now, status: 'connected' })],
+      });
+      if (result.ok) return fresh;
+      const current = result.current;
+      if (!sameGrant(row, current) || !USABLE_STATUSES.has(current.status)) {
+        const theirs = TokenSet.safeParse(current.tokenSet);
+        if (theirs.success && USABLE_STATUSES.has(current.status)) return theirs.data;
+        throw notConnected(current);
+      }
+      expected = current;
+    }
+    throw new KeywayError('KW_STORE_CONFLICT', {
+      message: `Connection ${row.id} kept changing while its refreshed tokens were being saved.`,
+      details: { connectionId: row.id },
+    });
+  }
+
+  async #recordFailure(prepared: Prepared, intent: Intent, err: unknown): Promise<Flight> {
+    const { row, tokenSet } = prepared;
+    if (!isKeywayError(err)) throw err;
+    const now = this.#now();
+    if (err.code === 'KW_OAUTH_INVALID_GRANT') {
+      await this.#markNeedsReauthorization(row, err);
+      throw notConnected(row, 'needs_reauthorization', err);
+    }
+    const failures = row.refreshFailures + 1;
+    const backoff = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** (failures - 1));
+    const cooldownUntil = now + Math.max(backoff, err.retryAfterMs ?? 0);
+    await this.#store.compareAndSetConnectionTokens(
+      row.id,
+      row.version,
+      { refreshFailures: failures, cooldownUntil, lastError: errorFacts(err, now) },
+      {
+        events: [
+          connectionEvent('connection.refresh_failed', row, {
+            now,
+            status: row.status,
+            error: { code: err.code, message: err.message, transient: err.transient, retryAt: cooldownUntil },
+          }),
+        ],
+      },
+    );
+    // A lost compare-and-set means someone else changed the row meanwhile; their state stands.
+    const stillValid =
+      tokenSet !== undefined && (tokenSet.expiresAt === undefined || tokenSet.expiresAt > now);
+    if (stillValid && intent.kind !== 'forced') {
+      return { token: toAccessToken(tokenSet), refreshed: false, failure: err };
+    }
+    throw err;
+  }
+
+  async #markNeedsReauthorization(row: Connection, reason: KeywayError): Promise<void> {
+    const now = this.#now();
+    let expected = row;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const result = await this.#store.compareAndSetConnectionTokens(
+        row.id,
+        expected.version,
+        {
+          status: 'needs_reauthorization',
+          lastError: errorFacts(reason, now),
+          refreshAt: null,
+          cooldownUntil: null,
+        },
+        {
+          events: [
+            connectionEvent('connection.needs_reauthorization', row, {
+              now,
+              status: 'needs_reauthorization',
+              error: { code: reason.code, message: reason.message, transient: false },
+            }),
+          ],
+        },
+      );
+      if (result.ok) return;
+      // Reconnected meanwhile: the new grant is not the one the provider rejected.
+      if (!sameGrant(row, result.current)) return;
+      expected = result.current;
+    }
+  }
+}

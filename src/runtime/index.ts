@@ -1,0 +1,76 @@
+/**
+ * The runtime's public surface: loading component bundles, instances, running actions, connect flows and
+ * credentials.
+ */
+export type * from './types';
+export { stateScopes } from './types';
+export {
+  ComponentBundleSchema,
+  componentFromExports,
+  loadComponentFromBytes,
+  loadComponentFromPath,
+} from './loader';
+export type { LoadOptions } from './loader';
+export { ComponentRegistry } from './components';
+export { NewInstanceSpecSchema, createInstance, connectionFieldValues, grantTypeOf } from './instances';
+export type { CreatedInstance, NewInstanceSpec, PlatformConnectionDefaults } from './instances';
+export { createActionContext, createCollectingLogger } from './context';
+export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
+export {
+  buildActionParams,
+  buildConnectionFields,
+  connectionInputKeys,
+  renderTemplates,
+  toPlatformValue,
+} from './inputs';
+export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
+export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
+export { requireConnection, resolveClient, definitionOf } from './client-config';
+export type { OAuthIo, ResolvedClient } from './client-config';
+export { AUTH_SESSION_TTL_MS, ConnectFlows } from './connect';
+export type {
+  CompletedAuthorization,
+  ConnectDeps,
+  DevicePollOutcome,
+  DisconnectResult,
+  StartAuthorizationInput,
+  StartedAuthorization,
+  StartedDeviceAuthorization,
+} from './connect';
+export {
+  CredentialManager,
+  DEFAULT_REFRESH_BACKOFF,
+  DEFAULT_REFRESH_MARGIN_MS,
+  refreshSchedule,
+} from './credentials';
+export type {
+  ClientResolver,
+  CredentialManagerOptions,
+  CredentialManagerSettings,
+  RefreshBackoff,
+  RefreshOutcome,
+} from './credentials';
+export { startRefresher } from './refresher';
+export type { Refresher, RefresherOptions, RefresherPass } from './refresher';
+export { connectionEvent, connectionEventTypes } from './events';
+export type { ConnectionEventError, ConnectionEventType } from './events';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_MS,
+  SIGNATURE_HEADER,
+  WEBHOOK_DELIVERY_EVENT,
+  WebhookEndpointSchema,
+  WebhookEndpointsSchema,
+  parseWebhookEndpoints,
+  signWebhook,
+  startWebhookDelivery,
+  verifyWebhook,
+} from './webhooks';
+export type {
+  VerifyWebhookOptions,
+  WebhookBody,
+  WebhookDelivery,
+  WebhookDeliveryOptions,
+  WebhookEndpoint,
+  WebhookPass,
+  WebhookRetryPolicy,
+} from './webhooks';

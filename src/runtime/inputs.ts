@@ -1,0 +1,119 @@
+/**
+ * Input handling as Prismatic's runner does it before calling `perform`: defaults filled in (spectral does
+ * not), primitive values passed as strings (spectral's input `clean` functions convert them), template inputs
+ * rendered from the other fields.
+ */
+import { KeywayError } from '../errors';
+import type { WireConnection, WireInput } from './types';
+
+/** The `{{#key}}` slot notation of spectral template inputs. */
+const TEMPLATE_SLOT = /{{#(\w+)}}/g;
+
+/**
+ * Converts a caller's value to what the platform would pass: numbers, booleans and bigints become strings,
+ * as config variables are strings on Prismatic; lists keep their shape with primitive items converted.
+ */
+export function toPlatformValue(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (Array.isArray(value)) return value.map(toPlatformValue);
+  return value;
+}
+
+/** The keys of an action's inputs of type `connection` (spectral finds them by type, not by name). */
+export function connectionInputKeys(inputs: readonly WireInput[]): string[] {
+  return inputs.filter((input) => input.type === 'connection').map((input) => input.key);
+}
+
+/**
+ * The params an action's `perform` receives: every declared input, from `given` or its default, converted to
+ * platform values. `connections` supplies the values of `connection` inputs. Unknown keys and missing required
+ * values are refused with KW_ACTION_INPUT_INVALID, naming the input.
+ */
+export function buildActionParams(
+  actionLabel: string,
+  inputs: readonly WireInput[],
+  given: Readonly<Record<string, unknown>>,
+  connections: ReadonlyMap<string, unknown>,
+): Record<string, unknown> {
+  const declared = new Set(inputs.map((input) => input.key));
+  const unknown = Object.keys(given).filter((key) => !declared.has(key));
+  if (unknown.length > 0) {
+    throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+      message: `Action "${actionLabel}" has no input ${unknown.map((k) => `"${k}"`).join(', ')}`,
+      details: { unknownInputs: unknown },
+    });
+  }
+  const params: Record<string, unknown> = {};
+  for (const input of inputs) {
+    if (input.type === 'connection') {
+      params[input.key] = connections.get(input.key);
+      continue;
+    }
+    const value = given[input.key] === undefined ? input.default : toPlatformValue(given[input.key]);
+    if (input.required === true && isEmpty(value)) {
+      throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+        message: `Action "${actionLabel}" needs a value for its required input "${input.key}" (${input.label})`,
+        details: { input: input.key },
+      });
+    }
+    params[input.key] = value;
+  }
+  return renderTemplates(inputs, params);
+}
+
+/**
+ * A connection's `fields`: the definition's inputs filled from `values` (platform defaults and the
+ * customer's values, merged by the caller) or their defaults, then template inputs rendered.
+ */
+export function buildConnectionFields(
+  definition: WireConnection,
+  values: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const input of definition.inputs) {
+    const value = values[input.key];
+    fields[input.key] = value === undefined ? input.default : toPlatformValue(value);
+  }
+  // Extra values (not declared by this version of the definition) are kept: a component may read them.
+  for (const [key, value] of Object.entries(values)) {
+    if (!(key in fields)) fields[key] = toPlatformValue(value);
+  }
+  return renderTemplates(definition.inputs, fields);
+}
+
+/**
+ * Renders every `template` input's value (`https://{{#domain}}.example.com`) from the other fields. A slot
+ * naming a missing or empty field is refused: a half-rendered URL would send the token to the wrong host.
+ */
+export function renderTemplates(
+  inputs: readonly WireInput[],
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...values };
+  for (const input of inputs) {
+    if (input.type !== 'template') continue;
+    const template = out[input.key];
+    if (typeof template !== 'string') continue;
+    out[input.key] = template.replace(TEMPLATE_SLOT, (_slot, name: string) => {
+      const replacement = values[name];
+      if (
+        (typeof replacement !== 'string' &&
+          typeof replacement !== 'number' &&
+          typeof replacement !== 'boolean') ||
+        replacement === ''
+      ) {
+        throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+          message: `Template input "${input.key}" needs a value for "${name}"`,
+          details: { input: input.key, missing: name },
+        });
+      }
+      return String(replacement);
+    });
+  }
+  return out;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}

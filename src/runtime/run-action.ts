@@ -1,0 +1,483 @@
+/**
+ * Runs a component action exactly the way Prismatic's runner does, so a component written with plain spectral
+ * works unmodified: defaults filled, connection values built with a valid token, `perform(context, params)`
+ * called with exactly two arguments, state persisted from the result and from in-place mutation, the run
+ * recorded, anything thrown surfaced as a typed error.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { KeywayError, isKeywayError } from '../errors';
+import { redactText } from '../redact';
+import type { Connection, ExecutionLogEntry, Instance, StateKey, Store } from '../store';
+import type { ComponentRegistry } from './components';
+import {
+  cloneState,
+  createActionContext,
+  createCollectingLogger,
+  finalState,
+  isPlainRecord,
+  looksLikeError,
+} from './context';
+import type { ContextIdentity } from './context';
+import { connectionEvent } from './events';
+import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
+import { connectionFieldValues } from './instances';
+import type {
+  AccessToken,
+  ActionLogEntry,
+  ConnectionValue,
+  CredentialSource,
+  LoadedComponent,
+  StateScope,
+  StateSnapshot,
+  WireAction,
+  WireConnection,
+} from './types';
+import { stateScopes } from './types';
+
+/** What {@link runAction} needs. */
+export interface RunActionDeps {
+  readonly store: Store;
+  readonly components: ComponentRegistry;
+  readonly credentials: CredentialSource;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+  /** Receives every redacted log line of every run (e.g. to forward to pino). */
+  readonly onLog?: (entry: ActionLogEntry & { readonly executionId: string }) => void;
+}
+
+/** One action run. */
+export interface RunActionRequest {
+  readonly instanceId: string;
+  readonly componentKey: string;
+  readonly actionKey: string;
+  /** Input values by input key; missing ones take their defaults. */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  /**
+   * Which of the instance's connections (by name) fills each `connection` input. Without it, the instance's only
+   * connection for this component is used.
+   */
+  readonly connections?: Readonly<Record<string, string>>;
+  /** The flow the action runs in; `instanceState` is kept per flow, as on Prismatic. */
+  readonly flow?: { readonly id: string; readonly name?: string };
+  readonly stepId?: string;
+}
+
+/** The outcome of a successful run. */
+export interface RunActionResult {
+  readonly executionId: string;
+  /** What `perform` returned (`{ data, ... }`). */
+  readonly result: unknown;
+  readonly logs: readonly ActionLogEntry[];
+  /** The state after the run, by scope. */
+  readonly state: StateSnapshot;
+}
+
+/** A connection input resolved to an instance connection. */
+interface BoundConnection {
+  readonly inputKey: string;
+  readonly connection: Connection;
+  readonly definition: WireConnection;
+  token: AccessToken | undefined;
+  value: ConnectionValue;
+}
+
+const DEFAULT_FLOW = { id: 'default', name: 'Default' };
+
+/**
+ * Runs `actionKey` of `componentKey` for an instance.
+ *
+ * A 401 from the provider (an axios-style error with `response.status === 401`, or an error with
+ * `status`/`statusCode` 401) forces one refresh of the action's OAuth connections and one retry with fresh state;
+ * a second 401 is KW_ACTION_UNAUTHORIZED. A spectral `ConnectionError` is KW_CONNECTION_ERROR and marks the
+ * connection `error`. Anything else thrown is KW_ACTION_FAILED with the thrown message, secrets removed.
+ * State is saved only when the run succeeds.
+ */
+export async function runAction(deps: RunActionDeps, request: RunActionRequest): Promise<RunActionResult> {
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? randomUUID;
+  const instance = await deps.store.getInstance(request.instanceId);
+  if (!instance) {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: `Instance "${request.instanceId}" does not exist`,
+      details: { instanceId: request.instanceId },
+    });
+  }
+  if (!instance.componentKeys.includes(request.componentKey)) {
+    throw new KeywayError('KW_COMPONENT_NOT_FOUND', {
+      message: `Instance "${instance.name}" does not use component "${request.componentKey}"`,
+      details: { instanceId: instance.id, componentKey: request.componentKey },
+    });
+  }
+  const component = await deps.components.get(request.componentKey);
+  const action = component.actions.get(request.actionKey);
+  if (!action) {
+    throw new KeywayError('KW_ACTION_NOT_FOUND', {
+      message: `Component "${component.key}" has no action "${request.actionKey}" (it has: ${[...component.actions.keys()].join(', ')})`,
+      details: { componentKey: component.key, actionKey: request.actionKey },
+    });
+  }
+  const customer = await deps.store.getCustomer(instance.customerId);
+  const flow = request.flow ?? DEFAULT_FLOW;
+
+  const givenInputs = { ...(request.inputs ?? {}) };
+  const bound = await bindConnections(
+    deps.store,
+    instance,
+    component,
+    action,
+    givenInputs,
+    request.connections,
+  );
+  // Connection inputs are resolved above; a name given as an input value is not itself a param.
+  for (const item of bound) delete givenInputs[item.inputKey];
+  // Refuse bad inputs before any token is fetched or any execution recorded.
+  const connectionValues = (): Map<string, ConnectionValue> =>
+    new Map(bound.map((item) => [item.inputKey, item.value]));
+  buildActionParams(action.display.label, action.inputs, givenInputs, connectionValues());
+
+  for (const item of bound) {
+    if (item.connection.grantType !== 'none') {
+      item.token = await deps.credentials.getToken(item.connection.id);
+      item.value = connectionValue(item, item.token);
+    }
+  }
+
+  const executionId = newId();
+  const startedAt = now();
+  const stateKeys = stateKeysFor(instance.id, flow.id, executionId);
+  const loaded = await loadState(deps.store, stateKeys);
+  const execution = await deps.store.createExecution({
+    id: executionId,
+    instanceId: instance.id,
+    componentKey: component.key,
+    actionKey: action.key,
+    startedAt,
+  });
+
+  const secrets = new Set<string>();
+  const addSecrets = (): void => {
+    for (const item of bound) collectSecrets(item, secrets);
+  };
+  addSecrets();
+  // The logger reads the live set, so the secrets of a token refreshed mid-run are redacted too.
+  const { logger: redactingLogger, entries } = createCollectingLogger(secrets, now, (entry) =>
+    deps.onLog?.({ ...entry, executionId: execution.id }),
+  );
+
+  const identity: ContextIdentity = {
+    executionId: execution.id,
+    stepId: request.stepId ?? action.key,
+    startedAt,
+    customer: {
+      id: customer?.id ?? instance.customerId,
+      externalId: customer?.externalId ?? '',
+      name: customer?.name ?? '',
+    },
+    instance: { id: instance.id, name: instance.name },
+    user: { id: '', email: '', name: '', externalId: '' },
+    integration: { id: instance.id, name: instance.name, versionSequenceId: '', externalVersion: '' },
+    flow: { id: flow.id, name: flow.name ?? flow.id, stableId: flow.id },
+    componentActionKey: `${component.key}.${action.key}`,
+    configVars: {
+      ...instance.config,
+      ...Object.fromEntries(bound.map((item) => [item.connection.name, item.value])),
+    },
+  };
+
+  const attempt = async (): Promise<{ result: unknown; live: StateSnapshot }> => {
+    const live = cloneState(loaded);
+    const params = buildActionParams(action.display.label, action.inputs, givenInputs, connectionValues());
+    const context = createActionContext(identity, live, redactingLogger);
+    // Exactly two arguments: spectral's perform wrapper dispatches on the argument count.
+    const result = await action.perform(context, params);
+    return { result, live };
+  };
+
+  try {
+    let outcome: { result: unknown; live: StateSnapshot };
+    try {
+      outcome = await attempt();
+    } catch (first) {
+      const rejected = bound.filter((item) => item.token !== undefined);
+      if (!isUnauthorized(first) || rejected.length === 0) throw first;
+      redactingLogger.warn('The provider answered 401; refreshing the token and retrying once');
+      for (const item of rejected) {
+        item.token = await deps.credentials.getToken(item.connection.id, {
+          forceRefresh: true,
+          rejectedAccessToken: item.token?.accessToken ?? '',
+        });
+        item.value = connectionValue(item, item.token);
+        identity.configVars[item.connection.name] = item.value;
+      }
+      addSecrets();
+      try {
+        outcome = await attempt();
+      } catch (second) {
+        if (!isUnauthorized(second)) throw second;
+        throw new KeywayError('KW_ACTION_UNAUTHORIZED', {
+          message: `The provider rejected the access token of ${rejected.map((r) => `"${r.connection.name}"`).join(', ')} again after a refresh (HTTP 401)`,
+          details: { connections: rejected.map((r) => r.connection.id), status: 401 },
+          provider: { status: 401 },
+        });
+      }
+    }
+    const state = finalState(outcome.live, outcome.result);
+    await saveState(deps.store, stateKeys, loaded, state);
+    await deps.store.finishExecution(execution.id, {
+      status: 'succeeded',
+      finishedAt: now(),
+      log: entries.map(toExecutionLog),
+    });
+    return { executionId: execution.id, result: outcome.result, logs: [...entries], state };
+  } catch (thrown) {
+    const error = await surface(deps, thrown, bound, secrets, now);
+    redactingLogger.error(`${error.code}: ${error.message}`);
+    await deps.store
+      .finishExecution(execution.id, {
+        status: 'failed',
+        finishedAt: now(),
+        errorCode: error.code,
+        errorMessage: error.message,
+        log: entries.map(toExecutionLog),
+      })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Resolves each `connection` input of the action to one of the instance's connections. */
+async function bindConnections(
+  store: Store,
+  instance: Instance,
+  component: LoadedComponent,
+  action: WireAction,
+  inputs: Readonly<Record<string, unknown>>,
+  names: Readonly<Record<string, string>> | undefined,
+): Promise<BoundConnection[]> {
+  const keys = connectionInputKeys(action.inputs);
+  if (keys.length === 0) return [];
+  const all = (await store.listConnections({ instanceId: instance.id })).filter(
+    (c) => c.componentKey === component.key,
+  );
+  const bound: BoundConnection[] = [];
+  for (const inputKey of keys) {
+    const named = names?.[inputKey] ?? (typeof inputs[inputKey] === 'string' ? inputs[inputKey] : undefined);
+    let connection: Connection | undefined;
+    if (named !== undefined) {
+      connection = all.find((c) => c.name === named);
+      if (!connection) {
+        throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+          message: `Instance "${instance.name}" has no connection "${named}" for component "${component.key}"`,
+          details: { input: inputKey },
+        });
+      }
+    } else if (all.length === 1) {
+      connection = all[0];
+    } else {
+      throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+        message:
+          all.length === 0
+            ? `Instance "${instance.name}" has no connection for component "${component.key}" (input "${inputKey}")`
+            : `Instance "${instance.name}" has ${all.length} connections for "${component.key}"; name one for input "${inputKey}"`,
+        details: { input: inputKey },
+      });
+    }
+    if (!connection) continue;
+    const definition = component.connections.get(connection.definitionKey);
+    if (!definition) {
+      throw new KeywayError('KW_CONNECTION_INVALID', {
+        message: `Connection "${connection.name}" is bound to definition "${connection.definitionKey}", which component "${component.key}" no longer has`,
+        details: { connectionId: connection.id },
+      });
+    }
+    const usable =
+      connection.status === 'connected' || (connection.status === 'error' && connection.tokenSet !== null);
+    if (!usable && !(connection.grantType === 'none' && connection.status === 'error')) {
+      throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
+        message: `Connection "${connection.name}" is ${connection.status.replace('_', ' ')}; connect it first`,
+        details: { connectionId: connection.id, status: connection.status },
+      });
+    }
+    const item: BoundConnection = {
+      inputKey,
+      connection,
+      definition,
+      token: undefined,
+      value: { key: '', configVarKey: '', fields: {} },
+    };
+    item.value = connectionValue(item, undefined);
+    bound.push(item);
+  }
+  return bound;
+}
+
+/** spectral's connection value: `{ key, configVarKey, fields, token?, context? }`. */
+function connectionValue(item: BoundConnection, token: AccessToken | undefined): ConnectionValue {
+  const fields = buildConnectionFields(item.definition, connectionFieldValues(item.connection));
+  return {
+    key: item.connection.definitionKey,
+    configVarKey: item.connection.name,
+    fields,
+    ...(token ? { token: { ...token.raw } } : {}),
+    context: {},
+  };
+}
+
+function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
+  for (const value of Object.values(item.connection.secretFields)) {
+    if (typeof value === 'string') secrets.add(value);
+  }
+  for (const input of item.definition.inputs) {
+    const value = item.value.fields[input.key];
+    if (input.type === 'password' && typeof value === 'string') secrets.add(value);
+  }
+  if (item.token) {
+    secrets.add(item.token.accessToken);
+    for (const key of ['access_token', 'refresh_token', 'id_token']) {
+      const value = item.token.raw[key];
+      if (typeof value === 'string') secrets.add(value);
+    }
+  }
+}
+
+function toExecutionLog(entry: ActionLogEntry): ExecutionLogEntry {
+  const level =
+    entry.level === 'warn' || entry.level === 'error'
+      ? entry.level
+      : entry.level === 'info' || entry.level === 'log'
+        ? 'info'
+        : 'debug';
+  return { at: entry.at, level, message: entry.message };
+}
+
+function stateKeysFor(instanceId: string, flowId: string, executionId: string): Record<StateScope, StateKey> {
+  return {
+    instanceState: { instanceId, scope: 'instance', key: flowId },
+    crossFlowState: { instanceId, scope: 'crossFlow' },
+    integrationState: { instanceId, scope: 'integration' },
+    executionState: { instanceId, scope: 'execution', key: executionId },
+  };
+}
+
+async function loadState(store: Store, keys: Record<StateScope, StateKey>): Promise<StateSnapshot> {
+  const out = {} as StateSnapshot;
+  for (const scope of stateScopes) out[scope] = (await store.getState(keys[scope])) ?? {};
+  return out;
+}
+
+async function saveState(
+  store: Store,
+  keys: Record<StateScope, StateKey>,
+  before: StateSnapshot,
+  after: StateSnapshot,
+): Promise<void> {
+  for (const scope of stateScopes) {
+    const value = after[scope];
+    if (isDeepStrictEqual(value, before[scope])) continue;
+    // Round-trip through JSON: what the store keeps is JSON, so the caller sees what a later run will see.
+    await store.putState(keys[scope], JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+  }
+}
+
+/** True for a provider 401: axios-style `response.status`, or `status` / `statusCode` on the error. */
+export function isUnauthorized(error: unknown): boolean {
+  if (!isPlainRecord(error)) return false;
+  const record = error;
+  const response = record.response;
+  if (isPlainRecord(response) && response.status === 401) return true;
+  return record.status === 401 || record.statusCode === 401;
+}
+
+/** True for spectral's `ConnectionError` (`isSpectralError === true` with a `connection`), from any copy of spectral. */
+export function isSpectralConnectionError(
+  error: unknown,
+): error is { connection: unknown; message?: unknown } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<string, unknown>).isSpectralError === true &&
+    'connection' in error
+  );
+}
+
+/** A message safe to show for anything an action may throw. */
+export function thrownMessage(thrown: unknown, secrets: Iterable<string>): string {
+  let text: string;
+  if (looksLikeError(thrown)) text = thrown.message;
+  else if (typeof thrown === 'string') text = thrown;
+  else if (isPlainRecord(thrown) && typeof thrown.message === 'string') text = thrown.message;
+  else if (isPlainRecord(thrown) && typeof thrown.error === 'string') text = thrown.error;
+  else {
+    try {
+      text = JSON.stringify(thrown) ?? String(thrown);
+    } catch {
+      text = String(thrown);
+    }
+  }
+  const redacted = redactText(text || 'the action failed without a message', secrets);
+  return redacted.length > 500 ? `${redacted.slice(0, 500)}…` : redacted;
+}
+
+async function surface(
+  deps: RunActionDeps,
+  thrown: unknown,
+  bound: readonly BoundConnection[],
+  secrets: ReadonlySet<string>,
+  now: () => number,
+): Promise<KeywayError> {
+  if (isKeywayError(thrown)) return thrown;
+  const message = thrownMessage(thrown, secrets);
+  if (isSpectralConnectionError(thrown)) {
+    const target = findConnection(thrown.connection, bound);
+    if (target) {
+      const lastError = { code: 'KW_CONNECTION_ERROR', message, at: now() };
+      await deps.store
+        .updateConnection(
+          target.connection.id,
+          { status: 'error', lastError },
+          {
+            events: [
+              connectionEvent('connection.error', target.connection, {
+                now: lastError.at,
+                status: 'error',
+                error: { code: lastError.code, message },
+              }),
+            ],
+          },
+        )
+        .catch(() => undefined);
+    }
+    return new KeywayError('KW_CONNECTION_ERROR', {
+      message,
+      details: target ? { connectionId: target.connection.id } : {},
+    });
+  }
+  const status = httpStatusOf(thrown);
+  return new KeywayError('KW_ACTION_FAILED', {
+    message,
+    ...(status !== undefined ? { provider: { status }, details: { status } } : {}),
+  });
+}
+
+function findConnection(reported: unknown, bound: readonly BoundConnection[]): BoundConnection | undefined {
+  const byIdentity = bound.find((item) => item.value === reported);
+  if (byIdentity) return byIdentity;
+  if (isPlainRecord(reported)) {
+    const match = bound.find(
+      (item) =>
+        (reported.configVarKey !== undefined && reported.configVarKey === item.connection.name) ||
+        (reported.configVarKey === undefined && reported.key === item.connection.definitionKey),
+    );
+    if (match) return match;
+  }
+  return bound.length === 1 ? bound[0] : undefined;
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const record = error as Record<string, unknown>;
+  const response = record.response;
+  if (isPlainRecord(response) && typeof response.status === 'number') return response.status;
+  return typeof record.status === 'number' ? record.status : undefined;
+}

@@ -1,0 +1,695 @@
+/**
+ * Connect flows end to end against the sandbox (a real oidc-provider authorization server on 127.0.0.1), with
+ * the shipped sandbox-demo bundle and a real SQLite store; then actions run with the tokens obtained.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { isKeywayError } from '../../src/errors';
+import type { KeywayError } from '../../src/errors';
+import {
+  ComponentRegistry,
+  ConnectFlows,
+  CredentialManager,
+  createInstance,
+  runAction,
+} from '../../src/runtime';
+import { followAuthorization, startSandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox';
+import type { Connection, Instance, Store } from '../../src/store';
+import { buildTestComponent } from '../support/components/build';
+import { startSalesforceFake } from '../support/vendors/salesforce';
+import type { SalesforceFake } from '../support/vendors/salesforce';
+import { startSpotifyFake } from '../support/vendors/spotify';
+import type { SpotifyFake } from '../support/vendors/spotify';
+import { openPostgresTestStore, openSqliteTestStore } from '../support/runtime-stores';
+import type { TestStore } from '../support/runtime-stores';
+
+const demoBundle = join(__dirname, '..', '..', 'components', 'sandbox-demo', 'dist', 'index.js');
+const BROWSER = 'browser-binding-hash-1';
+
+async function caught(promise: Promise<unknown>): Promise<KeywayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isKeywayError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a KeywayError');
+}
+
+function withParam(url: string, name: string, value: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(name, value);
+  return parsed.toString();
+}
+
+const engines: [string, () => Promise<TestStore>][] = [
+  ['SQLite', openSqliteTestStore],
+  ['PostgreSQL', openPostgresTestStore],
+];
+
+describe.each(engines)('connect flows against the sandbox on %s', (_engine, open) => {
+  let sandbox: Sandbox;
+  let testStore: TestStore;
+  let store: Store;
+  let components: ComponentRegistry;
+  let flows: ConnectFlows;
+  let credentials: CredentialManager;
+  let instance: Instance;
+  let redirectUri: string;
+  let customerId: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ accessTokenTtlS: 3600 });
+    redirectUri = sandbox.clients.basic.redirectUri;
+    testStore = await open();
+    store = testStore.store;
+    components = new ComponentRegistry({ store });
+    components.loadFromPath(demoBundle);
+    components.loadFromPath(buildTestComponent('testkit'));
+    flows = new ConnectFlows({ store, components });
+    credentials = new CredentialManager({ store, components });
+    customerId = (await store.createCustomer({ name: 'Globex' })).id;
+    instance = (
+      await createInstance(
+        {
+          store,
+          components,
+          // The shared OAuth app of the platform: the customer never sees or sets these.
+          platformDefaults: {
+            sandboxDemo: {
+              sandboxOAuth: {
+                clientId: sandbox.clients.basic.clientId,
+                clientSecret: sandbox.clients.basic.clientSecret,
+              },
+              sandboxClientCredentials: {
+                clientId: sandbox.clients.service.clientId,
+                clientSecret: sandbox.clients.service.clientSecret,
+              },
+            },
+          },
+        },
+        { customerId, name: 'Globex demo', components: ['sandboxDemo'] },
+      )
+    ).instance;
+  });
+
+  afterAll(async () => {
+    await testStore.close();
+    await sandbox.close();
+  });
+
+  /** A fresh authorization-code connection on the instance. */
+  let counter = 0;
+  async function newConnection(): Promise<Connection> {
+    counter += 1;
+    const connection = await store.createConnection({
+      instanceId: instance.id,
+      name: `sandbox-${counter}`,
+      componentKey: 'sandboxDemo',
+      definitionKey: 'sandboxOAuth',
+      grantType: 'authorization_code',
+      fields: { issuer: sandbox.issuer },
+      secretFields: {
+        clientId: sandbox.clients.basic.clientId,
+        clientSecret: sandbox.clients.basic.clientSecret ?? '',
+      },
+    });
+    return connection;
+  }
+
+  async function authorize(connection: Connection): Promise<string> {
+    const { authorizationUrl } = await flows.startAuthorization({
+      connectionId: connection.id,
+      browserBinding: BROWSER,
+      redirectUri,
+    });
+    return followAuthorization(authorizationUrl, { redirectUri });
+  }
+
+  it('starts with a single-use session (state, PKCE, ten minutes, browser binding) and the authorize URL', async () => {
+    const connection = await newConnection();
+    const now = Date.now();
+    const { authorizationUrl, expiresAt } = await flows.startAuthorization({
+      connectionId: connection.id,
+      browserBinding: BROWSER,
+      redirectUri,
+      now,
+    });
+    const url = new URL(authorizationUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(`${sandbox.issuer}/auth`);
+    expect(url.searchParams.get('client_id')).toBe(sandbox.clients.basic.clientId);
+    expect(url.searchParams.get('redirect_uri')).toBe(redirectUri);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('scope')).toBe('openid offline_access api:read');
+    expect(expiresAt).toBe(now + 10 * 60 * 1000);
+    const state = url.searchParams.get('state') ?? '';
+    expect(state.length).toBeGreaterThanOrEqual(32);
+    const session = await store.getAuthSession(state);
+    expect(session).toMatchObject({
+      connectionId: connection.id,
+      browserBinding: BROWSER,
+      expiresAt,
+      consumedAt: null,
+    });
+    expect(session?.codeVerifier?.length).toBeGreaterThanOrEqual(43);
+    // The verifier never leaves Keyway: only its S256 challenge is in the URL.
+    expect(authorizationUrl).not.toContain(session?.codeVerifier ?? '-');
+  });
+
+  it('connects through the provider, saves the tokens and emits `connected`; the action then runs with them', async () => {
+    const connection = await newConnection();
+    sandbox.resetCounts();
+    const callback = await authorize(connection);
+    const { connection: connected } = await flows.completeAuthorization(callback, {
+      browserBinding: BROWSER,
+    });
+    expect(connected.status).toBe('connected');
+    expect(connected.tokenSet).toMatchObject({ tokenType: 'bearer' });
+    expect(typeof connected.tokenSet?.refreshToken).toBe('string');
+    expect(connected.expiresAt).toBeGreaterThan(Date.now());
+    expect(connected.refreshAt).toBeLessThan(connected.expiresAt ?? 0);
+    expect(sandbox.tokenRequests()['authorization_code']).toBe(1);
+    const events = await store.claimOutboxEvents({
+      now: Date.now() + 1000,
+      limit: 100,
+      leaseMs: 1000,
+      owner: 't',
+    });
+    expect(events.some((e) => e.type === 'connection.connected' && e.connectionId === connection.id)).toBe(
+      true,
+    );
+
+    const { result } = await runAction(
+      { store, components, credentials },
+      {
+        instanceId: instance.id,
+        componentKey: 'sandboxDemo',
+        actionKey: 'getMe',
+        connections: { connection: connection.name },
+      },
+    );
+    expect((result as { data: Record<string, unknown> }).data).toMatchObject({ sub: 'sandbox-user' });
+  });
+
+  it('rejects a callback whose state was already used, changing nothing', async () => {
+    const connection = await newConnection();
+    const callback = await authorize(connection);
+    const first = await flows.completeAuthorization(callback, { browserBinding: BROWSER });
+    sandbox.resetCounts();
+    const error = await caught(flows.completeAuthorization(callback, { browserBinding: BROWSER }));
+    expect(error.code).toBe('KW_AUTH_SESSION_CONSUMED');
+    expect(sandbox.tokenRequests()['authorization_code'] ?? 0).toBe(0);
+    expect((await store.getConnection(connection.id))?.version).toBe(first.connection.version);
+  });
+
+  it('rejects a forged state', async () => {
+    const connection = await newConnection();
+    const callback = await authorize(connection);
+    const error = await caught(
+      flows.completeAuthorization(withParam(callback, 'state', 'forged-state-value-0123456789abcdef'), {
+        browserBinding: BROWSER,
+      }),
+    );
+    expect(error.code).toBe('KW_AUTH_SESSION_NOT_FOUND');
+    expect((await store.getConnection(connection.id))?.status).toBe('pending');
+  });
+
+  it('rejects an expired session', async () => {
+    const connection = await newConnection();
+    const callback = await authorize(connection);
+    const error = await caught(
+      flows.completeAuthorization(callback, { browserBinding: BROWSER, now: Date.now() + 11 * 60 * 1000 }),
+    );
+    expect(error.code).toBe('KW_AUTH_SESSION_EXPIRED');
+    expect((await store.getConnection(connection.id))?.status).toBe('pending');
+  });
+
+  it('rejects a callback arriving in another browser, and the right browser can still finish', async () => {
+    const connection = await newConnection();
+    const callback = await authorize(connection);
+    const error = await caught(
+      flows.completeAuthorization(callback, { browserBinding: 'some-other-browser' }),
+    );
+    expect(error.code).toBe('KW_AUTH_SESSION_BROWSER_MISMATCH');
+    expect((await store.getConnection(connection.id))?.status).toBe('pending');
+    const done = await flows.completeAuthorization(callback, { browserBinding: BROWSER });
+    expect(done.connection.status).toBe('connected');
+  });
+
+  it('reports access_denied from the provider and leaves the connection unchanged', async () => {
+    const connection = await newConnection();
+    sandbox.behaviour.denyConsent = true;
+    try {
+      const callback = await authorize(connection);
+      expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
+      const error = await caught(flows.completeAuthorization(callback, { browserBinding: BROWSER }));
+      expect(error.code).toBe('KW_OAUTH_ACCESS_DENIED');
+    } finally {
+      sandbox.behaviour.denyConsent = false;
+    }
+    const row = await store.getConnection(connection.id);
+    expect(row).toMatchObject({ status: 'pending', tokenSet: null, version: connection.version });
+  });
+
+  it('refuses a callback whose iss names another server, without exchanging the code', async () => {
+    const connection = await newConnection();
+    const callback = await authorize(connection);
+    expect(new URL(callback).searchParams.get('iss')).toBe(sandbox.issuer);
+    sandbox.resetCounts();
+    const error = await caught(
+      flows.completeAuthorization(withParam(callback, 'iss', 'https://evil.example'), {
+        browserBinding: BROWSER,
+      }),
+    );
+    expect(error.code).toBe('KW_OAUTH_ISSUER_MISMATCH');
+    expect(sandbox.tokenRequests()['authorization_code'] ?? 0).toBe(0);
+    expect((await store.getConnection(connection.id))?.status).toBe('pending');
+  });
+
+  it('refuses to start a browser flow for a client-credentials connection', async () => {
+    const connection = await store.createConnection({
+      instanceId: instance.id,
+      name: 'cc-wrong-flow',
+      componentKey: 'sandboxDemo',
+      definitionKey: 'sandboxClientCredentials',
+      grantType: 'client_credentials',
+      fields: { issuer: sandbox.issuer },
+    });
+    const error = await caught(
+      flows.startAuthorization({ connectionId: connection.id, browserBinding: BROWSER, redirectUri }),
+    );
+    expect(error.code).toBe('KW_CONNECT_GRANT_UNSUPPORTED');
+  });
+
+  it('connects a client-credentials connection with the shared app and runs an action with its token', async () => {
+    const created = await createInstance(
+      {
+        store,
+        components,
+        platformDefaults: {
+          sandboxDemo: {
+            sandboxClientCredentials: {
+              clientId: sandbox.clients.service.clientId,
+              clientSecret: sandbox.clients.service.clientSecret,
+            },
+          },
+        },
+      },
+      {
+        customerId,
+        name: 'Globex service',
+        components: ['sandboxDemo'],
+        connections: [
+          {
+            name: 'service',
+            componentKey: 'sandboxDemo',
+            definitionKey: 'sandboxClientCredentials',
+            fields: { issuer: sandbox.issuer, scopes: 'api:read' },
+          },
+        ],
+      },
+    );
+    const [connection] = created.connections as [Connection];
+    // Platform values are kept apart from what the customer gave.
+    expect(connection.fields).toEqual({ issuer: sandbox.issuer, scopes: 'api:read' });
+    expect(connection.secretFields.clientId).toBe(sandbox.clients.service.clientId);
+    const connected = await flows.connectWithClientCredentials(connection.id);
+    expect(connected.status).toBe('connected');
+    const { result } = await runAction(
+      { store, components, credentials },
+      { instanceId: created.instance.id, componentKey: 'sandboxDemo', actionKey: 'getMe' },
+    );
+    expect((result as { data: Record<string, unknown> }).data).toBeDefined();
+  });
+
+  it('answers a revoked access token with one refresh and one retry, end to end', async () => {
+    const connection = await newConnection();
+    const { connection: connected } = await flows.completeAuthorization(await authorize(connection), {
+      browserBinding: BROWSER,
+    });
+    const accessToken = String(connected.tokenSet?.accessToken);
+    // The provider stops accepting the stored access token before it expires (revoked there, keys rotated...):
+    // the next API call gets a 401 while the refresh token still works.
+    const tokenSet = connected.tokenSet ?? {};
+    const raw = (tokenSet.raw ?? {}) as Record<string, unknown>;
+    await store.updateConnection(connection.id, {
+      tokenSet: {
+        ...tokenSet,
+        accessToken: 'no-longer-accepted-token',
+        raw: { ...raw, access_token: 'no-longer-accepted-token' },
+      },
+    });
+    sandbox.resetCounts();
+    const { result } = await runAction(
+      { store, components, credentials },
+      {
+        instanceId: instance.id,
+        componentKey: 'sandboxDemo',
+        actionKey: 'getMe',
+        connections: { connection: connection.name },
+      },
+    );
+    expect((result as { data: Record<string, unknown> }).data).toMatchObject({ sub: 'sandbox-user' });
+    expect(sandbox.tokenRequests()['refresh_token']).toBe(1);
+    const row = await store.getConnection(connection.id);
+    expect(row?.tokenSet?.accessToken).not.toBe(accessToken);
+  });
+
+  it('disconnects: revokes the grant at the provider, deletes the tokens and emits `disconnected`', async () => {
+    const connection = await newConnection();
+    const { connection: connected } = await flows.completeAuthorization(await authorize(connection), {
+      browserBinding: BROWSER,
+    });
+    const refreshToken = String(connected.tokenSet?.refreshToken);
+    const result = await flows.disconnect(connection.id);
+    expect(result.revoked).toBe(true);
+    expect(result.connection).toMatchObject({ status: 'disconnected', tokenSet: null, expiresAt: null });
+    const events = await store.claimOutboxEvents({
+      now: Date.now() + 1000,
+      limit: 100,
+      leaseMs: 1000,
+      owner: 'd',
+    });
+    expect(events.some((e) => e.type === 'connection.disconnected' && e.connectionId === connection.id)).toBe(
+      true,
+    );
+    // The provider no longer honours the grant.
+    const refreshed = await fetch(`${sandbox.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(
+          `${encodeURIComponent(sandbox.clients.basic.clientId)}:${encodeURIComponent(sandbox.clients.basic.clientSecret ?? '')}`,
+        ).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+    });
+    expect(refreshed.status).toBe(400);
+    const error = await caught(
+      runAction(
+        { store, components, credentials },
+        {
+          instanceId: instance.id,
+          componentKey: 'sandboxDemo',
+          actionKey: 'getMe',
+          connections: { connection: connection.name },
+        },
+      ),
+    );
+    expect(error.code).toBe('KW_CONNECTION_NOT_CONNECTED');
+  });
+
+  it('connects with the device flow: pending until the user approves, then connected', async () => {
+    const created = await createInstance(
+      { store, components },
+      {
+        customerId,
+        name: 'Globex device',
+        components: ['testkit'],
+        connections: [
+          {
+            name: 'device',
+            componentKey: 'testkit',
+            definitionKey: 'testkitSandboxDevice',
+            fields: {
+              issuer: sandbox.issuer,
+              clientId: sandbox.clients.device.clientId,
+              keywayClientAuthMethod: 'none',
+            },
+          },
+        ],
+      },
+    );
+    const [connection] = created.connections as [Connection];
+    expect(connection.grantType).toBe('device_code');
+    const started = await flows.startDeviceAuthorization(connection.id);
+    expect(started.userCode.length).toBeGreaterThan(0);
+    expect(started.verificationUri).toContain(sandbox.issuer);
+    expect(JSON.stringify(started)).not.toContain('deviceCode');
+    // Too early: no request is made before the interval has passed.
+    sandbox.resetCounts();
+    const early = await flows.pollDeviceAuthorization(started.sessionId, {
+      now: started.expiresAt - 1_000_000,
+    });
+    expect(early.status).toBe('pending');
+    expect(sandbox.tokenRequests()['urn:ietf:params:oauth:grant-type:device_code'] ?? 0).toBe(0);
+    const later = Date.now() + started.intervalMs;
+    const pending = await flows.pollDeviceAuthorization(started.sessionId, { now: later });
+    expect(pending.status).toBe('pending');
+    await sandbox.approveDevice(started.userCode);
+    const done = await flows.pollDeviceAuthorization(started.sessionId, { now: later + 60_000 });
+    expect(done.status).toBe('connected');
+    const row = await store.getConnection(connection.id);
+    expect(row).toMatchObject({ status: 'connected' });
+    expect(typeof row?.tokenSet?.accessToken).toBe('string');
+  });
+});
+
+describe('connect flows and actions against vendor fakes, with the shipped bundles', () => {
+  let testStore: TestStore;
+  let store: Store;
+  let components: ComponentRegistry;
+  let flows: ConnectFlows;
+  let credentials: CredentialManager;
+  let customerId: string;
+  let salesforceFake: SalesforceFake;
+  let spotifyFake: SpotifyFake;
+  const bundle = (name: string): string =>
+    join(__dirname, '..', '..', 'components', name, 'dist', 'index.js');
+
+  beforeAll(async () => {
+    salesforceFake = await startSalesforceFake({ requirePkce: true });
+    spotifyFake = await startSpotifyFake();
+    testStore = await openSqliteTestStore();
+    store = testStore.store;
+    components = new ComponentRegistry({ store });
+    components.loadFromPath(bundle('salesforce'));
+    components.loadFromPath(bundle('spotify'));
+    flows = new ConnectFlows({ store, components });
+    credentials = new CredentialManager({ store, components });
+    customerId = (await store.createCustomer({ name: 'Umbrella' })).id;
+  });
+
+  afterAll(async () => {
+    await testStore.close();
+    await salesforceFake.close();
+    await spotifyFake.close();
+  });
+
+  it('connects Salesforce with code + PKCE and reads a record from the instance_url the token named', async () => {
+    const redirectUri = 'https://keyway.example/oauth/callback';
+    // The fake's hosts replace the production login host, as a customer's sandbox environment would.
+    const environments = {
+      default: 'production',
+      options: { production: { label: 'Fake', hosts: { loginHost: salesforceFake.baseUrl } } },
+    };
+    const { instance, connections } = await createInstance(
+      {
+        store,
+        components,
+        platformDefaults: {
+          salesforce: {
+            salesforceOAuth: { clientId: salesforceFake.clientId, clientSecret: salesforceFake.clientSecret },
+          },
+        },
+      },
+      {
+        customerId,
+        name: 'Umbrella CRM',
+        components: ['salesforce'],
+        connections: [
+          {
+            name: 'crm',
+            componentKey: 'salesforce',
+            fields: { keywayEnvironments: JSON.stringify(environments) },
+          },
+        ],
+      },
+    );
+    const [connection] = connections as [Connection];
+    const { authorizationUrl } = await flows.startAuthorization({
+      connectionId: connection.id,
+      browserBinding: BROWSER,
+      redirectUri,
+    });
+    const callback = await followAuthorization(authorizationUrl, { redirectUri });
+    const { connection: connected } = await flows.completeAuthorization(callback, {
+      browserBinding: BROWSER,
+    });
+    expect((connected.tokenSet?.raw as Record<string, unknown>).instance_url).toBe(
+      salesforceFake.urls.instanceUrl,
+    );
+    const { result } = await runAction(
+      { store, components, credentials },
+      {
+        instanceId: instance.id,
+        componentKey: 'salesforce',
+        actionKey: 'getRecord',
+        inputs: { sObject: 'Account', recordId: '001000000000001AAA' },
+      },
+    );
+    expect((result as { data: Record<string, unknown> }).data).toMatchObject({ Name: 'Edge Communications' });
+  });
+
+  it('connects Spotify with client credentials and calls the Web API with the token', async () => {
+    const { instance, connections } = await createInstance(
+      { store, components },
+      {
+        customerId,
+        name: 'Umbrella music',
+        components: ['spotify'],
+        connections: [
+          {
+            name: 'music',
+            componentKey: 'spotify',
+            fields: {
+              tokenUrl: spotifyFake.urls.tokenUrl,
+              apiBaseUrl: spotifyFake.urls.apiBaseUrl,
+              clientId: spotifyFake.clientId,
+              clientSecret: spotifyFake.clientSecret,
+            },
+          },
+        ],
+      },
+    );
+    const [connection] = connections as [Connection];
+    expect(connection.secretFields).toEqual({ clientSecret: spotifyFake.clientSecret });
+    await flows.connectWithClientCredentials(connection.id);
+    const { result } = await runAction(
+      { store, components, credentials },
+      {
+        instanceId: instance.id,
+        componentKey: 'spotify',
+        actionKey: 'getArtist',
+        inputs: { artistId: '4Z8W4fKeB5YxbusRsdQVPb' },
+      },
+    );
+    expect((result as { data: Record<string, unknown> }).data).toMatchObject({ name: 'Radiohead' });
+  });
+});
+
+describe('password grant connect flow', () => {
+  const CLIENT_SECRET = 'pw-client-secret-123';
+  const PASSWORD = 'correct horse battery';
+  let testStore: TestStore;
+  let store: Store;
+  let components: ComponentRegistry;
+  let flows: ConnectFlows;
+  let server: Server;
+  let baseUrl: string;
+  const tokenBodies: URLSearchParams[] = [];
+  const issued = new Set<string>();
+
+  beforeAll(async () => {
+    // The smallest token endpoint that implements RFC 6749 §4.3 with client_secret_post, plus one API route.
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/token') {
+          const form = new URLSearchParams(body);
+          tokenBodies.push(form);
+          const ok =
+            form.get('grant_type') === 'password' &&
+            form.get('client_secret') === CLIENT_SECRET &&
+            form.get('username') === 'ada' &&
+            form.get('password') === PASSWORD;
+          if (!ok) {
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'bad credentials' }));
+            return;
+          }
+          const accessToken = `pw-at-${randomUUID()}`;
+          issued.add(accessToken);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              access_token: accessToken,
+              token_type: 'Bearer',
+              expires_in: 3600,
+              refresh_token: 'pw-rt-1',
+            }),
+          );
+          return;
+        }
+        const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        res.writeHead(issued.has(token) ? 200 : 401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(issued.has(token) ? { user: 'ada' } : { error: 'invalid_token' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    testStore = await openSqliteTestStore();
+    store = testStore.store;
+    components = new ComponentRegistry({ store });
+    components.loadFromPath(buildTestComponent('testkit'));
+    flows = new ConnectFlows({ store, components });
+  });
+
+  afterAll(async () => {
+    await testStore.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function passwordConnection(): Promise<{ instance: Instance; connection: Connection }> {
+    const customerId = (await store.createCustomer({ name: `Hooli ${randomUUID()}` })).id;
+    const { instance, connections } = await createInstance(
+      { store, components },
+      {
+        customerId,
+        name: 'Hooli',
+        components: ['testkit'],
+        connections: [
+          {
+            name: 'pw',
+            componentKey: 'testkit',
+            definitionKey: 'testkitPassword',
+            fields: {
+              tokenUrl: `${baseUrl}/token`,
+              apiBaseUrl: baseUrl,
+              clientId: 'pw-client',
+              clientSecret: CLIENT_SECRET,
+            },
+          },
+        ],
+      },
+    );
+    return { instance, connection: (connections as [Connection])[0] };
+  }
+
+  it('exchanges the resource owner credentials once and runs an action with the token', async () => {
+    const { instance, connection } = await passwordConnection();
+    expect(connection.grantType).toBe('password');
+    const connected = await flows.connectWithPassword(connection.id, { username: 'ada', password: PASSWORD });
+    expect(connected).toMatchObject({ status: 'connected', fields: { username: 'ada' } });
+    expect(connected.secretFields.password).toBe(PASSWORD);
+    const credentials = new CredentialManager({ store, components });
+    const { result } = await runAction(
+      { store, components, credentials },
+      {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey: 'whoami',
+        connections: { connection: 'pw' },
+      },
+    );
+    expect((result as { data: unknown }).data).toEqual({ user: 'ada' });
+  });
+
+  it('keeps the connection unchanged and the password out of the error when the provider refuses', async () => {
+    const { connection } = await passwordConnection();
+    const error = await caught(
+      flows.connectWithPassword(connection.id, { username: 'ada', password: 'wrong-password-1' }),
+    );
+    expect(error.code).toBe('KW_OAUTH_INVALID_GRANT');
+    expect(JSON.stringify(error.toJSON())).not.toContain('wrong-password-1');
+    expect(error.message).not.toContain('wrong-password-1');
+    const row = await store.getConnection(connection.id);
+    expect(row).toMatchObject({ status: 'pending', tokenSet: null, version: connection.version });
+    expect(row?.secretFields.password).toBeUndefined();
+  });
+});

@@ -1,0 +1,165 @@
+import type { Transport } from '../../src/oauth';
+import { CredentialManager, startRefresher, type ComponentRegistry, type Refresher } from '../../src/runtime';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { openStore, type Store } from '../../src/store';
+import { connectedSandboxConnection, demoComponents, sqliteConfig } from './workers/fixture';
+
+let sandbox: Sandbox;
+let store: Store;
+let components: ComponentRegistry;
+const running: Refresher[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(async () => {
+  store = await openStore(sqliteConfig());
+  components = demoComponents(store);
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((refresher) => refresher.stop()));
+  await store.close();
+});
+
+function refreshes(): number {
+  return sandbox.tokenRequests()['refresh_token'] ?? 0;
+}
+
+/** A connected connection whose refreshAt has passed while its token is still valid (an idle connection). */
+async function dueConnection(): Promise<string> {
+  const { connection } = await connectedSandboxConnection(store, components, sandbox);
+  await store.updateConnection(connection.id, { refreshAt: Date.now() - 1000 });
+  return connection.id;
+}
+
+function refresher(credentials: CredentialManager, owner: string, intervalMs = 60_000): Refresher {
+  const started = startRefresher({ store, credentials, owner, intervalMs });
+  running.push(started);
+  return started;
+}
+
+describe('startRefresher', () => {
+  it('refreshes an idle connection whose refreshAt passed and leaves fresh ones alone', async () => {
+    const due = await dueConnection();
+    const { connection: fresh } = await connectedSandboxConnection(store, components, sandbox);
+    sandbox.resetCounts();
+    const dueBefore = await store.getConnection(due);
+
+    const pass = await refresher(new CredentialManager({ store, components }), 'replica-a').runOnce();
+
+    expect(pass).toMatchObject({ claimed: 1, refreshed: 1, failed: 0 });
+    expect(refreshes()).toBe(1);
+    const dueAfter = await store.getConnection(due);
+    expect(dueAfter?.tokenSet?.['accessToken']).not.toBe(dueBefore?.tokenSet?.['accessToken']);
+    expect(dueAfter?.refreshAt).toBeGreaterThan(Date.now());
+    expect((await store.getConnection(fresh.id))?.version).toBe(fresh.version);
+    // Nothing is due any more.
+    expect(await running[0]?.runOnce()).toMatchObject({ claimed: 0 });
+  });
+
+  it('never refreshes the same connection twice when two replicas run at once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await dueConnection());
+    const versions = new Map<string, number>();
+    for (const id of ids) versions.set(id, (await store.getConnection(id))?.version ?? -1);
+    sandbox.resetCounts();
+    const seen: Record<string, string[]> = { a: [], b: [] };
+    const replicas = (['a', 'b'] as const).map((name) => {
+      const started = startRefresher({
+        store,
+        credentials: new CredentialManager({ store, components }),
+        owner: `replica-${name}`,
+        intervalMs: 60_000,
+        batchSize: 3,
+        onOutcome: (id) => seen[name]?.push(id),
+      });
+      running.push(started);
+      return started;
+    });
+
+    const passes = await Promise.all([
+      replicas[0]?.runOnce(),
+      replicas[1]?.runOnce(),
+      replicas[0]?.runOnce(),
+      replicas[1]?.runOnce(),
+    ]);
+
+    expect(passes.reduce((sum, pass) => sum + (pass?.refreshed ?? 0), 0)).toBe(6);
+    expect(refreshes()).toBe(6);
+    expect(seen['a']?.filter((id) => seen['b']?.includes(id))).toEqual([]);
+    expect([...(seen['a'] ?? []), ...(seen['b'] ?? [])].sort()).toEqual([...ids].sort());
+    for (const id of ids) expect((await store.getConnection(id))?.version).toBe((versions.get(id) ?? 0) + 1);
+  });
+
+  it('records a failed refresh and does not claim the connection again before its cooldown', async () => {
+    const id = await dueConnection();
+    const before = await store.getConnection(id);
+    let calls = 0;
+    const failing: Transport = () => {
+      calls++;
+      return Promise.resolve({
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'server_error' }),
+      });
+    };
+    const credentials = new CredentialManager({ store, components, transport: failing });
+    const outcomes: string[] = [];
+    const started = startRefresher({
+      store,
+      credentials,
+      owner: 'replica-a',
+      intervalMs: 60_000,
+      onOutcome: (_id, outcome) => outcomes.push(outcome.outcome),
+    });
+    running.push(started);
+
+    expect(await started.runOnce()).toMatchObject({ claimed: 1, refreshed: 0, failed: 1 });
+    expect(outcomes).toEqual(['failed']);
+    const after = await store.getConnection(id);
+    expect(after?.refreshFailures).toBe(1);
+    expect(after?.cooldownUntil).toBeGreaterThan(Date.now());
+    expect(after?.tokenSet?.['accessToken']).toBe(before?.tokenSet?.['accessToken']);
+    expect(after?.status).toBe('connected');
+
+    expect(await started.runOnce()).toMatchObject({ claimed: 0 });
+    expect(calls).toBe(1);
+  });
+
+  it('stops claiming a due connection whose token has no refresh token instead of retrying it forever', async () => {
+    const id = await dueConnection();
+    const row = await store.getConnection(id);
+    const { refreshToken: _dropped, ...withoutRefresh } = row?.tokenSet ?? {};
+    await store.updateConnection(id, { tokenSet: withoutRefresh });
+    sandbox.resetCounts();
+    const started = refresher(new CredentialManager({ store, components }), 'replica-a');
+
+    expect(await started.runOnce()).toMatchObject({ claimed: 1, refreshed: 0, fresh: 1 });
+    expect(refreshes()).toBe(0);
+    expect((await store.getConnection(id))?.refreshAt).toBeNull();
+    expect(await started.runOnce()).toMatchObject({ claimed: 0 });
+  });
+
+  it('keeps polling on its own until stopped', async () => {
+    const id = await dueConnection();
+    const before = await store.getConnection(id);
+    const started = refresher(new CredentialManager({ store, components }), 'replica-a', 20);
+
+    for (let i = 0; i < 200; i++) {
+      if ((await store.getConnection(id))?.version !== before?.version) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await store.getConnection(id))?.tokenSet?.['accessToken']).not.toBe(
+      before?.tokenSet?.['accessToken'],
+    );
+
+    await started.stop();
+    await store.updateConnection(id, { refreshAt: Date.now() - 1000 });
+    const stoppedVersion = (await store.getConnection(id))?.version;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await store.getConnection(id))?.version).toBe(stoppedVersion);
+  });
+});
