@@ -1,0 +1,127 @@
+/**
+ * Builds Keyway's HTTP app: connect pages, the OAuth callback, the REST API, health, readiness and metrics.
+ * The app is returned without listening, so tests drive it with `inject` and the CLI decides where it listens.
+ */
+import fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { redactText } from '../redact';
+import type { ApiPort } from './api/types';
+import { registerApiRoutes } from './api/routes';
+import { parseServerConfig } from './config';
+import type { ServerConfig, ServerConfigInput } from './config';
+import { registerConnectRoutes } from './connect-routes';
+import { errorBody, toKeywayError } from './http';
+import { Metrics } from './metrics';
+import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
+
+/** Everything the app calls into; see ./ports.ts. */
+export interface ServerDeps {
+  readonly connect: ConnectPort;
+  /** The REST API's operations; without it (and `apiKeys`) `/api` answers 404. */
+  readonly api?: ApiPort;
+  readonly apiKeys?: ApiKeyPort;
+  readonly readiness?: ReadinessPort;
+  /** A pino logger (with redaction configured); logging is off when omitted. */
+  readonly logger?: FastifyBaseLogger;
+  readonly metrics?: Metrics;
+  /** Clock, injected so tests control link expiry and flow lifetimes. */
+  readonly now?: () => number;
+}
+
+/** Form bodies larger than this are refused; a connect form is a few hundred bytes. */
+const FORM_BODY_LIMIT = 16 * 1024;
+
+/**
+ * The URL as logs may show it: query secrets (`code=`) and connect-link tokens (bearer credentials for one
+ * instance's connections) replaced.
+ */
+export function loggableUrl(url: string): string {
+  return redactText(url).replace(/\/connect\/[^/?#]+/, '/connect/[link]');
+}
+
+/** Builds the fastify app. Throws `KW_CONFIG_INVALID` when `config` is invalid. */
+export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | ServerConfig): FastifyInstance {
+  const config = parseServerConfig(configInput);
+  const metrics = deps.metrics ?? new Metrics();
+  const now = deps.now ?? Date.now;
+  const app = fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    trustProxy: false,
+    // Route params carry link tokens; a long URL is a broken or hostile one.
+    routerOptions: { maxParamLength: 2048 },
+    bodyLimit: 1024 * 1024,
+    // fastify's own request lines would log the raw URL (with `code=` and link tokens); ours is redacted.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  // One request log line per response, with the URL redacted before it is written.
+  app.addHook('onResponse', (request: FastifyRequest, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.inc('keyway_http_requests_total', {
+      method: request.method,
+      route,
+      status: `${Math.floor(reply.statusCode / 100)}xx`,
+    });
+    request.log.info(
+      {
+        method: request.method,
+        url: loggableUrl(request.url),
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
+      'request',
+    );
+    done();
+  });
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+    (_request, body, done) => {
+      // Flat string map; a repeated field is refused rather than guessed at.
+      const params = new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'));
+      const out: Record<string, string> = {};
+      for (const [key, value] of params) {
+        if (Object.prototype.hasOwnProperty.call(out, key)) {
+          done(
+            Object.assign(new Error(`The form field "${key}" appears twice`), { statusCode: 400 }),
+            undefined,
+          );
+          return;
+        }
+        out[key] = value;
+      }
+      done(null, out);
+    },
+  );
+
+  app.setErrorHandler((thrown, request, reply) => {
+    const { error, status } = toKeywayError(thrown);
+    if (status >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
+    return reply.code(status).send(errorBody(error));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const { error } = toKeywayError(Object.assign(new Error('not found'), { statusCode: 404 }));
+    return reply.code(404).send({
+      error: { ...errorBody(error).error, message: `No route ${request.method} ${loggableUrl(request.url)}` },
+    });
+  });
+
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const result = deps.readiness ? await deps.readiness.check() : { ready: true };
+    return reply
+      .code(result.ready ? 200 : 503)
+      .send({ status: result.ready ? 'ready' : 'not_ready', ...result });
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+  );
+
+  registerConnectRoutes(app, { config, connect: deps.connect, metrics, now });
+  if (deps.api && deps.apiKeys) {
+    registerApiRoutes(app, { config, api: deps.api, apiKeys: deps.apiKeys, metrics, now });
+  }
+  return app;
+}

@@ -1,0 +1,458 @@
+/**
+ * The customer-facing routes: the connect page behind a signed link, its forms (connect, credentials, device
+ * code, disconnect), and the one OAuth callback of the deployment.
+ *
+ * Every form is CSRF-protected with a token bound to the browser cookie; every route under a link re-verifies
+ * the link and checks that the connection belongs to the link's instance and is covered by the link, before
+ * anything is changed.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { KeywayError, isKeywayError } from '../errors';
+import {
+  browserBinding,
+  browserCookie,
+  csrfToken,
+  newBrowserId,
+  readBrowserId,
+  verifyCsrfToken,
+} from './browser';
+import type { ServerConfig } from './config';
+import { newNonce, parseRequest, sendHtml, toKeywayError } from './http';
+import { linkCoversConnection, verifyConnectLink } from './links';
+import type { ConnectLinkClaims } from './links';
+import type { Metrics } from './metrics';
+import { renderConnectPage, renderDevicePage, renderPopupPage, renderResultPage } from './pages/connect';
+import type { PageContext } from './pages/connect';
+import type { ConnectPort, ConnectionView, InstanceView } from './ports';
+import { checkCompletionUrl, completionRedirect } from './redirects';
+
+/** What the connect routes need. */
+export interface ConnectRouteContext {
+  readonly config: ServerConfig;
+  readonly connect: ConnectPort;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+}
+
+/** The path of the one OAuth callback. */
+export const CALLBACK_PATH = '/oauth/callback';
+
+/** Notices the connect page can show after a redirect, by fixed key (never text from the query). */
+const NOTICES: Record<string, { tone: 'ok' | 'bad'; message: string }> = {
+  connected: { tone: 'ok', message: 'Connected.' },
+  disconnected: {
+    tone: 'ok',
+    message: 'Disconnected. The access was revoked and the stored tokens deleted.',
+  },
+};
+
+const linkParams = z.object({ token: z.string().min(1).max(4096) });
+const connectionParams = linkParams.extend({ connectionId: z.string().min(1).max(200) });
+const deviceParams = connectionParams.extend({ sessionId: z.string().min(1).max(200) });
+const noticeQuery = z.object({ notice: z.string().optional() });
+
+/** Form bodies are flat string maps (see the parser in app.ts). */
+const formBody = z.record(z.string(), z.string());
+
+interface LinkScope {
+  readonly claims: ConnectLinkClaims;
+  readonly view: InstanceView;
+  readonly base: string;
+}
+
+/** Registers the connect page, its forms and `GET /oauth/callback` on `app`. */
+export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteContext): void {
+  const { config } = ctx;
+  const secure = config.publicBaseUrl.startsWith('https:');
+  const redirectUri = `${config.publicBaseUrl}${CALLBACK_PATH}`;
+  const page = (): PageContext => ({
+    nonce: newNonce(),
+    branding: {
+      platformName: config.platformName,
+      ...(config.platformLogoUrl ? { platformLogoUrl: config.platformLogoUrl } : {}),
+    },
+  });
+
+  function sendError(reply: FastifyReply, thrown: unknown, backHref?: string): FastifyReply {
+    const { error, status } = toKeywayError(thrown);
+    if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+    const p = page();
+    return sendHtml(
+      reply,
+      status,
+      p.nonce,
+      renderResultPage(p, {
+        ok: false,
+        title: titleFor(error),
+        message: error.message,
+        ...(error.provider?.error_description ? { detail: error.provider.error_description } : {}),
+        code: error.code,
+        ...(backHref ? { backHref } : {}),
+      }),
+    );
+  }
+
+  async function scope(token: string): Promise<LinkScope> {
+    const claims = verifyConnectLink(token, { secret: config.linkSecret, now: ctx.now() });
+    const view = await ctx.connect.describeInstance(claims.iid);
+    if (!view) {
+      throw new KeywayError('KW_LINK_INVALID', {
+        message: 'The instance this link was made for no longer exists',
+        details: { linkId: claims.lid },
+      });
+    }
+    return { claims, view, base: `/connect/${token}` };
+  }
+
+  function connectionIn(linkScope: LinkScope, connectionId: string): ConnectionView {
+    const connection = linkScope.view.connections.find((c) => c.id === connectionId);
+    if (!connection || !linkCoversConnection(linkScope.claims, connectionId)) {
+      throw new KeywayError('KW_LINK_CONNECTION_NOT_ALLOWED', {
+        message: 'This connect link does not cover that connection',
+        details: { linkId: linkScope.claims.lid },
+      });
+    }
+    return connection;
+  }
+
+  /** CSRF check: the form's token must be the one derived from this browser's cookie. */
+  function requireCsrf(request: FastifyRequest, body: Record<string, string>): string {
+    const browserId = readBrowserId(request.headers.cookie);
+    if (!verifyCsrfToken(browserId, body['_csrf'], config.linkSecret) || browserId === undefined) {
+      throw new KeywayError('KW_CSRF_INVALID', {
+        message: 'This form has expired or was not sent from the connect page; reload the page and try again',
+      });
+    }
+    return browserId;
+  }
+
+  /** Parses and authorises a form POST under a link; returns the link, the connection and the form fields. */
+  async function formRequest(request: FastifyRequest): Promise<{
+    linkScope: LinkScope;
+    connection: ConnectionView;
+    fields: Record<string, string>;
+    browserId: string;
+  }> {
+    const params = parseRequest(connectionParams, request.params, 'params');
+    const body = parseRequest(formBody, request.body ?? {}, 'body');
+    const linkScope = await scope(params.token);
+    const connection = connectionIn(linkScope, params.connectionId);
+    const browserId = requireCsrf(request, body);
+    const { _csrf: _ignored, ...fields } = body;
+    return { linkScope, connection, fields, browserId };
+  }
+
+  /** Where a finished flow goes: popup message, completion URL, or a result page. */
+  function finish(
+    reply: FastifyReply,
+    claims: ConnectLinkClaims | undefined,
+    base: string | undefined,
+    outcome:
+      | { ok: true; instanceId: string; connectionId: string }
+      | {
+          ok: false;
+          instanceId?: string;
+          connectionId?: string;
+          error: KeywayError;
+        },
+  ): FastifyReply {
+    const facts =
+      outcome.instanceId !== undefined && outcome.connectionId !== undefined
+        ? { instanceId: outcome.instanceId, connectionId: outcome.connectionId }
+        : undefined;
+    if (claims?.pop && config.popupOrigin && facts) {
+      const p = page();
+      return sendHtml(
+        reply,
+        200,
+        p.nonce,
+        renderPopupPage(p, {
+          targetOrigin: config.popupOrigin,
+          message: {
+            type: 'keyway:connect',
+            status: outcome.ok ? 'connected' : 'failed',
+            instanceId: facts.instanceId,
+            connectionId: facts.connectionId,
+            ...(outcome.ok ? {} : { error: outcome.error.code }),
+          },
+          title: outcome.ok ? 'Connected' : 'Not connected',
+          text: outcome.ok ? 'The connection is ready.' : outcome.error.message,
+        }),
+      );
+    }
+    const target = outcome.ok ? (claims?.ok ?? config.successUrl) : (claims?.fail ?? config.failureUrl);
+    if (target !== undefined && facts) {
+      // Re-checked at use: the allowed origins may have changed since the link was signed.
+      let checked: string | undefined;
+      try {
+        checked = checkCompletionUrl(target, config.allowedRedirectOrigins);
+      } catch (error) {
+        reply.log.warn({ code: isKeywayError(error) ? error.code : 'unknown' }, 'completion URL refused');
+      }
+      if (checked !== undefined) {
+        return reply.redirect(
+          completionRedirect(checked, {
+            status: outcome.ok ? 'connected' : 'failed',
+            ...facts,
+            ...(outcome.ok ? {} : { errorCode: outcome.error.code }),
+          }),
+          303,
+        );
+      }
+    }
+    if (outcome.ok) {
+      if (base !== undefined) return reply.redirect(`${base}?notice=connected`, 303);
+      const p = page();
+      return sendHtml(
+        reply,
+        200,
+        p.nonce,
+        renderResultPage(p, {
+          ok: true,
+          title: 'Connected',
+          message: 'The connection is ready. You can close this page.',
+        }),
+      );
+    }
+    return sendError(reply, outcome.error, base);
+  }
+
+  /** Link token from a flow context, re-verified; undefined when it no longer verifies. */
+  function claimsOf(token: string | undefined): ConnectLinkClaims | undefined {
+    if (token === undefined) return undefined;
+    try {
+      return verifyConnectLink(token, { secret: config.linkSecret, now: ctx.now() });
+    } catch {
+      return undefined;
+    }
+  }
+
+  app.get('/connect/:token', async (request, reply) => {
+    let linkScope: LinkScope;
+    try {
+      const params = parseRequest(linkParams, request.params, 'params');
+      linkScope = await scope(params.token);
+    } catch (error) {
+      return sendError(reply, error);
+    }
+    let browserId = readBrowserId(request.headers.cookie);
+    if (browserId === undefined) {
+      browserId = newBrowserId();
+      reply.header('set-cookie', browserCookie(browserId, { secure }));
+    }
+    const query = noticeQuery.safeParse(request.query);
+    const notice = query.success && query.data.notice ? NOTICES[query.data.notice] : undefined;
+    const p = page();
+    return sendHtml(
+      reply,
+      200,
+      p.nonce,
+      renderConnectPage(p, linkScope.view, {
+        base: linkScope.base,
+        csrf: csrfToken(browserId, config.linkSecret),
+        connections: linkScope.view.connections.filter((c) => linkCoversConnection(linkScope.claims, c.id)),
+        ...(notice ? { notice } : {}),
+      }),
+    );
+  });
+
+  app.post('/connect/:token/c/:connectionId/authorize', async (request, reply) => {
+    let base: string | undefined;
+    try {
+      const { linkScope, connection, browserId } = await formRequest(request);
+      base = linkScope.base;
+      if (connection.grantType !== 'authorization_code') {
+        throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+          message: `"${connection.label}" does not connect through a provider sign-in page`,
+        });
+      }
+      const { authorizeUrl } = await ctx.connect.startAuthorization({
+        connectionId: connection.id,
+        browserBinding: browserBinding(browserId),
+        redirectUri,
+        flow: { linkToken: linkScope.base.slice('/connect/'.length) },
+        now: ctx.now(),
+      });
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'started' });
+      return reply.redirect(authorizeUrl, 303);
+    } catch (error) {
+      return sendError(reply, error, base);
+    }
+  });
+
+  app.post('/connect/:token/c/:connectionId/credentials', async (request, reply) => {
+    let base: string | undefined;
+    try {
+      const { linkScope, connection, fields } = await formRequest(request);
+      base = linkScope.base;
+      const grant = connection.grantType;
+      if (grant !== 'client_credentials' && grant !== 'password') {
+        throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+          message: `"${connection.label}" does not take credentials on this page`,
+        });
+      }
+      // Only the fields the definition asks for; anything else in the form is ignored, not stored.
+      const allowed = new Set(connection.formFields.map((field) => field.key));
+      const values = Object.fromEntries(
+        Object.entries(fields).filter(([key, value]) => allowed.has(key) && value !== ''),
+      );
+      const missing = connection.formFields.filter(
+        (field) => field.required && values[field.key] === undefined,
+      );
+      if (missing.length > 0) {
+        throw new KeywayError('KW_REQUEST_INVALID', {
+          message: `Fill in: ${missing.map((field) => field.label).join(', ')}`,
+          details: { issues: missing.map((field) => ({ path: `body.${field.key}`, message: 'required' })) },
+        });
+      }
+      try {
+        const input = { connectionId: connection.id, fields: values, now: ctx.now() };
+        if (grant === 'client_credentials') await ctx.connect.connectWithClientCredentials(input);
+        else await ctx.connect.connectWithPassword(input);
+      } catch (error) {
+        ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: 'failed' });
+        throw error;
+      }
+      ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: 'connected' });
+      return finish(reply, linkScope.claims, base, {
+        ok: true,
+        instanceId: linkScope.view.id,
+        connectionId: connection.id,
+      });
+    } catch (error) {
+      return sendError(reply, error, base);
+    }
+  });
+
+  app.post('/connect/:token/c/:connectionId/device', async (request, reply) => {
+    let base: string | undefined;
+    try {
+      const { linkScope, connection } = await formRequest(request);
+      base = linkScope.base;
+      if (connection.grantType !== 'device_code') {
+        throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+          message: `"${connection.label}" does not connect with a device code`,
+        });
+      }
+      const device = await ctx.connect.startDeviceAuthorization({
+        connectionId: connection.id,
+        now: ctx.now(),
+      });
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: 'started' });
+      return reply.redirect(
+        `${base}/c/${encodeURIComponent(connection.id)}/device/${encodeURIComponent(device.sessionId)}`,
+        303,
+      );
+    } catch (error) {
+      return sendError(reply, error, base);
+    }
+  });
+
+  app.get('/connect/:token/c/:connectionId/device/:sessionId', async (request, reply) => {
+    let base: string | undefined;
+    try {
+      const params = parseRequest(deviceParams, request.params, 'params');
+      const linkScope = await scope(params.token);
+      base = linkScope.base;
+      const connection = connectionIn(linkScope, params.connectionId);
+      const now = ctx.now();
+      const device = await ctx.connect.pollDeviceAuthorization({ sessionId: params.sessionId, now });
+      if (device.connectionId !== connection.id) {
+        throw new KeywayError('KW_LINK_CONNECTION_NOT_ALLOWED', {
+          message: 'This device code belongs to another connection',
+        });
+      }
+      if (device.status === 'approved') {
+        ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: 'connected' });
+        return finish(reply, linkScope.claims, base, {
+          ok: true,
+          instanceId: linkScope.view.id,
+          connectionId: connection.id,
+        });
+      }
+      if (device.status === 'denied' || device.status === 'expired') {
+        ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: device.status });
+        const error =
+          device.status === 'denied'
+            ? new KeywayError('KW_OAUTH_ACCESS_DENIED', { message: 'The request was denied at the provider' })
+            : new KeywayError('KW_OAUTH_DEVICE_EXPIRED', {
+                message: 'The code expired before it was approved; start again',
+              });
+        return finish(reply, linkScope.claims, base, {
+          ok: false,
+          instanceId: linkScope.view.id,
+          connectionId: connection.id,
+          error,
+        });
+      }
+      const p = page();
+      return sendHtml(reply, 200, p.nonce, renderDevicePage(p, device, { backHref: base, now }));
+    } catch (error) {
+      return sendError(reply, error, base);
+    }
+  });
+
+  app.post('/connect/:token/c/:connectionId/disconnect', async (request, reply) => {
+    let base: string | undefined;
+    try {
+      const { linkScope, connection } = await formRequest(request);
+      base = linkScope.base;
+      await ctx.connect.disconnect({ connectionId: connection.id, now: ctx.now() });
+      return reply.redirect(`${base}?notice=disconnected`, 303);
+    } catch (error) {
+      return sendError(reply, error, base);
+    }
+  });
+
+  app.get(CALLBACK_PATH, async (request, reply) => {
+    const browserId = readBrowserId(request.headers.cookie);
+    const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+    let outcome;
+    try {
+      outcome = await ctx.connect.completeAuthorization(query, {
+        browserBinding: browserId === undefined ? null : browserBinding(browserId),
+        now: ctx.now(),
+      });
+    } catch (error) {
+      // The port reports flow failures as values; a throw here is unexpected.
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'failed' });
+      return sendError(reply, error);
+    }
+    const claims = claimsOf(outcome.flow?.linkToken);
+    const base = claims && outcome.flow ? `/connect/${outcome.flow.linkToken}` : undefined;
+    ctx.metrics.inc('keyway_connect_flows_total', {
+      grant: 'authorization_code',
+      outcome: outcome.ok ? 'connected' : 'failed',
+    });
+    if (outcome.ok) {
+      return finish(reply, claims, base, {
+        ok: true,
+        instanceId: outcome.instanceId,
+        connectionId: outcome.connectionId,
+      });
+    }
+    return finish(reply, claims, base, {
+      ok: false,
+      error: outcome.error,
+      ...(outcome.instanceId !== undefined ? { instanceId: outcome.instanceId } : {}),
+      ...(outcome.connectionId !== undefined ? { connectionId: outcome.connectionId } : {}),
+    });
+  });
+}
+
+function titleFor(error: KeywayError): string {
+  switch (error.code) {
+    case 'KW_LINK_EXPIRED':
+      return 'This link has expired';
+    case 'KW_LINK_INVALID':
+    case 'KW_LINK_CONNECTION_NOT_ALLOWED':
+      return 'This link is not valid';
+    case 'KW_OAUTH_ACCESS_DENIED':
+      return 'Access was not granted';
+    case 'KW_CSRF_INVALID':
+      return 'Please reload the page';
+    default:
+      return 'Could not connect';
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * What the HTTP layer needs from the rest of Keyway, as narrow interfaces injected into `buildApp`.
+ *
+ * The server never touches the store or the OAuth engine: it calls these, and `createRuntimeServices`
+ * (./services.ts) implements them on top of the runtime. Tests can implement a port with small fakes for
+ * failure injection, but the security and browser tests use the real runtime.
+ */
+import type { KeywayError } from '../errors';
+
+/** Life cycle of a connection, as shown to customers. */
+export type ConnectionViewStatus =
+  'pending' | 'connected' | 'needs_reauthorization' | 'error' | 'disconnected';
+
+/** A scope the connection asks for, with its plain-words description when the provider definition has one. */
+export interface ScopeView {
+  readonly scope: string;
+  readonly description?: string;
+}
+
+/** A value the customer types in for client-credentials or password connections. */
+export interface FormFieldView {
+  readonly key: string;
+  readonly label: string;
+  readonly type: 'string' | 'password';
+  readonly required: boolean;
+  readonly comments?: string;
+}
+
+/** One connection of an instance, as the connect page shows it. Never carries a token or a secret. */
+export interface ConnectionView {
+  readonly id: string;
+  readonly instanceId: string;
+  /** The instance's name for it (spectral's config variable key). */
+  readonly name: string;
+  /** The connection definition's label. */
+  readonly label: string;
+  readonly providerName: string;
+  /** `authorization_code`, `client_credentials`, `password`, `device_code`, `none`, ... */
+  readonly grantType: string;
+  readonly status: ConnectionViewStatus;
+  readonly connectedAt: number | null;
+  readonly grantedScopes: readonly string[];
+  readonly requestedScopes: readonly ScopeView[];
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** Fields the customer fills in on the page (client credentials, password); empty for browser grants. */
+  readonly formFields: readonly FormFieldView[];
+}
+
+/** An instance and its connections, as the connect page shows them. */
+export interface InstanceView {
+  readonly id: string;
+  readonly name: string;
+  /** Who is asking: the integration's name (component labels or the instance name). */
+  readonly integrationName: string;
+  readonly connections: readonly ConnectionView[];
+}
+
+/** Where an authorization was started from, carried across the provider round trip. */
+export interface FlowContext {
+  /** The connect-link token the customer used, so the result page can link back and honour its settings. */
+  readonly linkToken: string;
+}
+
+/** A started device authorization (RFC 8628). */
+export interface DeviceFlowView {
+  readonly sessionId: string;
+  readonly connectionId: string;
+  readonly userCode: string;
+  readonly verificationUri: string;
+  readonly verificationUriComplete: string | null;
+  readonly expiresAt: number;
+  readonly intervalMs: number;
+  readonly status: 'pending' | 'approved' | 'denied' | 'expired';
+}
+
+/** The outcome of the OAuth callback. Errors are values here: the page must still know which link to go back to. */
+export type CallbackOutcome =
+  | {
+      readonly ok: true;
+      readonly connectionId: string;
+      readonly instanceId: string;
+      readonly flow: FlowContext | undefined;
+    }
+  | {
+      readonly ok: false;
+      readonly error: KeywayError;
+      /** Known when the state matched a session (so the failure can go back to its link). */
+      readonly connectionId?: string;
+      readonly instanceId?: string;
+      readonly flow?: FlowContext;
+    };
+
+/** The connect flows. `now` is injected so tests control time. */
+export interface ConnectPort {
+  /** The instance and its connections; undefined when there is no such instance. */
+  describeInstance(instanceId: string): Promise<InstanceView | undefined>;
+  /**
+   * Creates the single-use auth session (state, PKCE, bound to the browser) and returns the provider's
+   * authorize URL.
+   */
+  startAuthorization(input: {
+    readonly connectionId: string;
+    readonly browserBinding: string;
+    readonly redirectUri: string;
+    readonly flow: FlowContext;
+    readonly now: number;
+  }): Promise<{ readonly authorizeUrl: string }>;
+  /** Consumes the session named by `state`, exchanges the code and stores the tokens. */
+  completeAuthorization(
+    query: Readonly<Record<string, string | readonly string[] | undefined>>,
+    options: { readonly browserBinding: string | null; readonly now: number },
+  ): Promise<CallbackOutcome>;
+  /** Fetches a token right away with the given fields (client id/secret, ...). */
+  connectWithClientCredentials(input: {
+    readonly connectionId: string;
+    readonly fields: Readonly<Record<string, string>>;
+    readonly now: number;
+  }): Promise<void>;
+  /** Fetches a token right away with the resource owner's username and password (and other fields). */
+  connectWithPassword(input: {
+    readonly connectionId: string;
+    readonly fields: Readonly<Record<string, string>>;
+    readonly now: number;
+  }): Promise<void>;
+  startDeviceAuthorization(input: {
+    readonly connectionId: string;
+    readonly now: number;
+  }): Promise<DeviceFlowView>;
+  /** Polls the provider if the interval allows, and returns the session's current state. */
+  pollDeviceAuthorization(input: {
+    readonly sessionId: string;
+    readonly now: number;
+  }): Promise<DeviceFlowView>;
+  /** Revokes at the provider when possible, deletes the tokens. */
+  disconnect(input: { readonly connectionId: string; readonly now: number }): Promise<void>;
+}
+
+/** A verified API key. */
+export interface ApiPrincipal {
+  readonly keyId: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+}
+
+/** API-key verification. */
+export interface ApiKeyPort {
+  /** The key's principal when `key` is valid and not revoked. */
+  verify(key: string): Promise<ApiPrincipal | undefined>;
+}
+
+/** Readiness: can this replica serve requests (database reachable, ...)? */
+export interface ReadinessPort {
+  check(): Promise<{ readonly ready: boolean; readonly reason?: string }>;
+}

@@ -1,0 +1,148 @@
+/**
+ * The server's pure parts: link signing, HTML escaping, CSRF tokens, completion-URL checks, URL redaction for
+ * logs, and `keyway serve` configuration.
+ */
+import { Writable } from 'node:stream';
+import { createLogger, resolveServeConfig } from '../../src/cli/commands/serve';
+import { isKeywayError } from '../../src/errors';
+import {
+  checkCompletionUrl,
+  csrfToken,
+  escapeHtml,
+  html,
+  loggableUrl,
+  signConnectLink,
+  verifyCsrfToken,
+  verifyConnectLink,
+} from '../../src/server';
+import pino from 'pino';
+import { pinoRedactPaths } from '../../src/redact';
+
+const secret = 'a-link-signing-secret-of-forty-characters!';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return isKeywayError(error) ? error.code : 'not-a-keyway-error';
+  }
+}
+
+describe('connect links', () => {
+  it('round-trips the claims and refuses other secrets, edits and expiry', () => {
+    const { token } = signConnectLink(
+      { instanceId: 'inst-1', connectionIds: ['c1'], ttlMs: 1000 },
+      { secret, now: 0 },
+    );
+    expect(verifyConnectLink(token, { secret, now: 999 })).toMatchObject({ iid: 'inst-1', cids: ['c1'] });
+    expect(codeOf(() => verifyConnectLink(token, { secret: `${secret}x`, now: 0 }))).toBe('KW_LINK_INVALID');
+    expect(codeOf(() => verifyConnectLink(`${token.slice(0, -1)}A`, { secret, now: 0 }))).toMatch(
+      /KW_LINK_INVALID/,
+    );
+    expect(codeOf(() => verifyConnectLink(token, { secret, now: 1000 }))).toBe('KW_LINK_EXPIRED');
+  });
+
+  it('refuses a signing secret shorter than 32 characters', () => {
+    expect(codeOf(() => signConnectLink({ instanceId: 'i', ttlMs: 1 }, { secret: 'short', now: 0 }))).toBe(
+      'KW_CONFIG_INVALID',
+    );
+  });
+});
+
+describe('HTML escaping', () => {
+  it('escapes every interpolated value, including attribute breakers', () => {
+    const evil = `"><script>alert('x')</script>`;
+    const out = html`<p title="${evil}">${evil}</p>`.value;
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain(`"><`);
+    expect(escapeHtml(`a&b<c>"d'e\`f=g`)).toBe('a&amp;b&lt;c&gt;&quot;d&#39;e&#96;f&#61;g');
+  });
+});
+
+describe('CSRF tokens', () => {
+  it('accept only the token derived from the same browser id', () => {
+    const token = csrfToken('browser-a', secret);
+    expect(verifyCsrfToken('browser-a', token, secret)).toBe(true);
+    expect(verifyCsrfToken('browser-b', token, secret)).toBe(false);
+    expect(verifyCsrfToken(undefined, token, secret)).toBe(false);
+    expect(verifyCsrfToken('browser-a', undefined, secret)).toBe(false);
+  });
+});
+
+describe('completion URLs', () => {
+  const allowed = ['https://app.example.com'];
+  it.each([
+    'https://app.example.com.evil.test/x',
+    'https://evil.test/?https://app.example.com',
+    '//app.example.com/x',
+    'javascript:alert(1)//https://app.example.com',
+    'https://user@app.example.com/x',
+    'http://app.example.com/x',
+  ])('refuses %s', (url) => {
+    expect(codeOf(() => checkCompletionUrl(url, allowed))).toBe('KW_REDIRECT_NOT_ALLOWED');
+  });
+
+  it('accepts a URL on an allowed origin', () => {
+    expect(checkCompletionUrl('https://app.example.com/done?a=1', allowed)).toBe(
+      'https://app.example.com/done?a=1',
+    );
+  });
+});
+
+describe('logging', () => {
+  it('keeps authorization codes and link tokens out of logged URLs', () => {
+    const url = loggableUrl('/oauth/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz');
+    expect(url).not.toContain('SplxlOBeZQQYbYS6WxSbIA');
+    expect(loggableUrl('/connect/eyJ2IjoxfQ.c2lnbmF0dXJl/c/1/authorize')).toBe(
+      '/connect/[link]/c/1/authorize',
+    );
+  });
+
+  it('redacts tokens and authorization headers in pino output', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink);
+    logger.info({ req: { headers: { authorization: 'Bearer abc.def' } }, access_token: 'tok-123456' }, 'x');
+    expect(lines.join('')).not.toMatch(/abc\.def|tok-123456/);
+    expect(createLogger('silent').level).toBe('silent');
+  });
+});
+
+describe('keyway serve configuration', () => {
+  const env = { KEYWAY_LINK_SECRET: secret };
+
+  it('merges file < environment < flags', () => {
+    const { serve, server } = resolveServeConfig(
+      { port: '4000' },
+      { ...env, KEYWAY_PORT: '5000', KEYWAY_PLATFORM_NAME: 'Env name' },
+      { port: 6000, platformName: 'File name', allowedRedirectOrigins: ['https://app.example.com/'] },
+    );
+    expect(serve.port).toBe(4000);
+    expect(server.platformName).toBe('Env name');
+    expect(server.allowedRedirectOrigins).toEqual(['https://app.example.com']);
+    expect(server.publicBaseUrl).toBe('http://127.0.0.1:4000');
+  });
+
+  it('names each wrong value and its environment variable, never a secret', () => {
+    let message = '';
+    try {
+      resolveServeConfig({ port: 'eighty' }, { KEYWAY_DATABASE_URL: 'mysql://u:hunter2@db/x' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('port (KEYWAY_PORT)');
+    expect(message).toContain('databaseUrl (KEYWAY_DATABASE_URL)');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('requires a link signing secret and refuses a success URL off the allowed origins', () => {
+    expect(() => resolveServeConfig({}, {})).toThrow(/linkSecret \(KEYWAY_LINK_SECRET\)/);
+    expect(() => resolveServeConfig({ successUrl: 'https://evil.test/' }, env)).toThrow(/successUrl/);
+  });
+});
