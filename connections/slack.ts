@@ -1,7 +1,13 @@
 import { defineProvider } from './schema';
 
 /**
- * Slack: OAuth v2 for a user token.
+ * Slack: OAuth v2 app installation, yielding a bot token and a user token.
+ *
+ * Bot scopes go in `scope` (fixed here, as extra authorize parameters: the app's bot needs them to post and
+ * list channels), user scopes in `user_scope` (the connection's Scopes input). `oauth.v2.access` answers with
+ * the bot token at the top level and the user token under `authed_user`; Keyway tracks (refreshes, retries on
+ * 401) the token under `authed_user` when there is one, else the bot token, and keeps the whole response for
+ * the component, which picks one of the two with its `tokenType` input.
  *
  * - Flow, `user_scope`, comma-separated scopes and the `oauth.v2.access` response with the user token under
  *   `authed_user`: https://api.slack.com/authentication/oauth-v2
@@ -28,6 +34,7 @@ export const slack = defineProvider({
   scopeSeparator: ',',
   // A user token is asked for with user_scope; `scope` is for bot scopes.
   scopeParam: 'user_scope',
+  extraAuthorizeParams: { scope: 'chat:write,channels:read' },
   clientAuthMethod: 'client_secret_post',
   tokenResponse: {
     errorInOkBody: { okField: 'ok', errorField: 'error' },

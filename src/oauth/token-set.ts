@@ -111,21 +111,73 @@ export function processTokenResponse(response: HttpResponse, options: TokenRespo
   };
 }
 
+/** The RFC 6749 §5.1 token fields (plus OIDC's `id_token`): what a refresh replaces in `raw`. */
+const TOKEN_FIELDS = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'id_token'];
+
+function withAtPath(
+  body: Record<string, unknown>,
+  path: readonly string[],
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined) return value;
+  const child = body[head];
+  const next = typeof child === 'object' && child !== null && !Array.isArray(child) ? child : {};
+  return { ...body, [head]: withAtPath(next as Record<string, unknown>, rest, value) };
+}
+
+/**
+ * The `raw` of a refreshed token set whose token lived under `tokenPath` while the refresh answered at the
+ * top level (Slack: the user token under `authed_user`, its rotation refresh at the top level). The fresh
+ * token fields go where the old token was, and the top-level fields of the old response (Slack's bot token)
+ * stay as they were, so a component reading either place keeps finding its token.
+ */
+function nestedRaw(
+  old: TokenSet,
+  fresh: TokenSet,
+  refreshToken: string | undefined,
+  tokenPath: string | undefined,
+): Record<string, unknown> | undefined {
+  if (tokenPath === undefined || tokenPath === '') return undefined;
+  const oldNested = atPath(old.raw, tokenPath);
+  if (oldNested?.access_token !== old.accessToken) return undefined;
+  const freshNested = atPath(fresh.raw, tokenPath);
+  if (freshNested !== undefined && hasAccessToken(freshNested)) return undefined;
+  const tokenFields: Record<string, unknown> = {};
+  const others: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fresh.raw)) {
+    if (TOKEN_FIELDS.includes(key)) tokenFields[key] = value;
+    else others[key] = value;
+  }
+  const nested = {
+    ...oldNested,
+    ...freshNested,
+    ...tokenFields,
+    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+  };
+  return withAtPath({ ...old.raw, ...others }, tokenPath.split('.'), nested);
+}
+
 /**
  * Combines the token set a refresh returned with the one it replaces. A server that does not rotate
  * refresh tokens returns none (RFC 6749 §6): the old one stays valid and is kept, also in `raw`. A
  * rotated one replaces it. Granted scope is kept when the refresh response omits it (§5.1: omitted means
- * "identical to the scope requested").
+ * "identical to the scope requested"). With `tokenPath` (the provider nests the token on the code exchange
+ * but answers a refresh at the top level), `raw` keeps the shape of the code exchange's response.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
-export function mergeRefreshedTokenSet(old: TokenSet, fresh: TokenSet): TokenSet {
+export function mergeRefreshedTokenSet(
+  old: TokenSet,
+  fresh: TokenSet,
+  options: { readonly tokenPath?: string | undefined } = {},
+): TokenSet {
   const refreshToken = fresh.refreshToken ?? old.refreshToken;
   const scope = fresh.scope ?? old.scope;
   return {
     ...fresh,
     ...(refreshToken !== undefined ? { refreshToken } : {}),
     ...(scope !== undefined ? { scope } : {}),
-    raw: {
+    raw: nestedRaw(old, fresh, refreshToken, options.tokenPath) ?? {
       ...fresh.raw,
       ...(fresh.refreshToken === undefined && old.refreshToken !== undefined
         ? { refresh_token: old.refreshToken }

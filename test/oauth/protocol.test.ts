@@ -317,6 +317,60 @@ describe('token sets', () => {
     expect(mergeRefreshedTokenSet(base, fresh).refreshToken).toBe('rt-2');
   });
 
+  it('keeps a nested token nested when the refresh answers at the top level (Slack authed_user)', () => {
+    const quirks = {
+      tokenPath: 'authed_user',
+      errorInOkBody: { okField: 'ok' },
+      scopeSeparator: ',' as const,
+    };
+    const installed = processTokenResponse(
+      {
+        status: 200,
+        headers: {},
+        body: JSON.stringify({
+          ok: true,
+          access_token: 'xoxb-bot',
+          token_type: 'bot',
+          team: { id: 'T1' },
+          authed_user: { id: 'U1', access_token: 'xoxp-1', refresh_token: 'xoxe-1', expires_in: 60 },
+        }),
+      },
+      { ...quirks, now: () => 0 },
+    );
+    const refreshed = processTokenResponse(
+      {
+        status: 200,
+        headers: {},
+        body: JSON.stringify({
+          ok: true,
+          access_token: 'xoxp-2',
+          refresh_token: 'xoxe-2',
+          expires_in: 60,
+          token_type: 'user',
+          authed_user: { id: 'U1' },
+        }),
+      },
+      { ...quirks, now: () => 1000 },
+    );
+    const merged = mergeRefreshedTokenSet(installed, refreshed, { tokenPath: 'authed_user' });
+    expect(merged).toMatchObject({ accessToken: 'xoxp-2', refreshToken: 'xoxe-2', expiresAt: 61_000 });
+    expect(merged.raw).toEqual({
+      ok: true,
+      access_token: 'xoxb-bot',
+      token_type: 'bot',
+      team: { id: 'T1' },
+      authed_user: {
+        id: 'U1',
+        access_token: 'xoxp-2',
+        refresh_token: 'xoxe-2',
+        expires_in: 60,
+        token_type: 'user',
+      },
+    });
+    // Without the token path the refresh answer replaces the whole response, as for any other provider.
+    expect(mergeRefreshedTokenSet(installed, refreshed).raw['access_token']).toBe('xoxp-2');
+  });
+
   it('treats an absent expires_in as no expiry', () => {
     const tokens = processTokenResponse({
       status: 200,

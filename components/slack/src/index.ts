@@ -1,17 +1,59 @@
 /**
- * Slack connector (user token): who am I, list channels, post a message.
+ * Slack connector: who am I, list channels, post a message — as the app's bot or as the person who installed it.
+ *
+ * One installation yields two tokens (https://api.slack.com/authentication/oauth-v2): the bot token at the top
+ * level of the `oauth.v2.access` response and the user token under `authed_user`. The connection input
+ * `tokenType` (`bot`, the default, or `user`) says which one every action of the connection sends: it decides
+ * whose name a message is posted in and what `auth.test` reports. It is a shown input because it is a choice
+ * the person connecting makes, like the scopes: `user` needs user scopes (the Scopes input), `bot` the bot
+ * scopes the provider definition asks for.
  *
  * Web API methods used (https://api.slack.com/methods), each answering HTTP 200 with `ok: true|false`:
  * - `auth.test` — https://api.slack.com/methods/auth.test
  * - `conversations.list` — https://api.slack.com/methods/conversations.list
  * - `chat.postMessage` — https://api.slack.com/methods/chat.postMessage
  */
-import { ConnectionError, action, component, input, util, type Connection } from '@prismatic-io/spectral';
+import {
+  ConnectionError,
+  action,
+  component,
+  input,
+  util,
+  type Connection,
+  type ConnectionDefinition,
+  type StringInputField,
+} from '@prismatic-io/spectral';
 import axios, { type AxiosInstance } from 'axios';
 import { slack, toSpectralConnection } from '../../../connections';
 
-/** OAuth v2 for a user token (`user_scope`, token under `authed_user`). */
-export const slackOAuth = toSpectralConnection(slack, { grantType: 'authorization_code' });
+/** The connection input choosing the token actions send. */
+export const TOKEN_TYPE_INPUT = 'tokenType';
+
+/** Which of the installation's tokens an action sends. */
+export type SlackTokenType = 'bot' | 'user';
+
+// spectral's ConnectionInput is an Omit over a union, which drops `model`; the member type has it.
+const tokenTypeInput: StringInputField & { shown: boolean } = {
+  label: 'Act as',
+  type: 'string',
+  required: true,
+  shown: true,
+  default: 'bot',
+  model: [
+    { label: 'The app (bot token)', value: 'bot' },
+    { label: 'The person who connected (user token)', value: 'user' },
+  ],
+  comments:
+    'Bot: the top-level token of the installation. User: the token under authed_user; needs user scopes.',
+};
+
+const oauth = toSpectralConnection(slack, { grantType: 'authorization_code' });
+
+/** OAuth v2 installation (bot scopes in `scope`, user scopes in `user_scope`) plus the `tokenType` choice. */
+export const slackOAuth: ConnectionDefinition = {
+  ...oauth,
+  inputs: { ...oauth.inputs, [TOKEN_TYPE_INPUT]: tokenTypeInput },
+};
 
 const DEFAULT_API = 'https://slack.com/api';
 
@@ -39,10 +81,36 @@ export class SlackApiError extends Error {
   }
 }
 
+/** The connection's `tokenType`, `bot` when unset. */
+export function tokenTypeOf(connection: Connection): SlackTokenType {
+  const value = util.types.toString(connection.fields[TOKEN_TYPE_INPUT]) || 'bot';
+  if (value !== 'bot' && value !== 'user') {
+    throw new ConnectionError(connection, `"Act as" must be bot or user, not "${value}".`);
+  }
+  return value;
+}
+
+/** The access token the connection's `tokenType` names: top-level for bot, under `authed_user` for user. */
+export function accessTokenOf(connection: Connection): string {
+  const type = tokenTypeOf(connection);
+  const holder: unknown = type === 'user' ? connection.token?.authed_user : connection.token;
+  const token =
+    typeof holder === 'object' && holder !== null
+      ? util.types.toString((holder as Record<string, unknown>).access_token)
+      : '';
+  if (token === '') {
+    throw new ConnectionError(
+      connection,
+      type === 'user'
+        ? 'This Slack connection has no user token: give it user scopes (Scopes) and connect it again.'
+        : 'This Slack connection has no bot token: connect it with bot scopes, or set "Act as" to user.',
+    );
+  }
+  return token;
+}
+
 function client(connection: Connection): AxiosInstance {
-  const token = util.types.toString(connection.token?.access_token);
-  if (token === '')
-    throw new ConnectionError(connection, 'This Slack connection has no access token; connect it first.');
+  const token = accessTokenOf(connection);
   const baseURL = util.types.toString(connection.fields.apiBaseUrl) || DEFAULT_API;
   return axios.create({ baseURL, headers: { Authorization: `Bearer ${token}` } });
 }
@@ -92,7 +160,10 @@ const listChannels = action({
 });
 
 const postMessage = action({
-  display: { label: 'Post message', description: 'Send a message to a channel as the connected user.' },
+  display: {
+    label: 'Post message',
+    description: 'Send a message to a channel as the bot or the connected user ("Act as").',
+  },
   inputs: {
     connection: connectionInput,
     channel: input({

@@ -21,7 +21,22 @@ function connectionFor(accessToken: string) {
     built,
     'slackOAuth',
     { apiBaseUrl: fake.urls.apiBaseUrl },
-    { access_token: accessToken, token_type: 'user' },
+    { access_token: accessToken, token_type: 'bot' },
+  );
+}
+
+/** What oauth.v2.access returns for an install with bot and user scopes: bot on top, user under authed_user. */
+function installation(botToken: string, userToken: string, tokenType?: string) {
+  return connectionValue(
+    built,
+    'slackOAuth',
+    { apiBaseUrl: fake.urls.apiBaseUrl, ...(tokenType !== undefined ? { tokenType } : {}) },
+    {
+      ok: true,
+      access_token: botToken,
+      token_type: 'bot',
+      authed_user: { id: 'U0HUMAN', access_token: userToken, token_type: 'user' },
+    },
   );
 }
 
@@ -42,7 +57,64 @@ describe('Slack component bundle', () => {
     });
   });
 
-  it('answers auth.test for a valid user token', async () => {
+  it('offers "Act as" (tokenType) on the connection, shown, bot by default', () => {
+    const inputs = built.connections[0]?.inputs ?? [];
+    expect(inputs.find((input) => input.key === 'tokenType')).toMatchObject({
+      type: 'string',
+      shown: true,
+      default: 'bot',
+    });
+    // Bot scopes in `scope`, user scopes in `user_scope`: one install yields both tokens.
+    const resolved = resolveConnection(built.connections[0], { clientId: 'a', clientSecret: 'b' });
+    expect(resolved.extraAuthorizeParams).toEqual({ scope: 'chat:write,channels:read' });
+    expect(resolved.fields['tokenType']).toBe('bot');
+  });
+
+  it('sends the top-level bot token by default and the authed_user token when tokenType is user', async () => {
+    fake.book.addAccessToken('xoxb-bot-1', { user: 'U0BOT' });
+    fake.book.addAccessToken('xoxp-user-1', { user: 'U0HUMAN' });
+    const asBot = await testing.invoke(built.actions.authTest as never, {
+      connection: installation('xoxb-bot-1', 'xoxp-user-1'),
+    });
+    expect(asBot.result).toEqual({ data: expect.objectContaining({ user_id: 'U0BOT' }) });
+    const asUser = await testing.invoke(built.actions.postMessage as never, {
+      connection: installation('xoxb-bot-1', 'xoxp-user-1', 'user'),
+      channel: 'C061EG9T2',
+      text: 'as a person',
+    });
+    expect(asUser.result).toEqual({ data: expect.objectContaining({ ok: true }) });
+    expect(fake.messages.get('C061EG9T2')?.at(-1)).toMatchObject({ text: 'as a person', user: 'U0HUMAN' });
+  });
+
+  it('refuses with a connection error when the chosen token is not in the installation', async () => {
+    const userOnly = connectionValue(
+      built,
+      'slackOAuth',
+      { apiBaseUrl: fake.urls.apiBaseUrl },
+      { ok: true, authed_user: { id: 'U0HUMAN', access_token: 'xoxp-only', token_type: 'user' } },
+    );
+    await expect(
+      testing.invoke(built.actions.authTest as never, { connection: userOnly }),
+    ).rejects.toMatchObject({ isSpectralError: true, message: expect.stringContaining('no bot token') });
+    const botOnly = connectionValue(
+      built,
+      'slackOAuth',
+      { apiBaseUrl: fake.urls.apiBaseUrl, tokenType: 'user' },
+      { ok: true, access_token: 'xoxb-only', token_type: 'bot', authed_user: { id: 'U0HUMAN' } },
+    );
+    await expect(
+      testing.invoke(built.actions.authTest as never, { connection: botOnly }),
+    ).rejects.toMatchObject({ isSpectralError: true, message: expect.stringContaining('no user token') });
+    const typo = installation('xoxb-x', 'xoxp-x', 'robot');
+    await expect(testing.invoke(built.actions.authTest as never, { connection: typo })).rejects.toMatchObject(
+      {
+        isSpectralError: true,
+        message: expect.stringContaining('bot or user'),
+      },
+    );
+  });
+
+  it('answers auth.test for a valid token', async () => {
     fake.book.addAccessToken('xoxp-valid-1', { user: 'U061F7AUR' });
     const { result } = await testing.invoke(built.actions.authTest as never, {
       connection: connectionFor('xoxp-valid-1'),
@@ -59,7 +131,7 @@ describe('Slack component bundle', () => {
     expect(channels.map((c) => c.name)).toEqual(['general', 'random']);
   });
 
-  it('posts a message as the connected user', async () => {
+  it('posts a message with the token of the connection', async () => {
     fake.book.addAccessToken('xoxp-valid-3', { user: 'U0POSTER' });
     const { result } = await testing.invoke(built.actions.postMessage as never, {
       connection: connectionFor('xoxp-valid-3'),

@@ -1,8 +1,10 @@
 /**
  * In-process fake of Slack's OAuth v2 and the Web API methods the Slack component calls. Behaviour follows
  * Slack's documentation:
- * - https://api.slack.com/authentication/oauth-v2 — `user_scope`, comma-separated scopes, the user token
- *   under `authed_user` in the `oauth.v2.access` response.
+ * - https://api.slack.com/authentication/oauth-v2 — `scope` (bot scopes) and `user_scope` (user scopes),
+ *   comma-separated; the `oauth.v2.access` response has the bot token at the top level (only when bot scopes
+ *   were asked for) and the user token under `authed_user` (only when user scopes were). The bot token
+ *   belongs to its own grant (its `auth.test` names the bot user); `book.revokeAll()` uninstalls the app.
  * - https://api.slack.com/methods/oauth.v2.access — client credentials as HTTP Basic or form parameters;
  *   every error is HTTP 200 with `{"ok": false, "error": "..."}` (`invalid_code`, `bad_client_secret`,
  *   `invalid_client_id`, `bad_redirect_uri`, `invalid_refresh_token`, `invalid_grant_type`).
@@ -50,6 +52,9 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
   const ttl = options.tokenRotation ? (options.accessTokenTtlSeconds ?? 43_200) : undefined;
   const fail = (res: ServerResponse, error: string): void => sendJson(res, 200, { ok: false, error });
   const team = { id: 'T9TK3CUKW', name: 'Slack Softball Team' };
+  // Bot scopes asked for with each code; the book's own scope is the user scope.
+  const botScopes = new Map<string, string>();
+  const BOT_USER = 'U0BOTUSER1';
 
   const oauthAccess = (req: FakeRequest, res: ServerResponse): void => {
     const id = req.basic?.username ?? req.param('client_id');
@@ -63,7 +68,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       const issued = book.issueTokens(grant, {
         ttlSeconds: ttl,
         withRefresh: true,
-        accessPrefix: 'xoxe.xoxp-1-',
+        accessPrefix: grant.user === BOT_USER ? 'xoxe.xoxb-1-' : 'xoxe.xoxp-1-',
         refreshPrefix: 'xoxe-1-',
       });
       sendJson(res, 200, {
@@ -74,7 +79,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         refresh_token: issued.refreshToken,
         expires_in: ttl,
         scope: grant.scope,
-        token_type: 'user',
+        token_type: grant.user === BOT_USER ? 'bot' : 'user',
         team,
         enterprise: null,
         is_enterprise_install: false,
@@ -90,21 +95,45 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     });
     if ('error' in redeemed)
       return fail(res, redeemed.error === 'redirect_uri_mismatch' ? 'bad_redirect_uri' : 'invalid_code');
-    const issued = book.issueTokens(redeemed.grant, {
-      ttlSeconds: ttl,
-      withRefresh: options.tokenRotation === true,
-      accessPrefix: options.tokenRotation ? 'xoxe.xoxp-1-' : 'xoxp-1-',
-      refreshPrefix: 'xoxe-1-',
-    });
+    const botScope = botScopes.get(req.param('code') ?? '') ?? '';
+    const userScope = redeemed.grant.scope;
+    const rotation = (issued: { refreshToken: string | undefined }) =>
+      issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken, expires_in: ttl } : {};
+    const user =
+      userScope === ''
+        ? undefined
+        : book.issueTokens(redeemed.grant, {
+            ttlSeconds: ttl,
+            withRefresh: options.tokenRotation === true,
+            accessPrefix: options.tokenRotation ? 'xoxe.xoxp-1-' : 'xoxp-1-',
+            refreshPrefix: 'xoxe-1-',
+          });
+    const bot =
+      botScope === ''
+        ? undefined
+        : book.issueTokens(book.createGrant(id, botScope, BOT_USER), {
+            ttlSeconds: ttl,
+            withRefresh: options.tokenRotation === true,
+            accessPrefix: options.tokenRotation ? 'xoxe.xoxb-1-' : 'xoxb-1-',
+            refreshPrefix: 'xoxe-1-',
+          });
     sendJson(res, 200, {
       ok: true,
       app_id: 'A0KRD7HC3',
+      ...(bot
+        ? {
+            access_token: bot.accessToken,
+            token_type: 'bot',
+            scope: botScope,
+            bot_user_id: BOT_USER,
+            ...rotation(bot),
+          }
+        : {}),
       authed_user: {
         id: redeemed.grant.user,
-        scope: redeemed.grant.scope,
-        access_token: issued.accessToken,
-        token_type: 'user',
-        ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken, expires_in: ttl } : {}),
+        ...(user
+          ? { scope: userScope, access_token: user.accessToken, token_type: 'user', ...rotation(user) }
+          : {}),
       },
       team,
       enterprise: null,
@@ -121,14 +150,13 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         return;
       }
       const target = new URL(redirectUri);
-      target.searchParams.set(
-        'code',
-        book.issueCode({
-          clientId: requested,
-          redirectUri,
-          scope: req.query.get('user_scope') ?? req.query.get('scope') ?? '',
-        }),
-      );
+      const code = book.issueCode({
+        clientId: requested,
+        redirectUri,
+        scope: req.query.get('user_scope') ?? '',
+      });
+      botScopes.set(code, req.query.get('scope') ?? '');
+      target.searchParams.set('code', code);
       const state = req.query.get('state');
       if (state !== null) target.searchParams.set('state', state);
       res.writeHead(302, { location: target.toString() });
