@@ -1,0 +1,232 @@
+/**
+ * Shared setup for the benchmark sections: store configurations per engine, the fast local server as a child
+ * process, the bench component and connected connections made through the real connect flow.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
+import type { Connection, Store, StoreConfig } from '../../src/store';
+import * as benchComponent from './component';
+import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './component';
+
+/** The repository root. */
+export const ROOT = resolve(__dirname, '../..');
+
+/** PostgreSQL for the benchmark; KEYWAY_BENCH_DATABASE_URL overrides. */
+export const BENCH_DATABASE_URL =
+  process.env['KEYWAY_BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
+
+/** The client secret the fast server expects. Not a real secret; never printed all the same. */
+export const CLIENT_SECRET = `bench-secret-${randomBytes(8).toString('hex')}`;
+/** The one redirect URI the connect flow uses (never actually listened on: the bench reads the 302). */
+export const REDIRECT_URI = 'http://127.0.0.1:1/oauth/callback';
+
+/** An engine the benchmark runs on: a config any process can open, and how to dispose of it. */
+export interface BenchEngine {
+  readonly variant: 'sqlite' | 'postgres';
+  readonly config: StoreConfig;
+  dispose(): Promise<void>;
+}
+
+function keys(): string {
+  return `b1:${randomBytes(32).toString('base64')}`;
+}
+
+/** SQLite in a fresh temporary data directory. */
+export function sqliteEngine(): BenchEngine {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyway-bench-'));
+  return {
+    variant: 'sqlite',
+    config: { dataDir, keys: keys(), notice: () => undefined },
+    dispose: () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+/** PostgreSQL in a fresh schema (dropped by `dispose`); throws when the server is unreachable. */
+export async function postgresEngine(): Promise<BenchEngine> {
+  const schema = `kw_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    variant: 'postgres',
+    config: {
+      databaseUrl: BENCH_DATABASE_URL,
+      postgresSchema: schema,
+      keys: keys(),
+      notice: () => undefined,
+    },
+    dispose: async () => {
+      const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Every engine that can be set up here, and why the others cannot. */
+export async function benchEngines(): Promise<{
+  engines: BenchEngine[];
+  unavailable: { variant: string; reason: string }[];
+}> {
+  // KEYWAY_BENCH_ENGINES=sqlite (or postgres) limits a run to one engine, e.g. while profiling.
+  const only = process.env['KEYWAY_BENCH_ENGINES'];
+  const wanted = (name: string): boolean => !only || only.split(',').includes(name);
+  const engines: BenchEngine[] = wanted('sqlite') ? [sqliteEngine()] : [];
+  const unavailable: { variant: string; reason: string }[] = [];
+  if (!wanted('postgres')) return { engines, unavailable };
+  try {
+    engines.push(await postgresEngine());
+  } catch (err) {
+    unavailable.push({
+      variant: 'postgres',
+      reason: `PostgreSQL unreachable at ${BENCH_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} (${err instanceof Error ? err.message : String(err)})`,
+    });
+  }
+  return { engines, unavailable };
+}
+
+/** The fast local server (bench/support/fast-server.ts) running in a child process. */
+export interface FastServer {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stats(): Promise<Record<string, number>>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Sends one request with the keep-alive agent and returns status, `location` and body. */
+export function httpCall(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; location: string | undefined; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', agent: keepAliveAgent, headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Starts the fast server in a child process and waits until it listens. */
+export async function startFastServer(): Promise<FastServer> {
+  const child = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', join(__dirname, 'fast-server.ts'), CLIENT_SECRET],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolvePromise, reject) => {
+    if (!child.stdout) return reject(new Error('fast server has no stdout'));
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolvePromise((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`fast server exited (${code})`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return {
+    url,
+    child,
+    stats: async () => JSON.parse((await httpCall(`${url}/__stats`)).body) as Record<string, number>,
+    reset: async () => {
+      await httpCall(`${url}/__reset`, { method: 'POST' });
+    },
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A registry with the bench component registered from its module exports. */
+export function benchComponents(store: Store): ComponentRegistry {
+  const components = new ComponentRegistry({ store });
+  components.registerExports(benchComponent, 'keyway-bench-component-v1');
+  return components;
+}
+
+/** The field values of a bench connection pointing at `serverUrl`. */
+export function benchFields(serverUrl: string): Record<string, string> {
+  return {
+    authorizeUrl: `${serverUrl}/authorize`,
+    tokenUrl: `${serverUrl}/token`,
+    clientId: 'keyway-bench',
+    clientSecret: CLIENT_SECRET,
+    apiBaseUrl: serverUrl,
+  };
+}
+
+/** An instance with `count` (not yet connected) bench connections. */
+export async function createBenchInstance(
+  store: Store,
+  components: ComponentRegistry,
+  serverUrl: string,
+  count = 1,
+): Promise<{ instanceId: string; connections: readonly Connection[] }> {
+  const customer = await store.createCustomer({ name: `Bench ${randomUUID().slice(0, 8)}` });
+  const { instance, connections } = await createInstance(
+    { store, components },
+    {
+      customerId: customer.id,
+      name: 'Bench instance',
+      components: [BENCH_COMPONENT],
+      connections: Array.from({ length: count }, (_, i) => ({
+        name: `bench${i}`,
+        componentKey: BENCH_COMPONENT,
+        definitionKey: BENCH_CONNECTION,
+        fields: benchFields(serverUrl),
+      })),
+    },
+  );
+  return { instanceId: instance.id, connections };
+}
+
+/**
+ * One complete authorization-code flow, as the HTTP layer drives it: start (session + PKCE) → the browser at
+ * the authorize URL (the fast server answers a 302 at once) → callback → code exchange → encrypted store.
+ */
+export async function connectOnce(flows: ConnectFlows, connectionId: string): Promise<Connection> {
+  const browserBinding = 'bench-browser';
+  const started = await flows.startAuthorization({ connectionId, browserBinding, redirectUri: REDIRECT_URI });
+  const answer = await httpCall(started.authorizationUrl);
+  if (answer.status !== 302 || !answer.location) {
+    throw new Error(`authorize answered ${answer.status}, not a redirect`);
+  }
+  const done = await flows.completeAuthorization(new URL(answer.location).searchParams, { browserBinding });
+  return done.connection;
+}
+
+/** Connect flows over `store` and `components` (token requests over the default transport). */
+export function benchFlows(store: Store, components: ComponentRegistry): ConnectFlows {
+  return new ConnectFlows({ store, components });
+}

@@ -1,0 +1,66 @@
+/**
+ * The benchmark's component, written with plain spectral as a connector builder would: one OAuth 2.0
+ * authorization-code connection (PKCE S256) and one action doing a single axios GET with the token.
+ * The runtime registers it with `ComponentRegistry.registerExports`, as it would a built bundle's exports.
+ */
+import { Agent } from 'node:http';
+import {
+  OAuth2PkceMethod,
+  OAuth2Type,
+  action,
+  component,
+  input,
+  oauth2Connection,
+  util,
+} from '@prismatic-io/spectral';
+import axios from 'axios';
+
+/** Keep-alive, as the same-run baseline uses: the comparison is runtime overhead, not TCP handshakes. */
+export const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** The connection definition key. */
+export const BENCH_CONNECTION = 'benchOAuth';
+/** The component key. */
+export const BENCH_COMPONENT = 'keywayBench';
+
+const benchOAuth = oauth2Connection({
+  key: BENCH_CONNECTION,
+  display: {
+    label: 'Bench OAuth',
+    description: 'Authorization code with PKCE against the fast local server',
+  },
+  oauth2Type: OAuth2Type.AuthorizationCode,
+  oauth2PkceMethod: OAuth2PkceMethod.S256,
+  inputs: {
+    authorizeUrl: { label: 'Authorize URL', type: 'string', required: true, shown: false },
+    tokenUrl: { label: 'Token URL', type: 'string', required: true, shown: false },
+    scopes: { label: 'Scopes', type: 'string', required: false, default: 'items:read' },
+    clientId: { label: 'Client id', type: 'string', required: true },
+    clientSecret: { label: 'Client secret', type: 'password', required: true },
+    apiBaseUrl: { label: 'API base URL', type: 'string', required: true, shown: false },
+  },
+});
+
+const getItem = action({
+  display: { label: 'Get item', description: 'GET {apiBaseUrl}/api/item with the bearer token' },
+  inputs: { connection: input({ label: 'Connection', type: 'connection', required: true }) },
+  perform: async (_context, { connection }) => {
+    const token = util.types.toString(connection.token?.access_token);
+    const { data } = await axios.get<Record<string, unknown>>(
+      `${util.types.toString(connection.fields.apiBaseUrl)}/api/item`,
+      {
+        headers: { Authorization: `Bearer ${token}` },
+        httpAgent: keepAliveAgent,
+      },
+    );
+    return { data };
+  },
+});
+
+export default component({
+  key: BENCH_COMPONENT,
+  public: false,
+  display: { label: 'Keyway bench', description: 'One GET with a token', iconPath: 'icon.png' },
+  connections: [benchOAuth],
+  actions: { getItem },
+});
