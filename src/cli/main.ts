@@ -5,9 +5,29 @@
  */
 import { Command } from 'commander';
 import { version } from '../../package.json';
+import { registerDemo } from './commands/demo';
+import { registerStoreCommands } from './commands/store';
+import { registerServe } from './commands/serve';
+import { registerSandbox } from './commands/sandbox';
+import { registerComponentCommands } from './commands/components';
+import { registerInstanceCommands } from './commands/instances';
+import { registerConnectLink } from './commands/connect-link';
+import { registerRun } from './commands/run';
+import { registerApiKeyCommands } from './commands/api-keys';
+import { registerStart } from './commands/start';
 
 export function buildProgram(): Command {
   const program = new Command('keyway').description('Keyway connector runtime').version(version);
+  registerDemo(program);
+  registerStoreCommands(program);
+  registerServe(program);
+  registerSandbox(program);
+  registerComponentCommands(program);
+  registerInstanceCommands(program);
+  registerConnectLink(program);
+  registerRun(program);
+  registerApiKeyCommands(program);
+  registerStart(program);
   return program;
 }
 

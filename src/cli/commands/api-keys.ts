@@ -1,0 +1,94 @@
+/**
+ * `keyway api-keys create|list`: REST API keys. The key is printed once, at creation; the store keeps only its
+ * hash, so it cannot be shown again.
+ */
+import type { Command } from 'commander';
+import { KeywayError } from '../../errors';
+import { API_SCOPES } from '../../server';
+import type { CreatedApiKey, Store } from '../../store';
+import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import type { CommonFlags } from '../config';
+import { renderTable, when } from '../output';
+
+const RESOURCES = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));
+
+/**
+ * Splits and checks a comma-separated scope list: each is one of {@link API_SCOPES}, `<resource>:*` or `*`.
+ * `KW_CLI_ARGUMENT_INVALID` names the unknown ones.
+ */
+export function parseScopes(text: string): string[] {
+  const scopes = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const known = (scope: string) =>
+    scope === '*' ||
+    (API_SCOPES as readonly string[]).includes(scope) ||
+    (scope.endsWith(':*') && RESOURCES.has(scope.slice(0, -2)));
+  const unknown = scopes.filter((scope) => !known(scope));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
+      message: `--scopes: ${scopes.length === 0 ? 'give at least one scope' : `unknown scope(s) ${unknown.join(', ')}`}; known: ${API_SCOPES.join(', ')}, <resource>:*, *`,
+    });
+  }
+  return scopes;
+}
+
+/** Creates an API key; the returned `key` is the only copy in clear. */
+export function createApiKey(store: Store, name: string, scopes: readonly string[]): Promise<CreatedApiKey> {
+  if (name.trim() === '') {
+    throw new KeywayError('KW_CLI_ARGUMENT_INVALID', { message: '--name must not be empty' });
+  }
+  return store.createApiKey({ name: name.trim(), scopes });
+}
+
+/** Registers `keyway api-keys ...`. */
+export function registerApiKeyCommands(program: Command): void {
+  const apiKeys = program.command('api-keys').description('manage REST API keys');
+
+  withCommonOptions(
+    apiKeys
+      .command('create')
+      .description('create an API key and print it once')
+      .requiredOption('--name <name>', 'who or what uses the key')
+      .option('--scopes <scopes>', 'comma-separated scopes', API_SCOPES.join(',')),
+  ).action(
+    cliAction(async (out, flags: CommonFlags & { name: string; scopes: string }) => {
+      const scopes = parseScopes(flags.scopes);
+      const created = await withStore(loadStoreConfig(flags), (store) =>
+        createApiKey(store, flags.name, scopes),
+      );
+      out.result(
+        {
+          key: created.key,
+          id: created.apiKey.id,
+          name: created.apiKey.name,
+          scopes: created.apiKey.scopes,
+        },
+        () => created.key,
+      );
+      out.note(
+        `API key "${created.apiKey.name}" (${created.apiKey.id}), scopes ${created.apiKey.scopes.join(',')}. ` +
+          'It is shown only this once: store it now.',
+      );
+    }),
+  );
+
+  withCommonOptions(apiKeys.command('list').description('list API keys (never the keys themselves)')).action(
+    cliAction(async (out, flags: CommonFlags) => {
+      const keys = await withStore(loadStoreConfig(flags), (store) => store.listApiKeys());
+      out.result({ apiKeys: keys }, () =>
+        keys.length === 0
+          ? 'No API keys yet; create one with `keyway api-keys create --name <name>`.'
+          : renderTable(keys, [
+              { header: 'ID', value: (k) => k.id },
+              { header: 'NAME', value: (k) => k.name },
+              { header: 'PREFIX', value: (k) => k.prefix },
+              { header: 'SCOPES', value: (k) => k.scopes.join(',') },
+              { header: 'LAST USED', value: (k) => when(k.lastUsedAt) },
+              { header: 'REVOKED', value: (k) => when(k.revokedAt) },
+            ]),
+      );
+    }),
+  );
+}

@@ -1,0 +1,218 @@
+/**
+ * `keyway components build|validate|publish|list`: build a component package with tsup, check a bundle the way
+ * the runtime loads it, publish bundles into the store (validated all first, so a bad one publishes nothing),
+ * and list what is published.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { KeywayError } from '../../errors';
+import { ComponentRegistry, grantTypeOf, loadComponentFromPath } from '../../runtime';
+import type { LoadedComponent } from '../../runtime';
+import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import type { CommonFlags } from '../config';
+import type { Output } from '../output';
+import { renderTable, short, when } from '../output';
+
+/** A component bundle path: a `.js` file, or a component directory whose bundle is `dist/index.js`. */
+export function bundlePathOf(path: string): string {
+  const full = resolve(path);
+  return existsSync(full) && statSync(full).isDirectory() ? join(full, 'dist', 'index.js') : full;
+}
+
+/** What `components validate` reports about one bundle. */
+export interface BundleReport {
+  readonly path: string;
+  readonly key: string;
+  readonly label: string;
+  readonly bundleHash: string;
+  readonly actions: readonly string[];
+  readonly connections: readonly { readonly key: string; readonly grantType: string }[];
+}
+
+function report(path: string, component: LoadedComponent): BundleReport {
+  return {
+    path,
+    key: component.key,
+    label: component.display.label,
+    bundleHash: component.bundleHash,
+    actions: [...component.actions.keys()],
+    connections: [...component.connections.values()].map((c) => ({ key: c.key, grantType: grantTypeOf(c) })),
+  };
+}
+
+function tsupCli(): string {
+  const pkg = require.resolve('tsup/package.json');
+  const bin = (JSON.parse(readFileSync(pkg, 'utf8')) as { bin?: Record<string, string> }).bin?.['tsup'];
+  if (!bin) throw new KeywayError('KW_COMPONENT_BUILD_FAILED', { message: 'Cannot find the tsup CLI' });
+  return join(dirname(pkg), bin);
+}
+
+/**
+ * Builds the component package in `dir` with tsup (its own `tsup.config.ts`) and returns the bundle path.
+ * `KW_COMPONENT_BUILD_FAILED` with tsup's last output lines when the build fails or writes no bundle.
+ */
+export function buildComponent(dir: string): string {
+  const full = resolve(dir);
+  if (!existsSync(join(full, 'package.json'))) {
+    throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {
+      message: `${full} is not a component package (no package.json)`,
+      details: { dir: full },
+    });
+  }
+  const run = spawnSync(process.execPath, [tsupCli()], { cwd: full, encoding: 'utf8', timeout: 300_000 });
+  const bundle = join(full, 'dist', 'index.js');
+  if (run.status !== 0 || !existsSync(bundle)) {
+    const tail = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n').slice(-5).join(' | ');
+    throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {
+      message: `Building ${full} failed${run.error ? ` (${run.error.message})` : ''}: ${tail || 'no output'}`,
+      details: { dir: full },
+    });
+  }
+  return bundle;
+}
+
+function printReports(out: Output, reports: readonly BundleReport[]): void {
+  out.result({ components: reports }, () =>
+    reports
+      .map((r) =>
+        [
+          `${r.key} (${r.label}) from ${r.path}`,
+          `  bundle sha256 ${r.bundleHash}`,
+          `  actions: ${r.actions.join(', ') || 'none'}`,
+          `  connections: ${r.connections.map((c) => `${c.key} (${c.grantType})`).join(', ') || 'none'}`,
+        ].join('\n'),
+      )
+      .join('\n'),
+  );
+}
+
+/** Registers `keyway components ...`. */
+export function registerComponentCommands(program: Command): void {
+  const components = program
+    .command('components')
+    .description('build, validate, publish and list components');
+
+  components
+    .command('build')
+    .description('build component packages with tsup (default: the current directory)')
+    .argument('[dirs...]', 'component package directories')
+    .option('--json', 'print machine-readable JSON')
+    .action(
+      cliAction((out, _flags: { json?: boolean }, dirs: string[]) => {
+        const list = dirs.length > 0 ? dirs : ['.'];
+        const bar = out.progress();
+        const built: { dir: string; bundle: string }[] = [];
+        try {
+          for (const [i, dir] of list.entries()) {
+            bar.update(i, list.length, dir);
+            built.push({ dir: resolve(dir), bundle: buildComponent(dir) });
+          }
+          bar.update(list.length, list.length);
+        } finally {
+          bar.done();
+        }
+        out.result({ built }, () => built.map((b) => `built ${b.bundle}`).join('\n'));
+        return Promise.resolve();
+      }),
+    );
+
+  components
+    .command('validate')
+    .description('load bundles the way the runtime does and print their actions and connections')
+    .argument('<paths...>', 'bundle files or component directories (dist/index.js)')
+    .option('--json', 'print machine-readable JSON')
+    .action(
+      cliAction((out, _flags: { json?: boolean }, paths: string[]) => {
+        const reports = paths.map((path) => {
+          const file = bundlePathOf(path);
+          return report(file, loadComponentFromPath(file));
+        });
+        printReports(out, reports);
+        return Promise.resolve();
+      }),
+    );
+
+  withCommonOptions(
+    components
+      .command('publish')
+      .description('publish bundles into the store as the next version of their key (all validated first)')
+      .argument('<paths...>', 'bundle files or component directories (dist/index.js)'),
+  ).action(
+    cliAction(async (out, flags: CommonFlags, paths: string[]) => {
+      const files = paths.map(bundlePathOf);
+      // Load every bundle before publishing any, so one broken path leaves the store untouched.
+      const loaded = files.map((file) => ({ file, component: loadComponentFromPath(file) }));
+      const keys = new Map<string, string>();
+      for (const { file, component } of loaded) {
+        const other = keys.get(component.key);
+        if (other !== undefined) {
+          throw new KeywayError('KW_COMPONENT_INVALID', {
+            message: `${other} and ${file} are both component "${component.key}"; publish one of them`,
+          });
+        }
+        keys.set(component.key, file);
+      }
+      const published = await withStore(loadStoreConfig(flags), async (store) => {
+        const registry = new ComponentRegistry({ store });
+        const bar = out.progress();
+        const rows = [];
+        try {
+          for (const [i, { file }] of loaded.entries()) {
+            bar.update(i, loaded.length, file);
+            const { published: row } = await registry.publish(file);
+            rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: file });
+          }
+          bar.update(loaded.length, loaded.length);
+        } finally {
+          bar.done();
+        }
+        return rows;
+      });
+      out.result({ published }, () =>
+        renderTable(published, [
+          { header: 'KEY', value: (r) => r.key },
+          { header: 'VERSION', value: (r) => String(r.version) },
+          { header: 'SHA256', value: (r) => short(r.bundleHash) },
+          { header: 'PATH', value: (r) => r.path },
+        ]),
+      );
+    }),
+  );
+
+  withCommonOptions(
+    components.command('list').description('list the latest published version of each component'),
+  ).action(
+    cliAction(async (out, flags: CommonFlags) => {
+      const rows = await withStore(loadStoreConfig(flags), async (store) =>
+        (await store.listComponents()).map((row) => {
+          const manifest = row.manifest as {
+            actions?: { key: string }[];
+            connections?: { key: string }[];
+          };
+          return {
+            key: row.key,
+            version: row.version,
+            bundleHash: row.bundleHash,
+            publishedAt: row.publishedAt,
+            actions: (manifest.actions ?? []).map((a) => a.key),
+            connections: (manifest.connections ?? []).map((c) => c.key),
+          };
+        }),
+      );
+      out.result({ components: rows }, () =>
+        rows.length === 0
+          ? 'No components published yet; run `keyway components publish <path>`.'
+          : renderTable(rows, [
+              { header: 'KEY', value: (r) => r.key },
+              { header: 'VERSION', value: (r) => String(r.version) },
+              { header: 'SHA256', value: (r) => short(r.bundleHash) },
+              { header: 'ACTIONS', value: (r) => r.actions.join(',') },
+              { header: 'CONNECTIONS', value: (r) => r.connections.join(',') },
+              { header: 'PUBLISHED', value: (r) => when(r.publishedAt) },
+            ]),
+      );
+    }),
+  );
+}

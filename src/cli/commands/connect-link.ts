@@ -1,0 +1,107 @@
+/**
+ * `keyway connect-link <instance>`: signs a connect link with the deployment's link secret and prints its URL.
+ * The server verifies it with the same secret (configured, or generated in the SQLite data dir), so a link
+ * made here in another terminal works against a running `keyway serve`.
+ */
+import type { Command } from 'commander';
+import { KeywayError } from '../../errors';
+import { signConnectLink } from '../../server';
+import type { ServerConfig } from '../../server';
+import type { Store } from '../../store';
+import { collect, parsePositiveInt } from '../args';
+import { cliAction, loadServeConfig, withCommonOptions, withStore } from '../config';
+import type { CommonFlags } from '../config';
+
+/** A signed link as the CLI prints it. */
+export interface PrintedConnectLink {
+  readonly url: string;
+  readonly linkId: string;
+  readonly instanceId: string;
+  readonly connectionIds: readonly string[] | null;
+  readonly expiresAt: string;
+}
+
+/**
+ * Signs a link for an existing instance, optionally limited to some of its connections (by name or id).
+ * `KW_STORE_NOT_FOUND` for an unknown instance, `KW_CLI_ARGUMENT_INVALID` for a connection it does not have.
+ */
+export async function createConnectLink(
+  store: Store,
+  server: ServerConfig,
+  request: {
+    readonly instanceId: string;
+    readonly connections?: readonly string[];
+    readonly ttlMs?: number;
+    readonly now?: number;
+  },
+): Promise<PrintedConnectLink> {
+  const instance = await store.getInstance(request.instanceId);
+  if (!instance) {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: `Instance "${request.instanceId}" does not exist; see \`keyway instances list\``,
+      details: { instanceId: request.instanceId },
+    });
+  }
+  const connections = await store.listConnections({ instanceId: instance.id });
+  const ids = (request.connections ?? []).map((ref) => {
+    const match = connections.find((c) => c.name === ref || c.id === ref);
+    if (!match) {
+      throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
+        message: `Instance "${instance.id}" has no connection "${ref}" (it has: ${connections.map((c) => c.name).join(', ') || 'none'})`,
+      });
+    }
+    return match.id;
+  });
+  const signed = signConnectLink(
+    {
+      instanceId: instance.id,
+      ttlMs: request.ttlMs ?? server.linkTtlMs,
+      ...(ids.length > 0 ? { connectionIds: ids } : {}),
+    },
+    { secret: server.linkSecret, now: request.now ?? Date.now() },
+  );
+  return {
+    url: `${server.publicBaseUrl}/connect/${signed.token}`,
+    linkId: signed.claims.lid,
+    instanceId: instance.id,
+    connectionIds: signed.claims.cids ?? null,
+    expiresAt: new Date(signed.claims.exp).toISOString(),
+  };
+}
+
+interface LinkFlags extends CommonFlags {
+  readonly publicUrl?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly connection?: string[];
+  readonly ttl?: string;
+}
+
+/** Registers `keyway connect-link`. */
+export function registerConnectLink(program: Command): void {
+  withCommonOptions(
+    program
+      .command('connect-link')
+      .description('sign a connect link for an instance and print its URL')
+      .argument('<instance>', 'instance id')
+      .option('--connection <name>', 'limit the link to this connection (repeatable)', collect)
+      .option('--ttl <seconds>', 'lifetime in seconds (default 7 days)')
+      .option('--public-url <url>', 'URL people reach Keyway at (env KEYWAY_PUBLIC_URL)')
+      .option('--port <port>', 'the port `keyway serve` listens on, for the default public URL')
+      .option('--host <host>', 'the host `keyway serve` listens on, for the default public URL'),
+  ).action(
+    cliAction(async (out, flags: LinkFlags, instanceId: string) => {
+      const ttlMs = flags.ttl !== undefined ? parsePositiveInt('--ttl', flags.ttl) * 1000 : undefined;
+      const config = loadServeConfig(flags);
+      const link = await withStore(config.store, (store) =>
+        createConnectLink(store, config.server, {
+          instanceId,
+          ...(flags.connection ? { connections: flags.connection } : {}),
+          ...(ttlMs !== undefined ? { ttlMs } : {}),
+        }),
+      );
+      out.result({ link }, () => link.url);
+      out.note(`expires ${link.expiresAt}`);
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * `keyway run <instance> <component> <action>`: runs a component action for an instance with the stored
+ * connection (its token refreshed first when due), and prints what `perform` returned.
+ */
+import type { Command } from 'commander';
+import { ComponentRegistry, CredentialManager, runAction } from '../../runtime';
+import { collect, parseJsonObject, parseKeyValues } from '../args';
+import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import type { CommonFlags } from '../config';
+
+interface RunFlags extends CommonFlags {
+  readonly inputs?: string;
+  readonly input?: string[];
+  readonly connection?: string[];
+  readonly logs?: boolean;
+}
+
+/** Registers `keyway run`. */
+export function registerRun(program: Command): void {
+  withCommonOptions(
+    program
+      .command('run')
+      .description("run a component action for an instance with the instance's connections")
+      .argument('<instance>', 'instance id')
+      .argument('<component>', 'component key')
+      .argument('<action>', 'action key')
+      .option('--inputs <json>', 'inputs as a JSON object, @file or - for stdin')
+      .option('--input <key=value>', 'one input (repeatable; wins over --inputs)', collect)
+      .option('--connection <input=name>', 'which instance connection fills a connection input', collect)
+      .option('--logs', "also print the action's log lines (stderr)"),
+  ).action(
+    cliAction(async (out, flags: RunFlags, instanceId: string, componentKey: string, actionKey: string) => {
+      const inputs = {
+        ...parseJsonObject('--inputs', flags.inputs),
+        ...parseKeyValues('--input', flags.input),
+      };
+      const connections = parseKeyValues('--connection', flags.connection);
+      const run = await withStore(loadStoreConfig(flags), (store) => {
+        const components = new ComponentRegistry({ store });
+        const credentials = new CredentialManager({ store, components });
+        return runAction(
+          { store, components, credentials },
+          {
+            instanceId,
+            componentKey,
+            actionKey,
+            inputs,
+            ...(Object.keys(connections).length > 0 ? { connections } : {}),
+          },
+        );
+      });
+      if (flags.logs === true) {
+        for (const entry of run.logs) out.note(`[${entry.level}] ${entry.message}`);
+      }
+      out.result({ executionId: run.executionId, result: run.result }, () =>
+        JSON.stringify(run.result, null, 2),
+      );
+      out.note(`execution ${run.executionId}`);
+    }),
+  );
+}

@@ -1,0 +1,295 @@
+/**
+ * `keyway serve`: reads flags, environment and an optional JSON config file (in that order of precedence),
+ * validates them with zod, then wires store → runtime → server and listens until SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { KeywayError } from '../../errors';
+import { pinoRedactPaths } from '../../redact';
+import { ComponentRegistry, ConnectFlows, CredentialManager, startRefresher } from '../../runtime';
+import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
+import type { ServerConfig } from '../../server';
+import { openStore } from '../../store';
+import type { StoreConfig } from '../../store';
+import { withDataDirLinkSecret } from '../link-secret';
+
+/** Flags of `keyway serve`, as commander parses them (all strings). */
+export interface ServeFlags {
+  readonly config?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly publicUrl?: string;
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly platformName?: string;
+  readonly platformLogo?: string;
+  readonly allowedRedirectOrigins?: string;
+  readonly popupOrigin?: string;
+  readonly successUrl?: string;
+  readonly failureUrl?: string;
+  readonly logLevel?: string;
+}
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+/** Everything `keyway serve` needs, validated. Names match the config file's keys. */
+export const ServeConfigSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  host: z.string().min(1).default('127.0.0.1'),
+  publicUrl: z.string().optional(),
+  dataDir: z.string().min(1).optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  /** `id:base64key,...`; required with PostgreSQL, generated in the data dir for SQLite. */
+  encryptionKeys: z.string().min(1).optional(),
+  linkSecret: z.string().optional(),
+  platformName: z.string().min(1).max(100).optional(),
+  platformLogo: z.string().optional(),
+  allowedRedirectOrigins: list.optional(),
+  popupOrigin: z.string().optional(),
+  successUrl: z.string().optional(),
+  failureUrl: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+/** A validated {@link ServeConfigSchema}. */
+export type ServeConfig = z.output<typeof ServeConfigSchema>;
+
+/** Which environment variable feeds which setting. Secrets come only from the environment or the file. */
+export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
+  port: 'KEYWAY_PORT',
+  host: 'KEYWAY_HOST',
+  publicUrl: 'KEYWAY_PUBLIC_URL',
+  dataDir: 'KEYWAY_DATA_DIR',
+  databaseUrl: 'KEYWAY_DATABASE_URL',
+  encryptionKeys: 'KEYWAY_ENCRYPTION_KEYS',
+  linkSecret: 'KEYWAY_LINK_SECRET',
+  platformName: 'KEYWAY_PLATFORM_NAME',
+  platformLogo: 'KEYWAY_PLATFORM_LOGO_URL',
+  allowedRedirectOrigins: 'KEYWAY_ALLOWED_REDIRECT_ORIGINS',
+  popupOrigin: 'KEYWAY_POPUP_ORIGIN',
+  successUrl: 'KEYWAY_SUCCESS_URL',
+  failureUrl: 'KEYWAY_FAILURE_URL',
+  logLevel: 'KEYWAY_LOG_LEVEL',
+};
+
+const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl']);
+
+function problem(path: string, message: string): string {
+  const env = SERVE_ENV[path as keyof ServeConfig];
+  return `${path}${env ? ` (${env})` : ''}: ${message}`;
+}
+
+/**
+ * Merges file < environment < flags and validates the result. Throws `KW_CONFIG_INVALID` with one line per
+ * wrong value, naming the setting and its environment variable, never its value when it is a secret.
+ */
+export function resolveServeConfig(
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv,
+  file: Readonly<Record<string, unknown>> = {},
+): { serve: ServeConfig; server: ServerConfig; store: StoreConfig } {
+  const fromEnv: Record<string, string> = {};
+  for (const [key, name] of Object.entries(SERVE_ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const fromFlags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (key !== 'config' && typeof value === 'string') fromFlags[key] = value;
+  }
+  const parsed = ServeConfigSchema.safeParse({ ...file, ...fromEnv, ...fromFlags });
+  if (!parsed.success) {
+    throw new KeywayError('KW_CONFIG_INVALID', {
+      message: `Invalid configuration:\n${parsed.error.issues
+        .map((issue) => `  - ${problem(issue.path.join('.') || '(root)', issue.message)}`)
+        .join('\n')}`,
+    });
+  }
+  const serve = parsed.data;
+  const problems: string[] = [];
+  if (!serve.linkSecret) {
+    problems.push(
+      problem(
+        'linkSecret',
+        'is required: set it to 32 or more random characters (e.g. openssl rand -base64 32)',
+      ),
+    );
+  }
+  const publicUrl =
+    serve.publicUrl ?? `http://${serve.host === '0.0.0.0' ? '127.0.0.1' : serve.host}:${serve.port}`;
+  let server: ServerConfig | undefined;
+  if (problems.length === 0) {
+    try {
+      server = parseServerConfig({
+        publicBaseUrl: publicUrl,
+        linkSecret: serve.linkSecret ?? '',
+        ...(serve.platformName ? { platformName: serve.platformName } : {}),
+        ...(serve.platformLogo ? { platformLogoUrl: serve.platformLogo } : {}),
+        allowedRedirectOrigins: serve.allowedRedirectOrigins ?? [],
+        ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
+        ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
+        ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
+      });
+    } catch (error) {
+      const fields = (error as KeywayError).details?.['fields'];
+      const names: Record<string, keyof ServeConfig> = {
+        publicBaseUrl: 'publicUrl',
+        platformLogoUrl: 'platformLogo',
+      };
+      for (const field of Array.isArray(fields) ? (fields as string[]) : []) {
+        const key = names[field.split('.')[0] ?? ''] ?? (field.split('.')[0] as keyof ServeConfig);
+        problems.push(
+          problem(key, SECRET_KEYS.has(key) ? 'is invalid' : 'is invalid; see the message below'),
+        );
+      }
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0 || !server) {
+    throw new KeywayError('KW_CONFIG_INVALID', {
+      message: `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    });
+  }
+  const store: StoreConfig = {
+    ...(serve.databaseUrl ? { databaseUrl: serve.databaseUrl } : {}),
+    ...(serve.dataDir ? { dataDir: serve.dataDir } : {}),
+    ...(serve.encryptionKeys ? { keys: serve.encryptionKeys } : {}),
+  };
+  return { serve, server, store };
+}
+
+/** Reads the `--config` JSON file; `KW_CONFIG_INVALID` when it is unreadable or not a JSON object. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new KeywayError('KW_CONFIG_INVALID', { message: `Cannot read the config file ${path}` });
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new KeywayError('KW_CONFIG_INVALID', { message: `The config file ${path} is not a JSON object` });
+  }
+}
+
+/** A pino logger that redacts tokens, secrets, codes and authorization headers. */
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } });
+}
+
+/** A listening Keyway: the address it listens at and how to stop it (server, refresher, store). */
+export interface RunningServer {
+  readonly address: string;
+  readonly engine: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires store → runtime → server from a resolved configuration and listens: what `keyway serve` and
+ * `keyway start` run. The caller owns the process lifetime and calls `close()`.
+ */
+export async function startKeywayServer(
+  config: { readonly serve: ServeConfig; readonly server: ServerConfig; readonly store: StoreConfig },
+  logger: Logger,
+): Promise<RunningServer> {
+  const store = await openStore({ ...config.store, notice: (message) => logger.warn(message) });
+  const components = new ComponentRegistry({ store });
+  const flows = new ConnectFlows({ store, components });
+  const credentials = new CredentialManager({ store, components });
+  const metrics = new Metrics();
+  const refresher = startRefresher({
+    store,
+    credentials,
+    owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+    onError: (err) => logger.error({ err }, 'refresher pass failed'),
+    onOutcome: (connectionId, outcome) => {
+      if (outcome.outcome === 'refreshed')
+        metrics.inc('keyway_token_refreshes_total', { outcome: 'refreshed' });
+      if (outcome.outcome === 'failed') {
+        metrics.inc('keyway_token_refreshes_total', { outcome: 'failed' });
+        metrics.inc('keyway_token_refresh_failures_total', { code: outcome.error.code });
+        logger.warn({ connectionId, code: outcome.error.code }, 'refresh failed');
+      }
+    },
+  });
+  const services = createRuntimeServices({ store, components, flows, credentials });
+  const app = buildApp({ ...services, logger, metrics }, config.server);
+  try {
+    const address = await app.listen({ port: config.serve.port, host: config.serve.host });
+    return {
+      address,
+      engine: store.engine,
+      close: async () => {
+        await app.close();
+        await refresher.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await refresher.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Registers `keyway serve`. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the connect pages, the OAuth callback and the REST API')
+    .option('--config <file>', 'JSON config file (keys as in the README table)')
+    .option('--port <port>', 'port to listen on (env KEYWAY_PORT, default 3000)')
+    .option('--host <host>', 'interface to listen on (env KEYWAY_HOST, default 127.0.0.1)')
+    .option('--public-url <url>', 'URL people and providers reach Keyway at (env KEYWAY_PUBLIC_URL)')
+    .option('--data-dir <dir>', 'SQLite data directory (env KEYWAY_DATA_DIR)')
+    .option('--database-url <url>', 'PostgreSQL URL (env KEYWAY_DATABASE_URL); default SQLite')
+    .option('--platform-name <name>', 'shown on the connect page (env KEYWAY_PLATFORM_NAME)')
+    .option('--platform-logo <url>', 'logo on the connect page (env KEYWAY_PLATFORM_LOGO_URL)')
+    .option('--allowed-redirect-origins <origins>', 'comma-separated (env KEYWAY_ALLOWED_REDIRECT_ORIGINS)')
+    .option('--popup-origin <origin>', 'opener origin for popup mode (env KEYWAY_POPUP_ORIGIN)')
+    .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
+    .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
+    .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
+    .action(async (flags: ServeFlags) => {
+      const file = flags.config ? readConfigFile(flags.config) : {};
+      // Without a configured link secret on SQLite, use the data dir's generated one (as `connect-link` does).
+      const config = resolveServeConfig(flags, withDataDirLinkSecret(process.env, flags, file), file);
+      const logger = createLogger(config.serve.logLevel);
+      const running = await startKeywayServer(config, logger);
+      logger.info(
+        { address: running.address, publicUrl: config.server.publicBaseUrl, engine: running.engine },
+        'keyway serving',
+      );
+      const stop = async () => {
+        logger.info('shutting down');
+        await running.close();
+      };
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+    });
+}
