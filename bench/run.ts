@@ -228,6 +228,19 @@ function fmt(n: number): string {
   return n.toPrecision(2);
 }
 
+/**
+ * A ratio for display: two decimals, or more when two would land on (or across) a threshold named in the
+ * target, so 1.2012 against "≤ 1.2×" shows as "1.2012×", never as a "1.20×" that reads like a pass.
+ */
+export function formatRatio(ratio: number, target = ''): string {
+  const thresholds = [...target.matchAll(/(\d+(?:\.\d+)?)×/g)].map((m) => Number(m[1]));
+  const misleading = (shown: number): boolean =>
+    thresholds.some((t) => Math.sign(shown - t) !== Math.sign(ratio - t));
+  let digits = 2;
+  while (digits < 10 && misleading(Number(ratio.toFixed(digits)))) digits++;
+  return `${ratio.toFixed(digits)}×`;
+}
+
 function fmtSpread(s: Spread): string {
   return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 }
@@ -246,7 +259,7 @@ export function table(rows: readonly BenchRow[], notes: readonly string[]): stri
         fmtSpread(r.value),
         r.unit,
         r.baseline ? `${r.baseline.label}: ${fmtSpread(r.baseline.value)}` : '',
-        r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '',
+        r.ratio !== undefined ? formatRatio(r.ratio, r.target) : '',
         r.target ?? '',
         r.verdict ? `**${r.verdict}**` : '',
         '',
@@ -289,7 +302,7 @@ async function main(): Promise<void> {
           rows.push(row);
           process.stderr.write(
             `  ${row.variant} ${row.name}: ${fmt(row.value.median)} ${row.unit}` +
-              `${row.ratio !== undefined ? ` (${row.ratio.toFixed(2)}×)` : ''}${row.verdict ? ` ${row.verdict}` : ''}\n`,
+              `${row.ratio !== undefined ? ` (${formatRatio(row.ratio, row.target)})` : ''}${row.verdict ? ` ${row.verdict}` : ''}\n`,
           );
         }
       }

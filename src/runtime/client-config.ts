@@ -108,6 +108,41 @@ export async function resolveClient(
   return { connection, definition, config, server, client, grantOptions };
 }
 
+/** How many resolved connections a {@link cachedClientResolver} keeps. */
+const RESOLVED_CACHE_SIZE = 1000;
+
+/**
+ * {@link resolveClient} with its result kept per (connection id, row version, component bundle hash):
+ * resolving parses and validates the whole definition, which is the same work on every call until the row
+ * (any write bumps its version) or the component's code changes. The cached result is handed out with the
+ * row it was asked for, never an older one. Bounded; least recently used out. Holds client secrets in memory,
+ * as the resolved client itself does.
+ */
+export function cachedClientResolver(
+  deps: { readonly store: Store; readonly components: ComponentRegistry } & OAuthIo,
+  capacity = RESOLVED_CACHE_SIZE,
+): (connection: Connection) => Promise<ResolvedClient> {
+  const cache = new Map<string, ResolvedClient>();
+  return async (connection) => {
+    const component = await deps.components.get(connection.componentKey);
+    const key = `${connection.id}\n${connection.version}\n${component.key}\n${component.bundleHash}`;
+    const hit = cache.get(key);
+    if (hit) {
+      // Re-inserting moves it to the end: Map iteration order is the eviction order.
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit.connection === connection ? hit : { ...hit, connection };
+    }
+    const resolved = await resolveClient(deps, connection);
+    if (cache.size >= capacity) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+    cache.set(key, resolved);
+    return resolved;
+  };
+}
+
 function lower(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }

@@ -26,7 +26,7 @@ import {
   type Transport,
 } from '../oauth';
 import type { Connection, ConnectionError, ConnectionPatch, Store } from '../store';
-import { resolveClient, type ResolvedClient } from './client-config';
+import { cachedClientResolver, type ResolvedClient } from './client-config';
 import type { ComponentRegistry } from './components';
 import { connectionEvent, type ConnectionEventType } from './events';
 import type { AccessToken, CredentialSource, GetTokenOptions } from './types';
@@ -190,7 +190,7 @@ export class CredentialManager implements CredentialSource {
         ...(transport ? { transport } : {}),
         ...(requestTimeoutMs !== undefined ? { timeoutMs: requestTimeoutMs } : {}),
       };
-      this.#resolve = (connection) => resolveClient({ store: options.store, components, ...io }, connection);
+      this.#resolve = cachedClientResolver({ store: options.store, components, ...io });
     }
     this.#defaultMarginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
@@ -209,11 +209,17 @@ export class CredentialManager implements CredentialSource {
    *   the last refresh failed moments ago), a transient `KW_OAUTH_*` error (expired and the refresh just
    *   failed), `KW_STORE_LOCK_TIMEOUT`.
    */
-  async getToken(connectionId: string, options: GetTokenOptions = {}): Promise<AccessToken> {
+  async getToken(
+    connectionId: string,
+    options: GetTokenOptions = {},
+    connection?: Connection,
+  ): Promise<AccessToken> {
     const intent: Intent = options.forceRefresh
       ? { kind: 'forced', rejected: options.rejectedAccessToken }
       : { kind: 'use' };
-    const { token, joined } = await this.#run(connectionId, intent, true);
+    // A row the caller just read spares the first read; a forced refresh must look at the current row.
+    const given = intent.kind === 'use' && connection?.id === connectionId ? connection : undefined;
+    const { token, joined } = await this.#run(connectionId, intent, true, given);
     if (intent.kind === 'forced' && joined && token.accessToken === options.rejectedAccessToken) {
       // The flight we joined found nothing to do (it was not forced); the provider still rejects this token.
       return (await this.#run(connectionId, intent, false)).token;
@@ -256,8 +262,13 @@ export class CredentialManager implements CredentialSource {
     });
   }
 
-  async #run(connectionId: string, intent: Intent, mayJoin: boolean): Promise<Flight & { joined: boolean }> {
-    const prepared = await this.#prepare(connectionId);
+  async #run(
+    connectionId: string,
+    intent: Intent,
+    mayJoin: boolean,
+    given?: Connection,
+  ): Promise<Flight & { joined: boolean }> {
+    const prepared = await this.#prepare(connectionId, given);
     if (this.#decide(prepared, intent) === 'serve') {
       return { token: toAccessToken(prepared.tokenSet as TokenSet), refreshed: false, joined: false };
     }
@@ -270,8 +281,8 @@ export class CredentialManager implements CredentialSource {
     return { ...(await flight), joined: false };
   }
 
-  async #prepare(connectionId: string): Promise<Prepared> {
-    const row = await this.#store.getConnection(connectionId);
+  async #prepare(connectionId: string, given?: Connection): Promise<Prepared> {
+    const row = given ?? (await this.#store.getConnection(connectionId));
     if (!row) {
       throw new KeywayError('KW_CONNECTION_NOT_FOUND', {
         message: `No connection with id ${connectionId}.`,
@@ -407,7 +418,7 @@ export class CredentialManager implements CredentialSource {
           { refreshToken: old.refreshToken },
           grantOptions,
         );
-        fresh = mergeRefreshedTokenSet(old, answer);
+        fresh = mergeRefreshedTokenSet(old, answer, { tokenPath: config.tokenResponse.tokenPath });
       }
     } catch (err) {
       return this.#recordFailure(prepared, intent, err);

@@ -5,13 +5,19 @@
  * recorded, anything thrown surfaced as a typed error.
  */
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { KeywayError, isKeywayError } from '../errors';
 import { redactText } from '../redact';
-import type { Connection, ExecutionLogEntry, Instance, StateKey, Store } from '../store';
+import type {
+  Connection,
+  ExecutionLogEntry,
+  FinishExecution,
+  Instance,
+  NewExecution,
+  StateKey,
+  Store,
+} from '../store';
 import type { ComponentRegistry } from './components';
 import {
-  cloneState,
   createActionContext,
   createCollectingLogger,
   finalState,
@@ -117,18 +123,17 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       details: { componentKey: component.key, actionKey: request.actionKey },
     });
   }
-  const customer = await deps.store.getCustomer(instance.customerId);
   const flow = request.flow ?? DEFAULT_FLOW;
+  const executionId = newId();
+  const stateKeys = stateKeysFor(instance.id, flow.id, executionId);
 
   const givenInputs = { ...(request.inputs ?? {}) };
-  const bound = await bindConnections(
-    deps.store,
-    instance,
-    component,
-    action,
-    givenInputs,
-    request.connections,
-  );
+  // Independent reads, issued together: on PostgreSQL they overlap instead of queueing one after another.
+  const [customer, bound, loaded] = await Promise.all([
+    deps.store.getCustomer(instance.customerId),
+    bindConnections(deps.store, instance, component, action, givenInputs, request.connections),
+    loadState(deps.store, stateKeys),
+  ]);
   // Connection inputs are resolved above; a name given as an input value is not itself a param.
   for (const item of bound) delete givenInputs[item.inputKey];
   // Refuse bad inputs before any token is fetched or any execution recorded.
@@ -138,16 +143,14 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
 
   for (const item of bound) {
     if (item.connection.grantType !== 'none') {
-      item.token = await deps.credentials.getToken(item.connection.id);
+      // The row was read just above: the credential manager need not read (or decrypt) it again.
+      item.token = await deps.credentials.getToken(item.connection.id, undefined, item.connection);
       item.value = connectionValue(item, item.token);
     }
   }
 
-  const executionId = newId();
   const startedAt = now();
-  const stateKeys = stateKeysFor(instance.id, flow.id, executionId);
-  const loaded = await loadState(deps.store, stateKeys);
-  const execution = await deps.store.createExecution({
+  const execution = recordExecution(deps.store, {
     id: executionId,
     instanceId: instance.id,
     componentKey: component.key,
@@ -162,11 +165,11 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   addSecrets();
   // The logger reads the live set, so the secrets of a token refreshed mid-run are redacted too.
   const { logger: redactingLogger, entries } = createCollectingLogger(secrets, now, (entry) =>
-    deps.onLog?.({ ...entry, executionId: execution.id }),
+    deps.onLog?.({ ...entry, executionId }),
   );
 
   const identity: ContextIdentity = {
-    executionId: execution.id,
+    executionId,
     stepId: request.stepId ?? action.key,
     startedAt,
     customer: {
@@ -186,7 +189,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   };
 
   const attempt = async (): Promise<{ result: unknown; live: StateSnapshot }> => {
-    const live = cloneState(loaded);
+    const live = loaded.copy();
     const params = buildActionParams(action.display.label, action.inputs, givenInputs, connectionValues());
     const context = createActionContext(identity, live, redactingLogger);
     // Exactly two arguments: spectral's perform wrapper dispatches on the argument count.
@@ -224,17 +227,13 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     }
     const state = finalState(outcome.live, outcome.result);
     await saveState(deps.store, stateKeys, loaded, state);
-    await deps.store.finishExecution(execution.id, {
-      status: 'succeeded',
-      finishedAt: now(),
-      log: entries.map(toExecutionLog),
-    });
-    return { executionId: execution.id, result: outcome.result, logs: [...entries], state };
+    await execution.finish({ status: 'succeeded', finishedAt: now(), log: entries.map(toExecutionLog) });
+    return { executionId, result: outcome.result, logs: [...entries], state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    await deps.store
-      .finishExecution(execution.id, {
+    await execution
+      .finish({
         status: 'failed',
         finishedAt: now(),
         errorCode: error.code,
@@ -334,10 +333,22 @@ function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
   }
   if (item.token) {
     secrets.add(item.token.accessToken);
-    for (const key of ['access_token', 'refresh_token', 'id_token']) {
-      const value = item.token.raw[key];
-      if (typeof value === 'string') secrets.add(value);
-    }
+    collectTokenFields(item.token.raw, secrets, 0);
+  }
+}
+
+const TOKEN_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'id_token']);
+
+/**
+ * Every token-like field of a raw token response, at any depth: providers nest tokens (Slack's user token and
+ * its refresh token under `authed_user`), and a component may log any of them.
+ */
+function collectTokenFields(value: unknown, secrets: Set<string>, depth: number): void {
+  // Token responses are shallow; the bound only guards against a pathological body.
+  if (depth > 8 || typeof value !== 'object' || value === null) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (TOKEN_FIELDS.has(key) && typeof child === 'string' && child !== '') secrets.add(child);
+    else collectTokenFields(child, secrets, depth + 1);
   }
 }
 
@@ -360,24 +371,74 @@ function stateKeysFor(instanceId: string, flowId: string, executionId: string): 
   };
 }
 
-async function loadState(store: Store, keys: Record<StateScope, StateKey>): Promise<StateSnapshot> {
-  const out = {} as StateSnapshot;
-  for (const scope of stateScopes) out[scope] = (await store.getState(keys[scope])) ?? {};
-  return out;
+/** The state as loaded, by scope, in its stored (JSON) form. */
+interface LoadedState {
+  readonly json: Readonly<Record<StateScope, string>>;
+  /** A fresh deep copy for one attempt, so what the action mutates is detectable afterwards. */
+  copy(): StateSnapshot;
 }
 
+/** Every scope in one read. */
+async function loadState(store: Store, keys: Record<StateScope, StateKey>): Promise<LoadedState> {
+  const values = await store.getStates(stateScopes.map((scope) => keys[scope]));
+  const json = {} as Record<StateScope, string>;
+  stateScopes.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
+  return {
+    json,
+    copy: () => {
+      // State is JSON, so parsing its text is a deep copy (and cheaper than structuredClone).
+      const out = {} as StateSnapshot;
+      for (const scope of stateScopes) out[scope] = JSON.parse(json[scope]) as Record<string, unknown>;
+      return out;
+    },
+  };
+}
+
+/** Writes back only the scopes whose JSON changed. */
 async function saveState(
   store: Store,
   keys: Record<StateScope, StateKey>,
-  before: StateSnapshot,
+  before: LoadedState,
   after: StateSnapshot,
 ): Promise<void> {
   for (const scope of stateScopes) {
-    const value = after[scope];
-    if (isDeepStrictEqual(value, before[scope])) continue;
-    // Round-trip through JSON: what the store keeps is JSON, so the caller sees what a later run will see.
-    await store.putState(keys[scope], JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+    const text = JSON.stringify(after[scope]);
+    if (text === before.json[scope]) continue;
+    // Stored as parsed from its JSON: the caller sees what a later run will see.
+    await store.putState(keys[scope], JSON.parse(text) as Record<string, unknown>);
   }
+}
+
+/** A run that takes longer than this is recorded as `running` while it runs; shorter ones in one write. */
+const RECORD_RUNNING_AFTER_MS = 1000;
+
+/** Records one execution; see {@link recordExecution}. */
+interface ExecutionRecord {
+  finish(outcome: FinishExecution): Promise<void>;
+}
+
+/**
+ * Records a run with as few writes as possible: a run that ends within {@link RECORD_RUNNING_AFTER_MS} is
+ * inserted once, finished; a longer one gets its `running` row when that time passes (so the execution log
+ * shows it while it runs) and is updated when it ends. The log keeps the same facts either way.
+ */
+function recordExecution(store: Store, started: NewExecution & { readonly id: string }): ExecutionRecord {
+  let running: Promise<boolean> | undefined;
+  const timer = setTimeout(() => {
+    // A failed insert is not fatal to the run; the row is then written in one go at the end.
+    running = store.createExecution(started).then(
+      () => true,
+      () => false,
+    );
+  }, RECORD_RUNNING_AFTER_MS);
+  timer.unref();
+  return {
+    finish: async (outcome) => {
+      clearTimeout(timer);
+      if (running !== undefined && (await running)) await store.finishExecution(started.id, outcome);
+      else await store.recordExecution({ ...started, ...outcome });
+    },
+  };
 }
 
 /** True for a provider 401: axios-style `response.status`, or `status` / `statusCode` on the error. */

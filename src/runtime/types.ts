@@ -2,6 +2,7 @@
  * Types shared by the runtime's parts: the spectral wire format of a built component as the runtime sees it,
  * the contract with the credential manager, and the shapes of an action run.
  */
+import type { Connection } from '../store';
 
 /** One input of an action, data source, trigger or connection, in spectral's wire format. */
 export interface WireInput {
@@ -129,7 +130,14 @@ export interface AccessToken {
  * refresh-before-expiry, single-flight and cross-process locking; tests may pass a simpler source.
  */
 export interface CredentialSource {
-  getToken(connectionId: string, options?: GetTokenOptions): Promise<AccessToken>;
+  /**
+   * A valid token for the connection. `connection` is its row as the caller has just read it from the store
+   * (`runAction` reads it to bind the connection), so an unforced lookup that can serve the stored token
+   * needs no second read; it must be the row for `connectionId` read during this call. A source may ignore
+   * it; with `forceRefresh` it is ignored (after a 401 only the current row will do), and a refresh re-reads
+   * the row under its lock anyway.
+   */
+  getToken(connectionId: string, options?: GetTokenOptions, connection?: Connection): Promise<AccessToken>;
 }
 
 /** The spectral connection value handed to an action (`params.connection`). */

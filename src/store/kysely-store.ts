@@ -43,6 +43,7 @@ import type {
   Execution,
   ExecutionFilter,
   FinishExecution,
+  FinishedExecution,
   Instance,
   InstancePatch,
   JsonObject,
@@ -287,6 +288,9 @@ export type EncryptedColumn = (typeof encryptedColumns)[number];
 
 type Db = Kysely<Database>;
 
+/** Decrypted cells kept per store; a connection row holds two. */
+const DECRYPTED_CACHE_SIZE = 1024;
+
 /** {@link Store} over a kysely database; see `openStore`. */
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
@@ -294,6 +298,12 @@ export class KyselyStore implements Store {
   readonly #db: Db;
   readonly #keys: KeyRing;
   readonly #now: () => number;
+  /**
+   * Plaintext by (associated data, envelope). An envelope has a random IV, so every write makes a new one
+   * and a hit can only be the very ciphertext decrypted before: reading an unchanged row (every cached-token
+   * action call) skips AES-GCM without any chance of serving stale secrets. Bounded, least recently used out.
+   */
+  readonly #decrypted = new Map<string, string>();
 
   constructor(handle: EngineHandle, keys: KeyRing, now: () => number) {
     this.engine = handle.engine;
@@ -320,7 +330,22 @@ export class KyselyStore implements Store {
   }
 
   #decrypt(table: string, id: string, column: string, envelope: string): string {
-    return this.#keys.decrypt(envelope, cellAad(table, id, column));
+    const aad = cellAad(table, id, column);
+    const cacheKey = `${aad}\n${envelope}`;
+    const cached = this.#decrypted.get(cacheKey);
+    if (cached !== undefined) {
+      // Re-inserting moves it to the end: Map iteration order is the eviction order.
+      this.#decrypted.delete(cacheKey);
+      this.#decrypted.set(cacheKey, cached);
+      return cached;
+    }
+    const plaintext = this.#keys.decrypt(envelope, aad);
+    if (this.#decrypted.size >= DECRYPTED_CACHE_SIZE) {
+      const oldest = this.#decrypted.keys().next();
+      if (oldest.done !== true) this.#decrypted.delete(oldest.value);
+    }
+    this.#decrypted.set(cacheKey, plaintext);
+    return plaintext;
   }
 
   // -- customers -----------------------------------------------------------------------------------------
@@ -955,6 +980,31 @@ export class KyselyStore implements Store {
     return row && parseJson(row.value, jsonObject, 'instance state');
   }
 
+  async getStates(keys: readonly StateKey[]): Promise<(JsonObject | undefined)[]> {
+    const parsed = keys.map((key) => parseInput(stateKeySchema, key, 'state key'));
+    if (parsed.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('instance_state')
+      .select(['instance_id', 'scope', 'key', 'value'])
+      .where((eb) =>
+        eb.or(
+          parsed.map((k) =>
+            eb.and([
+              eb('instance_id', '=', k.instanceId),
+              eb('scope', '=', k.scope),
+              eb('key', '=', k.key ?? ''),
+            ]),
+          ),
+        ),
+      )
+      .execute();
+    const byKey = new Map(rows.map((row) => [stateCell(row.instance_id, row.scope, row.key), row.value]));
+    return parsed.map((k) => {
+      const text = byKey.get(stateCell(k.instanceId, k.scope, k.key ?? ''));
+      return text === undefined ? undefined : parseJson(text, jsonObject, 'instance state');
+    });
+  }
+
   async putState(key: StateKey, value: JsonObject): Promise<void> {
     const k = parseInput(stateKeySchema, key, 'state key');
     const text = json(parseInput(jsonObject, value, 'state value'));
@@ -1219,6 +1269,46 @@ export class KyselyStore implements Store {
     return toExecution(row);
   }
 
+  async recordExecution(input: FinishedExecution): Promise<Execution> {
+    const started = parseInput(newExecutionSchema, input, 'execution');
+    const finished = parseInput(finishExecutionSchema, input, 'execution result');
+    const now = this.#now();
+    const startedAt = started.startedAt ?? now;
+    const finishedAt = finished.finishedAt ?? now;
+    const execution: Execution = {
+      id: started.id ?? randomUUID(),
+      instanceId: started.instanceId,
+      componentKey: started.componentKey,
+      actionKey: started.actionKey,
+      status: finished.status,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+      errorCode: finished.errorCode ?? null,
+      errorMessage: finished.errorMessage ?? null,
+      log: finished.log ?? [],
+    };
+    // No RETURNING: everything in the row was just validated above, so it is answered from the input.
+    await this.#db
+      .insertInto('executions')
+      .values({
+        id: execution.id,
+        instance_id: execution.instanceId,
+        component_key: execution.componentKey,
+        action_key: execution.actionKey,
+        status: execution.status,
+        started_at: startedAt,
+        finished_at: finishedAt,
+        duration_ms: execution.durationMs,
+        error_code: execution.errorCode,
+        error_message: execution.errorMessage,
+        log: json(execution.log),
+      })
+      .execute()
+      .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
+    return execution;
+  }
+
   async getExecution(id: string): Promise<Execution | undefined> {
     const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toExecution(row);
@@ -1395,6 +1485,11 @@ function toExecution(row: Selectable<ExecutionsTable>): Execution {
     errorMessage: row.error_message,
     log: parseJson(row.log, z.array(logEntry), `${where} log`),
   };
+}
+
+/** The map key of one state cell. */
+function stateCell(instanceId: string, scope: string, key: string): string {
+  return `${instanceId}\n${scope}\n${key}`;
 }
 
 function sha256(text: string): string {

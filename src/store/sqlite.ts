@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Dialect } from 'kysely';
+import type { DatabaseConnection, Dialect, SqliteDatabase } from 'kysely';
 import { KeywayError } from '../errors';
 import type { EngineHandle } from './engine';
 import { pollUntil } from './engine';
@@ -32,6 +32,44 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** How many distinct SQL texts keep their prepared statement; the store issues a few dozen shapes. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The database as kysely's driver sees it, preparing each distinct SQL text once: kysely calls `prepare` for
+ * every query, and compiling the same statement again on each call was the largest single cost of a cached
+ * token lookup. kysely serialises queries on SQLite's one connection, so a statement is never in use twice at
+ * once. Least recently used statements are dropped beyond `capacity` (queries with generated `in (...)`
+ * lists would otherwise grow the cache without bound).
+ */
+export function cachingStatements(
+  database: BetterSqlite3.Database,
+  capacity = STATEMENT_CACHE_SIZE,
+): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare: (sqlText) => {
+      let statement = statements.get(sqlText);
+      if (statement) {
+        // Re-inserting moves it to the end: Map iteration order is the eviction order.
+        statements.delete(sqlText);
+      } else {
+        statement = database.prepare(sqlText);
+        if (statements.size >= capacity) {
+          const oldest = statements.keys().next();
+          if (oldest.done !== true) statements.delete(oldest.value);
+        }
+      }
+      statements.set(sqlText, statement);
+      return statement;
+    },
+  };
+}
+
 /** Opens (creating if needed) the SQLite database at `file`. */
 export function openSqliteEngine(file: string): EngineHandle {
   let database: BetterSqlite3.Database;
@@ -51,7 +89,7 @@ export function openSqliteEngine(file: string): EngineHandle {
       cause,
     });
   }
-  const config = { database };
+  const config = { database: cachingStatements(database) };
   const base = new SqliteDialect(config);
   const dialect: Dialect = {
     createDriver: () => new ImmediateSqliteDriver(config),

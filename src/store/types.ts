@@ -446,6 +446,9 @@ export interface FinishExecution {
   readonly log?: readonly ExecutionLogEntry[];
 }
 
+/** Input to {@link Store.recordExecution}: a run that has already finished, recorded in one write. */
+export interface FinishedExecution extends NewExecution, FinishExecution {}
+
 /** Filter for {@link Store.listExecutions}; newest first. */
 export interface ExecutionFilter {
   readonly instanceId?: string;
@@ -546,6 +549,11 @@ export interface Store {
 
   // Instance state written by actions
   getState(key: StateKey): Promise<JsonObject | undefined>;
+  /**
+   * Several state objects in one read (an action's four scopes), in the order of `keys`: `undefined` where
+   * nothing is stored, exactly as {@link Store.getState} would answer for each.
+   */
+  getStates(keys: readonly StateKey[]): Promise<(JsonObject | undefined)[]>;
   putState(key: StateKey, value: JsonObject): Promise<void>;
   deleteState(key: StateKey): Promise<void>;
 
@@ -569,6 +577,11 @@ export interface Store {
   // Executions
   createExecution(input: NewExecution): Promise<Execution>;
   finishExecution(id: string, input: FinishExecution): Promise<Execution>;
+  /**
+   * Records a run that has already finished in one write: the row {@link Store.createExecution} followed by
+   * {@link Store.finishExecution} would leave. `KW_STORE_CONFLICT` if the id exists.
+   */
+  recordExecution(input: FinishedExecution): Promise<Execution>;
   getExecution(id: string): Promise<Execution | undefined>;
   listExecutions(filter?: ExecutionFilter): Promise<Execution[]>;
 

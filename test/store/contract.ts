@@ -569,6 +569,35 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       await store.deleteState({ instanceId, scope: 'instance' });
       expect(await store.getState({ instanceId, scope: 'instance' })).toBeUndefined();
     });
+
+    it('reads several scopes in one call, in the order asked, as getState answers each', async () => {
+      const { instanceId } = await fixture();
+      const other = (await fixture()).instanceId;
+      await store.putState({ instanceId, scope: 'instance', key: 'flow-a' }, { cursor: 7 });
+      await store.putState({ instanceId, scope: 'crossFlow' }, { shared: ['x'] });
+      await store.putState({ instanceId: other, scope: 'integration' }, { otherInstance: true });
+      await store.putState({ instanceId, scope: 'execution', key: 'run-2' }, { run: 2 });
+      const keys = [
+        { instanceId, scope: 'integration' },
+        { instanceId, scope: 'instance', key: 'flow-a' },
+        { instanceId, scope: 'execution', key: 'run-1' },
+        { instanceId, scope: 'crossFlow' },
+        { instanceId, scope: 'instance', key: 'flow-b' },
+        { instanceId: other, scope: 'integration' },
+      ] as const;
+      const states = await store.getStates(keys);
+      expect(states).toEqual([
+        undefined,
+        { cursor: 7 },
+        undefined,
+        { shared: ['x'] },
+        undefined,
+        { otherInstance: true },
+      ]);
+      expect(states).toEqual(await Promise.all(keys.map((key) => store.getState(key))));
+      expect(await store.getStates([])).toEqual([]);
+      await expectCode(store.getStates([{ instanceId: '', scope: 'instance' }]), 'KW_STORE_INVALID_INPUT');
+    });
   });
 
   describe('events outbox', () => {
@@ -677,6 +706,61 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       });
       expect(finished).toMatchObject({ durationMs: 250, errorCode: 'KW_ACTION_FAILED', status: 'failed' });
       expect(await store.listExecutions({ instanceId })).toEqual([finished]);
+    });
+
+    it('records a finished run in one call exactly as start and finish would leave it', async () => {
+      const { instanceId } = await fixture();
+      const log = [{ at: 2100, level: 'warn', message: 'retrying once' }] as const;
+      const recorded = await store.recordExecution({
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        startedAt: 2000,
+        status: 'succeeded',
+        finishedAt: 2040,
+        log,
+      });
+      expect(recorded).toMatchObject({
+        status: 'succeeded',
+        startedAt: 2000,
+        finishedAt: 2040,
+        durationMs: 40,
+        errorCode: null,
+        errorMessage: null,
+        log,
+      });
+      expect(await store.getExecution(recorded.id)).toEqual(recorded);
+      const twoStep = await store.createExecution({
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        startedAt: 3000,
+      });
+      const finished = await store.finishExecution(twoStep.id, {
+        status: 'succeeded',
+        finishedAt: 3040,
+        log,
+      });
+      expect({ ...recorded, id: twoStep.id, startedAt: 3000, finishedAt: 3040 }).toEqual(finished);
+      await expectCode(
+        store.recordExecution({
+          id: recorded.id,
+          instanceId,
+          componentKey: 'c',
+          actionKey: 'a',
+          status: 'failed',
+        }),
+        'KW_STORE_CONFLICT',
+      );
+      await expectCode(
+        store.recordExecution({
+          instanceId: 'no-such-instance',
+          componentKey: 'c',
+          actionKey: 'a',
+          status: 'failed',
+        }),
+        'KW_STORE_NOT_FOUND',
+      );
     });
   });
 

@@ -1,0 +1,102 @@
+/**
+ * What the credential manager keeps between calls (the row a caller passes, the resolved client per row
+ * version) must never serve anything the store no longer says. Against the real sandbox and a real SQLite file.
+ */
+import { isKeywayError } from '../../src/errors';
+import { CredentialManager, type ComponentRegistry } from '../../src/runtime';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { openStore, type Store } from '../../src/store';
+import {
+  connectedSandboxConnection,
+  demoComponents,
+  expireStoredToken,
+  sqliteConfig,
+} from './workers/fixture';
+
+let sandbox: Sandbox;
+let store: Store;
+let components: ComponentRegistry;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(async () => {
+  store = await openStore(sqliteConfig());
+  components = demoComponents(store);
+  sandbox.resetCounts();
+});
+afterEach(async () => {
+  await store.close();
+});
+
+/** The store, counting `getConnection` calls. */
+function countingReads(inner: Store): { store: Store; reads: () => number } {
+  let reads = 0;
+  const counted = new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'getConnection') {
+        return (id: string) => {
+          reads++;
+          return target.getConnection(id);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: counted, reads: () => reads };
+}
+
+describe('CredentialManager caches', () => {
+  it('serves a valid token from the row the caller passes, without reading the connection again', async () => {
+    const { connection } = await connectedSandboxConnection(store, components, sandbox);
+    const counting = countingReads(store);
+    const credentials = new CredentialManager({ store: counting.store, components });
+    const token = await credentials.getToken(connection.id, undefined, connection);
+    expect(token.accessToken).toBe(connection.tokenSet?.['accessToken']);
+    expect(counting.reads()).toBe(0);
+    // A row for another connection is not taken for this one.
+    const other = { ...connection, id: 'someone-else' };
+    await credentials.getToken(connection.id, undefined, other);
+    expect(counting.reads()).toBe(1);
+  });
+
+  it('ignores the passed row on a forced refresh and refreshes against the current one', async () => {
+    const { connection } = await connectedSandboxConnection(store, components, sandbox);
+    const credentials = new CredentialManager({ store, components });
+    const fresh = await credentials.getToken(connection.id, {
+      forceRefresh: true,
+      rejectedAccessToken: String(connection.tokenSet?.['accessToken']),
+    });
+    expect(fresh.accessToken).not.toBe(connection.tokenSet?.['accessToken']);
+    // The caller's stale row still holds the rejected token; it must not make the new one look replaced.
+    const again = await credentials.getToken(
+      connection.id,
+      { forceRefresh: true, rejectedAccessToken: fresh.accessToken },
+      connection,
+    );
+    expect(again.accessToken).not.toBe(fresh.accessToken);
+    expect(sandbox.tokenRequests()['refresh_token']).toBe(2);
+  });
+
+  it('resolves the client again once the connection row changes', async () => {
+    const { connection } = await connectedSandboxConnection(store, components, sandbox);
+    const credentials = new CredentialManager({ store, components });
+    await expireStoredToken(store, connection.id);
+    await credentials.getToken(connection.id); // resolves (and caches) the client with the right secret
+    const current = await store.getConnection(connection.id);
+    if (!current) throw new Error('connection vanished');
+    await store.updateConnection(connection.id, {
+      secretFields: { ...current.secretFields, clientSecret: 'not-the-secret' },
+    });
+    await expireStoredToken(store, connection.id);
+    const failure: unknown = await credentials.getToken(connection.id).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isKeywayError(failure, 'KW_OAUTH_INVALID_CLIENT')).toBe(true);
+  });
+});
