@@ -23,6 +23,9 @@ const KEYWAY_ENV = [
   'KEYWAY_LINK_SECRET',
   'KEYWAY_PUBLIC_URL',
   'KEYWAY_PORT',
+  'KEYWAY_ENCRYPTION_PRIMARY_KEY',
+  'KEYWAY_WEBHOOKS',
+  'KEYWAY_LOG_LEVEL',
 ];
 
 /** A fresh data dir for one test file. */

@@ -19,8 +19,28 @@ import {
 } from '../../oauth';
 import { maskToken } from '../../redact';
 import { followAuthorization, startSandbox } from '../../sandbox';
+import { cliAction } from '../config';
 
 type Print = (line: string) => void;
+
+/** What `keyway demo --json` prints: each step's outcome, tokens masked. */
+export interface DemoSummary {
+  readonly issuer: string;
+  /** Empty when discovery named none (the demo fails before this is printed). */
+  readonly tokenEndpoint: string;
+  readonly issParameterSupported: boolean;
+  readonly authorizationCode: { readonly tokens: string; readonly apiStatus: number };
+  readonly clientCredentials: { readonly clientId: string; readonly tokens: string };
+  readonly refresh: {
+    readonly tokens: string;
+    readonly refreshTokenRotated: boolean;
+    readonly tokenRequests: Readonly<Record<string, number>>;
+    readonly apiStatus: number;
+  };
+  readonly revocation: { readonly apiStatusAfterRevoke: number };
+  /** True when every step behaved as expected. */
+  readonly ok: boolean;
+}
 
 async function callApi(url: string, accessToken: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -34,8 +54,11 @@ function describeTokens(tokens: TokenSet): string {
   ).join(' ')}], ${expires}`;
 }
 
-/** Runs the demo; resolves when every step succeeded, rejects on the first failure. */
-export async function runDemo(print: Print = (line) => console.log(line)): Promise<void> {
+/**
+ * Runs the demo, printing each step; resolves with the summary (`ok: false` and exit code 1 when a step
+ * behaved unexpectedly), rejects on the first failure.
+ */
+export async function runDemo(print: Print = (line) => console.log(line)): Promise<DemoSummary> {
   const sandbox = await startSandbox({ accessTokenTtlS: 120 });
   try {
     print(`Sandbox authorization server (oidc-provider) at ${sandbox.issuer}`);
@@ -67,20 +90,24 @@ export async function runDemo(print: Print = (line) => console.log(line)): Promi
       redirectUri: client.redirectUri,
       codeVerifier: pkce.verifier,
     });
-    print(`   tokens: ${describeTokens(first)}`);
+    const firstTokens = describeTokens(first);
+    print(`   tokens: ${firstTokens}`);
 
     const me = await callApi(sandbox.apiUrl, first.accessToken);
     print(`3. Demo API with the access token: HTTP ${me.status} ${me.body}`);
 
     const service = await clientCredentialsGrant(server, sandbox.clients.service, { scopes: ['api:read'] });
-    print(`4. Client credentials (${sandbox.clients.service.clientId}): ${describeTokens(service)}`);
+    const serviceTokens = describeTokens(service);
+    print(`4. Client credentials (${sandbox.clients.service.clientId}): ${serviceTokens}`);
 
     sandbox.resetCounts();
     const fresh = await refreshTokenGrant(server, client, { refreshToken: first.refreshToken ?? '' });
     const refreshed = mergeRefreshedTokenSet(first, fresh);
     const rotated = refreshed.refreshToken !== first.refreshToken;
+    const refreshedTokens = describeTokens(refreshed);
+    const tokenRequests = sandbox.tokenRequests();
     print(
-      `5. Refresh: ${describeTokens(refreshed)}; refresh token rotated: ${String(rotated)}; token requests: ${JSON.stringify(sandbox.tokenRequests())}`,
+      `5. Refresh: ${refreshedTokens}; refresh token rotated: ${String(rotated)}; token requests: ${JSON.stringify(tokenRequests)}`,
     );
     const meAgain = await callApi(sandbox.apiUrl, refreshed.accessToken);
     print(`   Demo API with the refreshed token: HTTP ${meAgain.status}`);
@@ -97,6 +124,21 @@ export async function runDemo(print: Print = (line) => console.log(line)): Promi
     const ok = me.status === 200 && meAgain.status === 200 && rotated && afterRevoke.status === 401;
     print(ok ? 'Demo finished: every step behaved as expected.' : 'Demo finished with unexpected results.');
     if (!ok) process.exitCode = 1;
+    return {
+      issuer: sandbox.issuer,
+      tokenEndpoint: server.tokenEndpoint ?? '',
+      issParameterSupported: server.authorizationResponseIssParameterSupported === true,
+      authorizationCode: { tokens: firstTokens, apiStatus: me.status },
+      clientCredentials: { clientId: sandbox.clients.service.clientId, tokens: serviceTokens },
+      refresh: {
+        tokens: refreshedTokens,
+        refreshTokenRotated: rotated,
+        tokenRequests,
+        apiStatus: meAgain.status,
+      },
+      revocation: { apiStatusAfterRevoke: afterRevoke.status },
+      ok,
+    };
   } finally {
     await sandbox.close();
   }
@@ -107,7 +149,12 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('Run the OAuth engine end to end against an in-process sandbox authorization server')
-    .action(async () => {
-      await runDemo();
-    });
+    .option('--json', 'print the summary as JSON instead of the step-by-step lines')
+    .action(
+      cliAction(async (out) => {
+        // With --json the steps are not printed: stdout carries only the summary.
+        const summary = await runDemo(out.json ? () => undefined : (line) => out.stdout.write(`${line}\n`));
+        if (out.json) out.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      }),
+    );
 }

@@ -11,12 +11,22 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import { pinoRedactPaths } from '../../redact';
-import { ComponentRegistry, ConnectFlows, CredentialManager, startRefresher } from '../../runtime';
+import {
+  ComponentRegistry,
+  ConnectFlows,
+  CredentialManager,
+  WebhookEndpointsSchema,
+  startRefresher,
+  startWebhookDelivery,
+} from '../../runtime';
+import type { WebhookDelivery } from '../../runtime';
 import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
 import type { ServerConfig } from '../../server';
 import { openStore } from '../../store';
 import type { StoreConfig } from '../../store';
-import { withDataDirLinkSecret } from '../link-secret';
+import { cliAction, loadServeConfig } from '../config';
+import type { Output } from '../output';
+import { waitForStop } from '../signals';
 
 /** Flags of `keyway serve`, as commander parses them (all strings). */
 export interface ServeFlags {
@@ -33,6 +43,7 @@ export interface ServeFlags {
   readonly successUrl?: string;
   readonly failureUrl?: string;
   readonly logLevel?: string;
+  readonly json?: boolean;
 }
 
 const list = z
@@ -42,6 +53,20 @@ const list = z
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
+
+/**
+ * Webhook endpoints: an array in the config file, a JSON array in `KEYWAY_WEBHOOKS`. A value that is not JSON
+ * is reported without the parser's message, which quotes the text (and with it the secrets).
+ */
+const webhooks = z.preprocess((value, ctx) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of { id, url, secret, events? }' });
+    return z.NEVER;
+  }
+}, WebhookEndpointsSchema);
 
 /** Everything `keyway serve` needs, validated. Names match the config file's keys. */
 export const ServeConfigSchema = z.strictObject({
@@ -63,6 +88,8 @@ export const ServeConfigSchema = z.strictObject({
   successUrl: z.string().optional(),
   failureUrl: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Receivers of connection events; see the README's webhook section. */
+  webhooks: webhooks.optional(),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -83,12 +110,14 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   successUrl: 'KEYWAY_SUCCESS_URL',
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
+  webhooks: 'KEYWAY_WEBHOOKS',
 };
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl', 'webhooks']);
 
 function problem(path: string, message: string): string {
-  const env = SERVE_ENV[path as keyof ServeConfig];
+  // `webhooks.0.secret` names the value; the setting's variable is the first segment's.
+  const env = SERVE_ENV[path.split('.')[0] as keyof ServeConfig];
   return `${path}${env ? ` (${env})` : ''}: ${message}`;
 }
 
@@ -188,12 +217,18 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
-/** A pino logger that redacts tokens, secrets, codes and authorization headers. */
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } });
+/**
+ * A pino logger that redacts tokens, secrets, codes and authorization headers. It writes to stdout, or to
+ * stderr when stdout is kept for a command's JSON (`serve --json`).
+ */
+export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
+  return pino(
+    { level, redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } },
+    pino.destination({ dest: destination, sync: false }),
+  );
 }
 
-/** A listening Keyway: the address it listens at and how to stop it (server, refresher, store). */
+/** A listening Keyway: the address it listens at and how to stop it (server, refresher, webhooks, store). */
 export interface RunningServer {
   readonly address: string;
   readonly engine: string;
@@ -213,10 +248,11 @@ export async function startKeywayServer(
   const flows = new ConnectFlows({ store, components });
   const credentials = new CredentialManager({ store, components });
   const metrics = new Metrics();
+  const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   const refresher = startRefresher({
     store,
     credentials,
-    owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+    owner,
     onError: (err) => logger.error({ err }, 'refresher pass failed'),
     onOutcome: (connectionId, outcome) => {
       if (outcome.outcome === 'refreshed')
@@ -228,8 +264,31 @@ export async function startKeywayServer(
       }
     },
   });
-  const services = createRuntimeServices({ store, components, flows, credentials });
+  const endpoints = config.serve.webhooks ?? [];
+  // Without endpoints there is no worker: it would mark every event delivered to nobody, and an endpoint
+  // configured later would then miss them.
+  const webhooks: WebhookDelivery | undefined =
+    endpoints.length > 0
+      ? startWebhookDelivery({
+          store,
+          endpoints,
+          owner,
+          onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
+        })
+      : undefined;
+  const services = createRuntimeServices({
+    store,
+    components,
+    flows,
+    credentials,
+    webhookEndpoints: endpoints.map(({ id, url, events }) => ({ id, url, ...(events ? { events } : {}) })),
+  });
   const app = buildApp({ ...services, logger, metrics }, config.server);
+  const stopAll = async (): Promise<void> => {
+    await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
+    await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
+    await store.close();
+  };
   try {
     const address = await app.listen({ port: config.serve.port, host: config.serve.host });
     return {
@@ -237,15 +296,44 @@ export async function startKeywayServer(
       engine: store.engine,
       close: async () => {
         await app.close();
-        await refresher.stop();
-        await store.close();
+        await stopAll();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
-    await refresher.stop().catch(() => undefined);
-    await store.close().catch(() => undefined);
+    await stopAll().catch(() => undefined);
     throw err;
+  }
+}
+
+/** What `keyway serve --json` prints once it listens: one JSON line on stdout. */
+export interface ServeListening {
+  readonly address: string;
+  readonly publicUrl: string;
+  readonly engine: string;
+  readonly webhookEndpoints: readonly string[];
+}
+
+async function runServe(out: Output, flags: ServeFlags): Promise<void> {
+  // The shared loader: on SQLite without a configured link secret it uses the data dir's generated one.
+  const config = loadServeConfig(flags);
+  const logger = createLogger(config.serve.logLevel, out.json ? 2 : 1);
+  const running = await startKeywayServer(config, logger);
+  const listening: ServeListening = {
+    address: running.address,
+    publicUrl: config.server.publicBaseUrl,
+    engine: running.engine,
+    webhookEndpoints: (config.serve.webhooks ?? []).map((endpoint) => endpoint.id),
+  };
+  // One line, not pretty-printed: scripts read it as the first line of a stream.
+  if (out.json) out.stdout.write(`${JSON.stringify(listening)}\n`);
+  logger.info(listening, 'keyway serving');
+  try {
+    await waitForStop();
+    logger.info('shutting down');
+  } finally {
+    await running.close();
+    logger.flush();
   }
 }
 
@@ -267,29 +355,6 @@ export function registerServe(program: Command): void {
     .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
     .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
     .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
-    .action(async (flags: ServeFlags) => {
-      const file = flags.config ? readConfigFile(flags.config) : {};
-      // Without a configured link secret on SQLite, use the data dir's generated one (as `connect-link` does).
-      const config = resolveServeConfig(flags, withDataDirLinkSecret(process.env, flags, file), file);
-      const logger = createLogger(config.serve.logLevel);
-      const running = await startKeywayServer(config, logger);
-      logger.info(
-        { address: running.address, publicUrl: config.server.publicBaseUrl, engine: running.engine },
-        'keyway serving',
-      );
-      const stop = async () => {
-        logger.info('shutting down');
-        await running.close();
-      };
-      await new Promise<void>((resolve) => {
-        const onSignal = () => {
-          stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            resolve();
-          });
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      });
-    });
+    .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
+    .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));
 }
