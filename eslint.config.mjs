@@ -23,6 +23,11 @@ const boundaries = [
     message: 'Provider definitions are data.',
   },
   {
+    target: './src/sandbox',
+    from: ['./src/store', './src/runtime', './src/server', './src/cli', './connections', './src/providers'],
+    message: 'The sandbox is a stand-alone authorization server: it may use src/oauth and src/errors only.',
+  },
+  {
     target: './src/store',
     from: ['./src/oauth', './src/runtime', './src/server', './src/cli', './connections', './src/providers'],
     message: 'The store knows only its rows.',
@@ -52,6 +57,7 @@ export default tseslint.config(
       'coverage/**',
       'bench/results/**',
       '*.config.*',
+      'components/*/tsup.config.ts',
       '.keyway/**',
     ],
   },
@@ -74,6 +80,16 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-restricted-paths': ['error', { zones: boundaries }],
+    },
+  },
+  {
+    // Plain JavaScript (the jest reporter) is outside the TypeScript project.
+    files: ['**/*.js', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { module: 'writable', process: 'readonly' },
     },
   },
   {

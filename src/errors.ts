@@ -114,6 +114,327 @@ export const errorTable = {
     transient: false,
     description: 'The grant is not enabled for this definition (e.g. implicit without an explicit opt-in).',
   },
+  KW_OAUTH_PKCE_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'A PKCE code verifier is malformed: it must be 43–128 characters from [A-Za-z0-9-._~] (RFC 7636 §4.1).',
+  },
+
+  // Sandbox authorization server (src/sandbox)
+  KW_SANDBOX_FAILED: {
+    status: 500,
+    transient: false,
+    description:
+      'The sandbox authorization server could not do what was asked (unknown user code, an authorization that did not reach the redirect URI); the message says why.',
+  },
+
+  // Runtime: components, instances, actions, connect flows (src/runtime)
+  KW_COMPONENT_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'The component bundle is not a valid spectral component; the message names the first problem.',
+  },
+  KW_COMPONENT_CODE_NATIVE: {
+    status: 400,
+    transient: false,
+    description:
+      'The bundle is a code-native integration (spectral `integration(...)`), not a component; Keyway runs components only.',
+  },
+  KW_COMPONENT_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'No component with this key is loaded or published.',
+  },
+  KW_ACTION_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'The component has no action with this key.',
+  },
+  KW_ACTION_INPUT_INVALID: {
+    status: 400,
+    transient: false,
+    description: 'An action input is missing, unknown or malformed; the message names it.',
+  },
+  KW_ACTION_FAILED: {
+    status: 502,
+    transient: false,
+    description: 'The action threw; the message is what it threw, with secrets removed.',
+  },
+  KW_ACTION_UNAUTHORIZED: {
+    status: 502,
+    transient: false,
+    description:
+      'The provider rejected the access token (HTTP 401) again after one forced refresh; the connection may need to be authorized again.',
+  },
+  KW_CONNECTION_ERROR: {
+    status: 502,
+    transient: false,
+    description:
+      'The action reported a connection error (spectral `ConnectionError`); the connection is marked `error` until it is fixed or reconnected.',
+  },
+  KW_CONNECTION_NOT_CONNECTED: {
+    status: 409,
+    transient: false,
+    description:
+      'The connection has no usable credentials yet (pending, disconnected or needs reauthorization).',
+  },
+  KW_CONNECTION_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'A connection of the instance does not match its component (unknown definition, missing or unknown field).',
+  },
+  KW_INSTANCE_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'The instance definition is invalid (unknown component, duplicate connection name, bad config values).',
+  },
+  KW_CONNECT_GRANT_UNSUPPORTED: {
+    status: 400,
+    transient: false,
+    description:
+      "This connect flow does not apply to the connection's grant type (e.g. a browser flow for client credentials).",
+  },
+  // Store and encryption at rest (src/store)
+  KW_STORE_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'The record to update or use does not exist; the message names its kind and id.',
+  },
+  KW_STORE_CONFLICT: {
+    status: 409,
+    transient: false,
+    description:
+      'The record already exists or breaks a uniqueness rule (same id, same connection name in an instance, same component version).',
+  },
+  KW_STORE_INVALID_INPUT: {
+    status: 400,
+    transient: false,
+    description:
+      'A value given to the store is malformed (wrong type, bad JSON, negative time); the message names the field.',
+  },
+  KW_STORE_CORRUPT_ROW: {
+    status: 500,
+    transient: false,
+    description:
+      'A stored row does not match the schema Keyway expects; the database was edited by hand or is from a newer Keyway.',
+  },
+  KW_STORE_LOCK_TIMEOUT: {
+    status: 503,
+    transient: true,
+    description: 'Another process held the connection lock for longer than the lock timeout; try again.',
+  },
+  KW_STORE_UNAVAILABLE: {
+    status: 503,
+    transient: true,
+    description:
+      'The database could not be opened or reached; check the database URL or data directory and permissions.',
+  },
+  KW_STORE_MIGRATION_FAILED: {
+    status: 500,
+    transient: false,
+    description: 'A schema migration failed or the database was migrated by a newer Keyway; see the cause.',
+  },
+  KW_CRYPTO_KEY_MISSING: {
+    status: 500,
+    transient: false,
+    description:
+      'No encryption key is configured; set KEYWAY_ENCRYPTION_KEYS (required with PostgreSQL, generated automatically only for SQLite).',
+  },
+  KW_CRYPTO_KEY_INVALID: {
+    status: 500,
+    transient: false,
+    description:
+      'An encryption key is malformed (not 32 bytes of base64) or is not the key this database was encrypted with.',
+  },
+  KW_CRYPTO_KEY_UNKNOWN: {
+    status: 500,
+    transient: false,
+    description:
+      'A stored value was encrypted with a key id that is not in the key ring; add that key back to KEYWAY_ENCRYPTION_KEYS.',
+  },
+  KW_CRYPTO_DECRYPT_FAILED: {
+    status: 500,
+    transient: false,
+    description:
+      'A stored secret failed authentication: it was tampered with or copied from another row. The value is not used.',
+  },
+  KW_AUTH_SESSION_NOT_FOUND: {
+    status: 400,
+    transient: false,
+    description: 'No connect-flow session exists for this state; start connecting again.',
+  },
+  KW_AUTH_SESSION_EXPIRED: {
+    status: 400,
+    transient: false,
+    description:
+      'The connect-flow session expired before the provider redirected back; start connecting again.',
+  },
+  KW_AUTH_SESSION_CONSUMED: {
+    status: 400,
+    transient: false,
+    description: 'The connect-flow session was already used; a callback can be processed only once.',
+  },
+  KW_AUTH_SESSION_BROWSER_MISMATCH: {
+    status: 400,
+    transient: false,
+    description:
+      'The callback arrived in a different browser from the one that started connecting; finish in the same browser.',
+  },
+  KW_DEVICE_SESSION_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'No device authorization session exists with this id.',
+  },
+  KW_DEVICE_SESSION_COMPLETED: {
+    status: 409,
+    transient: false,
+    description: 'The device authorization session already finished (approved, denied or expired).',
+  },
+
+  // Provider definitions and connection resolution (connections/)
+  KW_PROVIDER_DEFINITION_INVALID: {
+    status: 500,
+    transient: false,
+    description:
+      'A provider definition or a connection definition is malformed (bad URL, unknown template slot, bad hidden input); the message names each bad field.',
+  },
+  KW_PROVIDER_UNKNOWN: {
+    status: 404,
+    transient: false,
+    description: 'No provider with this key is registered in connections/.',
+  },
+  KW_PROVIDER_NOT_OAUTH: {
+    status: 400,
+    transient: false,
+    description:
+      'The connection definition is not an OAuth 2.0 connection (no `oauth2Type` and no `keywayGrantType` hidden input).',
+  },
+  KW_PROVIDER_FIELD_MISSING: {
+    status: 400,
+    transient: false,
+    description:
+      'A required connection field (client id, client secret, a URL) has no value; the message names it.',
+  },
+  KW_PROVIDER_TEMPLATE_UNRESOLVED: {
+    status: 400,
+    transient: false,
+    description:
+      'A `{{#field}}` slot in a connection URL refers to a field that has no value; fill in the named field.',
+  },
+  KW_PROVIDER_ENVIRONMENT_UNKNOWN: {
+    status: 400,
+    transient: false,
+    description:
+      'The connection names an environment the provider does not define; the message lists the valid ones.',
+  },
+  KW_PROVIDER_URL_INVALID: {
+    status: 400,
+    transient: false,
+    description: 'A connection URL is not an absolute http(s) URL once its template is filled in.',
+  },
+
+  // HTTP server: connect links, connect page, REST API (src/server)
+  KW_LINK_INVALID: {
+    status: 403,
+    transient: false,
+    description:
+      'The connect link is malformed or its signature does not match; ask for a new link instead of editing it.',
+  },
+  KW_LINK_EXPIRED: {
+    status: 410,
+    transient: false,
+    description: 'The connect link has expired; ask the platform for a new one.',
+  },
+  KW_LINK_CONNECTION_NOT_ALLOWED: {
+    status: 403,
+    transient: false,
+    description:
+      'The connect link does not cover this connection (another instance, or a connection left out of the link).',
+  },
+  KW_CSRF_INVALID: {
+    status: 403,
+    transient: false,
+    description:
+      'The form was submitted without a valid CSRF token for this browser; reload the connect page and try again.',
+  },
+  KW_REDIRECT_NOT_ALLOWED: {
+    status: 400,
+    transient: false,
+    description:
+      'The completion URL is not an absolute http(s) URL on one of the allowed redirect origins (KEYWAY_ALLOWED_REDIRECT_ORIGINS).',
+  },
+  KW_REQUEST_INVALID: {
+    status: 400,
+    transient: false,
+    description: 'The request body, query or path is malformed; `details.issues` names each bad field.',
+  },
+  KW_API_UNAUTHORIZED: {
+    status: 401,
+    transient: false,
+    description:
+      'The API request has no API key or an unknown or revoked one; send `Authorization: Bearer <key>`.',
+  },
+  KW_API_FORBIDDEN: {
+    status: 403,
+    transient: false,
+    description: 'The API key is valid but lacks the scope this endpoint needs; `details.required` names it.',
+  },
+  KW_API_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'No such route, or the resource named in the path does not exist.',
+  },
+  KW_INTERNAL_ERROR: {
+    status: 500,
+    transient: false,
+    description: 'An unexpected failure inside Keyway; the log line with the same request id has the cause.',
+  },
+  // Fresh credentials, connection events and webhooks (src/runtime/credentials.ts, webhooks.ts)
+  KW_CONNECTION_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'No connection with this id exists (it may have been deleted).',
+  },
+  KW_CREDENTIALS_COOLDOWN: {
+    status: 503,
+    transient: true,
+    description:
+      'The access token expired and its last refresh failed moments ago; Keyway waits out a backoff before trying again (`retryAfterMs`).',
+  },
+  KW_CREDENTIALS_TOKEN_MALFORMED: {
+    status: 500,
+    transient: false,
+    description: "The connection's stored token set is not in Keyway's format; reconnect the connection.",
+  },
+  KW_WEBHOOK_SIGNATURE_INVALID: {
+    status: 401,
+    transient: false,
+    description:
+      'The `X-Keyway-Signature` header is missing, malformed or does not match the body under the endpoint secret.',
+  },
+  KW_WEBHOOK_SIGNATURE_EXPIRED: {
+    status: 401,
+    transient: false,
+    description: 'The webhook signature timestamp is outside the tolerance; it may be a replayed delivery.',
+  },
+
+  // Command line (src/cli)
+  KW_CLI_ARGUMENT_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'A command-line argument is malformed (bad JSON inputs, a `key=value` without `=`, an unknown scope, a missing file); the message names it.',
+  },
+  KW_COMPONENT_BUILD_FAILED: {
+    status: 500,
+    transient: false,
+    description:
+      'Building a component package with tsup failed or wrote no `dist/index.js`; the message has the last lines of its output.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code. */
