@@ -20,7 +20,7 @@ import {
 import type { CallbackInput, TokenSet } from '../oauth';
 import type { Connection, ConnectionPatch, DeviceSession, Store } from '../store';
 import type { ComponentRegistry } from './components';
-import { requireConnection, resolveClient } from './client-config';
+import { cachedClientResolver, requireConnection, resolveClient } from './client-config';
 import type { OAuthIo, ResolvedClient } from './client-config';
 import { refreshSchedule } from './credentials';
 import { connectionEvent } from './events';
@@ -89,9 +89,16 @@ export interface DisconnectResult {
  */
 export class ConnectFlows {
   readonly #deps: ConnectDeps;
+  /**
+   * Resolving parses and validates the whole definition; a flow resolves the same row at start and at the
+   * callback, so the result is kept until the connection's fields or the component change (see
+   * cachedClientResolver).
+   */
+  readonly #resolveCached: (connection: Connection) => Promise<ResolvedClient>;
 
   constructor(deps: ConnectDeps) {
     this.#deps = deps;
+    this.#resolveCached = cachedClientResolver(deps);
   }
 
   #now(given?: number): number {
@@ -338,7 +345,7 @@ export class ConnectFlows {
     const tokenSet = connection.tokenSet;
     if (tokenSet && connection.grantType !== 'none') {
       try {
-        const resolved = await resolveClient(this.#deps, connection);
+        const resolved = await this.#resolveCached(connection);
         if (resolved.config.revokeUrl) {
           const refreshToken = typeof tokenSet.refreshToken === 'string' ? tokenSet.refreshToken : undefined;
           const accessToken = typeof tokenSet.accessToken === 'string' ? tokenSet.accessToken : undefined;
@@ -386,7 +393,10 @@ export class ConnectFlows {
         details: { connectionId, grantType: connection.grantType },
       });
     }
-    return resolveClient(this.#deps, connection, extraValues);
+    // Values given for this one call (a password) are never cached.
+    return Object.keys(extraValues).length === 0
+      ? this.#resolveCached(connection)
+      : resolveClient(this.#deps, connection, extraValues);
   }
 
   async #saveConnected(

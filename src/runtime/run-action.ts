@@ -102,13 +102,20 @@ const DEFAULT_FLOW = { id: 'default', name: 'Default' };
 export async function runAction(deps: RunActionDeps, request: RunActionRequest): Promise<RunActionResult> {
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
-  const instance = await deps.store.getInstance(request.instanceId);
-  if (!instance) {
+  const flow = request.flow ?? DEFAULT_FLOW;
+  const executionId = newId();
+  const stateKeys = stateKeysFor(request.instanceId, flow.id, executionId);
+  // The instance, its customer, its connections and the state of this run's four scopes: one query.
+  const found = await deps.store.getInstanceWithConnections(request.instanceId, {
+    states: stateScopes.map((scope) => stateKeys[scope]),
+  });
+  if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
       message: `Instance "${request.instanceId}" does not exist`,
       details: { instanceId: request.instanceId },
     });
   }
+  const { instance, customer } = found;
   if (!instance.componentKeys.includes(request.componentKey)) {
     throw new KeywayError('KW_COMPONENT_NOT_FOUND', {
       message: `Instance "${instance.name}" does not use component "${request.componentKey}"`,
@@ -123,17 +130,17 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       details: { componentKey: component.key, actionKey: request.actionKey },
     });
   }
-  const flow = request.flow ?? DEFAULT_FLOW;
-  const executionId = newId();
-  const stateKeys = stateKeysFor(instance.id, flow.id, executionId);
 
   const givenInputs = { ...(request.inputs ?? {}) };
-  // Independent reads, issued together: on PostgreSQL they overlap instead of queueing one after another.
-  const [customer, bound, loaded] = await Promise.all([
-    deps.store.getCustomer(instance.customerId),
-    bindConnections(deps.store, instance, component, action, givenInputs, request.connections),
-    loadState(deps.store, stateKeys),
-  ]);
+  const bound = bindConnections(
+    found.connections,
+    instance,
+    component,
+    action,
+    givenInputs,
+    request.connections,
+  );
+  const loaded = loadedState(found.states);
   // Connection inputs are resolved above; a name given as an input value is not itself a param.
   for (const item of bound) delete givenInputs[item.inputKey];
   // Refuse bad inputs before any token is fetched or any execution recorded.
@@ -246,19 +253,17 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
 }
 
 /** Resolves each `connection` input of the action to one of the instance's connections. */
-async function bindConnections(
-  store: Store,
+function bindConnections(
+  connections: readonly Connection[],
   instance: Instance,
   component: LoadedComponent,
   action: WireAction,
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
-): Promise<BoundConnection[]> {
+): BoundConnection[] {
   const keys = connectionInputKeys(action.inputs);
   if (keys.length === 0) return [];
-  const all = (await store.listConnections({ instanceId: instance.id })).filter(
-    (c) => c.componentKey === component.key,
-  );
+  const all = connections.filter((c) => c.componentKey === component.key);
   const bound: BoundConnection[] = [];
   for (const inputKey of keys) {
     const named = names?.[inputKey] ?? (typeof inputs[inputKey] === 'string' ? inputs[inputKey] : undefined);
@@ -378,9 +383,8 @@ interface LoadedState {
   copy(): StateSnapshot;
 }
 
-/** Every scope in one read. */
-async function loadState(store: Store, keys: Record<StateScope, StateKey>): Promise<LoadedState> {
-  const values = await store.getStates(stateScopes.map((scope) => keys[scope]));
+/** The state as read, one value per scope in {@link stateScopes} order. */
+function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
   const json = {} as Record<StateScope, string>;
   stateScopes.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
   return {

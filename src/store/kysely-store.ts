@@ -4,13 +4,15 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
+import { BatchWriter } from './batch-writer';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
 import type { EngineHandle } from './engine';
+import { QueryTemplates } from './templates';
 import type {
   ApiKeysTable,
   AuthSessionsTable,
@@ -46,6 +48,8 @@ import type {
   FinishedExecution,
   Instance,
   InstancePatch,
+  InstanceStateKey,
+  InstanceWithConnections,
   JsonObject,
   LockOptions,
   MarkEventFailedOptions,
@@ -179,6 +183,7 @@ const stateKeySchema = z.object({
   scope: z.enum(['instance', 'crossFlow', 'integration', 'execution']),
   key: z.string().optional(),
 });
+const instanceStateKeySchema = stateKeySchema.omit({ instanceId: true });
 const newEventSchema = z.object({
   id: nonEmpty.optional(),
   type: nonEmpty,
@@ -288,6 +293,12 @@ export type EncryptedColumn = (typeof encryptedColumns)[number];
 
 type Db = Kysely<Database>;
 
+/**
+ * Most execution rows in one insert: 11 parameters each stays far below both engines' limits, and the SQL
+ * texts of 1..64 rows fit the SQLite statement cache beside the store's other statements.
+ */
+const EXECUTION_BATCH_SIZE = 64;
+
 /** Decrypted cells kept per store; a connection row holds two. */
 const DECRYPTED_CACHE_SIZE = 1024;
 
@@ -304,6 +315,9 @@ export class KyselyStore implements Store {
    * action call) skips AES-GCM without any chance of serving stale secrets. Bounded, least recently used out.
    */
   readonly #decrypted = new Map<string, string>();
+  /** Group commit of finished execution records ({@link KyselyStore.recordExecution}). */
+  readonly #executionWriter: BatchWriter<Insertable<ExecutionsTable>>;
+  readonly #templates: QueryTemplates<Database>;
 
   constructor(handle: EngineHandle, keys: KeyRing, now: () => number) {
     this.engine = handle.engine;
@@ -311,6 +325,39 @@ export class KyselyStore implements Store {
     this.#db = handle.db;
     this.#keys = keys;
     this.#now = now;
+    this.#templates = new QueryTemplates(handle.db);
+    const insertExecutions = async (rows: readonly Insertable<ExecutionsTable>[]): Promise<void> => {
+      const values: Record<string, unknown> = {};
+      rows.forEach((row, n) => {
+        for (const [column, value] of Object.entries(row)) values[`${column}${n}`] = value;
+      });
+      // Built once per batch size: building a 64-row insert costs more than running it.
+      await this.#templates.run(
+        `insert-executions:${rows.length}`,
+        (db, param) =>
+          db.insertInto('executions').values(
+            rows.map((_, n) => ({
+              id: param<string>(`id${n}`),
+              instance_id: param<string>(`instance_id${n}`),
+              component_key: param<string>(`component_key${n}`),
+              action_key: param<string>(`action_key${n}`),
+              status: param<string>(`status${n}`),
+              started_at: param<number>(`started_at${n}`),
+              finished_at: param<number | null>(`finished_at${n}`),
+              duration_ms: param<number | null>(`duration_ms${n}`),
+              error_code: param<string | null>(`error_code${n}`),
+              error_message: param<string | null>(`error_message${n}`),
+              log: param<string>(`log${n}`),
+            })),
+          ),
+        values,
+      );
+    };
+    this.#executionWriter = new BatchWriter({
+      writeMany: insertExecutions,
+      writeOne: (row) => insertExecutions([row]),
+      maxBatch: EXECUTION_BATCH_SIZE,
+    });
   }
 
   /** The kysely handle, for migrations, rotation and tests in this module. */
@@ -326,7 +373,21 @@ export class KyselyStore implements Store {
   // -- encryption helpers --------------------------------------------------------------------------------
 
   #encrypt(table: string, id: string, column: string, plaintext: string): string {
-    return this.#keys.encrypt(plaintext, cellAad(table, id, column));
+    const aad = cellAad(table, id, column);
+    const envelope = this.#keys.encrypt(plaintext, aad);
+    // A connection row is read back right after it is written (RETURNING, the next action call): remember
+    // this envelope's plaintext so that read does not decrypt what was just encrypted. Single-use cells
+    // (auth and device sessions) are not kept.
+    if (table === 'connections') this.#remember(`${aad}\n${envelope}`, plaintext);
+    return envelope;
+  }
+
+  #remember(cacheKey: string, plaintext: string): void {
+    if (this.#decrypted.size >= DECRYPTED_CACHE_SIZE) {
+      const oldest = this.#decrypted.keys().next();
+      if (oldest.done !== true) this.#decrypted.delete(oldest.value);
+    }
+    this.#decrypted.set(cacheKey, plaintext);
   }
 
   #decrypt(table: string, id: string, column: string, envelope: string): string {
@@ -340,11 +401,7 @@ export class KyselyStore implements Store {
       return cached;
     }
     const plaintext = this.#keys.decrypt(envelope, aad);
-    if (this.#decrypted.size >= DECRYPTED_CACHE_SIZE) {
-      const oldest = this.#decrypted.keys().next();
-      if (oldest.done !== true) this.#decrypted.delete(oldest.value);
-    }
-    this.#decrypted.set(cacheKey, plaintext);
+    this.#remember(cacheKey, plaintext);
     return plaintext;
   }
 
@@ -441,6 +498,99 @@ export class KyselyStore implements Store {
     return row && toInstance(row);
   }
 
+  async getInstanceWithConnections(
+    id: string,
+    options: { readonly states?: readonly InstanceStateKey[] } = {},
+  ): Promise<InstanceWithConnections | undefined> {
+    const stateKeys = (options.states ?? []).map((key) =>
+      parseInput(instanceStateKeySchema, key, 'state key'),
+    );
+    const values: Record<string, unknown> = { id };
+    stateKeys.forEach((k, n) => {
+      values[`scope${n}`] = k.scope;
+      values[`key${n}`] = k.key ?? '';
+    });
+    // Built once per number of state objects (see QueryTemplates): this runs on every action call.
+    const rows = await this.#templates.run(
+      `instance-with-connections:${stateKeys.length}`,
+      (db, param) =>
+        db
+          .selectFrom('instances as i')
+          .leftJoin('customers as cu', 'cu.id', 'i.customer_id')
+          .leftJoin('connections as cn', 'cn.instance_id', 'i.id')
+          .select([
+            'i.id as i_id',
+            'i.customer_id as i_customer_id',
+            'i.name as i_name',
+            'i.component_keys as i_component_keys',
+            'i.config as i_config',
+            'i.status as i_status',
+            'i.created_at as i_created_at',
+            'i.updated_at as i_updated_at',
+            'cu.id as cu_id',
+            'cu.external_id as cu_external_id',
+            'cu.name as cu_name',
+            'cu.created_at as cu_created_at',
+            'cu.updated_at as cu_updated_at',
+          ])
+          .selectAll('cn')
+          // One scalar subquery per state object: the states ride on the instance's row(s), no extra query.
+          .select((eb) =>
+            stateKeys.map((_, n) =>
+              eb
+                .selectFrom('instance_state as st')
+                .select('st.value')
+                .whereRef('st.instance_id', '=', 'i.id')
+                .where('st.scope', '=', param<string>(`scope${n}`))
+                .where('st.key', '=', param<string>(`key${n}`))
+                .as(`st_${n}`),
+            ),
+          )
+          .where('i.id', '=', param<string>('id'))
+          .orderBy('cn.created_at')
+          .orderBy('cn.id'),
+      values,
+    );
+    const first = rows[0];
+    if (!first) return undefined;
+    const instance = toInstance({
+      id: first.i_id,
+      customer_id: first.i_customer_id,
+      name: first.i_name,
+      component_keys: first.i_component_keys,
+      config: first.i_config,
+      status: first.i_status,
+      created_at: first.i_created_at,
+      updated_at: first.i_updated_at,
+    });
+    const customer =
+      first.cu_id === null ||
+      first.cu_name === null ||
+      first.cu_created_at === null ||
+      first.cu_updated_at === null
+        ? undefined
+        : toCustomer({
+            id: first.cu_id,
+            external_id: first.cu_external_id,
+            name: first.cu_name,
+            created_at: first.cu_created_at,
+            updated_at: first.cu_updated_at,
+          });
+    const connections: Connection[] = [];
+    for (const row of rows) {
+      // The left join's connection columns are all null only on the one row of an instance without any; a
+      // row with an id is a whole connections row (its NOT NULL columns hold values).
+      if (row.id === null) continue;
+      connections.push(this.#toConnection(row as Selectable<ConnectionsTable>));
+    }
+    const cells = first as Record<string, unknown>;
+    const states = stateKeys.map((_, n) => {
+      const text = cells[`st_${n}`];
+      return typeof text === 'string' ? parseJson(text, jsonObject, 'instance state') : undefined;
+    });
+    return { instance, customer, connections, states };
+  }
+
   async listInstances(filter: { readonly customerId?: string } = {}): Promise<Instance[]> {
     const rows = await this.#db
       .selectFrom('instances')
@@ -515,7 +665,12 @@ export class KyselyStore implements Store {
   }
 
   async getConnection(id: string): Promise<Connection | undefined> {
-    const row = await this.#db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+    // Read at both ends of every connect flow and on every refresh: built once (see QueryTemplates).
+    const [row] = await this.#templates.run(
+      'connection-by-id',
+      (db, param) => db.selectFrom('connections').selectAll().where('id', '=', param<string>('id')),
+      { id },
+    );
     return row && this.#toConnection(row);
   }
 
@@ -1289,9 +1444,9 @@ export class KyselyStore implements Store {
       log: finished.log ?? [],
     };
     // No RETURNING: everything in the row was just validated above, so it is answered from the input.
-    await this.#db
-      .insertInto('executions')
-      .values({
+    // Concurrent runs share one multi-row insert (one commit); see BatchWriter.
+    await this.#executionWriter
+      .write({
         id: execution.id,
         instance_id: execution.instanceId,
         component_key: execution.componentKey,
@@ -1304,7 +1459,6 @@ export class KyselyStore implements Store {
         error_message: execution.errorMessage,
         log: json(execution.log),
       })
-      .execute()
       .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
     return execution;
   }
@@ -1396,6 +1550,8 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Queued execution records are committed (or fail) before the handle goes.
+    await this.#executionWriter.idle();
     await this.#handle.close();
   }
 }

@@ -449,6 +449,20 @@ export interface FinishExecution {
 /** Input to {@link Store.recordExecution}: a run that has already finished, recorded in one write. */
 export interface FinishedExecution extends NewExecution, FinishExecution {}
 
+/** An instance with its customer and connections, as {@link Store.getInstanceWithConnections} reads them. */
+export interface InstanceWithConnections {
+  readonly instance: Instance;
+  /** Absent only if the customer row is gone while the instance is not (never, with the schema's cascade). */
+  readonly customer: Customer | undefined;
+  /** In {@link Store.listConnections} order. */
+  readonly connections: readonly Connection[];
+  /** The requested state objects, in the order asked, as {@link Store.getStates} would answer. */
+  readonly states: readonly (JsonObject | undefined)[];
+}
+
+/** One state object of the instance being read by {@link Store.getInstanceWithConnections}. */
+export type InstanceStateKey = Omit<StateKey, 'instanceId'>;
+
 /** Filter for {@link Store.listExecutions}; newest first. */
 export interface ExecutionFilter {
   readonly instanceId?: string;
@@ -478,6 +492,16 @@ export interface Store {
   createInstance(input: NewInstance): Promise<Instance>;
   getInstance(id: string): Promise<Instance | undefined>;
   listInstances(filter?: { readonly customerId?: string }): Promise<Instance[]>;
+  /**
+   * The instance, its customer, its connections and the given state objects in one read (one query): what
+   * running an action needs. Exactly what {@link Store.getInstance}, {@link Store.getCustomer},
+   * {@link Store.listConnections} and {@link Store.getStates} would answer; `undefined` when the instance
+   * does not exist.
+   */
+  getInstanceWithConnections(
+    id: string,
+    options?: { readonly states?: readonly InstanceStateKey[] },
+  ): Promise<InstanceWithConnections | undefined>;
   updateInstance(id: string, patch: InstancePatch): Promise<Instance>;
   deleteInstance(id: string): Promise<void>;
 

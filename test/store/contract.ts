@@ -132,6 +132,58 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
     });
   });
 
+  describe('instance with its customer and connections', () => {
+    it('reads exactly what getInstance, getCustomer and listConnections answer', async () => {
+      const { instanceId, connection } = await fixture();
+      const second = await store.createConnection({
+        instanceId,
+        name: 'otherConnection',
+        componentKey: 'slack',
+        definitionKey: 'slack-oauth',
+        grantType: 'authorization_code',
+        secretFields: { clientSecret: 'another-secret' },
+        tokenSet: { accessToken: 'at-1', tokenType: 'bearer' },
+      });
+      await store.putState({ instanceId, scope: 'instance', key: 'flow-1' }, { cursor: 42 });
+      await store.putState({ instanceId, scope: 'integration' }, { shared: ['a'] });
+      const instance = await store.getInstance(instanceId);
+      const states = [
+        { scope: 'instance', key: 'flow-1' },
+        { scope: 'crossFlow' },
+        { scope: 'integration' },
+        { scope: 'instance', key: 'flow-2' },
+      ] as const;
+      const read = await store.getInstanceWithConnections(instanceId, { states });
+      expect(read).toEqual({
+        instance,
+        customer: await store.getCustomer(instance?.customerId ?? ''),
+        connections: await store.listConnections({ instanceId }),
+        states: await store.getStates(states.map((key) => ({ instanceId, ...key }))),
+      });
+      expect(read?.states).toEqual([{ cursor: 42 }, undefined, { shared: ['a'] }, undefined]);
+      expect(read?.connections.map((c) => c.id).sort()).toEqual([connection.id, second.id].sort());
+      expect(read?.connections.find((c) => c.id === second.id)?.secretFields).toEqual({
+        clientSecret: 'another-secret',
+      });
+    });
+
+    it('answers an instance without connections with an empty list, and a missing one with undefined', async () => {
+      const customer = await store.createCustomer({ name: 'Lonely' });
+      const instance = await store.createInstance({ customerId: customer.id, name: 'No connections' });
+      await store.putState({ instanceId: instance.id, scope: 'crossFlow' }, { seen: true });
+      expect(
+        await store.getInstanceWithConnections(instance.id, { states: [{ scope: 'crossFlow' }] }),
+      ).toEqual({ instance, customer, connections: [], states: [{ seen: true }] });
+      expect(await store.getInstanceWithConnections(instance.id)).toEqual({
+        instance,
+        customer,
+        connections: [],
+        states: [],
+      });
+      expect(await store.getInstanceWithConnections('no-such-instance')).toBeUndefined();
+    });
+  });
+
   describe('connections', () => {
     it('round-trips every field, secrets included', async () => {
       const { instanceId, connection } = await fixture();
@@ -761,6 +813,88 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         }),
         'KW_STORE_NOT_FOUND',
       );
+    });
+    it('records many concurrent runs, each readable as soon as its own call resolves', async () => {
+      const { instanceId } = await fixture();
+      // More than one batch's worth, all issued in the same turn so they are grouped.
+      const ids = Array.from({ length: 150 }, () => randomUUID());
+      const seenAtResolve = await Promise.all(
+        ids.map((id, i) =>
+          store
+            .recordExecution({
+              id,
+              instanceId,
+              componentKey: 'c',
+              actionKey: 'a',
+              startedAt: 5000 + i,
+              status: i % 2 === 0 ? 'succeeded' : 'failed',
+              finishedAt: 5100 + i,
+              ...(i % 2 === 0 ? {} : { errorCode: 'KW_ACTION_FAILED', errorMessage: `run ${i} failed` }),
+              log: [{ at: 5050 + i, level: 'info', message: `run ${i}` }],
+            })
+            // Durable before it resolves: read back right when this caller is told it is recorded.
+            .then(async (recorded) => ({ recorded, stored: await store.getExecution(id) })),
+        ),
+      );
+      for (const [i, { recorded, stored }] of seenAtResolve.entries()) {
+        expect(stored).toEqual(recorded);
+        expect(recorded).toMatchObject({ id: ids[i], durationMs: 100, log: [{ message: `run ${i}` }] });
+      }
+      expect(await store.listExecutions({ instanceId, limit: 1000 })).toHaveLength(ids.length);
+    });
+
+    it('fails only the bad rows of a concurrent group of execution records', async () => {
+      const { instanceId } = await fixture();
+      const existing = await store.recordExecution({
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        status: 'succeeded',
+      });
+      const twice = randomUUID();
+      const run = (id: string, instance = instanceId): Promise<unknown> =>
+        store.recordExecution({
+          id,
+          instanceId: instance,
+          componentKey: 'c',
+          actionKey: 'a',
+          status: 'failed',
+        });
+      const good = Array.from({ length: 20 }, () => randomUUID());
+      const outcomes = await Promise.allSettled([
+        ...good.slice(0, 10).map((id) => run(id)),
+        run(existing.id),
+        run(randomUUID(), 'no-such-instance'),
+        run(twice),
+        run(twice),
+        ...good.slice(10).map((id) => run(id)),
+      ]);
+      const codeOf = (outcome: PromiseSettledResult<unknown> | undefined): string =>
+        outcome?.status === 'rejected' && isKeywayError(outcome.reason) ? outcome.reason.code : 'resolved';
+      expect(outcomes.slice(0, 10).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect(outcomes.slice(14).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect(codeOf(outcomes[10])).toBe('KW_STORE_CONFLICT');
+      expect(codeOf(outcomes[11])).toBe('KW_STORE_NOT_FOUND');
+      // The same new id twice in one group: exactly one of them is recorded.
+      expect([codeOf(outcomes[12]), codeOf(outcomes[13])].sort()).toEqual(['KW_STORE_CONFLICT', 'resolved']);
+      for (const id of [...good, twice]) expect(await store.getExecution(id)).toMatchObject({ id });
+      expect(await store.getExecution(existing.id)).toEqual(existing);
+      expect(await store.listExecutions({ instanceId, limit: 1000 })).toHaveLength(good.length + 2);
+    });
+
+    it('rejects an invalid execution record at once, without touching the others', async () => {
+      const { instanceId } = await fixture();
+      const valid = store.recordExecution({
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        status: 'succeeded',
+      });
+      await expectCode(
+        store.recordExecution({ instanceId, componentKey: '', actionKey: 'a', status: 'succeeded' }),
+        'KW_STORE_INVALID_INPUT',
+      );
+      expect(await store.getExecution((await valid).id)).toEqual(await valid);
     });
   });
 

@@ -1,0 +1,95 @@
+/**
+ * Group commit: rows written concurrently by one process go to the database together, as one multi-row
+ * statement (one transaction, one commit) instead of one commit each. Every caller's promise settles only
+ * after its own row is committed — or has failed on its own: when a batch fails, its rows are written again
+ * one by one, so one bad row (a duplicate id, a missing instance) cannot fail the others.
+ */
+
+/** How {@link BatchWriter} writes. */
+export interface BatchWriterOptions<T> {
+  /** Writes every row in one statement; either all are committed or none is. */
+  readonly writeMany: (rows: readonly T[]) => Promise<void>;
+  /** Writes one row on its own. */
+  readonly writeOne: (row: T) => Promise<void>;
+  /** A batch is flushed at once when this many rows are waiting; larger queues go in several batches. */
+  readonly maxBatch: number;
+}
+
+interface Pending<T> {
+  readonly row: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * A small batching writer. Rows queue until the current turn of the event loop ends (`setImmediate`, so
+ * every I/O callback of the turn can add its row) or until `maxBatch` are waiting. At most one batch is in
+ * flight; rows arriving meanwhile form the next one, which is what makes batches grow under load.
+ */
+export class BatchWriter<T> {
+  readonly #options: BatchWriterOptions<T>;
+  #queue: Pending<T>[] = [];
+  #timer: NodeJS.Immediate | undefined;
+  #draining: Promise<void> | undefined;
+
+  constructor(options: BatchWriterOptions<T>) {
+    this.#options = options;
+  }
+
+  /** Queues `row`; resolves once it is committed, rejects with the error of writing it alone. */
+  write(row: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ row, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves when every row queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#draining !== undefined || this.#queue.length > 0) {
+      if (this.#draining === undefined) this.#drainNow();
+      await this.#draining;
+    }
+  }
+
+  #schedule(): void {
+    // A running drain takes whatever is queued when its batch ends.
+    if (this.#draining !== undefined) return;
+    if (this.#queue.length >= this.#options.maxBatch) {
+      this.#drainNow();
+      return;
+    }
+    this.#timer ??= setImmediate(() => this.#drainNow());
+  }
+
+  #drainNow(): void {
+    if (this.#timer !== undefined) clearImmediate(this.#timer);
+    this.#timer = undefined;
+    if (this.#draining !== undefined) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#queue.length > 0) this.#schedule();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      await this.#flush(batch);
+    }
+  }
+
+  async #flush(batch: readonly Pending<T>[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        await this.#options.writeMany(batch.map((item) => item.row));
+        for (const item of batch) item.resolve();
+        return;
+      } catch {
+        // The statement is atomic, so nothing of it was written: fall through to one write per row, which
+        // gives each caller its own outcome.
+      }
+    }
+    await Promise.all(batch.map((item) => this.#options.writeOne(item.row).then(item.resolve, item.reject)));
+  }
+}
