@@ -14,7 +14,8 @@ export const sandbox = defineProvider({
   key: 'sandbox',
   displayName: 'Keyway sandbox',
   docsUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md',
-  grantTypes: ['authorization_code', 'client_credentials', 'device_code'],
+  // `password` works only for the sandbox's `password` client, signing in as SANDBOX_LOGIN (src/sandbox).
+  grantTypes: ['authorization_code', 'client_credentials', 'device_code', 'password'],
   authorizeUrl: '{{#issuer}}/auth',
   tokenUrl: '{{#issuer}}/token',
   revokeUrl: '{{#issuer}}/token/revocation',

@@ -11,6 +11,54 @@ export interface KoaContext {
   readonly oidc?: { readonly params?: Readonly<Record<string, unknown>> } | undefined;
 }
 
+/** The authenticated client, as a grant handler sees it (`ctx.oidc.client`). */
+export interface OidcClient {
+  readonly clientId: string;
+  /** The client's allowed scopes, space-separated. */
+  readonly scope?: string;
+  grantTypeAllowed(type: string): boolean;
+}
+
+/** The context a grant handler registered with `registerGrantType` receives at the token endpoint. */
+export interface TokenEndpointContext {
+  readonly oidc: {
+    readonly params: Readonly<Record<string, unknown>>;
+    readonly client: OidcClient;
+  };
+  body: unknown;
+}
+
+/** A token about to be issued (`new provider.AccessToken(...)`, `new provider.RefreshToken(...)`). */
+export interface IssuableToken {
+  readonly expiration: number;
+  readonly tokenType?: string;
+  readonly scope?: string;
+  save(): Promise<string>;
+}
+
+/** What a new access or refresh token is made from. */
+export interface IssuableTokenInit {
+  readonly accountId: string;
+  readonly client: OidcClient;
+  readonly grantId: string;
+  readonly gty: string;
+  readonly scope: string;
+  readonly authTime?: number;
+  readonly rotations?: number;
+}
+
+/** An oidc-provider error: thrown from a grant handler, it becomes the token endpoint's JSON error. */
+export interface OidcProviderError extends Error {
+  error_description?: string;
+}
+
+/** The error classes of the module's named export `errors` that the sandbox throws. */
+export interface OidcProviderErrors {
+  readonly InvalidGrant: new (detail?: string) => OidcProviderError;
+  readonly InvalidRequest: new (description?: string) => OidcProviderError;
+  readonly InvalidScope: new (description: string, scope: string) => OidcProviderError;
+}
+
 /** A stored token, as the models return it. */
 export interface StoredToken {
   readonly accountId?: string;
@@ -70,6 +118,15 @@ export interface OidcProvider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   use(middleware: (ctx: KoaContext, next: () => Promise<void>) => Promise<void>): void;
   on(event: string, listener: (...args: unknown[]) => void): void;
+  /**
+   * Adds a grant type to the token endpoint; `params` are the body parameters the handler may read.
+   * @see https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#registergranttype
+   */
+  registerGrantType(
+    name: string,
+    handler: (ctx: TokenEndpointContext) => Promise<void>,
+    params?: readonly string[],
+  ): void;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
   interactionFinished(
     req: IncomingMessage,
@@ -81,9 +138,9 @@ export interface OidcProvider {
     new (init: { accountId: string; clientId: string }): GrantInstance;
     find(id: string): Promise<GrantInstance | undefined>;
   };
-  readonly AccessToken: TokenModel;
+  readonly AccessToken: TokenModel & (new (init: IssuableTokenInit) => IssuableToken);
   readonly ClientCredentials: TokenModel;
-  readonly RefreshToken: TokenModel;
+  readonly RefreshToken: TokenModel & (new (init: IssuableTokenInit) => IssuableToken);
   readonly AuthorizationCode: TokenModel;
   readonly DeviceCode: TokenModel & {
     findByUserCode(

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -15,7 +15,9 @@ import type {
   KoaContext,
   OidcProvider,
   OidcProviderConstructor,
+  OidcProviderErrors,
   StoredToken,
+  TokenEndpointContext,
 } from './oidc-provider-types';
 
 /** The one account every sandbox authorization is made for. */
@@ -24,6 +26,12 @@ export const SANDBOX_ACCOUNT = {
   name: 'Sandbox User',
   email: 'user@sandbox.test',
 } as const;
+
+/**
+ * The sandbox account's username and password for the resource owner password grant (RFC 6749 §4.3), which
+ * only the `password` client may use. A documented demo value: the sandbox serves nothing real.
+ */
+export const SANDBOX_LOGIN = { username: SANDBOX_ACCOUNT.sub, password: 'sandbox-password' } as const;
 
 /** Scopes the sandbox knows. `api:read`/`api:write` guard the demo API. */
 export const SANDBOX_SCOPES = [
@@ -87,6 +95,11 @@ export interface SandboxClients {
   readonly service: SandboxClient;
   /** Device flow, public. */
   readonly device: SandboxClient;
+  /**
+   * Resource owner password grant (and refresh), `client_secret_basic`; the only client allowed the grant.
+   * Sign in as {@link SANDBOX_LOGIN}.
+   */
+  readonly password: SandboxClient;
 }
 
 /** A running sandbox authorization server. */
@@ -123,11 +136,17 @@ function normalizeUserCode(userCode: string): string {
   return userCode.toUpperCase().replace(/\W/g, '');
 }
 
-async function loadProvider(): Promise<OidcProviderConstructor> {
+async function loadProvider(): Promise<{ Provider: OidcProviderConstructor; errors: OidcProviderErrors }> {
   // ESM-only package: a real dynamic import (kept as-is by the node16 CommonJS output).
   const specifier = 'oidc-provider';
-  const mod = (await import(specifier)) as { default: OidcProviderConstructor };
-  return mod.default;
+  const mod = (await import(specifier)) as { default: OidcProviderConstructor; errors: OidcProviderErrors };
+  return { Provider: mod.default, errors: mod.errors };
+}
+
+/** Compares digests, so the time taken says nothing about how much of a guess was right. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** A patch of {@link SandboxBehaviour}, as `POST /__sandbox/behaviour` accepts it. */
@@ -209,10 +228,11 @@ function sendJson(
  * Starts an in-process OAuth 2.0 / OpenID Connect authorization server (oidc-provider) on 127.0.0.1 with
  * an ephemeral port (or `options.port`), for tests, the demo and `keyway sandbox`. Login and consent happen
  * automatically (no pages) unless `options.interactive` asks for a consent page; refresh tokens rotate (presenting a used one revokes the grant), and revocation,
- * discovery, device flow and a small protected API are on.
+ * discovery, device flow, the password grant (for the `password` client, as {@link SANDBOX_LOGIN}) and a small
+ * protected API are on.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const Provider = await loadProvider();
+  const { Provider, errors } = await loadProvider();
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
     http.once('error', (cause: NodeJS.ErrnoException) =>
@@ -236,8 +256,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     public: 'keyway-public',
     service: 'keyway-service',
     device: 'keyway-device',
+    password: 'keyway-password',
   } as const;
-  const secrets = { basic: secret(), post: secret(), service: secret() };
+  const secrets = { basic: secret(), post: secret(), service: secret(), password: secret() };
   const allScopes = SANDBOX_SCOPES.join(' ');
   const codeGrants = ['authorization_code', 'refresh_token'];
 
@@ -284,6 +305,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         redirect_uris: [],
         scope: allScopes,
       },
+      {
+        client_id: ids.password,
+        client_secret: secrets.password,
+        token_endpoint_auth_method: 'client_secret_basic',
+        // Registered below with registerGrantType; static clients are validated on first use, after that.
+        grant_types: ['password', 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+        scope: allScopes,
+      },
     ],
     jwks: { keys: [{ ...jwk, use: 'sig', kid: 'sandbox' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
@@ -321,6 +352,60 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ctx.body = out;
     },
   });
+
+  /**
+   * The resource owner password grant, which oidc-provider does not ship (OAuth 2.1 drops it). It issues tokens
+   * the way the built-in grants do (lib/actions/grants): a Grant holding the scopes, an AccessToken and, for a
+   * client allowed `refresh_token`, a RefreshToken bound to that grant, so the built-in refresh grant, rotation,
+   * revocation and `revokeAll` treat them like any other.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+   */
+  async function passwordGrant(ctx: TokenEndpointContext): Promise<void> {
+    const { params, client } = ctx.oidc;
+    const username = typeof params.username === 'string' ? params.username : '';
+    const password = typeof params.password === 'string' ? params.password : '';
+    if (username === '' || password === '') {
+      throw new errors.InvalidRequest('username and password are required');
+    }
+    // Both compared every time, so a wrong username answers exactly like a wrong password.
+    const userOk = sameSecret(username, SANDBOX_LOGIN.username);
+    const passwordOk = sameSecret(password, SANDBOX_LOGIN.password);
+    if (!userOk || !passwordOk) {
+      const error = new errors.InvalidGrant('wrong username or password');
+      error.error_description = 'The username or password is not correct.';
+      throw error;
+    }
+    const allowed = new Set((client.scope ?? '').split(' ').filter((s) => s !== ''));
+    const requested =
+      typeof params.scope === 'string' ? params.scope.split(' ').filter((s) => s !== '') : [...allowed];
+    const refused = requested.filter((s) => !allowed.has(s));
+    if (refused.length > 0) {
+      throw new errors.InvalidScope('requested scope is not allowed for this client', refused.join(' '));
+    }
+    const scope = requested.join(' ');
+    const accountId = SANDBOX_ACCOUNT.sub;
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    if (scope !== '') grant.addOIDCScope(scope);
+    const grantId = await grant.save();
+    const token = { accountId, client, grantId, gty: 'password', scope };
+    const accessToken = new provider.AccessToken(token);
+    const accessTokenValue = await accessToken.save();
+    const refreshToken = client.grantTypeAllowed('refresh_token')
+      ? await new provider.RefreshToken({
+          ...token,
+          authTime: Math.floor(Date.now() / 1000),
+          rotations: 0,
+        }).save()
+      : undefined;
+    ctx.body = {
+      access_token: accessTokenValue,
+      token_type: accessToken.tokenType ?? 'Bearer',
+      expires_in: accessToken.expiration,
+      ...(scope !== '' ? { scope } : {}),
+      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    };
+  }
+  provider.registerGrantType('password', passwordGrant, ['username', 'password', 'scope']);
 
   const behaviour: SandboxBehaviour = {
     denyConsent: options.behaviour?.denyConsent ?? false,
@@ -552,6 +637,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       public: client(ids.public, none()),
       service: client(ids.service, clientSecretBasic(secrets.service), secrets.service),
       device: client(ids.device, none()),
+      password: client(ids.password, clientSecretBasic(secrets.password), secrets.password),
     },
     tokenRequests: () => ({ ...counts }),
     resetCounts: () => {

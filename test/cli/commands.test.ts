@@ -415,6 +415,7 @@ describe('keyway sandbox', () => {
         'public',
         'service',
         'device',
+        'password',
       ]);
       expect(description?.clients.find((c) => c.name === 'public')?.clientSecret).toBeNull();
       const issuer = description?.issuer ?? '';

@@ -53,7 +53,9 @@ describe('toSpectralConnection → resolveConnection round trip', () => {
   );
 
   it.each(cases)('%s resolves to the provider definition it was built from', (_name, provider, grantType) => {
-    const resolved = resolveConnection(wire(provider, { grantType }), client);
+    // The password grant also needs the resource owner's credentials, given with the call.
+    const values = grantType === 'password' ? { ...client, username: 'ann', password: 'pw-123' } : client;
+    const resolved = resolveConnection(wire(provider, { grantType }), values);
     const override = provider.grantOverrides[grantType] ?? {};
     expect(resolved.grantType).toBe(grantType);
     expect(resolved.provider).toBe(provider.key);

@@ -2,56 +2,36 @@
  * Browser tests: Debian's chromium, driven by playwright-core, clicks through the connect page served by a
  * listening Keyway against the sandbox authorization server (automatic login and consent).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { isKeywayError } from '../../src/errors';
+import { card as cardIn, freePort, launchChromium, status as statusIn } from './browser-support';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
 
 jest.setTimeout(120_000);
 
 let h: Harness;
-let context: BrowserContext;
+let browser: { context: BrowserContext; close(): Promise<void> };
 let page: Page;
-let userDataDir: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   const port = await freePort();
   h = await startHarness({ baseUrl: `http://127.0.0.1:${port}`, port });
-  userDataDir = mkdtempSync(join(tmpdir(), 'keyway-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  page = await context.newPage();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 function card(name: string) {
-  return page.locator(`section[data-connection="${name}"]`);
+  return cardIn(page, name);
 }
 
 async function status(name: string): Promise<string | null> {
-  return card(name).locator('[data-status]').getAttribute('data-status');
+  return statusIn(page, name);
 }
 
 describe('the connect page in a browser', () => {

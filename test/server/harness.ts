@@ -8,10 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { defineProvider, sandbox as sandboxProvider, toSpectralConnection } from '../../connections';
 import { ComponentRegistry, ConnectFlows, CredentialManager, createInstance } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
-import type { Sandbox } from '../../src/sandbox';
+import type { Sandbox, SandboxOptions } from '../../src/sandbox';
 import { buildApp, createRuntimeServices, signConnectLink } from '../../src/server';
 import type { ServerConfigInput } from '../../src/server';
 import type { Connection, Store } from '../../src/store';
+import { buildTestComponent } from '../support/components/build';
 import { openSqliteTestStore } from '../support/runtime-stores';
 
 /** The sandbox's device client is public, so its device connection authenticates with `none`. */
@@ -80,6 +81,8 @@ export interface Harness {
    */
   inject(request: TestRequest): Promise<TestResponse>;
   readonly store: Store;
+  /** The registry the app runs components from; tests may register more. */
+  readonly components: ComponentRegistry;
   readonly credentials: CredentialManager;
   readonly sandbox: Sandbox;
   readonly baseUrl: string;
@@ -105,12 +108,18 @@ export const POPUP_ORIGIN = 'https://portal.example.com';
 
 /** Starts the sandbox, a SQLite store and the app; `baseUrl` is where the app is (or will be) reachable. */
 export async function startHarness(
-  options: { baseUrl?: string; port?: number; config?: Partial<ServerConfigInput> } = {},
+  options: {
+    baseUrl?: string;
+    port?: number;
+    config?: Partial<ServerConfigInput>;
+    /** Sandbox options, e.g. `{ interactive: true }` for its consent page with Approve and Deny. */
+    sandbox?: Omit<SandboxOptions, 'redirectUris'>;
+  } = {},
 ): Promise<Harness> {
   const baseUrl = options.baseUrl ?? 'http://keyway.test';
   let offset = 0;
   const now = () => Date.now() + offset;
-  const sandbox = await startSandbox({ redirectUris: [`${baseUrl}/oauth/callback`] });
+  const sandbox = await startSandbox({ ...options.sandbox, redirectUris: [`${baseUrl}/oauth/callback`] });
   const { store, close: closeStore } = await openSqliteTestStore();
   const components = new ComponentRegistry({ store });
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
@@ -195,6 +204,7 @@ export async function startHarness(
       return { statusCode: res.status, headers, body, json: () => JSON.parse(body) as unknown };
     },
     store,
+    components,
     credentials,
     sandbox,
     baseUrl,
@@ -243,4 +253,43 @@ export function csrfFrom(page: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(page);
   if (!match?.[1]) throw new Error('no CSRF token in page');
   return match[1];
+}
+
+/** The instance {@link addPasswordInstance} creates. */
+export interface PasswordInstance {
+  readonly instanceId: string;
+  /** Its one connection, `account`: the sandbox's password grant, client id and secret already set. */
+  readonly connectionName: 'account';
+  readonly componentKey: 'sandboxPassword';
+}
+
+/**
+ * Builds the test-only `sandboxPassword` component (test/support/components/sandbox-password) with esbuild,
+ * registers the bundle and creates an instance whose connection uses the sandbox's password grant.
+ */
+export async function addPasswordInstance(h: Harness): Promise<PasswordInstance> {
+  h.components.loadFromPath(buildTestComponent('sandbox-password'));
+  const customer = await h.store.createCustomer({ name: 'Password customer' });
+  const client = h.sandbox.clients.password;
+  const created = await createInstance(
+    { store: h.store, components: h.components },
+    {
+      customerId: customer.id,
+      name: 'Password instance',
+      components: ['sandboxPassword'],
+      connections: [
+        {
+          name: 'account',
+          componentKey: 'sandboxPassword',
+          definitionKey: 'sandboxPassword',
+          fields: {
+            issuer: h.sandbox.url,
+            clientId: client.clientId,
+            clientSecret: client.clientSecret ?? '',
+          },
+        },
+      ],
+    },
+  );
+  return { instanceId: created.instance.id, connectionName: 'account', componentKey: 'sandboxPassword' };
 }
