@@ -20,6 +20,7 @@ import {
   TokenSet,
   clientCredentialsGrant,
   mergeRefreshedTokenSet,
+  passwordGrant,
   refreshTokenGrant,
   shouldRefresh,
   type Clock,
@@ -106,6 +107,23 @@ interface Prepared {
 const USABLE_STATUSES: ReadonlySet<string> = new Set(['connected', 'error']);
 
 /**
+ * How a connection gets its next token without the user: `'grant'` repeats its grant (client credentials;
+ * a password connection whose provider issued no refresh token, with the stored password), `'refresh'`
+ * uses the refresh token, `null` means it cannot (the user must reconnect).
+ */
+function renewalOf(
+  config: ResolvedClient['config'],
+  tokenSet: TokenSet | undefined,
+): 'grant' | 'refresh' | null {
+  if (config.grantType === 'client_credentials') return 'grant';
+  if (tokenSet?.refreshToken !== undefined) return 'refresh';
+  if (config.grantType === 'password' && config.username !== undefined && config.password !== undefined) {
+    return 'grant';
+  }
+  return null;
+}
+
+/**
  * The margin actually used: the configured one, but never more than half the token's lifetime — a provider
  * issuing 60-second tokens with a 5-minute margin would otherwise be refreshed on every single use.
  */
@@ -124,7 +142,11 @@ export function refreshSchedule(
   options: { readonly grantType: string; readonly marginMs?: number },
 ): { expiresAt: number | null; refreshAt: number | null } {
   const expiresAt = tokenSet.expiresAt ?? null;
-  const renewable = options.grantType === 'client_credentials' || tokenSet.refreshToken !== undefined;
+  // Password connections keep the password (encrypted) so the grant can be repeated like client credentials.
+  const renewable =
+    options.grantType === 'client_credentials' ||
+    options.grantType === 'password' ||
+    tokenSet.refreshToken !== undefined;
   if (expiresAt === null || !renewable) return { expiresAt, refreshAt: null };
   return {
     expiresAt,
@@ -341,13 +363,12 @@ export class CredentialManager implements CredentialSource {
       const alreadyReplaced = intent.rejected !== undefined && tokenSet.accessToken !== intent.rejected;
       return { action: alreadyReplaced ? 'serve' : 'refresh' };
     }
-    const clientCredentials = config.grantType === 'client_credentials';
-    const canRenew = clientCredentials || tokenSet.refreshToken !== undefined;
-    if (intent.kind === 'background' && canRenew && row.refreshAt !== null && row.refreshAt <= now) {
+    const renewal = renewalOf(config, tokenSet);
+    if (intent.kind === 'background' && renewal !== null && row.refreshAt !== null && row.refreshAt <= now) {
       return { action: 'refresh' };
     }
     const marginMs = effectiveMargin(tokenSet, prepared.marginMs);
-    if (clientCredentials) {
+    if (renewal === 'grant') {
       const due = tokenSet.expiresAt !== undefined && tokenSet.expiresAt - now <= marginMs;
       return { action: due ? 'refresh' : 'serve' };
     }
@@ -393,8 +414,8 @@ export class CredentialManager implements CredentialSource {
 
   async #refreshNow(prepared: Prepared, intent: Intent): Promise<Flight> {
     const { row, config, tokenSet, resolved } = prepared;
-    const clientCredentials = config.grantType === 'client_credentials';
-    if (!clientCredentials && tokenSet?.refreshToken === undefined) {
+    const renewal = renewalOf(config, tokenSet);
+    if (renewal === null) {
       const reason = new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
         message:
           intent.kind === 'forced'
@@ -408,8 +429,16 @@ export class CredentialManager implements CredentialSource {
     const { server, client, grantOptions } = resolved;
     let fresh: TokenSet;
     try {
-      if (clientCredentials) {
+      if (renewal === 'grant' && config.grantType === 'client_credentials') {
         fresh = await clientCredentialsGrant(server, client, { scopes: config.scopes }, grantOptions);
+      } else if (renewal === 'grant') {
+        // A password connection whose provider issues no refresh token: sign in again with the stored password.
+        fresh = await passwordGrant(
+          server,
+          client,
+          { username: config.username ?? '', password: config.password ?? '', scopes: config.scopes },
+          grantOptions,
+        );
       } else {
         const old = tokenSet as TokenSet & { refreshToken: string };
         const answer = await refreshTokenGrant(

@@ -74,7 +74,8 @@ function formFieldsOf(connection: Connection, definition: WireConnection): FormF
     ...(comments ? { comments } : typeof input.comments === 'string' ? { comments: input.comments } : {}),
   });
   if (connection.grantType === 'password') {
-    // The password is sent once and never stored, so both are asked for every time.
+    // The form never shows a stored password back, so both are asked for every time; the runtime keeps the
+    // password encrypted to sign in again when the provider issues no refresh token.
     return definition.inputs
       .filter((input) => input.key === 'username' || input.key === 'password')
       .map((input) => field(input, true));

@@ -7,8 +7,6 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isKeywayError } from '../../src/errors';
-import type { KeywayError } from '../../src/errors';
 import {
   ComponentRegistry,
   ConnectFlows,
@@ -24,21 +22,12 @@ import { startSalesforceFake } from '../support/vendors/salesforce';
 import type { SalesforceFake } from '../support/vendors/salesforce';
 import { startSpotifyFake } from '../support/vendors/spotify';
 import type { SpotifyFake } from '../support/vendors/spotify';
-import { openPostgresTestStore, openSqliteTestStore } from '../support/runtime-stores';
+import { storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
+import { caught } from '../support/errors';
 
 const demoBundle = join(__dirname, '..', '..', 'components', 'sandbox-demo', 'dist', 'index.js');
 const BROWSER = 'browser-binding-hash-1';
-
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKeywayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
-}
 
 function withParam(url: string, name: string, value: string): string {
   const parsed = new URL(url);
@@ -46,12 +35,7 @@ function withParam(url: string, name: string, value: string): string {
   return parsed.toString();
 }
 
-const engines: [string, () => Promise<TestStore>][] = [
-  ['SQLite', openSqliteTestStore],
-  ['PostgreSQL', openPostgresTestStore],
-];
-
-describe.each(engines)('connect flows against the sandbox on %s', (_engine, open) => {
+describe.each(storeEngines)('connect flows against the sandbox on %s', (_engine, open) => {
   let sandbox: Sandbox;
   let testStore: TestStore;
   let store: Store;
@@ -583,6 +567,9 @@ describe('password grant connect flow', () => {
   let baseUrl: string;
   const tokenBodies: URLSearchParams[] = [];
   const issued = new Set<string>();
+  // Switches for the provider: some password-grant providers issue no refresh token; users change passwords.
+  let issueRefreshToken = true;
+  let acceptedPassword = PASSWORD;
 
   beforeAll(async () => {
     // The smallest token endpoint that implements RFC 6749 §4.3 with client_secret_post, plus one API route.
@@ -597,7 +584,7 @@ describe('password grant connect flow', () => {
             form.get('grant_type') === 'password' &&
             form.get('client_secret') === CLIENT_SECRET &&
             form.get('username') === 'ada' &&
-            form.get('password') === PASSWORD;
+            form.get('password') === acceptedPassword;
           if (!ok) {
             res.writeHead(400, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'bad credentials' }));
@@ -611,7 +598,7 @@ describe('password grant connect flow', () => {
               access_token: accessToken,
               token_type: 'Bearer',
               expires_in: 3600,
-              refresh_token: 'pw-rt-1',
+              ...(issueRefreshToken ? { refresh_token: 'pw-rt-1' } : {}),
             }),
           );
           return;
@@ -691,5 +678,45 @@ describe('password grant connect flow', () => {
     const row = await store.getConnection(connection.id);
     expect(row).toMatchObject({ status: 'pending', tokenSet: null, version: connection.version });
     expect(row?.secretFields.password).toBeUndefined();
+  });
+
+  it('signs in again with the stored password when the provider issued no refresh token, and asks for reauthorization once the password stops working', async () => {
+    issueRefreshToken = false;
+    try {
+      const { instance, connection } = await passwordConnection();
+      await flows.connectWithPassword(connection.id, { username: 'ada', password: PASSWORD });
+      const connected = await store.getConnection(connection.id);
+      expect(connected?.refreshAt).not.toBeNull();
+      let now = Date.now();
+      const credentials = new CredentialManager({ store, components, now: () => now });
+      const run = () =>
+        runAction(
+          { store, components, credentials, now: () => now },
+          {
+            instanceId: instance.id,
+            componentKey: 'testkit',
+            actionKey: 'whoami',
+            connections: { connection: 'pw' },
+          },
+        );
+
+      const grantsBefore = tokenBodies.length;
+      now += 2 * 3600 * 1000; // past the token's lifetime
+      const { result } = await run();
+      expect((result as { data: unknown }).data).toEqual({ user: 'ada' });
+      expect(tokenBodies.length).toBe(grantsBefore + 1);
+      expect(tokenBodies.at(-1)?.get('grant_type')).toBe('password');
+
+      acceptedPassword = 'changed-at-the-provider';
+      now += 2 * 3600 * 1000;
+      const error = await caught(run());
+      expect(error.code).toBe('KW_CONNECTION_NOT_CONNECTED');
+      expect(JSON.stringify(error.toJSON())).not.toContain(PASSWORD);
+      expect(await store.getConnection(connection.id)).toMatchObject({ status: 'needs_reauthorization' });
+      expect(tokenBodies.length).toBe(grantsBefore + 2);
+    } finally {
+      issueRefreshToken = true;
+      acceptedPassword = PASSWORD;
+    }
   });
 });
