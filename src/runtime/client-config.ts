@@ -112,11 +112,12 @@ export async function resolveClient(
 const RESOLVED_CACHE_SIZE = 1000;
 
 /**
- * {@link resolveClient} with its result kept per (connection id, row version, component bundle hash):
- * resolving parses and validates the whole definition, which is the same work on every call until the row
- * (any write bumps its version) or the component's code changes. The cached result is handed out with the
- * row it was asked for, never an older one. Bounded; least recently used out. Holds client secrets in memory,
- * as the resolved client itself does.
+ * {@link resolveClient} with its result kept per (connection id, definition, component bundle hash, field
+ * values): resolving parses and validates the whole definition, which is the same work on every call until
+ * the connection's fields or secret fields, or the component's code, change. Token writes (a refresh, a
+ * reconnect) bump the row version but leave all of those alone, so they keep the entry. The cached result is
+ * handed out with the row it was asked for, never an older one. Bounded; least recently used out. Holds
+ * client secrets in memory, as the resolved client itself does.
  */
 export function cachedClientResolver(
   deps: { readonly store: Store; readonly components: ComponentRegistry } & OAuthIo,
@@ -125,7 +126,13 @@ export function cachedClientResolver(
   const cache = new Map<string, ResolvedClient>();
   return async (connection) => {
     const component = await deps.components.get(connection.componentKey);
-    const key = `${connection.id}\n${connection.version}\n${component.key}\n${component.bundleHash}`;
+    const key = [
+      connection.id,
+      connection.definitionKey,
+      component.key,
+      component.bundleHash,
+      JSON.stringify(connectionFieldValues(connection)),
+    ].join('\n');
     const hit = cache.get(key);
     if (hit) {
       // Re-inserting moves it to the end: Map iteration order is the eviction order.
