@@ -6,17 +6,15 @@
  */
 import axios from 'axios';
 import { CredentialManager, runAction } from '../src/runtime';
-import { openStore } from '../src/store';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
 import type { BenchRow, BenchSection } from './run';
 import {
   benchComponents,
-  benchEngines,
   benchFlows,
   connectOnce,
   createBenchInstance,
-  startFastServer,
+  fastServerSection,
 } from './support/common';
 import type { BenchEngine, FastServer } from './support/common';
 import { BENCH_COMPONENT, keepAliveAgent } from './support/component';
@@ -75,32 +73,8 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   ];
 }
 
-export const section: BenchSection = {
-  name: 'action',
-  async setup() {
-    const { engines, unavailable } = await benchEngines();
-    const server = await startFastServer();
-    return {
-      unavailable,
-      notes: [
-        'the API and the token endpoint are the fast local server (bench/support/fast-server.ts) in a child process; runAction records an execution and loads state per call, as in production',
-      ],
-      measure: async () => {
-        const rows: BenchRow[] = [];
-        for (const engine of engines) {
-          const store = await openStore(engine.config);
-          try {
-            rows.push(...(await measureEngine(engine, server, store)));
-          } finally {
-            await store.close();
-          }
-        }
-        return rows;
-      },
-      teardown: async () => {
-        await server.close();
-        for (const engine of engines) await engine.dispose();
-      },
-    };
-  },
-};
+export const section: BenchSection = fastServerSection(
+  'action',
+  'the API and the token endpoint are the fast local server (bench/support/fast-server.ts) in a child process; runAction records an execution and loads state per call, as in production',
+  measureEngine,
+);

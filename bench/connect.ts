@@ -7,7 +7,6 @@
  * oidc-provider, so its CPU is not counted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { openStore } from '../src/store';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
 import type { BenchRow, BenchSection } from './run';
@@ -15,12 +14,11 @@ import {
   CLIENT_SECRET,
   REDIRECT_URI,
   benchComponents,
-  benchEngines,
   benchFlows,
   connectOnce,
   createBenchInstance,
   httpCall,
-  startFastServer,
+  fastServerSection,
 } from './support/common';
 import type { BenchEngine, FastServer } from './support/common';
 
@@ -99,32 +97,8 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   ];
 }
 
-export const section: BenchSection = {
-  name: 'connect',
-  async setup() {
-    const { engines, unavailable } = await benchEngines();
-    const server = await startFastServer();
-    return {
-      unavailable,
-      notes: [
-        'the authorization server is a minimal token endpoint (bench/support/fast-server.ts, in a child process: instant 302 authorize, PKCE S256 and client secret checked), not oidc-provider',
-      ],
-      measure: async () => {
-        const rows: BenchRow[] = [];
-        for (const engine of engines) {
-          const store = await openStore(engine.config);
-          try {
-            rows.push(...(await measureEngine(engine, server, store)));
-          } finally {
-            await store.close();
-          }
-        }
-        return rows;
-      },
-      teardown: async () => {
-        await server.close();
-        for (const engine of engines) await engine.dispose();
-      },
-    };
-  },
-};
+export const section: BenchSection = fastServerSection(
+  'connect',
+  'the authorization server is a minimal token endpoint (bench/support/fast-server.ts, in a child process: instant 302 authorize, PKCE S256 and client secret checked), not oidc-provider',
+  measureEngine,
+);

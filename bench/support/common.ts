@@ -11,7 +11,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
+import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
+import type { BenchRow, BenchSection } from '../run';
 import * as benchComponent from './component';
 import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './component';
 
@@ -229,4 +231,42 @@ export async function connectOnce(flows: ConnectFlows, connectionId: string): Pr
 /** Connect flows over `store` and `components` (token requests over the default transport). */
 export function benchFlows(store: Store, components: ComponentRegistry): ConnectFlows {
   return new ConnectFlows({ store, components });
+}
+
+/**
+ * A section that measures every available engine, each on a fresh store, against one fast local server
+ * started for the section (in a child process, so its CPU is not counted as the runtime's).
+ */
+export function fastServerSection(
+  name: string,
+  note: string,
+  measureEngine: (engine: BenchEngine, server: FastServer, store: Store) => Promise<BenchRow[]>,
+): BenchSection {
+  return {
+    name,
+    async setup() {
+      const { engines, unavailable } = await benchEngines();
+      const server = await startFastServer();
+      return {
+        unavailable,
+        notes: [note],
+        measure: async () => {
+          const rows: BenchRow[] = [];
+          for (const engine of engines) {
+            const store = await openStore(engine.config);
+            try {
+              rows.push(...(await measureEngine(engine, server, store)));
+            } finally {
+              await store.close();
+            }
+          }
+          return rows;
+        },
+        teardown: async () => {
+          await server.close();
+          for (const engine of engines) await engine.dispose();
+        },
+      };
+    },
+  };
 }

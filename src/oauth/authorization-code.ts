@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
 import {
-  addExtraParams,
-  authenticatedPost,
   requireEndpoint,
   send,
+  tokenEndpointRequest,
   type AuthorizationServer,
   type GrantOptions,
   type OAuthClient,
@@ -267,8 +266,7 @@ export function authorizationCodeGrantRequest(
     redirect_uri: params.redirectUri,
   });
   if (params.codeVerifier !== undefined) body.set('code_verifier', params.codeVerifier);
-  addExtraParams(body, params.extraParams, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  return tokenEndpointRequest(server, client, body, quirks, params.extraParams);
 }
 
 /**

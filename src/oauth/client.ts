@@ -118,6 +118,36 @@ export function send(request: HttpRequest, options: IoOptions): Promise<HttpResp
   });
 }
 
+/**
+ * Sets `scope` in a form body, joined by the provider's separator; leaves it out when there are no scopes.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+export function setFormScope(
+  body: URLSearchParams,
+  scopes: readonly string[] | undefined,
+  quirks: Pick<ProviderQuirks, 'scopeSeparator'>,
+): void {
+  // In a form body the separator is sent as-is; a space becomes '+' through form encoding.
+  if (scopes && scopes.length > 0) body.set('scope', scopes.join(quirks.scopeSeparator ?? ' '));
+}
+
+/**
+ * Builds an authenticated POST of a grant's form body to the token endpoint: the request's own extra
+ * parameters, then the provider's `extraTokenParams` (neither overrides what the grant set), and the
+ * provider's `extraTokenHeaders`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export function tokenEndpointRequest(
+  server: AuthorizationServer,
+  client: OAuthClient,
+  body: URLSearchParams,
+  quirks: ProviderQuirks,
+  extraParams?: Readonly<Record<string, string>>,
+): HttpRequest {
+  addExtraParams(body, extraParams, quirks.extraTokenParams);
+  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+}
+
 /** Merges extra parameters into a form body without overriding protocol parameters already set. */
 export function addExtraParams(
   body: URLSearchParams,

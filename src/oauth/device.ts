@@ -5,6 +5,8 @@ import {
   authenticatedPost,
   requireEndpoint,
   send,
+  setFormScope,
+  tokenEndpointRequest,
   type AuthorizationServer,
   type GrantOptions,
   type OAuthClient,
@@ -52,6 +54,12 @@ const DeviceAuthorizationBody = z.looseObject({
   interval: numeric.optional(),
 });
 
+/** Parameters of a device authorization request. */
+export interface DeviceAuthorizationParams {
+  readonly scopes?: readonly string[];
+  readonly extraParams?: Readonly<Record<string, string>>;
+}
+
 /**
  * Builds the device authorization request.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
@@ -59,15 +67,11 @@ const DeviceAuthorizationBody = z.looseObject({
 export function deviceAuthorizationRequest(
   server: AuthorizationServer,
   client: OAuthClient,
-  params: {
-    readonly scopes?: readonly string[];
-    readonly extraParams?: Readonly<Record<string, string>>;
-  } = {},
+  params: DeviceAuthorizationParams = {},
   quirks: ProviderQuirks = {},
 ): HttpRequest {
   const body = new URLSearchParams();
-  if (params.scopes && params.scopes.length > 0)
-    body.set('scope', params.scopes.join(quirks.scopeSeparator ?? ' '));
+  setFormScope(body, params.scopes, quirks);
   addExtraParams(body, params.extraParams, quirks.extraTokenParams);
   return authenticatedPost(requireEndpoint(server, 'deviceAuthorizationEndpoint'), client, body);
 }
@@ -113,10 +117,7 @@ export function processDeviceAuthorizationResponse(
 export function requestDeviceAuthorization(
   server: AuthorizationServer,
   client: OAuthClient,
-  params: {
-    readonly scopes?: readonly string[];
-    readonly extraParams?: Readonly<Record<string, string>>;
-  } = {},
+  params: DeviceAuthorizationParams = {},
   options: GrantOptions = {},
 ): Promise<DeviceAuthorization> {
   const request = deviceAuthorizationRequest(server, client, params, options);
@@ -142,8 +143,7 @@ export function deviceCodeGrantRequest(
   quirks: ProviderQuirks = {},
 ): HttpRequest {
   const body = new URLSearchParams({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode });
-  addExtraParams(body, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  return tokenEndpointRequest(server, client, body, quirks);
 }
 
 /** One poll's outcome: tokens, or keep waiting (possibly slower). */

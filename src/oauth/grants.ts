@@ -1,8 +1,7 @@
 import {
-  addExtraParams,
-  authenticatedPost,
-  requireEndpoint,
   send,
+  setFormScope,
+  tokenEndpointRequest,
   type AuthorizationServer,
   type GrantOptions,
   type OAuthClient,
@@ -11,11 +10,6 @@ import {
 import { withRetry } from './retry';
 import { processTokenResponse, type TokenSet } from './token-set';
 import type { HttpRequest } from './types';
-
-function scopeParam(scopes: readonly string[] | undefined, quirks: ProviderQuirks): string | undefined {
-  // In a form body the separator is sent as-is; a space becomes '+' through form encoding.
-  return scopes && scopes.length > 0 ? scopes.join(quirks.scopeSeparator ?? ' ') : undefined;
-}
 
 /** Parameters of a client credentials request. */
 export interface ClientCredentialsParams {
@@ -36,10 +30,8 @@ export function clientCredentialsGrantRequest(
   quirks: ProviderQuirks = {},
 ): HttpRequest {
   const body = new URLSearchParams({ grant_type: 'client_credentials' });
-  const scope = scopeParam(params.scopes, quirks);
-  if (scope !== undefined) body.set('scope', scope);
-  addExtraParams(body, params.extraParams, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  setFormScope(body, params.scopes, quirks);
+  return tokenEndpointRequest(server, client, body, quirks, params.extraParams);
 }
 
 /**
@@ -84,10 +76,8 @@ export function refreshTokenGrantRequest(
   quirks: ProviderQuirks = {},
 ): HttpRequest {
   const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: params.refreshToken });
-  const scope = scopeParam(params.scopes, quirks);
-  if (scope !== undefined) body.set('scope', scope);
-  addExtraParams(body, params.extraParams, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  setFormScope(body, params.scopes, quirks);
+  return tokenEndpointRequest(server, client, body, quirks, params.extraParams);
 }
 
 /**
@@ -141,10 +131,8 @@ export function passwordGrantRequest(
     username: params.username,
     password: params.password,
   });
-  const scope = scopeParam(params.scopes, quirks);
-  if (scope !== undefined) body.set('scope', scope);
-  addExtraParams(body, params.extraParams, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  setFormScope(body, params.scopes, quirks);
+  return tokenEndpointRequest(server, client, body, quirks, params.extraParams);
 }
 
 /**

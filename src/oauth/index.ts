@@ -55,7 +55,7 @@ export {
   passwordGrantRequest,
   passwordGrant,
 } from './grants';
-export type { DevicePollResult, DevicePollOptions } from './device';
+export type { DeviceAuthorizationParams, DevicePollResult, DevicePollOptions } from './device';
 export {
   DEVICE_CODE_GRANT_TYPE,
   DeviceAuthorization,

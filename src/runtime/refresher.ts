@@ -9,6 +9,7 @@
  */
 import type { Store } from '../store';
 import type { CredentialManager, RefreshOutcome } from './credentials';
+import { startPolling } from './polling';
 
 /** Options for {@link startRefresher}. */
 export interface RefresherOptions {
@@ -98,31 +99,5 @@ export function startRefresher(options: RefresherOptions): Refresher {
     };
   }
 
-  let running: Promise<RefresherPass> | undefined;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  function runOnce(): Promise<RefresherPass> {
-    const next = (running ?? Promise.resolve()).catch(() => undefined).then(() => pass());
-    running = next;
-    return next;
-  }
-
-  const tick = (): void => {
-    runOnce()
-      .catch((err: unknown) => options.onError?.(err))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-      });
-  };
-  timer = setTimeout(tick, intervalMs).unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPolling({ pass, intervalMs, onError: (err) => options.onError?.(err) });
 }

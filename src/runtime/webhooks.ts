@@ -15,6 +15,7 @@ import { KeywayError, isKeywayError } from '../errors';
 import { fetchTransport } from '../oauth';
 import type { Transport } from '../oauth';
 import type { OutboxEvent, Store } from '../store';
+import { startPolling } from './polling';
 
 /** The signature header's name. */
 export const SIGNATURE_HEADER = 'x-keyway-signature';
@@ -338,9 +339,6 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
     return 'fanned_out';
   }
 
-  let running: Promise<WebhookPass> | undefined;
-  let stopped = false;
-
   async function pass(): Promise<WebhookPass> {
     const events = await store.claimOutboxEvents({
       now: now(),
@@ -357,29 +355,5 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
     };
   }
 
-  function runOnce(): Promise<WebhookPass> {
-    // Chain rather than overlap: a timer tick during a slow pass waits for it.
-    const next = (running ?? Promise.resolve()).catch(() => undefined).then(() => pass());
-    running = next;
-    return next;
-  }
-
-  let timer: NodeJS.Timeout | undefined;
-  const tick = (): void => {
-    runOnce()
-      .catch((err: unknown) => options.onError?.(err))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-      });
-  };
-  timer = setTimeout(tick, intervalMs).unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPolling({ pass, intervalMs, onError: (err) => options.onError?.(err) });
 }

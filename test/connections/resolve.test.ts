@@ -1,5 +1,4 @@
 import { component, connection, oauth2Connection, OAuth2Type } from '@prismatic-io/spectral';
-import { KeywayError } from '../../src/errors';
 import {
   HIDDEN_INPUTS,
   defineProvider,
@@ -10,6 +9,7 @@ import {
   type ProviderDefinition,
   type ToSpectralConnectionOptions,
 } from '../../connections';
+import { thrown } from '../support/errors';
 
 /** What a built bundle holds: the connection after spectral's `component(...)` conversion. */
 function wire(
@@ -29,16 +29,6 @@ function wireOf(definition: ReturnType<typeof toSpectralConnection>): Record<str
   const [only] = built.connections;
   if (!only) throw new Error('no connection');
   return only;
-}
-
-function thrown(fn: () => unknown): KeywayError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KeywayError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
 }
 
 const client = { clientId: 'client-123', clientSecret: 'super-secret-value' };

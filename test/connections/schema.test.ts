@@ -1,4 +1,4 @@
-import { KeywayError, isKeywayError } from '../../src/errors';
+import { isKeywayError } from '../../src/errors';
 import {
   ProviderDefinitionSchema,
   defineProvider,
@@ -6,16 +6,7 @@ import {
   providers,
   type ProviderDefinitionInput,
 } from '../../connections';
-
-function thrown(fn: () => unknown): KeywayError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KeywayError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
-}
+import { thrown } from '../support/errors';
 
 const minimal: ProviderDefinitionInput = {
   key: 'acme',

@@ -5,7 +5,6 @@
  * really does it. Real SQLite store in a temp dir, real bundles from components/<name>/dist, real HTTP.
  */
 import { join } from 'node:path';
-import { isKeywayError } from '../../src/errors';
 import type { KeywayError } from '../../src/errors';
 import {
   ComponentRegistry,
@@ -28,6 +27,7 @@ import { startSpotifyFake } from '../support/vendors/spotify';
 import type { SpotifyFake } from '../support/vendors/spotify';
 import { openSqliteTestStore } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
+import { caught } from '../support/errors';
 
 const REDIRECT_URI = 'https://keyway.example/oauth/callback';
 const BROWSER = 'e2e-browser-binding';
@@ -118,16 +118,6 @@ async function act(
     },
   );
   return (result as { data: Record<string, unknown> }).data;
-}
-
-async function failure(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKeywayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the action to fail with a KeywayError');
 }
 
 async function events(connectionId: string, type: string): Promise<OutboxEvent[]> {
@@ -235,7 +225,7 @@ describe('GitHub', () => {
     expect(tokenRequests(oauthApp, TOKEN_PATH, 'refresh_token')).toHaveLength(0);
 
     oauthApp.book.revokeGrantOf(await accessTokenOf(connection.id));
-    const error = await failure(act(instanceId, 'github', 'getAuthenticatedUser'));
+    const error = await caught(act(instanceId, 'github', 'getAuthenticatedUser'));
     await expectNeedsReauthorization(error, connection.id);
     // Nothing to refresh with: no token request was made.
     expect(tokenRequests(oauthApp, TOKEN_PATH, 'refresh_token')).toHaveLength(0);
@@ -260,7 +250,7 @@ describe('GitHub', () => {
     expect(await events(connection.id, 'connection.refreshed')).toHaveLength(1);
 
     githubApp.book.revokeGrantOf(second);
-    const error = await failure(act(instanceId, 'github', 'listRepositories'));
+    const error = await caught(act(instanceId, 'github', 'listRepositories'));
     await expectNeedsReauthorization(error, connection.id);
     // The refresh was tried once and refused with bad_refresh_token (GitHub's invalid_grant).
     expect(tokenRequests(githubApp, TOKEN_PATH, 'refresh_token')).toHaveLength(2);
@@ -293,7 +283,7 @@ describe('GitHub', () => {
     expect(tokenRequests(oauthApp, TOKEN_PATH, 'refresh_token')).toHaveLength(refreshesBefore);
 
     oauthApp.book.revokeGrantOf(await accessTokenOf(connection.id));
-    const error = await failure(
+    const error = await caught(
       act(instanceId, 'github', 'createIssue', { owner: 'octocat', repo: 'x', title: 't' }),
     );
     await expectNeedsReauthorization(error, connection.id);
@@ -389,7 +379,7 @@ describe('Salesforce', () => {
       );
 
       fake.book.revokeGrantOf(await accessTokenOf(connection.id));
-      const error = await failure(act(instanceId, 'salesforce', 'query', { soql: 'SELECT Id FROM Account' }));
+      const error = await caught(act(instanceId, 'salesforce', 'query', { soql: 'SELECT Id FROM Account' }));
       await expectNeedsReauthorization(error, connection.id);
       expect(tokenRequests(fake, TOKEN_PATH, 'refresh_token')).toHaveLength(2);
     },
@@ -461,11 +451,11 @@ describe('Slack', () => {
 
     // Uninstalling revokes every token; Slack says so in an HTTP 200 body (`token_revoked`).
     plain.book.revokeAll();
-    const asBot = await failure(
+    const asBot = await caught(
       act(instanceId, 'slack', 'postMessage', { channel: 'C012AB3CD', text: 'x' }, 'as-bot'),
     );
     await expectNeedsReauthorization(asBot, bot.id);
-    const asUser = await failure(act(instanceId, 'slack', 'authTest', {}, 'as-user'));
+    const asUser = await caught(act(instanceId, 'slack', 'authTest', {}, 'as-user'));
     await expectNeedsReauthorization(asUser, user.id);
     expect(tokenRequests(plain, TOKEN_PATH, 'refresh_token')).toHaveLength(0);
   });
@@ -499,7 +489,7 @@ describe('Slack', () => {
     expect(after['token_type']).toBe('bot');
 
     rotating.book.revokeAll();
-    const error = await failure(act(instanceId, 'slack', 'listChannels', {}, 'rotating-user'));
+    const error = await caught(act(instanceId, 'slack', 'listChannels', {}, 'rotating-user'));
     await expectNeedsReauthorization(error, connection.id);
     // invalid_refresh_token, Slack's name for invalid_grant.
     expect((await store.getConnection(connection.id))?.lastError?.code).toBe('KW_OAUTH_INVALID_GRANT');
@@ -573,7 +563,7 @@ describe('Spotify (client credentials)', () => {
     // reauthorization: the failure is recorded and the next attempt waits for the backoff.
     fake.book.revokeAll();
     fake.book.clients.delete(fake.clientId);
-    const error = await failure(act(instanceId, 'spotify', 'search', { query: 'radio' }));
+    const error = await caught(act(instanceId, 'spotify', 'search', { query: 'radio' }));
     expect(error.code).toBe('KW_OAUTH_INVALID_CLIENT');
     expect(error.message).not.toContain(fake.clientSecret);
     expect(tokenRequests(fake, TOKEN_PATH, 'client_credentials')).toHaveLength(4);
@@ -621,7 +611,7 @@ describe('sandbox-demo (oidc-provider)', () => {
     expect(await accessTokenOf(connection.id)).not.toBe(first);
 
     await sandbox.revokeAll();
-    const error = await failure(act(instanceId, 'sandboxDemo', 'getUserinfo'));
+    const error = await caught(act(instanceId, 'sandboxDemo', 'getUserinfo'));
     await expectNeedsReauthorization(error, connection.id);
     expect(sandbox.tokenRequests()['refresh_token']).toBe(2);
   });

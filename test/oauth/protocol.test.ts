@@ -1,7 +1,7 @@
 /**
  * The pure protocol functions: request building, callback validation, token set rules, retry decisions.
  */
-import { KeywayError, isKeywayError } from '../../src/errors';
+import { KeywayError } from '../../src/errors';
 import {
   buildAuthorizationUrl,
   classifyProviderError,
@@ -20,16 +20,7 @@ import {
   type TokenSet,
 } from '../../src/oauth';
 import { bodySnippet, maskToken, redactText } from '../../src/redact';
-
-function thrown(fn: () => unknown): KeywayError {
-  try {
-    fn();
-  } catch (err) {
-    if (isKeywayError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a KeywayError');
-}
+import { thrown } from '../support/errors';
 
 const server = {
   authorizationEndpoint: 'https://idp.example/authorize?tenant=acme',

@@ -2,7 +2,7 @@
  * Provider quirks carried by connections/ definitions (vendor error codes, extra token headers, the scope
  * parameter name, a token path that only sometimes holds the token), against in-process fakes over real HTTP.
  */
-import { isKeywayError, type KeywayError } from '../../src/errors';
+import { isKeywayError } from '../../src/errors';
 import {
   buildAuthorizationUrl,
   classifyProviderError,
@@ -18,6 +18,7 @@ import {
   type OAuthClient,
 } from '../../src/oauth';
 import { json, startQuirkServer, text, type QuirkServer } from '../support/quirk-server';
+import { caught } from '../support/errors';
 
 let fake: QuirkServer;
 let server: AuthorizationServer;
@@ -46,16 +47,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fake.close();
 });
-
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isKeywayError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a KeywayError, but the call succeeded');
-}
 
 const exchange = (client: OAuthClient, options = {}) =>
   exchangeAuthorizationCode(

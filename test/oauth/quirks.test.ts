@@ -3,7 +3,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isKeywayError, KeywayError } from '../../src/errors';
+import { KeywayError } from '../../src/errors';
 import {
   buildAuthorizationUrl,
   clientCredentialsGrant,
@@ -21,6 +21,7 @@ import {
   type Transport,
 } from '../../src/oauth';
 import { exposedText, json, startQuirkServer, text, type QuirkServer } from '../support/quirk-server';
+import { caught } from '../support/errors';
 
 let fake: QuirkServer;
 let server: AuthorizationServer;
@@ -55,16 +56,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fake.close();
 });
-
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isKeywayError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a KeywayError, but the call succeeded');
-}
 
 const exchange = (code = 'the-authorization-code', options = {}) =>
   exchangeAuthorizationCode(

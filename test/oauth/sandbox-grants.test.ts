@@ -1,7 +1,6 @@
 /**
  * Every grant end to end against a real authorization server (oidc-provider, in-process, real HTTP).
  */
-import { isKeywayError, type KeywayError } from '../../src/errors';
 import {
   buildAuthorizationUrl,
   clientCredentialsGrant,
@@ -21,6 +20,7 @@ import {
 } from '../../src/oauth';
 import { followAuthorization, startSandbox, type Sandbox, type SandboxClient } from '../../src/sandbox';
 import { exposedText } from '../support/quirk-server';
+import { caught } from '../support/errors';
 
 let sandbox: Sandbox;
 let server: DiscoveredServer;
@@ -38,16 +38,6 @@ afterEach(() => {
   sandbox.behaviour.denyConsent = false;
   sandbox.behaviour.tokenDelayMs = 0;
 });
-
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isKeywayError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a KeywayError, but the call succeeded');
-}
 
 async function authorize(client: SandboxClient, scopes = ['openid', 'api:read']) {
   const pkce = generatePkce();

@@ -2,9 +2,9 @@
  * The sandbox's resource owner password grant (RFC 6749 §4.3), registered on oidc-provider with
  * `registerGrantType`, driven by Keyway's own `passwordGrant` over real HTTP.
  */
-import { isKeywayError, type KeywayError } from '../../src/errors';
 import { passwordGrant, refreshTokenGrant, type TokenSet } from '../../src/oauth';
 import { SANDBOX_LOGIN, startSandbox, type Sandbox } from '../../src/sandbox';
+import { caught } from '../support/errors';
 
 let sandbox: Sandbox;
 
@@ -15,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isKeywayError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a KeywayError, but the call succeeded');
-}
 
 async function apiMe(accessToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(sandbox.apiUrl, { headers: { authorization: `Bearer ${accessToken}` } });

@@ -22,7 +22,7 @@ import { startSalesforceFake } from '../support/vendors/salesforce';
 import type { SalesforceFake } from '../support/vendors/salesforce';
 import { startSpotifyFake } from '../support/vendors/spotify';
 import type { SpotifyFake } from '../support/vendors/spotify';
-import { storeEngines } from '../support/runtime-stores';
+import { openSqliteTestStore, storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
 import { caught } from '../support/errors';
 

@@ -1,28 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { isKeywayError } from '../../src/errors';
-import type { KeywayError } from '../../src/errors';
 import { ComponentRegistry, createInstance, grantTypeOf } from '../../src/runtime';
 import type { Store } from '../../src/store';
 import { buildTestComponent, writeBundle } from '../support/components/build';
-import { openPostgresTestStore, openSqliteTestStore } from '../support/runtime-stores';
+import { storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
+import { caught } from '../support/errors';
 
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKeywayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
-}
-
-const engines: [string, () => Promise<TestStore>][] = [
-  ['SQLite', openSqliteTestStore],
-  ['PostgreSQL', openPostgresTestStore],
-];
-
-describe.each(engines)('instances and published components on %s', (_engine, open) => {
+describe.each(storeEngines)('instances and published components on %s', (_engine, open) => {
   let testStore: TestStore;
   let store: Store;
   let components: ComponentRegistry;

@@ -2,25 +2,14 @@ import { readFileSync, readdirSync, existsSync, writeFileSync, mkdtempSync } fro
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isKeywayError } from '../../src/errors';
-import type { KeywayError } from '../../src/errors';
 import { loadComponentFromBytes, loadComponentFromPath } from '../../src/runtime';
 import { buildTestComponent, writeBundle } from '../support/components/build';
+import { thrown } from '../support/errors';
 
 const componentsDir = join(__dirname, '..', '..', 'components');
 const builtBundles = readdirSync(componentsDir)
   .map((name) => join(componentsDir, name, 'dist', 'index.js'))
   .filter((file) => existsSync(file));
-
-function caught(fn: () => unknown): KeywayError {
-  try {
-    fn();
-  } catch (error) {
-    if (isKeywayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
-}
 
 describe('component loader', () => {
   let testkitPath: string;
@@ -111,7 +100,7 @@ describe('component loader', () => {
 
   it('refuses a code-native integration bundle with KW_COMPONENT_CODE_NATIVE', () => {
     const cniPath = buildTestComponent('cni');
-    const error = caught(() => loadComponentFromPath(cniPath));
+    const error = thrown(() => loadComponentFromPath(cniPath));
     expect(error.code).toBe('KW_COMPONENT_CODE_NATIVE');
     expect(error.message).toMatch(/code-native integration/);
   });
@@ -120,7 +109,7 @@ describe('component loader', () => {
     const source = `module.exports.default = { key: 'broken', display: { label: 'B', description: 'd' },
       actions: { list: { key: 'list', display: { label: 'List', description: 'd' }, inputs: [] } },
       triggers: {}, dataSources: {}, connections: [] };`;
-    const error = caught(() => loadComponentFromPath(writeBundle(source)));
+    const error = thrown(() => loadComponentFromPath(writeBundle(source)));
     expect(error.code).toBe('KW_COMPONENT_INVALID');
     expect(error.message).toContain('actions.list.perform');
   });
@@ -129,25 +118,25 @@ describe('component loader', () => {
     const source = `module.exports.default = { key: 'broken', display: { label: 'B', description: 'd' },
       actions: {}, triggers: {}, dataSources: {},
       connections: [{ key: 'c', label: 'C', oauth2Type: 'implicit', inputs: [] }] };`;
-    const error = caught(() => loadComponentFromPath(writeBundle(source)));
+    const error = thrown(() => loadComponentFromPath(writeBundle(source)));
     expect(error.code).toBe('KW_COMPONENT_INVALID');
     expect(error.message).toContain('connections.0.oauth2Type');
   });
 
   it('refuses a module without a component as its default export', () => {
-    const error = caught(() => loadComponentFromPath(writeBundle('module.exports = { hello: 1 };')));
+    const error = thrown(() => loadComponentFromPath(writeBundle('module.exports = { hello: 1 };')));
     expect(error.code).toBe('KW_COMPONENT_INVALID');
     expect(error.message).toMatch(/key/);
   });
 
   it('reports a bundle that throws while loading as KW_COMPONENT_INVALID', () => {
-    const error = caught(() => loadComponentFromPath(writeBundle('throw new Error("boom at load");')));
+    const error = thrown(() => loadComponentFromPath(writeBundle('throw new Error("boom at load");')));
     expect(error.code).toBe('KW_COMPONENT_INVALID');
     expect(error.message).toContain('boom at load');
   });
 
   it('reports a missing bundle file as KW_COMPONENT_INVALID', () => {
-    const error = caught(() => loadComponentFromPath(join(tmpdir(), 'no-such-keyway-bundle', 'index.js')));
+    const error = thrown(() => loadComponentFromPath(join(tmpdir(), 'no-such-keyway-bundle', 'index.js')));
     expect(error.code).toBe('KW_COMPONENT_INVALID');
     expect(error.message).toContain('ENOENT');
   });

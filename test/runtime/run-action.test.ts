@@ -2,8 +2,6 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testing } from '@prismatic-io/spectral';
-import { isKeywayError } from '../../src/errors';
-import type { KeywayError } from '../../src/errors';
 import { ComponentRegistry, createInstance, loadComponentFromPath, runAction } from '../../src/runtime';
 import type {
   AccessToken,
@@ -14,8 +12,9 @@ import type {
 } from '../../src/runtime';
 import type { Connection, Instance, Store } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
-import { openPostgresTestStore, openSqliteTestStore } from '../support/runtime-stores';
+import { storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
+import { caught } from '../support/errors';
 
 const API_KEY = 'sk_live_SECRETKEY1234567';
 const CLIENT_SECRET = 'platform-client-secret-987';
@@ -50,22 +49,7 @@ async function startApi(valid: Set<string>): Promise<{ url: string; calls: strin
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
 }
 
-async function caught(promise: Promise<unknown>): Promise<KeywayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKeywayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeywayError');
-}
-
-const engines: [string, () => Promise<TestStore>][] = [
-  ['SQLite', openSqliteTestStore],
-  ['PostgreSQL', openPostgresTestStore],
-];
-
-describe.each(engines)('runAction on %s', (_engine, open) => {
+describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   let testStore: TestStore;
   let store: Store;
   let components: ComponentRegistry;

@@ -51,3 +51,9 @@ export async function openPostgresTestStore(): Promise<TestStore> {
     },
   };
 }
+
+/** Both engines, for `describe.each(storeEngines)`: the runtime suites run against each. */
+export const storeEngines: [string, () => Promise<TestStore>][] = [
+  ['SQLite', openSqliteTestStore],
+  ['PostgreSQL', openPostgresTestStore],
+];
