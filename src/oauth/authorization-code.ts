@@ -127,7 +127,11 @@ const CallbackParams = z.object({
   error_uri: z.string().optional(),
 });
 
-function toSearchParams(input: CallbackInput): URLSearchParams {
+/**
+ * Normalises a callback input (a URL or query string, URLSearchParams, or a parsed query object whose values
+ * may repeat) into URLSearchParams, keeping repeated parameters so callers can reject them.
+ */
+export function callbackSearchParams(input: CallbackInput): URLSearchParams {
   if (input instanceof URLSearchParams) return input;
   if (typeof input === 'string') {
     const query = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input;
@@ -149,7 +153,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function parseResponseParams(input: CallbackInput, what: string): z.infer<typeof CallbackParams> {
-  const params = toSearchParams(input);
+  const params = callbackSearchParams(input);
   for (const key of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'access_token']) {
     if (params.getAll(key).length > 1) {
       throw new KeywayError('KW_OAUTH_CALLBACK_INVALID', {

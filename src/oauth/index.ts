@@ -39,6 +39,7 @@ export type {
 } from './authorization-code';
 export {
   buildAuthorizationUrl,
+  callbackSearchParams,
   validateAuthorizationCallback,
   authorizationCodeGrantRequest,
   processAuthorizationCodeResponse,

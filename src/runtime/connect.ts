@@ -6,6 +6,7 @@
 import { KeywayError, isKeywayError } from '../errors';
 import {
   buildAuthorizationUrl,
+  callbackSearchParams,
   clientCredentialsGrant,
   deviceCodeGrantRequest,
   exchangeAuthorizationCode,
@@ -463,28 +464,13 @@ function isExpiredToken(error: unknown): boolean {
   return isKeywayError(error) && error.provider?.error === 'expired_token';
 }
 
-function toParams(input: CallbackInput): URLSearchParams {
-  if (input instanceof URLSearchParams) return input;
-  if (typeof input === 'string') {
-    const query = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input;
-    return new URLSearchParams(query.split('#')[0] ?? '');
-  }
-  const out = new URLSearchParams();
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    if (typeof value === 'string') out.append(key, value);
-    else for (const v of value) out.append(key, v);
-  }
-  return out;
-}
-
 function singleParamOrUndefined(input: CallbackInput, name: string): string | undefined {
-  const values = toParams(input).getAll(name);
+  const values = callbackSearchParams(input).getAll(name);
   return values.length === 1 && values[0] ? values[0] : undefined;
 }
 
 function singleParam(input: CallbackInput, name: string): string {
-  const values = toParams(input).getAll(name);
+  const values = callbackSearchParams(input).getAll(name);
   if (values.length !== 1 || !values[0]) {
     throw new KeywayError('KW_OAUTH_CALLBACK_INVALID', {
       message:
