@@ -22,7 +22,7 @@ import { BENCH_COMPONENT, keepAliveAgent } from './support/component';
 const TARGET = 0.95;
 
 async function measureEngine(engine: BenchEngine, server: FastServer, store: Store): Promise<BenchRow[]> {
-  const components = benchComponents(store);
+  const components = await benchComponents(store);
   const { instanceId, connections } = await createBenchInstance(store, components, server.url);
   const connection = connections[0];
   if (!connection) throw new Error('no bench connection');

@@ -26,7 +26,7 @@ const TARGET_CPU_MS = 2;
 const CONNECTIONS = 256;
 
 async function measureEngine(engine: BenchEngine, server: FastServer, store: Store): Promise<BenchRow[]> {
-  const components = benchComponents(store);
+  const components = await benchComponents(store);
   const { connections } = await createBenchInstance(store, components, server.url, CONNECTIONS);
   const flows = benchFlows(store, components);
   let next = 0;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- <section>...] [-- --quick]`: the benchmark harness. Each `bench/<section>.ts` exports
- * `section: BenchSection`; this runner finds them, runs them one after another and prints one table of
+ * The benchmark harness (`npm run bench`, started by bench/main.ts). Each `bench/<section>.ts` exports
+ * `section: BenchSection`; main.ts runs them one after another and prints one table of
  * absolute figures, same-run baselines, ratios and PASS/MISS against the targets, with the min–max spread of
  * three runs. It writes bench/results/latest.{json,md}. A MISS is reported, never hidden: the process exits 0
  * unless a section crashed.
@@ -10,9 +10,6 @@
  * subject so drift hits both, and gate on throughput and CPU per call at 16 concurrent callers rather than on
  * single-call tail latency.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 
 /** `--quick` (or KEYWAY_BENCH_QUICK=1): small scales for development; figures are indicative only. */
 export const QUICK = process.argv.includes('--quick') || process.env['KEYWAY_BENCH_QUICK'] === '1';
@@ -203,7 +200,8 @@ export function reasonOf(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown';
 }
 
-async function measureCase(c: BenchCase): Promise<Spread> {
+/** Warms up, then measures one simple case three times. */
+export async function measureCase(c: BenchCase): Promise<Spread> {
   // Warm-up: ≥ 3,000 calls or ≥ 1 s (whichever comes first; capped for slow cases).
   const start = Date.now();
   let calls = 0;
@@ -220,7 +218,8 @@ async function measureCase(c: BenchCase): Promise<Spread> {
   return spread(rates);
 }
 
-function fmt(n: number): string {
+/** A figure for display. */
+export function fmt(n: number): string {
   const abs = Math.abs(n);
   if (abs >= 100) return Math.round(n).toLocaleString('en-US');
   if (abs >= 10) return n.toFixed(1);
@@ -270,66 +269,4 @@ export function table(rows: readonly BenchRow[], notes: readonly string[]): stri
   ];
   const rowNotes = rows.filter((r) => r.note).map((r) => `${r.section}/${r.variant} ${r.name}: ${r.note}`);
   return [...lines, '', ...[...notes, ...rowNotes].map((n) => `- ${n}`)].join('\n');
-}
-
-async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const files = readdirSync(__dirname)
-    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
-    .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')))
-    .sort();
-  const rows: BenchRow[] = [];
-  const notes: string[] = [];
-  const began = Date.now();
-  for (const file of files) {
-    const mod = (await import(join(__dirname, file))) as { section?: BenchSection };
-    if (!mod.section) continue;
-    const section = mod.section;
-    const sectionStart = Date.now();
-    process.stderr.write(`bench: ${section.name}${QUICK ? ' (quick)' : ''}\n`);
-    const run = await section.setup();
-    try {
-      for (const u of run.unavailable ?? [])
-        notes.push(`${section.name}/${u.variant} not measured: ${u.reason}`);
-      notes.push(...(run.notes ?? []).map((n) => `${section.name}: ${n}`));
-      for (const c of run.cases ?? []) {
-        const value = await measureCase(c);
-        rows.push({ section: section.name, name: c.name, variant: c.variant, unit: 'ops/s', value });
-        process.stderr.write(`  ${c.variant} ${c.name}: ${fmt(value.median)} ops/s\n`);
-      }
-      if (run.measure) {
-        for (const row of await run.measure()) {
-          rows.push(row);
-          process.stderr.write(
-            `  ${row.variant} ${row.name}: ${fmt(row.value.median)} ${row.unit}` +
-              `${row.ratio !== undefined ? ` (${formatRatio(row.ratio, row.target)})` : ''}${row.verdict ? ` ${row.verdict}` : ''}\n`,
-          );
-        }
-      }
-    } finally {
-      await run.teardown();
-    }
-    process.stderr.write(`  (${section.name} took ${((Date.now() - sectionStart) / 1000).toFixed(0)} s)\n`);
-  }
-  const machine =
-    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB`;
-  const at = new Date().toISOString();
-  const took = `${Math.round((Date.now() - began) / 1000)} s`;
-  const header = `${machine}, ${at}${QUICK ? ', --quick (indicative only)' : ''}, took ${took}`;
-  process.stdout.write(`\n${header}\n\n${table(rows, notes)}\n`);
-  const dir = join(__dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'latest.json'),
-    `${JSON.stringify({ machine, at, quick: QUICK, took, rows, notes }, null, 2)}\n`,
-  );
-  writeFileSync(join(dir, 'latest.md'), `# Benchmark results\n\n${header}\n\n${table(rows, notes)}\n`);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
 }

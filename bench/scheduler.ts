@@ -13,7 +13,6 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
 import { KeyRing, cellAad, openStore, sqliteFile } from '../src/store';
 import { knob, spread, verdict } from './run';
@@ -31,7 +30,7 @@ import type { BenchEngine, FastServer } from './support/common';
 import { spawnWorker } from './support/workers';
 import type { BenchWorker, WorkerMessage } from './support/workers';
 
-const WORKER = join(__dirname, 'workers', 'refresher-worker.ts');
+const WORKER = 'workers/refresher-worker';
 const RSS_TARGET_MB = 300;
 const LINEAR_TOLERANCE = 1.25;
 const BATCH = 500;
@@ -156,7 +155,7 @@ async function runSize(
     const store = await openStore(engine.config);
     let templateId: string;
     try {
-      const components = benchComponents(store);
+      const components = await benchComponents(store);
       const { connections } = await createBenchInstance(store, components, server.url);
       const first = connections[0];
       if (!first) throw new Error('no template connection');

@@ -5,7 +5,6 @@
  * against a same-run baseline: one refresh alone plus the same 1,000 calls with a valid token
  * (target ≤ 1.2×). Workers warm up before every measurement; the parent times from "go" to the last "done".
  */
-import { join } from 'node:path';
 import { startSandbox } from '../src/sandbox';
 import type { Sandbox } from '../src/sandbox';
 import { openStore } from '../src/store';
@@ -22,7 +21,7 @@ import type { BenchEngine } from './support/common';
 import { spawnWorker } from './support/workers';
 import type { BenchWorker, WorkerMessage } from './support/workers';
 
-const WORKER = join(__dirname, 'workers', 'storm-worker.ts');
+const WORKER = 'workers/storm-worker';
 const TARGET_RATIO = 1.2;
 
 /** Sends `command` to every worker and returns the wall seconds until all answered, with their answers. */

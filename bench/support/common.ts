@@ -4,21 +4,64 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
 import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
 import type { BenchRow, BenchSection } from '../run';
-import * as benchComponent from './component';
 import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './component';
 
-/** The repository root. */
-export const ROOT = resolve(__dirname, '../..');
+/** The repository root: the nearest folder up from here whose package.json is Keyway's (also from a bundle). */
+export const ROOT = findRoot(__dirname);
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+      if (manifest.name === 'keyway') return dir;
+    } catch {
+      // No package.json here: keep walking up.
+    }
+    if (dirname(dir) === dir) throw new Error(`no Keyway package.json above ${from}`);
+  }
+}
+
+/** Where `npm run bench` puts the bundled benchmark (bench/main.ts, its workers and the fast server). */
+export const BENCH_BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'keyway-bench', 'bundle');
+
+/** True when this code runs from that bundle rather than from the TypeScript sources. */
+const BUNDLED = __filename.endsWith('.js');
+
+/** Entry points besides main.ts that run in child processes, relative to bench/ without extension. */
+const CHILD_SCRIPTS = ['support/fast-server', 'workers/storm-worker', 'workers/refresher-worker'];
+
+/** Bundles bench/main.ts and the child scripts into {@link BENCH_BUILD_DIR} (tsup's settings, no keepNames). */
+export function buildBench(): void {
+  buildSync({
+    entryPoints: ['main', ...CHILD_SCRIPTS].map((name) => join(ROOT, 'bench', `${name}.ts`)),
+    outbase: join(ROOT, 'bench'),
+    outdir: BENCH_BUILD_DIR,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+/** The `node` arguments that run one of the child scripts, bundled or from source like this process. */
+export function benchScript(name: string): string[] {
+  return BUNDLED
+    ? [join(BENCH_BUILD_DIR, `${name}.js`)]
+    : ['--require', 'tsx/cjs', join(ROOT, 'bench', `${name}.ts`)];
+}
 
 /** PostgreSQL for the benchmark; KEYWAY_BENCH_DATABASE_URL overrides. */
 export const BENCH_DATABASE_URL =
@@ -143,11 +186,10 @@ export function httpCall(
 
 /** Starts the fast server in a child process and waits until it listens. */
 export async function startFastServer(): Promise<FastServer> {
-  const child = spawn(
-    process.execPath,
-    ['--require', 'tsx/cjs', join(__dirname, 'fast-server.ts'), CLIENT_SECRET],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [...benchScript('support/fast-server'), CLIENT_SECRET], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolvePromise, reject) => {
     if (!child.stdout) return reject(new Error('fast server has no stdout'));
     const lines = createInterface({ input: child.stdout });
@@ -170,11 +212,36 @@ export async function startFastServer(): Promise<FastServer> {
   };
 }
 
-/** A registry with the bench component registered from its module exports. */
-export function benchComponents(store: Store): ComponentRegistry {
-  const components = new ComponentRegistry({ store });
-  components.registerExports(benchComponent, 'keyway-bench-component-v1');
-  return components;
+let bundle: string | undefined;
+
+/**
+ * The bench component built the way components/* are (one self-contained CommonJS bundle, spectral and axios
+ * inside), once per process.
+ */
+export function benchComponentBundle(): string {
+  if (bundle === undefined) {
+    const outfile = join(mkdtempSync(join(tmpdir(), 'keyway-bench-component-')), 'index.js');
+    buildSync({
+      entryPoints: [join(ROOT, 'bench', 'support', 'component.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+    });
+    bundle = outfile;
+  }
+  return bundle;
+}
+
+/**
+ * A registry that loads the bench component from the store, as `keyway serve` loads published components:
+ * the bundle is published first (a no-op when the store already has this exact bundle).
+ */
+export async function benchComponents(store: Store): Promise<ComponentRegistry> {
+  await new ComponentRegistry({ store }).publish(benchComponentBundle());
+  return new ComponentRegistry({ store });
 }
 
 /** The field values of a bench connection pointing at `serverUrl`. */

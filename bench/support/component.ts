@@ -1,7 +1,8 @@
 /**
  * The benchmark's component, written with plain spectral as a connector builder would: one OAuth 2.0
  * authorization-code connection (PKCE S256) and one action doing a single axios GET with the token.
- * The runtime registers it with `ComponentRegistry.registerExports`, as it would a built bundle's exports.
+ * The bench builds it into a bundle and publishes it into the store, and the runtime loads it from there, as
+ * `keyway serve` loads published components.
  */
 import { Agent } from 'node:http';
 import {

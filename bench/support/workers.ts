@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ROOT } from './common';
+import { ROOT, benchScript } from './common';
 
 /** A message a worker printed. */
 export interface WorkerMessage {
@@ -22,9 +22,9 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-/** Spawns `node --require tsx/cjs <script> <json job>`. */
-export function spawnWorker(script: string, job: Record<string, unknown>): BenchWorker {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, JSON.stringify(job)], {
+/** Spawns the bench child script `name` (e.g. `workers/storm-worker`, see {@link benchScript}) with a JSON job. */
+export function spawnWorker(name: string, job: Record<string, unknown>): BenchWorker {
+  const child = spawn(process.execPath, [...benchScript(name), JSON.stringify(job)], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -27,7 +27,7 @@ const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as Job;
   const store = await openStore({ ...job.config, migrate: false });
-  const components = benchComponents(store);
+  const components = await benchComponents(store);
   const credentials = new CredentialManager({ store, components });
   let refreshed = 0;
   let failed = 0;

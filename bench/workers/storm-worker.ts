@@ -10,11 +10,12 @@
  *   {"cmd":"refresh"}         one getToken of the connection (the "one refresh alone" baseline)
  *   {"cmd":"exit"}
  */
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isKeywayError } from '../../src/errors';
 import { ComponentRegistry, CredentialManager, runAction } from '../../src/runtime';
 import { openStore, type StoreConfig } from '../../src/store';
+import { ROOT } from '../support/common';
 
 interface Job {
   readonly config: StoreConfig;
@@ -22,7 +23,7 @@ interface Job {
   readonly connectionId: string;
 }
 
-const DEMO_BUNDLE = resolve(__dirname, '../../components/sandbox-demo/dist/index.js');
+const DEMO_BUNDLE = join(ROOT, 'components', 'sandbox-demo', 'dist', 'index.js');
 
 function emit(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);

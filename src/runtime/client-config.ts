@@ -10,7 +10,7 @@ import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '
 import type { Connection, Store } from '../store';
 import type { ComponentRegistry } from './components';
 import { connectionFieldValues } from './instances';
-import type { WireConnection } from './types';
+import type { LoadedComponent, WireConnection } from './types';
 
 /** A connection with everything needed to talk to its provider. Holds secrets: never log it. */
 export interface ResolvedClient {
@@ -124,8 +124,19 @@ export function cachedClientResolver(
   capacity = RESOLVED_CACHE_SIZE,
 ): (connection: Connection) => Promise<ResolvedClient> {
   const cache = new Map<string, ResolvedClient>();
+  // A frozen row (a cached instance snapshot) cannot change: its result is kept with it, checked against the
+  // component's bundle only.
+  const byRow = new WeakMap<Connection, { readonly bundleHash: string; readonly resolved: ResolvedClient }>();
   return async (connection) => {
     const component = await deps.components.get(connection.componentKey);
+    const known = byRow.get(connection);
+    if (known !== undefined && known.bundleHash === component.bundleHash) return known.resolved;
+    const resolved = await lookup(connection, component);
+    if (Object.isFrozen(connection)) byRow.set(connection, { bundleHash: component.bundleHash, resolved });
+    return resolved;
+  };
+
+  async function lookup(connection: Connection, component: LoadedComponent): Promise<ResolvedClient> {
     const key = [
       connection.id,
       connection.definitionKey,
@@ -147,7 +158,7 @@ export function cachedClientResolver(
     }
     cache.set(key, resolved);
     return resolved;
-  };
+  }
 }
 
 function lower(headers: Readonly<Record<string, string>>): Record<string, string> {

@@ -9,19 +9,42 @@ import { componentFromExports, loadComponentFromBytes, loadComponentFromPath } f
 import type { LoadOptions } from './loader';
 import type { LoadedComponent } from './types';
 
+/** How long a loaded published component is used before the store is asked again for its latest version. */
+export const DEFAULT_COMPONENT_RECHECK_MS = 1000;
+
+interface PublishedEntry {
+  readonly component: LoadedComponent;
+  checkedAt: number;
+  /** The head check in flight, shared by concurrent callers. */
+  checking: Promise<LoadedComponent> | undefined;
+}
+
 /**
  * Holds the components the runtime can run. Components registered in memory win; otherwise the latest version
- * published in the store is loaded (and cached by bundle hash, so a new publish is picked up).
+ * published in the store is loaded and kept. Whether a newer version was published is asked of the store (one
+ * small query, no bundle bytes) at most once per `recheckMs` per key: a publish in this process is used at once,
+ * one from another process within `recheckMs`.
  */
 export class ComponentRegistry {
   readonly #store: Store | undefined;
   readonly #loadOptions: LoadOptions;
+  readonly #recheckMs: number;
+  readonly #now: () => number;
   readonly #local = new Map<string, LoadedComponent>();
-  readonly #published = new Map<string, LoadedComponent>();
+  readonly #published = new Map<string, PublishedEntry>();
 
-  constructor(options: { readonly store?: Store; readonly loadOptions?: LoadOptions } = {}) {
+  constructor(
+    options: {
+      readonly store?: Store;
+      readonly loadOptions?: LoadOptions;
+      readonly recheckMs?: number;
+      readonly now?: () => number;
+    } = {},
+  ) {
     this.#store = options.store;
     this.#loadOptions = options.loadOptions ?? {};
+    this.#recheckMs = options.recheckMs ?? DEFAULT_COMPONENT_RECHECK_MS;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Adds an already loaded component, replacing one with the same key. */
@@ -50,7 +73,7 @@ export class ComponentRegistry {
     const component = loadComponentFromBytes(bytes, this.#loadOptions);
     const latest = await store.getComponent(component.key);
     if (latest && latest.bundleHash === component.bundleHash) {
-      this.#published.set(component.key, component);
+      this.#keep(component);
       return { component, published: latest };
     }
     const published = await store.putComponent({
@@ -60,7 +83,7 @@ export class ComponentRegistry {
       manifest: { ...component.manifest },
       bundle: bytes,
     });
-    this.#published.set(component.key, component);
+    this.#keep(component);
     return { component, published };
   }
 
@@ -68,18 +91,40 @@ export class ComponentRegistry {
   async get(key: string): Promise<LoadedComponent> {
     const local = this.#local.get(key);
     if (local) return local;
+    const entry = this.#published.get(key);
+    if (entry && this.#now() - entry.checkedAt < this.#recheckMs) return entry.component;
+    if (entry) {
+      entry.checking ??= this.#recheck(key, entry).finally(() => (entry.checking = undefined));
+      return entry.checking;
+    }
+    return this.#loadLatest(key);
+  }
+
+  async #recheck(key: string, entry: PublishedEntry): Promise<LoadedComponent> {
+    const head = await this.#requireStore().getComponentHead(key);
+    if (head?.bundleHash === entry.component.bundleHash) {
+      entry.checkedAt = this.#now();
+      return entry.component;
+    }
+    return this.#loadLatest(key);
+  }
+
+  async #loadLatest(key: string): Promise<LoadedComponent> {
     const row = this.#store ? await this.#store.getComponent(key) : undefined;
     if (!row) {
+      this.#published.delete(key);
       throw new KeywayError('KW_COMPONENT_NOT_FOUND', {
         message: `No component "${key}" is loaded or published`,
         details: { componentKey: key },
       });
     }
-    const cached = this.#published.get(key);
-    if (cached && cached.bundleHash === row.bundleHash) return cached;
-    const loaded = this.#loadPublished(row);
-    this.#published.set(key, loaded);
-    return loaded;
+    const cached = this.#published.get(key)?.component;
+    return this.#keep(cached?.bundleHash === row.bundleHash ? cached : this.#loadPublished(row));
+  }
+
+  #keep(component: LoadedComponent): LoadedComponent {
+    this.#published.set(component.key, { component, checkedAt: this.#now(), checking: undefined });
+    return component;
   }
 
   /** Keys of the components registered in memory. */

@@ -154,12 +154,44 @@ export function refreshSchedule(
   };
 }
 
+/** Access tokens by the token set they came from: a cached snapshot serves the same one on every call. */
+const accessTokens = new WeakMap<TokenSet, AccessToken>();
+
 function toAccessToken(tokenSet: TokenSet): AccessToken {
-  return {
-    raw: tokenSet.raw,
-    accessToken: tokenSet.accessToken,
-    ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
-  };
+  let token = accessTokens.get(tokenSet);
+  if (token === undefined) {
+    token = Object.freeze({
+      raw: tokenSet.raw,
+      accessToken: tokenSet.accessToken,
+      ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
+    });
+    accessTokens.set(tokenSet, token);
+  }
+  return token;
+}
+
+/**
+ * Parsed token sets by the row they were parsed from, for rows that cannot change: the store's cached
+ * instance snapshots are frozen and handed out again while unchanged.
+ */
+const parsedTokenSets = new WeakMap<Connection, TokenSet>();
+
+/** The row's token set, parsed; a malformed one is KW_CREDENTIALS_TOKEN_MALFORMED. */
+function parseTokenSet(row: Connection): TokenSet | undefined {
+  if (row.tokenSet === null) return undefined;
+  const known = parsedTokenSets.get(row);
+  if (known !== undefined) return known;
+  const parsed = TokenSet.safeParse(row.tokenSet);
+  if (!parsed.success) {
+    throw new KeywayError('KW_CREDENTIALS_TOKEN_MALFORMED', {
+      message: `The stored token set of connection ${row.id} is not a Keyway token set (bad: ${parsed.error.issues
+        .map((issue) => issue.path.join('.') || '(root)')
+        .join(', ')}); reconnect it.`,
+      details: { connectionId: row.id },
+    });
+  }
+  if (Object.isFrozen(row)) parsedTokenSets.set(row, parsed.data);
+  return parsed.data;
 }
 
 function notConnected(row: Connection, status: string = row.status, cause?: unknown): KeywayError {
@@ -311,19 +343,7 @@ export class CredentialManager implements CredentialSource {
         details: { connectionId },
       });
     }
-    let tokenSet: TokenSet | undefined;
-    if (row.tokenSet !== null) {
-      const parsed = TokenSet.safeParse(row.tokenSet);
-      if (!parsed.success) {
-        throw new KeywayError('KW_CREDENTIALS_TOKEN_MALFORMED', {
-          message: `The stored token set of connection ${row.id} is not a Keyway token set (bad: ${parsed.error.issues
-            .map((issue) => issue.path.join('.') || '(root)')
-            .join(', ')}); reconnect it.`,
-          details: { connectionId: row.id },
-        });
-      }
-      tokenSet = parsed.data;
-    }
+    const tokenSet = parseTokenSet(row);
     const resolved = await this.#resolve(row);
     const config = resolved.config;
     const marginMs =

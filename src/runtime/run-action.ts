@@ -4,7 +4,6 @@
  * called with exactly two arguments, state persisted from the result and from in-place mutation, the run
  * recorded, anything thrown surfaced as a typed error.
  */
-import { randomUUID } from 'node:crypto';
 import { KeywayError, isKeywayError } from '../errors';
 import { redactText } from '../redact';
 import type {
@@ -12,6 +11,7 @@ import type {
   ExecutionLogEntry,
   FinishExecution,
   Instance,
+  InstanceWithConnections,
   NewExecution,
   StateKey,
   Store,
@@ -26,6 +26,7 @@ import {
 } from './context';
 import type { ContextIdentity } from './context';
 import { connectionEvent } from './events';
+import { timeOrderedId } from './ids';
 import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
 import { connectionFieldValues } from './instances';
 import type {
@@ -50,6 +51,16 @@ export interface RunActionDeps {
   readonly newId?: () => string;
   /** Receives every redacted log line of every run (e.g. to forward to pino). */
   readonly onLog?: (entry: ActionLogEntry & { readonly executionId: string }) => void;
+  /**
+   * Receives a failure to write an execution record. The run does not wait for its record (the store writes
+   * records in the background, in batches), so such a failure cannot fail the run. Default: a process warning.
+   */
+  readonly onRecordError?: (error: unknown, executionId: string) => void;
+}
+
+function warnRecordError(error: unknown, executionId: string): void {
+  const code = isKeywayError(error) ? error.code : 'unknown error';
+  process.emitWarning(`Keyway could not record execution ${executionId} (${code})`, 'KeywayExecutionLog');
 }
 
 /** One action run. */
@@ -79,13 +90,109 @@ export interface RunActionResult {
   readonly state: StateSnapshot;
 }
 
-/** A connection input resolved to an instance connection. */
-interface BoundConnection {
+/** A connection input resolved to an instance connection, before any token. */
+interface PlannedConnection {
   readonly inputKey: string;
   readonly connection: Connection;
   readonly definition: WireConnection;
+  /** spectral's `fields`: defaults filled, templates rendered. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Secret field values and password inputs, to be redacted from logs and errors. */
+  readonly secrets: readonly string[];
+}
+
+/** A connection input resolved to an instance connection. */
+interface BoundConnection extends PlannedConnection {
   token: AccessToken | undefined;
   value: ConnectionValue;
+}
+
+/** What a run works out from the instance snapshot alone; see {@link planFor}. */
+interface RunPlan {
+  readonly component: LoadedComponent;
+  /** Which connection each connection input names ('' for the only one). */
+  readonly named: string;
+  readonly bound: readonly PlannedConnection[];
+  readonly loaded: LoadedState;
+  /** The keys of the action's connection inputs. */
+  readonly connectionInputs: ReadonlySet<string>;
+  /** True when the action's defaults alone satisfy its inputs. */
+  readonly defaultsValid: boolean;
+}
+
+const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
+
+/** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
+function paramInputs(
+  inputs: Readonly<Record<string, unknown>> | undefined,
+  connectionInputs: ReadonlySet<string>,
+): Readonly<Record<string, unknown>> {
+  if (inputs === undefined) return NO_INPUTS;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(inputs)) {
+    if (connectionInputs.has(key)) continue;
+    out[key] = inputs[key];
+    any = true;
+  }
+  return any ? out : NO_INPUTS;
+}
+
+function defaultsSatisfy(action: WireAction): boolean {
+  try {
+    buildActionParams(action.display.label, action.inputs, NO_INPUTS, NO_CONNECTIONS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Plans by snapshot: the store hands out the same frozen snapshot while nothing in it changed, so binding
+ * connections, rendering their fields and serialising the loaded state are done once per snapshot, not per call.
+ */
+const plans = new WeakMap<InstanceWithConnections, Map<WireAction, RunPlan[]>>();
+
+function planFor(
+  found: InstanceWithConnections,
+  component: LoadedComponent,
+  action: WireAction,
+  inputs: Readonly<Record<string, unknown>>,
+  names: Readonly<Record<string, string>> | undefined,
+): RunPlan {
+  const inputKeys = connectionInputKeys(action.inputs);
+  let named = '';
+  if (names !== undefined || inputs !== NO_INPUTS) {
+    named = inputKeys
+      .map((key) => names?.[key] ?? (typeof inputs[key] === 'string' ? inputs[key] : ''))
+      .join('\u0000');
+  }
+  let byAction = plans.get(found);
+  const candidates = byAction?.get(action);
+  if (candidates !== undefined) {
+    for (const known of candidates) if (known.component === component && known.named === named) return known;
+  }
+  const plan: RunPlan = {
+    component,
+    named,
+    bound: bindConnections(found.connections, found.instance, component, action, inputs, names),
+    loaded: loadedState(found.states),
+    connectionInputs: new Set(inputKeys),
+    defaultsValid: defaultsSatisfy(action),
+  };
+  if (Object.isFrozen(found)) {
+    if (byAction === undefined) {
+      byAction = new Map();
+      plans.set(found, byAction);
+    }
+    const list = byAction.get(action) ?? [];
+    // Bounded: a caller naming ever different connections must not grow a snapshot's plans without end.
+    if (list.length >= 16) list.shift();
+    list.push(plan);
+    byAction.set(action, list);
+  }
+  return plan;
 }
 
 const DEFAULT_FLOW = { id: 'default', name: 'Default' };
@@ -101,13 +208,15 @@ const DEFAULT_FLOW = { id: 'default', name: 'Default' };
  */
 export async function runAction(deps: RunActionDeps, request: RunActionRequest): Promise<RunActionResult> {
   const now = deps.now ?? Date.now;
-  const newId = deps.newId ?? randomUUID;
+  // Time-ordered: execution records are inserted at the rate of calls, and ordered ids insert cheaply.
+  const newId = deps.newId ?? timeOrderedId;
   const flow = request.flow ?? DEFAULT_FLOW;
   const executionId = newId();
   const stateKeys = stateKeysFor(request.instanceId, flow.id, executionId);
-  // The instance, its customer, its connections and the state of this run's four scopes: one query.
+  // The instance, its customer, its connections and the state of this run's scopes: one query, or none when
+  // the store still holds an unchanged snapshot. Execution state starts empty: this execution id is new.
   const found = await deps.store.getInstanceWithConnections(request.instanceId, {
-    states: stateScopes.map((scope) => stateKeys[scope]),
+    states: storedStateKeys(request.instanceId, flow.id, stateKeys),
   });
   if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
@@ -131,22 +240,28 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     });
   }
 
-  const givenInputs = { ...(request.inputs ?? {}) };
-  const bound = bindConnections(
-    found.connections,
-    instance,
-    component,
-    action,
-    givenInputs,
-    request.connections,
-  );
-  const loaded = loadedState(found.states);
-  // Connection inputs are resolved above; a name given as an input value is not itself a param.
-  for (const item of bound) delete givenInputs[item.inputKey];
-  // Refuse bad inputs before any token is fetched or any execution recorded.
-  const connectionValues = (): Map<string, ConnectionValue> =>
-    new Map(bound.map((item) => [item.inputKey, item.value]));
-  buildActionParams(action.display.label, action.inputs, givenInputs, connectionValues());
+  const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
+  const bound: BoundConnection[] = plan.bound.map((item) => ({
+    inputKey: item.inputKey,
+    connection: item.connection,
+    definition: item.definition,
+    fields: item.fields,
+    secrets: item.secrets,
+    token: undefined,
+    value: connectionValue(item, undefined),
+  }));
+  const loaded = plan.loaded;
+  // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
+  const givenInputs = paramInputs(request.inputs, plan.connectionInputs);
+  // Refuse bad inputs before any token is fetched or any execution recorded (no inputs: checked once per plan).
+  if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
+    buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
+  }
+  const connectionValues = (): Map<string, ConnectionValue> => {
+    const values = new Map<string, ConnectionValue>();
+    for (const item of bound) values.set(item.inputKey, item.value);
+    return values;
+  };
 
   for (const item of bound) {
     if (item.connection.grantType !== 'none') {
@@ -157,13 +272,17 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   }
 
   const startedAt = now();
-  const execution = recordExecution(deps.store, {
-    id: executionId,
-    instanceId: instance.id,
-    componentKey: component.key,
-    actionKey: action.key,
-    startedAt,
-  });
+  const execution = recordExecution(
+    deps.store,
+    {
+      id: executionId,
+      instanceId: instance.id,
+      componentKey: component.key,
+      actionKey: action.key,
+      startedAt,
+    },
+    deps.onRecordError ?? warnRecordError,
+  );
 
   const secrets = new Set<string>();
   const addSecrets = (): void => {
@@ -189,11 +308,9 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     integration: { id: instance.id, name: instance.name, versionSequenceId: '', externalVersion: '' },
     flow: { id: flow.id, name: flow.name ?? flow.id, stableId: flow.id },
     componentActionKey: `${component.key}.${action.key}`,
-    configVars: {
-      ...instance.config,
-      ...Object.fromEntries(bound.map((item) => [item.connection.name, item.value])),
-    },
+    configVars: { ...instance.config },
   };
+  for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
   const attempt = async (): Promise<{ result: unknown; live: StateSnapshot }> => {
     const live = loaded.copy();
@@ -234,20 +351,18 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     }
     const state = finalState(outcome.live, outcome.result);
     await saveState(deps.store, stateKeys, loaded, state);
-    await execution.finish({ status: 'succeeded', finishedAt: now(), log: entries.map(toExecutionLog) });
+    execution.finish({ status: 'succeeded', finishedAt: now(), log: entries.map(toExecutionLog) });
     return { executionId, result: outcome.result, logs: [...entries], state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    await execution
-      .finish({
-        status: 'failed',
-        finishedAt: now(),
-        errorCode: error.code,
-        errorMessage: error.message,
-        log: entries.map(toExecutionLog),
-      })
-      .catch(() => undefined);
+    execution.finish({
+      status: 'failed',
+      finishedAt: now(),
+      errorCode: error.code,
+      errorMessage: error.message,
+      log: entries.map(toExecutionLog),
+    });
     throw error;
   }
 }
@@ -260,11 +375,11 @@ function bindConnections(
   action: WireAction,
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
-): BoundConnection[] {
+): PlannedConnection[] {
   const keys = connectionInputKeys(action.inputs);
   if (keys.length === 0) return [];
   const all = connections.filter((c) => c.componentKey === component.key);
-  const bound: BoundConnection[] = [];
+  const bound: PlannedConnection[] = [];
   for (const inputKey of keys) {
     const named = names?.[inputKey] ?? (typeof inputs[inputKey] === 'string' ? inputs[inputKey] : undefined);
     let connection: Connection | undefined;
@@ -303,43 +418,46 @@ function bindConnections(
         details: { connectionId: connection.id, status: connection.status },
       });
     }
-    const item: BoundConnection = {
-      inputKey,
-      connection,
-      definition,
-      token: undefined,
-      value: { key: '', configVarKey: '', fields: {} },
-    };
-    item.value = connectionValue(item, undefined);
-    bound.push(item);
+    const fields = buildConnectionFields(definition, connectionFieldValues(connection));
+    const secrets: string[] = [];
+    for (const value of Object.values(connection.secretFields)) {
+      if (typeof value === 'string') secrets.push(value);
+    }
+    for (const input of definition.inputs) {
+      const value = fields[input.key];
+      if (input.type === 'password' && typeof value === 'string') secrets.push(value);
+    }
+    bound.push({ inputKey, connection, definition, fields, secrets });
   }
   return bound;
 }
 
-/** spectral's connection value: `{ key, configVarKey, fields, token?, context? }`. */
-function connectionValue(item: BoundConnection, token: AccessToken | undefined): ConnectionValue {
-  const fields = buildConnectionFields(item.definition, connectionFieldValues(item.connection));
+/** spectral's connection value: `{ key, configVarKey, fields, token?, context? }`, fresh for each attempt. */
+function connectionValue(item: PlannedConnection, token: AccessToken | undefined): ConnectionValue {
   return {
     key: item.connection.definitionKey,
     configVarKey: item.connection.name,
-    fields,
+    fields: { ...item.fields },
     ...(token ? { token: { ...token.raw } } : {}),
     context: {},
   };
 }
 
+/** The secret strings of each token, collected once per token. */
+const tokenSecrets = new WeakMap<AccessToken, readonly string[]>();
+
 function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
-  for (const value of Object.values(item.connection.secretFields)) {
-    if (typeof value === 'string') secrets.add(value);
+  for (const secret of item.secrets) secrets.add(secret);
+  const token = item.token;
+  if (token === undefined) return;
+  let found = tokenSecrets.get(token);
+  if (found === undefined) {
+    const collected = new Set<string>([token.accessToken]);
+    collectTokenFields(token.raw, collected, 0);
+    found = [...collected];
+    tokenSecrets.set(token, found);
   }
-  for (const input of item.definition.inputs) {
-    const value = item.value.fields[input.key];
-    if (input.type === 'password' && typeof value === 'string') secrets.add(value);
-  }
-  if (item.token) {
-    secrets.add(item.token.accessToken);
-    collectTokenFields(item.token.raw, secrets, 0);
-  }
+  for (const secret of found) secrets.add(secret);
 }
 
 const TOKEN_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'id_token']);
@@ -376,6 +494,28 @@ function stateKeysFor(instanceId: string, flowId: string, executionId: string): 
   };
 }
 
+/**
+ * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
+ * recognises an array it has seen and skips deriving its cache key from it.
+ */
+const storedKeyArrays = new Map<string, readonly StateKey[]>();
+const STORED_KEY_ARRAYS_MAX = 10_000;
+
+function storedStateKeys(
+  instanceId: string,
+  flowId: string,
+  keys: Record<StateScope, StateKey>,
+): readonly StateKey[] {
+  const id = `${instanceId}\u0000${flowId}`;
+  let array = storedKeyArrays.get(id);
+  if (array === undefined) {
+    if (storedKeyArrays.size >= STORED_KEY_ARRAYS_MAX) storedKeyArrays.clear();
+    array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
+    storedKeyArrays.set(id, array);
+  }
+  return array;
+}
+
 /** The state as loaded, by scope, in its stored (JSON) form. */
 interface LoadedState {
   readonly json: Readonly<Record<StateScope, string>>;
@@ -383,10 +523,13 @@ interface LoadedState {
   copy(): StateSnapshot;
 }
 
-/** The state as read, one value per scope in {@link stateScopes} order. */
+/** The scopes whose state outlives one run, read at the start of each; execution state starts empty. */
+const STORED_SCOPES: readonly StateScope[] = stateScopes.filter((scope) => scope !== 'executionState');
+
+/** The state as read, one value per scope in {@link STORED_SCOPES} order. */
 function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
-  const json = {} as Record<StateScope, string>;
-  stateScopes.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
+  const json = { executionState: '{}' } as Record<StateScope, string>;
+  STORED_SCOPES.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
   return {
     json,
     copy: () => {
@@ -415,32 +558,77 @@ async function saveState(
 
 /** A run that takes longer than this is recorded as `running` while it runs; shorter ones in one write. */
 const RECORD_RUNNING_AFTER_MS = 1000;
+/** How often runs in flight are looked at for {@link RECORD_RUNNING_AFTER_MS}. */
+const RUNNING_CHECK_MS = 250;
 
 /** Records one execution; see {@link recordExecution}. */
 interface ExecutionRecord {
-  finish(outcome: FinishExecution): Promise<void>;
+  /** Hands the outcome to the store's execution log; the run does not wait for the write. */
+  finish(outcome: FinishExecution): void;
+}
+
+/** A run in flight whose `running` row may have to be written. */
+interface InFlight {
+  readonly store: Store;
+  readonly started: NewExecution & { readonly id: string; readonly startedAt: number };
+  readonly seenAt: number;
+  running: Promise<boolean> | undefined;
+}
+
+/**
+ * Runs in flight, looked at by one shared timer rather than a timer per run: setting and clearing a timer on
+ * every call costs more than the rest of the bookkeeping.
+ */
+const inFlight = new Set<InFlight>();
+let inFlightTimer: NodeJS.Timeout | undefined;
+
+function watchLongRuns(): void {
+  if (inFlight.size === 0 && inFlightTimer !== undefined) {
+    // Idle: stop ticking until the next run starts one.
+    clearInterval(inFlightTimer);
+    inFlightTimer = undefined;
+    return;
+  }
+  const now = Date.now();
+  for (const run of inFlight) {
+    if (run.running !== undefined || now - run.seenAt < RECORD_RUNNING_AFTER_MS) continue;
+    // A failed insert is not fatal to the run; the row is then written in one go at the end.
+    run.running = run.store.createExecution(run.started).then(
+      () => true,
+      () => false,
+    );
+  }
 }
 
 /**
  * Records a run with as few writes as possible: a run that ends within {@link RECORD_RUNNING_AFTER_MS} is
- * inserted once, finished; a longer one gets its `running` row when that time passes (so the execution log
+ * inserted once, finished; a longer one gets its `running` row once that time has passed (so the execution log
  * shows it while it runs) and is updated when it ends. The log keeps the same facts either way.
  */
-function recordExecution(store: Store, started: NewExecution & { readonly id: string }): ExecutionRecord {
-  let running: Promise<boolean> | undefined;
-  const timer = setTimeout(() => {
-    // A failed insert is not fatal to the run; the row is then written in one go at the end.
-    running = store.createExecution(started).then(
-      () => true,
-      () => false,
-    );
-  }, RECORD_RUNNING_AFTER_MS);
-  timer.unref();
+function recordExecution(
+  store: Store,
+  started: NewExecution & { readonly id: string; readonly startedAt: number },
+  onError: (error: unknown, executionId: string) => void,
+): ExecutionRecord {
+  const run: InFlight = { store, started, seenAt: Date.now(), running: undefined };
+  inFlight.add(run);
+  if (inFlightTimer === undefined) {
+    inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
+    inFlightTimer.unref();
+  }
   return {
-    finish: async (outcome) => {
-      clearTimeout(timer);
-      if (running !== undefined && (await running)) await store.finishExecution(started.id, outcome);
-      else await store.recordExecution({ ...started, ...outcome });
+    finish: (outcome) => {
+      inFlight.delete(run);
+      const running = run.running;
+      const written =
+        running === undefined
+          ? store.recordExecution({ ...started, ...outcome })
+          : running.then((inserted) =>
+              inserted
+                ? store.finishExecution(started.id, outcome)
+                : store.recordExecution({ ...started, ...outcome }),
+            );
+      written.catch((error: unknown) => onError(error, started.id));
     },
   };
 }

@@ -43,6 +43,8 @@ export interface RuntimeServicesDeps {
   readonly platformDefaults?: PlatformConnectionDefaults;
   readonly webhookEndpoints?: readonly WebhookEndpointDto[];
   readonly now?: () => number;
+  /** Receives a failure to write an execution record (written in the background); see `runAction`. */
+  readonly onRecordError?: (error: unknown, executionId: string) => void;
 }
 
 /** The ports `buildApp` takes, implemented on the runtime. */
@@ -435,7 +437,13 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         });
       }
       const result = await runAction(
-        { store, components, credentials: deps.credentials, now },
+        {
+          store,
+          components,
+          credentials: deps.credentials,
+          now,
+          ...(deps.onRecordError ? { onRecordError: deps.onRecordError } : {}),
+        },
         {
           instanceId: input.instanceId,
           componentKey: input.componentKey,

@@ -13,6 +13,11 @@ export interface BatchWriterOptions<T> {
   readonly writeOne: (row: T) => Promise<void>;
   /** A batch is flushed at once when this many rows are waiting; larger queues go in several batches. */
   readonly maxBatch: number;
+  /**
+   * How long the first queued row waits for others (default 0: until the current turn of the event loop
+   * ends). Longer waits make fewer, larger batches for callers that do not wait on each row.
+   */
+  readonly delayMs?: number;
 }
 
 interface Pending<T> {
@@ -23,13 +28,13 @@ interface Pending<T> {
 
 /**
  * A small batching writer. Rows queue until the current turn of the event loop ends (`setImmediate`, so
- * every I/O callback of the turn can add its row) or until `maxBatch` are waiting. At most one batch is in
+ * every I/O callback of the turn can add its row), or for `delayMs` when set, or until `maxBatch` are waiting. At most one batch is in
  * flight; rows arriving meanwhile form the next one, which is what makes batches grow under load.
  */
 export class BatchWriter<T> {
   readonly #options: BatchWriterOptions<T>;
   #queue: Pending<T>[] = [];
-  #timer: NodeJS.Immediate | undefined;
+  #timer: { cancel(): void } | undefined;
   #draining: Promise<void> | undefined;
 
   constructor(options: BatchWriterOptions<T>) {
@@ -59,11 +64,19 @@ export class BatchWriter<T> {
       this.#drainNow();
       return;
     }
-    this.#timer ??= setImmediate(() => this.#drainNow());
+    if (this.#timer !== undefined) return;
+    const delayMs = this.#options.delayMs ?? 0;
+    if (delayMs > 0) {
+      const timeout = setTimeout(() => this.#drainNow(), delayMs);
+      this.#timer = { cancel: () => clearTimeout(timeout) };
+    } else {
+      const immediate = setImmediate(() => this.#drainNow());
+      this.#timer = { cancel: () => clearImmediate(immediate) };
+    }
   }
 
   #drainNow(): void {
-    if (this.#timer !== undefined) clearImmediate(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     if (this.#draining !== undefined) return;
     this.#draining = this.#drain().finally(() => {

@@ -11,10 +11,51 @@ import type { LockOptions, StoreEngine } from './types';
 export interface EngineHandle {
   readonly engine: StoreEngine;
   readonly db: Kysely<Database>;
+  /** SQLite: the database file's absolute path; absent for PostgreSQL and in-memory databases. */
+  readonly file?: string;
   /** Runs `fn` while holding the named lock, excluding every process on the same database. */
   lock<T>(name: string, options: LockOptions, fn: () => Promise<T>): Promise<T>;
+  /** How cached instance snapshots learn that they are stale (see ./snapshot-cache). */
+  readonly changes: ChangeTracking;
   close(): Promise<void>;
 }
+
+/**
+ * How an engine reports changes to what an instance snapshot holds (the instance, its customer, its
+ * connections, its state), for every writer: this process, other processes, hand-written SQL.
+ *
+ * - `version` (SQLite): triggers bump `instances.change_seq` and a database-wide counter in the writing
+ *   transaction. Reading either is a synchronous lookup, but each costs file-lock system calls, so the
+ *   counter is read at most once per 10 ms and an instance's own `change_seq` only after a change.
+ * - `feed` (PostgreSQL): triggers `pg_notify` the instance id on commit and this process's own commits are
+ *   reported as they happen; a snapshot is trusted until a change for its instance arrives, and nothing is
+ *   trusted while the feed is not live.
+ */
+export type ChangeTracking =
+  | {
+      readonly kind: 'version';
+      /** The instance's `change_seq`; `undefined` for an unknown instance. */
+      version(instanceId: string): number | undefined;
+      /** The database-wide change counter, bumped with every `change_seq`. */
+      globalVersion(): number | undefined;
+      /** Calls `listener` after each of this process's own committed writes to a snapshot table. */
+      onLocalChange(listener: () => void): () => void;
+    }
+  | { readonly kind: 'feed'; subscribe(listener: ChangeListener): ChangeSubscription }
+  | { readonly kind: 'none' };
+
+/** Receives changes from a `feed`: an instance id, or `'*'` for "anything may have changed". */
+export type ChangeListener = (instanceId: string) => void;
+
+/** A live subscription to a change feed. */
+export interface ChangeSubscription {
+  /** True while every change is known to reach the listener. */
+  readonly live: boolean;
+  close(): Promise<void>;
+}
+
+/** `'*'`: every snapshot may be stale. */
+export const ALL_INSTANCES = '*';
 
 /** Polls `attempt` with capped, jittered backoff until it returns true or `timeoutMs` passes. */
 export async function pollUntil(

@@ -4,15 +4,18 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
-import { BatchWriter } from './batch-writer';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
 import type { EngineHandle } from './engine';
+import { openExecutionWriter } from './execution-writer';
+import type { ExecutionWriter } from './execution-writer';
 import { QueryTemplates } from './templates';
+import { SnapshotCache } from './snapshot-cache';
+import type { VersionedRead } from './snapshot-cache';
 import type {
   ApiKeysTable,
   AuthSessionsTable,
@@ -30,6 +33,7 @@ import type {
   AuthSession,
   ClaimOptions,
   CompareAndSetResult,
+  ComponentHead,
   Connection,
   ConnectionFilter,
   ConnectionPatch,
@@ -213,6 +217,63 @@ const finishExecutionSchema = z.object({
   log: z.array(logEntry).optional(),
 });
 
+const LOG_LEVELS: ReadonlySet<unknown> = new Set(['debug', 'info', 'warn', 'error']);
+const isEpoch = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isOptional = <T>(value: unknown, check: (v: unknown) => v is T): boolean =>
+  value === undefined || check(value);
+
+/**
+ * `input` as `newExecutionSchema` and `finishExecutionSchema` together would parse it, when it has exactly the
+ * shape they accept; `undefined` otherwise (then zod decides, with its messages). The same rules, by hand.
+ */
+function wellFormedRecord(
+  input: FinishedExecution,
+): (z.output<typeof newExecutionSchema> & z.output<typeof finishExecutionSchema>) | undefined {
+  const record = input as unknown as Record<string, unknown>;
+  const log = record['log'];
+  const ok =
+    isOptional(record['id'], isText) &&
+    isText(record['instanceId']) &&
+    isText(record['componentKey']) &&
+    isText(record['actionKey']) &&
+    isOptional(record['startedAt'], isEpoch) &&
+    (record['status'] === 'succeeded' || record['status'] === 'failed') &&
+    isOptional(record['finishedAt'], isEpoch) &&
+    (record['errorCode'] === undefined ||
+      record['errorCode'] === null ||
+      typeof record['errorCode'] === 'string') &&
+    (record['errorMessage'] === undefined ||
+      record['errorMessage'] === null ||
+      typeof record['errorMessage'] === 'string') &&
+    (log === undefined ||
+      (Array.isArray(log) &&
+        log.every(
+          (entry: unknown) =>
+            typeof entry === 'object' &&
+            entry !== null &&
+            isEpoch((entry as Record<string, unknown>)['at']) &&
+            LOG_LEVELS.has((entry as Record<string, unknown>)['level']) &&
+            typeof (entry as Record<string, unknown>)['message'] === 'string',
+        )));
+  if (!ok) return undefined;
+  const out = {
+    instanceId: input.instanceId,
+    componentKey: input.componentKey,
+    actionKey: input.actionKey,
+    status: input.status,
+    ...(input.id !== undefined ? { id: input.id } : {}),
+    ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}),
+    ...(input.finishedAt !== undefined ? { finishedAt: input.finishedAt } : {}),
+    ...(input.errorCode !== undefined ? { errorCode: input.errorCode } : {}),
+    ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
+    ...(input.log !== undefined
+      ? { log: input.log.map((entry) => ({ at: entry.at, level: entry.level, message: entry.message })) }
+      : {}),
+  };
+  return out;
+}
+
 function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
@@ -293,12 +354,6 @@ export type EncryptedColumn = (typeof encryptedColumns)[number];
 
 type Db = Kysely<Database>;
 
-/**
- * Most execution rows in one insert: 11 parameters each stays far below both engines' limits, and the SQL
- * texts of 1..64 rows fit the SQLite statement cache beside the store's other statements.
- */
-const EXECUTION_BATCH_SIZE = 64;
-
 /** Decrypted cells kept per store; a connection row holds two. */
 const DECRYPTED_CACHE_SIZE = 1024;
 
@@ -315,9 +370,11 @@ export class KyselyStore implements Store {
    * action call) skips AES-GCM without any chance of serving stale secrets. Bounded, least recently used out.
    */
   readonly #decrypted = new Map<string, string>();
-  /** Group commit of finished execution records ({@link KyselyStore.recordExecution}). */
-  readonly #executionWriter: BatchWriter<Insertable<ExecutionsTable>>;
+  /** Group commit of finished execution records ({@link KyselyStore.recordExecution}); see ./execution-writer. */
+  readonly #executionWriter: ExecutionWriter;
   readonly #templates: QueryTemplates<Database>;
+  /** Instance snapshots for action calls; see ./snapshot-cache. */
+  readonly #snapshots: SnapshotCache<InstanceWithConnections>;
 
   constructor(handle: EngineHandle, keys: KeyRing, now: () => number) {
     this.engine = handle.engine;
@@ -326,38 +383,9 @@ export class KyselyStore implements Store {
     this.#keys = keys;
     this.#now = now;
     this.#templates = new QueryTemplates(handle.db);
-    const insertExecutions = async (rows: readonly Insertable<ExecutionsTable>[]): Promise<void> => {
-      const values: Record<string, unknown> = {};
-      rows.forEach((row, n) => {
-        for (const [column, value] of Object.entries(row)) values[`${column}${n}`] = value;
-      });
-      // Built once per batch size: building a 64-row insert costs more than running it.
-      await this.#templates.run(
-        `insert-executions:${rows.length}`,
-        (db, param) =>
-          db.insertInto('executions').values(
-            rows.map((_, n) => ({
-              id: param<string>(`id${n}`),
-              instance_id: param<string>(`instance_id${n}`),
-              component_key: param<string>(`component_key${n}`),
-              action_key: param<string>(`action_key${n}`),
-              status: param<string>(`status${n}`),
-              started_at: param<number>(`started_at${n}`),
-              finished_at: param<number | null>(`finished_at${n}`),
-              duration_ms: param<number | null>(`duration_ms${n}`),
-              error_code: param<string | null>(`error_code${n}`),
-              error_message: param<string | null>(`error_message${n}`),
-              log: param<string>(`log${n}`),
-            })),
-          ),
-        values,
-      );
-    };
-    this.#executionWriter = new BatchWriter({
-      writeMany: insertExecutions,
-      writeOne: (row) => insertExecutions([row]),
-      maxBatch: EXECUTION_BATCH_SIZE,
-    });
+    this.#snapshots = new SnapshotCache(handle.changes);
+    // SQLite on a file: a writer thread; PostgreSQL: one JSON parameter per batch.
+    this.#executionWriter = openExecutionWriter(handle);
   }
 
   /** The kysely handle, for migrations, rotation and tests in this module. */
@@ -502,9 +530,18 @@ export class KyselyStore implements Store {
     id: string,
     options: { readonly states?: readonly InstanceStateKey[] } = {},
   ): Promise<InstanceWithConnections | undefined> {
-    const stateKeys = (options.states ?? []).map((key) =>
-      parseInput(instanceStateKeySchema, key, 'state key'),
+    const states = options.states ?? [];
+    return this.#snapshots.get(snapshotKey(id, states), id, () =>
+      this.#readInstanceWithConnections(id, states),
     );
+  }
+
+  async #readInstanceWithConnections(
+    id: string,
+    states: readonly InstanceStateKey[],
+  ): Promise<VersionedRead<InstanceWithConnections> | undefined> {
+    const sqlite = this.engine === 'sqlite';
+    const stateKeys = states.map((key) => parseInput(instanceStateKeySchema, key, 'state key'));
     const values: Record<string, unknown> = { id };
     stateKeys.forEach((k, n) => {
       values[`scope${n}`] = k.scope;
@@ -512,7 +549,7 @@ export class KyselyStore implements Store {
     });
     // Built once per number of state objects (see QueryTemplates): this runs on every action call.
     const rows = await this.#templates.run(
-      `instance-with-connections:${stateKeys.length}`,
+      `instance-with-connections:${this.engine}:${stateKeys.length}`,
       (db, param) =>
         db
           .selectFrom('instances as i')
@@ -546,6 +583,8 @@ export class KyselyStore implements Store {
                 .as(`st_${n}`),
             ),
           )
+          // SQLite: the snapshot's change_seq, read in the same statement as the snapshot itself.
+          .$if(sqlite, (q) => q.select(sql<number>`i.change_seq`.as('i_change_seq')))
           .where('i.id', '=', param<string>('id'))
           .orderBy('cn.created_at')
           .orderBy('cn.id'),
@@ -584,11 +623,15 @@ export class KyselyStore implements Store {
       connections.push(this.#toConnection(row as Selectable<ConnectionsTable>));
     }
     const cells = first as Record<string, unknown>;
-    const states = stateKeys.map((_, n) => {
+    const stateValues = stateKeys.map((_, n) => {
       const text = cells[`st_${n}`];
       return typeof text === 'string' ? parseJson(text, jsonObject, 'instance state') : undefined;
     });
-    return { instance, customer, connections, states };
+    const version = cells['i_change_seq'];
+    return {
+      value: { instance, customer, connections, states: stateValues },
+      version: typeof version === 'number' ? version : undefined,
+    };
   }
 
   async listInstances(filter: { readonly customerId?: string } = {}): Promise<Instance[]> {
@@ -1106,6 +1149,17 @@ export class KyselyStore implements Store {
     return row && toComponent(row);
   }
 
+  async getComponentHead(key: string): Promise<ComponentHead | undefined> {
+    const row = await this.#db
+      .selectFrom('components')
+      .select(['version', 'bundle_hash'])
+      .where('key', '=', key)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { version: num(row.version, `component ${key} version`), bundleHash: row.bundle_hash };
+  }
+
   async listComponents(): Promise<PublishedComponent[]> {
     const rows = await this.#db
       .selectFrom('components as c')
@@ -1425,8 +1479,10 @@ export class KyselyStore implements Store {
   }
 
   async recordExecution(input: FinishedExecution): Promise<Execution> {
-    const started = parseInput(newExecutionSchema, input, 'execution');
-    const finished = parseInput(finishExecutionSchema, input, 'execution result');
+    // One call per action run: a well-formed record is checked by hand; zod (and its messages) for the rest.
+    const fast = wellFormedRecord(input);
+    const started = fast ?? parseInput(newExecutionSchema, input, 'execution');
+    const finished = fast ?? parseInput(finishExecutionSchema, input, 'execution result');
     const now = this.#now();
     const startedAt = started.startedAt ?? now;
     const finishedAt = finished.finishedAt ?? now;
@@ -1444,7 +1500,8 @@ export class KyselyStore implements Store {
       log: finished.log ?? [],
     };
     // No RETURNING: everything in the row was just validated above, so it is answered from the input.
-    // Concurrent runs share one multi-row insert (one commit); see BatchWriter.
+    // Concurrent runs share one batch (one commit), written off the main thread where the engine allows;
+    // see ./execution-writer.
     await this.#executionWriter
       .write({
         id: execution.id,
@@ -1464,11 +1521,14 @@ export class KyselyStore implements Store {
   }
 
   async getExecution(id: string): Promise<Execution | undefined> {
+    // Records are written in batches (see ./execution-writer): what this process queued is read back too.
+    await this.#executionWriter.flush();
     const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toExecution(row);
   }
 
   async listExecutions(filter: ExecutionFilter = {}): Promise<Execution[]> {
+    await this.#executionWriter.flush();
     const rows = await this.#db
       .selectFrom('executions')
       .selectAll()
@@ -1550,10 +1610,27 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
-    // Queued execution records are committed (or fail) before the handle goes.
-    await this.#executionWriter.idle();
+    // Queued execution records are committed (or fail) before the handle goes; a writer thread ends here.
+    await this.#executionWriter.close();
+    await this.#snapshots.close();
     await this.#handle.close();
   }
+}
+
+/** Snapshot cache keys by frozen state-key array (a caller that reuses its array skips building the key). */
+const snapshotKeys = new WeakMap<readonly InstanceStateKey[], string>();
+
+/**
+ * The snapshot cache key of a request. It only has to tell different requests apart: a snapshot is stored
+ * after its state keys were validated.
+ */
+function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
+  if (states.length === 0) return id;
+  const known = snapshotKeys.get(states);
+  if (known !== undefined && known.startsWith(`${id}\u0000`)) return known;
+  const key = `${id}\u0000${JSON.stringify(states.map((k) => [k.scope, k.key]))}`;
+  if (Object.isFrozen(states) && states.every((k) => Object.isFrozen(k))) snapshotKeys.set(states, key);
+  return key;
 }
 
 // ---------------------------------------------------------------------------------------------------------

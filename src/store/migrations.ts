@@ -197,10 +197,93 @@ function initial(engine: StoreEngine): Migration {
   };
 }
 
+/**
+ * The connection columns an instance snapshot holds: every column but the refresher's lease, which is written
+ * on every claim and is not part of what an action sees.
+ */
+const SNAPSHOT_CONNECTION_COLUMNS = [
+  'instance_id',
+  'name',
+  'component_key',
+  'definition_key',
+  'grant_type',
+  'fields',
+  'secret_fields',
+  'token_set',
+  'expires_at',
+  'refresh_at',
+  'scopes',
+  'status',
+  'last_error',
+  'version',
+  'refresh_failures',
+  'cooldown_until',
+  'updated_at',
+  'connected_at',
+];
+const SNAPSHOT_INSTANCE_COLUMNS = ['customer_id', 'name', 'component_keys', 'config', 'status', 'updated_at'];
+
+/**
+ * Change tracking for cached instance snapshots (see src/store/snapshot-cache.ts), as triggers so that every
+ * writer is covered: this process, other processes and replicas, hand-written SQL.
+ * SQLite: `instances.change_seq` and the one-row `keyway_changes` counter are bumped in the writing transaction.
+ * PostgreSQL: `pg_notify('keyway_changes', instance id)` is delivered to every listening replica on commit.
+ */
+function changeTracking(engine: StoreEngine): Migration {
+  const connectionColumns = SNAPSHOT_CONNECTION_COLUMNS.join(', ');
+  const instanceColumns = SNAPSHOT_INSTANCE_COLUMNS.join(', ');
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (engine === 'sqlite') {
+        await sql`alter table instances add column change_seq integer not null default 0`.execute(db);
+        await sql`create table keyway_changes (id integer primary key check (id = 1), seq integer not null)`.execute(
+          db,
+        );
+        await sql`insert into keyway_changes (id, seq) values (1, 0)`.execute(db);
+        const bump = (id: string): string =>
+          `begin update instances set change_seq = change_seq + 1 where id = ${id}; update keyway_changes set seq = seq + 1; end`;
+        const triggers = [
+          `create trigger kw_connections_insert after insert on connections for each row ${bump('new.instance_id')}`,
+          `create trigger kw_connections_update after update of ${connectionColumns} on connections for each row ${bump('new.instance_id')}`,
+          `create trigger kw_connections_delete after delete on connections for each row ${bump('old.instance_id')}`,
+          `create trigger kw_state_insert after insert on instance_state for each row ${bump('new.instance_id')}`,
+          `create trigger kw_state_update after update on instance_state for each row ${bump('new.instance_id')}`,
+          `create trigger kw_state_delete after delete on instance_state for each row ${bump('old.instance_id')}`,
+          // SQLite does not re-fire triggers from a trigger's own update (recursive_triggers is off).
+          `create trigger kw_instances_update after update of ${instanceColumns} on instances for each row ${bump('new.id')}`,
+          `create trigger kw_customers_update after update on customers for each row begin update instances set change_seq = change_seq + 1 where customer_id = new.id; update keyway_changes set seq = seq + 1; end`,
+        ];
+        for (const text of triggers) await sql.raw(text).execute(db);
+        return;
+      }
+      // The argument names the column holding the instance id; customers have none, so their changes say '*'.
+      await sql`
+        create function keyway_notify_change() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify('keyway_changes', coalesce(
+            to_jsonb(case when tg_op = 'DELETE' then old else new end) ->> tg_argv[0], '*'));
+          return null;
+        end $$`.execute(db);
+      const triggers = [
+        `create trigger kw_connections_write after insert or delete on connections for each row execute function keyway_notify_change('instance_id')`,
+        `create trigger kw_connections_update after update of ${connectionColumns} on connections for each row execute function keyway_notify_change('instance_id')`,
+        `create trigger kw_state_write after insert or update or delete on instance_state for each row execute function keyway_notify_change('instance_id')`,
+        `create trigger kw_instances_write after update of ${instanceColumns} or delete on instances for each row execute function keyway_notify_change('id')`,
+        `create trigger kw_customers_write after update on customers for each row execute function keyway_notify_change('-')`,
+      ];
+      for (const text of triggers) await sql.raw(text).execute(db);
+    },
+  };
+}
+
+/** The PostgreSQL NOTIFY channel of {@link changeTracking}. */
+export const CHANGE_CHANNEL = 'keyway_changes';
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrationProvider(engine: StoreEngine): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ '0001_initial': initial(engine) }),
+    getMigrations: () =>
+      Promise.resolve({ '0001_initial': initial(engine), '0002_change_tracking': changeTracking(engine) }),
   };
 }
 

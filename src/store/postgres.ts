@@ -2,11 +2,13 @@
  * The shared engine: PostgreSQL through a `pg.Pool`, for several replicas. Locks are session advisory
  * locks on a dedicated client, so a crashed holder's lock is released with its connection.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver } from 'kysely';
 import pg from 'pg';
 import { KeywayError } from '../errors';
-import type { EngineHandle } from './engine';
-import { pollUntil } from './engine';
+import { reportingChanges } from './changes';
+import type { ChangeListener, ChangeSubscription, EngineHandle } from './engine';
+import { ALL_INSTANCES, pollUntil, sleep } from './engine';
+import { CHANGE_CHANNEL } from './migrations';
 import type { Database } from './schema';
 import type { LockOptions } from './types';
 
@@ -32,14 +34,123 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
   });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<ChangeListener>();
+  const emit = (instanceId: string): void => {
+    for (const listener of listeners) listener(instanceId);
+  };
+  const base = new PostgresDialect({ pool });
+  const dialect = {
+    // This process's own commits drop every snapshot at once; other replicas hear of them by NOTIFY.
+    createDriver: () => reportingChanges(new PostgresDriver({ pool }), () => emit(ALL_INSTANCES)),
+    createAdapter: () => base.createAdapter(),
+    createQueryCompiler: () => base.createQueryCompiler(),
+    createIntrospector: (kysely: Kysely<unknown>) => base.createIntrospector(kysely),
+  };
+  const db = new Kysely<Database>({ dialect });
+  let feed: NotificationFeed | undefined;
 
   return {
     engine: 'postgres',
     db,
     lock: (name, lockOptions, fn) => withAdvisoryLock(pool, name, lockOptions, fn),
-    close: () => db.destroy(),
+    changes: {
+      kind: 'feed',
+      subscribe: (listener) => {
+        listeners.add(listener);
+        // One LISTEN connection per store, opened on first use: short-lived CLI commands never open it.
+        feed ??= new NotificationFeed(options, emit);
+        const shared = feed;
+        return {
+          get live() {
+            return shared.live;
+          },
+          close: async () => {
+            listeners.delete(listener);
+            if (listeners.size === 0 && feed === shared) {
+              feed = undefined;
+              await shared.close();
+            }
+          },
+        } satisfies ChangeSubscription;
+      },
+    },
+    close: async () => {
+      await feed?.close();
+      feed = undefined;
+      await db.destroy();
+    },
   };
+}
+
+/**
+ * `LISTEN keyway_changes` on a connection of its own, passing each notification's instance id on. `live` is
+ * true only while the LISTEN is in place; when the connection drops, `'*'` is emitted (changes may have been
+ * missed) and it reconnects with backoff.
+ */
+class NotificationFeed {
+  readonly #options: PostgresEngineOptions;
+  readonly #emit: ChangeListener;
+  #client: pg.Client | undefined;
+  #live = false;
+  #closed = false;
+
+  constructor(options: PostgresEngineOptions, emit: ChangeListener) {
+    this.#options = options;
+    this.#emit = emit;
+    void this.#connect();
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  async #connect(): Promise<void> {
+    let delay = 100;
+    while (!this.#closed) {
+      const client = new pg.Client({
+        connectionString: this.#options.databaseUrl,
+        ...(this.#options.schema !== undefined ? { options: `-c search_path=${this.#options.schema}` } : {}),
+      });
+      client.on('error', () => this.#lost(client));
+      client.on('end', () => this.#lost(client));
+      client.on('notification', (message) => {
+        if (message.channel === CHANGE_CHANNEL) this.#emit(message.payload ?? ALL_INSTANCES);
+      });
+      try {
+        await client.connect();
+        await client.query(`listen ${CHANGE_CHANNEL}`);
+        if (this.#closed) {
+          await client.end();
+          return;
+        }
+        this.#client = client;
+        // Whatever changed before the LISTEN took effect was not heard: start from nothing.
+        this.#emit(ALL_INSTANCES);
+        this.#live = true;
+        return;
+      } catch {
+        await client.end().catch(() => undefined);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  #lost(client: pg.Client): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#live = false;
+    this.#emit(ALL_INSTANCES);
+    if (!this.#closed) void this.#connect();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#live = false;
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
 }
 
 async function withAdvisoryLock<T>(

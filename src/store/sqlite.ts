@@ -5,17 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Dialect, SqliteDatabase } from 'kysely';
 import { KeywayError } from '../errors';
+import { reportingChanges } from './changes';
 import type { EngineHandle } from './engine';
 import { pollUntil } from './engine';
 import type { Database } from './schema';
 import type { LockOptions } from './types';
 
-const BUSY_TIMEOUT_MS = 10_000;
+/** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 10_000;
 const DEFAULT_LEASE_MS = 30_000;
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -91,8 +93,12 @@ export function openSqliteEngine(file: string): EngineHandle {
   }
   const config = { database: cachingStatements(database) };
   const base = new SqliteDialect(config);
+  const localListeners = new Set<() => void>();
   const dialect: Dialect = {
-    createDriver: () => new ImmediateSqliteDriver(config),
+    createDriver: () =>
+      reportingChanges(new ImmediateSqliteDriver(config), () => {
+        for (const listener of localListeners) listener();
+      }),
     createAdapter: () => new TransactionalSqliteAdapter(),
     createQueryCompiler: () => base.createQueryCompiler(),
     createIntrospector: (db) => base.createIntrospector(db),
@@ -102,8 +108,39 @@ export function openSqliteEngine(file: string): EngineHandle {
   return {
     engine: 'sqlite',
     db,
+    // A second connection (the execution writer thread) can open a file, never an in-memory database.
+    ...(database.memory ? {} : { file: resolve(file) }),
     lock: (name, options, fn) => withLeaseLock(db, name, options, fn),
+    changes: {
+      kind: 'version',
+      version: pluckReader(database, 'select change_seq from instances where id = ?'),
+      globalVersion: pluckReader(database, 'select seq from keyway_changes where id = 1'),
+      onLocalChange: (listener) => {
+        localListeners.add(listener);
+        return () => localListeners.delete(listener);
+      },
+    },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * A synchronous one-value read outside kysely (no promise, no query building), for the change counters the
+ * snapshot cache checks (see migrations.ts `changeTracking`). `undefined` for no row, or before the migration
+ * that adds the counters.
+ */
+function pluckReader(
+  database: BetterSqlite3.Database,
+  text: string,
+): (...params: string[]) => number | undefined {
+  let statement: BetterSqlite3.Statement<string[], number> | undefined;
+  return (...params) => {
+    try {
+      statement ??= database.prepare<string[], number>(text).pluck();
+      return statement.get(...params);
+    } catch {
+      return undefined;
+    }
   };
 }
 

@@ -318,6 +318,12 @@ export interface PublishedComponent {
   readonly publishedAt: EpochMs;
 }
 
+/** Which bundle is the latest of a component key; see {@link Store.getComponentHead}. */
+export interface ComponentHead {
+  readonly version: number;
+  readonly bundleHash: string;
+}
+
 /** Input to {@link Store.putComponent}. */
 export interface NewPublishedComponent {
   readonly key: string;
@@ -570,6 +576,8 @@ export interface Store {
   getComponent(key: string, version?: number): Promise<PublishedComponent | undefined>;
   /** The latest version of every component, without inline bundle bytes. */
   listComponents(): Promise<PublishedComponent[]>;
+  /** The latest version and bundle hash of a component: a cheap check for a new publish. */
+  getComponentHead(key: string): Promise<ComponentHead | undefined>;
 
   // Instance state written by actions
   getState(key: StateKey): Promise<JsonObject | undefined>;

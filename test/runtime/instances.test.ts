@@ -173,16 +173,46 @@ describe.each(storeEngines)('instances and published components on %s', (_engine
     expect(again.published.bundleHash).toBe(first.component.bundleHash);
 
     // A replica with nothing registered locally finds the component in the store.
-    const replica = new ComponentRegistry({ store });
+    let clock = Date.now();
+    const replica = new ComponentRegistry({ store, recheckMs: 1000, now: () => clock });
     const loaded = await replica.get('testkit');
     expect(loaded.bundleHash).toBe(first.component.bundleHash);
     expect([...loaded.actions.keys()].sort()).toEqual(['counter', 'describe', 'fail', 'whoami']);
 
-    // A changed bundle becomes the next version, and replicas pick it up.
+    // A changed bundle becomes the next version: the publisher uses it at once, replicas once their recheck
+    // interval has passed (they ask the store for the latest version at most that often).
     const changedPath = writeBundle(`${readFileSync(testkitPath, 'utf8')}\n// rebuilt\n`);
     const second = await publisher.publish(changedPath);
     expect(second.published.version).toBe(first.published.version + 1);
+    expect((await publisher.get('testkit')).bundleHash).toBe(second.component.bundleHash);
+    clock += 999;
+    expect((await replica.get('testkit')).bundleHash).toBe(first.component.bundleHash);
+    clock += 1;
     expect((await replica.get('testkit')).bundleHash).toBe(second.component.bundleHash);
+  });
+
+  it('asks the store for a published component at most once per recheck interval, never for its bytes again', async () => {
+    await new ComponentRegistry({ store }).publish(testkitPath);
+    const calls = { getComponent: 0, getComponentHead: 0 };
+    const counting: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if ((property === 'getComponent' || property === 'getComponentHead') && typeof value === 'function') {
+          return (...args: unknown[]) => {
+            calls[property] += 1;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    let clock = 0;
+    const registry = new ComponentRegistry({ store: counting, recheckMs: 1000, now: () => clock });
+    for (let i = 0; i < 50; i++) await registry.get('testkit');
+    expect(calls).toEqual({ getComponent: 1, getComponentHead: 0 });
+    clock += 1000;
+    await Promise.all([registry.get('testkit'), registry.get('testkit')]);
+    expect(calls).toEqual({ getComponent: 1, getComponentHead: 1 });
   });
 
   it('refuses to publish a bundle that is not a component, storing nothing', async () => {

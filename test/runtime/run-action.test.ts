@@ -314,6 +314,75 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(JSON.stringify(execution)).not.toContain(API_KEY);
   });
 
+  it('returns without waiting for its execution record, which a read of the log then finds', async () => {
+    const recorded: string[] = [];
+    const slowLog: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'recordExecution') {
+          return async (input: Parameters<Store['recordExecution']>[0]) => {
+            // The record is written well after the run returns.
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            const execution = await target.recordExecution(input);
+            recorded.push(execution.id);
+            return execution;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const { executionId } = await runAction(
+      { ...deps(), store: slowLog },
+      {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey: 'describe',
+        inputs: { message: 'hi' },
+        connections: { connection: 'primary' },
+      },
+    );
+    expect(recorded).toEqual([]);
+    const deadline = Date.now() + 5000;
+    while (recorded.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(recorded).toEqual([executionId]);
+    expect((await store.getExecution(executionId))?.status).toBe('succeeded');
+  });
+
+  it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
+    const failing: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'recordExecution') return () => Promise.reject(new Error('disk full'));
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const reported: { message: string; executionId: string }[] = [];
+    let done: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => (done = resolve));
+    const { executionId, result } = await runAction(
+      {
+        ...deps(),
+        store: failing,
+        onRecordError: (error, id) => {
+          reported.push({ message: (error as Error).message, executionId: id });
+          done();
+        },
+      },
+      {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey: 'describe',
+        inputs: { message: 'hi' },
+        connections: { connection: 'primary' },
+      },
+    );
+    expect(result).toBeDefined();
+    await seen;
+    expect(reported).toEqual([{ message: 'disk full', executionId }]);
+  });
+
   it('refuses to run with an OAuth connection that was never connected', async () => {
     const error = await caught(run('whoami', {}, 'oauth'));
     expect(error.code).toBe('KW_CONNECTION_NOT_CONNECTED');

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { isKeywayError } from '../../src/errors';
 import { openStore } from '../../src/store';
-import { storeContract } from './contract';
+import { keyA, storeContract } from './contract';
 
 const databaseUrl = process.env['KEYWAY_TEST_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
 const schema = `kw_test_${randomBytes(6).toString('hex')}`;
@@ -79,6 +79,29 @@ describe('PostgreSQL store', () => {
       }
     },
   );
+
+  it('records an execution whose error message was cut inside an emoji, as U+FFFD', async () => {
+    // Sent as one JSON parameter per batch; a lone surrogate must not fail the row (see postgresJson).
+    const store = await openStore({ databaseUrl, postgresSchema: schema, keys: keyA });
+    try {
+      const customer = await store.createCustomer({ name: 'surrogates' });
+      const instance = await store.createInstance({ customerId: customer.id, name: 'surrogates' });
+      const recorded = await store.recordExecution({
+        instanceId: instance.id,
+        componentKey: 'c',
+        actionKey: 'a',
+        status: 'failed',
+        errorMessage: 'upstream said \ud83d',
+        log: [{ at: 1, level: 'info', message: 'kept \ud83d\ude00 and \\ud83d as written' }],
+      });
+      expect(await store.getExecution(recorded.id)).toMatchObject({
+        errorMessage: 'upstream said \ufffd',
+        log: [{ message: 'kept \ud83d\ude00 and \\ud83d as written' }],
+      });
+    } finally {
+      await store.close();
+    }
+  });
 
   it('refuses to start without an encryption key', async () => {
     let caught: unknown;

@@ -282,6 +282,7 @@ export async function startKeywayServer(
     flows,
     credentials,
     webhookEndpoints: endpoints.map(({ id, url, events }) => ({ id, url, ...(events ? { events } : {}) })),
+    onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const stopAll = async (): Promise<void> => {

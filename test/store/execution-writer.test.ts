@@ -1,0 +1,279 @@
+/**
+ * The execution writer on a real SQLite file: rows written by its thread, what callers see when rows fail
+ * or the thread dies, and that the thread never holds a process open. The store-level behaviour (error
+ * codes, read-after-write through `recordExecution`) is in the store contract, on both engines.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { isKeywayError } from '../../src/errors';
+import type { EngineHandle } from '../../src/store/engine';
+import {
+  SqliteThreadWriter,
+  WRITER_THREAD_SOURCE,
+  openExecutionWriter,
+  postgresJson,
+} from '../../src/store/execution-writer';
+import type { ExecutionRow } from '../../src/store/execution-writer';
+import { migrateToLatest } from '../../src/store/migrations';
+import { openSqliteEngine } from '../../src/store/sqlite';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'keyway-execution-writer-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** A migrated database file with one customer and one instance. */
+async function openDatabase(name: string): Promise<{ handle: EngineHandle; instanceId: string }> {
+  const handle = openSqliteEngine(join(dataDir, name, 'keyway.sqlite'));
+  await migrateToLatest(handle.db, handle.engine);
+  const instanceId = randomUUID();
+  await handle.db
+    .insertInto('customers')
+    .values({ id: 'c1', external_id: null, name: 'Acme', created_at: 1, updated_at: 1 })
+    .execute();
+  await handle.db
+    .insertInto('instances')
+    .values({
+      id: instanceId,
+      customer_id: 'c1',
+      name: 'sync',
+      component_keys: '[]',
+      config: '{}',
+      status: 'active',
+      created_at: 1,
+      updated_at: 1,
+    })
+    .execute();
+  return { handle, instanceId };
+}
+
+function row(instanceId: string, id: string = randomUUID()): ExecutionRow {
+  return {
+    id,
+    instance_id: instanceId,
+    component_key: 'c',
+    action_key: 'a',
+    status: 'succeeded',
+    started_at: 1000,
+    finished_at: 1040,
+    duration_ms: 40,
+    error_code: null,
+    error_message: null,
+    log: '[]',
+  };
+}
+
+async function storedIds(handle: EngineHandle): Promise<string[]> {
+  const rows = await handle.db.selectFrom('executions').select('id').orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** The thread's program, made to exit on a batch whose first row has the id `crash`. */
+const crashingSource = `{
+  const { parentPort } = require('node:worker_threads');
+  parentPort.on('message', (message) => { if (message.values && message.values[0] === 'crash') process.exit(3); });
+}
+${WRITER_THREAD_SOURCE}`;
+
+function threadWriter(handle: EngineHandle, source?: string): SqliteThreadWriter {
+  const file = handle.file;
+  if (file === undefined) throw new Error('expected a database file');
+  return new SqliteThreadWriter({
+    file,
+    mainThread: () => ({
+      write: (r) =>
+        handle.db
+          .insertInto('executions')
+          .values(r)
+          .execute()
+          .then(() => undefined),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    }),
+    ...(source !== undefined ? { source } : {}),
+  });
+}
+
+describe('execution writer on SQLite', () => {
+  it('writes rows on its own thread, each readable on the main connection once its write resolves', async () => {
+    const { handle, instanceId } = await openDatabase('thread');
+    const writer = openExecutionWriter(handle);
+    expect(writer).toBeInstanceOf(SqliteThreadWriter);
+    // Every column distinct, so a value sent in the wrong position shows.
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      ...row(instanceId),
+      status: 'failed',
+      started_at: 1000 + i,
+      finished_at: 2000 + i,
+      duration_ms: 1000,
+      error_code: 'KW_ACTION_FAILED',
+      error_message: `run ${i} failed`,
+      log: `[{"at":${1500 + i},"level":"info","message":"run ${i}"}]`,
+    }));
+    const seen = await Promise.all(
+      rows.map((r) =>
+        writer
+          .write(r)
+          .then(() =>
+            handle.db.selectFrom('executions').selectAll().where('id', '=', r.id).executeTakeFirst(),
+          ),
+      ),
+    );
+    expect(seen).toEqual(rows);
+    expect((writer as SqliteThreadWriter).thread).toBeDefined();
+    expect((writer as SqliteThreadWriter).onMainThread).toBe(false);
+    await writer.close();
+    expect((writer as SqliteThreadWriter).thread).toBeUndefined();
+    await handle.close();
+  });
+
+  it('fails only the bad rows of a batch, with the error codes better-sqlite3 gives', async () => {
+    const { handle, instanceId } = await openDatabase('bad-rows');
+    const writer = openExecutionWriter(handle);
+    const existing = row(instanceId);
+    await writer.write(existing);
+    const twice = randomUUID();
+    const good = Array.from({ length: 10 }, () => row(instanceId));
+    const outcomes = await Promise.allSettled([
+      writer.write(good[0] ?? row(instanceId)),
+      writer.write(row(instanceId, existing.id)),
+      writer.write(row('no-such-instance')),
+      writer.write(row(instanceId, twice)),
+      writer.write(row(instanceId, twice)),
+      ...good.slice(1).map((r) => writer.write(r)),
+    ]);
+    const codeOf = (outcome: PromiseSettledResult<void> | undefined): string =>
+      outcome?.status === 'rejected' ? String((outcome.reason as { code?: unknown }).code) : 'resolved';
+    expect(outcomes.map(codeOf)).toEqual([
+      'resolved',
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+      'SQLITE_CONSTRAINT_FOREIGNKEY',
+      'resolved',
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+      ...good.slice(1).map(() => 'resolved'),
+    ]);
+    expect(await storedIds(handle)).toEqual([existing.id, twice, ...good.map((r) => r.id)].sort());
+    await writer.close();
+    await handle.close();
+  });
+
+  it('fails the batch in flight with KW_STORE_UNAVAILABLE when the thread dies, and starts a new one', async () => {
+    const { handle, instanceId } = await openDatabase('crash');
+    const writer = threadWriter(handle, crashingSource);
+    const lost = row(instanceId);
+    const outcomes = await Promise.allSettled([writer.write(row(instanceId, 'crash')), writer.write(lost)]);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      const reason = outcome.status === 'rejected' ? (outcome.reason as unknown) : undefined;
+      expect(isKeywayError(reason) && reason.code).toBe('KW_STORE_UNAVAILABLE');
+    }
+    const next = row(instanceId);
+    await writer.write(next);
+    expect(writer.thread).toBeDefined();
+    expect(writer.onMainThread).toBe(false);
+    expect(await storedIds(handle)).toEqual([next.id]);
+    await writer.close();
+    await handle.close();
+  });
+
+  it('writes on the main thread after the thread died three times in a row', async () => {
+    const { handle, instanceId } = await openDatabase('crash-loop');
+    const writer = threadWriter(handle, crashingSource);
+    for (let i = 0; i < 3; i++) {
+      await expect(writer.write(row(instanceId, 'crash'))).rejects.toMatchObject({
+        code: 'KW_STORE_UNAVAILABLE',
+      });
+    }
+    const next = row(instanceId);
+    await writer.write(next);
+    expect(writer.onMainThread).toBe(true);
+    expect(writer.thread).toBeUndefined();
+    expect(await storedIds(handle)).toEqual([next.id]);
+    await writer.close();
+    await handle.close();
+  });
+
+  it('writes on the main thread, losing nothing, when the thread cannot open the database', async () => {
+    const { handle, instanceId } = await openDatabase('no-thread');
+    const writer = threadWriter(handle, `throw new Error('cannot load the driver');`);
+    const rows = Array.from({ length: 5 }, () => row(instanceId));
+    await Promise.all(rows.map((r) => writer.write(r)));
+    expect(writer.onMainThread).toBe(true);
+    expect(await storedIds(handle)).toEqual(rows.map((r) => r.id).sort());
+    await writer.close();
+    await handle.close();
+  });
+
+  it('commits every queued row before close() resolves, then ends the thread', async () => {
+    const { handle, instanceId } = await openDatabase('close');
+    const writer = openExecutionWriter(handle) as SqliteThreadWriter;
+    const rows = Array.from({ length: 600 }, () => row(instanceId));
+    const settled = Promise.allSettled(rows.map((r) => writer.write(r)));
+    await writer.close();
+    expect(writer.thread).toBeUndefined();
+    // Read with a connection of its own: the store's is closed right after the writer in KyselyStore.close.
+    await handle.close();
+    const database = new BetterSqlite3(join(dataDir, 'close', 'keyway.sqlite'), { readonly: true });
+    try {
+      const count = database.prepare('select count(*) as n from executions').get() as { n: number };
+      expect(count.n).toBe(rows.length);
+    } finally {
+      database.close();
+    }
+    expect((await settled).every((o) => o.status === 'fulfilled')).toBe(true);
+  });
+
+  it('writes on the main thread when the engine names no database file (in memory)', async () => {
+    const { handle, instanceId } = await openDatabase('no-file');
+    const { file, ...inMemory } = handle;
+    expect(file).toBeDefined();
+    const writer = openExecutionWriter(inMemory);
+    expect(writer).not.toBeInstanceOf(SqliteThreadWriter);
+    const written = row(instanceId);
+    await writer.write(written);
+    expect(await storedIds(handle)).toEqual([written.id]);
+    await writer.close();
+    await handle.close();
+  });
+
+  it('lets a process that recorded executions exit without closing its store', async () => {
+    const dir = join(dataDir, 'child');
+    const result = await new Promise<{ code: number | null; out: string; err: string; ms: number }>(
+      (resolve, reject) => {
+        const started = Date.now();
+        const child = spawn(
+          process.execPath,
+          ['--require', 'tsx/cjs', join(__dirname, 'record-child.ts'), dir],
+          { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => resolve({ code, out, err, ms: Date.now() - started }));
+      },
+    );
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    const reported = JSON.parse(result.out.trim()) as { recorded: number; stored: number };
+    expect(reported).toEqual({ recorded: 50, stored: 50 });
+  });
+});
+
+describe('execution rows as PostgreSQL JSON', () => {
+  it('replaces lone surrogates, which PostgreSQL rejects in json, with U+FFFD', () => {
+    const rows = [{ a: 'cut \ud83d', b: '\ude00 cut', c: 'pair \ud83d\ude00' }];
+    expect(JSON.parse(postgresJson(rows))).toEqual([
+      { a: 'cut \ufffd', b: '\ufffd cut', c: 'pair \ud83d\ude00' },
+    ]);
+  });
+
+  it('leaves text that only looks like an escape alone', () => {
+    // A backslash followed by "ud83d" in the text, and a JSON log whose own escape is text here.
+    const rows = [{ a: '\\ud83d', b: '\\\\ud83d', log: JSON.stringify([{ message: 'x\ud83d' }]) }];
+    expect(postgresJson(rows)).toBe(JSON.stringify(rows));
+  });
+});
