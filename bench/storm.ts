@@ -9,14 +9,12 @@ import { startSandbox } from '../src/sandbox';
 import type { Sandbox } from '../src/sandbox';
 import { openStore } from '../src/store';
 import type { Store } from '../src/store';
-import {
-  connectedSandboxConnection,
-  demoComponents,
-  expireStoredToken,
-} from '../test/runtime/workers/fixture';
+import { join } from 'node:path';
+import { ComponentRegistry } from '../src/runtime';
+import { connectedSandboxConnection, expireStoredToken } from '../test/runtime/workers/fixture';
 import { RUNS, knob, spread, verdict } from './run';
 import type { BenchRow, BenchSection } from './run';
-import { benchEngines } from './support/common';
+import { ROOT, benchEngines } from './support/common';
 import type { BenchEngine } from './support/common';
 import { spawnWorker } from './support/workers';
 import type { BenchWorker, WorkerMessage } from './support/workers';
@@ -50,7 +48,9 @@ async function stormVariant(
   const store: Store = await openStore(engine.config);
   const workers: BenchWorker[] = [];
   try {
-    const components = demoComponents(store);
+    // The built sandbox-demo bundle, found from the repository root (this code may run from the bench bundle).
+    const components = new ComponentRegistry({ store });
+    components.loadFromPath(join(ROOT, 'components', 'sandbox-demo', 'dist', 'index.js'));
     const { instanceId, connection } = await connectedSandboxConnection(store, components, sandbox);
     const perProcess = Math.ceil(calls / processes);
     const total = perProcess * processes;

@@ -231,6 +231,12 @@ export class CredentialManager implements CredentialSource {
   readonly #lockLeaseMs: number | undefined;
   readonly #backoff: RefreshBackoff;
   readonly #inflight = new Map<string, Promise<Flight>>();
+  /**
+   * Snapshot rows (frozen, so they cannot change under us) whose token was found servable, with the time the
+   * verdict holds until: the token's expiry less the margin. Keyed by the row object, so a changed row (a
+   * refresh, a disconnect) is a new object and misses.
+   */
+  readonly #servable = new WeakMap<Connection, { readonly token: AccessToken; readonly until: number }>();
 
   constructor(options: CredentialManagerOptions) {
     this.#store = options.store;
@@ -282,6 +288,16 @@ export class CredentialManager implements CredentialSource {
   }
 
   /**
+   * The token of a snapshot row that an earlier {@link getToken} found servable, while that verdict still holds;
+   * `undefined` otherwise (then call `getToken`). Synchronous: on an action's hot path a fresh cached token costs
+   * no promise, no client resolution and no decision.
+   */
+  cachedToken(connection: Connection): AccessToken | undefined {
+    const known = this.#servable.get(connection);
+    return known !== undefined && this.#now() < known.until ? known.token : undefined;
+  }
+
+  /**
    * Refreshes the connection if its `refreshAt` has passed or it is inside the margin; used by the
    * background refresher. Never throws for refresh failures: the outcome says what happened.
    */
@@ -324,7 +340,9 @@ export class CredentialManager implements CredentialSource {
   ): Promise<Flight & { joined: boolean }> {
     const prepared = await this.#prepare(connectionId, given);
     if (this.#decide(prepared, intent) === 'serve') {
-      return { token: toAccessToken(prepared.tokenSet as TokenSet), refreshed: false, joined: false };
+      const token = toAccessToken(prepared.tokenSet as TokenSet);
+      if (intent.kind === 'use') this.#rememberServable(prepared, token);
+      return { token, refreshed: false, joined: false };
     }
     const existing = mayJoin ? this.#inflight.get(connectionId) : undefined;
     if (existing) return { ...(await existing), joined: true };
@@ -349,6 +367,22 @@ export class CredentialManager implements CredentialSource {
     const marginMs =
       config.refreshMarginSeconds !== undefined ? config.refreshMarginSeconds * 1000 : this.#defaultMarginMs;
     return { row, resolved, config, tokenSet, marginMs };
+  }
+
+  /**
+   * Remembers a snapshot row's servable token until its refresh margin starts. Only a plain verdict counts: a
+   * token served during a cooldown (inside the margin, refresh failing) is decided afresh on every call.
+   */
+  #rememberServable(prepared: Prepared, token: AccessToken): void {
+    const { row, tokenSet } = prepared;
+    if (tokenSet === undefined || !Object.isFrozen(row)) return;
+    const now = this.#now();
+    if (this.#verdict(prepared, { kind: 'use' }, now).action !== 'serve') return;
+    const until =
+      tokenSet.expiresAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : tokenSet.expiresAt - effectiveMargin(tokenSet, prepared.marginMs);
+    if (until > now) this.#servable.set(row, { token, until });
   }
 
   /** Serve or refresh; throws when there is nothing to serve and no way to refresh now. */

@@ -10,6 +10,7 @@ import type {
   Connection,
   ExecutionLogEntry,
   FinishExecution,
+  FinishedExecution,
   Instance,
   InstanceWithConnections,
   NewExecution,
@@ -121,6 +122,7 @@ interface RunPlan {
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_LOG: readonly ExecutionLogEntry[] = Object.freeze([]);
 const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
 
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
@@ -265,13 +267,17 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
 
   for (const item of bound) {
     if (item.connection.grantType !== 'none') {
-      // The row was read just above: the credential manager need not read (or decrypt) it again.
-      item.token = await deps.credentials.getToken(item.connection.id, undefined, item.connection);
+      // The row was read just above: the credential manager need not read (or decrypt) it again, and a token
+      // it already found fresh in this very row is served without a promise.
+      item.token =
+        deps.credentials.cachedToken?.(item.connection) ??
+        (await deps.credentials.getToken(item.connection.id, undefined, item.connection));
       item.value = connectionValue(item, item.token);
     }
   }
 
   const startedAt = now();
+  const onRecordError = deps.onRecordError ?? warnRecordError;
   const execution = recordExecution(
     deps.store,
     {
@@ -281,7 +287,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       actionKey: action.key,
       startedAt,
     },
-    deps.onRecordError ?? warnRecordError,
+    (error) => onRecordError(error, executionId),
   );
 
   const secrets = new Set<string>();
@@ -351,18 +357,24 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     }
     const state = finalState(outcome.live, outcome.result);
     await saveState(deps.store, stateKeys, loaded, state);
-    execution.finish({ status: 'succeeded', finishedAt: now(), log: entries.map(toExecutionLog) });
+    const backlog = execution.finish({
+      status: 'succeeded',
+      finishedAt: now(),
+      log: entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
+    });
+    if (backlog !== undefined) await backlog;
     return { executionId, result: outcome.result, logs: [...entries], state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    execution.finish({
+    const backlog = execution.finish({
       status: 'failed',
       finishedAt: now(),
       errorCode: error.code,
       errorMessage: error.message,
       log: entries.map(toExecutionLog),
     });
+    if (backlog !== undefined) await backlog;
     throw error;
   }
 }
@@ -563,8 +575,11 @@ const RUNNING_CHECK_MS = 250;
 
 /** Records one execution; see {@link recordExecution}. */
 interface ExecutionRecord {
-  /** Hands the outcome to the store's execution log; the run does not wait for the write. */
-  finish(outcome: FinishExecution): void;
+  /**
+   * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
+   * only when the log is too far behind (backpressure): the run waits for it before it returns.
+   */
+  finish(outcome: FinishExecution): Promise<void> | undefined;
 }
 
 /** A run in flight whose `running` row may have to be written. */
@@ -572,6 +587,7 @@ interface InFlight {
   readonly store: Store;
   readonly started: NewExecution & { readonly id: string; readonly startedAt: number };
   readonly seenAt: number;
+  readonly onError: (error: unknown) => void;
   running: Promise<boolean> | undefined;
 }
 
@@ -602,15 +618,16 @@ function watchLongRuns(): void {
 
 /**
  * Records a run with as few writes as possible: a run that ends within {@link RECORD_RUNNING_AFTER_MS} is
- * inserted once, finished; a longer one gets its `running` row once that time has passed (so the execution log
- * shows it while it runs) and is updated when it ends. The log keeps the same facts either way.
+ * appended once, finished, with no promise of its own (see `Store.appendExecution`); a longer one gets its
+ * `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
+ * it ends. The log keeps the same facts either way.
  */
 function recordExecution(
   store: Store,
   started: NewExecution & { readonly id: string; readonly startedAt: number },
-  onError: (error: unknown, executionId: string) => void,
+  onError: (error: unknown) => void,
 ): ExecutionRecord {
-  const run: InFlight = { store, started, seenAt: Date.now(), running: undefined };
+  const run: InFlight = { store, started, seenAt: Date.now(), onError, running: undefined };
   inFlight.add(run);
   if (inFlightTimer === undefined) {
     inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
@@ -620,15 +637,29 @@ function recordExecution(
     finish: (outcome) => {
       inFlight.delete(run);
       const running = run.running;
-      const written =
-        running === undefined
-          ? store.recordExecution({ ...started, ...outcome })
-          : running.then((inserted) =>
-              inserted
-                ? store.finishExecution(started.id, outcome)
-                : store.recordExecution({ ...started, ...outcome }),
-            );
-      written.catch((error: unknown) => onError(error, started.id));
+      const finished: FinishedExecution = {
+        id: started.id,
+        instanceId: started.instanceId,
+        componentKey: started.componentKey,
+        actionKey: started.actionKey,
+        startedAt: started.startedAt,
+        ...outcome,
+      };
+      if (running === undefined) {
+        try {
+          return store.appendExecution(finished, onError);
+        } catch (error) {
+          // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
+          onError(error);
+          return undefined;
+        }
+      }
+      running
+        .then((inserted) =>
+          inserted ? store.finishExecution(started.id, outcome) : store.recordExecution(finished),
+        )
+        .catch(onError);
+      return undefined;
     },
   };
 }

@@ -36,6 +36,8 @@ export class BatchWriter<T> {
   #queue: Pending<T>[] = [];
   #timer: { cancel(): void } | undefined;
   #draining: Promise<void> | undefined;
+  /** Rows in the batch being written. */
+  #writing = 0;
 
   constructor(options: BatchWriterOptions<T>) {
     this.#options = options;
@@ -47,6 +49,17 @@ export class BatchWriter<T> {
       this.#queue.push({ row, resolve, reject });
       this.#schedule();
     });
+  }
+
+  /** Rows not yet settled: queued, or in the batch being written. */
+  get waiting(): number {
+    return this.#queue.length + this.#writing;
+  }
+
+  /** Resolves when the batch being written now has settled (at once when none is). */
+  async drained(): Promise<void> {
+    if (this.#draining === undefined) this.#drainNow();
+    await this.#draining;
   }
 
   /** Resolves when every row queued so far has settled. */
@@ -88,7 +101,12 @@ export class BatchWriter<T> {
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#options.maxBatch);
-      await this.#flush(batch);
+      this.#writing = batch.length;
+      try {
+        await this.#flush(batch);
+      } finally {
+        this.#writing = 0;
+      }
     }
   }
 

@@ -30,6 +30,12 @@ export type ExecutionRow = Insertable<ExecutionsTable>;
 export interface ExecutionWriter {
   /** Resolves once `row` is committed; rejects with the error of writing it (alone). */
   write(row: ExecutionRow): Promise<void>;
+  /**
+   * Queues `row` without a promise of its own (the action hot path): `onError` hears of a failure to write it.
+   * Returns `undefined`, or a promise when more than {@link QUEUE_LIMIT} rows are waiting: the caller should
+   * wait for it before queueing more, so a database slower than the calls cannot grow the queue without end.
+   */
+  append(row: ExecutionRow, onError: (error: unknown) => void): Promise<void> | undefined;
   /** Sends every queued row at once and resolves when all rows written so far have settled. */
   flush(): Promise<void>;
   /** Waits until every row written so far has settled, then releases what the writer holds (a thread). */
@@ -68,6 +74,14 @@ const MAIN_THREAD_BATCH = 64;
 /** Most rows in one batch for the writer thread or PostgreSQL, whose statements do not grow with a batch. */
 const LARGE_BATCH = 256;
 
+/**
+ * Rows waiting (queued or in flight) past which {@link ExecutionWriter.append} asks its caller to wait: a few
+ * seconds of calls at full speed, a few megabytes of memory.
+ */
+export const QUEUE_LIMIT = 10_000;
+
+function ignore(): void {}
+
 /** The writer thread is started again after a crash, but not after this many crashes in a row. */
 const MAX_WORKER_CRASHES = 3;
 
@@ -91,7 +105,15 @@ function batchWriter(
     maxBatch,
     delayMs: FLUSH_DELAY_MS,
   });
-  return { write: (row) => writer.write(row), flush: () => writer.idle(), close: () => writer.idle() };
+  return {
+    write: (row) => writer.write(row),
+    append: (row, onError) => {
+      writer.write(row).catch(onError);
+      return writer.waiting > QUEUE_LIMIT ? writer.drained() : undefined;
+    },
+    flush: () => writer.idle(),
+    close: () => writer.idle(),
+  };
 }
 
 /** A multi-row insert with one placeholder per value, built once per batch size. */
@@ -290,6 +312,16 @@ export class SqliteThreadWriter implements ExecutionWriter {
       this.#queue.push({ row, resolve, reject });
       this.#schedule();
     });
+  }
+
+  append(row: ExecutionRow, onError: (error: unknown) => void): Promise<void> | undefined {
+    if (this.#mainThread !== undefined) return this.#mainThread.append(row, onError);
+    // No promise and no closure per row: the caller's error handler is shared by all its rows.
+    this.#queue.push({ row, resolve: ignore, reject: onError });
+    this.#schedule();
+    if (this.#queue.length + (this.#inFlight?.batch.length ?? 0) <= QUEUE_LIMIT) return undefined;
+    // Past the limit: wait until the batch in flight settles (one batch fewer waiting).
+    return new Promise<void>((resolve) => this.#settled.push(resolve));
   }
 
   async flush(): Promise<void> {

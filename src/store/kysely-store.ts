@@ -12,7 +12,7 @@ import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
 import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
-import type { ExecutionWriter } from './execution-writer';
+import type { ExecutionRow, ExecutionWriter } from './execution-writer';
 import { QueryTemplates } from './templates';
 import { SnapshotCache } from './snapshot-cache';
 import type { VersionedRead } from './snapshot-cache';
@@ -333,6 +333,24 @@ function translateWriteError(err: unknown, what: string): never {
     });
   }
   throw err;
+}
+
+/** The `executions` row of a validated record. */
+function executionRow(execution: Execution): ExecutionRow {
+  return {
+    id: execution.id,
+    instance_id: execution.instanceId,
+    component_key: execution.componentKey,
+    action_key: execution.actionKey,
+    status: execution.status,
+    started_at: execution.startedAt,
+    finished_at: execution.finishedAt,
+    duration_ms: execution.durationMs,
+    error_code: execution.errorCode,
+    error_message: execution.errorMessage,
+    // An empty log is by far the commonest: skip serialising it.
+    log: execution.log.length === 0 ? '[]' : json(execution.log),
+  };
 }
 
 function notFound(kind: string, id: string): KeywayError {
@@ -1479,6 +1497,29 @@ export class KyselyStore implements Store {
   }
 
   async recordExecution(input: FinishedExecution): Promise<Execution> {
+    const execution = this.#finishedExecution(input);
+    // No RETURNING: everything in the row was just validated, so it is answered from the input. Concurrent
+    // runs share one batch (one commit), written off the main thread where the engine allows; see
+    // ./execution-writer.
+    await this.#executionWriter
+      .write(executionRow(execution))
+      .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
+    return execution;
+  }
+
+  appendExecution(input: FinishedExecution, onError: (error: unknown) => void): Promise<void> | undefined {
+    const execution = this.#finishedExecution(input);
+    return this.#executionWriter.append(executionRow(execution), (err: unknown) => {
+      try {
+        translateWriteError(err, 'An execution with this id');
+      } catch (translated) {
+        onError(translated);
+      }
+    });
+  }
+
+  /** A finished run's record, validated, with the defaults filled in. */
+  #finishedExecution(input: FinishedExecution): Execution {
     // One call per action run: a well-formed record is checked by hand; zod (and its messages) for the rest.
     const fast = wellFormedRecord(input);
     const started = fast ?? parseInput(newExecutionSchema, input, 'execution');
@@ -1486,7 +1527,7 @@ export class KyselyStore implements Store {
     const now = this.#now();
     const startedAt = started.startedAt ?? now;
     const finishedAt = finished.finishedAt ?? now;
-    const execution: Execution = {
+    return {
       id: started.id ?? randomUUID(),
       instanceId: started.instanceId,
       componentKey: started.componentKey,
@@ -1499,25 +1540,6 @@ export class KyselyStore implements Store {
       errorMessage: finished.errorMessage ?? null,
       log: finished.log ?? [],
     };
-    // No RETURNING: everything in the row was just validated above, so it is answered from the input.
-    // Concurrent runs share one batch (one commit), written off the main thread where the engine allows;
-    // see ./execution-writer.
-    await this.#executionWriter
-      .write({
-        id: execution.id,
-        instance_id: execution.instanceId,
-        component_key: execution.componentKey,
-        action_key: execution.actionKey,
-        status: execution.status,
-        started_at: startedAt,
-        finished_at: finishedAt,
-        duration_ms: execution.durationMs,
-        error_code: execution.errorCode,
-        error_message: execution.errorMessage,
-        log: json(execution.log),
-      })
-      .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
-    return execution;
   }
 
   async getExecution(id: string): Promise<Execution | undefined> {

@@ -318,13 +318,16 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     const recorded: string[] = [];
     const slowLog: Store = new Proxy(store, {
       get(target, property, receiver) {
-        if (property === 'recordExecution') {
-          return async (input: Parameters<Store['recordExecution']>[0]) => {
+        if (property === 'appendExecution') {
+          return (input: Parameters<Store['appendExecution']>[0], onError: (error: unknown) => void) => {
             // The record is written well after the run returns.
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            const execution = await target.recordExecution(input);
-            recorded.push(execution.id);
-            return execution;
+            setTimeout(() => {
+              target
+                .recordExecution(input)
+                .then((execution) => recorded.push(execution.id))
+                .catch(onError);
+            }, 50);
+            return undefined;
           };
         }
         const value: unknown = Reflect.get(target, property, receiver);
@@ -350,10 +353,52 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect((await store.getExecution(executionId))?.status).toBe('succeeded');
   });
 
+  it('waits for a backlogged execution log before returning, when the store asks it to', async () => {
+    let release: () => void = () => undefined;
+    const backlog = new Promise<void>((resolve) => (release = resolve));
+    const backlogged: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'appendExecution') {
+          return (input: Parameters<Store['appendExecution']>[0], onError: (error: unknown) => void) => {
+            target.recordExecution(input).catch(onError);
+            return backlog;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    let returned = false;
+    const running = runAction(
+      { ...deps(), store: backlogged },
+      {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey: 'describe',
+        inputs: { message: 'hi' },
+        connections: { connection: 'primary' },
+      },
+    ).then((result) => {
+      returned = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(returned).toBe(false);
+    release();
+    const { executionId } = await running;
+    expect(returned).toBe(true);
+    expect((await store.getExecution(executionId))?.status).toBe('succeeded');
+  });
+
   it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
     const failing: Store = new Proxy(store, {
       get(target, property, receiver) {
-        if (property === 'recordExecution') return () => Promise.reject(new Error('disk full'));
+        if (property === 'appendExecution') {
+          return (_input: unknown, onError: (error: unknown) => void) => {
+            setImmediate(() => onError(new Error('disk full')));
+            return undefined;
+          };
+        }
         const value: unknown = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },

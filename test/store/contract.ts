@@ -983,6 +983,61 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(await store.listExecutions({ instanceId, limit: 1000 })).toHaveLength(good.length + 2);
     });
 
+    it('appends execution records without a promise each, reporting only the bad ones to their handler', async () => {
+      const { instanceId } = await fixture();
+      const existing = await store.recordExecution({
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        status: 'succeeded',
+      });
+      const failures = new Map<string, unknown>();
+      const append = (id: string, instance = instanceId): Promise<void> | undefined =>
+        store.appendExecution(
+          {
+            id,
+            instanceId: instance,
+            componentKey: 'c',
+            actionKey: 'a',
+            startedAt: 7000,
+            status: 'succeeded',
+            finishedAt: 7025,
+            log: [],
+          },
+          (error) => failures.set(id, error),
+        );
+      const good = Array.from({ length: 30 }, () => randomUUID());
+      const orphan = randomUUID();
+      // Well under the queue limit: nobody is asked to wait.
+      const waits = [
+        ...good.map((id) => append(id)),
+        append(existing.id),
+        append(orphan, 'no-such-instance'),
+      ];
+      expect(waits.every((wait) => wait === undefined)).toBe(true);
+      // A read of the log sees every record this process queued.
+      for (const id of good) {
+        expect(await store.getExecution(id)).toMatchObject({
+          id,
+          status: 'succeeded',
+          durationMs: 25,
+          log: [],
+        });
+      }
+      await store.listExecutions({ instanceId });
+      const codeOf = (error: unknown): string => (isKeywayError(error) ? error.code : String(error));
+      expect(codeOf(failures.get(existing.id))).toBe('KW_STORE_CONFLICT');
+      expect(codeOf(failures.get(orphan))).toBe('KW_STORE_NOT_FOUND');
+      expect(failures.size).toBe(2);
+      expect(await store.getExecution(existing.id)).toEqual(existing);
+      expect(await store.getExecution(orphan)).toBeUndefined();
+      expect(() =>
+        store.appendExecution({ instanceId, componentKey: '', actionKey: 'a', status: 'succeeded' }, () => {
+          throw new Error('not expected: the record is refused at once');
+        }),
+      ).toThrow(expect.objectContaining({ code: 'KW_STORE_INVALID_INPUT' }) as Error);
+    });
+
     it('rejects an invalid execution record at once, without touching the others', async () => {
       const { instanceId } = await fixture();
       const valid = store.recordExecution({

@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { isKeywayError } from '../../src/errors';
 import type { EngineHandle } from '../../src/store/engine';
 import {
+  QUEUE_LIMIT,
   SqliteThreadWriter,
   WRITER_THREAD_SOURCE,
   openExecutionWriter,
@@ -82,16 +83,23 @@ function threadWriter(handle: EngineHandle, source?: string): SqliteThreadWriter
   if (file === undefined) throw new Error('expected a database file');
   return new SqliteThreadWriter({
     file,
-    mainThread: () => ({
-      write: (r) =>
+    mainThread: () => {
+      const write = (r: ExecutionRow): Promise<void> =>
         handle.db
           .insertInto('executions')
           .values(r)
           .execute()
-          .then(() => undefined),
-      flush: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-    }),
+          .then(() => undefined);
+      return {
+        write,
+        append: (r, onError) => {
+          write(r).catch(onError);
+          return undefined;
+        },
+        flush: () => Promise.resolve(),
+        close: () => Promise.resolve(),
+      };
+    },
     ...(source !== undefined ? { source } : {}),
   });
 }
@@ -126,6 +134,49 @@ describe('execution writer on SQLite', () => {
     expect((writer as SqliteThreadWriter).onMainThread).toBe(false);
     await writer.close();
     expect((writer as SqliteThreadWriter).thread).toBeUndefined();
+    await handle.close();
+  });
+
+  it('asks appenders to wait once more than QUEUE_LIMIT rows are waiting, and writes every row', async () => {
+    const { handle, instanceId } = await openDatabase('backpressure');
+    const writer = openExecutionWriter(handle);
+    const failures: unknown[] = [];
+    const onError = (error: unknown): void => {
+      failures.push(error);
+    };
+    // All in one synchronous stretch: the thread cannot confirm a batch meanwhile, so the queue only grows.
+    const waits: (Promise<void> | undefined)[] = [];
+    for (let i = 0; i < QUEUE_LIMIT + 50; i++) waits.push(writer.append(row(instanceId), onError));
+    const firstWait = waits.findIndex((wait) => wait !== undefined);
+    expect(firstWait).toBe(QUEUE_LIMIT);
+    expect(waits.slice(firstWait).every((wait) => wait !== undefined)).toBe(true);
+    // A wait ends once a batch is confirmed, long before the whole queue is written.
+    await waits[waits.length - 1];
+    expect((await storedIds(handle)).length).toBeLessThan(QUEUE_LIMIT + 50);
+    await writer.flush();
+    expect(await storedIds(handle)).toHaveLength(QUEUE_LIMIT + 50);
+    expect(failures).toEqual([]);
+    await writer.close();
+    await handle.close();
+  });
+
+  it('asks appenders to wait past QUEUE_LIMIT on the main-thread writer too', async () => {
+    const { handle, instanceId } = await openDatabase('backpressure-main-thread');
+    // Without a file (as for an in-memory database) rows are written on the main thread.
+    const { file: _file, ...withoutFile } = handle;
+    const writer = openExecutionWriter(withoutFile);
+    expect(writer).not.toBeInstanceOf(SqliteThreadWriter);
+    const failures: unknown[] = [];
+    const waits: (Promise<void> | undefined)[] = [];
+    for (let i = 0; i < QUEUE_LIMIT + 10; i++) {
+      waits.push(writer.append(row(instanceId), (error) => failures.push(error)));
+    }
+    expect(waits.findIndex((wait) => wait !== undefined)).toBe(QUEUE_LIMIT);
+    await Promise.all(waits.filter((wait): wait is Promise<void> => wait !== undefined));
+    await writer.flush();
+    expect(await storedIds(handle)).toHaveLength(QUEUE_LIMIT + 10);
+    expect(failures).toEqual([]);
+    await writer.close();
     await handle.close();
   });
 
