@@ -7,8 +7,8 @@
  *
  * Rules the sections follow (the machine is small and shared): warm up before measuring (≥ 3,000 calls or
  * ≥ 1 s), take the median of three runs, run a baseline in the same process and run, alternate baseline and
- * subject so drift hits both, and gate on throughput and CPU per call at 16 concurrent callers rather than on
- * single-call tail latency.
+ * subject in slices within each run so drift hits both (ratios are paired per run), and gate on throughput and
+ * CPU per call at 16 concurrent callers rather than on single-call tail latency.
  */
 
 /** `--quick` (or KEYWAY_BENCH_QUICK=1): small scales for development; figures are indicative only. */
@@ -163,9 +163,15 @@ export interface Throughput {
   readonly cpuMsPerOp: Spread;
 }
 
+/** Baseline and subject take turns this many times within one timed run. */
+const SLICES_PER_RUN = 5;
+
 /**
- * Measures `subject` against `baseline` at `concurrency` callers: both warmed up, then three rounds of
- * baseline then subject (alternating, so a noisy neighbour hurts both alike), `iterations` calls per run.
+ * Measures `subject` against `baseline` at `concurrency` callers: both warmed up, then three runs of
+ * `iterations` calls each. Within a run the two take turns in {@link SLICES_PER_RUN} slices, so the machine's
+ * drift (a shared, noisy host) hits both alike; a run's figure is its calls over the sum of its slices' times.
+ * The ratio is the median of the three runs' paired ratios (subject ÷ baseline of the same run), not a
+ * ratio of medians taken from different moments.
  */
 export async function compareThroughput(options: {
   readonly subject: () => Promise<void>;
@@ -176,18 +182,31 @@ export async function compareThroughput(options: {
   const concurrency = options.concurrency ?? CONCURRENCY;
   await warmUp(options.baseline, concurrency);
   await warmUp(options.subject, concurrency);
+  const slice = Math.max(concurrency, Math.floor(options.iterations / SLICES_PER_RUN));
+  const calls = slice * SLICES_PER_RUN;
   const runs = { subject: [] as Timing[], baseline: [] as Timing[] };
   for (let i = 0; i < RUNS; i++) {
-    runs.baseline.push(await timed(() => drive(options.baseline, options.iterations, concurrency)));
-    runs.subject.push(await timed(() => drive(options.subject, options.iterations, concurrency)));
+    const sum = { subject: { seconds: 0, cpuMs: 0 }, baseline: { seconds: 0, cpuMs: 0 } };
+    for (let k = 0; k < SLICES_PER_RUN; k++) {
+      for (const side of ['baseline', 'subject'] as const) {
+        const t = await timed(() => drive(options[side], slice, concurrency));
+        sum[side].seconds += t.seconds;
+        sum[side].cpuMs += t.cpuMs;
+      }
+    }
+    runs.baseline.push(sum.baseline);
+    runs.subject.push(sum.subject);
   }
   const summarize = (timings: Timing[]): Throughput => ({
-    perSecond: spread(timings.map((t) => options.iterations / t.seconds)),
-    cpuMsPerOp: spread(timings.map((t) => t.cpuMs / options.iterations)),
+    perSecond: spread(timings.map((t) => calls / t.seconds)),
+    cpuMsPerOp: spread(timings.map((t) => t.cpuMs / calls)),
   });
-  const subject = summarize(runs.subject);
-  const baseline = summarize(runs.baseline);
-  return { subject, baseline, ratio: subject.perSecond.median / baseline.perSecond.median };
+  const paired = runs.subject.map((t, i) => (runs.baseline[i]?.seconds ?? Number.NaN) / t.seconds);
+  return {
+    subject: summarize(runs.subject),
+    baseline: summarize(runs.baseline),
+    ratio: spread(paired).median,
+  };
 }
 
 /** PASS when `ok`, else MISS. */

@@ -54,30 +54,29 @@ export function createCollectingLogger(
   sink?: (entry: ActionLogEntry) => void,
 ): CollectingLogger {
   const entries: ActionLogEntry[] = [];
-  const write =
-    (level: ActionLogEntry['level']) =>
-    (...args: unknown[]): void => {
-      const formatted = formatWithOptions(
-        { depth: 6, colors: false },
-        ...args.map((arg) => maskSecretKeys(arg)),
-      );
-      const redacted = redactText(formatted, secrets);
-      const message =
-        redacted.length > MAX_LOG_MESSAGE ? `${redacted.slice(0, MAX_LOG_MESSAGE)}…(truncated)` : redacted;
-      const entry: ActionLogEntry = { level, message, at: now() };
-      entries.push(entry);
-      sink?.(entry);
-    };
+  // One shared writer; the seven methods are thin arrows over it (a run creates its logger on every call).
+  const write = (level: ActionLogEntry['level'], args: unknown[]): void => {
+    const formatted = formatWithOptions(
+      { depth: 6, colors: false },
+      ...args.map((arg) => maskSecretKeys(arg)),
+    );
+    const redacted = redactText(formatted, secrets);
+    const message =
+      redacted.length > MAX_LOG_MESSAGE ? `${redacted.slice(0, MAX_LOG_MESSAGE)}…(truncated)` : redacted;
+    const entry: ActionLogEntry = { level, message, at: now() };
+    entries.push(entry);
+    sink?.(entry);
+  };
   return {
     entries,
     logger: {
-      metric: write('metric'),
-      trace: write('trace'),
-      debug: write('debug'),
-      info: write('info'),
-      log: write('log'),
-      warn: write('warn'),
-      error: write('error'),
+      metric: (...args: unknown[]) => write('metric', args),
+      trace: (...args: unknown[]) => write('trace', args),
+      debug: (...args: unknown[]) => write('debug', args),
+      info: (...args: unknown[]) => write('info', args),
+      log: (...args: unknown[]) => write('log', args),
+      warn: (...args: unknown[]) => write('warn', args),
+      error: (...args: unknown[]) => write('error', args),
     },
   };
 }
@@ -152,7 +151,7 @@ export function createActionContext(
   state: StateSnapshot,
   logger: ActionLogger,
 ): Record<string, unknown> {
-  const startedAt = new Date(identity.startedAt).toISOString();
+  const startedAt = isoTime(identity.startedAt);
   return {
     logger,
     instanceState: state.instanceState,
@@ -198,6 +197,14 @@ export function createActionContext(
 }
 
 function noop(): void {}
+
+/** The last time formatted and its text: runs started in the same millisecond share one `toISOString`. */
+let lastIso: { readonly at: number; readonly text: string } = { at: Number.NaN, text: '' };
+
+function isoTime(at: number): string {
+  if (at !== lastIso.at) lastIso = { at, text: new Date(at).toISOString() };
+  return lastIso.text;
+}
 
 /** A deep copy of JSON-like state, so later mutation of the original is detectable. */
 export function cloneState(state: StateSnapshot): StateSnapshot {

@@ -12,7 +12,13 @@ import { randomUUID } from 'node:crypto';
  * @see https://www.rfc-editor.org/rfc/rfc9562#section-5.7
  */
 export function timeOrderedId(now: number = Date.now()): string {
-  const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+  const ms = Math.max(0, Math.floor(now));
+  // Ids are made at the rate of action calls: the time part is formatted once per millisecond.
+  if (ms !== lastPrefix.ms) {
+    const time = ms.toString(16).padStart(12, '0').slice(-12);
+    lastPrefix = { ms, text: `${time.slice(0, 8)}-${time.slice(8, 12)}-7` };
+  }
+  return lastPrefix.text + randomUUID().slice(15);
 }
+
+let lastPrefix: { readonly ms: number; readonly text: string } = { ms: -1, text: '' };

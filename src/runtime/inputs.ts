@@ -36,9 +36,12 @@ export function buildActionParams(
   given: Readonly<Record<string, unknown>>,
   connections: ReadonlyMap<string, unknown>,
 ): Record<string, unknown> {
-  const declared = new Set(inputs.map((input) => input.key));
-  const unknown = Object.keys(given).filter((key) => !declared.has(key));
-  if (unknown.length > 0) {
+  let unknown: string[] | undefined;
+  // `for...in` rather than Object.keys: the usual call gives no inputs at all and should allocate nothing.
+  for (const key in given) {
+    if (!declaredKeys(inputs).has(key)) (unknown ??= []).push(key);
+  }
+  if (unknown !== undefined) {
     throw new KeywayError('KW_ACTION_INPUT_INVALID', {
       message: `Action "${actionLabel}" has no input ${unknown.map((k) => `"${k}"`).join(', ')}`,
       details: { unknownInputs: unknown },
@@ -59,7 +62,32 @@ export function buildActionParams(
     }
     params[input.key] = value;
   }
-  return renderTemplates(inputs, params);
+  // `params` is this call's own object: without templates there is nothing to render and nothing to copy.
+  return hasTemplates(inputs) ? renderTemplates(inputs, params) : params;
+}
+
+/** The declared input keys of an input list, worked out once per (immutable, loaded) list. */
+const declared = new WeakMap<readonly WireInput[], ReadonlySet<string>>();
+
+function declaredKeys(inputs: readonly WireInput[]): ReadonlySet<string> {
+  let keys = declared.get(inputs);
+  if (keys === undefined) {
+    keys = new Set(inputs.map((input) => input.key));
+    declared.set(inputs, keys);
+  }
+  return keys;
+}
+
+/** Whether an input list has a `template` input, worked out once per list. */
+const templated = new WeakMap<readonly WireInput[], boolean>();
+
+function hasTemplates(inputs: readonly WireInput[]): boolean {
+  let any = templated.get(inputs);
+  if (any === undefined) {
+    any = inputs.some((input) => input.type === 'template');
+    templated.set(inputs, any);
+  }
+  return any;
 }
 
 /**

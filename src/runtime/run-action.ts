@@ -119,6 +119,10 @@ interface RunPlan {
   readonly connectionInputs: ReadonlySet<string>;
   /** True when the action's defaults alone satisfy its inputs. */
   readonly defaultsValid: boolean;
+  /** Who the run is for, as the context describes them (the context copies these objects for each run). */
+  readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
+  /** `component.action`, as the execution frame names it. */
+  readonly componentActionKey: string;
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -182,6 +186,8 @@ function planFor(
     loaded: loadedState(found.states),
     connectionInputs: new Set(inputKeys),
     defaultsValid: defaultsSatisfy(action),
+    people: peopleOf(found),
+    componentActionKey: `${component.key}.${action.key}`,
   };
   if (Object.isFrozen(found)) {
     if (byAction === undefined) {
@@ -198,6 +204,31 @@ function planFor(
 }
 
 const DEFAULT_FLOW = { id: 'default', name: 'Default' };
+const DEFAULT_FLOW_IDENTITY: ContextIdentity['flow'] = Object.freeze({
+  id: DEFAULT_FLOW.id,
+  name: DEFAULT_FLOW.name,
+  stableId: DEFAULT_FLOW.id,
+});
+
+/** The customer, instance, user and integration a context describes, from the snapshot. */
+function peopleOf(found: InstanceWithConnections): RunPlan['people'] {
+  const { instance, customer } = found;
+  return Object.freeze({
+    customer: Object.freeze({
+      id: customer?.id ?? instance.customerId,
+      externalId: customer?.externalId ?? '',
+      name: customer?.name ?? '',
+    }),
+    instance: Object.freeze({ id: instance.id, name: instance.name }),
+    user: Object.freeze({ id: '', email: '', name: '', externalId: '' }),
+    integration: Object.freeze({
+      id: instance.id,
+      name: instance.name,
+      versionSequenceId: '',
+      externalVersion: '',
+    }),
+  });
+}
 
 /**
  * Runs `actionKey` of `componentKey` for an instance.
@@ -214,11 +245,10 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const newId = deps.newId ?? timeOrderedId;
   const flow = request.flow ?? DEFAULT_FLOW;
   const executionId = newId();
-  const stateKeys = stateKeysFor(request.instanceId, flow.id, executionId);
   // The instance, its customer, its connections and the state of this run's scopes: one query, or none when
   // the store still holds an unchanged snapshot. Execution state starts empty: this execution id is new.
   const found = await deps.store.getInstanceWithConnections(request.instanceId, {
-    states: storedStateKeys(request.instanceId, flow.id, stateKeys),
+    states: storedStateKeys(request.instanceId, flow.id),
   });
   if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
@@ -226,7 +256,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       details: { instanceId: request.instanceId },
     });
   }
-  const { instance, customer } = found;
+  const { instance } = found;
   if (!instance.componentKeys.includes(request.componentKey)) {
     throw new KeywayError('KW_COMPONENT_NOT_FOUND', {
       message: `Instance "${instance.name}" does not use component "${request.componentKey}"`,
@@ -243,15 +273,6 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   }
 
   const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
-  const bound: BoundConnection[] = plan.bound.map((item) => ({
-    inputKey: item.inputKey,
-    connection: item.connection,
-    definition: item.definition,
-    fields: item.fields,
-    secrets: item.secrets,
-    token: undefined,
-    value: connectionValue(item, undefined),
-  }));
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
   const givenInputs = paramInputs(request.inputs, plan.connectionInputs);
@@ -259,21 +280,26 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
     buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
   }
-  const connectionValues = (): Map<string, ConnectionValue> => {
-    const values = new Map<string, ConnectionValue>();
-    for (const item of bound) values.set(item.inputKey, item.value);
-    return values;
-  };
 
-  for (const item of bound) {
+  const bound: BoundConnection[] = [];
+  for (const item of plan.bound) {
+    let token: AccessToken | undefined;
     if (item.connection.grantType !== 'none') {
       // The row was read just above: the credential manager need not read (or decrypt) it again, and a token
       // it already found fresh in this very row is served without a promise.
-      item.token =
+      token =
         deps.credentials.cachedToken?.(item.connection) ??
         (await deps.credentials.getToken(item.connection.id, undefined, item.connection));
-      item.value = connectionValue(item, item.token);
     }
+    bound.push({
+      inputKey: item.inputKey,
+      connection: item.connection,
+      definition: item.definition,
+      fields: item.fields,
+      secrets: item.secrets,
+      token,
+      value: connectionValue(item, token),
+    });
   }
 
   const startedAt = now();
@@ -290,37 +316,32 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     (error) => onRecordError(error, executionId),
   );
 
-  const secrets = new Set<string>();
-  const addSecrets = (): void => {
-    for (const item of bound) collectSecrets(item, secrets);
-  };
-  addSecrets();
-  // The logger reads the live set, so the secrets of a token refreshed mid-run are redacted too.
-  const { logger: redactingLogger, entries } = createCollectingLogger(secrets, now, (entry) =>
-    deps.onLog?.({ ...entry, executionId }),
+  // Gathered when first needed (a log line, an error): most runs never need them. Gathered afresh each
+  // time, so the secrets of a token refreshed mid-run are redacted too.
+  const secrets: Iterable<string> = { [Symbol.iterator]: () => secretsOf(bound).values() };
+  const { logger: redactingLogger, entries } = createCollectingLogger(
+    secrets,
+    now,
+    deps.onLog === undefined ? undefined : (entry) => deps.onLog?.({ ...entry, executionId }),
   );
 
   const identity: ContextIdentity = {
     executionId,
     stepId: request.stepId ?? action.key,
     startedAt,
-    customer: {
-      id: customer?.id ?? instance.customerId,
-      externalId: customer?.externalId ?? '',
-      name: customer?.name ?? '',
-    },
-    instance: { id: instance.id, name: instance.name },
-    user: { id: '', email: '', name: '', externalId: '' },
-    integration: { id: instance.id, name: instance.name, versionSequenceId: '', externalVersion: '' },
-    flow: { id: flow.id, name: flow.name ?? flow.id, stableId: flow.id },
-    componentActionKey: `${component.key}.${action.key}`,
+    ...plan.people,
+    flow:
+      flow === DEFAULT_FLOW
+        ? DEFAULT_FLOW_IDENTITY
+        : { id: flow.id, name: flow.name ?? flow.id, stableId: flow.id },
+    componentActionKey: plan.componentActionKey,
     configVars: { ...instance.config },
   };
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
   const attempt = async (): Promise<{ result: unknown; live: StateSnapshot }> => {
     const live = loaded.copy();
-    const params = buildActionParams(action.display.label, action.inputs, givenInputs, connectionValues());
+    const params = buildActionParams(action.display.label, action.inputs, givenInputs, valuesByInput(bound));
     const context = createActionContext(identity, live, redactingLogger);
     // Exactly two arguments: spectral's perform wrapper dispatches on the argument count.
     const result = await action.perform(context, params);
@@ -343,7 +364,6 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
         item.value = connectionValue(item, item.token);
         identity.configVars[item.connection.name] = item.value;
       }
-      addSecrets();
       try {
         outcome = await attempt();
       } catch (second) {
@@ -356,14 +376,14 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       }
     }
     const state = finalState(outcome.live, outcome.result);
-    await saveState(deps.store, stateKeys, loaded, state);
+    await saveState(deps.store, request.instanceId, flow.id, executionId, loaded, state);
     const backlog = execution.finish({
       status: 'succeeded',
       finishedAt: now(),
       log: entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
     });
     if (backlog !== undefined) await backlog;
-    return { executionId, result: outcome.result, logs: [...entries], state };
+    return { executionId, result: outcome.result, logs: entries, state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
@@ -455,6 +475,20 @@ function connectionValue(item: PlannedConnection, token: AccessToken | undefined
   };
 }
 
+/** Every secret a run's log lines and error messages must not show. */
+function secretsOf(bound: readonly BoundConnection[]): Set<string> {
+  const secrets = new Set<string>();
+  for (const item of bound) collectSecrets(item, secrets);
+  return secrets;
+}
+
+/** The connection value for each connection input, as `buildActionParams` takes them. */
+function valuesByInput(bound: readonly BoundConnection[]): Map<string, ConnectionValue> {
+  const values = new Map<string, ConnectionValue>();
+  for (const item of bound) values.set(item.inputKey, item.value);
+  return values;
+}
+
 /** The secret strings of each token, collected once per token. */
 const tokenSecrets = new WeakMap<AccessToken, readonly string[]>();
 
@@ -510,20 +544,28 @@ function stateKeysFor(instanceId: string, flowId: string, executionId: string): 
  * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
  * recognises an array it has seen and skips deriving its cache key from it.
  */
-const storedKeyArrays = new Map<string, readonly StateKey[]>();
+const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
 const STORED_KEY_ARRAYS_MAX = 10_000;
+let storedKeyArrayCount = 0;
 
-function storedStateKeys(
-  instanceId: string,
-  flowId: string,
-  keys: Record<StateScope, StateKey>,
-): readonly StateKey[] {
-  const id = `${instanceId}\u0000${flowId}`;
-  let array = storedKeyArrays.get(id);
+function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
+  // Two map lookups rather than one on a joined key: no string is built on the hot path.
+  let byFlow = storedKeyArrays.get(instanceId);
+  let array = byFlow?.get(flowId);
   if (array === undefined) {
-    if (storedKeyArrays.size >= STORED_KEY_ARRAYS_MAX) storedKeyArrays.clear();
+    if (storedKeyArrayCount >= STORED_KEY_ARRAYS_MAX) {
+      storedKeyArrays.clear();
+      storedKeyArrayCount = 0;
+      byFlow = undefined;
+    }
+    const keys = stateKeysFor(instanceId, flowId, '');
     array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
-    storedKeyArrays.set(id, array);
+    if (byFlow === undefined) {
+      byFlow = new Map();
+      storedKeyArrays.set(instanceId, byFlow);
+    }
+    byFlow.set(flowId, array);
+    storedKeyArrayCount++;
   }
   return array;
 }
@@ -547,7 +589,10 @@ function loadedState(values: readonly (Record<string, unknown> | undefined)[]): 
     copy: () => {
       // State is JSON, so parsing its text is a deep copy (and cheaper than structuredClone).
       const out = {} as StateSnapshot;
-      for (const scope of stateScopes) out[scope] = JSON.parse(json[scope]) as Record<string, unknown>;
+      for (const scope of stateScopes) {
+        const text = json[scope];
+        out[scope] = text === EMPTY_JSON ? {} : (JSON.parse(text) as Record<string, unknown>);
+      }
       return out;
     },
   };
@@ -556,16 +601,31 @@ function loadedState(values: readonly (Record<string, unknown> | undefined)[]): 
 /** Writes back only the scopes whose JSON changed. */
 async function saveState(
   store: Store,
-  keys: Record<StateScope, StateKey>,
+  instanceId: string,
+  flowId: string,
+  executionId: string,
   before: LoadedState,
   after: StateSnapshot,
 ): Promise<void> {
+  let keys: Record<StateScope, StateKey> | undefined;
   for (const scope of stateScopes) {
-    const text = JSON.stringify(after[scope]);
+    const value = after[scope];
+    // An empty object stays `{}`: the commonest case needs no serialising.
+    const text =
+      before.json[scope] === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
     if (text === before.json[scope]) continue;
+    keys ??= stateKeysFor(instanceId, flowId, executionId);
     // Stored as parsed from its JSON: the caller sees what a later run will see.
     await store.putState(keys[scope], JSON.parse(text) as Record<string, unknown>);
   }
+}
+
+const EMPTY_JSON = '{}';
+
+function isEmptyObject(value: object): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 /** A run that takes longer than this is recorded as `running` while it runs; shorter ones in one write. */
@@ -707,7 +767,7 @@ async function surface(
   deps: RunActionDeps,
   thrown: unknown,
   bound: readonly BoundConnection[],
-  secrets: ReadonlySet<string>,
+  secrets: Iterable<string>,
   now: () => number,
 ): Promise<KeywayError> {
   if (isKeywayError(thrown)) return thrown;

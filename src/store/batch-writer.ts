@@ -20,6 +20,8 @@ export interface BatchWriterOptions<T> {
   readonly delayMs?: number;
 }
 
+function ignore(): void {}
+
 interface Pending<T> {
   readonly row: T;
   readonly resolve: () => void;
@@ -49,6 +51,12 @@ export class BatchWriter<T> {
       this.#queue.push({ row, resolve, reject });
       this.#schedule();
     });
+  }
+
+  /** Queues `row` without a promise: `onError` receives the error of writing it alone, if it fails. */
+  append(row: T, onError: (error: unknown) => void): void {
+    this.#queue.push({ row, resolve: ignore, reject: onError });
+    this.#schedule();
   }
 
   /** Rows not yet settled: queued, or in the batch being written. */

@@ -108,7 +108,7 @@ function batchWriter(
   return {
     write: (row) => writer.write(row),
     append: (row, onError) => {
-      writer.write(row).catch(onError);
+      writer.append(row, onError);
       return writer.waiting > QUEUE_LIMIT ? writer.drained() : undefined;
     },
     flush: () => writer.idle(),

@@ -51,6 +51,33 @@ describe('BatchWriter', () => {
     expect(table.committed).toEqual([1, 2, 3]);
   });
 
+  it('appends rows without a promise each, reporting only the bad row to its handler', async () => {
+    const table = fakeTable({ badRow: 3 });
+    const failed: { row: number; message: string }[] = [];
+    for (const row of [1, 2, 3, 4]) {
+      table.writer.append(row, (error) => failed.push({ row, message: (error as Error).message }));
+    }
+    expect(table.writer.waiting).toBe(4);
+    await table.writer.idle();
+    expect(failed).toEqual([{ row: 3, message: 'row 3' }]);
+    expect(table.committed.sort()).toEqual([1, 2, 4]);
+    expect(table.writer.waiting).toBe(0);
+  });
+
+  it('counts the batch being written as waiting until it settles', async () => {
+    const table = fakeTable();
+    table.hold();
+    for (const row of [1, 2, 3, 4, 5, 6]) table.writer.append(row, () => undefined);
+    // A full batch (4) left at once and is held; 2 are still queued.
+    expect(table.calls).toEqual([{ kind: 'many', rows: [1, 2, 3, 4] }]);
+    expect(table.writer.waiting).toBe(6);
+    const drained = table.writer.drained();
+    table.release();
+    await drained;
+    expect(table.committed).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(table.writer.waiting).toBe(0);
+  });
+
   it('splits a long queue into batches of at most maxBatch rows', async () => {
     const table = fakeTable();
     await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map((row) => table.writer.write(row)));
