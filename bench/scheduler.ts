@@ -137,6 +137,8 @@ interface SizeResult {
   readonly count: number;
   readonly seconds: number;
   readonly maxRssMb: number;
+  /** RSS per replica once started (store open, component loaded), before the first refresh. */
+  readonly readyRssMb: number;
   readonly cpuMsPerRefresh: number;
   /** Grants the token endpoint refreshed, when none was refreshed twice. */
   readonly onceEach: number;
@@ -176,9 +178,11 @@ async function runSize(
         spawnWorker(WORKER, { config: { ...engine.config, notice: undefined }, owner: `replica-${i}` }),
       );
     }
+    let readyRssMb = 0;
     for (const worker of workers) {
       const ready = await worker.next(120_000);
       if (ready.event !== 'ready') throw new Error(`replica said ${ready.event}`);
+      readyRssMb = Math.max(readyRssMb, Number(ready['readyRssMb'] ?? 0));
     }
     await server.reset();
     const goAt = Date.now();
@@ -216,6 +220,7 @@ async function runSize(
       count,
       seconds,
       maxRssMb: Math.max(...done.map((d) => Number(d['maxRssMb'] ?? 0))),
+      readyRssMb,
       cpuMsPerRefresh: cpuMs / count,
       onceEach: stats['maxPerFamily'] === 1 ? Number(stats['refreshedFamilies']) : 0,
       problems,
@@ -262,7 +267,7 @@ async function scale(
       value: spread([a.maxRssMb, b.maxRssMb]),
       target: `< ${RSS_TARGET_MB} MB`,
       verdict: verdict(Math.max(a.maxRssMb, b.maxRssMb) < RSS_TARGET_MB),
-      note: `value is the peak at ${fmt(b.count)}; range over both sizes`,
+      note: `value is the peak at ${fmt(b.count)}; range over both sizes; ${fmt(b.readyRssMb)} MB once started, before the first refresh`,
     },
     {
       section: 'scheduler',

@@ -35,6 +35,8 @@ export function spawnWorker(name: string, job: Record<string, unknown>): BenchWo
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   if (!child.stdout) throw new Error('worker has no stdout');
+  // A worker that died has closed its stdin: writing to it must not crash the bench (EPIPE) and hide why it died.
+  child.stdin?.on('error', () => undefined);
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       queue.push(JSON.parse(line) as WorkerMessage);

@@ -9,9 +9,8 @@
  * (`process.resourceUsage().maxRSS`).
  */
 import { createInterface } from 'node:readline';
-import { CredentialManager, startRefresher } from '../../src/runtime';
+import { ComponentRegistry, CredentialManager, startRefresher } from '../../src/runtime';
 import { openStore, type StoreConfig } from '../../src/store';
-import { benchComponents } from '../support/common';
 
 interface Job {
   readonly config: StoreConfig;
@@ -27,7 +26,9 @@ const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as Job;
   const store = await openStore({ ...job.config, migrate: false });
-  const components = await benchComponents(store);
+  // The parent published the bench component before starting the replicas: load it from the store, as
+  // `keyway serve` does (no build and no second copy of the bundle in this process).
+  const components = new ComponentRegistry({ store });
   const credentials = new CredentialManager({ store, components });
   let refreshed = 0;
   let failed = 0;
