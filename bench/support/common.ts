@@ -188,7 +188,8 @@ export function httpCall(
 export async function startFastServer(): Promise<FastServer> {
   const child = spawn(process.execPath, [...benchScript('support/fast-server'), CLIENT_SECRET], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // stdin stays open for the child's life: it exits when the pipe closes, i.e. when this process dies.
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolvePromise, reject) => {
     if (!child.stdout) return reject(new Error('fast server has no stdout'));

@@ -173,3 +173,7 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The parent holds our stdin open: when it dies without stopping us (killed from outside), the pipe closes
+// and we go too, instead of lingering as an orphan that listens forever.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
