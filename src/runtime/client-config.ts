@@ -112,12 +112,13 @@ export async function resolveClient(
 const RESOLVED_CACHE_SIZE = 1000;
 
 /**
- * {@link resolveClient} with its result kept per (connection id, definition, component bundle hash, field
- * values): resolving parses and validates the whole definition, which is the same work on every call until
- * the connection's fields or secret fields, or the component's code, change. Token writes (a refresh, a
- * reconnect) bump the row version but leave all of those alone, so they keep the entry. The cached result is
- * handed out with the row it was asked for, never an older one. Bounded; least recently used out. Holds
- * client secrets in memory, as the resolved client itself does.
+ * {@link resolveClient} with its result kept per (definition, component bundle hash, field values): resolving
+ * parses and validates the whole definition, which is the same work for every connection with the same fields
+ * (many customers' connections share one platform app: same client id, secret and URLs) and on every call
+ * until the fields or secret fields, or the component's code, change. Token writes (a refresh, a reconnect)
+ * bump the row version but leave all of those alone, so they keep the entry. Nothing else in a resolved client
+ * depends on the row, and the cached result is handed out with the row it was asked for, never another one.
+ * Bounded; least recently used out. Holds client secrets in memory, as the resolved client itself does.
  */
 export function cachedClientResolver(
   deps: { readonly store: Store; readonly components: ComponentRegistry } & OAuthIo,
@@ -138,7 +139,6 @@ export function cachedClientResolver(
 
   async function lookup(connection: Connection, component: LoadedComponent): Promise<ResolvedClient> {
     const key = [
-      connection.id,
       connection.definitionKey,
       component.key,
       component.bundleHash,

@@ -6,8 +6,10 @@ import { isKeywayError } from '../../src/errors';
 import { CredentialManager, type ComponentRegistry } from '../../src/runtime';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
+import { cachedClientResolver } from '../../src/runtime/client-config';
 import {
   connectedSandboxConnection,
+  createSandboxConnection,
   demoComponents,
   expireStoredToken,
   sqliteConfig,
@@ -142,5 +144,24 @@ describe('CredentialManager caches', () => {
     expect(refreshed.accessToken).not.toBe(token.accessToken);
     // The expired row itself is never remembered as servable.
     expect(credentials.cachedToken(changed)).toBeUndefined();
+  });
+
+  it('resolves a definition once for every connection with the same fields, each result with its own row', async () => {
+    // Many customers' connections share one platform app: the same client id, secret and URLs.
+    const a = (await createSandboxConnection(store, components, sandbox)).connection;
+    const b = (await createSandboxConnection(store, components, sandbox)).connection;
+    const resolve = cachedClientResolver({ store, components });
+    const resolvedA = await resolve(a);
+    const resolvedB = await resolve(b);
+    expect(resolvedB.config).toBe(resolvedA.config);
+    expect(resolvedA.connection).toBe(a);
+    expect(resolvedB.connection).toBe(b);
+    // Different field values are a different client, resolved on their own.
+    const other = (await createSandboxConnection(store, components, sandbox, 'sandboxClientCredentials'))
+      .connection;
+    const resolvedOther = await resolve(other);
+    expect(resolvedOther.config).not.toBe(resolvedA.config);
+    expect(resolvedOther.config.clientId).not.toBe(resolvedA.config.clientId);
+    expect(resolvedOther.connection).toBe(other);
   });
 });
