@@ -544,28 +544,17 @@ function stateKeysFor(instanceId: string, flowId: string, executionId: string): 
  * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
  * recognises an array it has seen and skips deriving its cache key from it.
  */
-const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
+const storedKeyArrays = new Map<string, readonly StateKey[]>();
 const STORED_KEY_ARRAYS_MAX = 10_000;
-let storedKeyArrayCount = 0;
 
 function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
-  // Two map lookups rather than one on a joined key: no string is built on the hot path.
-  let byFlow = storedKeyArrays.get(instanceId);
-  let array = byFlow?.get(flowId);
+  const id = `${instanceId}\u0000${flowId}`;
+  let array = storedKeyArrays.get(id);
   if (array === undefined) {
-    if (storedKeyArrayCount >= STORED_KEY_ARRAYS_MAX) {
-      storedKeyArrays.clear();
-      storedKeyArrayCount = 0;
-      byFlow = undefined;
-    }
+    if (storedKeyArrays.size >= STORED_KEY_ARRAYS_MAX) storedKeyArrays.clear();
     const keys = stateKeysFor(instanceId, flowId, '');
     array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
-    if (byFlow === undefined) {
-      byFlow = new Map();
-      storedKeyArrays.set(instanceId, byFlow);
-    }
-    byFlow.set(flowId, array);
-    storedKeyArrayCount++;
+    storedKeyArrays.set(id, array);
   }
   return array;
 }
@@ -647,7 +636,6 @@ interface InFlight {
   readonly store: Store;
   readonly started: NewExecution & { readonly id: string; readonly startedAt: number };
   readonly seenAt: number;
-  readonly onError: (error: unknown) => void;
   running: Promise<boolean> | undefined;
 }
 
@@ -687,7 +675,7 @@ function recordExecution(
   started: NewExecution & { readonly id: string; readonly startedAt: number },
   onError: (error: unknown) => void,
 ): ExecutionRecord {
-  const run: InFlight = { store, started, seenAt: Date.now(), onError, running: undefined };
+  const run: InFlight = { store, started, seenAt: Date.now(), running: undefined };
   inFlight.add(run);
   if (inFlightTimer === undefined) {
     inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);

@@ -20,7 +20,8 @@ export interface BatchWriterOptions<T> {
   readonly delayMs?: number;
 }
 
-function ignore(): void {}
+/** A settle callback for rows whose success nobody waits for. */
+export function ignore(): void {}
 
 interface Pending<T> {
   readonly row: T;

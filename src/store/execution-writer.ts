@@ -17,7 +17,7 @@ import { CompiledQuery } from 'kysely';
 import type { Insertable, Kysely } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
-import { BatchWriter } from './batch-writer';
+import { BatchWriter, ignore } from './batch-writer';
 import type { EngineHandle } from './engine';
 import type { Database, ExecutionsTable } from './schema';
 import { BUSY_TIMEOUT_MS } from './sqlite';
@@ -79,8 +79,6 @@ const LARGE_BATCH = 256;
  * seconds of calls at full speed, a few megabytes of memory.
  */
 export const QUEUE_LIMIT = 10_000;
-
-function ignore(): void {}
 
 /** The writer thread is started again after a crash, but not after this many crashes in a row. */
 const MAX_WORKER_CRASHES = 3;

@@ -319,20 +319,25 @@ function json(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Maps engine errors for constraint violations to typed errors; rethrows anything else. */
-function translateWriteError(err: unknown, what: string): never {
-  if (err instanceof KeywayError) throw err;
+/** The typed error for an engine's constraint violation; any other error as it is. */
+function writeError(err: unknown, what: string): unknown {
+  if (err instanceof KeywayError) return err;
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    throw new KeywayError('KW_STORE_CONFLICT', { message: `${what} already exists.`, cause: err });
+    return new KeywayError('KW_STORE_CONFLICT', { message: `${what} already exists.`, cause: err });
   }
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-    throw new KeywayError('KW_STORE_NOT_FOUND', {
+    return new KeywayError('KW_STORE_NOT_FOUND', {
       message: `${what} refers to a record that does not exist.`,
       cause: err,
     });
   }
-  throw err;
+  return err;
+}
+
+/** Maps engine errors for constraint violations to typed errors; rethrows anything else. */
+function translateWriteError(err: unknown, what: string): never {
+  throw writeError(err, what);
 }
 
 /** The `executions` row of a validated record. */
@@ -1509,13 +1514,9 @@ export class KyselyStore implements Store {
 
   appendExecution(input: FinishedExecution, onError: (error: unknown) => void): Promise<void> | undefined {
     const execution = this.#finishedExecution(input);
-    return this.#executionWriter.append(executionRow(execution), (err: unknown) => {
-      try {
-        translateWriteError(err, 'An execution with this id');
-      } catch (translated) {
-        onError(translated);
-      }
-    });
+    return this.#executionWriter.append(executionRow(execution), (err: unknown) =>
+      onError(writeError(err, 'An execution with this id')),
+    );
   }
 
   /** A finished run's record, validated, with the defaults filled in. */
