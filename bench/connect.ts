@@ -53,7 +53,8 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       authorize.searchParams.set(k, v);
     const answer = await httpCall(authorize.toString());
     const code = new URL(answer.location ?? REDIRECT_URI).searchParams.get('code') ?? '';
-    const response = await fetch(`${server.url}/token`, {
+    // The same client Keyway's default transport uses (node:http over a keep-alive agent).
+    const response = await httpCall(`${server.url}/token`, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -63,7 +64,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
         code_verifier: verifier,
       }).toString(),
     });
-    const body = (await response.json()) as { access_token?: unknown };
+    const body = JSON.parse(response.body) as { access_token?: unknown };
     if (typeof body.access_token !== 'string') throw new Error(`token endpoint answered ${response.status}`);
   };
 

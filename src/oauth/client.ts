@@ -1,6 +1,6 @@
 import { KeywayError } from '../errors';
 import type { ClientAuth } from './client-auth';
-import { fetchTransport } from './http';
+import { httpTransport } from './http';
 import type { ResponseQuirks, ScopeSeparator } from './response';
 import type { RetryPolicy } from './retry';
 import { DEFAULT_TIMEOUT_MS, type HttpRequest, type HttpResponse, type IoOptions, type Sleep } from './types';
@@ -111,7 +111,7 @@ export function authenticatedPost(
 
 /** Sends a built request through the injected transport with the timeout and signal. */
 export function send(request: HttpRequest, options: IoOptions): Promise<HttpResponse> {
-  const transport = options.transport ?? fetchTransport;
+  const transport = options.transport ?? httpTransport;
   return transport(request, {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
 import { KeywayError, isKeywayError } from '../errors';
 import type { HttpRequest, HttpResponse, Sleep, Transport, TransportOptions } from './types';
 
@@ -6,7 +9,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 function errorCode(err: unknown): string | undefined {
-  // fetch wraps the socket error: TypeError('fetch failed', { cause: { code } }), sometimes nested once more.
+  // A socket error carries its code; a wrapped one (fetch, a custom transport) has it on a cause.
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
@@ -66,33 +69,164 @@ export function mapTransportError(
   });
 }
 
+/** A response body larger than this is refused: a token, device or revocation answer is a few kilobytes. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Idle keep-alive sockets are closed after this long (as undici does), before most servers drop them. */
+const IDLE_SOCKET_MS = 4000;
+
+/** A stale pooled socket is retried on another this many times; a fresh socket's failure is final. */
+const MAX_STALE_SOCKET_RETRIES = 3;
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
+  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
+};
+
+/** Thrown inside {@link send} when the body passes {@link MAX_RESPONSE_BYTES}; mapped as it is. */
+function tooLarge(request: HttpRequest): KeywayError {
+  return new KeywayError('KW_OAUTH_UNEXPECTED_RESPONSE', {
+    message: `${where(request.url)} answered with more than ${MAX_RESPONSE_BYTES} bytes; refusing to read it.`,
+    details: { url: where(request.url), maxBytes: MAX_RESPONSE_BYTES },
+  });
+}
+
+/** Undoes a `content-encoding` the server applied although none was asked for; bounded like the body. */
+function decode(body: Buffer, encoding: string | undefined, request: HttpRequest): Buffer {
+  const limit = { maxOutputLength: MAX_RESPONSE_BYTES };
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case undefined:
+      case '':
+      case 'identity':
+        return body;
+      case 'gzip':
+      case 'x-gzip':
+        return zlib.gunzipSync(body, limit);
+      case 'deflate':
+        return zlib.inflateSync(body, limit);
+      case 'br':
+        return zlib.brotliDecompressSync(body, limit);
+      default:
+        throw new KeywayError('KW_OAUTH_UNEXPECTED_RESPONSE', {
+          message: `${where(request.url)} answered with content-encoding "${encoding}", which Keyway cannot read.`,
+        });
+    }
+  } catch (err) {
+    if (isKeywayError(err)) throw err;
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(request);
+    throw new KeywayError('KW_OAUTH_UNEXPECTED_RESPONSE', {
+      message: `${where(request.url)} answered with a body that does not decode as ${encoding}.`,
+      cause: err,
+    });
+  }
+}
+
+interface SendOutcome {
+  readonly response?: HttpResponse;
+  readonly error?: unknown;
+  /** The request went out on a pooled socket and failed before any answer: the server had closed it. */
+  readonly stale?: boolean;
+}
+
+/** One attempt on one socket. Settles, never rejects. */
+function send(request: HttpRequest, url: URL, signal: AbortSignal): Promise<SendOutcome> {
+  return new Promise((resolve) => {
+    const secure = url.protocol === 'https:';
+    const body = request.body === undefined ? undefined : Buffer.from(request.body);
+    const headers: Record<string, string> = { 'user-agent': 'keyway', ...request.headers };
+    if (body) headers['content-length'] = String(body.length);
+    let answered = false;
+    const req = (secure ? https : http).request(url, {
+      method: request.method,
+      headers,
+      agent: secure ? agents['https:'] : agents['http:'],
+    });
+    const onAbort = (): void => {
+      req.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (outcome: SendOutcome): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    // `on`, not `once`: a request destroyed after it settled may report another error, which must not throw.
+    req.on('error', (error) => {
+      const code = errorCode(error);
+      const stale = !answered && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+      settle({ error, stale });
+    });
+    req.once('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          req.destroy();
+          settle({ error: tooLarge(request) });
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => settle({ error }));
+      // Closed before its end (the server reset it, or the timeout destroyed it): the first settle wins, so
+      // after a normal end this does nothing.
+      res.once('close', () =>
+        settle({ error: Object.assign(new Error('response cut short'), { code: 'ECONNRESET' }) }),
+      );
+      res.once('end', () => {
+        const responseHeaders: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        try {
+          const raw = chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
+          const text = decode(raw, responseHeaders['content-encoding'], request).toString('utf8');
+          settle({ response: { status: res.statusCode ?? 0, headers: responseHeaders, body: text } });
+        } catch (error) {
+          settle({ error });
+        }
+      });
+    });
+    req.end(body);
+  });
+}
+
 /**
- * The default {@link Transport}: Node's built-in `fetch` (undici), no redirects, a hard timeout for
- * the whole exchange (headers and body), and failures mapped by {@link mapTransportError}.
+ * The default {@link Transport}: Node's `http`/`https` over keep-alive agents (one pool per process; idle
+ * sockets closed after four seconds or the server's `Keep-Alive` hint), no redirects, a hard timeout for the
+ * whole exchange (headers and body), bodies over {@link MAX_RESPONSE_BYTES} refused, and failures mapped by
+ * {@link mapTransportError}. A request that fails on a pooled socket before any answer (the server closed the
+ * idle connection as it was reused: it never read the request) goes again on another socket, as Node's docs
+ * advise; any other failure is final, so a code exchange or refresh is never sent twice.
  */
-export const fetchTransport: Transport = async (request, options) => {
+export const httpTransport: Transport = async (request, options) => {
   if (options.signal?.aborted) {
     throw new KeywayError('KW_OAUTH_ABORTED', { message: `Request to ${where(request.url)} was cancelled.` });
   }
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch (err) {
+    throw new KeywayError('KW_CONFIG_INVALID', {
+      message: 'The request URL is not a valid URL.',
+      cause: err,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KeywayError('KW_CONFIG_INVALID', {
+      message: `Only http and https URLs can be called, not ${url.protocol}`,
+    });
+  }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  try {
-    const res = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      redirect: 'manual',
-      signal,
-    });
-    const body = await res.text();
-    const headers: Record<string, string> = {};
-    res.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value;
-    });
-    return { status: res.status, headers, body };
-  } catch (err) {
-    throw mapTransportError(err, request, { ...options, timedOut: timeout.aborted });
+  let outcome = await send(request, url, signal);
+  for (let retry = 0; outcome.stale && retry < MAX_STALE_SOCKET_RETRIES && !signal.aborted; retry++) {
+    outcome = await send(request, url, signal);
   }
+  if (outcome.response) return outcome.response;
+  throw mapTransportError(outcome.error, request, { ...options, timedOut: timeout.aborted });
 };
 
 /** The default {@link Sleep}: a timer that rejects with `KW_OAUTH_ABORTED` when the signal fires. */

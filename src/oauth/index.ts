@@ -12,7 +12,7 @@ export type {
   IoOptions,
 } from './types';
 export { DEFAULT_TIMEOUT_MS } from './types';
-export { fetchTransport, realSleep, mapTransportError, parseRetryAfter } from './http';
+export { httpTransport, realSleep, mapTransportError, parseRetryAfter } from './http';
 export type { ClientAuth, ClientAuthMethod } from './client-auth';
 export { clientSecretBasic, clientSecretPost, none, clientAuthFor } from './client-auth';
 export type { Pkce, PkceMethod } from './pkce';

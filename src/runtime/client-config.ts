@@ -5,7 +5,7 @@
 import { resolveConnection } from '../../connections';
 import type { ResolvedClientConfig } from '../../connections';
 import { KeywayError } from '../errors';
-import { clientAuthFor, fetchTransport } from '../oauth';
+import { clientAuthFor, httpTransport } from '../oauth';
 import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '../oauth';
 import type { Connection, Store } from '../store';
 import type { ComponentRegistry } from './components';
@@ -83,7 +83,7 @@ export async function resolveClient(
     auth: clientAuthFor(config.clientAuthMethod, config.clientSecret),
   };
   const okField = config.tokenResponse.errorInOkBody?.okField;
-  const baseTransport = deps.transport ?? fetchTransport;
+  const baseTransport = deps.transport ?? httpTransport;
   const headers = config.extraTokenHeaders;
   // Extra headers are a provider quirk (data); adding them in the transport keeps the engine unaware of them.
   const transport: Transport =

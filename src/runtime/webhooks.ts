@@ -12,7 +12,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { KeywayError, isKeywayError } from '../errors';
-import { fetchTransport } from '../oauth';
+import { httpTransport } from '../oauth';
 import type { Transport } from '../oauth';
 import type { OutboxEvent, Store } from '../store';
 import { startPolling } from './polling';
@@ -232,7 +232,7 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
   const endpoints = parseWebhookEndpoints(options.endpoints);
   const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
   const now = options.now ?? Date.now;
-  const transport = options.transport ?? fetchTransport;
+  const transport = options.transport ?? httpTransport;
   const intervalMs = options.intervalMs ?? 1000;
   const leaseMs = options.leaseMs ?? 60_000;
   const batchSize = options.batchSize ?? 20;

@@ -10,7 +10,7 @@ import {
   clientSecretBasic,
   clientSecretPost,
   exchangeAuthorizationCode,
-  fetchTransport,
+  httpTransport,
   passwordGrant,
   pollDeviceAuthorization,
   processTokenResponse,
@@ -246,8 +246,8 @@ describe('timeouts, rate limits and retries', () => {
       return async (request, options) => {
         calls++;
         // A closed port: the real transport maps ECONNREFUSED to requestSent: false.
-        if (calls === 1) return fetchTransport({ ...request, url: closed }, options);
-        return fetchTransport(request, options);
+        if (calls === 1) return httpTransport({ ...request, url: closed }, options);
+        return httpTransport(request, options);
       };
     })();
     const tokens = await refreshTokenGrant(

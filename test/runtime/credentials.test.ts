@@ -1,5 +1,5 @@
 import { isKeywayError } from '../../src/errors';
-import { fetchTransport, type Transport } from '../../src/oauth';
+import { httpTransport, type Transport } from '../../src/oauth';
 import { CredentialManager, runAction, type ComponentRegistry } from '../../src/runtime';
 import { resolveClient } from '../../src/runtime/client-config';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -205,7 +205,7 @@ describe('CredentialManager.getToken', () => {
           body: JSON.stringify({ error: 'temporarily_unavailable' }),
         };
       }
-      return fetchTransport(request, options);
+      return httpTransport(request, options);
     };
     const credentials = new CredentialManager({
       store,

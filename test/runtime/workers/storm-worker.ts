@@ -10,7 +10,7 @@
  */
 import { createInterface } from 'node:readline';
 import { isKeywayError } from '../../../src/errors';
-import { fetchTransport, type Transport } from '../../../src/oauth';
+import { httpTransport, type Transport } from '../../../src/oauth';
 import { ComponentRegistry, CredentialManager, runAction } from '../../../src/runtime';
 import { openStore, type StoreConfig } from '../../../src/store';
 import { DEMO_BUNDLE } from './fixture';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const transport: Transport = (request, options) => {
     emit({ event: 'token-request', pid: process.pid });
     // Lets the test's proxy tell which process sent the request it holds.
-    return fetchTransport(
+    return httpTransport(
       { ...request, headers: { ...request.headers, 'x-storm-pid': String(process.pid) } },
       options,
     );
