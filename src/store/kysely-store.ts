@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Compilable, Kysely, OperationNodeSource, Selectable } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
@@ -377,6 +377,9 @@ export type EncryptedColumn = (typeof encryptedColumns)[number];
 
 type Db = Kysely<Database>;
 
+/** An insert or update with `returningAll()`, not yet run: {@link KyselyStore} composes it with event writes. */
+type ReturningWrite<R> = Compilable<R> & OperationNodeSource & { executeTakeFirst(): Promise<R | undefined> };
+
 /** Decrypted cells kept per store; a connection row holds two. */
 const DECRYPTED_CACHE_SIZE = 1024;
 
@@ -723,10 +726,12 @@ export class KyselyStore implements Store {
       connected_at: data.connectedAt ?? null,
     };
     const row = await this.#withEvents(events, (db) =>
-      db.insertInto('connections').values(values).returningAll().executeTakeFirstOrThrow(),
+      db.insertInto('connections').values(values).returningAll(),
     ).catch((err: unknown) =>
       translateWriteError(err, `Connection "${data.name}" of instance "${data.instanceId}"`),
     );
+    if (!row)
+      throw new KeywayError('KW_STORE_UNAVAILABLE', { message: 'The connection insert returned no row' });
     return this.#toConnection(row);
   }
 
@@ -774,8 +779,7 @@ export class KyselyStore implements Store {
         .updateTable('connections')
         .set({ ...set, version: sql<number>`version + 1` })
         .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
+        .returningAll(),
     );
     if (!row) throw notFound('connection', id);
     return this.#toConnection(row);
@@ -790,19 +794,15 @@ export class KyselyStore implements Store {
     const expected = parseInput(z.number().int().positive(), expectedVersion, 'expected version');
     const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
     const events = this.#prepareEvents(options.events);
-    // The version guard in the WHERE clause makes this one atomic statement on both engines; events are
-    // written only when the row matched, in the same transaction.
-    const row = await this.#withEvents(
-      events,
-      (db) =>
-        db
-          .updateTable('connections')
-          .set({ ...set, version: expected + 1 })
-          .where('id', '=', id)
-          .where('version', '=', expected)
-          .returningAll()
-          .executeTakeFirst(),
-      (result) => result !== undefined,
+    // The version guard in the WHERE clause makes the update atomic on both engines; events are written only
+    // when the row matched, atomically with it (see #withEvents).
+    const row = await this.#withEvents(events, (db) =>
+      db
+        .updateTable('connections')
+        .set({ ...set, version: expected + 1 })
+        .where('id', '=', id)
+        .where('version', '=', expected)
+        .returningAll(),
     );
     if (row) return { ok: true, connection: this.#toConnection(row) };
     const current = await this.getConnection(id);
@@ -1286,23 +1286,38 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Runs `write`; with events, runs it in a transaction together with inserting them, and inserts them
-   * only when `applied(result)` says the write took effect.
+   * Runs `write` (an insert or update returning the row) and, when it returned a row, inserts `events`
+   * atomically with it; an unmatched write inserts nothing. On PostgreSQL that is one statement (the write and
+   * each event insert as data-modifying CTEs), one round trip instead of BEGIN, write, insert and COMMIT; on
+   * SQLite one IMMEDIATE transaction, in-process.
    */
   async #withEvents<R>(
     events: readonly Selectable<OutboxEventsTable>[],
-    write: (db: Db) => Promise<R>,
-    applied: (result: R) => boolean = () => true,
-  ): Promise<R> {
-    if (events.length === 0) return write(this.#db);
+    write: (db: Db) => ReturningWrite<R>,
+  ): Promise<R | undefined> {
+    if (events.length === 0) return write(this.#db).executeTakeFirst();
+    if (this.engine === 'postgres') {
+      const inserts = events.map((event, i) => {
+        const columns = Object.keys(event) as (keyof OutboxEventsTable)[];
+        // INSERT … SELECT types bare parameters by their target columns, so no casts are needed.
+        return sql`, ${sql.raw(`event_${i}`)} as (insert into outbox_events (${sql.join(
+          columns.map((c) => sql.ref(c)),
+        )}) select ${sql.join(columns.map((c) => event[c]))} from written)`;
+      });
+      const { rows } =
+        await sql<R>`with written as (${write(this.#db)})${sql.join(inserts, sql``)} select * from written`.execute(
+          this.#db,
+        );
+      return rows[0];
+    }
     return this.#db.transaction().execute(async (trx) => {
-      const result = await write(trx);
-      if (applied(result))
+      const row = await write(trx).executeTakeFirst();
+      if (row !== undefined)
         await trx
           .insertInto('outbox_events')
           .values([...events])
           .execute();
-      return result;
+      return row;
     });
   }
 

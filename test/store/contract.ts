@@ -375,6 +375,70 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(await store.getEvent(lost)).toBeUndefined();
     });
 
+    it('writes every event of one update with it, each field as given', async () => {
+      const { connection } = await fixture();
+      const first = randomUUID();
+      const second = randomUUID();
+      await store.updateConnection(
+        connection.id,
+        { status: 'connected', tokenSet: { access_token: 'with-events' } },
+        {
+          events: [
+            {
+              id: first,
+              type: 'connection.connected',
+              payload: { nested: { n: 1 }, list: ['a'] },
+              instanceId: connection.instanceId,
+              connectionId: connection.id,
+              nextAttemptAt: 1_900_000_000_000,
+            },
+            { id: second, type: 'connection.refreshed', payload: {} },
+          ],
+        },
+      );
+      expect(await store.getEvent(first)).toMatchObject({
+        type: 'connection.connected',
+        payload: { nested: { n: 1 }, list: ['a'] },
+        instanceId: connection.instanceId,
+        connectionId: connection.id,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: 1_900_000_000_000,
+      });
+      expect(await store.getEvent(second)).toMatchObject({
+        type: 'connection.refreshed',
+        connectionId: null,
+      });
+    });
+
+    it('writes no event for an update of a missing connection', async () => {
+      const id = randomUUID();
+      await expectCode(
+        store.updateConnection(
+          'missing',
+          { status: 'error' },
+          { events: [{ id, type: 'connection.refreshed', payload: {} }] },
+        ),
+        'KW_STORE_NOT_FOUND',
+      );
+      expect(await store.getEvent(id)).toBeUndefined();
+    });
+
+    it('keeps the connection unchanged when its event cannot be written', async () => {
+      const { connection } = await fixture();
+      const taken = randomUUID();
+      await store.enqueueEvent({ id: taken, type: 'connection.connected', payload: {} });
+      await expect(
+        store.compareAndSetConnectionTokens(
+          connection.id,
+          1,
+          { tokenSet: { access_token: 'must-not-stay' }, status: 'connected' },
+          { events: [{ id: taken, type: 'connection.refreshed', payload: {} }] },
+        ),
+      ).rejects.toThrow();
+      expect(await store.getConnection(connection.id)).toMatchObject({ version: 1, tokenSet: null });
+    });
+
     it('loses no update when several processes increment concurrently', async () => {
       const { connection } = await fixture();
       await store.updateConnection(connection.id, { tokenSet: { counter: 0 } });
