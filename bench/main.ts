@@ -61,13 +61,18 @@ async function main(): Promise<void> {
   const took = `${Math.round((Date.now() - began) / 1000)} s`;
   const header = `${machine}, ${at}${QUICK ? ', --quick (indicative only)' : ''}, took ${took}`;
   process.stdout.write(`\n${header}\n\n${table(rows, notes)}\n`);
+  // Only a full run replaces the committed table; a run of some sections, or a quick one, goes beside it, so
+  // measuring one section while developing does not leave the latest full results half overwritten.
+  const full = wanted.length === 0 && !QUICK;
   const dir = join(ROOT, 'bench', 'results');
+  const name = full ? 'latest' : 'partial';
   mkdirSync(dir, { recursive: true });
   writeFileSync(
-    join(dir, 'latest.json'),
+    join(dir, `${name}.json`),
     `${JSON.stringify({ machine, at, quick: QUICK, took, rows, notes }, null, 2)}\n`,
   );
-  writeFileSync(join(dir, 'latest.md'), `# Benchmark results\n\n${header}\n\n${table(rows, notes)}\n`);
+  writeFileSync(join(dir, `${name}.md`), `# Benchmark results\n\n${header}\n\n${table(rows, notes)}\n`);
+  process.stderr.write(`bench: results written to bench/results/${name}.{json,md}\n`);
 }
 
 if (require.main === module) {
