@@ -139,6 +139,8 @@ interface SizeResult {
   readonly maxRssMb: number;
   /** RSS per replica once started (store open, component loaded), before the first refresh. */
   readonly readyRssMb: number;
+  /** The replica with the highest peak RSS: its peak V8 heap (used, reserved) and memory outside the heap. */
+  readonly heap: { readonly usedMb: number; readonly totalMb: number; readonly externalMb: number };
   readonly cpuMsPerRefresh: number;
   /** Grants the token endpoint refreshed, when none was refreshed twice. */
   readonly onceEach: number;
@@ -216,11 +218,17 @@ async function runSize(
       await db.close();
     }
     const cpuMs = done.reduce((sum, d) => sum + Number(d['cpuMs'] ?? 0), 0);
+    const peak = done.reduce((a, b) => (Number(b['maxRssMb'] ?? 0) > Number(a['maxRssMb'] ?? 0) ? b : a));
     return {
       count,
       seconds,
-      maxRssMb: Math.max(...done.map((d) => Number(d['maxRssMb'] ?? 0))),
+      maxRssMb: Number(peak['maxRssMb'] ?? 0),
       readyRssMb,
+      heap: {
+        usedMb: Number(peak['heapUsedMb'] ?? 0),
+        totalMb: Number(peak['heapTotalMb'] ?? 0),
+        externalMb: Number(peak['externalMb'] ?? 0),
+      },
       cpuMsPerRefresh: cpuMs / count,
       onceEach: stats['maxPerFamily'] === 1 ? Number(stats['refreshedFamilies']) : 0,
       problems,
@@ -267,7 +275,9 @@ async function scale(
       value: spread([a.maxRssMb, b.maxRssMb]),
       target: `< ${RSS_TARGET_MB} MB`,
       verdict: verdict(Math.max(a.maxRssMb, b.maxRssMb) < RSS_TARGET_MB),
-      note: `value is the peak at ${fmt(b.count)}; range over both sizes; ${fmt(b.readyRssMb)} MB once started, before the first refresh`,
+      note:
+        `value is the peak at ${fmt(b.count)}; range over both sizes; ${fmt(b.readyRssMb)} MB once started, before the first refresh; ` +
+        `at the peak, V8 heap ${fmt(b.heap.usedMb)} MB used of ${fmt(b.heap.totalMb)} MB reserved, ${fmt(b.heap.externalMb)} MB outside it`,
     },
     {
       section: 'scheduler',

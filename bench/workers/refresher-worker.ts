@@ -5,8 +5,8 @@
  *
  * Prints `{"event":"ready"}`, waits for `{"cmd":"go"}`, then runs refresher passes back to back until three
  * passes in a row (100 ms apart) claim nothing, and prints `{"event":"done", refreshed, failed, passes,
- * lastRefreshAt, maxRssMb, readyRssMb, cpuMs}`. Peak RSS is the process's own high-water mark
- * (`process.resourceUsage().maxRSS`).
+ * lastRefreshAt, maxRssMb, heapUsedMb, heapTotalMb, externalMb, cpuMs}`. Peak RSS is the process's own
+ * high-water mark (`process.resourceUsage().maxRSS`); the heap figures are sampled peaks.
  */
 import { createInterface } from 'node:readline';
 import { ComponentRegistry, CredentialManager, startRefresher } from '../../src/runtime';
@@ -64,6 +64,15 @@ async function main(): Promise<void> {
   await go;
   lines.close();
 
+  // Where the resident memory is: V8's heap (used and reserved) and memory outside it (buffers, native), at
+  // their peaks, sampled every 200 ms while refreshing.
+  const peaks = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
+  const sample = setInterval(() => {
+    const usage = process.memoryUsage();
+    peaks.heapUsedMb = Math.max(peaks.heapUsedMb, mb(usage.heapUsed / 1024));
+    peaks.heapTotalMb = Math.max(peaks.heapTotalMb, mb(usage.heapTotal / 1024));
+    peaks.externalMb = Math.max(peaks.externalMb, mb(usage.external / 1024));
+  }, 200);
   const cpu = process.cpuUsage();
   let passes = 0;
   for (let idle = 0; idle < 3;) {
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
     } else idle = 0;
   }
   const used = process.cpuUsage(cpu);
+  clearInterval(sample);
   await refresher.stop();
   emit({
     event: 'done',
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
     passes,
     lastRefreshAt,
     maxRssMb: mb(process.resourceUsage().maxRSS),
+    ...peaks,
     cpuMs: Math.round((used.user + used.system) / 1000),
   });
   await store.close();

@@ -37,6 +37,7 @@ import type {
   Connection,
   ConnectionFilter,
   ConnectionPatch,
+  ConnectionStatus,
   ConnectionWriteOptions,
   ConsumeAuthSessionOptions,
   CreatedApiKey,
@@ -52,6 +53,7 @@ import type {
   FinishedExecution,
   Instance,
   InstancePatch,
+  InstanceStatus,
   InstanceStateKey,
   InstanceWithConnections,
   JsonObject,
@@ -76,13 +78,6 @@ import type {
 // ---------------------------------------------------------------------------------------------------------
 // Parsing at the boundary: inputs going in, rows coming out.
 
-const int64 = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number),
-]);
 const epoch = z.number().int().nonnegative();
 const jsonObject = z.record(z.string(), z.unknown());
 const stringArray = z.array(z.string());
@@ -94,6 +89,19 @@ const logEntry = z.object({
   message: z.string(),
 });
 const nonEmpty = z.string().min(1);
+// Schemas are built once: building one (zod 4) costs more than most parses.
+const positiveInt = z.number().int().positive();
+const logEntries = z.array(logEntry);
+const eventFailureSchema = z.object({ nextAttemptAt: epoch.nullable(), error: z.string() });
+const newApiKeySchema = z.object({ name: nonEmpty, scopes: stringArray });
+const deviceSessionPatchSchema = z.object({ intervalMs: epoch.optional(), nextPollAt: epoch.optional() });
+const deviceOutcomeSchema = z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch });
+const DEVICE_SESSION_STATUSES: ReadonlySet<DeviceSessionStatus> = new Set([
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+] as const);
 
 const newCustomerSchema = z.object({
   id: nonEmpty.optional(),
@@ -105,6 +113,18 @@ const customerPatchSchema = z.object({
   name: nonEmpty.optional(),
 });
 const instanceStatus = z.enum(['active', 'paused']);
+const CONNECTION_STATUSES: ReadonlySet<ConnectionStatus> = new Set(connectionStatus.options);
+const INSTANCE_STATUSES: ReadonlySet<InstanceStatus> = new Set(instanceStatus.options);
+const EVENT_STATUSES: ReadonlySet<OutboxEvent['status']> = new Set([
+  'pending',
+  'delivered',
+  'failed',
+] as const);
+const EXECUTION_STATUSES: ReadonlySet<Execution['status']> = new Set([
+  'running',
+  'succeeded',
+  'failed',
+] as const);
 const newInstanceSchema = z.object({
   id: nonEmpty.optional(),
   customerId: nonEmpty,
@@ -288,27 +308,54 @@ function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string
 }
 
 function parseJson<T extends z.ZodType>(text: string, schema: T, where: string): z.output<T> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not valid JSON.`, cause });
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new KeywayError('KW_STORE_CORRUPT_ROW', {
-      message: `Stored ${where} does not have the expected shape.`,
-    });
-  }
+  const result = schema.safeParse(parseJsonText(text, where));
+  if (!result.success) throw badShape(where);
   return result.data;
 }
 
-function num(value: number | string, where: string): number {
-  const result = int64.safeParse(value);
-  if (!result.success) {
-    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not an integer.` });
+/**
+ * Row readers for the shapes every row has. They check exactly what the equivalent zod schemas would (a JSON
+ * object, an array of strings, one of a few strings, an integer) without zod's per-call allocations: each
+ * connection read runs a dozen of them, and on the refresher's path zod was a quarter of all allocation.
+ */
+function parseJsonObject(text: string, where: string): Record<string, unknown> {
+  const value = parseJsonText(text, where);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badShape(where);
+  return value as Record<string, unknown>;
+}
+
+function parseStringArray(text: string, where: string): string[] {
+  const value = parseJsonText(text, where);
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
+    throw badShape(where);
   }
-  return result.data;
+  return value;
+}
+
+function member<T extends string>(allowed: ReadonlySet<T>, value: string, where: string): T {
+  if (!allowed.has(value as T)) throw badShape(where);
+  return value as T;
+}
+
+function parseJsonText(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not valid JSON.`, cause });
+  }
+}
+
+function badShape(where: string): KeywayError {
+  return new KeywayError('KW_STORE_CORRUPT_ROW', {
+    message: `Stored ${where} does not have the expected shape.`,
+  });
+}
+
+/** An integer column: a number, or a string of digits (PostgreSQL's bigint). */
+function num(value: number | string, where: string): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not an integer.` });
 }
 
 function numOrNull(value: number | string | null, where: string): number | null {
@@ -651,7 +698,7 @@ export class KyselyStore implements Store {
     const cells = first as Record<string, unknown>;
     const stateValues = stateKeys.map((_, n) => {
       const text = cells[`st_${n}`];
-      return typeof text === 'string' ? parseJson(text, jsonObject, 'instance state') : undefined;
+      return typeof text === 'string' ? parseJsonObject(text, 'instance state') : undefined;
     });
     const version = cells['i_change_seq'];
     return {
@@ -791,7 +838,7 @@ export class KyselyStore implements Store {
     patch: ConnectionPatch,
     options: ConnectionWriteOptions = {},
   ): Promise<CompareAndSetResult> {
-    const expected = parseInput(z.number().int().positive(), expectedVersion, 'expected version');
+    const expected = parseInput(positiveInt, expectedVersion, 'expected version');
     const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
     const events = this.#prepareEvents(options.events);
     // The version guard in the WHERE clause makes the update atomic on both engines; events are written only
@@ -815,7 +862,7 @@ export class KyselyStore implements Store {
   }
 
   withConnectionLock<T>(id: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-    const timeoutMs = parseInput(z.number().int().nonnegative(), options.timeoutMs, 'lock timeout');
+    const timeoutMs = parseInput(epoch, options.timeoutMs, 'lock timeout');
     return this.#handle.lock(`connection:${id}`, { ...options, timeoutMs }, fn);
   }
 
@@ -890,24 +937,22 @@ export class KyselyStore implements Store {
       componentKey: row.component_key,
       definitionKey: row.definition_key,
       grantType: row.grant_type,
-      fields: parseJson(row.fields, jsonObject, `${where} fields`),
-      secretFields: parseJson(
+      fields: parseJsonObject(row.fields, `${where} fields`),
+      secretFields: parseJsonObject(
         this.#decrypt('connections', row.id, 'secret_fields', row.secret_fields),
-        jsonObject,
         `${where} secret fields`,
       ),
       tokenSet:
         row.token_set === null
           ? null
-          : parseJson(
+          : parseJsonObject(
               this.#decrypt('connections', row.id, 'token_set', row.token_set),
-              jsonObject,
               `${where} token set`,
             ),
       expiresAt: numOrNull(row.expires_at, `${where} expires_at`),
       refreshAt: numOrNull(row.refresh_at, `${where} refresh_at`),
-      scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
-      status: parseJson(json(row.status), connectionStatus, `${where} status`),
+      scopes: parseStringArray(row.scopes, `${where} scopes`),
+      status: member(CONNECTION_STATUSES, row.status, `${where} status`),
       lastError:
         row.last_error === null ? null : parseJson(row.last_error, connectionError, `${where} last_error`),
       version: num(row.version, `${where} version`),
@@ -1016,8 +1061,8 @@ export class KyselyStore implements Store {
       redirectUri: row.redirect_uri,
       returnTo: row.return_to,
       nonce: row.nonce,
-      scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
-      extra: parseJson(row.extra, jsonObject, `${where} extra`),
+      scopes: parseStringArray(row.scopes, `${where} scopes`),
+      extra: parseJsonObject(row.extra, `${where} extra`),
       createdAt: num(row.created_at, `${where} created_at`),
       expiresAt: num(row.expires_at, `${where} expires_at`),
       consumedAt: numOrNull(row.consumed_at, `${where} consumed_at`),
@@ -1074,11 +1119,7 @@ export class KyselyStore implements Store {
   }
 
   async updateDeviceSession(id: string, patch: DeviceSessionPatch): Promise<DeviceSession> {
-    const data = parseInput(
-      z.object({ intervalMs: z.number().int().nonnegative().optional(), nextPollAt: epoch.optional() }),
-      patch,
-      'device session update',
-    );
+    const data = parseInput(deviceSessionPatchSchema, patch, 'device session update');
     const row = await this.#db
       .updateTable('device_sessions')
       .set({
@@ -1099,11 +1140,7 @@ export class KyselyStore implements Store {
     id: string,
     outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
   ): Promise<DeviceSession> {
-    const data = parseInput(
-      z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch }),
-      outcome,
-      'device session outcome',
-    );
+    const data = parseInput(deviceOutcomeSchema, outcome, 'device session outcome');
     const row = await this.#db
       .updateTable('device_sessions')
       .set({ status: data.status, completed_at: data.now })
@@ -1129,11 +1166,7 @@ export class KyselyStore implements Store {
       intervalMs: num(row.interval_ms, `${where} interval_ms`),
       nextPollAt: num(row.next_poll_at, `${where} next_poll_at`),
       expiresAt: num(row.expires_at, `${where} expires_at`),
-      status: parseJson(
-        json(row.status),
-        z.enum(['pending', 'approved', 'denied', 'expired']),
-        `${where} status`,
-      ),
+      status: member(DEVICE_SESSION_STATUSES, row.status, `${where} status`),
       createdAt: num(row.created_at, `${where} created_at`),
       completedAt: numOrNull(row.completed_at, `${where} completed_at`),
     };
@@ -1209,7 +1242,7 @@ export class KyselyStore implements Store {
       .where('scope', '=', k.scope)
       .where('key', '=', k.key ?? '')
       .executeTakeFirst();
-    return row && parseJson(row.value, jsonObject, 'instance state');
+    return row && parseJsonObject(row.value, 'instance state');
   }
 
   async getStates(keys: readonly StateKey[]): Promise<(JsonObject | undefined)[]> {
@@ -1233,7 +1266,7 @@ export class KyselyStore implements Store {
     const byKey = new Map(rows.map((row) => [stateCell(row.instance_id, row.scope, row.key), row.value]));
     return parsed.map((k) => {
       const text = byKey.get(stateCell(k.instanceId, k.scope, k.key ?? ''));
-      return text === undefined ? undefined : parseJson(text, jsonObject, 'instance state');
+      return text === undefined ? undefined : parseJsonObject(text, 'instance state');
     });
   }
 
@@ -1383,11 +1416,7 @@ export class KyselyStore implements Store {
   }
 
   async markEventFailed(id: string, options: MarkEventFailedOptions): Promise<void> {
-    const data = parseInput(
-      z.object({ nextAttemptAt: epoch.nullable(), error: z.string() }),
-      options,
-      'event failure',
-    );
+    const data = parseInput(eventFailureSchema, options, 'event failure');
     const result = await this.#db
       .updateTable('outbox_events')
       .set({
@@ -1407,7 +1436,7 @@ export class KyselyStore implements Store {
   // -- API keys ------------------------------------------------------------------------------------------
 
   async createApiKey(input: NewApiKey): Promise<CreatedApiKey> {
-    const data = parseInput(z.object({ name: nonEmpty, scopes: stringArray }), input, 'API key');
+    const data = parseInput(newApiKeySchema, input, 'API key');
     const prefix = randomBytes(6).toString('hex');
     const key = `kw_${prefix}_${randomBytes(24).toString('base64url')}`;
     const row = await this.#db
@@ -1690,9 +1719,9 @@ function toInstance(row: Selectable<InstancesTable>): Instance {
     id: row.id,
     customerId: row.customer_id,
     name: row.name,
-    componentKeys: parseJson(row.component_keys, stringArray, `${where} component_keys`),
-    config: parseJson(row.config, jsonObject, `${where} config`),
-    status: parseJson(json(row.status), instanceStatus, `${where} status`),
+    componentKeys: parseStringArray(row.component_keys, `${where} component_keys`),
+    config: parseJsonObject(row.config, `${where} config`),
+    status: member(INSTANCE_STATUSES, row.status, `${where} status`),
     createdAt: num(row.created_at, `${where} created_at`),
     updatedAt: num(row.updated_at, `${where} updated_at`),
   };
@@ -1704,7 +1733,7 @@ function toComponent(row: Selectable<ComponentsTable>): PublishedComponent {
     key: row.key,
     version: num(row.version, `${where} version`),
     bundleHash: row.bundle_hash,
-    manifest: parseJson(row.manifest, jsonObject, `${where} manifest`),
+    manifest: parseJsonObject(row.manifest, `${where} manifest`),
     bundlePath: row.bundle_path,
     bundle: row.bundle === null ? null : new Uint8Array(row.bundle),
     publishedAt: num(row.published_at, `${where} published_at`),
@@ -1716,10 +1745,10 @@ function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
   return {
     id: row.id,
     type: row.type,
-    payload: parseJson(row.payload, jsonObject, `${where} payload`),
+    payload: parseJsonObject(row.payload, `${where} payload`),
     instanceId: row.instance_id,
     connectionId: row.connection_id,
-    status: parseJson(json(row.status), z.enum(['pending', 'delivered', 'failed']), `${where} status`),
+    status: member(EVENT_STATUSES, row.status, `${where} status`),
     attempts: num(row.attempts, `${where} attempts`),
     nextAttemptAt: num(row.next_attempt_at, `${where} next_attempt_at`),
     lastError: row.last_error,
@@ -1734,7 +1763,7 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
-    scopes: parseJson(row.scopes, stringArray, `${where} scopes`),
+    scopes: parseStringArray(row.scopes, `${where} scopes`),
     createdAt: num(row.created_at, `${where} created_at`),
     lastUsedAt: numOrNull(row.last_used_at, `${where} last_used_at`),
     revokedAt: numOrNull(row.revoked_at, `${where} revoked_at`),
@@ -1748,13 +1777,13 @@ function toExecution(row: Selectable<ExecutionsTable>): Execution {
     instanceId: row.instance_id,
     componentKey: row.component_key,
     actionKey: row.action_key,
-    status: parseJson(json(row.status), z.enum(['running', 'succeeded', 'failed']), `${where} status`),
+    status: member(EXECUTION_STATUSES, row.status, `${where} status`),
     startedAt: num(row.started_at, `${where} started_at`),
     finishedAt: numOrNull(row.finished_at, `${where} finished_at`),
     durationMs: numOrNull(row.duration_ms, `${where} duration_ms`),
     errorCode: row.error_code,
     errorMessage: row.error_message,
-    log: parseJson(row.log, z.array(logEntry), `${where} log`),
+    log: parseJson(row.log, logEntries, `${where} log`),
   };
 }
 

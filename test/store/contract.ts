@@ -8,6 +8,7 @@ import { isKeywayError } from '../../src/errors';
 import type { ErrorCode } from '../../src/errors';
 import { KeyRing, envelopeKeyId, migrateStore, openStore, rotateKeys } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
+import type { KyselyStore } from '../../src/store/kysely-store';
 
 /** What an engine's test file provides to the contract. */
 export interface ContractEnv {
@@ -330,6 +331,24 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
 
     it('reports a missing connection on update', async () => {
       await expectCode(store.updateConnection('missing', { status: 'error' }), 'KW_STORE_NOT_FOUND');
+    });
+  });
+
+  describe('rows that do not read back', () => {
+    it.each([
+      ['fields that are not JSON', { fields: '{not json' }],
+      ['fields that are not an object', { fields: '["a"]' }],
+      ['scopes that are not strings', { scopes: '["read", 7]' }],
+      ['an unknown status', { status: 'exploded' }],
+    ])('refuses a connection row with %s as KW_STORE_CORRUPT_ROW', async (_what, damage) => {
+      const { connection } = await fixture();
+      await (store as KyselyStore).db
+        .updateTable('connections')
+        .set(damage)
+        .where('id', '=', connection.id)
+        .execute();
+      const err = await expectCode(store.getConnection(connection.id), 'KW_STORE_CORRUPT_ROW');
+      expect((err as Error).message).toContain(connection.id);
     });
   });
 
