@@ -129,9 +129,23 @@ interface SendOutcome {
   readonly stale?: boolean;
 }
 
+/**
+ * Stops the attempt in flight, once: the timeout or the caller's signal. A plain object and one timer cleared
+ * when the exchange ends, not `AbortSignal.timeout`, whose timer and signal outlive every request by the whole
+ * timeout (ten seconds of garbage per token request on a busy refresher).
+ */
+interface Stop {
+  reason: Error | undefined;
+  onStop: ((reason: Error) => void) | undefined;
+}
+
 /** One attempt on one socket. Settles, never rejects. */
-function send(request: HttpRequest, url: URL, signal: AbortSignal): Promise<SendOutcome> {
+function send(request: HttpRequest, url: URL, stop: Stop): Promise<SendOutcome> {
   return new Promise((resolve) => {
+    if (stop.reason) {
+      resolve({ error: stop.reason });
+      return;
+    }
     const secure = url.protocol === 'https:';
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const headers: Record<string, string> = { 'user-agent': 'keyway', ...request.headers };
@@ -142,12 +156,9 @@ function send(request: HttpRequest, url: URL, signal: AbortSignal): Promise<Send
       headers,
       agent: secure ? agents['https:'] : agents['http:'],
     });
-    const onAbort = (): void => {
-      req.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    stop.onStop = (reason) => req.destroy(reason);
     const settle = (outcome: SendOutcome): void => {
-      signal.removeEventListener('abort', onAbort);
+      stop.onStop = undefined;
       resolve(outcome);
     };
     // `on`, not `once`: a request destroyed after it settled may report another error, which must not throw.
@@ -219,14 +230,30 @@ export const httpTransport: Transport = async (request, options) => {
       message: `Only http and https URLs can be called, not ${url.protocol}`,
     });
   }
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let outcome = await send(request, url, signal);
-  for (let retry = 0; outcome.stale && retry < MAX_STALE_SOCKET_RETRIES && !signal.aborted; retry++) {
-    outcome = await send(request, url, signal);
+  const stop: Stop = { reason: undefined, onStop: undefined };
+  const halt = (reason: Error): void => {
+    if (stop.reason) return;
+    stop.reason = reason;
+    stop.onStop?.(reason);
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    halt(new Error(`no answer within ${options.timeoutMs} ms`));
+  }, options.timeoutMs);
+  const onAbort = (): void => halt(new Error('cancelled'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let outcome = await send(request, url, stop);
+    for (let retry = 0; outcome.stale && retry < MAX_STALE_SOCKET_RETRIES && !stop.reason; retry++) {
+      outcome = await send(request, url, stop);
+    }
+    if (outcome.response) return outcome.response;
+    throw mapTransportError(outcome.error, request, { ...options, timedOut });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  if (outcome.response) return outcome.response;
-  throw mapTransportError(outcome.error, request, { ...options, timedOut: timeout.aborted });
 };
 
 /** The default {@link Sleep}: a timer that rejects with `KW_OAUTH_ABORTED` when the signal fires. */

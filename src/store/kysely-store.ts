@@ -14,6 +14,7 @@ import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
 import type { ExecutionRow, ExecutionWriter } from './execution-writer';
 import { QueryTemplates } from './templates';
+import type { Param } from './templates';
 import { SnapshotCache } from './snapshot-cache';
 import type { VersionedRead } from './snapshot-cache';
 import type {
@@ -70,6 +71,7 @@ import type {
   NewPublishedComponent,
   OutboxEvent,
   PublishedComponent,
+  RefreshClaim,
   StateKey,
   Store,
   StoreEngine,
@@ -424,6 +426,37 @@ export type EncryptedColumn = (typeof encryptedColumns)[number];
 
 type Db = Kysely<Database>;
 
+/** Every column of an outbox event, in the order the event templates bind them. */
+const EVENT_COLUMNS = Object.keys({
+  id: 0,
+  type: 0,
+  payload: 0,
+  instance_id: 0,
+  connection_id: 0,
+  status: 0,
+  attempts: 0,
+  next_attempt_at: 0,
+  lease_owner: 0,
+  lease_until: 0,
+  last_error: 0,
+  created_at: 0,
+  delivered_at: 0,
+} satisfies Record<keyof OutboxEventsTable, 0>) as (keyof OutboxEventsTable)[];
+
+/** `values` with each value replaced by the named parameter of its key, for a template (see QueryTemplates). */
+function parameters<T extends object>(values: T, param: Param): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(values)) out[key] = param(key);
+  return out as T;
+}
+
+/** Event `i` of a template as named parameters `event{i}_{column}`. */
+function eventParameters(param: Param, i: number): Selectable<OutboxEventsTable> {
+  const row: Record<string, unknown> = {};
+  for (const column of EVENT_COLUMNS) row[column] = param(`event${i}_${column}`);
+  return row as Selectable<OutboxEventsTable>;
+}
+
 /** An insert or update with `returningAll()`, not yet run: {@link KyselyStore} composes it with event writes. */
 type ReturningWrite<R> = Compilable<R> & OperationNodeSource & { executeTakeFirst(): Promise<R | undefined> };
 
@@ -772,8 +805,11 @@ export class KyselyStore implements Store {
       updated_at: now,
       connected_at: data.connectedAt ?? null,
     };
-    const row = await this.#withEvents(events, (db) =>
-      db.insertInto('connections').values(values).returningAll(),
+    const row = await this.#withEvents(
+      'connection-insert',
+      (db, param) => db.insertInto('connections').values(parameters(values, param)).returningAll(),
+      values,
+      events,
     ).catch((err: unknown) =>
       translateWriteError(err, `Connection "${data.name}" of instance "${data.instanceId}"`),
     );
@@ -821,13 +857,18 @@ export class KyselyStore implements Store {
   ): Promise<Connection> {
     const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
     const events = this.#prepareEvents(options.events);
-    const row = await this.#withEvents(events, (db) =>
-      db
-        .updateTable('connections')
-        .set({ ...set, version: sql<number>`version + 1` })
-        .where('id', '=', id)
-        .returningAll(),
-    );
+    // Built once per set of columns (see QueryTemplates): every connect flow ends here.
+    const row = await this.#withEvents(
+      `connection-update:${Object.keys(set).join(',')}`,
+      (db, param) =>
+        db
+          .updateTable('connections')
+          .set({ ...parameters(set, param), version: sql<number>`version + 1` })
+          .where('id', '=', param<string>('where_id'))
+          .returningAll(),
+      { ...set, where_id: id },
+      events,
+    ).catch((err: unknown) => translateWriteError(err, 'An outbox event with this id'));
     if (!row) throw notFound('connection', id);
     return this.#toConnection(row);
   }
@@ -842,15 +883,20 @@ export class KyselyStore implements Store {
     const set = this.#connectionSet(id, parseInput(connectionPatchSchema, patch, 'connection update'));
     const events = this.#prepareEvents(options.events);
     // The version guard in the WHERE clause makes the update atomic on both engines; events are written only
-    // when the row matched, atomically with it (see #withEvents).
-    const row = await this.#withEvents(events, (db) =>
-      db
-        .updateTable('connections')
-        .set({ ...set, version: expected + 1 })
-        .where('id', '=', id)
-        .where('version', '=', expected)
-        .returningAll(),
-    );
+    // when the row matched, atomically with it (see #withEvents). Built once per set of columns: every refresh
+    // ends here.
+    const row = await this.#withEvents(
+      `connection-cas:${Object.keys(set).join(',')}`,
+      (db, param) =>
+        db
+          .updateTable('connections')
+          .set({ ...parameters(set, param), version: param<number>('next_version') })
+          .where('id', '=', param<string>('where_id'))
+          .where('version', '=', param<number>('where_version'))
+          .returningAll(),
+      { ...set, next_version: expected + 1, where_id: id, where_version: expected },
+      events,
+    ).catch((err: unknown) => translateWriteError(err, 'An outbox event with this id'));
     if (row) return { ok: true, connection: this.#toConnection(row) };
     const current = await this.getConnection(id);
     if (!current) throw notFound('connection', id);
@@ -866,7 +912,7 @@ export class KyselyStore implements Store {
     return this.#handle.lock(`connection:${id}`, { ...options, timeoutMs }, fn);
   }
 
-  async claimDueRefreshes(options: ClaimOptions): Promise<Connection[]> {
+  async claimDueRefreshes(options: ClaimOptions): Promise<RefreshClaim[]> {
     const { now, limit, leaseMs, owner } = parseInput(claimSchema, options, 'claim options');
     const postgres = this.engine === 'postgres';
     // SQLite: one UPDATE inside an IMMEDIATE transaction holds the only write lock while it picks rows.
@@ -889,10 +935,14 @@ export class KyselyStore implements Store {
             .limit(limit)
             .$if(postgres, (q) => q.forUpdate().skipLocked()),
         )
-        .returningAll()
+        .returning(['id', 'version', 'refresh_at'])
         .execute(),
     );
-    return rows.map((row) => this.#toConnection(row));
+    return rows.map((row) => ({
+      id: row.id,
+      version: num(row.version, `connection ${row.id} version`),
+      refreshAt: numOrNull(row.refresh_at, `connection ${row.id} refresh_at`),
+    }));
   }
 
   async releaseRefreshClaim(id: string, owner: string): Promise<void> {
@@ -1319,37 +1369,54 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Runs `write` (an insert or update returning the row) and, when it returned a row, inserts `events`
-   * atomically with it; an unmatched write inserts nothing. On PostgreSQL that is one statement (the write and
-   * each event insert as data-modifying CTEs), one round trip instead of BEGIN, write, insert and COMMIT; on
-   * SQLite one IMMEDIATE transaction, in-process.
+   * Runs the write template `shape` (an insert or update returning the row; see QueryTemplates) with `values`
+   * and, when it returned a row, inserts `events` atomically with it; an unmatched write inserts nothing. On
+   * PostgreSQL that is one statement (the write and each event insert as data-modifying CTEs), one round trip
+   * instead of BEGIN, write, insert and COMMIT; on SQLite one IMMEDIATE transaction, in-process.
    */
   async #withEvents<R>(
+    shape: string,
+    write: (db: Db, param: Param) => ReturningWrite<R>,
+    values: Readonly<Record<string, unknown>>,
     events: readonly Selectable<OutboxEventsTable>[],
-    write: (db: Db) => ReturningWrite<R>,
   ): Promise<R | undefined> {
-    if (events.length === 0) return write(this.#db).executeTakeFirst();
+    if (events.length === 0) return (await this.#templates.run(shape, write, values))[0];
+    const eventValues: Record<string, unknown> = { ...values };
+    events.forEach((event, i) => {
+      for (const column of EVENT_COLUMNS) eventValues[`event${i}_${column}`] = event[column];
+    });
     if (this.engine === 'postgres') {
-      const inserts = events.map((event, i) => {
-        const columns = Object.keys(event) as (keyof OutboxEventsTable)[];
-        // INSERT … SELECT types bare parameters by their target columns, so no casts are needed.
-        return sql`, ${sql.raw(`event_${i}`)} as (insert into outbox_events (${sql.join(
-          columns.map((c) => sql.ref(c)),
-        )}) select ${sql.join(columns.map((c) => event[c]))} from written)`;
-      });
-      const { rows } =
-        await sql<R>`with written as (${write(this.#db)})${sql.join(inserts, sql``)} select * from written`.execute(
-          this.#db,
-        );
+      const compiled = this.#templates.bind(
+        `${shape}+events:${events.length}`,
+        (db, param) => {
+          // INSERT … SELECT types bare parameters by their target columns, so no casts are needed.
+          const inserts = events.map((_event, i) => {
+            const event = eventParameters(param, i);
+            return sql`, ${sql.raw(`event_${i}`)} as (insert into outbox_events (${sql.join(
+              EVENT_COLUMNS.map((c) => sql.ref(c)),
+            )}) select ${sql.join(EVENT_COLUMNS.map((c) => event[c]))} from written)`;
+          });
+          const statement = sql<R>`with written as (${write(db, param)})${sql.join(inserts, sql``)} select * from written`;
+          return { compile: () => statement.compile(db) };
+        },
+        eventValues,
+      );
+      const { rows } = await this.#db.executeQuery(compiled);
       return rows[0];
     }
     return this.#db.transaction().execute(async (trx) => {
-      const row = await write(trx).executeTakeFirst();
-      if (row !== undefined)
-        await trx
-          .insertInto('outbox_events')
-          .values([...events])
-          .execute();
+      const { rows } = await trx.executeQuery(this.#templates.bind(shape, write, values));
+      const row = rows[0];
+      if (row !== undefined) {
+        await trx.executeQuery(
+          this.#templates.bind(
+            `events-insert:${events.length}`,
+            (db, param) =>
+              db.insertInto('outbox_events').values(events.map((_event, i) => eventParameters(param, i))),
+            eventValues,
+          ),
+        );
+      }
       return row;
     });
   }

@@ -34,6 +34,19 @@ export class QueryTemplates<DB> {
     build: (db: Kysely<DB>, param: Param) => Compilable<O>,
     values: Readonly<Record<string, unknown>>,
   ): Promise<O[]> {
+    const result = await this.#db.executeQuery(this.bind(shape, build, values));
+    return result.rows;
+  }
+
+  /**
+   * The compiled query of `shape` with `values` bound, to run on any connection of the same database (a
+   * transaction's, say): `trx.executeQuery(templates.bind(…))`.
+   */
+  bind<O>(
+    shape: string,
+    build: (db: Kysely<DB>, param: Param) => Compilable<O>,
+    values: Readonly<Record<string, unknown>>,
+  ): CompiledQuery<O> {
     let compiled = this.#compiled.get(shape) as CompiledQuery<O> | undefined;
     if (compiled === undefined) {
       compiled = build(this.#db, param).compile();
@@ -53,7 +66,6 @@ export class QueryTemplates<DB> {
       }
       return values[name];
     });
-    const result = await this.#db.executeQuery<O>({ ...compiled, parameters });
-    return result.rows;
+    return { ...compiled, parameters };
   }
 }

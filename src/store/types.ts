@@ -215,6 +215,16 @@ export interface ClaimOptions {
   readonly owner: string;
 }
 
+/**
+ * A connection claimed for a refresh: which one and the version it had when claimed. The refresher reads the
+ * row itself under the connection's lock, so a claim carries no tokens (and decrypts nothing).
+ */
+export interface RefreshClaim {
+  readonly id: string;
+  readonly version: number;
+  readonly refreshAt: EpochMs | null;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Connect-flow sessions
 
@@ -538,7 +548,7 @@ export interface Store {
    * Claims up to `limit` `connected` connections whose `refreshAt` (and `cooldownUntil`) has passed and that
    * no live lease covers. Two replicas never get the same connection while a lease is live.
    */
-  claimDueRefreshes(options: ClaimOptions): Promise<Connection[]>;
+  claimDueRefreshes(options: ClaimOptions): Promise<RefreshClaim[]>;
   /** Gives a refresh claim back early (e.g. after a failure that set a cooldown). Only the owner can. */
   releaseRefreshClaim(id: string, owner: string): Promise<void>;
 

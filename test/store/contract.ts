@@ -443,18 +443,19 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(await store.getEvent(id)).toBeUndefined();
     });
 
-    it('keeps the connection unchanged when its event cannot be written', async () => {
+    it('refuses a duplicate event id with KW_STORE_CONFLICT and keeps the connection unchanged', async () => {
       const { connection } = await fixture();
       const taken = randomUUID();
       await store.enqueueEvent({ id: taken, type: 'connection.connected', payload: {} });
-      await expect(
+      await expectCode(
         store.compareAndSetConnectionTokens(
           connection.id,
           1,
           { tokenSet: { access_token: 'must-not-stay' }, status: 'connected' },
           { events: [{ id: taken, type: 'connection.refreshed', payload: {} }] },
         ),
-      ).rejects.toThrow();
+        'KW_STORE_CONFLICT',
+      );
       expect(await store.getConnection(connection.id)).toMatchObject({ version: 1, tokenSet: null });
     });
 
