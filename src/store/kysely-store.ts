@@ -1018,28 +1018,33 @@ export class KyselyStore implements Store {
 
   async createAuthSession(input: NewAuthSession): Promise<AuthSession> {
     const data = parseInput(newAuthSessionSchema, input, 'auth session');
-    const row = await this.#db
-      .insertInto('auth_sessions')
-      .values({
-        state: data.state,
-        connection_id: data.connectionId,
-        code_verifier:
-          data.codeVerifier == null
-            ? null
-            : this.#encrypt('auth_sessions', data.state, 'code_verifier', data.codeVerifier),
-        browser_binding: data.browserBinding ?? null,
-        redirect_uri: data.redirectUri,
-        return_to: data.returnTo ?? null,
-        nonce: data.nonce ?? null,
-        scopes: json(data.scopes ?? []),
-        extra: json(data.extra ?? {}),
-        created_at: this.#now(),
-        expires_at: data.expiresAt,
-        consumed_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    const values: Selectable<AuthSessionsTable> = {
+      state: data.state,
+      connection_id: data.connectionId,
+      code_verifier:
+        data.codeVerifier == null
+          ? null
+          : this.#encrypt('auth_sessions', data.state, 'code_verifier', data.codeVerifier),
+      browser_binding: data.browserBinding ?? null,
+      redirect_uri: data.redirectUri,
+      return_to: data.returnTo ?? null,
+      nonce: data.nonce ?? null,
+      scopes: json(data.scopes ?? []),
+      extra: json(data.extra ?? {}),
+      created_at: this.#now(),
+      expires_at: data.expiresAt,
+      consumed_at: null,
+    };
+    // Built once (see QueryTemplates): every connect flow starts here.
+    const [row] = await this.#templates
+      .run(
+        'auth-session-insert',
+        (db, param) => db.insertInto('auth_sessions').values(parameters(values, param)).returningAll(),
+        values,
+      )
       .catch((err: unknown) => translateWriteError(err, 'An auth session with this state'));
+    if (!row)
+      throw new KeywayError('KW_STORE_UNAVAILABLE', { message: 'The auth session insert returned no row' });
     return this.#toAuthSession(row);
   }
 
@@ -1055,21 +1060,26 @@ export class KyselyStore implements Store {
   async consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<AuthSession> {
     const now = parseInput(epoch, options.now, 'now');
     const binding = options.browserBinding ?? null;
-    // All conditions in one UPDATE: whichever process gets there first consumes it, nobody else can.
-    const row = await this.#db
-      .updateTable('auth_sessions')
-      .set({ consumed_at: now })
-      .where('state', '=', state)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where((w) =>
-        w.or([
-          w('browser_binding', 'is', null),
-          ...(binding === null ? [] : [w('browser_binding', '=', binding)]),
-        ]),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    // All conditions in one UPDATE: whichever process gets there first consumes it, nobody else can. Built
+    // once per binding case (see QueryTemplates): every callback runs it.
+    const [row] = await this.#templates.run(
+      binding === null ? 'auth-session-consume:unbound' : 'auth-session-consume:bound',
+      (db, param) =>
+        db
+          .updateTable('auth_sessions')
+          .set({ consumed_at: param<number>('now') })
+          .where('state', '=', param<string>('state'))
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', param<number>('now'))
+          .where((w) =>
+            w.or([
+              w('browser_binding', 'is', null),
+              ...(binding === null ? [] : [w('browser_binding', '=', param<string>('binding'))]),
+            ]),
+          )
+          .returningAll(),
+      { now, state, binding },
+    );
     if (row) return this.#toAuthSession(row);
 
     // Nothing matched: find out why, for the caller and the person behind it.
