@@ -83,7 +83,7 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
 };
 
-/** Thrown inside {@link send} when the body passes {@link MAX_RESPONSE_BYTES}; mapped as it is. */
+/** The failure of a body past {@link MAX_RESPONSE_BYTES}; a KeywayError, so mapTransportError keeps it as it is. */
 function tooLarge(request: HttpRequest): KeywayError {
   return new KeywayError('KW_OAUTH_UNEXPECTED_RESPONSE', {
     message: `${where(request.url)} answered with more than ${MAX_RESPONSE_BYTES} bytes; refusing to read it.`,

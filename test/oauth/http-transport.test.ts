@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { KeywayError } from '../../src/errors';
 import { MAX_RESPONSE_BYTES } from '../../src/oauth/http';
 import { httpTransport, type HttpRequest } from '../../src/oauth';
+import { closeServer } from '../support/quirk-server';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, nthOnSocket: number) => void;
 
@@ -45,11 +46,7 @@ async function startRecorder(): Promise<Recorder> {
     handle(next) {
       handler = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -65,12 +65,16 @@ export async function startQuirkServer(): Promise<QuirkServer> {
     handle(next) {
       handler = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
+}
+
+/** Closes a test server now: its keep-alive connections too, so no client socket outlives the test. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 /** Every string a thrown error exposes: message, JSON, provider fields, details. */
