@@ -12,6 +12,10 @@
  *   own commit) drops its snapshots; while the feed is not live nothing is served from memory. A change
  *   committed by another replica is seen once its notification arrives (normally well under a millisecond).
  *
+ * Concurrent misses of one snapshot share one read, as long as nothing in it changed since that read started:
+ * after any write, a thousand calls arriving together cost one query, not a thousand (a refresh storm drops
+ * the snapshot in the middle of its calls). A caller never joins a read older than a change it has heard of.
+ *
  * Snapshots are deep-frozen: every caller shares them.
  */
 import type { ChangeSubscription, ChangeTracking } from './engine';
@@ -38,6 +42,15 @@ export interface VersionedRead<V> {
   readonly version: number | undefined;
 }
 
+/** A read in flight, which callers of the same key may join while nothing it covers has changed since. */
+interface Pending<V> {
+  readonly promise: Promise<VersionedRead<V> | undefined>;
+  /** {@link SnapshotCache} `#changeCount` when the read started (feed). */
+  readonly startedAt: number;
+  /** The epoch the read started in (version). */
+  readonly epoch: number;
+}
+
 /** Snapshots by key, each belonging to one instance. */
 export class SnapshotCache<V> {
   readonly #tracking: ChangeTracking;
@@ -45,6 +58,8 @@ export class SnapshotCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   /** Keys per instance, so a change drops every snapshot of that instance. */
   readonly #keysByInstance = new Map<string, Set<string>>();
+  /** Reads in flight by key; see {@link Pending}. */
+  readonly #pending = new Map<string, Pending<V>>();
   #subscription: ChangeSubscription | undefined;
   /** Bumped by every change heard; a read started before a change of its instance is not cached. */
   #changeCount = 0;
@@ -84,12 +99,42 @@ export class SnapshotCache<V> {
       }
       this.#drop(instanceId);
     }
+    const joined = this.#pending.get(key);
+    if (joined !== undefined && this.#fresh(joined, instanceId)) return (await joined.promise)?.value;
     const startedAt = this.#changeCount;
     const epoch = this.#epoch;
+    const pending: Pending<V> = {
+      promise: this.#read(key, instanceId, read, startedAt, epoch),
+      startedAt,
+      epoch,
+    };
+    this.#pending.set(key, pending);
+    try {
+      return (await pending.promise)?.value;
+    } finally {
+      if (this.#pending.get(key) === pending) this.#pending.delete(key);
+    }
+  }
+
+  /** Runs `read`, caches its result when that is safe, and freezes it: the callers who joined share it. */
+  async #read(
+    key: string,
+    instanceId: string,
+    read: () => Promise<VersionedRead<V> | undefined>,
+    startedAt: number,
+    epoch: number,
+  ): Promise<VersionedRead<V> | undefined> {
     const result = await read();
     if (result === undefined) return undefined;
+    deepFreeze(result.value);
     if (this.#cacheable(instanceId, startedAt, result.version)) this.#put(key, instanceId, result, epoch);
-    return result.value;
+    return result;
+  }
+
+  /** True when no change this cache has heard of since `pending` started could be missing from its result. */
+  #fresh(pending: Pending<V>, instanceId: string): boolean {
+    if (this.#tracking.kind === 'version') return pending.epoch === this.#epoch;
+    return this.#cacheable(instanceId, pending.startedAt, undefined);
   }
 
   /** SQLite: starts a new epoch when this process wrote, or when the database-wide counter moved. */
@@ -142,7 +187,7 @@ export class SnapshotCache<V> {
       const oldest = this.#entries.values().next();
       if (oldest.done !== true) this.#drop(oldest.value.instanceId);
     }
-    this.#entries.set(key, { instanceId, value: deepFreeze(result.value), version: result.version, epoch });
+    this.#entries.set(key, { instanceId, value: result.value, version: result.version, epoch });
     let keys = this.#keysByInstance.get(instanceId);
     if (keys === undefined) {
       keys = new Set();

@@ -1,0 +1,169 @@
+/**
+ * The snapshot cache on its own, with the engines' change tracking replaced by a feed and a version counter
+ * this test drives, so the order of reads and changes can be set exactly. The engines' own tracking, with real
+ * rows, is in the store contract (cached instance snapshots).
+ */
+import { ALL_INSTANCES } from '../../src/store/engine';
+import type { ChangeListener, ChangeTracking } from '../../src/store/engine';
+import { SnapshotCache } from '../../src/store/snapshot-cache';
+import type { VersionedRead } from '../../src/store/snapshot-cache';
+
+interface Snapshot {
+  readonly token: string;
+}
+
+/** A read that waits until the test releases it, and returns the token current when it was started. */
+function controlledReads(current: () => string): {
+  read: () => Promise<VersionedRead<Snapshot>>;
+  started: () => number;
+  releaseAll: () => void;
+} {
+  let count = 0;
+  const gates: (() => void)[] = [];
+  return {
+    read: async () => {
+      count += 1;
+      const token = current();
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return { value: { token }, version: 1 };
+    },
+    started: () => count,
+    releaseAll: () => {
+      for (const open of gates.splice(0)) open();
+    },
+  };
+}
+
+/** Lets pending promise callbacks run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('SnapshotCache, change feed', () => {
+  function feed(): { tracking: ChangeTracking; emit: ChangeListener } {
+    let listener: ChangeListener = () => undefined;
+    return {
+      tracking: {
+        kind: 'feed',
+        subscribe: (l) => {
+          listener = l;
+          return { live: true, close: () => Promise.resolve() };
+        },
+      },
+      emit: (id) => listener(id),
+    };
+  }
+
+  it('shares one read among concurrent misses of the same snapshot', async () => {
+    const { tracking } = feed();
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    const reads = controlledReads(() => 'at-1');
+    const callers = Array.from({ length: 100 }, () => cache.get('k', 'inst', reads.read));
+    await settle();
+    reads.releaseAll();
+    const results = await Promise.all(callers);
+    expect(reads.started()).toBe(1);
+    expect(new Set(results).size).toBe(1);
+    expect(Object.isFrozen(results[0])).toBe(true);
+  });
+
+  it('never lets a caller join a read older than a change it has heard of', async () => {
+    const { tracking, emit } = feed();
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    let token = 'at-old';
+    const reads = controlledReads(() => token);
+    const before = cache.get('k', 'inst', reads.read);
+    await settle();
+    token = 'at-new';
+    emit('inst');
+    const after = cache.get('k', 'inst', reads.read);
+    await settle();
+    reads.releaseAll();
+    expect((await before)?.token).toBe('at-old');
+    expect((await after)?.token).toBe('at-new');
+    expect(reads.started()).toBe(2);
+  });
+
+  it('treats "everything changed" like a change of every instance', async () => {
+    const { tracking, emit } = feed();
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    let token = 'at-old';
+    const reads = controlledReads(() => token);
+    const before = cache.get('k', 'inst', reads.read);
+    await settle();
+    token = 'at-new';
+    emit(ALL_INSTANCES);
+    const after = cache.get('k', 'inst', reads.read);
+    await settle();
+    reads.releaseAll();
+    expect((await before)?.token).toBe('at-old');
+    expect((await after)?.token).toBe('at-new');
+  });
+
+  it("joins a read despite another instance's change", async () => {
+    const { tracking, emit } = feed();
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    const reads = controlledReads(() => 'at-1');
+    const first = cache.get('k', 'inst', reads.read);
+    await settle();
+    emit('other-instance');
+    const second = cache.get('k', 'inst', reads.read);
+    await settle();
+    reads.releaseAll();
+    expect(await second).toBe(await first);
+    expect(reads.started()).toBe(1);
+  });
+
+  it('hands a failed read to every caller that joined it, and reads afresh afterwards', async () => {
+    const { tracking } = feed();
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    let fail = true;
+    let count = 0;
+    let open = (): void => undefined;
+    const read = async (): Promise<VersionedRead<Snapshot>> => {
+      count += 1;
+      await new Promise<void>((resolve) => (open = resolve));
+      if (fail) throw new Error('connection reset');
+      return { value: { token: 'at-1' }, version: undefined };
+    };
+    const callers = [cache.get('k', 'inst', read), cache.get('k', 'inst', read)];
+    await settle();
+    open();
+    const outcomes = await Promise.allSettled(callers);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(count).toBe(1);
+    fail = false;
+    const later = cache.get('k', 'inst', read);
+    await settle();
+    open();
+    expect((await later)?.token).toBe('at-1');
+    expect(count).toBe(2);
+  });
+});
+
+describe('SnapshotCache, version counter', () => {
+  it('joins a read started in the same epoch, not one from before a local write', async () => {
+    let local: () => void = () => undefined;
+    const tracking: ChangeTracking = {
+      kind: 'version',
+      version: () => 1,
+      globalVersion: () => 1,
+      onLocalChange: (listener) => {
+        local = listener;
+        return () => undefined;
+      },
+    };
+    const cache = new SnapshotCache<Snapshot>(tracking);
+    let token = 'at-old';
+    const reads = controlledReads(() => token);
+    const a = cache.get('k', 'inst', reads.read);
+    const b = cache.get('k', 'inst', reads.read);
+    await settle();
+    token = 'at-new';
+    local();
+    const c = cache.get('k', 'inst', reads.read);
+    await settle();
+    reads.releaseAll();
+    expect(await b).toBe(await a);
+    expect((await c)?.token).toBe('at-new');
+    expect(reads.started()).toBe(2);
+  });
+});
