@@ -3,12 +3,17 @@
  * stored token, against the same axios GET with the token hard-coded (keep-alive in both), at 16 concurrent
  * callers, on SQLite and PostgreSQL. Target: ≥ 0.95× the baseline's throughput. CPU per call is reported for
  * both (this process only; the API runs in a child process).
+ *
+ * Two rows take the gap apart: the same action's spectral `perform` called directly against the GET (what any
+ * runner of spectral components pays, measured once), and the runtime's own CPU per call, from an action that
+ * makes no request (what Keyway's code pays, per engine).
  */
 import axios from 'axios';
 import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
+import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchRow, BenchSection, Spread } from './run';
 import {
   benchComponents,
   benchFlows,
@@ -49,7 +54,8 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   const stats = await server.stats();
   const variant = engine.variant;
   const ceiling =
-    engine.variant === 'sqlite' ? await spectralCeiling(server, store, baseline, iterations) : [];
+    engine.variant === 'sqlite' ? await spectralCeiling(server, components, baseline, iterations) : [];
+  const own = await runtimeOwnCost(variant, server, deps, instanceId);
   return [
     ...ceiling,
     {
@@ -73,38 +79,68 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       baseline: { label: 'axios GET, token hard-coded', value: result.baseline.cpuMsPerOp },
       ratio: result.subject.cpuMsPerOp.median / result.baseline.cpuMsPerOp.median,
     },
+    own,
   ];
 }
 
 /**
- * The same action's spectral `perform` called directly, with a context and a connection value built once and
- * reused: no Keyway at all, only spectral's perform wrapper (which copies the context and cleans the params on
- * every call) and the component's own copy of axios. Its ratio to the bare GET is the most any runner of
- * spectral components can reach, which puts the runAction figure in proportion. It does not touch the store,
- * so it is measured once, with the first engine.
+ * The runtime's own CPU per call: `runAction` of an action that makes no request (echoItem) against the same
+ * action's spectral perform called directly, both at 16 callers. The difference is what Keyway adds around an
+ * action (snapshot lookup, cached token, context, state, execution record, on SQLite the writer thread too),
+ * the part of the runAction-vs-GET gap that Keyway's code can close.
  */
-async function spectralCeiling(
+async function runtimeOwnCost(
+  variant: string,
   server: FastServer,
-  store: Store,
-  baseline: () => Promise<void>,
-  iterations: number,
-): Promise<BenchRow[]> {
-  const components = await benchComponents(store);
-  const action = (await components.get(BENCH_COMPONENT)).actions.get('getItem');
-  if (!action) throw new Error('the bench component has no getItem action');
+  deps: RunActionDeps,
+  instanceId: string,
+): Promise<BenchRow> {
+  const subject = async (): Promise<void> => {
+    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
+    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
+      throw new Error('unexpected result');
+  };
+  const echo = await directPerform(deps.components, server, 'echoItem');
+  const direct = async (): Promise<void> => {
+    const result = (await echo()) as { data?: { authorized?: unknown } };
+    if (result.data?.authorized !== true) throw new Error('unexpected result');
+  };
+  const iterations = knob('ACTION_ECHO_CALLS', 20_000, 3000);
+  const result = await compareThroughput({ subject, baseline: direct, iterations });
+  const us = (ms: Spread): Spread => ({ median: ms.median * 1000, min: ms.min * 1000, max: ms.max * 1000 });
+  const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
+  return {
+    section: 'action',
+    name: "the runtime's own CPU per call: runAction of an action making no request, 16 callers",
+    variant,
+    unit: 'µs',
+    value: us(result.subject.cpuMsPerOp),
+    baseline: { label: 'its spectral perform called directly', value: us(result.baseline.cpuMsPerOp) },
+    note: `${iterations} calls per run; Keyway adds ${added.toFixed(1)} µs per call (medians); ${Math.round(result.subject.perSecond.median)} runAction calls/s`,
+  };
+}
+
+/** A bench action's spectral `perform` bound to a context and a connection value built once. */
+async function directPerform(
+  components: ComponentRegistry,
+  server: FastServer,
+  actionKey: string,
+): Promise<() => Promise<unknown>> {
+  const action = (await components.get(BENCH_COMPONENT)).actions.get(actionKey);
+  if (!action) throw new Error(`the bench component has no ${actionKey} action`);
   const { logger } = createCollectingLogger([], Date.now);
   const state = { instanceState: {}, crossFlowState: {}, executionState: {}, integrationState: {} };
   const context = createActionContext(
     {
       executionId: 'bench',
-      stepId: 'getItem',
+      stepId: actionKey,
       startedAt: Date.now(),
       customer: { id: 'c', externalId: '', name: 'Bench' },
       instance: { id: 'i', name: 'Bench' },
       user: { id: '', email: '', name: '', externalId: '' },
       integration: { id: 'i', name: 'Bench', versionSequenceId: '', externalVersion: '' },
       flow: { id: 'default', name: 'Default', stableId: 'default' },
-      componentActionKey: `${BENCH_COMPONENT}.getItem`,
+      componentActionKey: `${BENCH_COMPONENT}.${actionKey}`,
       configVars: {},
     },
     state,
@@ -117,8 +153,25 @@ async function spectralCeiling(
     token: { access_token: 'at_baseline', token_type: 'bearer' },
     context: {},
   };
+  return () => action.perform(context, { connection });
+}
+
+/**
+ * The same action's spectral `perform` called directly, with a context and a connection value built once and
+ * reused: no Keyway at all, only spectral's perform wrapper (which copies the context and cleans the params on
+ * every call) and the component's own copy of axios. Its ratio to the bare GET is the most any runner of
+ * spectral components can reach, which puts the runAction figure in proportion. It does not touch the store,
+ * so it is measured once, with the first engine.
+ */
+async function spectralCeiling(
+  server: FastServer,
+  components: ComponentRegistry,
+  baseline: () => Promise<void>,
+  iterations: number,
+): Promise<BenchRow[]> {
+  const getItem = await directPerform(components, server, 'getItem');
   const direct = async (): Promise<void> => {
-    const result = (await action.perform(context, { connection })) as { data?: { id?: unknown } };
+    const result = (await getItem()) as { data?: { id?: unknown } };
     if (result.data?.id !== 'item-1') throw new Error('unexpected result');
   };
   const result = await compareThroughput({ subject: direct, baseline, iterations });

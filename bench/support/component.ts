@@ -1,6 +1,7 @@
 /**
  * The benchmark's component, written with plain spectral as a connector builder would: one OAuth 2.0
- * authorization-code connection (PKCE S256) and one action doing a single axios GET with the token.
+ * authorization-code connection (PKCE S256), one action doing a single axios GET with the token and one doing
+ * nothing but read the token (to measure the runtime around an action).
  * The bench builds it into a bundle and publishes it into the store, and the runtime loads it from there, as
  * `keyway serve` loads published components.
  */
@@ -58,10 +59,23 @@ const getItem = action({
   },
 });
 
+/**
+ * The same action without the request: what is left is what the runtime does around an action (snapshot, token,
+ * context, state, execution record) and spectral's perform wrapper.
+ */
+const echoItem = action({
+  display: { label: 'Echo item', description: 'Returns the item without any I/O' },
+  inputs: { connection: input({ label: 'Connection', type: 'connection', required: true }) },
+  perform: async (_context, { connection }) => {
+    const token = util.types.toString(connection.token?.access_token);
+    return Promise.resolve({ data: { id: 'item-1', authorized: token !== '' } });
+  },
+});
+
 export default component({
   key: BENCH_COMPONENT,
   public: false,
   display: { label: 'Keyway bench', description: 'One GET with a token', iconPath: 'icon.png' },
   connections: [benchOAuth],
-  actions: { getItem },
+  actions: { getItem, echoItem },
 });
