@@ -13,6 +13,12 @@ export interface EngineHandle {
   readonly db: Kysely<Database>;
   /** SQLite: the database file's absolute path; absent for PostgreSQL and in-memory databases. */
   readonly file?: string;
+  /**
+   * PostgreSQL: runs a write as a named prepared statement, parsed and planned once per pooled connection
+   * rather than on every call, outside kysely. For hot writes to tables outside an instance snapshot only:
+   * such a write is not reported to the snapshot cache.
+   */
+  readonly preparedWrite?: (name: string, text: string, values: readonly unknown[]) => Promise<void>;
   /** Runs `fn` while holding the named lock, excluding every process on the same database. */
   lock<T>(name: string, options: LockOptions, fn: () => Promise<T>): Promise<T>;
   /** How cached instance snapshots learn that they are stale (see ./snapshot-cache). */

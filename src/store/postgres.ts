@@ -53,6 +53,9 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
     engine: 'postgres',
     db,
     lock: (name, lockOptions, fn) => withAdvisoryLock(pool, name, lockOptions, fn),
+    preparedWrite: async (name, text, values) => {
+      await pool.query({ name, text, values: [...values] });
+    },
     changes: {
       kind: 'feed',
       subscribe: (listener) => {

@@ -1,6 +1,7 @@
 /**
  * The execution writer on a real SQLite file: rows written by its thread, what callers see when rows fail
- * or the thread dies, and that the thread never holds a process open. The store-level behaviour (error
+ * or the thread dies, and that the thread never holds a process open. On a real PostgreSQL: the prepared
+ * insert and its per-row failures. The store-level behaviour (error
  * codes, read-after-write through `recordExecution`) is in the store contract, on both engines.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { isKeywayError } from '../../src/errors';
 import type { EngineHandle } from '../../src/store/engine';
 import {
@@ -20,10 +23,34 @@ import {
 } from '../../src/store/execution-writer';
 import type { ExecutionRow } from '../../src/store/execution-writer';
 import { migrateToLatest } from '../../src/store/migrations';
+import { openPostgresEngine } from '../../src/store/postgres';
 import { openSqliteEngine } from '../../src/store/sqlite';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'keyway-execution-writer-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** One customer and one instance in a migrated database; returns the instance id. */
+async function seedInstance(handle: EngineHandle): Promise<string> {
+  const instanceId = randomUUID();
+  await handle.db
+    .insertInto('customers')
+    .values({ id: 'c1', external_id: null, name: 'Acme', created_at: 1, updated_at: 1 })
+    .execute();
+  await handle.db
+    .insertInto('instances')
+    .values({
+      id: instanceId,
+      customer_id: 'c1',
+      name: 'sync',
+      component_keys: '[]',
+      config: '{}',
+      status: 'active',
+      created_at: 1,
+      updated_at: 1,
+    })
+    .execute();
+  return instanceId;
+}
 
 /** A migrated database file with one customer and one instance. */
 async function openDatabase(name: string): Promise<{ handle: EngineHandle; instanceId: string }> {
@@ -311,6 +338,48 @@ describe('execution writer on SQLite', () => {
     expect(result.code).toBe(0);
     const reported = JSON.parse(result.out.trim()) as { recorded: number; stored: number };
     expect(reported).toEqual({ recorded: 50, stored: 50 });
+  });
+});
+
+describe('execution writer on PostgreSQL', () => {
+  const databaseUrl = process.env['KEYWAY_TEST_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
+  const schema = `kw_ew_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  admin.on('error', () => undefined);
+  afterAll(async () => {
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+
+  it('writes every batch through one prepared statement, and still fails only the bad rows', async () => {
+    // Unreachable PostgreSQL fails here (never skips).
+    await admin.query(`create schema ${schema}`);
+    // One pooled connection, so the prepared statement is visible to the check below.
+    const handle = openPostgresEngine({ databaseUrl, schema, poolMax: 1 });
+    await migrateToLatest(handle.db, handle.engine);
+    const instanceId = await seedInstance(handle);
+    const writer = openExecutionWriter(handle);
+    const existing = row(instanceId);
+    await writer.write(existing);
+    const good = Array.from({ length: 10 }, () => row(instanceId));
+    const outcomes = await Promise.allSettled([
+      writer.write(row(instanceId, existing.id)),
+      writer.write(row('no-such-instance')),
+      ...good.map((r) => writer.write(r)),
+    ]);
+    const codeOf = (outcome: PromiseSettledResult<void> | undefined): string =>
+      outcome?.status === 'rejected' ? String((outcome.reason as { code?: unknown }).code) : 'resolved';
+    // 23505 unique_violation, 23503 foreign_key_violation.
+    expect(outcomes.map(codeOf)).toEqual(['23505', '23503', ...good.map(() => 'resolved')]);
+    expect(await storedIds(handle)).toEqual([existing.id, ...good.map((r) => r.id)].sort());
+    const prepared = await sql<{
+      name: string;
+    }>`select name from pg_prepared_statements where statement like 'insert into executions%'`.execute(
+      handle.db,
+    );
+    expect(prepared.rows.map((r) => r.name)).toEqual(['keyway_insert_executions']);
+    await writer.close();
+    await handle.close();
   });
 });
 
