@@ -384,6 +384,14 @@ function writeError(err: unknown, what: string): unknown {
   return err;
 }
 
+/**
+ * What a unique violation of a connection update names. The patch cannot touch a unique column of the
+ * connection, so with events it is an event id; without, the connection itself.
+ */
+function connectionWriteSubject(id: string, events: readonly unknown[]): string {
+  return events.length > 0 ? 'An outbox event with this id' : `Connection "${id}" with these values`;
+}
+
 /** Maps engine errors for constraint violations to typed errors; rethrows anything else. */
 function translateWriteError(err: unknown, what: string): never {
   throw writeError(err, what);
@@ -868,7 +876,7 @@ export class KyselyStore implements Store {
           .returningAll(),
       { ...set, where_id: id },
       events,
-    ).catch((err: unknown) => translateWriteError(err, 'An outbox event with this id'));
+    ).catch((err: unknown) => translateWriteError(err, connectionWriteSubject(id, events)));
     if (!row) throw notFound('connection', id);
     return this.#toConnection(row);
   }
@@ -896,7 +904,7 @@ export class KyselyStore implements Store {
           .returningAll(),
       { ...set, next_version: expected + 1, where_id: id, where_version: expected },
       events,
-    ).catch((err: unknown) => translateWriteError(err, 'An outbox event with this id'));
+    ).catch((err: unknown) => translateWriteError(err, connectionWriteSubject(id, events)));
     if (row) return { ok: true, connection: this.#toConnection(row) };
     const current = await this.getConnection(id);
     if (!current) throw notFound('connection', id);

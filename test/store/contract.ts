@@ -464,7 +464,7 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       const { connection } = await fixture();
       const taken = randomUUID();
       await store.enqueueEvent({ id: taken, type: 'connection.connected', payload: {} });
-      await expectCode(
+      const cas = await expectCode(
         store.compareAndSetConnectionTokens(
           connection.id,
           1,
@@ -473,6 +473,16 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         ),
         'KW_STORE_CONFLICT',
       );
+      expect((cas as Error).message).toBe('An outbox event with this id already exists.');
+      const update = await expectCode(
+        store.updateConnection(
+          connection.id,
+          { status: 'connected' },
+          { events: [{ id: taken, type: 'connection.connected', payload: {} }] },
+        ),
+        'KW_STORE_CONFLICT',
+      );
+      expect((update as Error).message).toBe('An outbox event with this id already exists.');
       expect(await store.getConnection(connection.id)).toMatchObject({ version: 1, tokenSet: null });
     });
 
