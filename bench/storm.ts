@@ -16,7 +16,7 @@ import type { Store } from '../src/store';
 import { join } from 'node:path';
 import { ComponentRegistry } from '../src/runtime';
 import { connectedSandboxConnection, expireStoredToken } from '../test/runtime/workers/fixture';
-import { RUNS, knob, spread, verdict } from './run';
+import { RUNS, formatRatio, knob, spread, verdict } from './run';
 import type { BenchRow, BenchSection } from './run';
 import { ROOT, benchEngines } from './support/common';
 import type { BenchEngine } from './support/common';
@@ -105,7 +105,6 @@ async function stormVariant(
     const paired = spread(ratios);
     const ratio = paired.median;
     const exactlyOne = refreshes.every((n) => n === 1);
-    const fmtRatio = (r: number): string => `${r.toFixed(2)}×`;
     return [
       {
         section: 'storm',
@@ -114,11 +113,8 @@ async function stormVariant(
         unit: 'requests',
         value: spread(refreshes),
         target: 'exactly 1',
-        note: `${refreshes.length} storms`,
         verdict: verdict(exactlyOne && problems.length === 0),
-        ...(problems.length > 0
-          ? { note: `${refreshes.length} storms; ${problems.slice(0, 3).join('; ')}` }
-          : {}),
+        note: [`${refreshes.length} storms`, ...problems.slice(0, 3)].join('; '),
       },
       {
         section: 'storm',
@@ -130,7 +126,7 @@ async function stormVariant(
         ratio,
         target: `≤ ${TARGET_RATIO}×`,
         verdict: verdict(ratio <= TARGET_RATIO && problems.length === 0),
-        note: `${RUNS} runs of ${STORMS_PER_RUN} storms, each storm right after its baseline; times are per storm (median and range of all ${storm.length}); the ratio is the median of the runs' paired ratios (${ratios.map(fmtRatio).join(', ')})`,
+        note: `${RUNS} runs of ${STORMS_PER_RUN} storm${STORMS_PER_RUN === 1 ? '' : 's'}, each storm right after its baseline; times are per storm (median and range of all ${storm.length}); the ratio is the median of the runs' paired ratios (${ratios.map((r) => formatRatio(r, `≤ ${TARGET_RATIO}×`)).join(', ')})`,
       },
     ];
   } finally {
