@@ -56,24 +56,7 @@ async function seedInstance(handle: EngineHandle): Promise<string> {
 async function openDatabase(name: string): Promise<{ handle: EngineHandle; instanceId: string }> {
   const handle = openSqliteEngine(join(dataDir, name, 'keyway.sqlite'));
   await migrateToLatest(handle.db, handle.engine);
-  const instanceId = randomUUID();
-  await handle.db
-    .insertInto('customers')
-    .values({ id: 'c1', external_id: null, name: 'Acme', created_at: 1, updated_at: 1 })
-    .execute();
-  await handle.db
-    .insertInto('instances')
-    .values({
-      id: instanceId,
-      customer_id: 'c1',
-      name: 'sync',
-      component_keys: '[]',
-      config: '{}',
-      status: 'active',
-      created_at: 1,
-      updated_at: 1,
-    })
-    .execute();
+  const instanceId = await seedInstance(handle);
   return { handle, instanceId };
 }
 
@@ -91,6 +74,11 @@ function row(instanceId: string, id: string = randomUUID()): ExecutionRow {
     error_message: null,
     log: '[]',
   };
+}
+
+/** A settled write's engine error code, or 'resolved'. */
+function codeOf(outcome: PromiseSettledResult<void> | undefined): string {
+  return outcome?.status === 'rejected' ? String((outcome.reason as { code?: unknown }).code) : 'resolved';
 }
 
 async function storedIds(handle: EngineHandle): Promise<string[]> {
@@ -222,8 +210,6 @@ describe('execution writer on SQLite', () => {
       writer.write(row(instanceId, twice)),
       ...good.slice(1).map((r) => writer.write(r)),
     ]);
-    const codeOf = (outcome: PromiseSettledResult<void> | undefined): string =>
-      outcome?.status === 'rejected' ? String((outcome.reason as { code?: unknown }).code) : 'resolved';
     expect(outcomes.map(codeOf)).toEqual([
       'resolved',
       'SQLITE_CONSTRAINT_PRIMARYKEY',
@@ -367,8 +353,6 @@ describe('execution writer on PostgreSQL', () => {
       writer.write(row('no-such-instance')),
       ...good.map((r) => writer.write(r)),
     ]);
-    const codeOf = (outcome: PromiseSettledResult<void> | undefined): string =>
-      outcome?.status === 'rejected' ? String((outcome.reason as { code?: unknown }).code) : 'resolved';
     // 23505 unique_violation, 23503 foreign_key_violation.
     expect(outcomes.map(codeOf)).toEqual(['23505', '23503', ...good.map(() => 'resolved')]);
     expect(await storedIds(handle)).toEqual([existing.id, ...good.map((r) => r.id)].sort());
