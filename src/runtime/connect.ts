@@ -172,7 +172,8 @@ export class ConnectFlows {
       now,
       browserBinding: options.browserBinding,
     });
-    const resolved = await this.#resolve(session.connectionId, 'authorization_code');
+    // The connection came back with the session (one round trip on PostgreSQL).
+    const resolved = await this.#resolve(session.connectionId, 'authorization_code', {}, session.connection);
     const callback = validateAuthorizationCallback(callbackQuery, {
       expectedState: session.state,
       expectedIssuer: expectedIssuer(session.extra, singleParamOrUndefined(callbackQuery, 'iss')),
@@ -386,8 +387,9 @@ export class ConnectFlows {
     connectionId: string,
     grant: 'authorization_code' | 'client_credentials' | 'password' | 'device_code',
     extraValues: Readonly<Record<string, string>> = {},
+    alreadyRead?: Connection,
   ): Promise<ResolvedClient> {
-    const connection = await requireConnection(this.#deps.store, connectionId);
+    const connection = alreadyRead ?? (await requireConnection(this.#deps.store, connectionId));
     if (connection.grantType !== grant) {
       throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
         message: `Connection "${connection.name}" uses the ${connection.grantType} grant, not ${grant}`,

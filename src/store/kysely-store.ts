@@ -32,6 +32,7 @@ import type {
 import type {
   ApiKey,
   AuthSession,
+  ConsumedAuthSession,
   ClaimOptions,
   CompareAndSetResult,
   ComponentHead,
@@ -1065,30 +1066,53 @@ export class KyselyStore implements Store {
     return row && this.#toAuthSession(row);
   }
 
-  async consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<AuthSession> {
+  async consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<ConsumedAuthSession> {
     const now = parseInput(epoch, options.now, 'now');
     const binding = options.browserBinding ?? null;
     // All conditions in one UPDATE: whichever process gets there first consumes it, nobody else can. Built
     // once per binding case (see QueryTemplates): every callback runs it.
-    const [row] = await this.#templates.run(
-      binding === null ? 'auth-session-consume:unbound' : 'auth-session-consume:bound',
-      (db, param) =>
-        db
-          .updateTable('auth_sessions')
-          .set({ consumed_at: param<number>('now') })
-          .where('state', '=', param<string>('state'))
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', param<number>('now'))
-          .where((w) =>
-            w.or([
-              w('browser_binding', 'is', null),
-              ...(binding === null ? [] : [w('browser_binding', '=', param<string>('binding'))]),
-            ]),
-          )
-          .returningAll(),
-      { now, state, binding },
-    );
-    if (row) return this.#toAuthSession(row);
+    const shape = binding === null ? 'auth-session-consume:unbound' : 'auth-session-consume:bound';
+    const consume = (db: Db, param: Param) =>
+      db
+        .updateTable('auth_sessions')
+        .set({ consumed_at: param<number>('now') })
+        .where('state', '=', param<string>('state'))
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', param<number>('now'))
+        .where((w) =>
+          w.or([
+            w('browser_binding', 'is', null),
+            ...(binding === null ? [] : [w('browser_binding', '=', param<string>('binding'))]),
+          ]),
+        )
+        .returningAll();
+    const values = { now, state, binding };
+    if (this.engine === 'postgres') {
+      // One round trip: the UPDATE as a data-modifying CTE, and the connection read beside it. Each row comes
+      // back whole as one jsonb value, so the two tables' columns of the same name cannot clash.
+      const compiled = this.#templates.bind(
+        `${shape}+connection`,
+        (db, param) => {
+          const statement = sql<{
+            session: Selectable<AuthSessionsTable>;
+            connection: Selectable<ConnectionsTable> | null;
+          }>`with consumed as (${consume(db, param)}) select to_jsonb(consumed) as session, to_jsonb(c) as connection from consumed left join connections c on c.id = consumed.connection_id`;
+          return { compile: () => statement.compile(db) };
+        },
+        values,
+      );
+      const [found] = (await this.#db.executeQuery(compiled)).rows;
+      if (found) {
+        return {
+          ...this.#toAuthSession(found.session),
+          connection: found.connection === null ? undefined : this.#toConnection(found.connection),
+        };
+      }
+    } else {
+      const [row] = await this.#templates.run(shape, consume, values);
+      if (row)
+        return { ...this.#toAuthSession(row), connection: await this.getConnection(row.connection_id) };
+    }
 
     // Nothing matched: find out why, for the caller and the person behind it.
     const existing = await this.#db

@@ -249,6 +249,15 @@ export interface AuthSession {
   readonly consumedAt: EpochMs | null;
 }
 
+/**
+ * A session {@link Store.consumeAuthSession} consumed, with its connection as the same statement found it: the
+ * callback needs both, and on PostgreSQL they come back in one round trip.
+ */
+export interface ConsumedAuthSession extends AuthSession {
+  /** The session's connection; undefined only if it was deleted while the callback ran. */
+  readonly connection: Connection | undefined;
+}
+
 /** Input to {@link Store.createAuthSession}. */
 export interface NewAuthSession {
   readonly state: string;
@@ -556,11 +565,11 @@ export interface Store {
   createAuthSession(input: NewAuthSession): Promise<AuthSession>;
   getAuthSession(state: string): Promise<AuthSession | undefined>;
   /**
-   * Atomically marks the session consumed and returns it. Throws `KW_AUTH_SESSION_NOT_FOUND`,
-   * `KW_AUTH_SESSION_EXPIRED`, `KW_AUTH_SESSION_CONSUMED` or `KW_AUTH_SESSION_BROWSER_MISMATCH`; a session
-   * is consumed at most once across all processes.
+   * Atomically marks the session consumed and returns it with its connection. Throws
+   * `KW_AUTH_SESSION_NOT_FOUND`, `KW_AUTH_SESSION_EXPIRED`, `KW_AUTH_SESSION_CONSUMED` or
+   * `KW_AUTH_SESSION_BROWSER_MISMATCH`; a session is consumed at most once across all processes.
    */
-  consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<AuthSession>;
+  consumeAuthSession(state: string, options: ConsumeAuthSessionOptions): Promise<ConsumedAuthSession>;
   /** Deletes sessions that expired before `before`; returns how many. */
   deleteExpiredAuthSessions(before: EpochMs): Promise<number>;
 

@@ -694,6 +694,36 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       });
     });
 
+    it('returns the connection with the session it consumes, read as getConnection reads it', async () => {
+      const { connection } = await fixture();
+      await store.updateConnection(connection.id, {
+        tokenSet: { access_token: 'at-consume', token_type: 'bearer', refresh_token: 'rt-consume' },
+        expiresAt: 1_234_567,
+        status: 'connected',
+      });
+      const state = randomBytes(16).toString('base64url');
+      await store.createAuthSession({
+        state,
+        connectionId: connection.id,
+        codeVerifier: 'verifier-abcdefghijklmnopqrstuvwxyz-0123456789',
+        browserBinding: null,
+        redirectUri: 'https://keyway.test/oauth/callback',
+        scopes: ['api'],
+        extra: { issuer: 'https://issuer.test' },
+        expiresAt: 2_000_000,
+      });
+      const consumed = await store.consumeAuthSession(state, { now: 1_000_000 });
+      const { connection: read, ...session } = consumed;
+      expect(session).toEqual({ ...(await store.getAuthSession(state)), consumedAt: 1_000_000 });
+      expect(read).toEqual(await store.getConnection(connection.id));
+      expect(read).toMatchObject({
+        secretFields: { clientSecret: 'secret-value' },
+        tokenSet: { access_token: 'at-consume', refresh_token: 'rt-consume' },
+        expiresAt: 1_234_567,
+        status: 'connected',
+      });
+    });
+
     it('rejects a callback whose state was already used', async () => {
       const state = await session();
       await store.consumeAuthSession(state, { now: 1_000_000, browserBinding: 'browser-1' });
