@@ -18,6 +18,7 @@ import { section as scheduler } from './scheduler';
 import { section as storm } from './storm';
 import { section as store } from './store';
 import { BENCH_BUILD_DIR, ROOT, buildBench } from './support/common';
+import { syscallMicros } from './support/host';
 
 const SECTIONS: readonly BenchSection[] = [action, coldstart, connect, scheduler, storm, store];
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   const began = Date.now();
+  const syscallAtStart = syscallMicros();
+  process.stderr.write(`bench: one system call (fstat) costs ${syscallAtStart.toFixed(2)} µs on this host\n`);
   for (const section of chosen) {
     const sectionStart = Date.now();
     process.stderr.write(`bench: ${section.name}${QUICK ? ' (quick)' : ''}\n`);
@@ -57,9 +60,11 @@ async function main(): Promise<void> {
   const machine =
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB`;
+  const syscall = { start: syscallAtStart, end: syscallMicros() };
+  const host = `one system call (fstat) ${syscall.start.toFixed(2)} µs at the start, ${syscall.end.toFixed(2)} µs at the end`;
   const at = new Date().toISOString();
   const took = `${Math.round((Date.now() - began) / 1000)} s`;
-  const header = `${machine}, ${at}${QUICK ? ', --quick (indicative only)' : ''}, took ${took}`;
+  const header = `${machine}, ${at}${QUICK ? ', --quick (indicative only)' : ''}, took ${took}; ${host}`;
   process.stdout.write(`\n${header}\n\n${table(rows, notes)}\n`);
   // Only a full run replaces the committed table; a run of some sections, or a quick one, goes beside it, so
   // measuring one section while developing does not leave the latest full results half overwritten.
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `${name}.json`),
-    `${JSON.stringify({ machine, at, quick: QUICK, took, rows, notes }, null, 2)}\n`,
+    `${JSON.stringify({ machine, at, quick: QUICK, took, syscallMicros: syscall, rows, notes }, null, 2)}\n`,
   );
   writeFileSync(join(dir, `${name}.md`), `# Benchmark results\n\n${header}\n\n${table(rows, notes)}\n`);
   process.stderr.write(`bench: results written to bench/results/${name}.{json,md}\n`);
