@@ -56,6 +56,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   const ceiling =
     engine.variant === 'sqlite' ? await spectralCeiling(server, components, baseline, iterations) : [];
   const own = await runtimeOwnCost(variant, server, deps, instanceId);
+  const interleaved = await runtimeCostBesideRequest(variant, deps, instanceId, baseline, iterations);
   return [
     ...ceiling,
     {
@@ -80,7 +81,42 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       ratio: result.subject.cpuMsPerOp.median / result.baseline.cpuMsPerOp.median,
     },
     own,
+    interleaved,
   ];
+}
+
+/**
+ * The same runtime work measured where it runs in production, between requests: each call is `runAction` of
+ * echoItem followed by the bare GET, against the GET alone, at 16 callers. The difference is what the runtime
+ * costs beside a request, which on this VM is several times its cost in a loop of its own (the row above):
+ * each request's system calls flush the TLB (page-table isolation without PCID), and the runtime's code and
+ * data then evict the HTTP client's, which the next request pays for.
+ */
+async function runtimeCostBesideRequest(
+  variant: string,
+  deps: RunActionDeps,
+  instanceId: string,
+  baseline: () => Promise<void>,
+  iterations: number,
+): Promise<BenchRow> {
+  const subject = async (): Promise<void> => {
+    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
+    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
+      throw new Error('unexpected result');
+    await baseline();
+  };
+  const result = await compareThroughput({ subject, baseline, iterations });
+  const us = (ms: Spread): Spread => ({ median: ms.median * 1000, min: ms.min * 1000, max: ms.max * 1000 });
+  const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
+  return {
+    section: 'action',
+    name: 'CPU per call of runAction of the no-request action followed by the bare GET, 16 callers',
+    variant,
+    unit: 'µs',
+    value: us(result.subject.cpuMsPerOp),
+    baseline: { label: 'the bare GET alone', value: us(result.baseline.cpuMsPerOp) },
+    note: `${iterations} calls per run; beside a request the runtime adds ${added.toFixed(1)} µs per call (medians), against the row above measured in a loop of its own`,
+  };
 }
 
 /**
