@@ -88,9 +88,9 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
 /**
  * The same runtime work measured where it runs in production, between requests: each call is `runAction` of
  * echoItem followed by the bare GET, against the GET alone, at 16 callers. The difference is what the runtime
- * costs beside a request, which on this VM is several times its cost in a loop of its own (the row above):
- * each request's system calls flush the TLB (page-table isolation without PCID), and the runtime's code and
- * data then evict the HTTP client's, which the next request pays for.
+ * costs beside a request, which on this VM is several times its cost in a loop of its own (the row above).
+ * The likely reason: each request's system calls flush the TLB (page-table isolation without PCID), and the
+ * runtime's code and data evict the HTTP client's from the caches, which the next request pays for.
  */
 async function runtimeCostBesideRequest(
   variant: string,
