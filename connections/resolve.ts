@@ -19,7 +19,7 @@ import {
   templateSlots,
   type Environments,
 } from './schema';
-import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './spectral';
+import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
 
 const nullishString = z
   .string()

@@ -17,40 +17,10 @@ import {
   type StringInputField,
 } from '@prismatic-io/spectral';
 import { KeywayError } from '../src/errors';
+import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
 import { templateSlots, type GrantType, type ProviderDefinition } from './schema';
 
-/**
- * Keys of the hidden inputs that carry provider quirks. They are prefixed so they cannot collide with a
- * component's own inputs; the URL, scope and client inputs use spectral's own keys.
- */
-export const HIDDEN_INPUTS = {
-  provider: 'keywayProvider',
-  grantType: 'keywayGrantType',
-  scopeSeparator: 'keywayScopeSeparator',
-  scopeParam: 'keywayScopeParam',
-  scopeDescriptions: 'keywayScopeDescriptions',
-  clientAuthMethod: 'keywayClientAuthMethod',
-  extraAuthorizeParams: 'keywayExtraAuthorizeParams',
-  extraTokenParams: 'keywayExtraTokenParams',
-  extraTokenHeaders: 'keywayExtraTokenHeaders',
-  tokenResponse: 'keywayTokenResponse',
-  refreshMarginSeconds: 'keywayRefreshMarginSeconds',
-  allowImplicit: 'keywayAllowImplicit',
-  environments: 'keywayEnvironments',
-} as const;
-
-/** Keys of the inputs spectral itself defines for OAuth 2.0 connections, plus Keyway's URL inputs. */
-export const URL_INPUTS = [
-  'authorizeUrl',
-  'tokenUrl',
-  'revokeUrl',
-  'deviceAuthorizationUrl',
-  'userinfoUrl',
-  'apiBaseUrl',
-] as const;
-
-/** The input holding the chosen environment's name. */
-export const ENVIRONMENT_INPUT = 'environment';
+export { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS };
 
 /** Options for {@link toSpectralConnection}. */
 export interface ToSpectralConnectionOptions {

@@ -2,8 +2,9 @@
  * From a stored connection to what the OAuth engine needs: the connection's definition in its component, the
  * resolved client configuration (connections/resolve.ts), the authorization server, the client and the quirks.
  */
-import { resolveConnection } from '../../connections';
-import type { ResolvedClientConfig } from '../../connections';
+// Not the connections index: it loads spectral, which the runtime does not need.
+import { resolveConnection } from '../../connections/resolve';
+import type { ResolvedClientConfig } from '../../connections/resolve';
 import { KeywayError } from '../errors';
 import { clientAuthFor, httpTransport } from '../oauth';
 import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '../oauth';

@@ -3,7 +3,8 @@
  * components' connection definitions and config values.
  */
 import { z } from 'zod';
-import { HIDDEN_INPUTS } from '../../connections';
+// Not the connections index: it loads spectral, which the runtime does not need.
+import { HIDDEN_INPUTS } from '../../connections/inputs';
 import { KeywayError } from '../errors';
 import type { Connection, Instance, NewConnection, Store } from '../store';
 import type { ComponentRegistry } from './components';
