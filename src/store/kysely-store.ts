@@ -32,7 +32,6 @@ import type {
 import type {
   ApiKey,
   AuthSession,
-  ConsumedAuthSession,
   ClaimOptions,
   CompareAndSetResult,
   ComponentHead,
@@ -42,6 +41,7 @@ import type {
   ConnectionStatus,
   ConnectionWriteOptions,
   ConsumeAuthSessionOptions,
+  ConsumedAuthSession,
   CreatedApiKey,
   Customer,
   CustomerPatch,
