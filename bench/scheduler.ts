@@ -253,46 +253,46 @@ async function scale(
   process.stderr.write(`  ${variant}: ${small} connections…\n`);
   const before = await runSize(makeEngine, server, replicas, small);
   process.stderr.write(`  ${variant}: ${full} connections…\n`);
-  const b = await runSize(makeEngine, server, replicas, full);
+  const large = await runSize(makeEngine, server, replicas, full);
   process.stderr.write(`  ${variant}: ${small} connections again…\n`);
   const after = await runSize(makeEngine, server, replicas, small);
   const perRefresh = (r: SizeResult): number => (r.seconds * 1000) / r.count;
   const perA = (perRefresh(before) + perRefresh(after)) / 2;
-  const perB = perRefresh(b);
-  const problems = [...before.problems, ...b.problems, ...after.problems];
+  const perB = perRefresh(large);
+  const problems = [...before.problems, ...large.problems, ...after.problems];
   const exact = problems.length === 0;
   const fmt = (n: number): string => n.toLocaleString('en-US');
   return [
     {
       section: 'scheduler',
-      name: `every connection refreshed exactly once (${fmt(small)} and ${fmt(b.count)})`,
+      name: `every connection refreshed exactly once (${fmt(small)} and ${fmt(large.count)})`,
       variant,
       unit: 'refreshes',
-      value: spread([b.onceEach]),
+      value: spread([large.onceEach]),
       target: 'exactly once each, no reuse',
       verdict: verdict(exact),
       ...(exact ? {} : { note: problems.slice(0, 4).join('; ') }),
     },
     {
       section: 'scheduler',
-      name: `peak RSS per replica at ${fmt(b.count)}`,
+      name: `peak RSS per replica at ${fmt(large.count)}`,
       variant,
       unit: 'MB',
       // The peak at the full size, with the range over every run.
       value: {
-        median: b.maxRssMb,
-        min: Math.min(before.maxRssMb, b.maxRssMb, after.maxRssMb),
-        max: Math.max(before.maxRssMb, b.maxRssMb, after.maxRssMb),
+        median: large.maxRssMb,
+        min: Math.min(before.maxRssMb, large.maxRssMb, after.maxRssMb),
+        max: Math.max(before.maxRssMb, large.maxRssMb, after.maxRssMb),
       },
       target: `< ${RSS_TARGET_MB} MB`,
-      verdict: verdict(Math.max(before.maxRssMb, b.maxRssMb, after.maxRssMb) < RSS_TARGET_MB),
+      verdict: verdict(Math.max(before.maxRssMb, large.maxRssMb, after.maxRssMb) < RSS_TARGET_MB),
       note:
-        `value is the peak at ${fmt(b.count)}; range over all three runs; ${fmt(b.readyRssMb)} MB once started, before the first refresh; ` +
-        `at the peak, V8 heap ${fmt(b.heap.usedMb)} MB used of ${fmt(b.heap.totalMb)} MB reserved, ${fmt(b.heap.externalMb)} MB outside it`,
+        `value is the peak at ${fmt(large.count)}; range over all three runs; ${fmt(large.readyRssMb)} MB once started, before the first refresh; ` +
+        `at the peak, V8 heap ${fmt(large.heap.usedMb)} MB used of ${fmt(large.heap.totalMb)} MB reserved, ${fmt(large.heap.externalMb)} MB outside it`,
     },
     {
       section: 'scheduler',
-      name: `wall time per refresh at ${fmt(b.count)}`,
+      name: `wall time per refresh at ${fmt(large.count)}`,
       variant,
       unit: 'ms',
       value: spread([perB]),
@@ -307,7 +307,7 @@ async function scale(
       ratio: perB / perA,
       target: `linear (≤ ${LINEAR_TOLERANCE}×)`,
       verdict: verdict(perB / perA <= LINEAR_TOLERANCE),
-      note: `${fmt(b.count)} refreshes in ${b.seconds.toFixed(1)} s (${Math.round(b.count / b.seconds)}/s), CPU ${b.cpuMsPerRefresh.toFixed(2)} ms per refresh summed over replicas; one run at ${fmt(b.count)}, the baseline the mean of the runs at ${fmt(small)} before it (${perRefresh(before).toFixed(2)} ms) and after it (${perRefresh(after).toFixed(2)} ms)`,
+      note: `${fmt(large.count)} refreshes in ${large.seconds.toFixed(1)} s (${Math.round(large.count / large.seconds)}/s), CPU ${large.cpuMsPerRefresh.toFixed(2)} ms per refresh summed over replicas; one run at ${fmt(large.count)}, the baseline the mean of the runs at ${fmt(small)} before it (${perRefresh(before).toFixed(2)} ms) and after it (${perRefresh(after).toFixed(2)} ms)`,
     },
   ];
 }
