@@ -26,6 +26,11 @@ import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './support/com
 
 const TARGET = 0.95;
 
+/** A spread in milliseconds as microseconds. */
+function us(ms: Spread): Spread {
+  return { median: ms.median * 1000, min: ms.min * 1000, max: ms.max * 1000 };
+}
+
 async function measureEngine(engine: BenchEngine, server: FastServer, store: Store): Promise<BenchRow[]> {
   const components = await benchComponents(store);
   const { instanceId, connections } = await createBenchInstance(store, components, server.url);
@@ -106,7 +111,6 @@ async function runtimeCostBesideRequest(
     await baseline();
   };
   const result = await compareThroughput({ subject, baseline, iterations });
-  const us = (ms: Spread): Spread => ({ median: ms.median * 1000, min: ms.min * 1000, max: ms.max * 1000 });
   const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
   return {
     section: 'action',
@@ -143,7 +147,6 @@ async function runtimeOwnCost(
   };
   const iterations = knob('ACTION_ECHO_CALLS', 20_000, 3000);
   const result = await compareThroughput({ subject, baseline: direct, iterations });
-  const us = (ms: Spread): Spread => ({ median: ms.median * 1000, min: ms.min * 1000, max: ms.max * 1000 });
   const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
   return {
     section: 'action',
