@@ -104,10 +104,9 @@ async function runtimeCostBesideRequest(
   baseline: () => Promise<void>,
   iterations: number,
 ): Promise<BenchRow> {
+  const echo = echoRun(deps, instanceId);
   const subject = async (): Promise<void> => {
-    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
-    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
-      throw new Error('unexpected result');
+    await echo();
     await baseline();
   };
   const result = await compareThroughput({ subject, baseline, iterations });
@@ -123,6 +122,15 @@ async function runtimeCostBesideRequest(
   };
 }
 
+/** `runAction` of echoItem, the bench action that makes no request, checking its result. */
+function echoRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
+  return async () => {
+    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
+    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
+      throw new Error('unexpected result');
+  };
+}
+
 /**
  * The runtime's own CPU per call: `runAction` of an action that makes no request (echoItem) against the same
  * action's spectral perform called directly, both at 16 callers. The difference is what Keyway adds around an
@@ -135,11 +143,7 @@ async function runtimeOwnCost(
   deps: RunActionDeps,
   instanceId: string,
 ): Promise<BenchRow> {
-  const subject = async (): Promise<void> => {
-    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
-    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
-      throw new Error('unexpected result');
-  };
+  const subject = echoRun(deps, instanceId);
   const echo = await directPerform(deps.components, server, 'echoItem');
   const direct = async (): Promise<void> => {
     const result = (await echo()) as { data?: { authorized?: unknown } };

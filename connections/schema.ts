@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { KeywayError } from '../src/errors';
+import { URL_INPUTS } from './inputs';
 
 /**
  * The OAuth 2.0 grants a provider can support.
@@ -300,14 +301,7 @@ export const ProviderDefinitionSchema = z
       }
     }
     const known = new Set([...Object.keys(provider.fields), ...hostNames]);
-    for (const urlField of [
-      'authorizeUrl',
-      'tokenUrl',
-      'revokeUrl',
-      'deviceAuthorizationUrl',
-      'userinfoUrl',
-      'apiBaseUrl',
-    ] as const) {
+    for (const urlField of URL_INPUTS) {
       const template = provider[urlField];
       if (template === undefined) continue;
       for (const slot of templateSlots(template)) {

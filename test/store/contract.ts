@@ -668,17 +668,23 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
 
   describe('auth sessions', () => {
     async function session(
-      overrides: { expiresAt?: number; browserBinding?: string | null } = {},
+      overrides: {
+        expiresAt?: number;
+        browserBinding?: string | null;
+        connectionId?: string;
+        extra?: Record<string, string>;
+      } = {},
     ): Promise<string> {
-      const { connection } = await fixture();
+      const connectionId = overrides.connectionId ?? (await fixture()).connection.id;
       const state = randomBytes(16).toString('base64url');
       await store.createAuthSession({
         state,
-        connectionId: connection.id,
+        connectionId,
         codeVerifier: 'verifier-abcdefghijklmnopqrstuvwxyz-0123456789',
         browserBinding: overrides.browserBinding === undefined ? 'browser-1' : overrides.browserBinding,
         redirectUri: 'https://keyway.test/oauth/callback',
         scopes: ['api'],
+        ...(overrides.extra ? { extra: overrides.extra } : {}),
         expiresAt: overrides.expiresAt ?? 2_000_000,
       });
       return state;
@@ -701,20 +707,14 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         expiresAt: 1_234_567,
         status: 'connected',
       });
-      const state = randomBytes(16).toString('base64url');
-      await store.createAuthSession({
-        state,
+      const state = await session({
         connectionId: connection.id,
-        codeVerifier: 'verifier-abcdefghijklmnopqrstuvwxyz-0123456789',
         browserBinding: null,
-        redirectUri: 'https://keyway.test/oauth/callback',
-        scopes: ['api'],
         extra: { issuer: 'https://issuer.test' },
-        expiresAt: 2_000_000,
       });
       const consumed = await store.consumeAuthSession(state, { now: 1_000_000 });
-      const { connection: read, ...session } = consumed;
-      expect(session).toEqual({ ...(await store.getAuthSession(state)), consumedAt: 1_000_000 });
+      const { connection: read, ...sessionPart } = consumed;
+      expect(sessionPart).toEqual({ ...(await store.getAuthSession(state)), consumedAt: 1_000_000 });
       expect(read).toEqual(await store.getConnection(connection.id));
       expect(read).toMatchObject({
         secretFields: { clientSecret: 'secret-value' },
