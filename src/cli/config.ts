@@ -5,8 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { ServerConfig } from '../server';
-import { openStore, storeConfigFromEnv } from '../store';
-import type { Store, StoreConfig } from '../store';
+import type * as StoreModule from '../store';
+import type { Store } from '../store';
+import { storeConfigFromEnv } from '../store/config';
+import type { StoreConfig } from '../store/config';
 import { KeywayError } from '../errors';
 import { SERVE_ENV, readConfigFile, resolveServeConfig } from './commands/serve';
 import type { ServeConfig, ServeFlags } from './commands/serve';
@@ -95,9 +97,18 @@ export function loadServeConfig(
   };
 }
 
+/**
+ * The store module (kysely and the SQLite driver), loaded when a command first opens a store rather than at
+ * start, so `keyway --version`, `--help` and a command refused for its flags never load it.
+ */
+export function storeModule(): typeof StoreModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return require('../store') as typeof StoreModule;
+}
+
 /** Opens the store, runs `work`, and closes the store whatever happens. */
 export async function withStore<T>(config: StoreConfig, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({
+  const store = await storeModule().openStore({
     ...config,
     notice: (message) => process.stderr.write(`${message}\n`),
   });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeywayError } from '../errors';
-import { DEFAULT_DATA_DIR } from '../store';
+import { DEFAULT_DATA_DIR } from '../store/config';
 
 /** The generated secret's file name inside the data dir. */
 export const LINK_SECRET_FILE = 'link-secret';

@@ -2,7 +2,7 @@
  * Builds Keyway's HTTP app: connect pages, the OAuth callback, the REST API, health, readiness and metrics.
  * The app is returned without listening, so tests drive it with `inject` and the CLI decides where it listens.
  */
-import fastify, { LogController } from 'fastify';
+import type * as Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { redactText } from '../redact';
 import type { ApiPort } from './api/types';
@@ -39,11 +39,22 @@ export function loggableUrl(url: string): string {
   return redactText(url).replace(/\/connect\/[^/?#]+/, '/connect/[link]');
 }
 
+/**
+ * fastify, loaded by the first {@link buildApp} rather than with this module: the CLI's commands other than
+ * `serve` and `start`, and programs using Keyway as a library without its HTTP layer, never load it (about 80 ms
+ * of start-up; bench/coldstart.ts).
+ */
+function loadFastify(): typeof Fastify {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return require('fastify') as typeof Fastify;
+}
+
 /** Builds the fastify app. Throws `KW_CONFIG_INVALID` when `config` is invalid. */
 export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | ServerConfig): FastifyInstance {
   const config = parseServerConfig(configInput);
   const metrics = deps.metrics ?? new Metrics();
   const now = deps.now ?? Date.now;
+  const { fastify, LogController } = loadFastify();
   const app = fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: false,

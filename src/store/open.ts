@@ -4,6 +4,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
+import { DEFAULT_DATA_DIR } from './config';
+import type { StoreConfig } from './config';
 import { KeyRing, cellAad } from './crypto';
 import type { EngineHandle } from './engine';
 import { KyselyStore } from './kysely-store';
@@ -13,59 +15,8 @@ import { openPostgresEngine } from './postgres';
 import { openSqliteEngine } from './sqlite';
 import type { Store } from './types';
 
-/** Where and how to open the store. */
-export interface StoreConfig {
-  /** `postgres://...`: use PostgreSQL. Unset: SQLite in `dataDir`. */
-  readonly databaseUrl?: string;
-  /** Directory for `keyway.sqlite` and a generated `keyway.key`. Default `./.keyway`. */
-  readonly dataDir?: string;
-  /**
-   * The key ring, or its `id:base64key,...` form. Unset with SQLite: read or generate
-   * `<dataDir>/keyway.key`. Unset with PostgreSQL: `KW_CRYPTO_KEY_MISSING`.
-   */
-  readonly keys?: KeyRing | string;
-  /** Names the key to encrypt with when it is not the last one. */
-  readonly primaryKeyId?: string;
-  /** Clock for `createdAt`/`updatedAt` and similar defaults. Default `Date.now`. */
-  readonly now?: () => number;
-  /** Receives the one-time notice about a generated key. Default: stderr. */
-  readonly notice?: (message: string) => void;
-  /** Run pending migrations while opening (default true). */
-  readonly migrate?: boolean;
-  /** PostgreSQL: use this schema via `search_path` (tests use a fresh one per file). */
-  readonly postgresSchema?: string;
-  /** PostgreSQL pool size (default 10). */
-  readonly poolMax?: number;
-}
-
-/** The default data directory, relative to the working directory. */
-export const DEFAULT_DATA_DIR = './.keyway';
-
 const KEY_CHECK_PREFIX = 'key_check:';
 const KEY_CHECK_PLAINTEXT = 'keyway key check v1';
-
-/**
- * Reads store settings from the environment: `KEYWAY_DATABASE_URL`, `KEYWAY_DATA_DIR`,
- * `KEYWAY_ENCRYPTION_KEYS`, `KEYWAY_ENCRYPTION_PRIMARY_KEY`. Flags (`overrides`) win over the environment.
- */
-export function storeConfigFromEnv(
-  env: NodeJS.ProcessEnv,
-  overrides: Partial<StoreConfig> = {},
-): StoreConfig {
-  const pick = (value: string | undefined): string | undefined =>
-    value !== undefined && value.trim() !== '' ? value.trim() : undefined;
-  const databaseUrl = overrides.databaseUrl ?? pick(env['KEYWAY_DATABASE_URL']);
-  const dataDir = overrides.dataDir ?? pick(env['KEYWAY_DATA_DIR']);
-  const keys = overrides.keys ?? pick(env['KEYWAY_ENCRYPTION_KEYS']);
-  const primaryKeyId = overrides.primaryKeyId ?? pick(env['KEYWAY_ENCRYPTION_PRIMARY_KEY']);
-  return {
-    ...overrides,
-    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
-    ...(dataDir !== undefined ? { dataDir } : {}),
-    ...(keys !== undefined ? { keys } : {}),
-    ...(primaryKeyId !== undefined ? { primaryKeyId } : {}),
-  };
-}
 
 /** Opens the engine without keys or migrations; for `keyway migrate` and {@link openStore}. */
 export function openEngine(config: StoreConfig): EngineHandle {

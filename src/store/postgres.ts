@@ -3,7 +3,7 @@
  * locks on a dedicated client, so a crashed holder's lock is released with its connection.
  */
 import { Kysely, PostgresDialect, PostgresDriver } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { KeywayError } from '../errors';
 import { reportingChanges } from './changes';
 import type { ChangeListener, ChangeSubscription, EngineHandle } from './engine';
@@ -11,6 +11,15 @@ import { ALL_INSTANCES, pollUntil, sleep } from './engine';
 import { CHANGE_CHANNEL } from './migrations';
 import type { Database } from './schema';
 import type { LockOptions } from './types';
+
+/**
+ * The `pg` driver, loaded when a PostgreSQL store is first opened rather than with this module, so a process
+ * on SQLite never loads it (about 60 ms of every `keyway` start; bench/coldstart.ts).
+ */
+function driver(): typeof pg {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return require('pg') as typeof pg;
+}
 
 /** Options for {@link openPostgresEngine}. */
 export interface PostgresEngineOptions {
@@ -27,7 +36,8 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
       message: `PostgreSQL schema "${options.schema}" must be lowercase letters, digits and "_".`,
     });
   }
-  const pool = new pg.Pool({
+  const { Pool } = driver();
+  const pool = new Pool({
     connectionString: options.databaseUrl,
     max: options.poolMax ?? 10,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
@@ -108,9 +118,10 @@ class NotificationFeed {
   }
 
   async #connect(): Promise<void> {
+    const { Client } = driver();
     let delay = 100;
     while (!this.#closed) {
-      const client = new pg.Client({
+      const client = new Client({
         connectionString: this.#options.databaseUrl,
         ...(this.#options.schema !== undefined ? { options: `-c search_path=${this.#options.schema}` } : {}),
       });

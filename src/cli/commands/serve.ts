@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import pino from 'pino';
+import type * as Pino from 'pino';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
@@ -22,9 +22,8 @@ import {
 import type { WebhookDelivery } from '../../runtime';
 import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
 import type { ServerConfig } from '../../server';
-import { openStore } from '../../store';
-import type { StoreConfig } from '../../store';
-import { cliAction, loadServeConfig } from '../config';
+import type { StoreConfig } from '../../store/config';
+import { cliAction, loadServeConfig, storeModule } from '../config';
 import type { Output } from '../output';
 import { waitForStop } from '../signals';
 
@@ -219,9 +218,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
 
 /**
  * A pino logger that redacts tokens, secrets, codes and authorization headers. It writes to stdout, or to
- * stderr when stdout is kept for a command's JSON (`serve --json`).
+ * stderr when stdout is kept for a command's JSON (`serve --json`). pino is loaded here, when a server starts,
+ * rather than with the CLI: the other commands never log through it.
  */
 export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const { pino } = require('pino') as typeof Pino;
   return pino(
     { level, redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } },
     pino.destination({ dest: destination, sync: false }),
@@ -243,7 +245,7 @@ export async function startKeywayServer(
   config: { readonly serve: ServeConfig; readonly server: ServerConfig; readonly store: StoreConfig },
   logger: Logger,
 ): Promise<RunningServer> {
-  const store = await openStore({ ...config.store, notice: (message) => logger.warn(message) });
+  const store = await storeModule().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const components = new ComponentRegistry({ store });
   const flows = new ConnectFlows({ store, components });
   const credentials = new CredentialManager({ store, components });

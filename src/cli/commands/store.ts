@@ -4,10 +4,9 @@
  * {@link Output}, so `--json` gives scripts one result object.
  */
 import type { Command } from 'commander';
-import { migrateStore, rotateKeys } from '../../store';
 import type { RotationFailure } from '../../store';
 import { parsePositiveInt } from '../args';
-import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import { cliAction, loadStoreConfig, storeModule, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 
 /** What `keyway migrate --json` prints. */
@@ -37,7 +36,7 @@ export function registerStoreCommands(program: Command): void {
     program.command('migrate').description('apply pending database migrations (also done on start)'),
   ).action(
     cliAction(async (out, flags: CommonFlags) => {
-      const report = await migrateStore(loadStoreConfig(flags));
+      const report = await storeModule().migrateStore(loadStoreConfig(flags));
       const result: MigrateResult = { applied: report.applied };
       out.result(result, () =>
         report.applied.length === 0
@@ -61,7 +60,7 @@ export function registerStoreCommands(program: Command): void {
       const report = await withStore(loadStoreConfig(flags), async (store) => {
         const bar = out.progress();
         try {
-          return await rotateKeys(store, {
+          return await storeModule().rotateKeys(store, {
             batchSize,
             onProgress: (p) => bar.update(p.done, p.total, p.column),
           });
