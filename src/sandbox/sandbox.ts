@@ -43,6 +43,9 @@ export const SANDBOX_SCOPES = [
   'api:write',
 ] as const;
 
+/** Connections waiting to be accepted, at most; see where the sandbox listens. */
+const LISTEN_BACKLOG = 4096;
+
 /** Options for {@link startSandbox}. */
 export interface SandboxOptions {
   /** Access token lifetime in seconds (default 300). */
@@ -243,7 +246,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }),
       ),
     );
-    http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    // A burst of new connections (a refresh storm, a load test: a thousand calls at once, each on a connection of
+    // its own) must wait in the accept queue, not be dropped: node's default of 511 lets the kernel drop the rest,
+    // and each dropped connection is retried a whole second later. The kernel caps this at net.core.somaxconn.
+    http.listen({ port: options.port ?? 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
