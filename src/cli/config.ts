@@ -101,14 +101,14 @@ export function loadServeConfig(
  * The store module (kysely and the SQLite driver), loaded when a command first opens a store rather than at
  * start, so `keyway --version`, `--help` and a command refused for its flags never load it.
  */
-export function storeModule(): typeof StoreModule {
+export function loadStore(): typeof StoreModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
   return require('../store') as typeof StoreModule;
 }
 
 /** Opens the store, runs `work`, and closes the store whatever happens. */
 export async function withStore<T>(config: StoreConfig, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await storeModule().openStore({
+  const store = await loadStore().openStore({
     ...config,
     notice: (message) => process.stderr.write(`${message}\n`),
   });

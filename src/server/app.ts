@@ -41,8 +41,8 @@ export function loggableUrl(url: string): string {
 
 /**
  * fastify, loaded by the first {@link buildApp} rather than with this module: the CLI's commands other than
- * `serve` and `start`, and programs using Keyway as a library without its HTTP layer, never load it (about 80 ms
- * of start-up; bench/coldstart.ts).
+ * `serve` and `start`, and programs using Keyway as a library without its HTTP layer, never load it (56–101 ms
+ * to require here).
  */
 function loadFastify(): typeof Fastify {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above

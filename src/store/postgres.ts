@@ -14,9 +14,9 @@ import type { LockOptions } from './types';
 
 /**
  * The `pg` driver, loaded when a PostgreSQL store is first opened rather than with this module, so a process
- * on SQLite never loads it (about 60 ms of every `keyway` start; bench/coldstart.ts).
+ * on SQLite never loads it (about 60 ms to require here).
  */
-function driver(): typeof pg {
+function loadPg(): typeof pg {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
   return require('pg') as typeof pg;
 }
@@ -36,7 +36,7 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
       message: `PostgreSQL schema "${options.schema}" must be lowercase letters, digits and "_".`,
     });
   }
-  const { Pool } = driver();
+  const { Pool } = loadPg();
   const pool = new Pool({
     connectionString: options.databaseUrl,
     max: options.poolMax ?? 10,
@@ -118,7 +118,7 @@ class NotificationFeed {
   }
 
   async #connect(): Promise<void> {
-    const { Client } = driver();
+    const { Client } = loadPg();
     let delay = 100;
     while (!this.#closed) {
       const client = new Client({

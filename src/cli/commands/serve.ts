@@ -23,7 +23,7 @@ import type { WebhookDelivery } from '../../runtime';
 import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
-import { cliAction, loadServeConfig, storeModule } from '../config';
+import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
 import { waitForStop } from '../signals';
 
@@ -216,14 +216,18 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+/** pino, loaded when a server starts rather than with the CLI: the other commands never log through it. */
+function loadPino(): typeof Pino {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return require('pino') as typeof Pino;
+}
+
 /**
  * A pino logger that redacts tokens, secrets, codes and authorization headers. It writes to stdout, or to
- * stderr when stdout is kept for a command's JSON (`serve --json`). pino is loaded here, when a server starts,
- * rather than with the CLI: the other commands never log through it.
+ * stderr when stdout is kept for a command's JSON (`serve --json`).
  */
 export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
-  const { pino } = require('pino') as typeof Pino;
+  const { pino } = loadPino();
   return pino(
     { level, redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } },
     pino.destination({ dest: destination, sync: false }),
@@ -245,7 +249,7 @@ export async function startKeywayServer(
   config: { readonly serve: ServeConfig; readonly server: ServerConfig; readonly store: StoreConfig },
   logger: Logger,
 ): Promise<RunningServer> {
-  const store = await storeModule().openStore({ ...config.store, notice: (message) => logger.warn(message) });
+  const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const components = new ComponentRegistry({ store });
   const flows = new ConnectFlows({ store, components });
   const credentials = new CredentialManager({ store, components });

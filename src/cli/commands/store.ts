@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { RotationFailure } from '../../store';
 import { parsePositiveInt } from '../args';
-import { cliAction, loadStoreConfig, storeModule, withCommonOptions, withStore } from '../config';
+import { cliAction, loadStoreConfig, loadStore, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 
 /** What `keyway migrate --json` prints. */
@@ -36,7 +36,7 @@ export function registerStoreCommands(program: Command): void {
     program.command('migrate').description('apply pending database migrations (also done on start)'),
   ).action(
     cliAction(async (out, flags: CommonFlags) => {
-      const report = await storeModule().migrateStore(loadStoreConfig(flags));
+      const report = await loadStore().migrateStore(loadStoreConfig(flags));
       const result: MigrateResult = { applied: report.applied };
       out.result(result, () =>
         report.applied.length === 0
@@ -60,7 +60,7 @@ export function registerStoreCommands(program: Command): void {
       const report = await withStore(loadStoreConfig(flags), async (store) => {
         const bar = out.progress();
         try {
-          return await storeModule().rotateKeys(store, {
+          return await loadStore().rotateKeys(store, {
             batchSize,
             onProgress: (p) => bar.update(p.done, p.total, p.column),
           });
