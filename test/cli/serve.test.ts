@@ -13,6 +13,7 @@ import { verifyWebhook } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
 import { openStore } from '../../src/store';
+import { listenBacklog } from '../support/listen-backlog';
 import { runCli, tempDataDir } from './cli-harness';
 
 jest.setTimeout(60_000);
@@ -141,6 +142,9 @@ describe('keyway serve webhooks', () => {
         engine: 'sqlite',
         webhookEndpoints: ['receiver'],
       });
+      // A burst of new connections (callbacks, API calls without keep-alive) waits to be accepted.
+      const { backlog, somaxconn } = listenBacklog(port);
+      expect(backlog).toBe(Math.min(4096, somaxconn));
 
       const auth = { authorization: `Bearer ${apiKey}` };
       const listed = await fetch(`${base}/api/webhooks`, { headers: auth });

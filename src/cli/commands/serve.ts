@@ -216,6 +216,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+/** Connections waiting to be accepted, at most; see where the server listens. */
+const LISTEN_BACKLOG = 4096;
+
 /** pino, loaded when a server starts rather than with the CLI: the other commands never log through it. */
 function loadPino(): typeof Pino {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
@@ -297,7 +300,13 @@ export async function startKeywayServer(
     await store.close();
   };
   try {
-    const address = await app.listen({ port: config.serve.port, host: config.serve.host });
+    // A burst of new connections waits in the accept queue rather than being dropped and retried a second later
+    // (node's default queue is 511; the kernel caps this at net.core.somaxconn).
+    const address = await app.listen({
+      port: config.serve.port,
+      host: config.serve.host,
+      backlog: LISTEN_BACKLOG,
+    });
     return {
       address,
       engine: store.engine,
