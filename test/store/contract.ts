@@ -280,8 +280,22 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       );
     });
 
+    let markerId: string | undefined;
+    /**
+     * Returns once the store has heard of every write committed before the call: a hand-written write to another
+     * instance, read back. PostgreSQL delivers notifications in commit order, so once this one is heard every
+     * earlier one (a fixture's own, arriving late on a busy machine) has been too; on SQLite the read re-checks.
+     */
+    async function settle(): Promise<void> {
+      markerId ??= (await fixture()).instanceId;
+      const name = `marker ${randomUUID()}`;
+      await env.rawQuery('update instances set name = ? where id = ?', [name, markerId]);
+      await readUntil(markerId, (read) => read?.instance.name === name);
+    }
+
     it('sees hand-written SQL, and ignores lease-only writes', async () => {
       const { instanceId, connection } = await fixture();
+      await settle();
       const before = await cached(instanceId);
       // The refresher's claim writes only the lease: the snapshot stays.
       await env.rawQuery('update connections set lease_owner = ?, lease_until = ? where id = ?', [
@@ -289,7 +303,7 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         Date.now() + 60_000,
         connection.id,
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await settle();
       expect(await store.getInstanceWithConnections(instanceId, { states })).toBe(before);
       await env.rawQuery('update instances set name = ? where id = ?', ['Renamed by hand', instanceId]);
       await readUntil(instanceId, (read) => read?.instance.name === 'Renamed by hand');
