@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RUNS, spread } from './run';
 import type { BenchRow, BenchSection, Spread } from './run';
-import { ROOT } from './support/common';
+import { ROOT, SHIPPED_BUILD } from './support/common';
 
 /** Spawns `args` and resolves with the wall ms until `ready` says so (or the process exits 0). */
 function startUntil(
@@ -73,13 +73,9 @@ export const section: BenchSection = {
     const outDir = join(ROOT, 'node_modules', '.cache', 'keyway-bench');
     const cli = join(outDir, 'cli.js');
     buildSync({
+      ...SHIPPED_BUILD,
       entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
       outfile: cli,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      packages: 'external',
       logLevel: 'silent',
     });
     const dataDir = mkdtempSync(join(tmpdir(), 'keyway-bench-serve-'));

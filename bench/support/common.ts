@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { buildSync } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,17 +42,22 @@ const BUNDLED = __filename.endsWith('.js');
 /** Entry points besides main.ts that run in child processes, relative to bench/ without extension. */
 const CHILD_SCRIPTS = ['support/fast-server', 'workers/storm-worker', 'workers/refresher-worker'];
 
-/** Bundles bench/main.ts and the child scripts into {@link BENCH_BUILD_DIR} (tsup's settings, no keepNames). */
+/** tsup.config.ts's settings: one CommonJS bundle for node 20, dependencies external (no keepNames, unlike tsx). */
+export const SHIPPED_BUILD: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+};
+
+/** Bundles bench/main.ts and the child scripts into {@link BENCH_BUILD_DIR} as Keyway ships. */
 export function buildBench(): void {
   buildSync({
+    ...SHIPPED_BUILD,
     entryPoints: ['main', ...CHILD_SCRIPTS].map((name) => join(ROOT, 'bench', `${name}.ts`)),
     outbase: join(ROOT, 'bench'),
     outdir: BENCH_BUILD_DIR,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
     logLevel: 'warning',
   });
 }

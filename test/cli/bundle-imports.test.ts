@@ -5,6 +5,7 @@
  * loaded by the commands that use them, not by `keyway --version` (about 300 ms against 140 ms here).
  */
 import { buildSync } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,18 +13,18 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** tsup.config.ts's settings: one CommonJS bundle for node 20, dependencies external. */
+const SHIPPED: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'silent',
+};
+
 function packagesLoadedBy(entry: string): string[] {
-  const result = buildSync({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const result = buildSync({ ...SHIPPED, entryPoints: [join(ROOT, entry)], write: false, metafile: true });
   return Object.values(result.metafile.outputs).flatMap((output) =>
     output.imports.filter((i) => i.external).map((i) => i.path),
   );
@@ -46,16 +47,7 @@ function packagesRequiredBy(args: readonly string[]): string[] {
   const dir = join(ROOT, 'node_modules', '.cache', 'keyway-test', 'cli-imports');
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'cli.js');
-  buildSync({
-    entryPoints: [join(ROOT, 'src/cli/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  buildSync({ ...SHIPPED, entryPoints: [join(ROOT, 'src/cli/main.ts')], outfile: bundle });
   const hook = join(dir, 'record-requires.js');
   writeFileSync(
     hook,
