@@ -145,6 +145,15 @@ export interface ContextIdentity {
 /**
  * The context object passed as `perform`'s first argument. The state objects are the very objects in `state`,
  * so mutations an action makes in place are seen after it returns.
+ *
+ * Only what differs from run to run is made for the run: the logger, the state, the config variables, the
+ * execution frame. The identity objects are passed as given (`runAction` gives frozen ones it keeps per
+ * instance snapshot), and the parts no run can change are shared, frozen objects. This matters beyond the
+ * allocations themselves: spectral's perform wrapper, compiled by TypeScript for an older target, makes a new
+ * generator function on every call, and V8 gives each new generator function a map of its own in old space
+ * that points back at the function and its scope, which holds the call's arguments. Everything the context
+ * and params reach therefore survives the next young-generation collections and is copied into old space,
+ * so each object a run adds to them costs several times its allocation.
  */
 export function createActionContext(
   identity: ContextIdentity,
@@ -159,17 +168,17 @@ export function createActionContext(
     executionState: state.executionState,
     integrationState: state.integrationState,
     configVars: identity.configVars,
-    components: {},
+    components: NO_COMPONENTS,
     stepId: identity.stepId,
     executionId: identity.executionId,
-    webhookUrls: identity.webhookUrls ?? {},
-    webhookApiKeys: identity.webhookApiKeys ?? {},
+    webhookUrls: identity.webhookUrls ?? NO_WEBHOOK_URLS,
+    webhookApiKeys: identity.webhookApiKeys ?? NO_WEBHOOK_API_KEYS,
     invokeUrl: identity.invokeUrl ?? '',
-    customer: { ...identity.customer },
-    instance: { ...identity.instance },
-    user: { ...identity.user },
-    integration: { ...identity.integration },
-    flow: { ...identity.flow },
+    customer: identity.customer,
+    instance: identity.instance,
+    user: identity.user,
+    integration: identity.integration,
+    flow: identity.flow,
     startedAt,
     executionFrame: {
       invokedByExecutionJWT: '',
@@ -180,20 +189,37 @@ export function createActionContext(
       stepName: identity.stepId,
       loopPath: '',
     },
-    flowSchemas: {},
+    flowSchemas: NO_FLOW_SCHEMAS,
     globalDebug: false,
     runnerAllocatedMemoryMb: 1024,
     // spectral's perform wrapper replaces these two with its own; they are here for bundles built with a
     // spectral whose wrapper does not (the context must be complete either way).
-    debug: {
-      enabled: false,
-      timeElapsed: { mark: noop, measure: noop },
-      memoryUsage: noop,
-      results: { timeElapsed: { marks: {}, measurements: {} }, memoryUsage: [], allowedMemory: 1024 },
-    },
-    invokeFlow: (flowName: string): Promise<never> =>
-      Promise.reject(new Error(`invokeFlow("${flowName}") is not supported by Keyway: there are no flows`)),
+    debug: DEBUG_DISABLED,
+    invokeFlow,
   };
+}
+
+const NO_COMPONENTS: Readonly<Record<string, never>> = Object.freeze({});
+const NO_WEBHOOK_URLS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_WEBHOOK_API_KEYS: Readonly<Record<string, string[]>> = Object.freeze({});
+const NO_FLOW_SCHEMAS: Readonly<Record<string, never>> = Object.freeze({});
+
+/** spectral's debug context with debugging off: its helpers do nothing and its results stay empty. */
+const DEBUG_DISABLED = Object.freeze({
+  enabled: false,
+  timeElapsed: Object.freeze({ mark: noop, measure: noop }),
+  memoryUsage: noop,
+  results: Object.freeze({
+    timeElapsed: Object.freeze({ marks: Object.freeze({}), measurements: Object.freeze({}) }),
+    memoryUsage: Object.freeze([]),
+    allowedMemory: 1024,
+  }),
+});
+
+function invokeFlow(flowName: string): Promise<never> {
+  return Promise.reject(
+    new Error(`invokeFlow("${flowName}") is not supported by Keyway: there are no flows`),
+  );
 }
 
 function noop(): void {}

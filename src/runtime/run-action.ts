@@ -59,6 +59,23 @@ export interface RunActionDeps {
   readonly onRecordError?: (error: unknown, executionId: string) => void;
 }
 
+/**
+ * The callback that hears of a failure to write an execution record, for one execution.
+ *
+ * This and the other closures a run hands out (its logger's secrets and sink) are made by small functions
+ * rather than as arrows inside `runAction`: V8 keeps every variable that any of a function's closures captures
+ * in one scope object, so an arrow made in `runAction` would keep the whole run alive (its connections, token,
+ * context, state) for as long as the closure lives. The record waits in the writer's queue for tens of
+ * milliseconds, and the logger is reachable from the action's context, which spectral's perform wrapper keeps
+ * reachable until the next full collection (see `createActionContext`).
+ */
+function recordErrorHandler(
+  onRecordError: (error: unknown, executionId: string) => void,
+  executionId: string,
+): (error: unknown) => void {
+  return (error) => onRecordError(error, executionId);
+}
+
 function warnRecordError(error: unknown, executionId: string): void {
   const code = isKeywayError(error) ? error.code : 'unknown error';
   process.emitWarning(`Keyway could not record execution ${executionId} (${code})`, 'KeywayExecutionLog');
@@ -119,7 +136,7 @@ interface RunPlan {
   readonly connectionInputs: ReadonlySet<string>;
   /** True when the action's defaults alone satisfy its inputs. */
   readonly defaultsValid: boolean;
-  /** Who the run is for, as the context describes them (the context copies these objects for each run). */
+  /** Who the run is for, as the context describes them: frozen, and shared by every run of this plan. */
   readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
   /** `component.action`, as the execution frame names it. */
   readonly componentActionKey: string;
@@ -303,7 +320,6 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   }
 
   const startedAt = now();
-  const onRecordError = deps.onRecordError ?? warnRecordError;
   const execution = recordExecution(
     deps.store,
     {
@@ -313,16 +329,16 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       actionKey: action.key,
       startedAt,
     },
-    (error) => onRecordError(error, executionId),
+    recordErrorHandler(deps.onRecordError ?? warnRecordError, executionId),
   );
 
   // Gathered when first needed (a log line, an error): most runs never need them. Gathered afresh each
   // time, so the secrets of a token refreshed mid-run are redacted too.
-  const secrets: Iterable<string> = { [Symbol.iterator]: () => secretsOf(bound).values() };
+  const secrets = lazySecrets(bound);
   const { logger: redactingLogger, entries } = createCollectingLogger(
     secrets,
     now,
-    deps.onLog === undefined ? undefined : (entry) => deps.onLog?.({ ...entry, executionId }),
+    deps.onLog === undefined ? undefined : logSink(deps.onLog, executionId),
   );
 
   const identity: ContextIdentity = {
@@ -333,7 +349,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     flow:
       flow === DEFAULT_FLOW
         ? DEFAULT_FLOW_IDENTITY
-        : { id: flow.id, name: flow.name ?? flow.id, stableId: flow.id },
+        : Object.freeze({ id: flow.id, name: flow.name ?? flow.id, stableId: flow.id }),
     componentActionKey: plan.componentActionKey,
     configVars: { ...instance.config },
   };
@@ -473,6 +489,19 @@ function connectionValue(item: PlannedConnection, token: AccessToken | undefined
     ...(token ? { token: { ...token.raw } } : {}),
     context: {},
   };
+}
+
+/** The secrets of `bound`, gathered at each iteration; see {@link recordErrorHandler} for why not inline. */
+function lazySecrets(bound: readonly BoundConnection[]): Iterable<string> {
+  return { [Symbol.iterator]: () => secretsOf(bound).values() };
+}
+
+/** Hands each log line of one execution to `onLog`, with the execution id. */
+function logSink(
+  onLog: NonNullable<RunActionDeps['onLog']>,
+  executionId: string,
+): (entry: ActionLogEntry) => void {
+  return (entry) => onLog({ ...entry, executionId });
 }
 
 /** Every secret a run's log lines and error messages must not show. */

@@ -60,6 +60,8 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   let api: Awaited<ReturnType<typeof startApi>>;
   const valid = new Set<string>();
   const argumentCounts: number[] = [];
+  // The context object each perform was given (before spectral's wrapper copies it for the action).
+  const contexts: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     testStore = await open();
@@ -73,6 +75,7 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
         ...action,
         perform: (...args: unknown[]) => {
           argumentCounts.push(args.length);
+          contexts.push(args[0] as Record<string, unknown>);
           return action.perform(...args);
         },
       });
@@ -161,6 +164,30 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(data.instance).toEqual({ id: instance.id, name: 'Acme production' });
     expect(data.flow).toMatchObject({ id: 'default' });
     expect(new Date(String(data.startedAt)).toISOString()).toBe(data.startedAt);
+  });
+
+  it('gives each run its own context and state, and frozen identity objects that no run can change', async () => {
+    contexts.length = 0;
+    await run('describe', { message: 'one' });
+    await run('describe', { message: 'two' });
+    const [first, second] = contexts as [Record<string, unknown>, Record<string, unknown>];
+    expect(second).not.toBe(first);
+    expect(second.executionId).not.toBe(first.executionId);
+    expect(second.executionFrame).not.toBe(first.executionFrame);
+    for (const scope of ['instanceState', 'crossFlowState', 'executionState', 'integrationState'])
+      expect(second[scope]).not.toBe(first[scope]);
+    expect(second.configVars).not.toBe(first.configVars);
+    for (const key of ['customer', 'instance', 'user', 'integration', 'flow']) {
+      expect(Object.isFrozen(first[key])).toBe(true);
+      // An action that tries to rename the customer gets a TypeError instead of changing the next run.
+      expect(() => {
+        (first[key] as Record<string, unknown>).name = 'changed';
+      }).toThrow(TypeError);
+    }
+    expect(second.customer).toEqual({ id: instance.customerId, externalId: 'acme-1', name: 'Acme' });
+    const invokeFlow = second.invokeFlow as (name: string) => Promise<never>;
+    await expect(invokeFlow('other')).rejects.toThrow('invokeFlow("other") is not supported by Keyway');
+    expect(second.debug).toMatchObject({ enabled: false });
   });
 
   it('fills missing inputs from their defaults and passes primitives as strings', async () => {
