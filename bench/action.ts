@@ -13,7 +13,7 @@ import { CredentialManager, createActionContext, createCollectingLogger, runActi
 import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
-import type { BenchRow, BenchSection, Spread } from './run';
+import type { BenchRow, BenchSection, Spread, Throughput } from './run';
 import {
   benchComponents,
   benchFlows,
@@ -85,6 +85,15 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       baseline: { label: 'axios GET, token hard-coded', value: result.baseline.cpuMsPerOp },
       ratio: result.subject.cpuMsPerOp.median / result.baseline.cpuMsPerOp.median,
     },
+    {
+      section: 'action',
+      name: 'of which main-thread GC pauses per call, 16 callers',
+      variant,
+      unit: 'µs',
+      value: us(result.subject.gcMsPerOp),
+      baseline: { label: 'axios GET, token hard-coded', value: us(result.baseline.gcMsPerOp) },
+      ratio: result.subject.gcMsPerOp.median / result.baseline.gcMsPerOp.median,
+    },
     own,
     interleaved,
   ];
@@ -152,6 +161,7 @@ async function runtimeOwnCost(
   const iterations = knob('ACTION_ECHO_CALLS', 20_000, 3000);
   const result = await compareThroughput({ subject, baseline: direct, iterations });
   const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
+  const gc = (t: Throughput): string => (t.gcMsPerOp.median * 1000).toFixed(1);
   return {
     section: 'action',
     name: "the runtime's own CPU per call: runAction of an action making no request, 16 callers",
@@ -159,7 +169,7 @@ async function runtimeOwnCost(
     unit: 'µs',
     value: us(result.subject.cpuMsPerOp),
     baseline: { label: 'its spectral perform called directly', value: us(result.baseline.cpuMsPerOp) },
-    note: `${iterations} calls per run; Keyway adds ${added.toFixed(1)} µs per call (medians); ${Math.round(result.subject.perSecond.median)} runAction calls/s`,
+    note: `${iterations} calls per run; Keyway adds ${added.toFixed(1)} µs per call (medians); ${Math.round(result.subject.perSecond.median)} runAction calls/s; main-thread GC pauses ${gc(result.subject)} µs per call against ${gc(result.baseline)}`,
   };
 }
 

@@ -102,16 +102,51 @@ export function spread(values: readonly number[]): Spread {
 export interface Timing {
   readonly seconds: number;
   readonly cpuMs: number;
+  /** When the stretch began and ended, on the `performance.now()` clock (to attribute GC pauses to it). */
+  readonly from: number;
+  readonly to: number;
 }
 
 /** Times `fn`, in wall seconds and this process's CPU milliseconds. */
 export async function timed(fn: () => Promise<void>): Promise<Timing> {
   const cpu = process.cpuUsage();
+  const from = performance.now();
   const start = process.hrtime.bigint();
   await fn();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
-  return { seconds, cpuMs: (used.user + used.system) / 1000 };
+  return { seconds, cpuMs: (used.user + used.system) / 1000, from, to: performance.now() };
+}
+
+/**
+ * The main thread's garbage-collection pauses while it runs, from node's `gc` performance entries (which
+ * arrive a moment after each collection, so {@link GcPauses.stop} waits a turn for the last ones). Collection
+ * work V8 does concurrently on its helper threads is not a pause and is not counted here; it shows in CPU.
+ */
+export class GcPauses {
+  readonly #pauses: { readonly at: number; readonly ms: number }[] = [];
+  readonly #observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) this.#pauses.push({ at: entry.startTime, ms: entry.duration });
+  });
+
+  constructor() {
+    this.#observer.observe({ entryTypes: ['gc'] });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#observer.disconnect();
+  }
+
+  /** Milliseconds of pauses that began within any of `stretches`. */
+  within(stretches: readonly Timing[]): number {
+    let total = 0;
+    for (const pause of this.#pauses) {
+      if (stretches.some((t) => pause.at >= t.from && pause.at < t.to)) total += pause.ms;
+    }
+    return total;
+  }
 }
 
 /** Runs `op` `total` times with `concurrency` callers, each starting its next call when its last one ends. */
@@ -161,6 +196,8 @@ export async function warmUp(op: () => Promise<void>, concurrency = CONCURRENCY)
 export interface Throughput {
   readonly perSecond: Spread;
   readonly cpuMsPerOp: Spread;
+  /** The main thread's garbage-collection pauses per call (part of `cpuMsPerOp`). */
+  readonly gcMsPerOp: Spread;
 }
 
 /** Baseline and subject take turns this many times within one timed run. */
@@ -184,24 +221,30 @@ export async function compareThroughput(options: {
   await warmUp(options.subject, concurrency);
   const slice = Math.max(concurrency, Math.floor(options.iterations / SLICES_PER_RUN));
   const calls = slice * SLICES_PER_RUN;
-  const runs = { subject: [] as Timing[], baseline: [] as Timing[] };
+  /** Per side, per run: its slices. */
+  const runs = { subject: [] as Timing[][], baseline: [] as Timing[][] };
+  const gc = new GcPauses();
   for (let i = 0; i < RUNS; i++) {
-    const sum = { subject: { seconds: 0, cpuMs: 0 }, baseline: { seconds: 0, cpuMs: 0 } };
+    const slices = { subject: [] as Timing[], baseline: [] as Timing[] };
     for (let k = 0; k < SLICES_PER_RUN; k++) {
       for (const side of ['baseline', 'subject'] as const) {
-        const t = await timed(() => drive(options[side], slice, concurrency));
-        sum[side].seconds += t.seconds;
-        sum[side].cpuMs += t.cpuMs;
+        slices[side].push(await timed(() => drive(options[side], slice, concurrency)));
       }
     }
-    runs.baseline.push(sum.baseline);
-    runs.subject.push(sum.subject);
+    runs.baseline.push(slices.baseline);
+    runs.subject.push(slices.subject);
   }
-  const summarize = (timings: Timing[]): Throughput => ({
-    perSecond: spread(timings.map((t) => calls / t.seconds)),
-    cpuMsPerOp: spread(timings.map((t) => t.cpuMs / calls)),
+  await gc.stop();
+  const sum = (slices: Timing[], of: (t: Timing) => number): number =>
+    slices.reduce((total, t) => total + of(t), 0);
+  const summarize = (perRun: Timing[][]): Throughput => ({
+    perSecond: spread(perRun.map((slices) => calls / sum(slices, (t) => t.seconds))),
+    cpuMsPerOp: spread(perRun.map((slices) => sum(slices, (t) => t.cpuMs) / calls)),
+    gcMsPerOp: spread(perRun.map((slices) => gc.within(slices) / calls)),
   });
-  const paired = runs.subject.map((t, i) => (runs.baseline[i]?.seconds ?? Number.NaN) / t.seconds);
+  const seconds = (slices: Timing[] | undefined): number =>
+    slices === undefined ? Number.NaN : sum(slices, (t) => t.seconds);
+  const paired = runs.subject.map((slices, i) => seconds(runs.baseline[i]) / seconds(slices));
   return {
     subject: summarize(runs.subject),
     baseline: summarize(runs.baseline),
