@@ -154,3 +154,56 @@ describe('SnapshotCache, version counter', () => {
     expect(reads.started()).toBe(2);
   });
 });
+
+describe('SnapshotCache, eviction', () => {
+  const tracking: ChangeTracking = {
+    kind: 'version',
+    version: () => 1,
+    globalVersion: () => 1,
+    onLocalChange: () => () => undefined,
+  };
+
+  /** A cache of `capacity` snapshots and a count of reads per instance. */
+  function counted(capacity: number): {
+    cache: SnapshotCache<Snapshot>;
+    get: (id: string) => Promise<void>;
+    reads: Map<string, number>;
+  } {
+    const cache = new SnapshotCache<Snapshot>(tracking, capacity);
+    const reads = new Map<string, number>();
+    const get = async (id: string): Promise<void> => {
+      await cache.get(id, id, () => {
+        reads.set(id, (reads.get(id) ?? 0) + 1);
+        return Promise.resolve({ value: { token: id }, version: 1 });
+      });
+    };
+    return { cache, get, reads };
+  }
+
+  it('keeps the snapshots read since they were cached and drops the oldest one that was not', async () => {
+    const { cache, get, reads } = counted(3);
+    for (const id of ['a', 'b', 'c']) await get(id);
+    await get('a');
+    await get('d'); // full: 'a' was read again, so 'b' goes
+    expect(cache.size).toBe(3);
+    for (const id of ['a', 'c', 'd']) await get(id);
+    expect(Object.fromEntries(reads)).toEqual({ a: 1, b: 1, c: 1, d: 1 });
+    await get('b');
+    expect(reads.get('b')).toBe(2);
+  });
+
+  it('drops the oldest snapshot when every one was read since', async () => {
+    const { cache, get, reads } = counted(2);
+    await get('a');
+    await get('b');
+    await get('a');
+    await get('b');
+    await get('c'); // both marked: each loses its mark once, then 'a', the oldest, goes
+    expect(cache.size).toBe(2);
+    await get('b');
+    await get('c');
+    expect(reads.get('b')).toBe(1);
+    await get('a');
+    expect(reads.get('a')).toBe(2);
+  });
+});
