@@ -59,7 +59,12 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   const stats = await server.stats();
   const variant = engine.variant;
   const ceiling =
-    engine.variant === 'sqlite' ? await spectralCeiling(server, components, baseline, iterations) : [];
+    engine.variant === 'sqlite'
+      ? [
+          ...(await spectralCeiling(server, components, baseline, iterations)),
+          await spectralBesideRequest(server, components, baseline, iterations),
+        ]
+      : [];
   const own = await runtimeOwnCost(variant, server, deps, instanceId);
   const interleaved = await runtimeCostBesideRequest(variant, deps, instanceId, baseline, iterations);
   return [
@@ -128,6 +133,36 @@ async function runtimeCostBesideRequest(
     value: us(result.subject.cpuMsPerOp),
     baseline: { label: 'the bare GET alone', value: us(result.baseline.cpuMsPerOp) },
     note: `${iterations} calls per run; beside a request the runtime adds ${added.toFixed(1)} µs per call (medians), against the row above measured in a loop of its own`,
+  };
+}
+
+/**
+ * spectral's share of the cost beside a request, measured like the runtime's (the row above): the no-request
+ * action's perform called directly, then the bare GET, against the GET alone. Its wrapper makes a generator
+ * function on every call (TypeScript's `__awaiter`), which V8 gives a map and a prototype of its own.
+ */
+async function spectralBesideRequest(
+  server: FastServer,
+  components: ComponentRegistry,
+  baseline: () => Promise<void>,
+  iterations: number,
+): Promise<BenchRow> {
+  const echo = await directPerform(components, server, 'echoItem');
+  const subject = async (): Promise<void> => {
+    const result = (await echo()) as { data?: { authorized?: unknown } };
+    if (result.data?.authorized !== true) throw new Error('unexpected result');
+    await baseline();
+  };
+  const result = await compareThroughput({ subject, baseline, iterations });
+  const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
+  return {
+    section: 'action',
+    name: 'CPU per call of spectral perform (no Keyway) of the no-request action followed by the bare GET, 16 callers',
+    variant: 'any engine',
+    unit: 'µs',
+    value: us(result.subject.cpuMsPerOp),
+    baseline: { label: 'the bare GET alone', value: us(result.baseline.cpuMsPerOp) },
+    note: `${iterations} calls per run; beside a request spectral's perform wrapper adds ${added.toFixed(1)} µs per call (medians)`,
   };
 }
 
