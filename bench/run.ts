@@ -224,17 +224,20 @@ export async function compareThroughput(options: {
   /** Per side, per run: its slices. */
   const runs = { subject: [] as Timing[][], baseline: [] as Timing[][] };
   const gc = new GcPauses();
-  for (let i = 0; i < RUNS; i++) {
-    const slices = { subject: [] as Timing[], baseline: [] as Timing[] };
-    for (let k = 0; k < SLICES_PER_RUN; k++) {
-      for (const side of ['baseline', 'subject'] as const) {
-        slices[side].push(await timed(() => drive(options[side], slice, concurrency)));
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const slices = { subject: [] as Timing[], baseline: [] as Timing[] };
+      for (let k = 0; k < SLICES_PER_RUN; k++) {
+        for (const side of ['baseline', 'subject'] as const) {
+          slices[side].push(await timed(() => drive(options[side], slice, concurrency)));
+        }
       }
+      runs.baseline.push(slices.baseline);
+      runs.subject.push(slices.subject);
     }
-    runs.baseline.push(slices.baseline);
-    runs.subject.push(slices.subject);
+  } finally {
+    await gc.stop();
   }
-  await gc.stop();
   const sum = (slices: Timing[], of: (t: Timing) => number): number =>
     slices.reduce((total, t) => total + of(t), 0);
   const summarize = (perRun: Timing[][]): Throughput => ({
