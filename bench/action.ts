@@ -111,29 +111,22 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
  * The likely reason: each request's system calls flush the TLB (page-table isolation without PCID), and the
  * runtime's code and data evict the HTTP client's from the caches, which the next request pays for.
  */
-async function runtimeCostBesideRequest(
+function runtimeCostBesideRequest(
   variant: string,
   deps: RunActionDeps,
   instanceId: string,
   baseline: () => Promise<void>,
   iterations: number,
 ): Promise<BenchRow> {
-  const echo = echoRun(deps, instanceId);
-  const subject = async (): Promise<void> => {
-    await echo();
-    await baseline();
-  };
-  const result = await compareThroughput({ subject, baseline, iterations });
-  const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
-  return {
-    section: 'action',
+  return costBesideRequest({
     name: 'CPU per call of runAction of the no-request action followed by the bare GET, 16 callers',
     variant,
-    unit: 'µs',
-    value: us(result.subject.cpuMsPerOp),
-    baseline: { label: 'the bare GET alone', value: us(result.baseline.cpuMsPerOp) },
-    note: `${iterations} calls per run; beside a request the runtime adds ${added.toFixed(1)} µs per call (medians), against the row above measured in a loop of its own`,
-  };
+    noRequest: echoRun(deps, instanceId),
+    baseline,
+    iterations,
+    adds: 'the runtime adds',
+    after: ', against the row above measured in a loop of its own',
+  });
 }
 
 /**
@@ -147,22 +140,53 @@ async function spectralBesideRequest(
   baseline: () => Promise<void>,
   iterations: number,
 ): Promise<BenchRow> {
-  const echo = await directPerform(components, server, 'echoItem');
+  return costBesideRequest({
+    name: 'CPU per call of spectral perform (no Keyway) of the no-request action followed by the bare GET, 16 callers',
+    variant: 'any engine',
+    noRequest: await directEcho(components, server),
+    baseline,
+    iterations,
+    adds: "spectral's perform wrapper adds",
+    after: '',
+  });
+}
+
+/** CPU per call of `noRequest` followed by the bare GET, against the GET alone, at 16 callers. */
+async function costBesideRequest(options: {
+  readonly name: string;
+  readonly variant: string;
+  readonly noRequest: () => Promise<void>;
+  readonly baseline: () => Promise<void>;
+  readonly iterations: number;
+  /** Who adds the difference, for the note. */
+  readonly adds: string;
+  /** The rest of the note. */
+  readonly after: string;
+}): Promise<BenchRow> {
+  const { noRequest, baseline, iterations } = options;
   const subject = async (): Promise<void> => {
-    const result = (await echo()) as { data?: { authorized?: unknown } };
-    if (result.data?.authorized !== true) throw new Error('unexpected result');
+    await noRequest();
     await baseline();
   };
   const result = await compareThroughput({ subject, baseline, iterations });
   const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
   return {
     section: 'action',
-    name: 'CPU per call of spectral perform (no Keyway) of the no-request action followed by the bare GET, 16 callers',
-    variant: 'any engine',
+    name: options.name,
+    variant: options.variant,
     unit: 'µs',
     value: us(result.subject.cpuMsPerOp),
     baseline: { label: 'the bare GET alone', value: us(result.baseline.cpuMsPerOp) },
-    note: `${iterations} calls per run; beside a request spectral's perform wrapper adds ${added.toFixed(1)} µs per call (medians)`,
+    note: `${iterations} calls per run; beside a request ${options.adds} ${added.toFixed(1)} µs per call (medians)${options.after}`,
+  };
+}
+
+/** The no-request action's spectral perform called directly (see {@link directPerform}), checking its result. */
+async function directEcho(components: ComponentRegistry, server: FastServer): Promise<() => Promise<void>> {
+  const echo = await directPerform(components, server, 'echoItem');
+  return async () => {
+    const result = (await echo()) as { data?: { authorized?: unknown } };
+    if (result.data?.authorized !== true) throw new Error('unexpected result');
   };
 }
 
@@ -188,11 +212,7 @@ async function runtimeOwnCost(
   instanceId: string,
 ): Promise<BenchRow> {
   const subject = echoRun(deps, instanceId);
-  const echo = await directPerform(deps.components, server, 'echoItem');
-  const direct = async (): Promise<void> => {
-    const result = (await echo()) as { data?: { authorized?: unknown } };
-    if (result.data?.authorized !== true) throw new Error('unexpected result');
-  };
+  const direct = await directEcho(deps.components, server);
   const iterations = knob('ACTION_ECHO_CALLS', 20_000, 3000);
   const result = await compareThroughput({ subject, baseline: direct, iterations });
   const added = (result.subject.cpuMsPerOp.median - result.baseline.cpuMsPerOp.median) * 1000;
