@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { buildSync } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 import type { BuildOptions } from 'esbuild';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
+import { nativeAsyncPlugin } from '../../components/native-async';
 import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
 import type { BenchRow, BenchSection } from '../run';
@@ -219,16 +220,16 @@ export async function startFastServer(): Promise<FastServer> {
   };
 }
 
-let bundle: string | undefined;
+let bundle: Promise<string> | undefined;
 
 /**
- * The bench component built the way components/* are (one self-contained CommonJS bundle, spectral and axios
- * inside), once per process.
+ * The bench component built the way components/* are (components/tsup.shared.ts: one self-contained CommonJS
+ * bundle, spectral and axios inside, spectral's async functions made native), once per process.
  */
-export function benchComponentBundle(): string {
-  if (bundle === undefined) {
+export function benchComponentBundle(): Promise<string> {
+  bundle ??= (async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), 'keyway-bench-component-')), 'index.js');
-    buildSync({
+    await build({
       entryPoints: [join(ROOT, 'bench', 'support', 'component.ts')],
       outfile,
       bundle: true,
@@ -236,9 +237,10 @@ export function benchComponentBundle(): string {
       format: 'cjs',
       target: 'node20',
       logLevel: 'silent',
+      plugins: [nativeAsyncPlugin()],
     });
-    bundle = outfile;
-  }
+    return outfile;
+  })();
   return bundle;
 }
 
@@ -247,7 +249,7 @@ export function benchComponentBundle(): string {
  * the bundle is published first (a no-op when the store already has this exact bundle).
  */
 export async function benchComponents(store: Store): Promise<ComponentRegistry> {
-  await new ComponentRegistry({ store }).publish(benchComponentBundle());
+  await new ComponentRegistry({ store }).publish(await benchComponentBundle());
   return new ComponentRegistry({ store });
 }
 

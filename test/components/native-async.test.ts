@@ -1,0 +1,238 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { nativeAsync } from '../../components/native-async';
+
+const ROOT = join(__dirname, '..', '..');
+const SPECTRAL_DIST = join(ROOT, 'node_modules', '@prismatic-io', 'spectral', 'dist');
+
+/** `source` compiled by TypeScript for ES2015, as spectral is published: async functions become `__awaiter`. */
+function es2015(source: string): string {
+  return ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.CommonJS },
+  }).outputText;
+}
+
+/** Runs CommonJS `code` in this realm and returns its exports. */
+function load(
+  code: string,
+  requireFn: (id: string) => unknown = createRequire(__filename),
+): Record<string, unknown> {
+  const module = { exports: {} as Record<string, unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluating generated code is the test
+  const run = new Function('exports', 'require', 'module', code) as (
+    exports: unknown,
+    require: (id: string) => unknown,
+    module: unknown,
+  ) => void;
+  run(module.exports, requireFn, module);
+  return module.exports;
+}
+
+/** Settles `promise` into a comparable record. */
+async function settle(promise: unknown): Promise<{ value?: unknown; error?: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error: error instanceof Error ? `${error.name}: ${error.message}` : error };
+  }
+}
+
+/** Every `.js` file under `dir`. */
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return jsFiles(path);
+    return name.endsWith('.js') ? [path] : [];
+  });
+}
+
+// Async functions in the shapes TypeScript compiles differently: each is run compiled for ES2015 as it is and
+// rewritten, and both must settle the same way.
+const CASES = `
+export const plain = async (x: number) => (await Promise.resolve(x)) + 1;
+export const precedence = async (a: number, b: number) => { const r = await (Promise.resolve(a)) ; return (await Promise.resolve(r)) * b + (await b); };
+export const destructured = async ({ a, b = 2 }: { a: number; b?: number }, ...rest: number[]) => a + b + rest.length + (await 0);
+export const throwsBeforeAwait = async (x: unknown) => { if (x === undefined) throw new TypeError('no x'); return await x; };
+export const rejects = async () => { await null; throw new RangeError('later'); };
+export const catches = async () => { try { await Promise.reject(new Error('inner')); return 'unreached'; } catch (e) { return 'caught ' + (e as Error).message; } };
+export const thenable = async () => ({ then: (resolve: (v: string) => void) => resolve('from thenable') });
+export const nested = async (n: number) => { const inner = async (m: number) => (await m) * 2; return (await inner(n)) + (await inner(await n)); };
+export const bare = async () => { const values: unknown[] = []; for (const v of [1, Promise.resolve(2), 3]) values.push(await v); return values; };
+export class Counter {
+  count = 10;
+  async add(by: number) { await null; this.count += by; return this.count; }
+  async viaArrow() { const f = async () => { await null; return this.count; }; return f(); }
+  async usesArguments(..._args: number[]) { await null; return arguments.length; }
+}
+export function legacy(this: unknown, ..._args: unknown[]) { return (async () => { await null; return arguments.length; })(); }
+export async function* notAwaiter() { yield 1; }
+`;
+
+describe('nativeAsync (spectral ships async functions compiled to generators)', () => {
+  const compiled = es2015(CASES);
+  const rewritten = nativeAsync(compiled);
+  const before = load(compiled);
+  const after = load(rewritten.code);
+
+  it('rewrites every __awaiter call TypeScript emits for these shapes, leaving no generator behind', () => {
+    expect(compiled).toContain('__awaiter(');
+    expect(rewritten.kept).toEqual([]);
+    expect(rewritten.rewritten).toBe(15);
+    expect(rewritten.code).not.toContain('__awaiter(');
+    // An async generator compiles to other helpers, which stay.
+    expect(rewritten.code).toContain('__asyncGenerator(this, arguments, function* notAwaiter_1()');
+  });
+
+  it.each([
+    ['plain', [1]],
+    ['precedence', [3, 4]],
+    ['destructured', [{ a: 1 }, 7, 8]],
+    ['throwsBeforeAwait', [undefined]],
+    ['throwsBeforeAwait', ['x']],
+    ['rejects', []],
+    ['catches', []],
+    ['thenable', []],
+    ['nested', [5]],
+    ['bare', []],
+  ] as const)('%s%j settles the same once rewritten', async (name, args) => {
+    const call = (mod: Record<string, unknown>): unknown =>
+      (mod[name] as (...a: readonly unknown[]) => unknown)(...args);
+    const original = call(before);
+    const native = call(after);
+    expect(native).toBeInstanceOf(Promise);
+    expect(await settle(native)).toEqual(await settle(original));
+  });
+
+  it('keeps `this` and `arguments` of methods, and of arrows inside them', async () => {
+    for (const mod of [before, after]) {
+      const Counter = mod['Counter'] as new () => {
+        add(by: number): Promise<number>;
+        viaArrow(): Promise<number>;
+        usesArguments(...args: number[]): Promise<number>;
+      };
+      const counter = new Counter();
+      await expect(counter.add(5)).resolves.toBe(15);
+      await expect(counter.viaArrow()).resolves.toBe(15);
+      await expect(counter.usesArguments(1, 2, 3)).resolves.toBe(3);
+      await expect((mod['legacy'] as (...a: unknown[]) => Promise<number>)(1, 2)).resolves.toBe(2);
+    }
+  });
+});
+
+describe('nativeAsync leaves alone what it cannot rewrite to the same meaning', () => {
+  it.each([
+    [
+      "'this' bound to another value",
+      'const f = (o) => __awaiter(o, void 0, void 0, function* () { return this; });',
+    ],
+    [
+      "'this' bound to another value",
+      'const f = () => __awaiter(void 0, void 0, void 0, function* () { return () => this; });',
+    ],
+    [
+      "'arguments' bound to other values",
+      'function f() { return __awaiter(this, [1], void 0, function* () { return arguments; }); }',
+    ],
+    [
+      'a Promise constructor of its own',
+      'const f = () => __awaiter(void 0, void 0, MyPromise, function* () { yield 1; });',
+    ],
+    [
+      'the generator is named',
+      'const f = () => __awaiter(void 0, void 0, void 0, function* g() { yield 1; });',
+    ],
+    ['yield*', 'const f = () => __awaiter(void 0, void 0, void 0, function* () { yield* other(); });'],
+    [
+      'arguments given in a form other than an array literal',
+      'const f = (xs) => __awaiter(void 0, xs, void 0, function* () { yield 1; });',
+    ],
+    [
+      "an identifier named 'await'",
+      'const f = () => __awaiter(void 0, void 0, void 0, function* () { var await = 1; yield await; });',
+    ],
+  ])('keeps a call it cannot rewrite (%s)', (reason, code) => {
+    const result = nativeAsync(code);
+    expect(result).toEqual({ code, rewritten: 0, kept: [{ line: 1, reason }] });
+  });
+
+  it('passes through code without __awaiter untouched, without parsing it', () => {
+    const code = 'this is not JavaScript at all {';
+    expect(nativeAsync(code)).toEqual({ code, rewritten: 0, kept: [] });
+  });
+});
+
+describe('nativeAsync on the pinned @prismatic-io/spectral', () => {
+  const files = jsFiles(SPECTRAL_DIST).filter((file) => readFileSync(file, 'utf8').includes('__awaiter('));
+
+  it('rewrites every async function of every published file, and each result still compiles', () => {
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    let total = 0;
+    for (const file of files) {
+      const result = nativeAsync(readFileSync(file, 'utf8'), file);
+      expect({ file, kept: result.kept }).toEqual({ file, kept: [] });
+      expect(result.code).not.toMatch(/__awaiter\((?!thisArg)/);
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a syntax check of the rewritten module
+      expect(() => new Function('exports', 'require', 'module', result.code)).not.toThrow();
+      total += result.rewritten;
+    }
+    expect(total).toBeGreaterThanOrEqual(60);
+  });
+
+  it("keeps createPerform's behaviour: params cleaned, context extended, errors through the error handler", async () => {
+    const file = join(SPECTRAL_DIST, 'serverTypes', 'perform.js');
+    const source = readFileSync(file, 'utf8');
+    // The module requires its siblings by relative path: resolved from its own file.
+    const requireFrom = createRequire(file);
+    type CreatePerform = (
+      fn: (...args: unknown[]) => Promise<unknown>,
+      options: {
+        inputCleaners: Record<string, (v: unknown) => unknown>;
+        errorHandler?: (e: unknown) => unknown;
+      },
+    ) => (...args: unknown[]) => Promise<unknown>;
+    const original = load(source, requireFrom)['createPerform'] as CreatePerform;
+    const native = load(nativeAsync(source, file).code, requireFrom)['createPerform'] as CreatePerform;
+    expect(native.toString()).toContain('async () =>');
+
+    const context = {
+      logger: { metric: () => undefined },
+      webhookUrls: {},
+      webhookApiKeys: {},
+      globalDebug: false,
+    };
+    const inputCleaners = { n: (v: unknown) => Number(v), s: (v: unknown) => String(v).trim() };
+    const echo = async (ctx: unknown, params: unknown): Promise<unknown> => ({
+      keys: Object.keys(ctx as object).sort(),
+      debugEnabled: (ctx as { debug: { enabled: boolean } }).debug.enabled,
+      params: await params,
+    });
+    const failing = async (): Promise<never> => Promise.reject(new Error('provider said no'));
+    const errorHandler = (e: unknown): Error => new Error(`handled: ${(e as Error).message}`);
+    for (const [fn, args, handler] of [
+      [echo, [context, { n: '42', s: '  x  ', extra: true }], undefined],
+      [echo, [{ n: '7' }], undefined],
+      [failing, [context, {}], errorHandler],
+      [failing, [context, {}], undefined],
+      [echo, [context, { n: 1 }, { s: ' y ' }], undefined],
+    ] as const) {
+      const options = handler ? { inputCleaners, errorHandler: handler } : { inputCleaners };
+      expect(await settle(native(fn, options)(...args))).toEqual(
+        await settle(original(fn, options)(...args)),
+      );
+    }
+  });
+
+  it('is what the shipped component bundles contain (npm run build:components)', () => {
+    const bundle = join(ROOT, 'components', 'sandbox-demo', 'dist', 'index.js');
+    const code = readFileSync(bundle, 'utf8');
+    // spectral's createPerform, as built: a native async function inside, no generator.
+    const createPerform = code.slice(
+      code.indexOf('createPerform = ('),
+      code.indexOf('createPerform = (') + 400,
+    );
+    expect(createPerform).toContain('(async () =>');
+    expect(createPerform).not.toContain('__awaiter');
+  });
+});
