@@ -131,8 +131,9 @@ function runtimeCostBesideRequest(
 
 /**
  * spectral's share of the cost beside a request, measured like the runtime's (the row above): the no-request
- * action's perform called directly, then the bare GET, against the GET alone. Its wrapper makes a generator
- * function on every call (TypeScript's `__awaiter`), which V8 gives a map and a prototype of its own.
+ * action's perform called directly, then the bare GET, against the GET alone. Its wrapper copies the context,
+ * adds a debug context and cleans the params on every call (the bench component is built like components/*, so
+ * the wrapper is a native async function: see components/native-async.ts).
  */
 async function spectralBesideRequest(
   server: FastServer,
