@@ -133,7 +133,7 @@ function runtimeCostBesideRequest(
  * spectral's share of the cost beside a request, measured like the runtime's (the row above): the no-request
  * action's perform called directly, then the bare GET, against the GET alone. Its wrapper copies the context,
  * adds a debug context and cleans the params on every call (the bench component is built like components/*, so
- * the wrapper is a native async function: see components/native-async.ts).
+ * the wrapper is a native async function: see components/native-syntax.ts).
  */
 async function spectralBesideRequest(
   server: FastServer,

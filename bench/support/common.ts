@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
-import { nativeAsyncPlugin } from '../../components/native-async';
+import { nativeSyntaxPlugin } from '../../components/native-syntax';
 import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
 import type { BenchRow, BenchSection } from '../run';
@@ -237,7 +237,7 @@ export function benchComponentBundle(): Promise<string> {
       format: 'cjs',
       target: 'node20',
       logLevel: 'silent',
-      plugins: [nativeAsyncPlugin()],
+      plugins: [nativeSyntaxPlugin()],
     });
     return outfile;
   })();

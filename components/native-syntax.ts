@@ -1,16 +1,16 @@
 /**
- * Gives back native `async` functions to JavaScript that TypeScript compiled for ES2015/ES2016, where every
- * async function became `__awaiter(thisArg, args, P, function* () { … yield x … })`.
+ * Gives back the native syntax that TypeScript lowered when it compiled for ES2015/ES2016: async functions and
+ * object spread. `@prismatic-io/spectral` is published compiled that way, and its `createPerform` wraps every
+ * action, trigger and data source of a component, so every action call paid for both:
  *
- * That form costs more than it looks on V8: each call creates a new generator function, and a generator
- * function gets a prototype object of its own (with its own map), reachable from the closure for as long as
- * the call runs. Beside an HTTP request that is long enough for everything the call reaches to be promoted to
- * the old generation. `@prismatic-io/spectral` ships such code, and its `createPerform` wraps every action,
- * trigger and data source of a component, so every action call paid it. A native async function makes none
- * of it.
+ * - An async function became `__awaiter(thisArg, args, P, function* () { … yield x … })`, which creates a new
+ *   generator function on every call; V8 gives each generator function a prototype object and a map of its own.
+ * - `{ ...context, debug }` became `Object.assign(Object.assign({}, context), { debug })`, which sets each of
+ *   the context's properties on a new object one at a time (growing its property store as it goes), where a
+ *   spread clones the object in one step: 290–880 ns against 30 ns for spectral's 24-property context.
  *
  * The rewrite is by text edits at positions found with TypeScript's parser (nothing else of the file is
- * reprinted). A call is rewritten only where the result means the same:
+ * reprinted), and only where the result means the same:
  *
  *   __awaiter(T, A, void 0, function* (params) { body })   →   (async (params) => { body' })(args)
  *
@@ -19,17 +19,29 @@
  * and `arguments` from where it is written, so a body that uses `this` is rewritten only when T is `this`, and
  * one that uses `arguments` only when A is `arguments`; a call that uses a Promise constructor of its own (P
  * not `void 0`), a named generator, `yield*`, `new.target` or an identifier `await` is left as it was.
- * esbuild plugin: {@link nativeAsyncPlugin}.
+ *
+ *   Object.assign(Object.assign({ a }, b), { c }, d)   →   ({ a, ...b, c, ...d })
+ *
+ * only when the first argument (the target) is an object literal of plain properties — no accessor, method or
+ * `__proto__` — so no setter of the target runs either way, and only where `Object` is not declared in the
+ * file. Both evaluate and copy the sources in the same order, skip null and undefined, and copy enumerable own
+ * string and symbol keys; the one difference is a source with an own property named `__proto__`, which
+ * `Object.assign` turns into a change of the target's prototype and a spread copies as a property, as the
+ * TypeScript source that was compiled meant.
+ *
+ * esbuild plugin: {@link nativeSyntaxPlugin}.
  */
 import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
 import ts from 'typescript';
 
 /** The outcome of rewriting one file. */
-export interface NativeAsyncResult {
+export interface NativeSyntaxResult {
   readonly code: string;
   /** `__awaiter` calls rewritten as native async functions. */
-  readonly rewritten: number;
+  readonly asyncFunctions: number;
+  /** `Object.assign` chains onto a fresh object literal rewritten as object literals with spread. */
+  readonly spreads: number;
   /** `__awaiter` calls left as they were, each with the reason. */
   readonly kept: readonly { readonly line: number; readonly reason: string }[];
 }
@@ -40,25 +52,41 @@ interface Edit {
   readonly text: string;
 }
 
-/** Rewrites every `__awaiter(…, function* …)` call of `code` that can be; see the module comment. */
-export function nativeAsync(code: string, fileName = 'input.js'): NativeAsyncResult {
-  if (!code.includes('__awaiter')) return { code, rewritten: 0, kept: [] };
+/** Rewrites every `__awaiter` call and `Object.assign` chain of `code` that can be; see the module comment. */
+export function nativeSyntax(code: string, fileName = 'input.js'): NativeSyntaxResult {
+  const awaiters = code.includes('__awaiter');
+  const assigns = code.includes('Object.assign') && !DECLARES_OBJECT.test(code);
+  if (!awaiters && !assigns) return { code, asyncFunctions: 0, spreads: 0, kept: [] };
   const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const edits: Edit[] = [];
   const kept: { line: number; reason: string }[] = [];
-  let rewritten = 0;
+  let asyncFunctions = 0;
+  let spreads = 0;
 
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && isAwaiterCall(node)) {
+    if (awaiters && ts.isCallExpression(node) && isAwaiterCall(node)) {
       const reason = rewriteAwaiter(node, file, edits);
-      if (reason === undefined) rewritten++;
+      if (reason === undefined) asyncFunctions++;
       else kept.push({ line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1, reason });
+    }
+    if (assigns && ts.isCallExpression(node)) {
+      const chain = assignChain(node);
+      if (chain !== undefined) {
+        spreads++;
+        rewriteAssignChain(node, chain, file, edits);
+        // The inner calls of the chain are rewritten with it; its arguments may hold more to rewrite.
+        for (const arg of chain) visit(arg);
+        return;
+      }
     }
     ts.forEachChild(node, visit);
   };
   visit(file);
-  return { code: applyEdits(code, edits), rewritten, kept };
+  return { code: applyEdits(code, edits), asyncFunctions, spreads, kept };
 }
+
+/** A declaration that would make `Object` in the file something other than the global. */
+const DECLARES_OBJECT = /\b(?:var|let|const|function|class)\s+Object\b/;
 
 function isAwaiterCall(call: ts.CallExpression): boolean {
   const callee = call.expression;
@@ -185,6 +213,78 @@ function containsAwaitIdentifier(node: ts.Node): boolean {
   return ts.forEachChild(node, containsAwaitIdentifier) ?? false;
 }
 
+function isObjectAssign(node: ts.Node): node is ts.CallExpression {
+  if (!ts.isCallExpression(node)) return false;
+  const callee = node.expression;
+  return (
+    ts.isPropertyAccessExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === 'Object' &&
+    callee.name.text === 'assign'
+  );
+}
+
+/**
+ * The arguments of `call` flattened — `Object.assign(Object.assign(L, a), b)` is `Object.assign(L, a, b)` —
+ * when it is an `Object.assign` chain onto a fresh object literal of plain properties; otherwise `undefined`.
+ */
+function assignChain(call: ts.CallExpression): ts.Expression[] | undefined {
+  if (!isObjectAssign(call) || call.arguments.length < 2) return undefined;
+  if (call.arguments.some(ts.isSpreadElement)) return undefined;
+  const [target, ...sources] = call.arguments;
+  if (target === undefined) return undefined;
+  if (ts.isObjectLiteralExpression(target)) return plainLiteral(target) ? [target, ...sources] : undefined;
+  const inner = assignChain(target as ts.CallExpression);
+  return inner === undefined ? undefined : [...inner, ...sources];
+}
+
+/** An object literal of data properties and spreads only, none named `__proto__` (which sets the prototype). */
+function plainLiteral(literal: ts.ObjectLiteralExpression): boolean {
+  return literal.properties.every((member) => {
+    if (ts.isSpreadAssignment(member)) return true;
+    if (!ts.isPropertyAssignment(member) && !ts.isShorthandPropertyAssignment(member)) return false;
+    const name = member.name;
+    return !((ts.isIdentifier(name) || ts.isStringLiteral(name)) && name.text === '__proto__');
+  });
+}
+
+/**
+ * Adds the edits that turn the `Object.assign` chain `call` (its arguments flattened in `chain`) into one
+ * object literal: a plain literal argument gives its members, any other argument is spread. Only the text
+ * between those members and arguments is replaced, so edits inside them (a nested rewrite) are kept.
+ */
+function rewriteAssignChain(
+  call: ts.CallExpression,
+  chain: readonly ts.Expression[],
+  file: ts.SourceFile,
+  edits: Edit[],
+): void {
+  const parts: { start: number; end: number; prefix: string }[] = [];
+  chain.forEach((arg, i) => {
+    // The target's members are inlined; a later literal's too, unless it has accessors or methods, whose
+    // getters a spread runs just as Object.assign does.
+    if (ts.isObjectLiteralExpression(arg) && (i === 0 || plainLiteral(arg))) {
+      for (const member of arg.properties)
+        parts.push({ start: member.getStart(file), end: member.end, prefix: '' });
+    } else {
+      parts.push({ start: arg.getStart(file), end: arg.end, prefix: '...' });
+    }
+  });
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (first === undefined || last === undefined) {
+    edits.push({ start: call.getStart(file), end: call.end, text: '({})' });
+    return;
+  }
+  // In parentheses: at the start of a statement or as an arrow function's body, a brace opens a block.
+  edits.push({ start: call.getStart(file), end: first.start, text: `({ ${first.prefix}` });
+  for (let i = 1; i < parts.length; i++) {
+    const [before, part] = [parts[i - 1], parts[i]];
+    if (before && part) edits.push({ start: before.end, end: part.start, text: `, ${part.prefix}` });
+  }
+  edits.push({ start: last.end, end: call.end, text: ' })' });
+}
+
 /**
  * Applies non-overlapping edits. Sorted by start, last first; at one position an insertion (an empty range)
  * goes after a replacement ending there, which is how a `yield`'s closing parenthesis follows the end of a
@@ -198,18 +298,18 @@ function applyEdits(code: string, edits: readonly Edit[]): string {
 }
 
 /**
- * An esbuild plugin that runs {@link nativeAsync} over the files `filter` matches (by default, the
+ * An esbuild plugin that runs {@link nativeSyntax} over the files `filter` matches (by default, the
  * published JavaScript of `@prismatic-io/spectral`) as they are bundled.
  */
-export function nativeAsyncPlugin(
+export function nativeSyntaxPlugin(
   filter: RegExp = /[\\/]node_modules[\\/]@prismatic-io[\\/]spectral[\\/]dist[\\/].*\.js$/,
 ): Plugin {
   return {
-    name: 'keyway-native-async',
+    name: 'keyway-native-syntax',
     setup(build) {
       build.onLoad({ filter }, async (args) => {
         const source = await readFile(args.path, 'utf8');
-        return { contents: nativeAsync(source, args.path).code, loader: 'js' };
+        return { contents: nativeSyntax(source, args.path).code, loader: 'js' };
       });
     },
   };

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { nativeAsync } from '../../components/native-async';
+import { nativeSyntax } from '../../components/native-syntax';
 
 const ROOT = join(__dirname, '..', '..');
 const SPECTRAL_DIST = join(ROOT, 'node_modules', '@prismatic-io', 'spectral', 'dist');
@@ -70,16 +70,16 @@ export function legacy(this: unknown, ..._args: unknown[]) { return (async () =>
 export async function* notAwaiter() { yield 1; }
 `;
 
-describe('nativeAsync (spectral ships async functions compiled to generators)', () => {
+describe('nativeSyntax: async functions (spectral ships them compiled to generators)', () => {
   const compiled = es2015(CASES);
-  const rewritten = nativeAsync(compiled);
+  const rewritten = nativeSyntax(compiled);
   const before = load(compiled);
   const after = load(rewritten.code);
 
   it('rewrites every __awaiter call TypeScript emits for these shapes, leaving no generator behind', () => {
     expect(compiled).toContain('__awaiter(');
     expect(rewritten.kept).toEqual([]);
-    expect(rewritten.rewritten).toBe(15);
+    expect(rewritten.asyncFunctions).toBe(15);
     expect(rewritten.code).not.toContain('__awaiter(');
     // An async generator compiles to other helpers, which stay.
     expect(rewritten.code).toContain('__asyncGenerator(this, arguments, function* notAwaiter_1()');
@@ -121,7 +121,87 @@ describe('nativeAsync (spectral ships async functions compiled to generators)', 
   });
 });
 
-describe('nativeAsync leaves alone what it cannot rewrite to the same meaning', () => {
+// Object spread in the shapes TypeScript compiles to Object.assign for ES2015.
+const SPREADS = `
+export const log: string[] = [];
+const at = <T>(label: string, value: T): T => { log.push(label); return value; };
+export const copy = (a: object) => ({ ...a });
+export const extended = (a: object) => ({ ...a, debug: 1, invokeFlow: 2 });
+export const around = (a: object, b: object) => ({ first: 1, ...a, middle: 2, ...b, last: 3 });
+export const skipsNothing = (a: unknown) => ({ ...(a as object), x: 1 });
+export const ordered = () => ({ ...at('a', { a: 1 }), b: at('b', 2), ...at('c', { c: 3, b: 9 }), d: at('d', 4) });
+export const inAsync = async (a: object) => ({ ...(await Promise.resolve(a)), done: true });
+export function statement(a: object) { ({ ...a }); return { ...{ ...a }, nested: true }; }
+export const computed = (key: string, a: object) => ({ ...a, [key]: 'set' });
+`;
+
+describe('nativeSyntax: object spread (spectral ships it compiled to Object.assign)', () => {
+  const compiled = es2015(SPREADS);
+  const rewritten = nativeSyntax(compiled);
+  const before = load(compiled);
+  const after = load(rewritten.code);
+  const symbol = Symbol('s');
+  const withGetter = Object.defineProperty({ plain: 1, [symbol]: 'sym' }, 'got', {
+    enumerable: true,
+    get: () => 'from getter',
+  });
+  Object.defineProperty(withGetter, 'hidden', { enumerable: false, value: 'not copied' });
+
+  it('rewrites every Object.assign chain TypeScript emits into one object literal', () => {
+    expect(compiled.match(/Object\.assign\(/g)?.length).toBeGreaterThanOrEqual(10);
+    expect(rewritten.code).not.toContain('Object.assign(');
+    expect(rewritten.spreads).toBe(10);
+  });
+
+  it.each([
+    ['copy', [withGetter]],
+    ['extended', [{ debug: 0, other: 'kept' }]],
+    [
+      'around',
+      [
+        { first: 'a', middle: 'a' },
+        { last: 'b', extra: 'b' },
+      ],
+    ],
+    ['skipsNothing', [null]],
+    ['skipsNothing', [undefined]],
+    ['skipsNothing', ['ab']],
+    ['computed', ['k', { k: 'before' }]],
+    ['statement', [{ s: 1 }]],
+  ] as const)('%s%j gives the same object once rewritten', (name, args) => {
+    const call = (mod: Record<string, unknown>): unknown =>
+      (mod[name] as (...a: readonly unknown[]) => unknown)(...args);
+    const [original, native] = [call(before), call(after)] as [object, object];
+    expect(native).toEqual(original);
+    expect(Reflect.ownKeys(native)).toEqual(Reflect.ownKeys(original));
+    expect(Object.getPrototypeOf(native)).toBe(Object.prototype);
+  });
+
+  it('evaluates and copies in the same order, inside async functions too', async () => {
+    for (const mod of [before, after]) {
+      const log = mod['log'] as string[];
+      log.length = 0;
+      expect((mod['ordered'] as () => object)()).toEqual({ a: 1, b: 9, c: 3, d: 4 });
+      expect(log).toEqual(['a', 'b', 'c', 'd']);
+      await expect((mod['inAsync'] as (a: object) => Promise<object>)({ x: 1 })).resolves.toEqual({
+        x: 1,
+        done: true,
+      });
+    }
+  });
+
+  it("copies a source's own __proto__ key as a property, as the spread that was compiled meant", () => {
+    const source = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as object;
+    const original = (before['copy'] as (a: object) => Record<string, unknown>)(source);
+    const native = (after['copy'] as (a: object) => Record<string, unknown>)(source);
+    // Object.assign set the prototype; the spread defines an own property and leaves the prototype alone.
+    expect(Object.getPrototypeOf(original)).toEqual({ polluted: true });
+    expect(Object.getPrototypeOf(native)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(native, '__proto__')?.value).toEqual({ polluted: true });
+  });
+});
+
+describe('nativeSyntax leaves alone what it cannot rewrite to the same meaning', () => {
   it.each([
     [
       "'this' bound to another value",
@@ -153,31 +233,48 @@ describe('nativeAsync leaves alone what it cannot rewrite to the same meaning', 
       'const f = () => __awaiter(void 0, void 0, void 0, function* () { var await = 1; yield await; });',
     ],
   ])('keeps a call it cannot rewrite (%s)', (reason, code) => {
-    const result = nativeAsync(code);
-    expect(result).toEqual({ code, rewritten: 0, kept: [{ line: 1, reason }] });
+    const result = nativeSyntax(code);
+    expect(result).toEqual({ code, asyncFunctions: 0, spreads: 0, kept: [{ line: 1, reason }] });
   });
 
-  it('passes through code without __awaiter untouched, without parsing it', () => {
+  it.each([
+    ['into an existing object', 'const f = (target, a) => Object.assign(target, a);'],
+    ['onto a literal with an accessor', 'const f = (a) => Object.assign({ get x() { return 1; } }, a);'],
+    ['onto a literal with a prototype', 'const f = (p, a) => Object.assign({ __proto__: p }, a);'],
+    ['with an argument spread', 'const f = (xs) => Object.assign({}, ...xs);'],
+    [
+      'where Object is not the global',
+      'const Object = { assign: (a, b) => b }; const f = (a) => Object.assign({}, a);',
+    ],
+  ])('keeps an Object.assign %s', (_what, code) => {
+    expect(nativeSyntax(code)).toEqual({ code, asyncFunctions: 0, spreads: 0, kept: [] });
+  });
+
+  it('passes through code with neither __awaiter nor Object.assign untouched, without parsing it', () => {
     const code = 'this is not JavaScript at all {';
-    expect(nativeAsync(code)).toEqual({ code, rewritten: 0, kept: [] });
+    expect(nativeSyntax(code)).toEqual({ code, asyncFunctions: 0, spreads: 0, kept: [] });
   });
 });
 
-describe('nativeAsync on the pinned @prismatic-io/spectral', () => {
-  const files = jsFiles(SPECTRAL_DIST).filter((file) => readFileSync(file, 'utf8').includes('__awaiter('));
+describe('nativeSyntax on the pinned @prismatic-io/spectral', () => {
+  const files = jsFiles(SPECTRAL_DIST);
 
-  it('rewrites every async function of every published file, and each result still compiles', () => {
-    expect(files.length).toBeGreaterThanOrEqual(10);
-    let total = 0;
+  it('rewrites every async function and object spread of every published file, and each result still compiles', () => {
+    let asyncFunctions = 0;
+    let spreads = 0;
     for (const file of files) {
-      const result = nativeAsync(readFileSync(file, 'utf8'), file);
+      const result = nativeSyntax(readFileSync(file, 'utf8'), file);
       expect({ file, kept: result.kept }).toEqual({ file, kept: [] });
       expect(result.code).not.toMatch(/__awaiter\((?!thisArg)/);
+      // What is left of Object.assign writes into an existing object, which a spread cannot.
+      expect(result.code).not.toMatch(/Object\.assign\(\{/);
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a syntax check of the rewritten module
       expect(() => new Function('exports', 'require', 'module', result.code)).not.toThrow();
-      total += result.rewritten;
+      asyncFunctions += result.asyncFunctions;
+      spreads += result.spreads;
     }
-    expect(total).toBeGreaterThanOrEqual(60);
+    expect(asyncFunctions).toBeGreaterThanOrEqual(60);
+    expect(spreads).toBeGreaterThanOrEqual(60);
   });
 
   it("keeps createPerform's behaviour: params cleaned, context extended, errors through the error handler", async () => {
@@ -193,8 +290,9 @@ describe('nativeAsync on the pinned @prismatic-io/spectral', () => {
       },
     ) => (...args: unknown[]) => Promise<unknown>;
     const original = load(source, requireFrom)['createPerform'] as CreatePerform;
-    const native = load(nativeAsync(source, file).code, requireFrom)['createPerform'] as CreatePerform;
+    const native = load(nativeSyntax(source, file).code, requireFrom)['createPerform'] as CreatePerform;
     expect(native.toString()).toContain('async () =>');
+    expect(native.toString()).toContain('({ ...context');
 
     const context = {
       logger: { metric: () => undefined },
@@ -227,12 +325,13 @@ describe('nativeAsync on the pinned @prismatic-io/spectral', () => {
   it('is what the shipped component bundles contain (npm run build:components)', () => {
     const bundle = join(ROOT, 'components', 'sandbox-demo', 'dist', 'index.js');
     const code = readFileSync(bundle, 'utf8');
-    // spectral's createPerform, as built: a native async function inside, no generator.
+    // spectral's createPerform, as built: a native async function inside, no generator, a spread context.
     const createPerform = code.slice(
       code.indexOf('createPerform = ('),
-      code.indexOf('createPerform = (') + 400,
+      code.indexOf('createPerform = (') + 700,
     );
     expect(createPerform).toContain('(async () =>');
     expect(createPerform).not.toContain('__awaiter');
+    expect(createPerform).toMatch(/\{ \.\.\.context\d*, debug:/);
   });
 });
