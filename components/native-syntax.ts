@@ -101,6 +101,9 @@ function rewriteAwaiter(call: ts.CallExpression, file: ts.SourceFile, edits: Edi
     return 'the last argument is not a generator function expression';
   if (generator.name !== undefined) return 'the generator is named';
   if (!isVoidZero(promise)) return 'a Promise constructor of its own';
+  // The text before the generator is replaced as a whole, so nothing in it may need a rewrite of its own.
+  if (thisArg.kind !== ts.SyntaxKind.ThisKeyword && !isVoidZero(thisArg) && !ts.isIdentifier(thisArg))
+    return "'this' given as an expression";
 
   const own = ownUses(generator);
   if (own.yieldStar) return 'yield*';
@@ -108,7 +111,7 @@ function rewriteAwaiter(call: ts.CallExpression, file: ts.SourceFile, edits: Edi
   if (own.awaitIdentifier) return "an identifier named 'await'";
   if (own.usesThis && thisArg.kind !== ts.SyntaxKind.ThisKeyword) return "'this' bound to another value";
   const argsText = argumentsText(args, file);
-  if (argsText === undefined) return 'arguments given in a form other than an array literal';
+  if (argsText === undefined) return 'arguments given in a form other than an array of names';
   if (own.usesArguments && !(ts.isIdentifier(args) && args.text === 'arguments'))
     return "'arguments' bound to other values";
 
@@ -134,8 +137,11 @@ function isVoidZero(node: ts.Expression): boolean {
 function argumentsText(args: ts.Expression, file: ts.SourceFile): string | undefined {
   if (isVoidZero(args)) return '';
   if (ts.isIdentifier(args) && args.text === 'arguments') return '...arguments';
-  // A hole would read as undefined through `apply` but cannot be written as a call argument.
-  if (ts.isArrayLiteralExpression(args) && !args.elements.some(ts.isOmittedExpression))
+  // Names only (TypeScript passes the outer function's parameters): a hole would read as undefined through
+  // `apply` but cannot be written as a call argument, and an expression could hold a rewrite of its own.
+  const named = (e: ts.Expression): boolean =>
+    ts.isIdentifier(e) || (ts.isSpreadElement(e) && ts.isIdentifier(e.expression));
+  if (ts.isArrayLiteralExpression(args) && args.elements.every(named))
     return args.elements.map((e) => e.getText(file)).join(', ');
   return undefined;
 }
@@ -293,7 +299,13 @@ function rewriteAssignChain(
 function applyEdits(code: string, edits: readonly Edit[]): string {
   const ordered = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
   let out = code;
-  for (const edit of ordered) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  let limit = code.length;
+  for (const edit of ordered) {
+    // Overlapping edits would corrupt the output: a bug here, which must fail the build rather than ship.
+    if (edit.end > limit) throw new Error(`native-syntax: overlapping edits at offset ${edit.start}`);
+    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+    limit = edit.start;
+  }
   return out;
 }
 
@@ -309,7 +321,13 @@ export function nativeSyntaxPlugin(
     setup(build) {
       build.onLoad({ filter }, async (args) => {
         const source = await readFile(args.path, 'utf8');
-        return { contents: nativeSyntax(source, args.path).code, loader: 'js' };
+        const result = nativeSyntax(source, args.path);
+        // A newer spectral may compile something the rewrite does not take: the build says so.
+        const warnings = result.kept.map((k) => ({
+          text: `async function left compiled to a generator (${k.reason})`,
+          location: { file: args.path, line: k.line },
+        }));
+        return { contents: result.code, loader: 'js', warnings };
       });
     },
   };

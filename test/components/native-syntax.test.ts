@@ -1,8 +1,10 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import ts from 'typescript';
-import { nativeSyntax } from '../../components/native-syntax';
+import { nativeSyntax, nativeSyntaxPlugin } from '../../components/native-syntax';
 
 const ROOT = join(__dirname, '..', '..');
 const SPECTRAL_DIST = join(ROOT, 'node_modules', '@prismatic-io', 'spectral', 'dist');
@@ -213,7 +215,7 @@ describe('nativeSyntax leaves alone what it cannot rewrite to the same meaning',
     ],
     [
       "'arguments' bound to other values",
-      'function f() { return __awaiter(this, [1], void 0, function* () { return arguments; }); }',
+      'function f(a) { return __awaiter(this, [a], void 0, function* () { return arguments; }); }',
     ],
     [
       'a Promise constructor of its own',
@@ -225,8 +227,16 @@ describe('nativeSyntax leaves alone what it cannot rewrite to the same meaning',
     ],
     ['yield*', 'const f = () => __awaiter(void 0, void 0, void 0, function* () { yield* other(); });'],
     [
-      'arguments given in a form other than an array literal',
+      'arguments given in a form other than an array of names',
       'const f = (xs) => __awaiter(void 0, xs, void 0, function* () { yield 1; });',
+    ],
+    [
+      'arguments given in a form other than an array of names',
+      'const f = (o) => __awaiter(void 0, [o.a], void 0, function* (a) { yield a; });',
+    ],
+    [
+      "'this' given as an expression",
+      'const f = (o) => __awaiter(o.self, void 0, void 0, function* () { yield 1; });',
     ],
     [
       "an identifier named 'await'",
@@ -333,5 +343,46 @@ describe('nativeSyntax on the pinned @prismatic-io/spectral', () => {
     expect(createPerform).toContain('(async () =>');
     expect(createPerform).not.toContain('__awaiter');
     expect(createPerform).toMatch(/\{ \.\.\.context\d*, debug:/);
+  });
+});
+
+describe('nativeSyntaxPlugin', () => {
+  it("rewrites spectral's files as esbuild bundles them, and warns of what it left compiled", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyway-native-syntax-'));
+    const spectral = join(dir, 'node_modules', '@prismatic-io', 'spectral', 'dist');
+    mkdirSync(spectral, { recursive: true });
+    writeFileSync(
+      join(spectral, 'index.js'),
+      [
+        'exports.wrap = (fn) => (...args) => __awaiter(void 0, void 0, void 0, function* () { return yield fn(...args); });',
+        'exports.named = () => __awaiter(void 0, void 0, void 0, function* g() { yield 1; });',
+        'exports.extend = (c) => Object.assign(Object.assign({}, c), { debug: 1 });',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'other.js'),
+      'exports.kept = (c) => Object.assign(Object.assign({}, c), { x: 1 });',
+    );
+    writeFileSync(
+      join(dir, 'entry.js'),
+      "module.exports = [require('@prismatic-io/spectral/dist/index.js'), require('./other')];",
+    );
+    const result = await build({
+      entryPoints: [join(dir, 'entry.js')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+      plugins: [nativeSyntaxPlugin()],
+    });
+    const out = result.outputFiles[0]?.text ?? '';
+    expect(out).toMatch(/\(async \(\) => \{\s*return await fn\(\.\.\.args\);/);
+    expect(out).toMatch(/\{ \.\.\.c, debug: 1 \}/);
+    // Files outside spectral are not touched.
+    expect(out).toContain('Object.assign(Object.assign({}, c), { x: 1 })');
+    expect(result.warnings.map((w) => [w.text, w.location?.line])).toEqual([
+      ['async function left compiled to a generator (the generator is named)', 2],
+    ]);
   });
 });
