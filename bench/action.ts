@@ -6,7 +6,9 @@
  *
  * Two rows take the gap apart: the same action's spectral `perform` called directly against the GET (what any
  * runner of spectral components pays, measured once), and the runtime's own CPU per call, from an action that
- * makes no request (what Keyway's code pays, per engine).
+ * makes no request (what Keyway's code pays, per engine). One more puts the component build's rewrite of
+ * spectral's syntax in figures: the action call from the component as built against the same component built
+ * without it.
  */
 import axios from 'axios';
 import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
@@ -14,12 +16,14 @@ import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
 import type { BenchRow, BenchSection, Spread, Throughput } from './run';
+import { openStore } from '../src/store';
 import {
   benchComponents,
   benchFlows,
   connectOnce,
   createBenchInstance,
   fastServerSection,
+  sqliteEngine,
 } from './support/common';
 import type { BenchEngine, FastServer } from './support/common';
 import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './support/component';
@@ -41,11 +45,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
   const deps = { store, components, credentials };
   const url = `${server.url}/api/item`;
 
-  const subject = async (): Promise<void> => {
-    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'getItem' });
-    if ((run.result as { data?: { id?: unknown } }).data?.id !== 'item-1')
-      throw new Error('unexpected result');
-  };
+  const subject = getItemRun(deps, instanceId);
   const baseline = async (): Promise<void> => {
     const { data } = await axios.get<{ id?: unknown }>(url, {
       headers: { Authorization: 'Bearer at_baseline' },
@@ -63,6 +63,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       ? [
           ...(await spectralCeiling(server, components, baseline, iterations)),
           await spectralBesideRequest(server, components, baseline, iterations),
+          await syntaxRewriteEffect(server, subject, iterations),
         ]
       : [];
   const own = await runtimeOwnCost(variant, server, deps, instanceId);
@@ -189,6 +190,52 @@ async function directEcho(components: ComponentRegistry, server: FastServer): Pr
     const result = (await echo()) as { data?: { authorized?: unknown } };
     if (result.data?.authorized !== true) throw new Error('unexpected result');
   };
+}
+
+/** `runAction` of getItem, the bench action doing one GET, checking its result. */
+function getItemRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
+  return async () => {
+    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'getItem' });
+    if ((run.result as { data?: { id?: unknown } }).data?.id !== 'item-1')
+      throw new Error('unexpected result');
+  };
+}
+
+/**
+ * What the component build's rewrite of spectral's syntax (components/native-syntax.ts) is worth to the action
+ * call: `runAction` of getItem from the bench component as built (`subject`) against the same component built
+ * without the rewrite, as other tooling builds spectral components, published into a SQLite store of its own.
+ * Both run in this process, taking turns, at 16 callers.
+ */
+async function syntaxRewriteEffect(
+  server: FastServer,
+  subject: () => Promise<void>,
+  iterations: number,
+): Promise<BenchRow> {
+  const engine = sqliteEngine();
+  const store = await openStore(engine.config);
+  try {
+    const components = await benchComponents(store, { nativeSyntax: false });
+    const { instanceId, connections } = await createBenchInstance(store, components, server.url);
+    const connection = connections[0];
+    if (!connection) throw new Error('no bench connection');
+    await connectOnce(benchFlows(store, components), connection.id);
+    const deps = { store, components, credentials: new CredentialManager({ store, components }) };
+    const result = await compareThroughput({ subject, baseline: getItemRun(deps, instanceId), iterations });
+    return {
+      section: 'action',
+      name: "cached-token runAction, component built with spectral's syntax made native, 16 callers",
+      variant: 'sqlite',
+      unit: 'calls/s',
+      value: result.subject.perSecond,
+      baseline: { label: 'the same component built without it', value: result.baseline.perSecond },
+      ratio: result.ratio,
+      note: `${iterations} calls per run; the component without the rewrite in a SQLite store of its own`,
+    };
+  } finally {
+    await store.close();
+    await engine.dispose();
+  }
 }
 
 /** `runAction` of echoItem, the bench action that makes no request, checking its result. */
