@@ -18,7 +18,7 @@
  * array literal), nothing (A is `void 0`) or `...arguments` (A is `arguments`). An arrow function takes `this`
  * and `arguments` from where it is written, so a body that uses `this` is rewritten only when T is `this`, and
  * one that uses `arguments` only when A is `arguments`; a call that uses a Promise constructor of its own (P
- * not `void 0`), a named generator, `yield*`, `new.target` or an identifier `await` is left as it was.
+ * not `void 0`), a named generator, `yield*`, `new.target`, a class or an identifier `await` is left as it was.
  *
  *   Object.assign(Object.assign({ a }, b), { c }, d)   →   ({ a, ...b, c, ...d })
  *
@@ -109,6 +109,7 @@ function rewriteAwaiter(call: ts.CallExpression, file: ts.SourceFile, edits: Edi
   if (own.yieldStar) return 'yield*';
   if (own.newTarget) return 'new.target';
   if (own.awaitIdentifier) return "an identifier named 'await'";
+  if (own.classInside) return 'a class inside';
   if (own.usesThis && thisArg.kind !== ts.SyntaxKind.ThisKeyword) return "'this' bound to another value";
   const argsText = argumentsText(args, file);
   if (argsText === undefined) return 'arguments given in a form other than an array of names';
@@ -155,6 +156,7 @@ interface OwnUses {
   /** `this` as the generator sees it: its own, or inside arrow functions nested in it. */
   usesThis: boolean;
   usesArguments: boolean;
+  classInside: boolean;
 }
 
 /** What of `generator`'s own scope its parameters and body use. */
@@ -166,6 +168,7 @@ function ownUses(generator: ts.FunctionExpression): OwnUses {
     awaitIdentifier: false,
     usesThis: false,
     usesArguments: false,
+    classInside: false,
   };
   // `inArrow`: inside an arrow function nested in the generator, which shares its `this` and `arguments`
   // but cannot hold its `yield`s.
@@ -191,9 +194,15 @@ function ownUses(generator: ts.FunctionExpression): OwnUses {
       ts.forEachChild(node, (child) => walk(child, true));
       return;
     }
+    // A class's heritage and computed names are evaluated in the generator's scope (they may `yield`), its
+    // bodies in their own: not worth telling apart for code TypeScript emits.
+    if (ts.isClassLike(node)) {
+      uses.classInside = true;
+      return;
+    }
     // Any other function has a `this`, an `arguments` and `yield`s of its own; only an identifier named
     // `await` anywhere inside would still break the async arrow the generator becomes.
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) {
+    if (ts.isFunctionLike(node)) {
       if (containsAwaitIdentifier(node)) uses.awaitIdentifier = true;
       return;
     }

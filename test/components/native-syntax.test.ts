@@ -235,6 +235,10 @@ describe('nativeSyntax leaves alone what it cannot rewrite to the same meaning',
       'const f = (o) => __awaiter(void 0, [o.a], void 0, function* (a) { yield a; });',
     ],
     [
+      'a class inside',
+      'const f = (B) => __awaiter(void 0, void 0, void 0, function* () { return class extends (yield B) {}; });',
+    ],
+    [
       "'this' given as an expression",
       'const f = (o) => __awaiter(o.self, void 0, void 0, function* () { yield 1; });',
     ],
