@@ -13,10 +13,10 @@
 import axios from 'axios';
 import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
 import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
+import { openStore } from '../src/store';
 import type { Store } from '../src/store';
 import { compareThroughput, knob, verdict } from './run';
 import type { BenchRow, BenchSection, Spread, Throughput } from './run';
-import { openStore } from '../src/store';
 import {
   benchComponents,
   benchFlows,
