@@ -16,6 +16,7 @@ import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runti
 import { nativeSyntaxPlugin } from '../../components/native-syntax';
 import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
+import { COMPONENT_BUNDLE_OPTIONS } from '../../test/support/components/build';
 import type { BenchRow, BenchSection } from '../run';
 import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './component';
 
@@ -236,11 +237,7 @@ export function benchComponentBundle(options: { nativeSyntax?: boolean } = {}): 
       await build({
         entryPoints: [join(ROOT, 'bench', 'support', 'component.ts')],
         outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        logLevel: 'silent',
+        ...COMPONENT_BUNDLE_OPTIONS,
         plugins: native ? [nativeSyntaxPlugin()] : [],
       });
       return outfile;

@@ -3,9 +3,22 @@
  * bundled in), the same format `tsup` produces for components/*: dist/index.js with `module.exports.default`.
  */
 import { buildSync } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * esbuild's options for a component bundle in the format of components/tsup.shared.ts (without its plugin):
+ * one self-contained CommonJS file for node 20.
+ */
+export const COMPONENT_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
 
 /** Builds test/support/components/<name>/index.ts and returns the bundle's path (in a fresh temp dir). */
 export function buildTestComponent(
@@ -16,11 +29,7 @@ export function buildTestComponent(
   buildSync({
     entryPoints: [join(__dirname, name, 'index.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'silent',
+    ...COMPONENT_BUNDLE_OPTIONS,
   });
   return outfile;
 }
