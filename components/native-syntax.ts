@@ -243,13 +243,13 @@ function isObjectAssign(node: ts.Node): node is ts.CallExpression {
  * The arguments of `call` flattened — `Object.assign(Object.assign(L, a), b)` is `Object.assign(L, a, b)` —
  * when it is an `Object.assign` chain onto a fresh object literal of plain properties; otherwise `undefined`.
  */
-function assignChain(call: ts.CallExpression): ts.Expression[] | undefined {
+function assignChain(call: ts.Node): ts.Expression[] | undefined {
   if (!isObjectAssign(call) || call.arguments.length < 2) return undefined;
   if (call.arguments.some(ts.isSpreadElement)) return undefined;
   const [target, ...sources] = call.arguments;
   if (target === undefined) return undefined;
   if (ts.isObjectLiteralExpression(target)) return plainLiteral(target) ? [target, ...sources] : undefined;
-  const inner = assignChain(target as ts.CallExpression);
+  const inner = assignChain(target);
   return inner === undefined ? undefined : [...inner, ...sources];
 }
 
