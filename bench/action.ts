@@ -8,7 +8,8 @@
  * runner of spectral components pays, measured once), and the runtime's own CPU per call, from an action that
  * makes no request (what Keyway's code pays, per engine). One more puts the component build's rewrite of
  * spectral's syntax in figures: the action call from the component as built against the same component built
- * without it.
+ * without it. And a yardstick: the bare GET preceded by plain computation as long as the runtime's CPU per call,
+ * which is what the action call would lose if that time were all the runtime cost.
  */
 import axios from 'axios';
 import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
@@ -68,6 +69,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
       : [];
   const own = await runtimeOwnCost(variant, server, deps, instanceId);
   const interleaved = await runtimeCostBesideRequest(variant, deps, instanceId, baseline, iterations);
+  const yardstick = await computationBesideRequest(variant, own.value.median, baseline, iterations);
   return [
     ...ceiling,
     {
@@ -102,6 +104,7 @@ async function measureEngine(engine: BenchEngine, server: FastServer, store: Sto
     },
     own,
     interleaved,
+    yardstick,
   ];
 }
 
@@ -128,6 +131,66 @@ function runtimeCostBesideRequest(
     adds: 'the runtime adds',
     after: ', against the row above measured in a loop of its own',
   });
+}
+
+/**
+ * A yardstick for the action call's ratio: the bare GET preceded by arithmetic that allocates nothing and runs
+ * in one small function, for as long as `runAction` of the no-request action takes per call in a loop of its
+ * own (Keyway and spectral's wrapper, the row before), against the GET alone. That is what the action call
+ * would lose if the runtime's CPU time were all it cost; what it loses beyond this is the footprint of the work
+ * (the objects, code and shapes it touches, the wake-ups it shifts), not its length.
+ */
+async function computationBesideRequest(
+  variant: string,
+  microseconds: number,
+  baseline: () => Promise<void>,
+  iterations: number,
+): Promise<BenchRow> {
+  const length = Math.max(0, microseconds);
+  const rounds = Math.round(length * busyRoundsPerMicrosecond());
+  const subject = async (): Promise<void> => {
+    busyWork(rounds);
+    await baseline();
+  };
+  const result = await compareThroughput({ subject, baseline, iterations });
+  return {
+    section: 'action',
+    name: 'the bare GET preceded by computation alone, as long as runAction of the no-request action, 16 callers',
+    variant,
+    unit: 'calls/s',
+    value: result.subject.perSecond,
+    baseline: { label: 'the bare GET alone', value: result.baseline.perSecond },
+    ratio: result.ratio,
+    note: `${iterations} calls per run; ${length.toFixed(1)} µs of arithmetic per call that allocates nothing: what runAction's CPU time alone would cost the action call`,
+  };
+}
+
+/** Keeps {@link busyWork}'s result observable, so the compiler cannot drop the loop. */
+let busySink = 0;
+
+/** `rounds` rounds of a 32-bit xorshift: CPU time with no allocation, no memory traffic and one tiny function. */
+function busyWork(rounds: number): void {
+  let x = busySink | 1;
+  for (let i = 0; i < rounds; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  busySink = x;
+}
+
+let roundsPerMicrosecond: number | undefined;
+
+/** {@link busyWork} rounds per microsecond on this machine, timed once per process after a warm-up. */
+function busyRoundsPerMicrosecond(): number {
+  if (roundsPerMicrosecond === undefined) {
+    const rounds = 20_000_000;
+    busyWork(rounds / 10);
+    const start = process.hrtime.bigint();
+    busyWork(rounds);
+    roundsPerMicrosecond = rounds / (Number(process.hrtime.bigint() - start) / 1000);
+  }
+  return roundsPerMicrosecond;
 }
 
 /**
