@@ -36,6 +36,31 @@ export function secureRandomBytes(size: number): Buffer {
   return out;
 }
 
+/**
+ * Writes `size` fresh random bytes into `target` from `start`, with no buffer of their own: for values made at
+ * the rate of calls (time-ordered ids), which copy the bytes out at once. The pool's copy is zeroed as above.
+ */
+export function fillSecureRandom(target: Uint8Array, start: number, size: number): void {
+  if (
+    !Number.isSafeInteger(size) ||
+    size < 0 ||
+    size > MAX_POOLED ||
+    start < 0 ||
+    start + size > target.length
+  ) {
+    throw new RangeError(`Invalid random byte range: ${size} bytes at ${start} of ${target.length}`);
+  }
+  if (POOL_BYTES - offset < size) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  for (let i = 0; i < size; i++) {
+    target[start + i] = pool[offset + i] ?? 0;
+    pool[offset + i] = 0;
+  }
+  offset += size;
+}
+
 /** `size` fresh random bytes, base64url (no padding): tokens, `state`, PKCE verifiers. */
 export function randomToken(size: number): string {
   return secureRandomBytes(size).toString('base64url');

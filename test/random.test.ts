@@ -1,4 +1,4 @@
-import { randomToken, secureRandomBytes } from '../src/random';
+import { fillSecureRandom, randomToken, secureRandomBytes } from '../src/random';
 
 describe('secureRandomBytes', () => {
   it('gives the size asked for, including none and sizes past the pool', () => {
@@ -31,6 +31,35 @@ describe('secureRandomBytes', () => {
 
   it.each([-1, 1.5, Number.NaN])('refuses %p bytes', (size) => {
     expect(() => secureRandomBytes(size)).toThrow(RangeError);
+  });
+});
+
+describe('fillSecureRandom', () => {
+  it('writes exactly the range asked for, from the same pool, never the same bytes twice', () => {
+    const target = Buffer.alloc(16, 0xee);
+    fillSecureRandom(target, 3, 10);
+    expect(target.subarray(0, 3).equals(Buffer.alloc(3, 0xee))).toBe(true);
+    expect(target.subarray(13).equals(Buffer.alloc(3, 0xee))).toBe(true);
+    const seen = new Set<string>();
+    const ten = Buffer.alloc(10);
+    // Draws of 10 and 12 bytes interleaved across many refills: no value repeats, none is all zeros.
+    for (let i = 0; i < 20_000; i++) {
+      fillSecureRandom(ten, 0, 10);
+      seen.add(ten.toString('hex'));
+      seen.add(secureRandomBytes(12).toString('hex'));
+    }
+    expect(seen.size).toBe(40_000);
+    expect(seen.has('00'.repeat(10))).toBe(false);
+  });
+
+  it.each([
+    [-1, 0],
+    [1.5, 0],
+    [257, 0],
+    [4, 13],
+    [1, -1],
+  ])('refuses %p bytes at %p of 16', (size, start) => {
+    expect(() => fillSecureRandom(Buffer.alloc(16), start, size)).toThrow(RangeError);
   });
 });
 

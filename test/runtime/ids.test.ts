@@ -15,4 +15,21 @@ describe('time-ordered ids', () => {
     const same = new Set(Array.from({ length: 1000 }, () => timeOrderedId(5)));
     expect(same.size).toBe(1000);
   });
+
+  it('carry 74 random bits: every variant digit and every hex digit in each random position turns up', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedId(1_700_000_000_000 + (i % 3)));
+    expect(new Set(ids.map((id) => id[19]))).toEqual(new Set(['8', '9', 'a', 'b']));
+    for (const position of [15, 16, 17, 20, 21, 22, ...Array.from({ length: 12 }, (_, i) => 24 + i)]) {
+      expect(new Set(ids.map((id) => id[position])).size).toBe(16);
+    }
+    // The time part follows the argument from call to call, back and forth.
+    for (const [i, id] of ids.entries()) {
+      expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(1_700_000_000_000 + (i % 3));
+    }
+  });
+
+  it('keep the low 48 bits of a time beyond 2^48 ms, and clamp negative times to 0', () => {
+    expect(timeOrderedId(2 ** 48 + 5).slice(0, 13)).toBe('00000000-0005');
+    expect(timeOrderedId(-1).slice(0, 13)).toBe('00000000-0000');
+  });
 });
