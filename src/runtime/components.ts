@@ -87,12 +87,22 @@ export class ComponentRegistry {
     return { component, published };
   }
 
-  /** The component with this key; KW_COMPONENT_NOT_FOUND when neither registered nor published. */
-  async get(key: string): Promise<LoadedComponent> {
+  /**
+   * The component with this key when {@link ComponentRegistry.get} would answer it without a read (registered
+   * here, or published and checked within the recheck interval), at once; otherwise `undefined`.
+   */
+  cached(key: string): LoadedComponent | undefined {
     const local = this.#local.get(key);
     if (local) return local;
     const entry = this.#published.get(key);
-    if (entry && this.#now() - entry.checkedAt < this.#recheckMs) return entry.component;
+    return entry && this.#now() - entry.checkedAt < this.#recheckMs ? entry.component : undefined;
+  }
+
+  /** The component with this key; KW_COMPONENT_NOT_FOUND when neither registered nor published. */
+  async get(key: string): Promise<LoadedComponent> {
+    const known = this.cached(key);
+    if (known) return known;
+    const entry = this.#published.get(key);
     if (entry) {
       entry.checking ??= this.#recheck(key, entry).finally(() => (entry.checking = undefined));
       return entry.checking;

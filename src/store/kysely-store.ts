@@ -247,12 +247,10 @@ const isOptional = <T>(value: unknown, check: (v: unknown) => v is T): boolean =
   value === undefined || check(value);
 
 /**
- * `input` as `newExecutionSchema` and `finishExecutionSchema` together would parse it, when it has exactly the
- * shape they accept; `undefined` otherwise (then zod decides, with its messages). The same rules, by hand.
+ * True when `newExecutionSchema` and `finishExecutionSchema` together would accept `input` as it is (then zod
+ * decides otherwise, with its messages). The same rules, by hand.
  */
-function wellFormedRecord(
-  input: FinishedExecution,
-): (z.output<typeof newExecutionSchema> & z.output<typeof finishExecutionSchema>) | undefined {
+function wellFormedRecord(input: FinishedExecution): boolean {
   const record = input as unknown as Record<string, unknown>;
   const log = record['log'];
   const ok =
@@ -279,22 +277,7 @@ function wellFormedRecord(
             LOG_LEVELS.has((entry as Record<string, unknown>)['level']) &&
             typeof (entry as Record<string, unknown>)['message'] === 'string',
         )));
-  if (!ok) return undefined;
-  const out = {
-    instanceId: input.instanceId,
-    componentKey: input.componentKey,
-    actionKey: input.actionKey,
-    status: input.status,
-    ...(input.id !== undefined ? { id: input.id } : {}),
-    ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}),
-    ...(input.finishedAt !== undefined ? { finishedAt: input.finishedAt } : {}),
-    ...(input.errorCode !== undefined ? { errorCode: input.errorCode } : {}),
-    ...(input.errorMessage !== undefined ? { errorMessage: input.errorMessage } : {}),
-    ...(input.log !== undefined
-      ? { log: input.log.map((entry) => ({ at: entry.at, level: entry.level, message: entry.message })) }
-      : {}),
-  };
-  return out;
+  return ok;
 }
 
 function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
@@ -649,6 +632,14 @@ export class KyselyStore implements Store {
     return this.#snapshots.get(snapshotKey(id, states), id, () =>
       this.#readInstanceWithConnections(id, states),
     );
+  }
+
+  cachedInstanceWithConnections(
+    id: string,
+    options: { readonly states?: readonly InstanceStateKey[] } = {},
+  ): InstanceWithConnections | undefined {
+    const states = options.states ?? [];
+    return this.#snapshots.peek(snapshotKey(id, states), id);
   }
 
   async #readInstanceWithConnections(
@@ -1674,10 +1665,11 @@ export class KyselyStore implements Store {
 
   /** A finished run's record, validated, with the defaults filled in. */
   #finishedExecution(input: FinishedExecution): Execution {
-    // One call per action run: a well-formed record is checked by hand; zod (and its messages) for the rest.
+    // One call per action run: a well-formed record is checked by hand and read as it is; zod (and its
+    // messages) for the rest.
     const fast = wellFormedRecord(input);
-    const started = fast ?? parseInput(newExecutionSchema, input, 'execution');
-    const finished = fast ?? parseInput(finishExecutionSchema, input, 'execution result');
+    const started = fast ? input : parseInput(newExecutionSchema, input, 'execution');
+    const finished = fast ? input : parseInput(finishExecutionSchema, input, 'execution result');
     const now = this.#now();
     const startedAt = started.startedAt ?? now;
     const finishedAt = finished.finishedAt ?? now;
@@ -1692,7 +1684,11 @@ export class KyselyStore implements Store {
       durationMs: finishedAt - startedAt,
       errorCode: finished.errorCode ?? null,
       errorMessage: finished.errorMessage ?? null,
-      log: finished.log ?? [],
+      // Entries copied with only the fields a log entry has, as zod would leave them.
+      log:
+        finished.log === undefined || finished.log.length === 0
+          ? []
+          : finished.log.map((entry) => ({ at: entry.at, level: entry.level, message: entry.message })),
     };
   }
 
@@ -1803,7 +1799,8 @@ const snapshotKeys = new WeakMap<readonly InstanceStateKey[], string>();
 function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
   if (states.length === 0) return id;
   const known = snapshotKeys.get(states);
-  if (known !== undefined && known.startsWith(`${id}\u0000`)) return known;
+  // `${id}\u0000…`, checked without building that prefix.
+  if (known !== undefined && known.charCodeAt(id.length) === 0 && known.startsWith(id)) return known;
   const key = `${id}\u0000${JSON.stringify(states.map((k) => [k.scope, k.key]))}`;
   if (Object.isFrozen(states) && states.every((k) => Object.isFrozen(k))) snapshotKeys.set(states, key);
   return key;

@@ -87,19 +87,9 @@ export class SnapshotCache<V> {
     instanceId: string,
     read: () => Promise<VersionedRead<V> | undefined>,
   ): Promise<V | undefined> {
-    const tracking = this.#tracking;
-    if (tracking.kind === 'none') return (await read())?.value;
-    if (tracking.kind === 'feed') this.#subscription ??= tracking.subscribe((id) => this.#changed(id));
-    if (tracking.kind === 'version') this.#syncEpoch(tracking);
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      if (this.#current(entry)) {
-        // A mark, not a move: re-inserting on every hit churns the map's table once per action call.
-        entry.used = true;
-        return entry.value;
-      }
-      this.#drop(instanceId);
-    }
+    if (this.#tracking.kind === 'none') return (await read())?.value;
+    const hit = this.peek(key, instanceId);
+    if (hit !== undefined) return hit;
     const joined = this.#pending.get(key);
     if (joined !== undefined && this.#fresh(joined, instanceId)) return (await joined.promise)?.value;
     const startedAt = this.#changeCount;
@@ -115,6 +105,26 @@ export class SnapshotCache<V> {
     } finally {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
     }
+  }
+
+  /**
+   * The snapshot under `key` if it is still current, at once (no read, no promise); `undefined` when
+   * {@link SnapshotCache.get} would have to read. A snapshot found out of date is dropped.
+   */
+  peek(key: string, instanceId: string): V | undefined {
+    const tracking = this.#tracking;
+    if (tracking.kind === 'none') return undefined;
+    if (tracking.kind === 'feed') this.#subscription ??= tracking.subscribe((id) => this.#changed(id));
+    if (tracking.kind === 'version') this.#syncEpoch(tracking);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.#current(entry)) {
+      // A mark, not a move: re-inserting on every hit churns the map's table once per action call.
+      entry.used = true;
+      return entry.value;
+    }
+    this.#drop(instanceId);
+    return undefined;
   }
 
   /** Runs `read`, caches its result when that is safe, and freezes it: the callers who joined share it. */

@@ -527,6 +527,15 @@ export interface Store {
     id: string,
     options?: { readonly states?: readonly InstanceStateKey[] },
   ): Promise<InstanceWithConnections | undefined>;
+  /**
+   * What {@link Store.getInstanceWithConnections} would answer from memory, at once: the snapshot it holds
+   * while nothing in it changed, else `undefined` (call that method, which reads). For an action call's hot
+   * path, which then needs no promise for its snapshot. Optional: a store without snapshots leaves it out.
+   */
+  cachedInstanceWithConnections?(
+    id: string,
+    options?: { readonly states?: readonly InstanceStateKey[] },
+  ): InstanceWithConnections | undefined;
   updateInstance(id: string, patch: InstancePatch): Promise<Instance>;
   deleteInstance(id: string): Promise<void>;
 

@@ -227,6 +227,26 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       }).toThrow(TypeError);
     });
 
+    it('hands out the snapshot it holds at once, and nothing it would have to read', async () => {
+      const { instanceId, connection } = await fixture();
+      const peek = (id: string): unknown => store.cachedInstanceWithConnections?.(id, { states });
+      expect(peek('no-such-instance')).toBeUndefined();
+      const first = await cached(instanceId);
+      expect(peek(instanceId)).toBe(first);
+      // Other state keys are another snapshot, not yet read.
+      expect(store.cachedInstanceWithConnections?.(instanceId, { states: [{ scope: 'integration' }] })).toBe(
+        undefined,
+      );
+      await store.updateConnection(connection.id, { status: 'needs_reauthorization' });
+      expect(peek(instanceId)).toBeUndefined();
+      const fresh = await store.getInstanceWithConnections(instanceId, { states });
+      expect(fresh?.connections[0]?.status).toBe('needs_reauthorization');
+      // Served from memory again once it is cached (PostgreSQL: after its own NOTIFY has arrived).
+      const again = await cached(instanceId);
+      expect(peek(instanceId)).toBe(again);
+      expect(again?.connections[0]?.status).toBe('needs_reauthorization');
+    });
+
     it("shows this process's own writes on the very next read", async () => {
       const { instanceId, connection } = await fixture();
       await cached(instanceId);
