@@ -25,6 +25,11 @@ export function connectionInputKeys(inputs: readonly WireInput[]): string[] {
   return inputs.filter((input) => input.type === 'connection').map((input) => input.key);
 }
 
+/** The value of each `connection` input by input key: a `Map`, or anything else that can look one up. */
+export interface ConnectionValueLookup {
+  get(inputKey: string): unknown;
+}
+
 /**
  * The params an action's `perform` receives: every declared input, from `given` or its default, converted to
  * platform values. `connections` supplies the values of `connection` inputs. Unknown keys and missing required
@@ -34,7 +39,7 @@ export function buildActionParams(
   actionLabel: string,
   inputs: readonly WireInput[],
   given: Readonly<Record<string, unknown>>,
-  connections: ReadonlyMap<string, unknown>,
+  connections: ConnectionValueLookup,
 ): Record<string, unknown> {
   let unknown: string[] | undefined;
   // `for...in` rather than Object.keys: the usual call gives no inputs at all and should allocate nothing.

@@ -25,10 +25,11 @@ import {
   isPlainRecord,
   looksLikeError,
 } from './context';
-import type { ContextIdentity } from './context';
+import type { ActionLogger, ContextIdentity } from './context';
 import { connectionEvent } from './events';
 import { timeOrderedId } from './ids';
 import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
+import type { ConnectionValueLookup } from './inputs';
 import { connectionFieldValues } from './instances';
 import type {
   AccessToken,
@@ -184,9 +185,11 @@ function planFor(
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
 ): RunPlan {
-  const inputKeys = connectionInputKeys(action.inputs);
+  // A call naming no connections (the commonest) finds its plan without listing the action's inputs.
+  let inputKeys: string[] | undefined;
   let named = '';
   if (names !== undefined || inputs !== NO_INPUTS) {
+    inputKeys = connectionInputKeys(action.inputs);
     named = inputKeys
       .map((key) => names?.[key] ?? (typeof inputs[key] === 'string' ? inputs[key] : ''))
       .join('\u0000');
@@ -201,7 +204,7 @@ function planFor(
     named,
     bound: bindConnections(found.connections, found.instance, component, action, inputs, names),
     loaded: loadedState(found.states),
-    connectionInputs: new Set(inputKeys),
+    connectionInputs: new Set(inputKeys ?? connectionInputKeys(action.inputs)),
     defaultsValid: defaultsSatisfy(action),
     people: peopleOf(found),
     componentActionKey: `${component.key}.${action.key}`,
@@ -263,10 +266,12 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const flow = request.flow ?? DEFAULT_FLOW;
   const executionId = newId();
   // The instance, its customer, its connections and the state of this run's scopes: one query, or none when
-  // the store still holds an unchanged snapshot. Execution state starts empty: this execution id is new.
-  const found = await deps.store.getInstanceWithConnections(request.instanceId, {
-    states: storedStateKeys(request.instanceId, flow.id),
-  });
+  // the store still holds an unchanged snapshot (then no promise either). Execution state starts empty: this
+  // execution id is new.
+  const read = { states: storedStateKeys(request.instanceId, flow.id) };
+  const found =
+    deps.store.cachedInstanceWithConnections?.(request.instanceId, read) ??
+    (await deps.store.getInstanceWithConnections(request.instanceId, read));
   if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
       message: `Instance "${request.instanceId}" does not exist`,
@@ -280,7 +285,8 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       details: { instanceId: instance.id, componentKey: request.componentKey },
     });
   }
-  const component = await deps.components.get(request.componentKey);
+  const component =
+    deps.components.cached(request.componentKey) ?? (await deps.components.get(request.componentKey));
   const action = component.actions.get(request.actionKey);
   if (!action) {
     throw new KeywayError('KW_ACTION_NOT_FOUND', {
@@ -320,21 +326,19 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   }
 
   const startedAt = now();
-  const execution = recordExecution(
+  const execution = new ExecutionRecord(
     deps.store,
-    {
-      id: executionId,
-      instanceId: instance.id,
-      componentKey: component.key,
-      actionKey: action.key,
-      startedAt,
-    },
+    executionId,
+    instance.id,
+    component.key,
+    action.key,
+    startedAt,
     recordErrorHandler(deps.onRecordError ?? warnRecordError, executionId),
   );
 
   // Gathered when first needed (a log line, an error): most runs never need them. Gathered afresh each
   // time, so the secrets of a token refreshed mid-run are redacted too.
-  const secrets = lazySecrets(bound);
+  const secrets = new LazySecrets(bound);
   const { logger: redactingLogger, entries } = createCollectingLogger(
     secrets,
     now,
@@ -355,19 +359,12 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   };
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
-  const attempt = async (): Promise<{ result: unknown; live: StateSnapshot }> => {
-    const live = loaded.copy();
-    const params = buildActionParams(action.display.label, action.inputs, givenInputs, valuesByInput(bound));
-    const context = createActionContext(identity, live, redactingLogger);
-    // Exactly two arguments: spectral's perform wrapper dispatches on the argument count.
-    const result = await action.perform(context, params);
-    return { result, live };
-  };
-
   try {
-    let outcome: { result: unknown; live: StateSnapshot };
+    // Each attempt gets a fresh copy of the state, so what the action mutates in place is seen afterwards.
+    let live = loaded.copy();
+    let result: unknown;
     try {
-      outcome = await attempt();
+      result = await perform(action, identity, live, redactingLogger, givenInputs, bound);
     } catch (first) {
       const rejected = bound.filter((item) => item.token !== undefined);
       if (!isUnauthorized(first) || rejected.length === 0) throw first;
@@ -380,8 +377,9 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
         item.value = connectionValue(item, item.token);
         identity.configVars[item.connection.name] = item.value;
       }
+      live = loaded.copy();
       try {
-        outcome = await attempt();
+        result = await perform(action, identity, live, redactingLogger, givenInputs, bound);
       } catch (second) {
         if (!isUnauthorized(second)) throw second;
         throw new KeywayError('KW_ACTION_UNAUTHORIZED', {
@@ -391,15 +389,18 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
         });
       }
     }
-    const state = finalState(outcome.live, outcome.result);
-    await saveState(deps.store, request.instanceId, flow.id, executionId, loaded, state);
+    const state = finalState(live, result);
+    const writes = stateWrites(loaded, state);
+    if (writes !== undefined) await saveState(deps.store, request.instanceId, flow.id, executionId, writes);
     const backlog = execution.finish({
       status: 'succeeded',
       finishedAt: now(),
+      errorCode: null,
+      errorMessage: null,
       log: entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
     });
     if (backlog !== undefined) await backlog;
-    return { executionId, result: outcome.result, logs: entries, state };
+    return { executionId, result, logs: entries, state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
@@ -413,6 +414,23 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     if (backlog !== undefined) await backlog;
     throw error;
   }
+}
+
+/**
+ * One attempt: the params and the context for `live`, then `perform(context, params)` with exactly two arguments
+ * (spectral's perform wrapper dispatches on the argument count). A module function rather than an arrow in
+ * `runAction`, for the reason given at {@link recordErrorHandler}.
+ */
+function perform(
+  action: WireAction,
+  identity: ContextIdentity,
+  live: StateSnapshot,
+  logger: ActionLogger,
+  givenInputs: Readonly<Record<string, unknown>>,
+  bound: readonly BoundConnection[],
+): unknown {
+  const params = buildActionParams(action.display.label, action.inputs, givenInputs, new BoundValues(bound));
+  return action.perform(createActionContext(identity, live, logger), params);
 }
 
 /** Resolves each `connection` input of the action to one of the instance's connections. */
@@ -482,18 +500,25 @@ function bindConnections(
 
 /** spectral's connection value: `{ key, configVarKey, fields, token?, context? }`, fresh for each attempt. */
 function connectionValue(item: PlannedConnection, token: AccessToken | undefined): ConnectionValue {
-  return {
-    key: item.connection.definitionKey,
-    configVarKey: item.connection.name,
-    fields: { ...item.fields },
-    ...(token ? { token: { ...token.raw } } : {}),
-    context: {},
-  };
+  const key = item.connection.definitionKey;
+  const configVarKey = item.connection.name;
+  // Two literals rather than a conditional spread: one object per value, of one shape per kind.
+  return token
+    ? { key, configVarKey, fields: { ...item.fields }, token: { ...token.raw }, context: {} }
+    : { key, configVarKey, fields: { ...item.fields }, context: {} };
 }
 
-/** The secrets of `bound`, gathered at each iteration; see {@link recordErrorHandler} for why not inline. */
-function lazySecrets(bound: readonly BoundConnection[]): Iterable<string> {
-  return { [Symbol.iterator]: () => secretsOf(bound).values() };
+/** The secrets of `bound`, gathered afresh at each iteration; see {@link recordErrorHandler} for why not inline. */
+class LazySecrets implements Iterable<string> {
+  readonly #bound: readonly BoundConnection[];
+
+  constructor(bound: readonly BoundConnection[]) {
+    this.#bound = bound;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return secretsOf(this.#bound).values();
+  }
 }
 
 /** Hands each log line of one execution to `onLog`, with the execution id. */
@@ -511,11 +536,18 @@ function secretsOf(bound: readonly BoundConnection[]): Set<string> {
   return secrets;
 }
 
-/** The connection value for each connection input, as `buildActionParams` takes them. */
-function valuesByInput(bound: readonly BoundConnection[]): Map<string, ConnectionValue> {
-  const values = new Map<string, ConnectionValue>();
-  for (const item of bound) values.set(item.inputKey, item.value);
-  return values;
+/** The connection value of each connection input, as `buildActionParams` looks them up (no map per call). */
+class BoundValues implements ConnectionValueLookup {
+  readonly #bound: readonly BoundConnection[];
+
+  constructor(bound: readonly BoundConnection[]) {
+    this.#bound = bound;
+  }
+
+  get(inputKey: string): ConnectionValue | undefined {
+    for (const item of this.#bound) if (item.inputKey === inputKey) return item.value;
+    return undefined;
+  }
 }
 
 /** The secret strings of each token, collected once per token. */
@@ -573,17 +605,28 @@ function stateKeysFor(instanceId: string, flowId: string, executionId: string): 
  * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
  * recognises an array it has seen and skips deriving its cache key from it.
  */
-const storedKeyArrays = new Map<string, readonly StateKey[]>();
+const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
+let storedKeyArrayCount = 0;
 const STORED_KEY_ARRAYS_MAX = 10_000;
 
 function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
-  const id = `${instanceId}\u0000${flowId}`;
-  let array = storedKeyArrays.get(id);
+  // By instance, then flow: no key string is built per call.
+  let byFlow = storedKeyArrays.get(instanceId);
+  let array = byFlow?.get(flowId);
   if (array === undefined) {
-    if (storedKeyArrays.size >= STORED_KEY_ARRAYS_MAX) storedKeyArrays.clear();
+    if (storedKeyArrayCount >= STORED_KEY_ARRAYS_MAX) {
+      storedKeyArrays.clear();
+      storedKeyArrayCount = 0;
+      byFlow = undefined;
+    }
+    if (byFlow === undefined) {
+      byFlow = new Map();
+      storedKeyArrays.set(instanceId, byFlow);
+    }
     const keys = stateKeysFor(instanceId, flowId, '');
     array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
-    storedKeyArrays.set(id, array);
+    byFlow.set(flowId, array);
+    storedKeyArrayCount += 1;
   }
   return array;
 }
@@ -616,25 +659,38 @@ function loadedState(values: readonly (Record<string, unknown> | undefined)[]): 
   };
 }
 
-/** Writes back only the scopes whose JSON changed. */
+/** A scope whose JSON changed in a run, with its new JSON. */
+interface StateWrite {
+  readonly scope: StateScope;
+  readonly json: string;
+}
+
+/** The scopes whose JSON changed, in {@link stateScopes} order; `undefined` when none did (the commonest case). */
+function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
+  let writes: StateWrite[] | undefined;
+  for (const scope of stateScopes) {
+    const value = after[scope];
+    // An empty object stays `{}`: the commonest case needs no serialising.
+    const json =
+      before.json[scope] === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
+    if (json === before.json[scope]) continue;
+    (writes ??= []).push({ scope, json });
+  }
+  return writes;
+}
+
+/** Writes back the scopes that changed. */
 async function saveState(
   store: Store,
   instanceId: string,
   flowId: string,
   executionId: string,
-  before: LoadedState,
-  after: StateSnapshot,
+  writes: readonly StateWrite[],
 ): Promise<void> {
-  let keys: Record<StateScope, StateKey> | undefined;
-  for (const scope of stateScopes) {
-    const value = after[scope];
-    // An empty object stays `{}`: the commonest case needs no serialising.
-    const text =
-      before.json[scope] === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
-    if (text === before.json[scope]) continue;
-    keys ??= stateKeysFor(instanceId, flowId, executionId);
+  const keys = stateKeysFor(instanceId, flowId, executionId);
+  for (const { scope, json } of writes) {
     // Stored as parsed from its JSON: the caller sees what a later run will see.
-    await store.putState(keys[scope], JSON.parse(text) as Record<string, unknown>);
+    await store.putState(keys[scope], JSON.parse(json) as Record<string, unknown>);
   }
 }
 
@@ -651,28 +707,11 @@ const RECORD_RUNNING_AFTER_MS = 1000;
 /** How often runs in flight are looked at for {@link RECORD_RUNNING_AFTER_MS}. */
 const RUNNING_CHECK_MS = 250;
 
-/** Records one execution; see {@link recordExecution}. */
-interface ExecutionRecord {
-  /**
-   * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
-   * only when the log is too far behind (backpressure): the run waits for it before it returns.
-   */
-  finish(outcome: FinishExecution): Promise<void> | undefined;
-}
-
-/** A run in flight whose `running` row may have to be written. */
-interface InFlight {
-  readonly store: Store;
-  readonly started: NewExecution & { readonly id: string; readonly startedAt: number };
-  readonly seenAt: number;
-  running: Promise<boolean> | undefined;
-}
-
 /**
  * Runs in flight, looked at by one shared timer rather than a timer per run: setting and clearing a timer on
  * every call costs more than the rest of the bookkeeping.
  */
-const inFlight = new Set<InFlight>();
+const inFlight = new Set<ExecutionRecord>();
 let inFlightTimer: NodeJS.Timeout | undefined;
 
 function watchLongRuns(): void {
@@ -684,13 +723,16 @@ function watchLongRuns(): void {
   }
   const now = Date.now();
   for (const run of inFlight) {
-    if (run.running !== undefined || now - run.seenAt < RECORD_RUNNING_AFTER_MS) continue;
-    // A failed insert is not fatal to the run; the row is then written in one go at the end.
-    run.running = run.store.createExecution(run.started).then(
-      () => true,
-      () => false,
-    );
+    if (run.running === undefined && now - run.seenAt >= RECORD_RUNNING_AFTER_MS) run.recordRunning();
   }
+}
+
+/** How a run ended, as its record keeps it: every field present, so each record has one shape. */
+interface RunOutcome extends FinishExecution {
+  readonly finishedAt: number;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly log: readonly ExecutionLogEntry[];
 }
 
 /**
@@ -699,46 +741,80 @@ function watchLongRuns(): void {
  * `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
  * it ends. The log keeps the same facts either way.
  */
-function recordExecution(
-  store: Store,
-  started: NewExecution & { readonly id: string; readonly startedAt: number },
-  onError: (error: unknown) => void,
-): ExecutionRecord {
-  const run: InFlight = { store, started, seenAt: Date.now(), running: undefined };
-  inFlight.add(run);
-  if (inFlightTimer === undefined) {
-    inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
-    inFlightTimer.unref();
+class ExecutionRecord {
+  readonly seenAt = Date.now();
+  /** Set once the `running` row is being written: whether it was. */
+  running: Promise<boolean> | undefined = undefined;
+
+  constructor(
+    readonly store: Store,
+    readonly id: string,
+    readonly instanceId: string,
+    readonly componentKey: string,
+    readonly actionKey: string,
+    readonly startedAt: number,
+    readonly onError: (error: unknown) => void,
+  ) {
+    inFlight.add(this);
+    if (inFlightTimer === undefined) {
+      inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
+      inFlightTimer.unref();
+    }
   }
-  return {
-    finish: (outcome) => {
-      inFlight.delete(run);
-      const running = run.running;
-      const finished: FinishedExecution = {
-        id: started.id,
-        instanceId: started.instanceId,
-        componentKey: started.componentKey,
-        actionKey: started.actionKey,
-        startedAt: started.startedAt,
-        ...outcome,
-      };
-      if (running === undefined) {
-        try {
-          return store.appendExecution(finished, onError);
-        } catch (error) {
-          // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
-          onError(error);
-          return undefined;
-        }
+
+  /** Writes the `running` row. A failed insert is not fatal to the run; the row is then written in one go at the end. */
+  recordRunning(): void {
+    this.running = this.store.createExecution(this.#started()).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
+   * only when the log is too far behind (backpressure): the run waits for it before it returns.
+   */
+  finish(outcome: RunOutcome): Promise<void> | undefined {
+    inFlight.delete(this);
+    const running = this.running;
+    const finished: FinishedExecution = {
+      id: this.id,
+      instanceId: this.instanceId,
+      componentKey: this.componentKey,
+      actionKey: this.actionKey,
+      startedAt: this.startedAt,
+      status: outcome.status,
+      finishedAt: outcome.finishedAt,
+      errorCode: outcome.errorCode,
+      errorMessage: outcome.errorMessage,
+      log: outcome.log,
+    };
+    if (running === undefined) {
+      try {
+        return this.store.appendExecution(finished, this.onError);
+      } catch (error) {
+        // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
+        this.onError(error);
+        return undefined;
       }
-      running
-        .then((inserted) =>
-          inserted ? store.finishExecution(started.id, outcome) : store.recordExecution(finished),
-        )
-        .catch(onError);
-      return undefined;
-    },
-  };
+    }
+    running
+      .then((inserted) =>
+        inserted ? this.store.finishExecution(this.id, outcome) : this.store.recordExecution(finished),
+      )
+      .catch(this.onError);
+    return undefined;
+  }
+
+  #started(): NewExecution {
+    return {
+      id: this.id,
+      instanceId: this.instanceId,
+      componentKey: this.componentKey,
+      actionKey: this.actionKey,
+      startedAt: this.startedAt,
+    };
+  }
 }
 
 /** True for a provider 401: axios-style `response.status`, or `status` / `statusCode` on the error. */
