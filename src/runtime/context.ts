@@ -6,7 +6,6 @@
 import { formatWithOptions } from 'node:util';
 import { REDACTED, redactText, SECRET_FIELD_NAMES } from '../redact';
 import type { ActionLogEntry, StateSnapshot } from './types';
-import { stateScopes } from './types';
 
 /** spectral's `ActionLogger` as the runtime implements it. */
 export interface ActionLogger {
@@ -232,25 +231,24 @@ function isoTime(at: number): string {
   return lastIso.text;
 }
 
-/** A deep copy of JSON-like state, so later mutation of the original is detectable. */
-export function cloneState(state: StateSnapshot): StateSnapshot {
-  const out = {} as StateSnapshot;
-  for (const scope of stateScopes) out[scope] = structuredClone(state[scope]);
-  return out;
-}
-
 /**
  * The state to persist after a run, per scope: a state object the action returned replaces the scope (as on
  * Prismatic); otherwise the object as the action left it, mutated in place or not.
  */
 export function finalState(live: StateSnapshot, result: unknown): StateSnapshot {
-  const out = {} as StateSnapshot;
-  const returned = typeof result === 'object' && result !== null ? (result as Record<string, unknown>) : {};
-  for (const scope of stateScopes) {
-    const value = returned[scope];
-    out[scope] = isPlainRecord(value) ? value : live[scope];
-  }
-  return out;
+  // Named reads and one literal rather than a loop over the scopes: a keyed read or write with four different
+  // keys takes V8's slowest (megamorphic) path, and this runs once per action call.
+  const returned = typeof result === 'object' && result !== null ? (result as Partial<StateSnapshot>) : {};
+  return {
+    instanceState: returnedOr(returned.instanceState, live.instanceState),
+    crossFlowState: returnedOr(returned.crossFlowState, live.crossFlowState),
+    executionState: returnedOr(returned.executionState, live.executionState),
+    integrationState: returnedOr(returned.integrationState, live.integrationState),
+  };
+}
+
+function returnedOr(value: unknown, live: Record<string, unknown>): Record<string, unknown> {
+  return isPlainRecord(value) ? value : live;
 }
 
 /** True when `value` is a non-null, non-array object. */

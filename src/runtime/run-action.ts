@@ -349,7 +349,10 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     executionId,
     stepId: request.stepId ?? action.key,
     startedAt,
-    ...plan.people,
+    customer: plan.people.customer,
+    instance: plan.people.instance,
+    user: plan.people.user,
+    integration: plan.people.integration,
     flow:
       flow === DEFAULT_FLOW
         ? DEFAULT_FLOW_IDENTITY
@@ -647,15 +650,13 @@ function loadedState(values: readonly (Record<string, unknown> | undefined)[]): 
   STORED_SCOPES.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
   return {
     json,
-    copy: () => {
-      // State is JSON, so parsing its text is a deep copy (and cheaper than structuredClone).
-      const out = {} as StateSnapshot;
-      for (const scope of stateScopes) {
-        const text = json[scope];
-        out[scope] = text === EMPTY_JSON ? {} : (JSON.parse(text) as Record<string, unknown>);
-      }
-      return out;
-    },
+    // One literal with named reads, not a loop over the scopes: see finalState (./context) for why.
+    copy: () => ({
+      instanceState: parseState(json.instanceState),
+      crossFlowState: parseState(json.crossFlowState),
+      executionState: parseState(json.executionState),
+      integrationState: parseState(json.integrationState),
+    }),
   };
 }
 
@@ -667,16 +668,30 @@ interface StateWrite {
 
 /** The scopes whose JSON changed, in {@link stateScopes} order; `undefined` when none did (the commonest case). */
 function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
-  let writes: StateWrite[] | undefined;
-  for (const scope of stateScopes) {
-    const value = after[scope];
-    // An empty object stays `{}`: the commonest case needs no serialising.
-    const json =
-      before.json[scope] === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
-    if (json === before.json[scope]) continue;
-    (writes ??= []).push({ scope, json });
-  }
+  const was = before.json;
+  let writes = stateWrite(undefined, 'instanceState', was.instanceState, after.instanceState);
+  writes = stateWrite(writes, 'crossFlowState', was.crossFlowState, after.crossFlowState);
+  writes = stateWrite(writes, 'executionState', was.executionState, after.executionState);
+  return stateWrite(writes, 'integrationState', was.integrationState, after.integrationState);
+}
+
+/** `writes` with `scope` added when its JSON is no longer `was`. */
+function stateWrite(
+  writes: StateWrite[] | undefined,
+  scope: StateScope,
+  was: string,
+  value: Record<string, unknown>,
+): StateWrite[] | undefined {
+  // An empty object stays `{}`: the commonest case needs no serialising.
+  const json = was === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
+  if (json === was) return writes;
+  (writes ??= []).push({ scope, json });
   return writes;
+}
+
+/** A fresh deep copy of one scope's state from its JSON (state is JSON: parsing is a deep copy). */
+function parseState(text: string): Record<string, unknown> {
+  return text === EMPTY_JSON ? {} : (JSON.parse(text) as Record<string, unknown>);
 }
 
 /** Writes back the scopes that changed. */
