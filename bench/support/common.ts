@@ -42,7 +42,12 @@ export const BENCH_BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'keyway-benc
 const BUNDLED = __filename.endsWith('.js');
 
 /** Entry points besides main.ts that run in child processes, relative to bench/ without extension. */
-const CHILD_SCRIPTS = ['support/fast-server', 'workers/storm-worker', 'workers/refresher-worker'];
+const CHILD_SCRIPTS = [
+  'support/fast-server',
+  'workers/storm-worker',
+  'workers/refresher-worker',
+  'workers/action-worker',
+];
 
 /** tsup.config.ts's settings: one CommonJS bundle for node 20, dependencies external (no keepNames, unlike tsx). */
 export const SHIPPED_BUILD: BuildOptions = {
@@ -75,8 +80,12 @@ export function benchScript(name: string): string[] {
 export const BENCH_DATABASE_URL =
   process.env['KEYWAY_BENCH_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
 
+/** Set by a bench process for its workers, so they present the secret its fast server was started with. */
+export const CLIENT_SECRET_ENV = 'KEYWAY_BENCH_CLIENT_SECRET';
+
 /** The client secret the fast server expects. Not a real secret; never printed all the same. */
-export const CLIENT_SECRET = `bench-secret-${randomBytes(8).toString('hex')}`;
+export const CLIENT_SECRET =
+  process.env[CLIENT_SECRET_ENV] ?? `bench-secret-${randomBytes(8).toString('hex')}`;
 /** The one redirect URI the connect flow uses (never actually listened on: the bench reads the 302). */
 export const REDIRECT_URI = 'http://127.0.0.1:1/oauth/callback';
 
@@ -156,11 +165,23 @@ export async function benchEngines(): Promise<{
   return { engines, unavailable };
 }
 
-/** The fast local server (bench/support/fast-server.ts) running in a child process. */
-export interface FastServer {
+/** What a measurement needs of the fast local server: its address and its counters (from any process). */
+export interface ApiServer {
   readonly url: string;
-  readonly child: ChildProcess;
   stats(): Promise<Record<string, number>>;
+}
+
+/** The fast server at `url`, started by another process (see {@link startFastServer}). */
+export function apiServer(url: string): ApiServer {
+  return {
+    url,
+    stats: async () => JSON.parse((await httpCall(`${url}/__stats`)).body) as Record<string, number>,
+  };
+}
+
+/** The fast local server (bench/support/fast-server.ts) running in a child process. */
+export interface FastServer extends ApiServer {
+  readonly child: ChildProcess;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -208,9 +229,8 @@ export async function startFastServer(): Promise<FastServer> {
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return {
-    url,
+    ...apiServer(url),
     child,
-    stats: async () => JSON.parse((await httpCall(`${url}/__stats`)).body) as Record<string, number>,
     reset: async () => {
       await httpCall(`${url}/__reset`, { method: 'POST' });
     },

@@ -22,10 +22,18 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-/** Spawns the bench child script `name` (e.g. `workers/storm-worker`, see {@link benchScript}) with a JSON job. */
-export function spawnWorker(name: string, job: Record<string, unknown>): BenchWorker {
+/**
+ * Spawns the bench child script `name` (e.g. `workers/storm-worker`, see {@link benchScript}) with a JSON job,
+ * and `env` added to this process's environment.
+ */
+export function spawnWorker(
+  name: string,
+  job: Record<string, unknown>,
+  env: Readonly<Record<string, string>> = {},
+): BenchWorker {
   const child = spawn(process.execPath, [...benchScript(name), JSON.stringify(job)], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const queue: WorkerMessage[] = [];

@@ -1,0 +1,42 @@
+/**
+ * One engine's rows of the action section (bench/action.ts), in a process of its own. Usage:
+ *   node --require tsx/cjs bench/workers/action-worker.ts '<json job>'
+ * with job = { variant: 'sqlite' | 'postgres', serverUrl }: the fast server is the parent's. Makes the engine (a
+ * fresh SQLite file, or a throw-away PostgreSQL schema), measures, prints `{"event":"rows","rows":[...]}` (or
+ * `{"event":"crashed","message":...}`) and exits.
+ */
+import { openStore } from '../../src/store';
+import { measureEngine } from '../action';
+import { apiServer, postgresEngine, sqliteEngine } from '../support/common';
+
+interface Job {
+  readonly variant: 'sqlite' | 'postgres';
+  readonly serverUrl: string;
+}
+
+function emit(message: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+  const engine = job.variant === 'postgres' ? await postgresEngine() : sqliteEngine();
+  try {
+    const store = await openStore(engine.config);
+    try {
+      emit({ event: 'rows', rows: await measureEngine(engine, apiServer(job.serverUrl), store) });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    emit({ event: 'crashed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.exit(1);
+  },
+);
