@@ -25,20 +25,15 @@ let offset = POOL_BYTES;
 export function secureRandomBytes(size: number): Buffer {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid random byte count: ${size}`);
   if (size > MAX_POOLED) return randomBytes(size);
-  if (POOL_BYTES - offset < size) {
-    randomFillSync(pool);
-    offset = 0;
-  }
   const out = Buffer.allocUnsafeSlow(size);
-  pool.copy(out, 0, offset, offset + size);
-  pool.fill(0, offset, offset + size);
-  offset += size;
+  fillSecureRandom(out, 0, size);
   return out;
 }
 
 /**
- * Writes `size` fresh random bytes into `target` from `start`, with no buffer of their own: for values made at
- * the rate of calls (time-ordered ids), which copy the bytes out at once. The pool's copy is zeroed as above.
+ * Writes `size` fresh pooled random bytes into `target` from `start` and zeroes the pool's copy: the one place
+ * bytes leave the pool. Used directly for values made at the rate of calls (time-ordered ids), which need no
+ * buffer of their own.
  */
 export function fillSecureRandom(target: Uint8Array, start: number, size: number): void {
   if (
