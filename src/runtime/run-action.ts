@@ -60,23 +60,7 @@ export interface RunActionDeps {
   readonly onRecordError?: (error: unknown, executionId: string) => void;
 }
 
-/**
- * The callback that hears of a failure to write an execution record, for one execution.
- *
- * This and the other closures a run hands out (its logger's secrets and sink) are made by small functions
- * rather than as arrows inside `runAction`: V8 keeps every variable that any of a function's closures captures
- * in one scope object, so an arrow made in `runAction` would keep the whole run alive (its connections, token,
- * context, state) for as long as the closure lives. The record waits in the writer's queue for tens of
- * milliseconds, and the logger is reachable from the action's context, which spectral's perform wrapper keeps
- * reachable until the next full collection (see `createActionContext`).
- */
-function recordErrorHandler(
-  onRecordError: (error: unknown, executionId: string) => void,
-  executionId: string,
-): (error: unknown) => void {
-  return (error) => onRecordError(error, executionId);
-}
-
+/** The default `onRecordError`: a process warning naming the execution (one function for every run). */
 function warnRecordError(error: unknown, executionId: string): void {
   const code = isKeywayError(error) ? error.code : 'unknown error';
   process.emitWarning(`Keyway could not record execution ${executionId} (${code})`, 'KeywayExecutionLog');
@@ -333,7 +317,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     component.key,
     action.key,
     startedAt,
-    recordErrorHandler(deps.onRecordError ?? warnRecordError, executionId),
+    deps.onRecordError ?? warnRecordError,
   );
 
   // Gathered when first needed (a log line, an error): most runs never need them. Gathered afresh each
@@ -422,7 +406,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
 /**
  * One attempt: the params and the context for `live`, then `perform(context, params)` with exactly two arguments
  * (spectral's perform wrapper dispatches on the argument count). A module function rather than an arrow in
- * `runAction`, for the reason given at {@link recordErrorHandler}.
+ * `runAction`, for the reason given at {@link logSink}.
  */
 function perform(
   action: WireAction,
@@ -511,7 +495,7 @@ function connectionValue(item: PlannedConnection, token: AccessToken | undefined
     : { key, configVarKey, fields: { ...item.fields }, context: {} };
 }
 
-/** The secrets of `bound`, gathered afresh at each iteration; see {@link recordErrorHandler} for why not inline. */
+/** The secrets of `bound`, gathered afresh at each iteration; see {@link logSink} for why not inline. */
 class LazySecrets implements Iterable<string> {
   readonly #bound: readonly BoundConnection[];
 
@@ -524,7 +508,17 @@ class LazySecrets implements Iterable<string> {
   }
 }
 
-/** Hands each log line of one execution to `onLog`, with the execution id. */
+/**
+ * Hands each log line of one execution to `onLog`, with the execution id.
+ *
+ * This and the other objects a run hands out that hold parts of it (its logger's secrets) are made by small
+ * functions or classes rather than as arrows inside `runAction`: V8 keeps every variable that any of a
+ * function's closures captures in one scope object, so an arrow made in `runAction` would keep the whole run
+ * alive (its connections, token, context, state) for as long as the closure lives, and the logger is reachable
+ * from the action's context, which spectral's perform wrapper keeps reachable until the next full collection
+ * (see `createActionContext`). The execution record needs no closure at all: the store hands its error
+ * handler the record's id.
+ */
 function logSink(
   onLog: NonNullable<RunActionDeps['onLog']>,
   executionId: string,
@@ -768,7 +762,8 @@ class ExecutionRecord {
     readonly componentKey: string,
     readonly actionKey: string,
     readonly startedAt: number,
-    readonly onError: (error: unknown) => void,
+    /** Shared by every run (`onRecordError`): told the record's id with the error. */
+    readonly onError: (error: unknown, executionId: string) => void,
   ) {
     inFlight.add(this);
     if (inFlightTimer === undefined) {
@@ -809,7 +804,7 @@ class ExecutionRecord {
         return this.store.appendExecution(finished, this.onError);
       } catch (error) {
         // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
-        this.onError(error);
+        this.onError(error, this.id);
         return undefined;
       }
     }
@@ -817,7 +812,7 @@ class ExecutionRecord {
       .then((inserted) =>
         inserted ? this.store.finishExecution(this.id, outcome) : this.store.recordExecution(finished),
       )
-      .catch(this.onError);
+      .catch((error: unknown) => this.onError(error, this.id));
     return undefined;
   }
 

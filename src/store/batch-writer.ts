@@ -26,7 +26,8 @@ export function ignore(): void {}
 interface Pending<T> {
   readonly row: T;
   readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  /** Receives the row too, so one handler can serve every appended row (no closure per row). */
+  readonly reject: (error: unknown, row: T) => void;
 }
 
 /**
@@ -54,8 +55,8 @@ export class BatchWriter<T> {
     });
   }
 
-  /** Queues `row` without a promise: `onError` receives the error of writing it alone, if it fails. */
-  append(row: T, onError: (error: unknown) => void): void {
+  /** Queues `row` without a promise: `onError` receives the error of writing it alone, and the row, if it fails. */
+  append(row: T, onError: (error: unknown, row: T) => void): void {
     this.#queue.push({ row, resolve: ignore, reject: onError });
     this.#schedule();
   }
@@ -130,6 +131,10 @@ export class BatchWriter<T> {
         // gives each caller its own outcome.
       }
     }
-    await Promise.all(batch.map((item) => this.#options.writeOne(item.row).then(item.resolve, item.reject)));
+    await Promise.all(
+      batch.map((item) =>
+        this.#options.writeOne(item.row).then(item.resolve, (error: unknown) => item.reject(error, item.row)),
+      ),
+    );
   }
 }

@@ -32,11 +32,12 @@ export interface ExecutionWriter {
   /** Resolves once `row` is committed; rejects with the error of writing it (alone). */
   write(row: ExecutionRow): Promise<void>;
   /**
-   * Queues `row` without a promise of its own (the action hot path): `onError` hears of a failure to write it.
+   * Queues `row` without a promise of its own (the action hot path): `onError` hears of a failure to write it,
+   * with the row, so one handler serves every row.
    * Returns `undefined`, or a promise when more than {@link QUEUE_LIMIT} rows are waiting: the caller should
    * wait for it before queueing more, so a database slower than the calls cannot grow the queue without end.
    */
-  append(row: ExecutionRow, onError: (error: unknown) => void): Promise<void> | undefined;
+  append(row: ExecutionRow, onError: (error: unknown, row: ExecutionRow) => void): Promise<void> | undefined;
   /** Sends every queued row at once and resolves when all rows written so far have settled. */
   flush(): Promise<void>;
   /** Waits until every row written so far has settled, then releases what the writer holds (a thread). */
@@ -256,7 +257,7 @@ export class SqliteWriteError extends Error {
 interface Pending {
   readonly row: ExecutionRow;
   readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  readonly reject: (error: unknown, row: ExecutionRow) => void;
 }
 
 /** Options of {@link SqliteThreadWriter}. */
@@ -318,7 +319,7 @@ export class SqliteThreadWriter implements ExecutionWriter {
     });
   }
 
-  append(row: ExecutionRow, onError: (error: unknown) => void): Promise<void> | undefined {
+  append(row: ExecutionRow, onError: (error: unknown, row: ExecutionRow) => void): Promise<void> | undefined {
     if (this.#mainThread !== undefined) return this.#mainThread.append(row, onError);
     // No promise and no closure per row: the caller's error handler is shared by all its rows.
     this.#queue.push({ row, resolve: ignore, reject: onError });
@@ -447,7 +448,7 @@ export class SqliteThreadWriter implements ExecutionWriter {
     inFlight.batch.forEach((item, i) => {
       const failure = failures?.[i];
       if (failure === undefined || failure === null) item.resolve();
-      else item.reject(new SqliteWriteError(failure.code, failure.message));
+      else item.reject(new SqliteWriteError(failure.code, failure.message), item.row);
     });
     this.#afterBatch(worker);
   }
@@ -468,7 +469,7 @@ export class SqliteThreadWriter implements ExecutionWriter {
           'The execution writer thread stopped before confirming this record; it may not have been saved.',
         cause,
       });
-      for (const item of inFlight) item.reject(error);
+      for (const item of inFlight) item.reject(error, item.row);
       this.#crashes++;
       if (this.#crashes >= MAX_WORKER_CRASHES) this.#useMainThread();
     }
@@ -489,6 +490,8 @@ export class SqliteThreadWriter implements ExecutionWriter {
     const mainThread = (this.#mainThread ??= this.#openMainThread());
     const queued = this.#queue;
     this.#queue = [];
-    for (const item of queued) mainThread.write(item.row).then(item.resolve, item.reject);
+    for (const item of queued) {
+      mainThread.write(item.row).then(item.resolve, (error: unknown) => item.reject(error, item.row));
+    }
   }
 }

@@ -644,11 +644,15 @@ export interface Store {
   recordExecution(input: FinishedExecution): Promise<Execution>;
   /**
    * Records a finished run without waiting for the write (an action's hot path): the row joins the next batch,
-   * and `onError` receives the `KeywayError` if it cannot be written (`KW_STORE_CONFLICT` for an existing id,
-   * `KW_STORE_NOT_FOUND` for a missing instance). Throws at once for a malformed record. Returns `undefined`,
-   * or a promise when too many records are waiting: wait for it before recording more (backpressure).
+   * and `onError` receives the `KeywayError` and the record's id if it cannot be written (`KW_STORE_CONFLICT`
+   * for an existing id, `KW_STORE_NOT_FOUND` for a missing instance): one handler can serve every record.
+   * Throws at once for a malformed record. Returns `undefined`, or a promise when too many records are
+   * waiting: wait for it before recording more (backpressure).
    */
-  appendExecution(input: FinishedExecution, onError: (error: unknown) => void): Promise<void> | undefined;
+  appendExecution(
+    input: FinishedExecution,
+    onError: (error: unknown, executionId: string) => void,
+  ): Promise<void> | undefined;
   getExecution(id: string): Promise<Execution | undefined>;
   listExecutions(filter?: ExecutionFilter): Promise<Execution[]>;
 

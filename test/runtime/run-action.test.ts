@@ -346,13 +346,16 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     const slowLog: Store = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'appendExecution') {
-          return (input: Parameters<Store['appendExecution']>[0], onError: (error: unknown) => void) => {
+          return (
+            input: Parameters<Store['appendExecution']>[0],
+            onError: Parameters<Store['appendExecution']>[1],
+          ) => {
             // The record is written well after the run returns.
             setTimeout(() => {
               target
                 .recordExecution(input)
                 .then((execution) => recorded.push(execution.id))
-                .catch(onError);
+                .catch((error: unknown) => onError(error, input.id ?? ''));
             }, 50);
             return undefined;
           };
@@ -386,8 +389,11 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     const backlogged: Store = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'appendExecution') {
-          return (input: Parameters<Store['appendExecution']>[0], onError: (error: unknown) => void) => {
-            target.recordExecution(input).catch(onError);
+          return (
+            input: Parameters<Store['appendExecution']>[0],
+            onError: Parameters<Store['appendExecution']>[1],
+          ) => {
+            target.recordExecution(input).catch((error: unknown) => onError(error, input.id ?? ''));
             return backlog;
           };
         }
@@ -421,8 +427,12 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     const failing: Store = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'appendExecution') {
-          return (_input: unknown, onError: (error: unknown) => void) => {
-            setImmediate(() => onError(new Error('disk full')));
+          return (
+            input: Parameters<Store['appendExecution']>[0],
+            onError: Parameters<Store['appendExecution']>[1],
+          ) => {
+            // The store names the record it could not write: the run's own handler gets no closure per run.
+            setImmediate(() => onError(new Error('disk full'), input.id ?? ''));
             return undefined;
           };
         }

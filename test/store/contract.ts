@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isKeywayError } from '../../src/errors';
 import type { ErrorCode } from '../../src/errors';
 import { KeyRing, envelopeKeyId, migrateStore, openStore, rotateKeys } from '../../src/store';
-import type { Connection, Store, StoreConfig } from '../../src/store';
+import type { Connection, FinishedExecution, Store, StoreConfig } from '../../src/store';
 import type { KyselyStore } from '../../src/store/kysely-store';
 
 /** What an engine's test file provides to the contract. */
@@ -1167,6 +1167,10 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         status: 'succeeded',
       });
       const failures = new Map<string, unknown>();
+      // One handler for every record: the store names the record that failed.
+      const onError = (error: unknown, executionId: string): void => {
+        failures.set(executionId, error);
+      };
       const append = (id: string, instance = instanceId): Promise<void> | undefined =>
         store.appendExecution(
           {
@@ -1179,7 +1183,7 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
             finishedAt: 7025,
             log: [],
           },
-          (error) => failures.set(id, error),
+          onError,
         );
       const good = Array.from({ length: 30 }, () => randomUUID());
       const orphan = randomUUID();
@@ -1211,6 +1215,57 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
           throw new Error('not expected: the record is refused at once');
         }),
       ).toThrow(expect.objectContaining({ code: 'KW_STORE_INVALID_INPUT' }) as Error);
+    });
+
+    it('appends the same record recordExecution writes: defaults filled, log entries with their three fields', async () => {
+      const { instanceId } = await fixture();
+      const log = [
+        { at: 7001, level: 'info' as const, message: 'one', extra: 'dropped' },
+        { at: 7002, level: 'warn' as const, message: 'two' },
+      ];
+      const input = (id: string): FinishedExecution => ({
+        id,
+        instanceId,
+        componentKey: 'c',
+        actionKey: 'a',
+        status: 'failed',
+        errorCode: 'KW_ACTION_FAILED',
+        errorMessage: 'it broke',
+        log,
+      });
+      const recorded = await store.recordExecution(input(randomUUID()));
+      const appendedId = randomUUID();
+      expect(store.appendExecution(input(appendedId), () => undefined)).toBeUndefined();
+      const appended = await store.getExecution(appendedId);
+      expect(appended).toEqual({
+        ...recorded,
+        id: appendedId,
+        startedAt: appended?.startedAt,
+        finishedAt: appended?.finishedAt,
+      });
+      // No start or finish given: both are the same reading of the store's clock.
+      expect(appended?.startedAt).toBe(appended?.finishedAt);
+      expect(appended?.durationMs).toBe(0);
+      // As stored, not only as read back: nothing but the three fields reaches the database.
+      const row = await (store as KyselyStore).db
+        .selectFrom('executions')
+        .select('log')
+        .where('id', '=', appendedId)
+        .executeTakeFirstOrThrow();
+      expect(JSON.parse(row.log)).toEqual([
+        { at: 7001, level: 'info', message: 'one' },
+        { at: 7002, level: 'warn', message: 'two' },
+      ]);
+      // Without an id the store makes one, and a failure names it.
+      const failures: string[] = [];
+      const wait = store.appendExecution(
+        { instanceId: 'no-such-instance', componentKey: 'c', actionKey: 'a', status: 'succeeded' },
+        (_error, executionId) => failures.push(executionId),
+      );
+      expect(wait).toBeUndefined();
+      await store.listExecutions({ instanceId });
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('rejects an invalid execution record at once, without touching the others', async () => {

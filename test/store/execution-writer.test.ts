@@ -108,7 +108,7 @@ function threadWriter(handle: EngineHandle, source?: string): SqliteThreadWriter
       return {
         write,
         append: (r, onError) => {
-          write(r).catch(onError);
+          write(r).catch((error: unknown) => onError(error, r));
           return undefined;
         },
         flush: () => Promise.resolve(),
