@@ -9,7 +9,6 @@ import { redactText } from '../redact';
 import type {
   Connection,
   ExecutionLogEntry,
-  FinishExecution,
   FinishedExecution,
   Instance,
   InstanceWithConnections,
@@ -379,25 +378,19 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     const state = finalState(live, result);
     const writes = stateWrites(loaded, state);
     if (writes !== undefined) await saveState(deps.store, request.instanceId, flow.id, executionId, writes);
-    const backlog = execution.finish({
-      status: 'succeeded',
-      finishedAt: now(),
-      errorCode: null,
-      errorMessage: null,
-      log: entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
-    });
+    const backlog = execution.finish(
+      'succeeded',
+      now(),
+      null,
+      null,
+      entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
+    );
     if (backlog !== undefined) await backlog;
     return { executionId, result, logs: entries, state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    const backlog = execution.finish({
-      status: 'failed',
-      finishedAt: now(),
-      errorCode: error.code,
-      errorMessage: error.message,
-      log: entries.map(toExecutionLog),
-    });
+    const backlog = execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
     if (backlog !== undefined) await backlog;
     throw error;
   }
@@ -731,17 +724,7 @@ function watchLongRuns(): void {
     return;
   }
   const now = Date.now();
-  for (const run of inFlight) {
-    if (run.running === undefined && now - run.seenAt >= RECORD_RUNNING_AFTER_MS) run.recordRunning();
-  }
-}
-
-/** How a run ended, as its record keeps it: every field present, so each record has one shape. */
-interface RunOutcome extends FinishExecution {
-  readonly finishedAt: number;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly log: readonly ExecutionLogEntry[];
+  for (const run of inFlight) run.recordRunningAfter(now);
 }
 
 /**
@@ -749,22 +732,36 @@ interface RunOutcome extends FinishExecution {
  * appended once, finished, with no promise of its own (see `Store.appendExecution`); a longer one gets its
  * `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
  * it ends. The log keeps the same facts either way.
+ *
+ * The record is itself the {@link FinishedExecution} handed to the store (no copy per run): its public fields
+ * are exactly that shape's, the rest is private.
  */
-class ExecutionRecord {
-  readonly seenAt = Date.now();
+class ExecutionRecord implements FinishedExecution {
+  status: 'succeeded' | 'failed' = 'succeeded';
+  /** Until the run finishes, its start. */
+  finishedAt: number;
+  errorCode: string | null = null;
+  errorMessage: string | null = null;
+  log: readonly ExecutionLogEntry[] = NO_LOG;
+  readonly #store: Store;
+  /** Shared by every run (`onRecordError`): told the record's id with the error. */
+  readonly #onError: (error: unknown, executionId: string) => void;
+  readonly #seenAt = Date.now();
   /** Set once the `running` row is being written: whether it was. */
-  running: Promise<boolean> | undefined = undefined;
+  #running: Promise<boolean> | undefined = undefined;
 
   constructor(
-    readonly store: Store,
+    store: Store,
     readonly id: string,
     readonly instanceId: string,
     readonly componentKey: string,
     readonly actionKey: string,
     readonly startedAt: number,
-    /** Shared by every run (`onRecordError`): told the record's id with the error. */
-    readonly onError: (error: unknown, executionId: string) => void,
+    onError: (error: unknown, executionId: string) => void,
   ) {
+    this.finishedAt = startedAt;
+    this.#store = store;
+    this.#onError = onError;
     inFlight.add(this);
     if (inFlightTimer === undefined) {
       inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
@@ -772,9 +769,11 @@ class ExecutionRecord {
     }
   }
 
-  /** Writes the `running` row. A failed insert is not fatal to the run; the row is then written in one go at the end. */
-  recordRunning(): void {
-    this.running = this.store.createExecution(this.#started()).then(
+  /** Writes the `running` row once the run has taken {@link RECORD_RUNNING_AFTER_MS} by `now`. */
+  recordRunningAfter(now: number): void {
+    if (this.#running !== undefined || now - this.#seenAt < RECORD_RUNNING_AFTER_MS) return;
+    // A failed insert is not fatal to the run; the row is then written in one go at the end.
+    this.#running = this.#store.createExecution(this.#started()).then(
       () => true,
       () => false,
     );
@@ -784,35 +783,34 @@ class ExecutionRecord {
    * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
    * only when the log is too far behind (backpressure): the run waits for it before it returns.
    */
-  finish(outcome: RunOutcome): Promise<void> | undefined {
+  finish(
+    status: 'succeeded' | 'failed',
+    finishedAt: number,
+    errorCode: string | null,
+    errorMessage: string | null,
+    log: readonly ExecutionLogEntry[],
+  ): Promise<void> | undefined {
     inFlight.delete(this);
-    const running = this.running;
-    const finished: FinishedExecution = {
-      id: this.id,
-      instanceId: this.instanceId,
-      componentKey: this.componentKey,
-      actionKey: this.actionKey,
-      startedAt: this.startedAt,
-      status: outcome.status,
-      finishedAt: outcome.finishedAt,
-      errorCode: outcome.errorCode,
-      errorMessage: outcome.errorMessage,
-      log: outcome.log,
-    };
+    this.status = status;
+    this.finishedAt = finishedAt;
+    this.errorCode = errorCode;
+    this.errorMessage = errorMessage;
+    this.log = log;
+    const running = this.#running;
     if (running === undefined) {
       try {
-        return this.store.appendExecution(finished, this.onError);
+        return this.#store.appendExecution(this, this.#onError);
       } catch (error) {
         // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
-        this.onError(error, this.id);
+        this.#onError(error, this.id);
         return undefined;
       }
     }
     running
       .then((inserted) =>
-        inserted ? this.store.finishExecution(this.id, outcome) : this.store.recordExecution(finished),
+        inserted ? this.#store.finishExecution(this.id, this) : this.#store.recordExecution(this),
       )
-      .catch((error: unknown) => this.onError(error, this.id));
+      .catch((error: unknown) => this.#onError(error, this.id));
     return undefined;
   }
 

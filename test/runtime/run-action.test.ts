@@ -62,6 +62,9 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   const argumentCounts: number[] = [];
   // The context object each perform was given (before spectral's wrapper copies it for the action).
   const contexts: Record<string, unknown>[] = [];
+  // `describe` and `fail` again as `describeSlowly` and `failSlowly`, which start only once `slowGate` opens.
+  let openSlowGate: () => void = () => undefined;
+  let slowGate = Promise.resolve();
 
   beforeAll(async () => {
     testStore = await open();
@@ -77,6 +80,18 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
           argumentCounts.push(args.length);
           contexts.push(args[0] as Record<string, unknown>);
           return action.perform(...args);
+        },
+      });
+    }
+    for (const key of ['describe', 'fail']) {
+      const inner = actions.get(key);
+      if (!inner) throw new Error(`testkit has no ${key} action`);
+      actions.set(`${key}Slowly`, {
+        ...inner,
+        key: `${key}Slowly`,
+        perform: async (...args: unknown[]) => {
+          await slowGate;
+          return inner.perform(...args);
         },
       });
     }
@@ -421,6 +436,56 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     const { executionId } = await running;
     expect(returned).toBe(true);
     expect((await store.getExecution(executionId))?.status).toBe('succeeded');
+  });
+
+  it('shows a run that takes over a second as running in the execution log, then as it ended', async () => {
+    slowGate = new Promise<void>((resolve) => (openSlowGate = resolve));
+    const reported: unknown[] = [];
+    const slowDeps = { ...deps(), onRecordError: (error: unknown) => reported.push(error) };
+    const request = (actionKey: string, inputs: Record<string, unknown>) =>
+      runAction(slowDeps, {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey,
+        inputs,
+        connections: { connection: 'primary' },
+      });
+    const succeeding = request('describeSlowly', { message: 'slow' });
+    const failing = caught(request('failSlowly', { how: 'object' }));
+    const runningRows = async () =>
+      (await store.listExecutions({ instanceId: instance.id })).filter(
+        (row) => row.status === 'running' && row.actionKey.endsWith('Slowly'),
+      );
+    const deadline = Date.now() + 10_000;
+    let running = await runningRows();
+    while (running.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      running = await runningRows();
+    }
+    expect(running.map((row) => row.actionKey).sort()).toEqual(['describeSlowly', 'failSlowly']);
+    expect(running.every((row) => row.finishedAt === null)).toBe(true);
+    openSlowGate();
+    const { executionId } = await succeeding;
+    const error = await failing;
+    expect(error.code).toBe('KW_ACTION_FAILED');
+    const byId = new Map(running.map((row) => [row.actionKey, row.id]));
+    expect(byId.get('describeSlowly')).toBe(executionId);
+    // The running rows were finished in place: one row per run, with how each ended.
+    const deadline2 = Date.now() + 5000;
+    let rows = await store.listExecutions({ instanceId: instance.id });
+    while (rows.some((row) => row.status === 'running') && Date.now() < deadline2) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      rows = await store.listExecutions({ instanceId: instance.id });
+    }
+    const succeeded = rows.filter((row) => row.id === executionId);
+    expect(succeeded).toEqual([expect.objectContaining({ status: 'succeeded', errorCode: null })]);
+    expect(succeeded[0]?.durationMs).toBeGreaterThanOrEqual(1000);
+    const failed = rows.filter((row) => row.id === byId.get('failSlowly'));
+    expect(failed).toEqual([
+      expect.objectContaining({ status: 'failed', errorCode: 'KW_ACTION_FAILED', actionKey: 'failSlowly' }),
+    ]);
+    expect(failed[0]?.log.some((entry) => entry.level === 'error')).toBe(true);
+    expect(reported).toEqual([]);
   });
 
   it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
