@@ -223,6 +223,46 @@ describe('execution writer on SQLite', () => {
     await handle.close();
   });
 
+  it('tells one shared handler of each appended row that fails, with the row as it was appended', async () => {
+    const { handle, instanceId } = await openDatabase('append-failures');
+    const writer = openExecutionWriter(handle);
+    const existing = row(instanceId);
+    await writer.write(existing);
+    const failed: { code: string; row: ExecutionRow }[] = [];
+    const onError = (error: unknown, failedRow: ExecutionRow): void => {
+      failed.push({ code: String((error as { code?: unknown }).code), row: failedRow });
+    };
+    const orphan = { ...row('no-such-instance'), finished_at: null, duration_ms: null, error_code: 'KW_X' };
+    const duplicate = { ...row(instanceId, existing.id), error_message: 'it broke', log: '[{"at":1}]' };
+    const good = Array.from({ length: 300 }, () => row(instanceId));
+    for (const r of good.slice(0, 150)) expect(writer.append(r, onError)).toBeUndefined();
+    expect(writer.append(orphan, onError)).toBeUndefined();
+    expect(writer.append(duplicate, onError)).toBeUndefined();
+    for (const r of good.slice(150)) expect(writer.append(r, onError)).toBeUndefined();
+    await writer.flush();
+    expect(failed).toEqual([
+      { code: 'SQLITE_CONSTRAINT_FOREIGNKEY', row: orphan },
+      { code: 'SQLITE_CONSTRAINT_PRIMARYKEY', row: duplicate },
+    ]);
+    expect(await storedIds(handle)).toEqual([existing.id, ...good.map((r) => r.id)].sort());
+    await writer.close();
+    await handle.close();
+  });
+
+  it('writes appended rows on the main thread when the thread cannot open the database', async () => {
+    const { handle, instanceId } = await openDatabase('append-no-thread');
+    const writer = threadWriter(handle, `throw new Error('cannot load the driver');`);
+    const rows = Array.from({ length: 300 }, () => row(instanceId));
+    const failures: unknown[] = [];
+    for (const r of rows) expect(writer.append(r, (error) => failures.push(error))).toBeUndefined();
+    await writer.flush();
+    expect(writer.onMainThread).toBe(true);
+    expect(failures).toEqual([]);
+    expect(await storedIds(handle)).toEqual(rows.map((r) => r.id).sort());
+    await writer.close();
+    await handle.close();
+  });
+
   it('fails the batch in flight with KW_STORE_UNAVAILABLE when the thread dies, and starts a new one', async () => {
     const { handle, instanceId } = await openDatabase('crash');
     const writer = threadWriter(handle, crashingSource);
