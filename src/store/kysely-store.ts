@@ -381,35 +381,6 @@ function translateWriteError(err: unknown, what: string): never {
   throw writeError(err, what);
 }
 
-/**
- * The `executions` row of a finished record that {@link wellFormedRecord} accepted, as
- * `executionRow(#finishedExecution(input))` would make it: the same defaults, the log entries with only their
- * three fields.
- */
-function recordRow(input: FinishedExecution, now: () => number): ExecutionRow {
-  // One reading of the clock for both defaults, as #finishedExecution does.
-  let at: number | undefined;
-  const startedAt = input.startedAt ?? (at = now());
-  const finishedAt = input.finishedAt ?? at ?? now();
-  const log = input.log;
-  return {
-    id: input.id ?? randomUUID(),
-    instance_id: input.instanceId,
-    component_key: input.componentKey,
-    action_key: input.actionKey,
-    status: input.status,
-    started_at: startedAt,
-    finished_at: finishedAt,
-    duration_ms: finishedAt - startedAt,
-    error_code: input.errorCode ?? null,
-    error_message: input.errorMessage ?? null,
-    log:
-      log === undefined || log.length === 0
-        ? '[]'
-        : json(log.map((entry) => ({ at: entry.at, level: entry.level, message: entry.message }))),
-  };
-}
-
 /** The `executions` row of a validated record. */
 function executionRow(execution: Execution): ExecutionRow {
   return {
@@ -1689,10 +1660,7 @@ export class KyselyStore implements Store {
     input: FinishedExecution,
     onError: (error: unknown, executionId: string) => void,
   ): Promise<void> | undefined {
-    // The row straight from a well-formed record (the hot path), without the Execution in between.
-    const row = wellFormedRecord(input)
-      ? recordRow(input, this.#now)
-      : executionRow(this.#finishedExecution(input));
+    const row = executionRow(this.#finishedExecution(input));
     return this.#executionWriter.append(row, this.#rowErrorHandler(onError));
   }
 
