@@ -262,6 +262,12 @@ export const errorTable = {
     description:
       'A stored secret failed authentication: it was tampered with or copied from another row. The value is not used.',
   },
+  KW_CRYPTO_KEY_NOT_ON_REPLICAS: {
+    status: 409,
+    transient: false,
+    description:
+      'Key rotation was refused and nothing was rewritten: a live replica does not hold the target key. Add the key to KEYWAY_ENCRYPTION_KEYS on every replica, restart them, then rotate again.',
+  },
   KW_AUTH_SESSION_NOT_FOUND: {
     status: 400,
     transient: false,
@@ -404,6 +410,12 @@ export const errorTable = {
     transient: true,
     description:
       'The access token expired and its last refresh failed moments ago; Keyway waits out a backoff before trying again (`retryAfterMs`).',
+  },
+  KW_CREDENTIALS_REFRESH_INTERRUPTED: {
+    status: 409,
+    transient: false,
+    description:
+      'A token refresh was interrupted after it was sent (its process crashed or lost the database) and the provider no longer accepts the old refresh token; the user must authorize again.',
   },
   KW_CREDENTIALS_TOKEN_MALFORMED: {
     status: 500,

@@ -14,9 +14,17 @@
  *
  * `invalid_grant` marks the connection `needs_reauthorization` at once; a transient failure sets a cooldown
  * (exponential backoff) during which a still-valid token keeps being served.
+ *
+ * A refresh-token request is recorded as in flight (a refresh marker) before it is sent. A process that dies
+ * between sending it and saving the answer leaves the marker behind; the next refresher finds it, knows the
+ * outcome is unknown (the provider may have rotated the refresh token already), tries the stored refresh
+ * token once (many providers allow reuse for a grace period), and only if the provider refuses it marks the
+ * connection `needs_reauthorization` with `KW_CREDENTIALS_REFRESH_INTERRUPTED`. See docs/reliability.md.
  */
+import { hostname } from 'node:os';
 import { KeywayError, isKeywayError } from '../errors';
 import {
+  DEFAULT_TIMEOUT_MS,
   TokenSet,
   clientCredentialsGrant,
   mergeRefreshedTokenSet,
@@ -26,10 +34,17 @@ import {
   type Clock,
   type Transport,
 } from '../oauth';
-import type { Connection, ConnectionError, ConnectionPatch, Store } from '../store';
+import type { Connection, ConnectionError, ConnectionPatch, LockLease, Store } from '../store';
 import { cachedClientResolver, type ResolvedClient } from './client-config';
 import type { ComponentRegistry } from './components';
 import { connectionEvent, type ConnectionEventType } from './events';
+import {
+  earlierRefresh,
+  grantFingerprint,
+  interruptedRefresh,
+  sameGrant,
+  saveDespiteOutage,
+} from './interrupted-refresh';
 import type { AccessToken, CredentialSource, GetTokenOptions } from './types';
 
 /** Refresh this long before expiry unless the connection definition says otherwise. */
@@ -72,6 +87,8 @@ export interface CredentialManagerSettings {
   readonly backoff?: RefreshBackoff;
   /** Token endpoint timeout; default the OAuth engine's. Used with `components`. */
   readonly requestTimeoutMs?: number;
+  /** Names this process in refresh markers; default `hostname:pid`. */
+  readonly owner?: string;
 }
 
 /** What {@link CredentialManager.refreshIfDue} did. */
@@ -206,14 +223,6 @@ function notConnected(row: Connection, status: string = row.status, cause?: unkn
   });
 }
 
-/** True when `current` still holds the grant `before` held, i.e. only non-token fields changed meanwhile. */
-function sameGrant(before: Connection, current: Connection): boolean {
-  const a = TokenSet.safeParse(before.tokenSet);
-  const b = TokenSet.safeParse(current.tokenSet);
-  if (!a.success || !b.success) return before.tokenSet === null && current.tokenSet === null;
-  return a.data.accessToken === b.data.accessToken && a.data.refreshToken === b.data.refreshToken;
-}
-
 function errorFacts(err: KeywayError, at: number): ConnectionError {
   return { code: err.code, message: err.message, at };
 }
@@ -230,6 +239,9 @@ export class CredentialManager implements CredentialSource {
   readonly #lockTimeoutMs: number;
   readonly #lockLeaseMs: number | undefined;
   readonly #backoff: RefreshBackoff;
+  readonly #owner: string;
+  /** How long another process's refresh request can still be waiting for its answer. */
+  readonly #inFlightMs: number;
   readonly #inflight = new Map<string, Promise<Flight>>();
   /**
    * Snapshot rows (frozen, so they cannot change under us) whose token was found servable, with the time the
@@ -256,6 +268,8 @@ export class CredentialManager implements CredentialSource {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
     this.#lockLeaseMs = options.lockLeaseMs;
     this.#backoff = options.backoff ?? DEFAULT_REFRESH_BACKOFF;
+    this.#owner = options.owner ?? `${hostname()}:${process.pid}`;
+    this.#inFlightMs = (options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS) + 2_000;
   }
 
   /**
@@ -442,13 +456,13 @@ export class CredentialManager implements CredentialSource {
           timeoutMs: this.#lockTimeoutMs,
           ...(this.#lockLeaseMs !== undefined ? { leaseMs: this.#lockLeaseMs } : {}),
         },
-        async () => {
+        async (lease) => {
           // Re-read under the lock: another process may have refreshed while we waited for it.
           const prepared = await this.#prepare(connectionId);
           if (this.#decide(prepared, intent) === 'serve') {
             return { token: toAccessToken(prepared.tokenSet as TokenSet), refreshed: false };
           }
-          return await this.#refreshNow(prepared, intent);
+          return await this.#refreshNow(prepared, intent, lease);
         },
       );
     } catch (err) {
@@ -466,7 +480,7 @@ export class CredentialManager implements CredentialSource {
     }
   }
 
-  async #refreshNow(prepared: Prepared, intent: Intent): Promise<Flight> {
+  async #refreshNow(prepared: Prepared, intent: Intent, lease: LockLease): Promise<Flight> {
     const { row, config, tokenSet, resolved } = prepared;
     const renewal = renewalOf(config, tokenSet);
     if (renewal === null) {
@@ -480,12 +494,14 @@ export class CredentialManager implements CredentialSource {
       throw notConnected(row, 'needs_reauthorization');
     }
 
+    if (renewal === 'refresh') return this.#refreshWithMarker(prepared, intent, lease);
+
     const { server, client, grantOptions } = resolved;
     let fresh: TokenSet;
     try {
-      if (renewal === 'grant' && config.grantType === 'client_credentials') {
+      if (config.grantType === 'client_credentials') {
         fresh = await clientCredentialsGrant(server, client, { scopes: config.scopes }, grantOptions);
-      } else if (renewal === 'grant') {
+      } else {
         // A password connection whose provider issues no refresh token: sign in again with the stored password.
         fresh = await passwordGrant(
           server,
@@ -493,21 +509,71 @@ export class CredentialManager implements CredentialSource {
           { username: config.username ?? '', password: config.password ?? '', scopes: config.scopes },
           grantOptions,
         );
-      } else {
-        const old = tokenSet as TokenSet & { refreshToken: string };
-        const answer = await refreshTokenGrant(
-          server,
-          client,
-          { refreshToken: old.refreshToken },
-          grantOptions,
-        );
-        fresh = mergeRefreshedTokenSet(old, answer, { tokenPath: config.tokenResponse.tokenPath });
       }
     } catch (err) {
       return this.#recordFailure(prepared, intent, err);
     }
     const saved = await this.#saveTokens(prepared, fresh);
     return { token: toAccessToken(saved), refreshed: true };
+  }
+
+  /**
+   * The refresh-token grant, recorded as in flight first (see the module comment). A marker left for the same
+   * grant by an earlier refresher means that refresh was interrupted: the stored refresh token is still tried
+   * once, and if the provider refuses it the connection is marked with `KW_CREDENTIALS_REFRESH_INTERRUPTED`.
+   */
+  async #refreshWithMarker(prepared: Prepared, intent: Intent, lease: LockLease): Promise<Flight> {
+    const { row, config, resolved } = prepared;
+    const old = prepared.tokenSet as TokenSet & { refreshToken: string };
+    const fingerprint = grantFingerprint(old.refreshToken);
+    const earlier = await earlierRefresh(this.#store, row, fingerprint, {
+      now: this.#now,
+      inFlightMs: this.#inFlightMs,
+    });
+    if (earlier.kind === 'saved') {
+      const theirs = TokenSet.safeParse(earlier.current?.tokenSet);
+      if (earlier.current !== undefined && theirs.success && USABLE_STATUSES.has(earlier.current.status)) {
+        return { token: toAccessToken(theirs.data), refreshed: false };
+      }
+      throw notConnected(earlier.current ?? row);
+    }
+    const interrupted = earlier.kind === 'interrupted' ? earlier.marker : undefined;
+    // A refresh token must never be sent twice at once: only while the lock is known to be ours.
+    lease.assertHeld();
+    await this.#store.putRefreshMarker({
+      connectionId: row.id,
+      grantFingerprint: fingerprint,
+      owner: this.#owner,
+      startedAt: this.#now(),
+    });
+    let fresh: TokenSet;
+    try {
+      const answer = await refreshTokenGrant(
+        resolved.server,
+        resolved.client,
+        { refreshToken: old.refreshToken },
+        resolved.grantOptions,
+      );
+      fresh = mergeRefreshedTokenSet(old, answer, { tokenPath: config.tokenResponse.tokenPath });
+    } catch (err) {
+      // The provider answered: its refusal is the outcome, the request is no longer in doubt.
+      if (isKeywayError(err) && err.provider?.status !== undefined)
+        await this.#dropMarker(row.id, fingerprint);
+      if (interrupted && isKeywayError(err, 'KW_OAUTH_INVALID_GRANT')) {
+        const reason = interruptedRefresh(row, interrupted, err);
+        await this.#markNeedsReauthorization(row, reason);
+        throw notConnected(row, 'needs_reauthorization', reason);
+      }
+      return this.#recordFailure(prepared, intent, err);
+    }
+    const saved = await saveDespiteOutage(() => this.#saveTokens(prepared, fresh));
+    await this.#dropMarker(row.id, fingerprint);
+    return { token: toAccessToken(saved), refreshed: true };
+  }
+
+  /** Removes a refresh marker; a failure only leaves a marker for a grant that is no longer stored. */
+  async #dropMarker(connectionId: string, fingerprint: string): Promise<void> {
+    await this.#store.deleteRefreshMarker(connectionId, fingerprint).catch(() => undefined);
   }
 
   /**

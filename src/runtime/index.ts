@@ -50,6 +50,8 @@ export type {
   RefreshBackoff,
   RefreshOutcome,
 } from './credentials';
+export { startHeartbeat } from './heartbeat';
+export type { Heartbeat, HeartbeatOptions } from './heartbeat';
 export { startRefresher } from './refresher';
 export type { Refresher, RefresherOptions, RefresherPass } from './refresher';
 export { connectionEvent, connectionEventTypes } from './events';

@@ -10,7 +10,7 @@ import { registerApiRoutes } from './api/routes';
 import { parseServerConfig } from './config';
 import type { ServerConfig, ServerConfigInput } from './config';
 import { registerConnectRoutes } from './connect-routes';
-import { errorBody, toKeywayError } from './http';
+import { errorBody, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
 import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
 
@@ -109,6 +109,7 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
   app.setErrorHandler((thrown, request, reply) => {
     const { error, status } = toKeywayError(thrown);
     if (status >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
+    setRetryAfter(reply, error, status);
     return reply.code(status).send(errorBody(error));
   });
 

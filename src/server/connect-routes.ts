@@ -18,7 +18,7 @@ import {
   verifyCsrfToken,
 } from './browser';
 import type { ServerConfig } from './config';
-import { newNonce, parseRequest, sendHtml, toKeywayError } from './http';
+import { newNonce, parseRequest, sendHtml, setRetryAfter, toKeywayError } from './http';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
 import type { Metrics } from './metrics';
@@ -77,6 +77,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
   function sendError(reply: FastifyReply, thrown: unknown, backHref?: string): FastifyReply {
     const { error, status } = toKeywayError(thrown);
     if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+    setRetryAfter(reply, error, status);
     const p = page();
     return sendHtml(
       reply,

@@ -33,6 +33,15 @@ export function errorBody(error: KeywayError): ErrorBody {
 }
 
 /**
+ * Sets `Retry-After` (whole seconds, at least 1) on a retryable refusal (503, 429): from the error's
+ * `retryAfterMs` when it has one, 1 s otherwise, so clients and load balancers back off instead of hammering.
+ */
+export function setRetryAfter(reply: FastifyReply, error: KeywayError, status: number): void {
+  if (status !== 503 && status !== 429) return;
+  reply.header('retry-after', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))));
+}
+
+/**
  * Turns anything thrown into a {@link KeywayError}: fastify's own request errors (bad JSON, wrong content
  * type, body too large) become `KW_REQUEST_INVALID` with their status, anything unknown `KW_INTERNAL_ERROR`
  * with a generic message (the cause goes to the log only).

@@ -14,6 +14,8 @@ export { Metrics, METRIC_HELP } from './metrics';
 export type { MetricName } from './metrics';
 export { escapeHtml, html } from './pages/html';
 export { createRuntimeServices } from './runtime-services';
+export { storeReadiness } from './readiness';
+export type { StoreReadinessOptions } from './readiness';
 export type { RuntimeServices, RuntimeServicesDeps } from './runtime-services';
 export { API_SCOPES, scopeAllows } from './api/routes';
 export { openApiDocument } from './api/openapi';

@@ -148,7 +148,14 @@ export interface ApiKeyPort {
   verify(key: string): Promise<ApiPrincipal | undefined>;
 }
 
-/** Readiness: can this replica serve requests (database reachable, ...)? */
+/** What a readiness check found; `reason` is a stable code when not ready, `message` says what to do. */
+export interface ReadinessResult {
+  readonly ready: boolean;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/** Readiness: can this replica serve requests (database reachable, every key in use held)? */
 export interface ReadinessPort {
-  check(): Promise<{ readonly ready: boolean; readonly reason?: string }>;
+  check(): Promise<ReadinessResult>;
 }

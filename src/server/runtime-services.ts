@@ -32,6 +32,7 @@ import type {
   ReadinessPort,
   ScopeView,
 } from './ports';
+import { storeReadiness } from './readiness';
 
 /** What {@link createRuntimeServices} wires together. */
 export interface RuntimeServicesDeps {
@@ -467,16 +468,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
   };
 
-  const readiness: ReadinessPort = {
-    async check() {
-      try {
-        await store.listComponents();
-        return { ready: true };
-      } catch (error) {
-        return { ready: false, reason: isKeywayError(error) ? error.code : 'store unavailable' };
-      }
-    },
-  };
+  const readiness: ReadinessPort = storeReadiness(store);
 
   return { connect, api, apiKeys, readiness };
 }

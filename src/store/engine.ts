@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { KeywayError } from '../errors';
 import type { Database } from './schema';
-import type { LockOptions, StoreEngine } from './types';
+import type { LockLease, LockOptions, StoreEngine } from './types';
 
 /** An open database behind the store. */
 export interface EngineHandle {
@@ -20,7 +20,7 @@ export interface EngineHandle {
    */
   readonly preparedWrite?: (name: string, text: string, values: readonly unknown[]) => Promise<void>;
   /** Runs `fn` while holding the named lock, excluding every process on the same database. */
-  lock<T>(name: string, options: LockOptions, fn: () => Promise<T>): Promise<T>;
+  lock<T>(name: string, options: LockOptions, fn: (lease: LockLease) => Promise<T>): Promise<T>;
   /** How cached instance snapshots learn that they are stale (see ./snapshot-cache). */
   readonly changes: ChangeTracking;
   close(): Promise<void>;
@@ -84,6 +84,26 @@ export async function pollUntil(
     await sleep(Math.min(left, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 100);
   }
+}
+
+/** A {@link LockLease} whose `lose()` marks the lock lost. */
+export function lockLease(name: string): LockLease & { lose(): void } {
+  let held = true;
+  return {
+    get held() {
+      return held;
+    },
+    lose: () => {
+      held = false;
+    },
+    assertHeld: () => {
+      if (held) return;
+      throw new KeywayError('KW_STORE_UNAVAILABLE', {
+        message: `The lock on ${name} was lost with its database session; the work it guarded was stopped.`,
+        retryAfterMs: 1000,
+      });
+    },
+  };
 }
 
 /** Resolves after `ms`. */

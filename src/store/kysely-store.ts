@@ -13,6 +13,8 @@ import { cellAad } from './crypto';
 import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
 import type { ExecutionRow, ExecutionWriter } from './execution-writer';
+import { RefreshMarkers } from './refresh-markers';
+import { Replicas } from './replicas';
 import { QueryTemplates } from './templates';
 import type { Param } from './templates';
 import { SnapshotCache } from './snapshot-cache';
@@ -59,7 +61,11 @@ import type {
   InstanceStateKey,
   InstanceWithConnections,
   JsonObject,
+  LockLease,
   LockOptions,
+  RefreshMarker,
+  Replica,
+  ReplicaHeartbeat,
   MarkEventFailedOptions,
   NewApiKey,
   NewAuthSession,
@@ -473,6 +479,8 @@ export class KyselyStore implements Store {
   readonly #templates: QueryTemplates<Database>;
   /** Instance snapshots for action calls; see ./snapshot-cache. */
   readonly #snapshots: SnapshotCache<InstanceWithConnections>;
+  readonly #replicas: Replicas;
+  readonly #refreshMarkers: RefreshMarkers;
 
   constructor(handle: EngineHandle, keys: KeyRing, now: () => number) {
     this.engine = handle.engine;
@@ -484,6 +492,8 @@ export class KyselyStore implements Store {
     this.#snapshots = new SnapshotCache(handle.changes);
     // SQLite on a file: a writer thread; PostgreSQL: one JSON parameter per batch.
     this.#executionWriter = openExecutionWriter(handle);
+    this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
+    this.#refreshMarkers = new RefreshMarkers(handle.db);
   }
 
   /** The kysely handle, for migrations, rotation and tests in this module. */
@@ -907,7 +917,7 @@ export class KyselyStore implements Store {
     await this.#db.deleteFrom('connections').where('id', '=', id).execute();
   }
 
-  withConnectionLock<T>(id: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  withConnectionLock<T>(id: string, options: LockOptions, fn: (lease: LockLease) => Promise<T>): Promise<T> {
     const timeoutMs = parseInput(epoch, options.timeoutMs, 'lock timeout');
     return this.#handle.lock(`connection:${id}`, { ...options, timeoutMs }, fn);
   }
@@ -1797,6 +1807,39 @@ export class KyselyStore implements Store {
       }
       return { lastId: last.id, rewritten, seen: rows.length, failures };
     });
+  }
+
+  // Reliability: see ./replicas and ./refresh-markers.
+  ping(): Promise<void> {
+    return this.#replicas.ping();
+  }
+
+  publishReplica(heartbeat: ReplicaHeartbeat): Promise<Replica> {
+    return this.#replicas.publish(heartbeat);
+  }
+
+  withdrawReplica(id: string): Promise<void> {
+    return this.#replicas.withdraw(id);
+  }
+
+  listLiveReplicas(): Promise<Replica[]> {
+    return this.#replicas.live();
+  }
+
+  missingKeyIds(): Promise<string[]> {
+    return this.#replicas.missingKeyIds();
+  }
+
+  putRefreshMarker(marker: RefreshMarker): Promise<void> {
+    return this.#refreshMarkers.put(marker);
+  }
+
+  getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined> {
+    return this.#refreshMarkers.get(connectionId);
+  }
+
+  deleteRefreshMarker(connectionId: string, grantFingerprint: string): Promise<void> {
+    return this.#refreshMarkers.delete(connectionId, grantFingerprint);
   }
 
   async close(): Promise<void> {

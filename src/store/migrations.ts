@@ -276,6 +276,36 @@ function changeTracking(engine: StoreEngine): Migration {
   };
 }
 
+/**
+ * Reliability bookkeeping (issue 23): `replicas` holds each live process's heartbeat with the key ids it holds
+ * (so `keys rotate` can refuse a key some replica lacks); `refresh_markers` records a refresh request in
+ * flight (so a crash between sending it and saving its answer is recognised afterwards).
+ */
+function reliability(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('key_ids', 'text', (c) => c.notNull())
+        .addColumn('primary_key_id', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('refresh_markers')
+        .addColumn('connection_id', 'text', (c) =>
+          c.primaryKey().references('connections.id').onDelete('cascade'),
+        )
+        .addColumn('grant_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** The PostgreSQL NOTIFY channel of {@link changeTracking}. */
 export const CHANGE_CHANNEL = 'keyway_changes';
 
@@ -283,7 +313,11 @@ export const CHANGE_CHANNEL = 'keyway_changes';
 export function migrationProvider(engine: StoreEngine): MigrationProvider {
   return {
     getMigrations: () =>
-      Promise.resolve({ '0001_initial': initial(engine), '0002_change_tracking': changeTracking(engine) }),
+      Promise.resolve({
+        '0001_initial': initial(engine),
+        '0002_change_tracking': changeTracking(engine),
+        '0003_reliability': reliability(),
+      }),
   };
 }
 

@@ -1,6 +1,11 @@
 /**
  * The shared engine: PostgreSQL through a `pg.Pool`, for several replicas. Locks are session advisory
  * locks on a dedicated client, so a crashed holder's lock is released with its connection.
+ *
+ * Every connection survives being terminated (`pg_terminate_backend`, a server restart, a failover,
+ * `idle_session_timeout`): each has an error listener for its whole life (a client checked out of the pool has
+ * none of pg-pool's), a dead client is dropped by the pool on release, and queries on it fail with
+ * `KW_STORE_UNAVAILABLE` (./unavailable).
  */
 import { Kysely, PostgresDialect, PostgresDriver } from 'kysely';
 import type pg from 'pg';
@@ -8,9 +13,14 @@ import { KeywayError } from '../errors';
 import { reportingChanges } from './changes';
 import type { ChangeListener, ChangeSubscription, EngineHandle } from './engine';
 import { ALL_INSTANCES, pollUntil, sleep } from './engine';
+import { lockLease } from './engine';
 import { CHANGE_CHANNEL } from './migrations';
 import type { Database } from './schema';
-import type { LockOptions } from './types';
+import type { LockLease, LockOptions } from './types';
+import { reportingUnavailable, translatingUnavailable } from './unavailable';
+
+/** How long opening a connection may take before the query fails as unavailable (pg's default: forever). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * The `pg` driver, loaded when a PostgreSQL store is first opened rather than with this module, so a process
@@ -36,14 +46,32 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
       message: `PostgreSQL schema "${options.schema}" must be lowercase letters, digits and "_".`,
     });
   }
-  const { Pool } = loadPg();
+  const { Pool, Client } = loadPg();
+  // The connect timeout goes on the clients, not the pool: pg-pool would apply it to waiting for a free client
+  // too, and a burst of calls queueing behind a busy pool is not a database that is down.
+  class TimedClient extends Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({
+        ...(typeof config === 'object' ? config : { connectionString: config }),
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      });
+    }
+  }
   const pool = new Pool({
+    Client: TimedClient,
     connectionString: options.databaseUrl,
     max: options.poolMax ?? 10,
+    keepAlive: true,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // pg-pool listens for errors only while a client is idle: a checked-out client (in a transaction, holding an
+  // advisory lock) whose backend is terminated between queries would emit 'error' to nobody and crash the
+  // process. This listener stays for the client's life; the pool drops the dead client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const listeners = new Set<ChangeListener>();
   const emit = (instanceId: string): void => {
     for (const listener of listeners) listener(instanceId);
@@ -51,7 +79,8 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
   const base = new PostgresDialect({ pool });
   const dialect = {
     // This process's own commits drop every snapshot at once; other replicas hear of them by NOTIFY.
-    createDriver: () => reportingChanges(new PostgresDriver({ pool }), () => emit(ALL_INSTANCES)),
+    createDriver: () =>
+      reportingChanges(reportingUnavailable(new PostgresDriver({ pool })), () => emit(ALL_INSTANCES)),
     createAdapter: () => base.createAdapter(),
     createQueryCompiler: () => base.createQueryCompiler(),
     createIntrospector: (kysely: Kysely<unknown>) => base.createIntrospector(kysely),
@@ -64,7 +93,7 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
     db,
     lock: (name, lockOptions, fn) => withAdvisoryLock(pool, name, lockOptions, fn),
     preparedWrite: async (name, text, values) => {
-      await pool.query({ name, text, values: [...values] });
+      await translatingUnavailable(() => pool.query({ name, text, values: [...values] }));
     },
     changes: {
       kind: 'feed',
@@ -123,6 +152,8 @@ class NotificationFeed {
     while (!this.#closed) {
       const client = new Client({
         connectionString: this.#options.databaseUrl,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
         ...(this.#options.schema !== undefined ? { options: `-c search_path=${this.#options.schema}` } : {}),
       });
       client.on('error', () => this.#lost(client));
@@ -167,20 +198,28 @@ class NotificationFeed {
   }
 }
 
+/**
+ * Runs `fn` holding a session advisory lock on a client of its own. When that session dies (terminated,
+ * server restarted) the lock dies with it: the lease says so at once, so `fn` can check before doing anything
+ * that must not happen twice, and the client is destroyed rather than returned to the pool.
+ */
 async function withAdvisoryLock<T>(
   pool: pg.Pool,
   name: string,
   options: LockOptions,
-  fn: () => Promise<T>,
+  fn: (lease: LockLease) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await translatingUnavailable(() => pool.connect());
+  const lease = lockLease(name);
+  const lose = (): void => lease.lose();
+  client.on('error', lose);
+  client.on('end', lose);
   let broken = false;
   try {
     await pollUntil(
       async () => {
-        const result = await client.query<{ ok: boolean }>(
-          'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
-          [name],
+        const result = await translatingUnavailable(() =>
+          client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [name]),
         );
         return result.rows[0]?.ok === true;
       },
@@ -188,16 +227,19 @@ async function withAdvisoryLock<T>(
       name,
     );
     try {
-      return await fn();
+      return await fn(lease);
     } finally {
       try {
-        await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [name]);
+        if (lease.held) await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [name]);
+        else broken = true;
       } catch {
         // Destroying the session is the other way to drop a session lock.
         broken = true;
       }
     }
   } finally {
+    client.off('error', lose);
+    client.off('end', lose);
     client.release(broken);
   }
 }

@@ -43,6 +43,26 @@ export interface RotationReport {
 }
 
 /**
+ * Throws `KW_CRYPTO_KEY_NOT_ON_REPLICAS` while a live replica (see `Store.publishReplica`) lacks the primary
+ * key: once secrets are under it, that replica would fail every read of them.
+ */
+async function refuseWhileReplicasLackKey(store: KyselyStore): Promise<void> {
+  const target = store.keyRing.primaryId;
+  const lacking = (await store.listLiveReplicas()).filter((replica) => !replica.keyIds.includes(target));
+  if (lacking.length === 0) return;
+  const now = Date.now();
+  const names = lacking
+    .map(
+      (replica) => `${replica.label} (seen ${Math.max(0, Math.round((now - replica.seenAt) / 1000))} s ago)`,
+    )
+    .join(', ');
+  throw new KeywayError('KW_CRYPTO_KEY_NOT_ON_REPLICAS', {
+    message: `Refusing to rotate to key "${target}": ${lacking.length} live replica(s) do not hold it: ${names}. Nothing was rewritten. Add "${target}" to KEYWAY_ENCRYPTION_KEYS on every replica and restart them, then rotate again.`,
+    details: { keyId: target, replicas: lacking.map((replica) => replica.label) },
+  });
+}
+
+/**
  * Re-encrypts every secret not yet under the primary key, in small transactions. Cells already under the
  * primary key are skipped, so an interrupted run resumes where it stopped. Each cell is rewritten only if
  * it still holds the ciphertext that was read (a compare-and-set on the cell), so it is safe while
@@ -57,6 +77,7 @@ export async function rotateKeys(store: Store, options: RotateOptions = {}): Pro
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new KeywayError('KW_CONFIG_INVALID', { message: 'The rotation batch size must be 1 to 10000.' });
   }
+  await refuseWhileReplicasLackKey(store);
   let total = 0;
   for (const target of encryptedColumns) total += await store.countStale(target);
   let done = 0;

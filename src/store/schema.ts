@@ -153,6 +153,24 @@ export interface LocksTable {
   expires_at: Int64;
 }
 
+/** One process's heartbeat: the key ids it holds, until `expires_at` (see ./replicas). */
+export interface ReplicasTable {
+  id: string;
+  label: string;
+  key_ids: string;
+  primary_key_id: string;
+  seen_at: Int64;
+  expires_at: Int64;
+}
+
+/** A refresh request in flight for a connection (see ./refresh-markers). */
+export interface RefreshMarkersTable {
+  connection_id: string;
+  grant_fingerprint: string;
+  owner: string;
+  started_at: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -166,4 +184,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   executions: ExecutionsTable;
   locks: LocksTable;
+  replicas: ReplicasTable;
+  refresh_markers: RefreshMarkersTable;
 }

@@ -12,9 +12,10 @@ import type { DatabaseConnection, Dialect, SqliteDatabase } from 'kysely';
 import { KeywayError } from '../errors';
 import { reportingChanges } from './changes';
 import type { EngineHandle } from './engine';
-import { pollUntil } from './engine';
+import { lockLease, pollUntil } from './engine';
 import type { Database } from './schema';
-import type { LockOptions } from './types';
+import type { LockLease, LockOptions } from './types';
+import { reportingUnavailable } from './unavailable';
 
 /** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 10_000;
@@ -96,7 +97,7 @@ export function openSqliteEngine(file: string): EngineHandle {
   const localListeners = new Set<() => void>();
   const dialect: Dialect = {
     createDriver: () =>
-      reportingChanges(new ImmediateSqliteDriver(config), () => {
+      reportingChanges(reportingUnavailable(new ImmediateSqliteDriver(config)), () => {
         for (const listener of localListeners) listener();
       }),
     createAdapter: () => new TransactionalSqliteAdapter(),
@@ -146,13 +147,14 @@ function pluckReader(
 
 /**
  * A lease row in `locks`: taken by an atomic upsert that only overwrites an expired lease, renewed while
- * `fn` runs so a slow holder keeps it, expiring by itself if the holder dies.
+ * `fn` runs so a slow holder keeps it, expiring by itself if the holder dies. A renewal that finds the row
+ * taken over marks the lease lost.
  */
 async function withLeaseLock<T>(
   db: Kysely<Database>,
   name: string,
   options: LockOptions,
-  fn: () => Promise<T>,
+  fn: (lease: LockLease) => Promise<T>,
 ): Promise<T> {
   const owner = randomUUID();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -172,6 +174,7 @@ async function withLeaseLock<T>(
     return row?.owner === owner;
   };
   await pollUntil(tryAcquire, options.timeoutMs, name);
+  const lease = lockLease(name);
 
   const renew = setInterval(
     () => {
@@ -179,7 +182,10 @@ async function withLeaseLock<T>(
         .set({ expires_at: Date.now() + leaseMs })
         .where('name', '=', name)
         .where('owner', '=', owner)
-        .execute()
+        .executeTakeFirst()
+        .then((result) => {
+          if (result.numUpdatedRows === 0n) lease.lose();
+        })
         .catch(() => {
           // A failed renewal only shortens the lease; the next tick tries again.
         });
@@ -188,9 +194,15 @@ async function withLeaseLock<T>(
   );
   renew.unref();
   try {
-    return await fn();
+    return await fn(lease);
   } finally {
     clearInterval(renew);
-    await db.deleteFrom('locks').where('name', '=', name).where('owner', '=', owner).execute();
+    await db
+      .deleteFrom('locks')
+      .where('name', '=', name)
+      .where('owner', '=', owner)
+      .execute()
+      // A lease left behind expires by itself; failing here would hide what `fn` did (tokens already saved).
+      .catch(() => undefined);
   }
 }

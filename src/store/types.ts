@@ -204,6 +204,51 @@ export interface LockOptions {
   readonly leaseMs?: number;
 }
 
+/**
+ * What a lock holder can ask about its lock while `fn` runs. A lock can be lost without `fn` knowing: the
+ * PostgreSQL session holding an advisory lock was terminated (the lock died with it), or a SQLite lease was
+ * taken over after renewals failed. Check before doing something that must not happen twice.
+ */
+export interface LockLease {
+  /** False once the lock is known to be lost. */
+  readonly held: boolean;
+  /** Throws `KW_STORE_UNAVAILABLE` when the lock is lost. */
+  assertHeld(): void;
+}
+
+/** A live process's heartbeat: which encryption keys it holds (see {@link Store.publishReplica}). */
+export interface Replica {
+  readonly id: string;
+  /** Where it runs, for people reading a refusal (`host:pid`). */
+  readonly label: string;
+  readonly keyIds: readonly string[];
+  readonly primaryKeyId: string;
+  readonly seenAt: EpochMs;
+  /** The heartbeat counts as live until then. */
+  readonly expiresAt: EpochMs;
+}
+
+/** What {@link Store.publishReplica} records. */
+export interface ReplicaHeartbeat {
+  readonly id: string;
+  readonly label: string;
+  /** How long the heartbeat counts as live without being published again. */
+  readonly ttlMs: number;
+}
+
+/**
+ * A refresh request recorded as sent but not yet answered and saved (see {@link Store.putRefreshMarker}). Found
+ * by the next refresher of the connection, it means a refresh was interrupted (crash, lost database).
+ */
+export interface RefreshMarker {
+  readonly connectionId: string;
+  /** Which grant was being refreshed: a digest of its refresh token, never the token. */
+  readonly grantFingerprint: string;
+  /** Who sent it (`host:pid`). */
+  readonly owner: string;
+  readonly startedAt: EpochMs;
+}
+
 /** Options for claiming due work across replicas. */
 export interface ClaimOptions {
   /** Work due at or before this instant is claimable. */
@@ -561,7 +606,7 @@ export interface Store {
    * Runs `fn` while holding a lock on the connection that excludes every other process using the same
    * database. Throws `KW_STORE_LOCK_TIMEOUT` when the lock is not acquired within `timeoutMs`.
    */
-  withConnectionLock<T>(id: string, options: LockOptions, fn: () => Promise<T>): Promise<T>;
+  withConnectionLock<T>(id: string, options: LockOptions, fn: (lease: LockLease) => Promise<T>): Promise<T>;
   /**
    * Claims up to `limit` `connected` connections whose `refreshAt` (and `cooldownUntil`) has passed and that
    * no live lease covers. Two replicas never get the same connection while a lease is live.
@@ -655,6 +700,26 @@ export interface Store {
   ): Promise<void> | undefined;
   getExecution(id: string): Promise<Execution | undefined>;
   listExecutions(filter?: ExecutionFilter): Promise<Execution[]>;
+
+  // Reliability: liveness, replicas' keys, refreshes in flight
+  /** Resolves when the database answers a trivial query; `KW_STORE_UNAVAILABLE` otherwise. */
+  ping(): Promise<void>;
+  /** Records (or renews) this process's heartbeat with the key ids of this store's key ring. */
+  publishReplica(heartbeat: ReplicaHeartbeat): Promise<Replica>;
+  /** Removes a heartbeat (on shutdown). */
+  withdrawReplica(id: string): Promise<void>;
+  /** Heartbeats that have not expired. */
+  listLiveReplicas(): Promise<Replica[]>;
+  /**
+   * Key ids this store's key ring lacks although it may need them: ids that stored secrets are encrypted
+   * under, and the primary keys of live replicas (which encrypt new secrets under them). Empty when none.
+   */
+  missingKeyIds(): Promise<string[]>;
+  /** Records a refresh request about to be sent (replacing an older marker of the connection). */
+  putRefreshMarker(marker: RefreshMarker): Promise<void>;
+  getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined>;
+  /** Removes the connection's marker if it is the one for `grantFingerprint`. */
+  deleteRefreshMarker(connectionId: string, grantFingerprint: string): Promise<void>;
 
   /** Releases the database handle(s). */
   close(): Promise<void>;

@@ -3,11 +3,9 @@
  * on SQLite and on PostgreSQL, against the real sandbox authorization server (rotating refresh tokens with
  * reuse detection). And the same storm with the refreshing process SIGKILLed mid-request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { TokenSet } from '../../src/oauth';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { openStore, type Connection, type Store, type StoreConfig } from '../../src/store';
@@ -20,80 +18,11 @@ import {
   runPostgres,
   sqliteConfig,
 } from './workers/fixture';
+import { spawnWorker as spawnScript, type Message, type Worker } from './workers/spawn';
 
-const ROOT = resolve(__dirname, '../..');
 const WORKER = resolve(__dirname, 'workers/storm-worker.ts');
 const PROCESSES = 4;
 const CALLS_PER_PROCESS = 250;
-
-interface Message {
-  readonly event: string;
-  readonly pid?: number;
-  readonly ok?: number;
-  readonly failed?: number;
-  readonly codes?: Record<string, number>;
-  readonly message?: string;
-}
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly messages: Message[];
-  waitFor(event: string, timeoutMs: number): Promise<Message>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-}
-
-function spawnWorker(job: Record<string, unknown>): Worker {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER, JSON.stringify(job)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const messages: Message[] = [];
-  const waiters: (() => void)[] = [];
-  let err = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  if (!child.stdout) throw new Error('no stdout');
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      messages.push(JSON.parse(line) as Message);
-    } catch {
-      return;
-    }
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.on('exit', (code, signal) => {
-      for (const wake of waiters.splice(0)) wake();
-      done({ code, signal });
-    });
-  });
-  return {
-    child,
-    messages,
-    exited,
-    stderr: () => err,
-    waitFor(event, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      return new Promise<Message>((resolvePromise, reject) => {
-        const check = (): void => {
-          const found = messages.find((m) => m.event === event || m.event === 'crashed');
-          if (found?.event === 'crashed') reject(new Error(`worker crashed: ${found.message}\n${err}`));
-          else if (found) resolvePromise(found);
-          else if (child.exitCode !== null || child.signalCode !== null)
-            reject(new Error(`worker exited before "${event}"\n${err}`));
-          else if (Date.now() > deadline) reject(new Error(`timed out waiting for "${event}"\n${err}`));
-          else {
-            waiters.push(check);
-            setTimeout(check, Math.max(0, deadline - Date.now()) + 5).unref();
-          }
-        };
-        check();
-      });
-    },
-  };
-}
 
 /** Where the proxy holds the first token request: before passing it on, or after the server answered it. */
 type Hold = 'before-forward' | 'after-forward';
@@ -219,7 +148,7 @@ for (const engine of engines) {
         calls: CALLS_PER_PROCESS,
         ...extra,
       };
-      workers = Array.from({ length: PROCESSES }, () => spawnWorker(job));
+      workers = Array.from({ length: PROCESSES }, () => spawnScript(WORKER, job));
       await Promise.all(workers.map((worker) => worker.waitFor('ready', 60_000)));
       for (const worker of workers) worker.child.stdin?.write('go\n');
     }
@@ -315,7 +244,7 @@ for (const engine of engines) {
       expect(TokenSet.safeParse(after?.tokenSet).success).toBe(true);
       expect(after?.tokenSet?.['refreshToken']).toBe(before.tokenSet?.['refreshToken']);
       expect(after?.status).toBe('needs_reauthorization');
-      expect(after?.lastError?.code).toBe('KW_OAUTH_INVALID_GRANT');
+      expect(after?.lastError?.code).toBe('KW_CREDENTIALS_REFRESH_INTERRUPTED');
       // Exactly one write: the survivor marking the connection; the killed process wrote nothing.
       expect(after?.version).toBe(before.version + 1);
       const types = await outbox();

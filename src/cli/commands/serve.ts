@@ -16,6 +16,7 @@ import {
   ConnectFlows,
   CredentialManager,
   WebhookEndpointsSchema,
+  startHeartbeat,
   startRefresher,
   startWebhookDelivery,
 } from '../../runtime';
@@ -258,6 +259,13 @@ export async function startKeywayServer(
   const credentials = new CredentialManager({ store, components });
   const metrics = new Metrics();
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  // Tells `keys rotate` which keys this replica holds; see docs/reliability.md.
+  const heartbeat = await startHeartbeat({
+    store,
+    id: owner,
+    label: `${hostname()}:${process.pid}`,
+    onError: (err) => logger.warn({ err }, 'replica heartbeat not published'),
+  });
   const refresher = startRefresher({
     store,
     credentials,
@@ -297,6 +305,7 @@ export async function startKeywayServer(
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
     await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
+    await heartbeat.stop();
     await store.close();
   };
   try {

@@ -1,0 +1,61 @@
+/**
+ * Refresh requests in flight. The credential manager records one just before it sends a refresh token and
+ * removes it once the answer is saved; a marker still there for the same grant when the next refresher takes
+ * the lock means the earlier refresh was interrupted (its process crashed or lost the database) and its
+ * outcome is unknown: the provider may already have rotated the refresh token.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+import type { RefreshMarker } from './types';
+
+/** The `refresh_markers` table. */
+export class RefreshMarkers {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async put(marker: RefreshMarker): Promise<void> {
+    const row = {
+      connection_id: marker.connectionId,
+      grant_fingerprint: marker.grantFingerprint,
+      owner: marker.owner,
+      started_at: marker.startedAt,
+    };
+    await this.#db
+      .insertInto('refresh_markers')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('connection_id').doUpdateSet({
+          grant_fingerprint: row.grant_fingerprint,
+          owner: row.owner,
+          started_at: row.started_at,
+        }),
+      )
+      .execute();
+  }
+
+  async get(connectionId: string): Promise<RefreshMarker | undefined> {
+    const row = await this.#db
+      .selectFrom('refresh_markers')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      connectionId: row.connection_id,
+      grantFingerprint: row.grant_fingerprint,
+      owner: row.owner,
+      startedAt: Number(row.started_at),
+    };
+  }
+
+  async delete(connectionId: string, grantFingerprint: string): Promise<void> {
+    await this.#db
+      .deleteFrom('refresh_markers')
+      .where('connection_id', '=', connectionId)
+      .where('grant_fingerprint', '=', grantFingerprint)
+      .execute();
+  }
+}

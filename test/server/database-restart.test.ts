@@ -1,0 +1,81 @@
+/**
+ * A PostgreSQL restart under a serving Keyway, on a throw-away cluster of the test's own: requests fail with a
+ * retryable 503 and `Retry-After`, `/readyz` says not ready, the process stays up, and service resumes on its
+ * own once the database is back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { ComponentRegistry, ConnectFlows } from '../../src/runtime';
+import { buildApp, createRuntimeServices } from '../../src/server';
+import { openStore, type Store } from '../../src/store';
+import {
+  startThrowawayPostgres,
+  throwawayPostgresAvailable,
+  type ThrowawayPostgres,
+} from '../support/throwaway-postgres';
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+(throwawayPostgresAvailable ? describe : describe.skip)('a PostgreSQL restart under a serving Keyway', () => {
+  let cluster: ThrowawayPostgres;
+  let store: Store;
+  let app: FastifyInstance;
+  let base: string;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    cluster = await startThrowawayPostgres();
+    store = await openStore({ databaseUrl: cluster.url, keys: `k1:${randomBytes(32).toString('base64')}` });
+    const components = new ComponentRegistry({ store });
+    const services = createRuntimeServices({
+      store,
+      components,
+      flows: new ConnectFlows({ store, components }),
+    });
+    app = buildApp(services, {
+      publicBaseUrl: 'http://127.0.0.1:1',
+      linkSecret: randomBytes(32).toString('hex'),
+    });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    apiKey = (await store.createApiKey({ name: 'restart', scopes: ['customers:read'] })).key;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+    cluster?.destroy();
+  });
+
+  const customers = (): Promise<Response> =>
+    fetch(`${base}/api/customers`, { headers: { authorization: `Bearer ${apiKey}` } });
+
+  it('answers 503 with Retry-After while the database is down and is ready again on its own', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect((await customers()).status).toBe(200);
+
+    cluster.stop();
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ ready: false, reason: 'KW_STORE_UNAVAILABLE' });
+    const refused = await customers();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('KW_STORE_UNAVAILABLE');
+    expect(body.error.message).not.toMatch(/\bat .*\.ts:\d+/);
+
+    cluster.start();
+    await waitFor(
+      '/readyz to answer 200',
+      async () => (await fetch(`${base}/readyz`)).status === 200,
+      20_000,
+    );
+    expect((await customers()).status).toBe(200);
+  }, 60_000);
+});
