@@ -430,6 +430,10 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return connectionView(connection);
     },
 
+    async hasAction(componentKey, actionKey) {
+      return (await componentOf(componentKey))?.actions.has(actionKey) ?? false;
+    },
+
     async runAction(input) {
       if (!deps.credentials) {
         throw new KeywayError('KW_CONFIG_INVALID', {

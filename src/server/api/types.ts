@@ -65,6 +65,8 @@ export interface ApiPort {
   getConnection(id: string): Promise<ConnectionView | undefined>;
   /** Revokes at the provider when possible and deletes the tokens; returns the connection afterwards. */
   disconnect(id: string): Promise<ConnectionView>;
+  /** True when `componentKey` is a loaded or published component with the action `actionKey`. */
+  hasAction(componentKey: string, actionKey: string): Promise<boolean>;
   runAction(input: {
     readonly instanceId: string;
     readonly componentKey: string;
