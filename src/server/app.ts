@@ -4,12 +4,15 @@
  */
 import type * as Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { KeywayError } from '../errors';
 import { redactText } from '../redact';
 import type { ApiPort } from './api/types';
 import { registerApiRoutes } from './api/routes';
 import { parseServerConfig } from './config';
 import type { ServerConfig, ServerConfigInput } from './config';
-import { registerConnectRoutes } from './connect-routes';
+import { registerConnectRoutes, sendErrorPage } from './connect-routes';
+import { registerEdgeGuard } from './edge-guard';
 import { errorBody, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
 import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
@@ -26,6 +29,22 @@ export interface ServerDeps {
   readonly metrics?: Metrics;
   /** Clock, injected so tests control link expiry and flow lifetimes. */
   readonly now?: () => number;
+}
+
+/** One route of an app, as {@link routesOf} lists it. */
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+}
+
+const appRoutes = new WeakMap<FastifyInstance, RouteSummary[]>();
+
+/**
+ * Every route `app` serves (method and URL pattern, `HEAD` included), in registration order: the fuzz test
+ * walks them, so a route added anywhere is covered without being named.
+ */
+export function routesOf(app: FastifyInstance): readonly RouteSummary[] {
+  return appRoutes.get(app) ?? [];
 }
 
 /** Form bodies larger than this are refused; a connect form is a few hundred bytes. */
@@ -49,6 +68,41 @@ function loadFastify(): typeof Fastify {
   return require('fastify') as typeof Fastify;
 }
 
+/**
+ * `GET /metrics` in Prometheus text format; with `token`, only for `Authorization: Bearer <token>` (compared in
+ * constant time), anything else `KW_API_UNAUTHORIZED`.
+ */
+function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token?: string): void {
+  const expected = token === undefined ? undefined : digest(token);
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== undefined) {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+        throw new KeywayError('KW_API_UNAUTHORIZED', {
+          message: 'Metrics need the metrics token: send "Authorization: Bearer <KEYWAY_METRICS_TOKEN>"',
+        });
+      }
+    }
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+  });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * A second app that serves only `GET /metrics` and `GET /healthz`, without a token, for a listen address that
+ * only the monitoring network reaches (`KEYWAY_METRICS_LISTEN`); never listens by itself.
+ */
+export function buildMetricsApp(metrics: Metrics): FastifyInstance {
+  const { fastify } = loadFastify();
+  const app = fastify({ logger: false }) as unknown as FastifyInstance;
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
+  registerMetricsRoute(app, metrics);
+  return app;
+}
+
 /** Builds the fastify app. Throws `KW_CONFIG_INVALID` when `config` is invalid. */
 export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | ServerConfig): FastifyInstance {
   const config = parseServerConfig(configInput);
@@ -64,6 +118,12 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     // fastify's own request lines would log the raw URL (with `code=` and link tokens); ours is redacted.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  const routes: RouteSummary[] = [];
+  appRoutes.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  registerEdgeGuard(app);
 
   // One request log line per response, with the URL redacted before it is written.
   app.addHook('onResponse', (request: FastifyRequest, reply, done) => {
@@ -107,6 +167,8 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
   );
 
   app.setErrorHandler((thrown, request, reply) => {
+    // A page route's request refused before its handler ran (edge guard, form parser) still gets a page.
+    if (request.routeOptions.config.page === true) return sendErrorPage(reply, config, thrown);
     const { error, status } = toKeywayError(thrown);
     if (status >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
     setRetryAfter(reply, error, status);
@@ -127,9 +189,7 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
       .code(result.ready ? 200 : 503)
       .send({ status: result.ready ? 'ready' : 'not_ready', ...result });
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
-  );
+  if (config.metricsToken !== undefined) registerMetricsRoute(app, metrics, config.metricsToken);
 
   registerConnectRoutes(app, { config, connect: deps.connect, metrics, now });
   if (deps.api && deps.apiKeys) {

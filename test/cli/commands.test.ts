@@ -228,6 +228,28 @@ describe('keyway instances', () => {
     expect(await withTestStore((store) => store.listCustomers())).toEqual(before);
   });
 
+  it('refuses a spec whose customer name holds a NUL byte, which PostgreSQL cannot store', async () => {
+    const before = await withTestStore((store) => store.listCustomers());
+    const run = await runCli([
+      'instances',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--spec',
+      JSON.stringify({
+        customer: 'nul-co',
+        customerName: 'Nul\u0000Co',
+        name: 'x',
+        components: ['sandboxDemo'],
+      }),
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error KW_CLI_ARGUMENT_INVALID: --spec: customerName contains a NUL character/,
+    );
+    expect(await withTestStore((store) => store.listCustomers())).toEqual(before);
+  });
+
   it('names a malformed --field and an unknown instance', async () => {
     const field = await runCli([
       'instances',
@@ -306,6 +328,60 @@ describe('keyway run', () => {
     const unknown = await runCli(['run', '--data-dir', dataDir, '--json', id, 'sandboxDemo', 'nope']);
     expect(unknown.exitCode).toBe(1);
     expect(JSON.parse(unknown.stderr)).toMatchObject({ error: { code: 'KW_ACTION_NOT_FOUND' } });
+  });
+});
+
+describe('keyway connections activate', () => {
+  it('fetches a client-credentials token now for an instance named by its name, printing no token', async () => {
+    const created = await runCli([
+      'instances',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--customer',
+      'acme-1',
+      '--name',
+      'Beta service',
+      '--component',
+      'sandboxDemo',
+      '--connection',
+      'api=sandboxDemo:sandboxClientCredentials',
+      '--field',
+      `api.issuer=${sandbox.issuer}`,
+      '--field',
+      `api.clientId=${sandbox.clients.service.clientId}`,
+      '--field',
+      `api.clientSecret=${sandbox.clients.service.clientSecret ?? ''}`,
+      '--field',
+      'api.scopes=api:read',
+    ]);
+    expect(created.exitCode).toBe(0);
+    const run = await runCli([
+      'connections',
+      'activate',
+      '--data-dir',
+      dataDir,
+      '--json',
+      'Beta service',
+      'api',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.json()).toMatchObject({
+      connection: { name: 'api', status: 'connected' },
+      token: { tokenType: 'bearer', scopes: ['api:read'], refreshToken: false },
+    });
+    const token = await withTestStore(async (store) => {
+      const [instance] = (await store.listInstances()).filter((i) => i.name === 'Beta service');
+      return (await store.listConnections({ instanceId: instance?.id ?? '' }))[0]?.tokenSet;
+    });
+    expect(run.stdout).not.toContain(String(token?.['accessToken']));
+
+    const human = await runCli(['run', '--data-dir', dataDir, 'Beta service', 'sandboxDemo', 'getMe']);
+    expect(human.exitCode).toBe(0);
+    const unknown = await runCli(['connections', 'activate', '--data-dir', dataDir, 'Beta service', 'nope']);
+    expect(unknown.stderr).toMatch(
+      /^error KW_STORE_NOT_FOUND: Instance "Beta service" has no connection "nope"/,
+    );
   });
 });
 
