@@ -6,21 +6,31 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { atlassian } from './atlassian';
 import { github } from './github';
+import { google } from './google';
+import { hubspot } from './hubspot';
+import { microsoft } from './microsoft';
 import { proximie } from './proximie';
 import { salesforce } from './salesforce';
 import { sandbox } from './sandbox';
 import { slack } from './slack';
 import { spotify } from './spotify';
+import { zendesk } from './zendesk';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  atlassian,
   github,
+  google,
+  hubspot,
+  microsoft,
   proximie,
   salesforce,
   sandbox,
   slack,
   spotify,
+  zendesk,
 ]);
 
 /** Every provider in the catalog, by key. */
