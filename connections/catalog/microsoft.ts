@@ -1,82 +1,56 @@
 import { defineProvider } from '../schema';
 
 /**
- * Microsoft identity platform (Entra ID) v2.0 endpoints, for Microsoft Graph (Outlook, OneDrive, Teams,
- * SharePoint…) and any other Entra-protected API.
+ * Microsoft identity platform (Microsoft Entra ID, v2.0 endpoints): Microsoft Graph, Outlook, OneDrive, Teams and
+ * Dynamics 365 all take tokens from it.
  *
- * - Authorization code flow, `/{tenant}/oauth2/v2.0/authorize` and `/token`, PKCE, `client_secret` in the form
- *   body: https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
- * - Client credentials (scope `https://graph.microsoft.com/.default`):
+ * - Authorization code flow with PKCE, `/authorize` and `/token` under `login.microsoftonline.com/{tenant}`,
+ *   refresh tokens only with `offline_access`:
+ *   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+ * - Device authorization grant (`/devicecode`, polled with `client_id` alone; tenant `common`, `consumers`,
+ *   `organizations` or a tenant id/domain): https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code
+ * - Client credentials (`scope=https://graph.microsoft.com/.default`):
  *   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
- * - Device code flow, `/{tenant}/oauth2/v2.0/devicecode`, public clients:
- *   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code
- * - National clouds (US Government, China operated by 21Vianet) and their Entra and Graph hosts:
- *   https://learn.microsoft.com/en-us/graph/deployments
- * - `offline_access`, `User.Read` and other Graph permissions: https://learn.microsoft.com/en-us/graph/permissions-reference
  *
- * No RFC 7009 revocation endpoint. The tenant is a field: a tenant id or domain, or `common` / `organizations` /
- * `consumers`; the client credentials grant needs a real tenant.
+ * No `revokeUrl`: the platform has no RFC 7009 endpoint (sessions are revoked through Microsoft Graph).
  */
 export const microsoft = defineProvider({
   key: 'microsoft',
-  displayName: 'Microsoft (Entra ID, Graph)',
+  displayName: 'Microsoft (Entra ID / Microsoft Graph)',
   docsUrl: 'https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow',
   sources: {
     authorizeUrl: 'https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow',
-    tokenUrl: 'https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow',
+    tokenUrl: 'https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code',
     deviceAuthorizationUrl: 'https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code',
-    apiBaseUrl: 'https://learn.microsoft.com/en-us/graph/deployments',
-    environments: 'https://learn.microsoft.com/en-us/graph/deployments',
-    scopes: 'https://learn.microsoft.com/en-us/graph/permissions-reference',
+    scopes: 'https://learn.microsoft.com/en-us/entra/identity-platform/permissions-consent-overview',
   },
   grantTypes: ['authorization_code', 'client_credentials', 'device_code'],
-  authorizeUrl: '{{#loginHost}}/{{#tenant}}/oauth2/v2.0/authorize',
-  tokenUrl: '{{#loginHost}}/{{#tenant}}/oauth2/v2.0/token',
-  deviceAuthorizationUrl: '{{#loginHost}}/{{#tenant}}/oauth2/v2.0/devicecode',
-  apiBaseUrl: '{{#graphHost}}/v1.0',
   fields: {
     tenant: {
-      label: 'Tenant',
-      comments: 'Directory (tenant) ID or domain; common, organizations or consumers for multi-tenant apps.',
-      example: 'common',
+      label: 'Directory (tenant)',
+      comments: 'common, organizations, consumers, or your tenant id or domain',
+      example: 'contoso.onmicrosoft.com',
       default: 'common',
     },
   },
-  environments: {
-    default: 'global',
-    options: {
-      global: {
-        label: 'Global',
-        hosts: { loginHost: 'https://login.microsoftonline.com', graphHost: 'https://graph.microsoft.com' },
-      },
-      usGov: {
-        label: 'US Government L4',
-        hosts: { loginHost: 'https://login.microsoftonline.us', graphHost: 'https://graph.microsoft.us' },
-      },
-      china: {
-        label: 'China (21Vianet)',
-        hosts: {
-          loginHost: 'https://login.chinacloudapi.cn',
-          graphHost: 'https://microsoftgraph.chinacloudapi.cn',
-        },
-      },
-    },
-  },
+  authorizeUrl: 'https://login.microsoftonline.com/{{#tenant}}/oauth2/v2.0/authorize',
+  tokenUrl: 'https://login.microsoftonline.com/{{#tenant}}/oauth2/v2.0/token',
+  deviceAuthorizationUrl: 'https://login.microsoftonline.com/{{#tenant}}/oauth2/v2.0/devicecode',
   defaultScopes: ['openid', 'offline_access', 'User.Read'],
   scopeDescriptions: {
-    openid: 'Confirm who you are',
+    openid: 'Sign you in',
     offline_access: 'Keep access while you are offline',
-    'User.Read': 'Sign you in and read your profile',
+    'User.Read': 'Read your profile',
     'Mail.Read': 'Read your mail',
     'Files.Read': 'Read your files',
-    'Calendars.Read': 'Read your calendars',
   },
   scopeSeparator: ' ',
   clientAuthMethod: 'client_secret_post',
   pkce: 'S256',
+  // The device flow is for public clients: the token request carries client_id and no secret.
   grantOverrides: { device_code: { clientAuthMethod: 'none' } },
-  tokenResponse: { keepFields: ['id_token', 'ext_expires_in'] },
   notes: [
-    'Client credentials must ask for the resource\'s ".default" scope (https://graph.microsoft.com/.default) and a real tenant, not common.',
+    'A refresh token is issued only when offline_access is among the scopes.',
+    'Client credentials ask for a resource\'s ".default" scope, e.g. https://graph.microsoft.com/.default.',
   ],
 });

@@ -1,31 +1,33 @@
 import { defineProvider } from '../schema';
 
 /**
- * Zendesk: OAuth clients registered in a customer's own Zendesk account, on its subdomain.
+ * Zendesk: the authorization code grant (optionally with PKCE) on the account's own subdomain.
  *
- * - Authorize `https://{subdomain}.zendesk.com/oauth/authorizations/new`, token `/oauth/tokens`, scopes
- *   `read` / `write` (space-separated): https://support.zendesk.com/hc/en-us/articles/4408845965210
- * - Access and refresh tokens, expiry: https://developer.zendesk.com/documentation/api-basics/authentication/api-tokens-to-oauth/
- *
- * No RFC 7009 revocation: a token is revoked with `DELETE /api/v2/oauth/tokens/{id}`.
+ * - Registering an OAuth client, the authorization page `https://{subdomain}.zendesk.com/oauth/authorizations/new`,
+ *   scopes `read` and `write`: https://support.zendesk.com/hc/en-us/articles/4408845965210
+ * - `POST https://{subdomain}.zendesk.com/oauth/tokens` for the `authorization_code` (with `code_verifier` under
+ *   PKCE) and `refresh_token` grants:
+ *   https://developer.zendesk.com/api-reference/ticketing/oauth/grant_type_tokens/
  */
 export const zendesk = defineProvider({
   key: 'zendesk',
   displayName: 'Zendesk',
-  docsUrl: 'https://support.zendesk.com/hc/en-us/articles/4408845965210',
+  docsUrl: 'https://developer.zendesk.com/documentation/api-basics/authentication/api-tokens-to-oauth/',
   sources: {
     authorizeUrl: 'https://support.zendesk.com/hc/en-us/articles/4408845965210',
-    tokenUrl: 'https://support.zendesk.com/hc/en-us/articles/4408845965210',
-    apiBaseUrl: 'https://developer.zendesk.com/documentation/api-basics/authentication/api-tokens-to-oauth/',
+    tokenUrl: 'https://developer.zendesk.com/api-reference/ticketing/oauth/grant_type_tokens/',
     scopes: 'https://support.zendesk.com/hc/en-us/articles/4408845965210',
   },
   grantTypes: ['authorization_code'],
+  fields: {
+    subdomain: {
+      label: 'Zendesk subdomain',
+      comments: 'The part before .zendesk.com',
+      example: 'mycompany',
+    },
+  },
   authorizeUrl: 'https://{{#subdomain}}.zendesk.com/oauth/authorizations/new',
   tokenUrl: 'https://{{#subdomain}}.zendesk.com/oauth/tokens',
-  apiBaseUrl: 'https://{{#subdomain}}.zendesk.com/api/v2',
-  fields: {
-    subdomain: { label: 'Zendesk subdomain', comments: 'The part before .zendesk.com.', example: 'acme' },
-  },
   defaultScopes: ['read'],
   scopeDescriptions: {
     read: 'See your Zendesk data',
@@ -33,4 +35,8 @@ export const zendesk = defineProvider({
   },
   scopeSeparator: ' ',
   clientAuthMethod: 'client_secret_post',
+  pkce: 'S256',
+  notes: [
+    "Zendesk's examples send the token request as JSON; Keyway sends the same parameters as a form body.",
+  ],
 });
