@@ -32,6 +32,7 @@ import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
+import { smartenit } from './smartenit';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -76,6 +77,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   serviceNow,
   shopify,
   slack,
+  smartenit,
   spotify,
   strava,
   stripe,
