@@ -13,6 +13,8 @@ import { miro } from './miro';
 import { monday } from './monday';
 import { nextcloud } from './nextcloud';
 import { okta } from './okta';
+import { ory } from './ory';
+import { osu } from './osu';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
 import { pinterest } from './pinterest';
@@ -29,7 +31,9 @@ import { slack } from './slack';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
+import { supabase } from './supabase';
 import { todoist } from './todoist';
+import { tumblr } from './tumblr';
 import { twitch } from './twitch';
 import { webex } from './webex';
 import { wordPressCom } from './wordPressCom';
@@ -49,6 +53,8 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   monday,
   nextcloud,
   okta,
+  ory,
+  osu,
   pagerDuty,
   payPal,
   pinterest,
@@ -65,7 +71,9 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   spotify,
   strava,
   stripe,
+  supabase,
   todoist,
+  tumblr,
   twitch,
   webex,
   wordPressCom,

@@ -132,6 +132,8 @@ interface RunPlan {
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_LOG: readonly ExecutionLogEntry[] = Object.freeze([]);
 const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
+/** Grants that get a token with no person involved, so a `pending` connection of theirs can run. */
+const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'password']);
 
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
 function paramInputs(
@@ -460,8 +462,13 @@ function bindConnections(
         details: { connectionId: connection.id },
       });
     }
+    // A pending connection whose grant needs no person gets its first token from the credential manager, which
+    // refuses it (KW_CONNECTION_NOT_CONNECTED) when the values it needs are not all there.
+    const unattended = connection.status === 'pending' && UNATTENDED_GRANTS.has(connection.grantType);
     const usable =
-      connection.status === 'connected' || (connection.status === 'error' && connection.tokenSet !== null);
+      unattended ||
+      connection.status === 'connected' ||
+      (connection.status === 'error' && connection.tokenSet !== null);
     if (!usable && !(connection.grantType === 'none' && connection.status === 'error')) {
       throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
         message: `Connection "${connection.name}" is ${connection.status.replace('_', ' ')}; connect it first`,

@@ -44,6 +44,8 @@ const actionParams = idParam.extend({
   actionKey: z.string().min(1).max(200),
 });
 
+const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
+
 const listInstancesQuery = z.object({ customerId: z.string().min(1).optional() });
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -199,6 +201,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
     const connection = await api.getConnection(id);
     if (!connection) throw notFound('connection', id);
     return { connection };
+  });
+
+  route('POST', '/api/instances/:id/connections/:name/activate', 'connections:write', async (request) => {
+    const params = parseRequest(connectionParams, request.params, 'params');
+    return api.activateConnection(params.id, params.name);
   });
 
   route('POST', '/api/connections/:id/disconnect', 'connections:write', async (request) => {
