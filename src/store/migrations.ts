@@ -5,6 +5,7 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
+import { connectionContextMigration } from './connection-context';
 import type { Database } from './schema';
 import type { StoreEngine } from './types';
 
@@ -317,6 +318,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0001_initial': initial(engine),
         '0002_change_tracking': changeTracking(engine),
         '0003_reliability': reliability(),
+        '0004_connection_context': connectionContextMigration(),
       }),
   };
 }

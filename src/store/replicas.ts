@@ -14,7 +14,7 @@ import type { Replica, ReplicaHeartbeat } from './types';
 /** Encrypted cells, as `table.column` pairs; see kysely-store's `encryptedColumns`. */
 export interface EncryptedCell {
   readonly table: 'connections' | 'auth_sessions' | 'device_sessions';
-  readonly column: 'secret_fields' | 'token_set' | 'code_verifier' | 'device_code';
+  readonly column: string;
 }
 
 /** At most this many unknown key ids are looked for: one is enough to be not ready, a few help the operator. */
