@@ -36,7 +36,6 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
-import { webex } from './webex';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -77,7 +76,6 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
-  webex,
   wordPressCom,
   x,
   xero,
