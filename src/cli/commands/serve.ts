@@ -20,7 +20,8 @@ import {
   startWebhookDelivery,
 } from '../../runtime';
 import type { WebhookDelivery } from '../../runtime';
-import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
+import type { FastifyInstance } from 'fastify';
+import { Metrics, buildApp, buildMetricsApp, createRuntimeServices, parseServerConfig } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
@@ -42,6 +43,7 @@ export interface ServeFlags {
   readonly successUrl?: string;
   readonly failureUrl?: string;
   readonly logLevel?: string;
+  readonly metricsListen?: string;
   readonly json?: boolean;
 }
 
@@ -89,6 +91,13 @@ export const ServeConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Receivers of connection events; see the README's webhook section. */
   webhooks: webhooks.optional(),
+  /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
+  metricsListen: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
+  metricsToken: z.string().optional(),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -110,9 +119,17 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
   webhooks: 'KEYWAY_WEBHOOKS',
+  metricsListen: 'KEYWAY_METRICS_LISTEN',
+  metricsToken: 'KEYWAY_METRICS_TOKEN',
 };
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl', 'webhooks']);
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'encryptionKeys',
+  'linkSecret',
+  'databaseUrl',
+  'webhooks',
+  'metricsToken',
+]);
 
 function problem(path: string, message: string): string {
   // `webhooks.0.secret` names the value; the setting's variable is the first segment's.
@@ -170,6 +187,7 @@ export function resolveServeConfig(
         ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
+        ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {
       const fields = (error as KeywayError).details?.['fields'];
@@ -237,9 +255,17 @@ export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
   );
 }
 
+/** Listens on `host:port` (validated by {@link ServeConfigSchema}). */
+async function listenMetrics(app: FastifyInstance, hostPort: string | undefined): Promise<string> {
+  const colon = (hostPort ?? '').lastIndexOf(':');
+  return app.listen({ host: hostPort?.slice(0, colon) ?? '', port: Number(hostPort?.slice(colon + 1)) });
+}
+
 /** A listening Keyway: the address it listens at and how to stop it (server, refresher, webhooks, store). */
 export interface RunningServer {
   readonly address: string;
+  /** Where `/metrics` is served without a token, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
   readonly engine: string;
   close(): Promise<void>;
 }
@@ -294,6 +320,7 @@ export async function startKeywayServer(
     onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
+  const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
     await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
@@ -307,16 +334,22 @@ export async function startKeywayServer(
       host: config.serve.host,
       backlog: LISTEN_BACKLOG,
     });
+    const metricsAddress = metricsApp
+      ? await listenMetrics(metricsApp, config.serve.metricsListen)
+      : undefined;
     return {
       address,
+      ...(metricsAddress ? { metricsAddress } : {}),
       engine: store.engine,
       close: async () => {
         await app.close();
+        await metricsApp?.close();
         await stopAll();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
+    await metricsApp?.close().catch(() => undefined);
     await stopAll().catch(() => undefined);
     throw err;
   }
@@ -328,6 +361,8 @@ export interface ServeListening {
   readonly publicUrl: string;
   readonly engine: string;
   readonly webhookEndpoints: readonly string[];
+  /** Where `/metrics` is served, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
 }
 
 async function runServe(out: Output, flags: ServeFlags): Promise<void> {
@@ -340,6 +375,7 @@ async function runServe(out: Output, flags: ServeFlags): Promise<void> {
     publicUrl: config.server.publicBaseUrl,
     engine: running.engine,
     webhookEndpoints: (config.serve.webhooks ?? []).map((endpoint) => endpoint.id),
+    ...(running.metricsAddress ? { metricsAddress: running.metricsAddress } : {}),
   };
   // One line, not pretty-printed: scripts read it as the first line of a stream.
   if (out.json) out.stdout.write(`${JSON.stringify(listening)}\n`);
@@ -371,6 +407,7 @@ export function registerServe(program: Command): void {
     .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
     .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
     .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
+    .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
     .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));
 }
