@@ -61,6 +61,7 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointsSchema,
   parseWebhookEndpoints,
+  postWebhook,
   signWebhook,
   startWebhookDelivery,
   verifyWebhook,

@@ -14,6 +14,7 @@ import type { ServerConfigInput } from '../../src/server';
 import type { Connection, Store } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
 import { openSqliteTestStore } from '../support/runtime-stores';
+import type { TestStore } from '../support/runtime-stores';
 
 /** The sandbox's device client is public, so its device connection authenticates with `none`. */
 const sandboxDevice = defineProvider({
@@ -65,10 +66,10 @@ export interface TestResponse {
 
 /** A request over real HTTP to the listening app. */
 export interface TestRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly headers?: Record<string, string>;
-  readonly payload?: string;
+  readonly payload?: string | Uint8Array;
 }
 
 export interface Harness {
@@ -81,6 +82,8 @@ export interface Harness {
    */
   inject(request: TestRequest): Promise<TestResponse>;
   readonly store: Store;
+  /** Opens another store on the same database, as a second replica would. */
+  readonly openReplica: () => Promise<Store>;
   /** The registry the app runs components from; tests may register more. */
   readonly components: ComponentRegistry;
   readonly credentials: CredentialManager;
@@ -114,13 +117,16 @@ export async function startHarness(
     config?: Partial<ServerConfigInput>;
     /** Sandbox options, e.g. `{ interactive: true }` for its consent page with Approve and Deny. */
     sandbox?: Omit<SandboxOptions, 'redirectUris'>;
+    /** The store to run on; SQLite in a temp dir when omitted. */
+    store?: () => Promise<TestStore>;
   } = {},
 ): Promise<Harness> {
   const baseUrl = options.baseUrl ?? 'http://keyway.test';
   let offset = 0;
   const now = () => Date.now() + offset;
   const sandbox = await startSandbox({ ...options.sandbox, redirectUris: [`${baseUrl}/oauth/callback`] });
-  const { store, close: closeStore } = await openSqliteTestStore();
+  const testStore = await (options.store ?? openSqliteTestStore)();
+  const { store, close: closeStore } = testStore;
   const components = new ComponentRegistry({ store });
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
   const flows = new ConnectFlows({ store, components, now });
@@ -204,6 +210,7 @@ export async function startHarness(
       return { statusCode: res.status, headers, body, json: () => JSON.parse(body) as unknown };
     },
     store,
+    openReplica: testStore.openReplica,
     components,
     credentials,
     sandbox,
