@@ -62,7 +62,7 @@ describe.each(storeEngines)('REST API lifecycle on %s', (_engine, openTestStore)
   let adminId: string;
 
   beforeAll(async () => {
-    h = await startHarness({ store: openTestStore, config: { maxBundleBytes: MAX_BUNDLE } });
+    h = await startHarness({ openStore: openTestStore, config: { maxBundleBytes: MAX_BUNDLE } });
     const created = await h.store.createApiKey({ name: 'platform', scopes: ['*'] });
     admin = created.key;
     adminId = created.apiKey.id;

@@ -4,7 +4,7 @@
  * adjustable offset, so tests can expire links and auth sessions without waiting.
  */
 import { action, component, input } from '@prismatic-io/spectral';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { defineProvider, sandbox as sandboxProvider, toSpectralConnection } from '../../connections';
 import { ComponentRegistry, ConnectFlows, CredentialManager, createInstance } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
@@ -66,7 +66,7 @@ export interface TestResponse {
 
 /** A request over real HTTP to the listening app. */
 export interface TestRequest {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   readonly url: string;
   readonly headers?: Record<string, string>;
   readonly payload?: string | Uint8Array;
@@ -117,15 +117,17 @@ export async function startHarness(
     config?: Partial<ServerConfigInput>;
     /** Sandbox options, e.g. `{ interactive: true }` for its consent page with Approve and Deny. */
     sandbox?: Omit<SandboxOptions, 'redirectUris'>;
-    /** The store to run on; SQLite in a temp dir when omitted. */
-    store?: () => Promise<TestStore>;
+    /** The store to run on; a fresh SQLite store when omitted. */
+    openStore?: () => Promise<TestStore>;
+    /** A pino logger for the app; logging is off when omitted. */
+    logger?: FastifyBaseLogger;
   } = {},
 ): Promise<Harness> {
   const baseUrl = options.baseUrl ?? 'http://keyway.test';
   let offset = 0;
   const now = () => Date.now() + offset;
   const sandbox = await startSandbox({ ...options.sandbox, redirectUris: [`${baseUrl}/oauth/callback`] });
-  const testStore = await (options.store ?? openSqliteTestStore)();
+  const testStore = await (options.openStore ?? openSqliteTestStore)();
   const { store, close: closeStore } = testStore;
   const components = new ComponentRegistry({ store });
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
@@ -178,7 +180,7 @@ export async function startHarness(
 
   const linkSecret = 'test-link-secret-0123456789abcdef-0123456789';
   const app = buildApp(
-    { ...services, now },
+    { ...services, now, ...(options.logger ? { logger: options.logger } : {}) },
     {
       publicBaseUrl: baseUrl,
       linkSecret,
