@@ -7,20 +7,82 @@ import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
 import { github } from './github';
+import { mastodon } from './mastodon';
+import { microsoft } from './microsoft';
+import { miro } from './miro';
+import { monday } from './monday';
+import { nextcloud } from './nextcloud';
+import { okta } from './okta';
+import { ory } from './ory';
+import { osu } from './osu';
+import { pagerDuty } from './pagerDuty';
+import { payPal } from './payPal';
+import { pinterest } from './pinterest';
+import { pipedrive } from './pipedrive';
 import { proximie } from './proximie';
+import { quickBooks } from './quickBooks';
+import { reddit } from './reddit';
+import { ringCentral } from './ringCentral';
 import { salesforce } from './salesforce';
 import { sandbox } from './sandbox';
+import { serviceNow } from './serviceNow';
+import { shopify } from './shopify';
 import { slack } from './slack';
 import { spotify } from './spotify';
+import { strava } from './strava';
+import { stripe } from './stripe';
+import { supabase } from './supabase';
+import { todoist } from './todoist';
+import { tumblr } from './tumblr';
+import { twitch } from './twitch';
+import { webex } from './webex';
+import { wordPressCom } from './wordPressCom';
+import { x } from './x';
+import { xero } from './xero';
+import { zendesk } from './zendesk';
+import { zitadel } from './zitadel';
+import { zoho } from './zoho';
+import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
   github,
+  mastodon,
+  microsoft,
+  miro,
+  monday,
+  nextcloud,
+  okta,
+  ory,
+  osu,
+  pagerDuty,
+  payPal,
+  pinterest,
+  pipedrive,
   proximie,
+  quickBooks,
+  reddit,
+  ringCentral,
   salesforce,
   sandbox,
+  serviceNow,
+  shopify,
   slack,
   spotify,
+  strava,
+  stripe,
+  supabase,
+  todoist,
+  tumblr,
+  twitch,
+  webex,
+  wordPressCom,
+  x,
+  xero,
+  zendesk,
+  zitadel,
+  zoho,
+  zoom,
 ]);
 
 /** Every provider in the catalog, by key. */

@@ -75,6 +75,31 @@ export type DevicePollOutcome =
   | { readonly status: 'pending'; readonly nextPollAt: number }
   | { readonly status: 'connected'; readonly connection: Connection };
 
+/** What the provider granted, without the token itself: what an operator checks after an activation. */
+export interface TokenFacts {
+  readonly tokenType: string;
+  readonly scopes: readonly string[];
+  /** Absolute expiry (epoch ms), when the provider said how long the token lives. */
+  readonly expiresAt: number | null;
+  readonly refreshToken: boolean;
+}
+
+/** Result of {@link ConnectFlows.activate}: the connected connection and what the provider answered. */
+export interface Activation {
+  readonly connection: Connection;
+  readonly token: TokenFacts;
+}
+
+/** The facts of a token set that may be shown to anyone: never a token or a secret. */
+export function tokenFacts(tokenSet: TokenSet): TokenFacts {
+  return {
+    tokenType: tokenSet.tokenType,
+    scopes: tokenSet.scope ?? [],
+    expiresAt: tokenSet.expiresAt ?? null,
+    refreshToken: tokenSet.refreshToken !== undefined,
+  };
+}
+
 /** Result of {@link ConnectFlows.disconnect}. */
 export interface DisconnectResult {
   readonly connection: Connection;
@@ -233,6 +258,44 @@ export class ConnectFlows {
       fields: { ...resolved.connection.fields, username: credentials.username },
       secretFields: { ...resolved.connection.secretFields, password: credentials.password },
     });
+  }
+
+  /**
+   * Activates a connection whose grant needs no person, with the values it already holds: client credentials,
+   * or the password grant with a username and password the platform supplied. Fetches a token now and saves it,
+   * as the first use of the connection would; the provider's refusal comes back as its typed error
+   * (`KW_OAUTH_INVALID_CLIENT`, `KW_OAUTH_INVALID_GRANT`, ... with `error` and `error_description`) and changes
+   * nothing, a missing value as `KW_PROVIDER_FIELD_MISSING` naming the field.
+   * @throws KeywayError `KW_CONNECT_GRANT_UNSUPPORTED` for grants that need a person (send a connect link).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+   */
+  async activate(connectionId: string): Promise<Activation> {
+    const connection = await requireConnection(this.#deps.store, connectionId);
+    if (connection.grantType !== 'client_credentials' && connection.grantType !== 'password') {
+      throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+        message: `Connection "${connection.name}" uses the ${connection.grantType} grant, which needs a person to sign in; send them a connect link instead`,
+        details: { connectionId, grantType: connection.grantType },
+      });
+    }
+    const resolved = await this.#resolve(connectionId, connection.grantType, {}, connection);
+    const { config } = resolved;
+    const tokenSet =
+      connection.grantType === 'client_credentials'
+        ? await clientCredentialsGrant(
+            resolved.server,
+            resolved.client,
+            { scopes: config.scopes },
+            resolved.grantOptions,
+          )
+        : await passwordGrant(
+            resolved.server,
+            resolved.client,
+            { username: config.username ?? '', password: config.password ?? '', scopes: config.scopes },
+            resolved.grantOptions,
+          );
+    const saved = await this.#saveConnected(resolved, tokenSet, this.#now());
+    return { connection: saved, token: tokenFacts(tokenSet) };
   }
 
   /**

@@ -29,6 +29,7 @@ const connectionsQuery = pageQuery.extend({
   status: statusFilter,
 });
 const instanceConnectionsQuery = pageQuery.extend({ status: statusFilter });
+const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
 const actionParams = idParam.extend({
   componentKey: z.string().min(1).max(200),
   actionKey: z.string().min(1).max(200),
@@ -77,6 +78,15 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
       const connection = await api.getConnection(id);
       if (!connection) throw notFound('connection', id);
       return { connection };
+    },
+  });
+  define({
+    method: 'POST',
+    url: '/api/instances/:id/connections/:name/activate',
+    scope: 'connections:write',
+    async handle({ request }) {
+      const params = parseRequest(connectionParams, request.params, 'params');
+      return api.activateConnection(params.id, params.name);
     },
   });
   define({
