@@ -17,6 +17,7 @@ import { ory } from './ory';
 import { osu } from './osu';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
+import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
 import { pipedrive } from './pipedrive';
 import { proximie } from './proximie';
@@ -57,6 +58,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   osu,
   pagerDuty,
   payPal,
+  peerTube,
   pinterest,
   pipedrive,
   proximie,
