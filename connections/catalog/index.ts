@@ -29,6 +29,7 @@ import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
+import { smartenit } from './smartenit';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -70,6 +71,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   serviceNow,
   shopify,
   slack,
+  smartenit,
   spotify,
   strava,
   stripe,

@@ -12,6 +12,7 @@ import {
   exchangeAuthorizationCode,
   generatePkce,
   generateState,
+  parseImplicitResponse,
   passwordGrant,
   processDeviceCodeResponse,
   requestDeviceAuthorization,
@@ -139,10 +140,18 @@ export class ConnectFlows {
    */
   async startAuthorization(input: StartAuthorizationInput): Promise<StartedAuthorization> {
     const now = this.#now(input.now);
-    const resolved = await this.#resolve(input.connectionId, 'authorization_code');
+    const connection = await requireConnection(this.#deps.store, input.connectionId);
+    // A legacy implicit connection starts the same way, asking for the token itself (response_type=token).
+    const implicit = connection.grantType === 'implicit';
+    const resolved = await this.#resolve(
+      input.connectionId,
+      implicit ? 'implicit' : 'authorization_code',
+      {},
+      connection,
+    );
     const { config } = resolved;
     const state = generateState();
-    const pkce = config.pkce === false ? undefined : generatePkce(config.pkce);
+    const pkce = implicit || config.pkce === false ? undefined : generatePkce(config.pkce);
     // Providers that take scopes under another parameter name (Slack's user_scope) get them as an extra.
     const scopeExtra =
       config.scopeParam === 'scope' || config.scopes.length === 0
@@ -156,6 +165,7 @@ export class ConnectFlows {
         scopes: config.scopeParam === 'scope' ? config.scopes : [],
         state,
         ...(pkce ? { pkce: { challenge: pkce.challenge, method: pkce.method } } : {}),
+        ...(implicit ? { responseType: 'token' as const } : {}),
         extraParams: scopeExtra,
       },
       resolved.grantOptions,
@@ -213,6 +223,33 @@ export class ConnectFlows {
       },
       resolved.grantOptions,
     );
+    const connection = await this.#saveConnected(resolved, tokenSet, now);
+    return { connection, returnTo: session.returnTo };
+  }
+
+  /**
+   * Completes a legacy implicit grant from the redirect's fragment (`#access_token=…&state=…`), which the
+   * browser read and handed over: the session is consumed first, exactly as for a callback with a code, then
+   * the token is checked against the session's state and saved. Works only for a definition that opted in.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
+   */
+  async completeImplicit(
+    fragment: string,
+    options: { readonly browserBinding: string | null; readonly now?: number },
+  ): Promise<CompletedAuthorization> {
+    const now = this.#now(options.now);
+    const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
+    const session = await this.#deps.store.consumeAuthSession(singleParam(params, 'state'), {
+      now,
+      browserBinding: options.browserBinding,
+    });
+    const resolved = await this.#resolve(session.connectionId, 'implicit', {}, session.connection);
+    const tokenSet = parseImplicitResponse(fragment, {
+      expectedState: session.state,
+      allowImplicit: resolved.config.allowImplicit,
+      now: () => now,
+      scopeSeparator: resolved.config.scopeSeparator,
+    });
     const connection = await this.#saveConnected(resolved, tokenSet, now);
     return { connection, returnTo: session.returnTo };
   }
@@ -448,7 +485,7 @@ export class ConnectFlows {
 
   async #resolve(
     connectionId: string,
-    grant: 'authorization_code' | 'client_credentials' | 'password' | 'device_code',
+    grant: 'authorization_code' | 'implicit' | 'client_credentials' | 'password' | 'device_code',
     extraValues: Readonly<Record<string, string>> = {},
     alreadyRead?: Connection,
   ): Promise<ResolvedClient> {

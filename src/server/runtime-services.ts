@@ -449,6 +449,10 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return connectionView(connection);
     },
 
+    async hasAction(componentKey, actionKey) {
+      return (await componentOf(componentKey))?.actions.has(actionKey) ?? false;
+    },
+
     async activateConnection(instanceRef, connectionRef) {
       const instance = await findInstance(store, instanceRef);
       const connection = await findConnection(store, instance, connectionRef);

@@ -143,6 +143,21 @@ describe('keyway serve configuration', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('takes a metrics listen address and a metrics token, never echoing the token', () => {
+    const { serve, server } = resolveServeConfig(
+      { metricsListen: '127.0.0.1:9464' },
+      { ...env, KEYWAY_METRICS_TOKEN: 'metrics-token-0123456789' },
+    );
+    expect(serve.metricsListen).toBe('127.0.0.1:9464');
+    expect(server.metricsToken).toBe('metrics-token-0123456789');
+    expect(() => resolveServeConfig({ metricsListen: '9464' }, env)).toThrow(
+      /metricsListen \(KEYWAY_METRICS_LISTEN\): must be host:port/,
+    );
+    expect(() => resolveServeConfig({}, { ...env, KEYWAY_METRICS_TOKEN: 'short-secret' })).toThrow(
+      /^(?![\s\S]*short-secret)[\s\S]*metricsToken/,
+    );
+  });
+
   it('requires a link signing secret and refuses a success URL off the allowed origins', () => {
     expect(() => resolveServeConfig({}, {})).toThrow(/linkSecret \(KEYWAY_LINK_SECRET\)/);
     expect(() => resolveServeConfig({ successUrl: 'https://evil.test/' }, env)).toThrow(/successUrl/);

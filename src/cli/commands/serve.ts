@@ -20,7 +20,8 @@ import {
   startWebhookDelivery,
 } from '../../runtime';
 import type { WebhookDelivery } from '../../runtime';
-import { Metrics, buildApp, createRuntimeServices, parseServerConfig } from '../../server';
+import type { FastifyInstance } from 'fastify';
+import { Metrics, buildApp, buildMetricsApp, createRuntimeServices, parseServerConfig } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
@@ -43,6 +44,7 @@ export interface ServeFlags {
   readonly failureUrl?: string;
   readonly logLevel?: string;
   readonly maxBundleBytes?: string;
+  readonly metricsListen?: string;
   readonly json?: boolean;
 }
 
@@ -92,6 +94,13 @@ export const ServeConfigSchema = z.strictObject({
   maxBundleBytes: z.coerce.number().int().positive().optional(),
   /** Receivers of connection events; see the README's webhook section. */
   webhooks: webhooks.optional(),
+  /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
+  metricsListen: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
+  metricsToken: z.string().optional(),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -114,9 +123,17 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   logLevel: 'KEYWAY_LOG_LEVEL',
   maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
   webhooks: 'KEYWAY_WEBHOOKS',
+  metricsListen: 'KEYWAY_METRICS_LISTEN',
+  metricsToken: 'KEYWAY_METRICS_TOKEN',
 };
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl', 'webhooks']);
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'encryptionKeys',
+  'linkSecret',
+  'databaseUrl',
+  'webhooks',
+  'metricsToken',
+]);
 
 function problem(path: string, message: string): string {
   // `webhooks.0.secret` names the value; the setting's variable is the first segment's.
@@ -175,6 +192,7 @@ export function resolveServeConfig(
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
         ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
+        ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {
       const fields = (error as KeywayError).details?.['fields'];
@@ -242,9 +260,17 @@ export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
   );
 }
 
+/** Listens on `host:port` (validated by {@link ServeConfigSchema}). */
+async function listenMetrics(app: FastifyInstance, hostPort: string | undefined): Promise<string> {
+  const colon = (hostPort ?? '').lastIndexOf(':');
+  return app.listen({ host: hostPort?.slice(0, colon) ?? '', port: Number(hostPort?.slice(colon + 1)) });
+}
+
 /** A listening Keyway: the address it listens at and how to stop it (server, refresher, webhooks, store). */
 export interface RunningServer {
   readonly address: string;
+  /** Where `/metrics` is served without a token, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
   readonly engine: string;
   close(): Promise<void>;
 }
@@ -303,6 +329,7 @@ export async function startKeywayServer(
     onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
+  const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
     await webhooks.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
@@ -316,16 +343,22 @@ export async function startKeywayServer(
       host: config.serve.host,
       backlog: LISTEN_BACKLOG,
     });
+    const metricsAddress = metricsApp
+      ? await listenMetrics(metricsApp, config.serve.metricsListen)
+      : undefined;
     return {
       address,
+      ...(metricsAddress ? { metricsAddress } : {}),
       engine: store.engine,
       close: async () => {
         await app.close();
+        await metricsApp?.close();
         await stopAll();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
+    await metricsApp?.close().catch(() => undefined);
     await stopAll().catch(() => undefined);
     throw err;
   }
@@ -337,6 +370,8 @@ export interface ServeListening {
   readonly publicUrl: string;
   readonly engine: string;
   readonly webhookEndpoints: readonly string[];
+  /** Where `/metrics` is served, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
 }
 
 async function runServe(out: Output, flags: ServeFlags): Promise<void> {
@@ -349,6 +384,7 @@ async function runServe(out: Output, flags: ServeFlags): Promise<void> {
     publicUrl: config.server.publicBaseUrl,
     engine: running.engine,
     webhookEndpoints: (config.serve.webhooks ?? []).map((endpoint) => endpoint.id),
+    ...(running.metricsAddress ? { metricsAddress: running.metricsAddress } : {}),
   };
   // One line, not pretty-printed: scripts read it as the first line of a stream.
   if (out.json) out.stdout.write(`${JSON.stringify(listening)}\n`);
@@ -384,6 +420,7 @@ export function registerServe(program: Command): void {
       '--max-bundle-bytes <bytes>',
       'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
     )
+    .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
     .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));
 }

@@ -35,6 +35,9 @@ const actionParams = idParam.extend({
   actionKey: z.string().min(1).max(200),
 });
 
+/** The labels of calls to a component or action that does not exist: one series for all of them. */
+const UNKNOWN_ACTION = { component: 'unknown', action: 'unknown' } as const;
+
 /** What the connection routes need. */
 export interface ConnectionRouteContext {
   readonly api: ApiPort;
@@ -127,7 +130,13 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
         ctx.metrics.inc('keyway_action_calls_total', { ...labels, outcome: 'succeeded' });
         return run;
       } catch (error) {
-        ctx.metrics.inc('keyway_action_calls_total', { ...labels, outcome: 'failed' });
+        // Label values come from the URL: only a real component and action may name a series, or every
+        // made-up name would add one (20,000 calls made 20,004 series before).
+        const known = await api.hasAction(params.componentKey, params.actionKey).catch(() => false);
+        ctx.metrics.inc('keyway_action_calls_total', {
+          ...(known ? labels : UNKNOWN_ACTION),
+          outcome: 'failed',
+        });
         throw error;
       }
     },

@@ -160,6 +160,8 @@ export interface ApiPort extends PlatformApiPort {
   getConnection(id: string): Promise<ConnectionView | undefined>;
   /** Revokes at the provider when possible and deletes the tokens; returns the connection afterwards. */
   disconnect(id: string): Promise<ConnectionView>;
+  /** True when `componentKey` is a loaded or published component with the action `actionKey`. */
+  hasAction(componentKey: string, actionKey: string): Promise<boolean>;
   /**
    * Fetches a token now for a connection whose grant needs no person (client credentials; a password the
    * platform supplied). The instance is given by id or name, the connection by name or id.
