@@ -47,8 +47,11 @@ export interface RefreshBackoff {
   readonly maxMs: number;
 }
 
-/** Default backoff: 30 s doubling up to 1 h. */
-export const DEFAULT_REFRESH_BACKOFF: RefreshBackoff = { baseMs: 30_000, maxMs: 3_600_000 };
+/**
+ * Default backoff: 30 s doubling up to 5 min. An expired token is unusable while it lasts, so the cap is
+ * minutes, not an hour: a provider back after an outage is used again within 5 minutes at worst.
+ */
+export const DEFAULT_REFRESH_BACKOFF: RefreshBackoff = { baseMs: 30_000, maxMs: 300_000 };
 
 /** Options for {@link CredentialManager}: a store, and components or a {@link ClientResolver}. */
 export type CredentialManagerOptions = CredentialManagerSettings &
@@ -570,7 +573,8 @@ export class CredentialManager implements CredentialSource {
     }
     const failures = row.refreshFailures + 1;
     const backoff = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** (failures - 1));
-    const cooldownUntil = now + Math.max(backoff, err.retryAfterMs ?? 0);
+    // A provider's Retry-After is honoured up to the same cap: a day-long value must not strand the token.
+    const cooldownUntil = now + Math.min(this.#backoff.maxMs, Math.max(backoff, err.retryAfterMs ?? 0));
     await this.#store.compareAndSetConnectionTokens(
       row.id,
       row.version,

@@ -114,6 +114,24 @@ describe('logging', () => {
     expect(lines.join('')).not.toMatch(/abc\.def|tok-123456/);
     expect(createLogger('silent').level).toBe('silent');
   });
+  it("shows an error's code field while redacting the OAuth authorization code by its path", () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink);
+    logger.warn({ connectionId: 'c1', code: 'KW_OAUTH_INVALID_GRANT' }, 'refresh failed');
+    logger.error({ err: { code: 'KW_OAUTH_SERVER_ERROR' } }, 'request failed');
+    logger.info({ query: { code: 'auth-code-123456', state: 's' } }, 'callback');
+    logger.info({ req: { query: { code: 'auth-code-654321' } }, form: { code: 'auth-code-777777' } }, 'x');
+    const out = lines.join('');
+    expect(out).toContain('"code":"KW_OAUTH_INVALID_GRANT"');
+    expect(out).toContain('"code":"KW_OAUTH_SERVER_ERROR"');
+    expect(out).not.toMatch(/auth-code-/);
+  });
 });
 
 describe('keyway serve configuration', () => {
