@@ -12,6 +12,7 @@ import { KyselyAdminStore } from './admin';
 import type { AdminStore } from './admin-types';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
+import { CONTEXT_COLUMN, contextCell } from './connection-context';
 import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
 import type { ExecutionRow, ExecutionWriter } from './execution-writer';
@@ -151,6 +152,7 @@ const connectionPatchSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -170,6 +172,7 @@ const newConnectionSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -411,6 +414,7 @@ function notFound(kind: string, id: string): KeywayError {
 export const encryptedColumns = [
   { table: 'connections', idColumn: 'id', column: 'secret_fields' },
   { table: 'connections', idColumn: 'id', column: 'token_set' },
+  { table: 'connections', idColumn: 'id', column: CONTEXT_COLUMN },
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
@@ -806,6 +810,7 @@ export class KyselyStore implements Store {
       secret_fields: this.#encrypt('connections', id, 'secret_fields', json(data.secretFields ?? {})),
       token_set:
         data.tokenSet == null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet)),
+      context: contextCell(data.context, (text) => this.#encrypt('connections', id, CONTEXT_COLUMN, text)),
       expires_at: data.expiresAt ?? null,
       refresh_at: data.refreshAt ?? null,
       scopes: json(data.scopes ?? []),
@@ -982,6 +987,11 @@ export class KyselyStore implements Store {
       set.token_set =
         data.tokenSet === null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet));
     }
+    if (data.context !== undefined) {
+      set.context = contextCell(data.context, (text) =>
+        this.#encrypt('connections', id, CONTEXT_COLUMN, text),
+      );
+    }
     if (data.expiresAt !== undefined) set.expires_at = data.expiresAt;
     if (data.refreshAt !== undefined) set.refresh_at = data.refreshAt;
     if (data.scopes !== undefined) set.scopes = json(data.scopes);
@@ -1013,6 +1023,13 @@ export class KyselyStore implements Store {
           : parseJsonObject(
               this.#decrypt('connections', row.id, 'token_set', row.token_set),
               `${where} token set`,
+            ),
+      context:
+        row.context === null
+          ? {}
+          : parseJsonObject(
+              this.#decrypt('connections', row.id, CONTEXT_COLUMN, row.context),
+              `${where} context`,
             ),
       expiresAt: numOrNull(row.expires_at, `${where} expires_at`),
       refreshAt: numOrNull(row.refresh_at, `${where} refresh_at`),
