@@ -6,7 +6,10 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { atlassian } from './atlassian';
 import { github } from './github';
+import { google } from './google';
+import { hubspot } from './hubspot';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -48,7 +51,10 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  atlassian,
   github,
+  google,
+  hubspot,
   mastodon,
   microsoft,
   miro,
