@@ -67,6 +67,7 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointsSchema,
   parseWebhookEndpoints,
+  postWebhook,
   signWebhook,
   startWebhookDelivery,
   verifyWebhook,

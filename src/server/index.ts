@@ -17,7 +17,7 @@ export { createRuntimeServices } from './runtime-services';
 export { storeReadiness } from './readiness';
 export type { StoreReadinessOptions } from './readiness';
 export type { RuntimeServices, RuntimeServicesDeps } from './runtime-services';
-export { API_SCOPES, scopeAllows } from './api/routes';
+export { API_SCOPES, isKnownScope, scopeAllows } from './api/routes';
 export { openApiDocument } from './api/openapi';
 export type * from './ports';
 export type * from './api/types';

@@ -8,14 +8,12 @@ import type { Kysely } from 'kysely';
 import { KeywayError } from '../errors';
 import { envelopeKeyId } from './crypto';
 import type { KeyRing } from './crypto';
+import type { EncryptedColumn } from './kysely-store';
 import type { Database, ReplicasTable } from './schema';
 import type { Replica, ReplicaHeartbeat } from './types';
 
-/** Encrypted cells, as `table.column` pairs; see kysely-store's `encryptedColumns`. */
-export interface EncryptedCell {
-  readonly table: 'connections' | 'auth_sessions' | 'device_sessions';
-  readonly column: string;
-}
+/** Encrypted cells, as `table.column` pairs: kysely-store's `encryptedColumns`. */
+export type EncryptedCell = Pick<EncryptedColumn, 'table' | 'column'>;
 
 /** At most this many unknown key ids are looked for: one is enough to be not ready, a few help the operator. */
 const MAX_UNKNOWN_KEYS = 5;

@@ -173,6 +173,26 @@ export interface RefreshMarkersTable {
   started_at: Int64;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** Encrypted. */
+  secret: string;
+  /** JSON array of event types, or null for all. */
+  events: string | null;
+  created_at: Int64;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: Int64;
+  actor_key_id: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  status: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -188,4 +208,6 @@ export interface Database {
   locks: LocksTable;
   replicas: ReplicasTable;
   refresh_markers: RefreshMarkersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  audit_log: AuditLogTable;
 }
