@@ -6,10 +6,17 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { airtable } from './airtable';
+import { asana } from './asana';
 import { atlassian } from './atlassian';
+import { bitbucket } from './bitbucket';
+import { box } from './box';
+import { dropbox } from './dropbox';
 import { github } from './github';
+import { gitlab } from './gitlab';
 import { google } from './google';
 import { hubspot } from './hubspot';
+import { linear } from './linear';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -51,10 +58,17 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  airtable,
+  asana,
   atlassian,
+  bitbucket,
+  box,
+  dropbox,
   github,
+  gitlab,
   google,
   hubspot,
+  linear,
   mastodon,
   microsoft,
   miro,
