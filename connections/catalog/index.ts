@@ -11,12 +11,15 @@ import { asana } from './asana';
 import { atlassian } from './atlassian';
 import { bitbucket } from './bitbucket';
 import { box } from './box';
+import { discord } from './discord';
+import { docuSign } from './docuSign';
 import { dropbox } from './dropbox';
 import { github } from './github';
 import { gitlab } from './gitlab';
 import { google } from './google';
 import { hubspot } from './hubspot';
 import { linear } from './linear';
+import { linkedIn } from './linkedIn';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -63,12 +66,15 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   atlassian,
   bitbucket,
   box,
+  discord,
+  docuSign,
   dropbox,
   github,
   gitlab,
   google,
   hubspot,
   linear,
+  linkedIn,
   mastodon,
   microsoft,
   miro,
