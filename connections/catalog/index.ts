@@ -28,6 +28,7 @@ import { nextcloud } from './nextcloud';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
+import { outreach } from './outreach';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
 import { peerTube } from './peerTube';
@@ -44,6 +45,7 @@ import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { smartenit } from './smartenit';
+import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -83,6 +85,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   okta,
   ory,
   osu,
+  outreach,
   pagerDuty,
   payPal,
   peerTube,
@@ -99,6 +102,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   shopify,
   slack,
   smartenit,
+  soundCloud,
   spotify,
   strava,
   stripe,
