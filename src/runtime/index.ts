@@ -65,6 +65,7 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointsSchema,
   parseWebhookEndpoints,
+  postWebhook,
   signWebhook,
   startWebhookDelivery,
   verifyWebhook,
