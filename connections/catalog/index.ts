@@ -53,6 +53,8 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
+import { uber } from './uber';
+import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -110,6 +112,8 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
+  uber,
+  vimeo,
   wordPressCom,
   x,
   xero,
