@@ -35,6 +35,7 @@ export type {
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,
+  RevocationOutcome,
   StartAuthorizationInput,
   StartedAuthorization,
   StartedDeviceAuthorization,

@@ -21,7 +21,7 @@ import {
   PublishComponentBodySchema,
   RunActionBodySchema,
 } from './schemas';
-import type { ApiPort } from './types';
+import type { ApiPort, InstanceDto } from './types';
 
 /** What the API routes need. */
 export interface ApiRouteContext {
@@ -88,6 +88,20 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
     return principal;
   }
 
+  /**
+   * One rule per resource: an instance's connections (status, scopes, errors) are connection details, shown
+   * only to a key that may read connections, exactly as `GET /api/instances/:id/connections` decides.
+   */
+  function visible(
+    request: FastifyRequest,
+    instance: InstanceDto,
+  ): InstanceDto | Omit<InstanceDto, 'connections'> {
+    const principal = principals.get(request);
+    if (principal && scopeAllows(principal.scopes, 'connections:read')) return instance;
+    const { connections: _hidden, ...rest } = instance;
+    return rest;
+  }
+
   type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   function route(method: 'GET' | 'POST', url: string, scope: string, handler: Handler): void {
     app.route({
@@ -125,17 +139,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
 
   route('GET', '/api/instances', 'instances:read', async (request) => {
     const query = parseRequest(listInstancesQuery, request.query, 'query');
-    return { instances: await api.listInstances(query.customerId ? { customerId: query.customerId } : {}) };
+    const instances = await api.listInstances(query.customerId ? { customerId: query.customerId } : {});
+    return { instances: instances.map((instance) => visible(request, instance)) };
   });
   route('POST', '/api/instances', 'instances:write', async (request, reply) => {
     const body = parseRequest(CreateInstanceBodySchema, request.body, 'body');
-    return reply.code(201).send({ instance: await api.createInstance(body) });
+    return reply.code(201).send({ instance: visible(request, await api.createInstance(body)) });
   });
   route('GET', '/api/instances/:id', 'instances:read', async (request) => {
     const { id } = parseRequest(idParam, request.params, 'params');
     const instance = await api.getInstance(id);
     if (!instance) throw notFound('instance', id);
-    return { instance };
+    return { instance: visible(request, instance) };
   });
   route('GET', '/api/instances/:id/connections', 'connections:read', async (request) => {
     const { id } = parseRequest(idParam, request.params, 'params');
@@ -214,7 +229,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   route('POST', '/api/connections/:id/disconnect', 'connections:write', async (request) => {
     const { id } = parseRequest(idParam, request.params, 'params');
     if (!(await api.getConnection(id))) throw notFound('connection', id);
-    return { connection: await api.disconnect(id) };
+    return api.disconnect(id);
   });
 
   route('POST', '/api/instances/:id/actions/:componentKey/:actionKey', 'actions:write', async (request) => {

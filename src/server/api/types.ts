@@ -2,7 +2,7 @@
  * The REST API's port: the operations `/api` exposes, implemented on the runtime by `createRuntimeServices`.
  * Every shape here is JSON-safe and free of secrets (no tokens, no secret field values).
  */
-import type { ConnectionView } from '../ports';
+import type { ConnectionView, DisconnectView } from '../ports';
 
 /** A published or loaded component, as the API lists it. */
 export interface ComponentSummary {
@@ -74,8 +74,11 @@ export interface ApiPort {
   listInstances(filter: { readonly customerId?: string }): Promise<readonly InstanceDto[]>;
   getInstance(id: string): Promise<InstanceDto | undefined>;
   getConnection(id: string): Promise<ConnectionView | undefined>;
-  /** Revokes at the provider when possible and deletes the tokens; returns the connection afterwards. */
-  disconnect(id: string): Promise<ConnectionView>;
+  /**
+   * Revokes at the provider when possible and deletes the tokens; returns the connection afterwards and what
+   * happened at the provider.
+   */
+  disconnect(id: string): Promise<{ readonly connection: ConnectionView } & DisconnectView>;
   /** True when `componentKey` is a loaded or published component with the action `actionKey`. */
   hasAction(componentKey: string, actionKey: string): Promise<boolean>;
   /**
