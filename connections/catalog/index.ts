@@ -6,7 +6,10 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { atlassian } from './atlassian';
 import { github } from './github';
+import { google } from './google';
+import { hubspot } from './hubspot';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -37,7 +40,6 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
-import { webex } from './webex';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -48,7 +50,10 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  atlassian,
   github,
+  google,
+  hubspot,
   mastodon,
   microsoft,
   miro,
@@ -79,7 +84,6 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
-  webex,
   wordPressCom,
   x,
   xero,

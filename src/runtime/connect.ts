@@ -233,7 +233,10 @@ export class ConnectFlows {
       },
       resolved.grantOptions,
     );
-    const connection = await this.#saveConnected(resolved, tokenSet, now);
+    // The callback's other parameters are the connection's context; a reconnect replaces the old one.
+    const connection = await this.#saveConnected(resolved, tokenSet, now, {
+      context: callbackContext(callbackQuery),
+    });
     return { connection, returnTo: session.returnTo };
   }
 
@@ -458,6 +461,7 @@ export class ConnectFlows {
     const { revocation, revocationError } = await this.#revoke(connection);
     const patch = {
       tokenSet: null,
+      context: null,
       expiresAt: null,
       refreshAt: null,
       scopes: [],
@@ -475,7 +479,12 @@ export class ConnectFlows {
     let updated: Connection;
     if (written.ok) updated = written.connection;
     else if (written.current.status === 'disconnected' && written.current.tokenSet === null) {
-      return { connection: written.current, revoked: false, revocation: 'no_tokens', alreadyDisconnected: true };
+      return {
+        connection: written.current,
+        revoked: false,
+        revocation: 'no_tokens',
+        alreadyDisconnected: true,
+      };
     } else {
       // Changed meanwhile (a refresh saved new tokens): the customer still asked for them to be gone.
       updated = await store.updateConnection(connection.id, patch, { events });
@@ -594,6 +603,32 @@ export class ConnectFlows {
     if (session.status === 'denied') throw new KeywayError('KW_OAUTH_ACCESS_DENIED');
     throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED');
   }
+}
+
+/** Callback parameters that are the protocol's own, never context. */
+const CALLBACK_PROTOCOL_PARAMS: ReadonlySet<string> = new Set([
+  'code',
+  'state',
+  'iss',
+  'error',
+  'error_description',
+  'error_uri',
+]);
+
+/**
+ * Every parameter of the authorization callback except the protocol's own (code, state, iss and the error
+ * fields): what providers send for the component (Intuit's `realmId`, Zoho's `accounts-server`, Shopify's
+ * `shop`), spectral's `connection.context`. A repeated parameter keeps all its values, as a list.
+ */
+export function callbackContext(input: CallbackInput): Record<string, string | string[]> {
+  const params = callbackSearchParams(input);
+  const context: Record<string, string | string[]> = {};
+  for (const name of new Set(params.keys())) {
+    if (CALLBACK_PROTOCOL_PARAMS.has(name)) continue;
+    const values = params.getAll(name);
+    context[name] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  return context;
 }
 
 function isExpiredToken(error: unknown): boolean {

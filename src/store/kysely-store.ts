@@ -10,6 +10,7 @@ import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
+import { CONTEXT_COLUMN, contextCell } from './connection-context';
 import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
 import type { ExecutionRow, ExecutionWriter } from './execution-writer';
@@ -149,6 +150,7 @@ const connectionPatchSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -168,6 +170,7 @@ const newConnectionSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -409,6 +412,7 @@ function notFound(kind: string, id: string): KeywayError {
 export const encryptedColumns = [
   { table: 'connections', idColumn: 'id', column: 'secret_fields' },
   { table: 'connections', idColumn: 'id', column: 'token_set' },
+  { table: 'connections', idColumn: 'id', column: CONTEXT_COLUMN },
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
 ] as const;
@@ -791,6 +795,7 @@ export class KyselyStore implements Store {
       secret_fields: this.#encrypt('connections', id, 'secret_fields', json(data.secretFields ?? {})),
       token_set:
         data.tokenSet == null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet)),
+      context: contextCell(data.context, (text) => this.#encrypt('connections', id, CONTEXT_COLUMN, text)),
       expires_at: data.expiresAt ?? null,
       refresh_at: data.refreshAt ?? null,
       scopes: json(data.scopes ?? []),
@@ -967,6 +972,11 @@ export class KyselyStore implements Store {
       set.token_set =
         data.tokenSet === null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet));
     }
+    if (data.context !== undefined) {
+      set.context = contextCell(data.context, (text) =>
+        this.#encrypt('connections', id, CONTEXT_COLUMN, text),
+      );
+    }
     if (data.expiresAt !== undefined) set.expires_at = data.expiresAt;
     if (data.refreshAt !== undefined) set.refresh_at = data.refreshAt;
     if (data.scopes !== undefined) set.scopes = json(data.scopes);
@@ -998,6 +1008,13 @@ export class KyselyStore implements Store {
           : parseJsonObject(
               this.#decrypt('connections', row.id, 'token_set', row.token_set),
               `${where} token set`,
+            ),
+      context:
+        row.context === null
+          ? {}
+          : parseJsonObject(
+              this.#decrypt('connections', row.id, CONTEXT_COLUMN, row.context),
+              `${where} context`,
             ),
       expiresAt: numOrNull(row.expires_at, `${where} expires_at`),
       refreshAt: numOrNull(row.refresh_at, `${where} refresh_at`),

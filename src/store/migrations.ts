@@ -5,6 +5,7 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
+import { connectionContextMigration } from './connection-context';
 import type { Database } from './schema';
 import type { StoreEngine } from './types';
 
@@ -283,7 +284,11 @@ export const CHANGE_CHANNEL = 'keyway_changes';
 export function migrationProvider(engine: StoreEngine): MigrationProvider {
   return {
     getMigrations: () =>
-      Promise.resolve({ '0001_initial': initial(engine), '0002_change_tracking': changeTracking(engine) }),
+      Promise.resolve({
+        '0001_initial': initial(engine),
+        '0002_change_tracking': changeTracking(engine),
+        '0004_connection_context': connectionContextMigration(),
+      }),
   };
 }
 

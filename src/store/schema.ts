@@ -41,6 +41,8 @@ export interface ConnectionsTable {
   secret_fields: string;
   /** Encrypted JSON. */
   token_set: string | null;
+  /** Encrypted JSON of the callback's extra parameters; NULL when there are none (connection-context.ts). */
+  context: string | null;
   expires_at: Int64 | null;
   refresh_at: Int64 | null;
   scopes: string;

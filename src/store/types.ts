@@ -120,6 +120,11 @@ export interface Connection {
   readonly secretFields: JsonObject;
   /** The token response as the runtime stores it; its shape belongs to the runtime. */
   readonly tokenSet: JsonObject | null;
+  /**
+   * The authorization callback's extra query parameters (`realmId`, `shop`, …), spectral's
+   * `connection.context`; `{}` when there were none. Encrypted at rest.
+   */
+  readonly context: JsonObject;
   readonly expiresAt: EpochMs | null;
   /** When the refresher should renew the token; claimed by {@link Store.claimDueRefreshes}. */
   readonly refreshAt: EpochMs | null;
@@ -148,6 +153,7 @@ export interface NewConnection {
   readonly fields?: JsonObject;
   readonly secretFields?: JsonObject;
   readonly tokenSet?: JsonObject | null;
+  readonly context?: JsonObject | null;
   readonly expiresAt?: EpochMs | null;
   readonly refreshAt?: EpochMs | null;
   readonly scopes?: readonly string[];
@@ -163,6 +169,8 @@ export interface ConnectionPatch {
   readonly fields?: JsonObject;
   readonly secretFields?: JsonObject;
   readonly tokenSet?: JsonObject | null;
+  /** Replaces the callback context; `null` or `{}` clears it. */
+  readonly context?: JsonObject | null;
   readonly expiresAt?: EpochMs | null;
   readonly refreshAt?: EpochMs | null;
   readonly scopes?: readonly string[];
