@@ -23,6 +23,7 @@ import { payPal } from './payPal';
 import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
 import { pipedrive } from './pipedrive';
+import { procore } from './procore';
 import { proximie } from './proximie';
 import { quickBooks } from './quickBooks';
 import { reddit } from './reddit';
@@ -67,6 +68,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   peerTube,
   pinterest,
   pipedrive,
+  procore,
   proximie,
   quickBooks,
   reddit,

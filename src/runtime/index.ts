@@ -66,6 +66,7 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointsSchema,
   parseWebhookEndpoints,
+  postWebhook,
   signWebhook,
   startWebhookDelivery,
   verifyWebhook,

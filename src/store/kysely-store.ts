@@ -8,6 +8,8 @@ import type { Compilable, Kysely, OperationNodeSource, Selectable } from 'kysely
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
+import { KyselyAdminStore } from './admin';
+import type { AdminStore } from './admin-types';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
 import { CONTEXT_COLUMN, contextCell } from './connection-context';
@@ -415,6 +417,7 @@ export const encryptedColumns = [
   { table: 'connections', idColumn: 'id', column: CONTEXT_COLUMN },
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
+  { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
 ] as const;
 
 /** One encrypted cell kind. */
@@ -462,6 +465,7 @@ const DECRYPTED_CACHE_SIZE = 1024;
 /** {@link Store} over a kysely database; see `openStore`. */
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
+  readonly admin: AdminStore;
   readonly #handle: EngineHandle;
   readonly #db: Db;
   readonly #keys: KeyRing;
@@ -488,6 +492,17 @@ export class KyselyStore implements Store {
     this.#snapshots = new SnapshotCache(handle.changes);
     // SQLite on a file: a writer thread; PostgreSQL: one JSON parameter per batch.
     this.#executionWriter = openExecutionWriter(handle);
+    this.admin = new KyselyAdminStore({
+      db: handle.db,
+      keys,
+      now,
+      toCustomer,
+      toInstance,
+      toApiKey,
+      toExecution,
+      getConnection: (id) => this.getConnection(id),
+      flushExecutions: () => this.#executionWriter.flush(),
+    });
   }
 
   /** The kysely handle, for migrations, rotation and tests in this module. */
@@ -1844,7 +1859,8 @@ function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
 // ---------------------------------------------------------------------------------------------------------
 // Row mappers for tables without secrets.
 
-function toCustomer(row: Selectable<CustomersTable>): Customer {
+/** Reads a row; shared with ./admin. */
+export function toCustomer(row: Selectable<CustomersTable>): Customer {
   return {
     id: row.id,
     externalId: row.external_id,
@@ -1854,7 +1870,8 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
   };
 }
 
-function toInstance(row: Selectable<InstancesTable>): Instance {
+/** Reads a row; shared with ./admin. */
+export function toInstance(row: Selectable<InstancesTable>): Instance {
   const where = `instance ${row.id}`;
   return {
     id: row.id,
@@ -1898,7 +1915,8 @@ function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
   };
 }
 
-function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
+/** Reads a row; shared with ./admin. */
+export function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
   const where = `API key ${row.id}`;
   return {
     id: row.id,
@@ -1911,7 +1929,8 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
   };
 }
 
-function toExecution(row: Selectable<ExecutionsTable>): Execution {
+/** Reads a row; shared with ./admin. */
+export function toExecution(row: Selectable<ExecutionsTable>): Execution {
   const where = `execution ${row.id}`;
   return {
     id: row.id,

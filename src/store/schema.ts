@@ -155,6 +155,26 @@ export interface LocksTable {
   expires_at: Int64;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** Encrypted. */
+  secret: string;
+  /** JSON array of event types, or null for all. */
+  events: string | null;
+  created_at: Int64;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: Int64;
+  actor_key_id: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  status: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -168,4 +188,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   executions: ExecutionsTable;
   locks: LocksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  audit_log: AuditLogTable;
 }

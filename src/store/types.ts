@@ -7,6 +7,7 @@
  * (token sets, secret fields, PKCE verifiers, device codes) go in and come out in clear; the store encrypts
  * them at rest and callers never see ciphertext.
  */
+import type { AdminStore } from './admin-types';
 
 /** Epoch milliseconds. Both engines store these as 64-bit integers so they agree exactly. */
 export type EpochMs = number;
@@ -511,6 +512,8 @@ export interface ExecutionFilter {
  */
 export interface Store {
   readonly engine: StoreEngine;
+  /** Paginated listings, stored webhook endpoints and the audit log, for the REST API. */
+  readonly admin: AdminStore;
 
   // Customers
   createCustomer(input: NewCustomer): Promise<Customer>;

@@ -43,6 +43,7 @@ export interface ServeFlags {
   readonly successUrl?: string;
   readonly failureUrl?: string;
   readonly logLevel?: string;
+  readonly maxBundleBytes?: string;
   readonly metricsListen?: string;
   readonly json?: boolean;
 }
@@ -89,6 +90,8 @@ export const ServeConfigSchema = z.strictObject({
   successUrl: z.string().optional(),
   failureUrl: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The largest bundle `POST /api/components` accepts (bytes, after gzip is inflated); default 32 MiB. */
+  maxBundleBytes: z.coerce.number().int().positive().optional(),
   /** Receivers of connection events; see the README's webhook section. */
   webhooks: webhooks.optional(),
   /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
@@ -118,6 +121,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   successUrl: 'KEYWAY_SUCCESS_URL',
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
+  maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
   metricsToken: 'KEYWAY_METRICS_TOKEN',
@@ -187,6 +191,7 @@ export function resolveServeConfig(
         ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
+        ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
         ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {
@@ -300,30 +305,34 @@ export async function startKeywayServer(
     },
   });
   const endpoints = config.serve.webhooks ?? [];
-  // Without endpoints there is no worker: it would mark every event delivered to nobody, and an endpoint
-  // configured later would then miss them.
-  const webhooks: WebhookDelivery | undefined =
-    endpoints.length > 0
-      ? startWebhookDelivery({
-          store,
-          endpoints,
-          owner,
-          onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
-        })
-      : undefined;
+  // The worker reads the endpoints stored through the API on every pass; while there is none at all it
+  // leaves events in the outbox, so an endpoint added later still receives them.
+  const webhooks: WebhookDelivery = startWebhookDelivery({
+    store,
+    endpoints,
+    loadEndpoints: async () =>
+      (await store.admin.listWebhookEndpoints()).map(({ id, url, secret, events }) => ({
+        id,
+        url,
+        secret,
+        ...(events ? { events: [...events] } : {}),
+      })),
+    owner,
+    onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
+  });
   const services = createRuntimeServices({
     store,
     components,
     flows,
     credentials,
-    webhookEndpoints: endpoints.map(({ id, url, events }) => ({ id, url, ...(events ? { events } : {}) })),
+    webhookEndpoints: endpoints,
     onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
-    await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
+    await webhooks.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
     await store.close();
   };
   try {
@@ -407,6 +416,10 @@ export function registerServe(program: Command): void {
     .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
     .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
     .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
+    .option(
+      '--max-bundle-bytes <bytes>',
+      'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
+    )
     .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
     .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));
