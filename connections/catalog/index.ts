@@ -6,10 +6,20 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { airtable } from './airtable';
+import { asana } from './asana';
 import { atlassian } from './atlassian';
+import { bitbucket } from './bitbucket';
+import { box } from './box';
+import { discord } from './discord';
+import { docuSign } from './docuSign';
+import { dropbox } from './dropbox';
 import { github } from './github';
+import { gitlab } from './gitlab';
 import { google } from './google';
 import { hubspot } from './hubspot';
+import { linear } from './linear';
+import { linkedIn } from './linkedIn';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -18,6 +28,7 @@ import { nextcloud } from './nextcloud';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
+import { outreach } from './outreach';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
 import { peerTube } from './peerTube';
@@ -34,6 +45,7 @@ import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { smartenit } from './smartenit';
+import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -41,6 +53,8 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
+import { uber } from './uber';
+import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -51,10 +65,20 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  airtable,
+  asana,
   atlassian,
+  bitbucket,
+  box,
+  discord,
+  docuSign,
+  dropbox,
   github,
+  gitlab,
   google,
   hubspot,
+  linear,
+  linkedIn,
   mastodon,
   microsoft,
   miro,
@@ -63,6 +87,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   okta,
   ory,
   osu,
+  outreach,
   pagerDuty,
   payPal,
   peerTube,
@@ -79,6 +104,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   shopify,
   slack,
   smartenit,
+  soundCloud,
   spotify,
   strava,
   stripe,
@@ -86,6 +112,8 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
+  uber,
+  vimeo,
   wordPressCom,
   x,
   xero,
