@@ -175,6 +175,22 @@ export type TokenResponseQuirks = z.infer<typeof TokenResponseQuirksSchema>;
 
 const paramsSchema = z.record(z.string().min(1), z.string());
 
+/** What a definition can cite a documentation page for: each URL, the issuer, the scopes and the hosts. */
+export const SOURCED_FIELDS = [...URL_INPUTS, 'issuer', 'scopes', 'environments'] as const;
+/** One of {@link SOURCED_FIELDS}. */
+export type SourcedField = (typeof SOURCED_FIELDS)[number];
+
+/**
+ * The vendor documentation page each value came from (`{ tokenUrl: 'https://…' }`). Catalog entries must cite
+ * one for every URL they set (connections/catalog/index.ts checks it); a URL nobody can trace to the vendor's
+ * own documentation is not added.
+ */
+export const SourcesSchema = z.partialRecord(
+  z.enum(SOURCED_FIELDS),
+  // A path in this repository only for what Keyway itself serves (the sandbox's demo API).
+  z.union([z.url(), z.string().regex(/^src\/[\w./-]+$/, 'must be a URL or a path under src/')]),
+);
+
 /** Settings that differ for one grant (GitHub's device flow authenticates with the client id alone). */
 export const GrantOverrideSchema = z.strictObject({
   clientAuthMethod: ClientAuthMethodSchema.optional(),
@@ -208,6 +224,15 @@ export const ProviderDefinitionSchema = z
     displayName: z.string().min(1),
     /** The vendor's OAuth documentation this definition follows. */
     docsUrl: z.url(),
+    /** Where each URL (and the scopes, hosts) came from; see {@link SourcesSchema}. */
+    sources: SourcesSchema.default({}),
+    /**
+     * The authorization server's issuer (RFC 8414 / OpenID Connect), a URL template like the others. With it,
+     * the endpoints may be left out and filled by discovery (connections/discovery.ts), checked against it.
+     */
+    issuer: UrlTemplateSchema.optional(),
+    /** Which metadata document discovery asks for; both are tried (OpenID first) when unset. */
+    discovery: z.enum(['oidc', 'oauth2']).optional(),
     grantTypes: z.array(GrantTypeSchema).min(1),
     authorizeUrl: UrlTemplateSchema.optional(),
     tokenUrl: UrlTemplateSchema.optional(),
@@ -238,11 +263,14 @@ export const ProviderDefinitionSchema = z
     refreshMarginSeconds: z.number().int().min(0).max(86_400).optional(),
     /** The implicit grant is deprecated (OAuth 2.0 Security BCP); it works only when this is true. */
     allowImplicit: z.boolean().default(false),
+    /** Known quirks in plain words (docs/providers.md lists them); the data fields above carry the behaviour. */
+    notes: z.array(z.string().min(1)).default([]),
   })
   .superRefine((provider, ctx) => {
     const grants = new Set(provider.grantTypes);
     const need = (field: keyof typeof provider, why: string): void => {
-      if (provider[field] === undefined) {
+      // With an issuer, discovery fills the endpoints the definition leaves out.
+      if (provider[field] === undefined && provider.issuer === undefined) {
         ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required ${why}` });
       }
     };
@@ -301,7 +329,7 @@ export const ProviderDefinitionSchema = z
       }
     }
     const known = new Set([...Object.keys(provider.fields), ...hostNames]);
-    for (const urlField of URL_INPUTS) {
+    for (const urlField of [...URL_INPUTS, 'issuer'] as const) {
       const template = provider[urlField];
       if (template === undefined) continue;
       for (const slot of templateSlots(template)) {
@@ -314,10 +342,38 @@ export const ProviderDefinitionSchema = z
         }
       }
     }
+    for (const cited of Object.keys(provider.sources) as SourcedField[]) {
+      const unset =
+        cited === 'scopes'
+          ? provider.defaultScopes.length === 0 && Object.keys(provider.scopeDescriptions).length === 0
+          : provider[cited] === undefined;
+      if (unset) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', cited],
+          message: `cites a source for ${cited}, which the definition does not set`,
+        });
+      }
+    }
   });
 
 /** A parsed, defaulted provider definition. */
 export type ProviderDefinition = z.infer<typeof ProviderDefinitionSchema>;
+
+/**
+ * The endpoints `grantType` cannot work without that `provider` leaves unset (possible only for a definition
+ * with an `issuer`, whose discovery fills them).
+ */
+export function missingEndpoints(
+  provider: Pick<ProviderDefinition, 'authorizeUrl' | 'tokenUrl' | 'deviceAuthorizationUrl'>,
+  grantType: GrantType,
+): ('authorizeUrl' | 'tokenUrl' | 'deviceAuthorizationUrl')[] {
+  const needed: ('authorizeUrl' | 'tokenUrl' | 'deviceAuthorizationUrl')[] = [];
+  if (grantType === 'authorization_code' || grantType === 'implicit') needed.push('authorizeUrl');
+  if (grantType !== 'implicit') needed.push('tokenUrl');
+  if (grantType === 'device_code') needed.push('deviceAuthorizationUrl');
+  return needed.filter((name) => provider[name] === undefined);
+}
 /** What a provider file writes (defaults not yet applied). */
 export type ProviderDefinitionInput = z.input<typeof ProviderDefinitionSchema>;
 

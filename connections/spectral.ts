@@ -18,7 +18,7 @@ import {
 } from '@prismatic-io/spectral';
 import { KeywayError } from '../src/errors';
 import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
-import { templateSlots, type GrantType, type ProviderDefinition } from './schema';
+import { missingEndpoints, templateSlots, type GrantType, type ProviderDefinition } from './schema';
 
 export { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS };
 
@@ -97,6 +97,13 @@ export function toSpectralConnection(
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
       message: `Provider "${provider.key}" does not support the ${String(grantType)} grant (it supports ${provider.grantTypes.join(', ')})`,
       details: { provider: provider.key },
+    });
+  }
+  const missing = missingEndpoints(provider, grantType);
+  if (missing.length > 0) {
+    throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
+      message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant${provider.issuer !== undefined ? '; fill the endpoints from its issuer first with discoverProvider(...)' : ''}`,
+      details: { provider: provider.key, missing },
     });
   }
   const override = provider.grantOverrides[grantType] ?? {};

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KeywayError } from '../errors';
+import { findUnstorableText } from '../storable-text';
 
 /** commander's collector for repeatable options: `--input a=1 --input b=2`. */
 export function collect(value: string, previous: readonly string[] = []): string[] {
@@ -52,6 +53,11 @@ export function parseJsonObject(
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(`${option} must be a JSON object`);
+  }
+  // Refused here so SQLite and PostgreSQL give the same answer (PostgreSQL cannot store a NUL).
+  const unstorable = findUnstorableText(value);
+  if (unstorable) {
+    throw invalid(`${option}: ${[...unstorable.path].join('.') || '(root)'} ${unstorable.message}`);
   }
   return value as Record<string, unknown>;
 }

@@ -9,7 +9,8 @@ import type { ApiPort } from './api/types';
 import { registerApiRoutes } from './api/routes';
 import { parseServerConfig } from './config';
 import type { ServerConfig, ServerConfigInput } from './config';
-import { registerConnectRoutes } from './connect-routes';
+import { registerConnectRoutes, sendErrorPage } from './connect-routes';
+import { registerEdgeGuard } from './edge-guard';
 import { errorBody, toKeywayError } from './http';
 import { Metrics } from './metrics';
 import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
@@ -26,6 +27,22 @@ export interface ServerDeps {
   readonly metrics?: Metrics;
   /** Clock, injected so tests control link expiry and flow lifetimes. */
   readonly now?: () => number;
+}
+
+/** One route of an app, as {@link routesOf} lists it. */
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+}
+
+const appRoutes = new WeakMap<FastifyInstance, RouteSummary[]>();
+
+/**
+ * Every route `app` serves (method and URL pattern, `HEAD` included), in registration order: the fuzz test
+ * walks them, so a route added anywhere is covered without being named.
+ */
+export function routesOf(app: FastifyInstance): readonly RouteSummary[] {
+  return appRoutes.get(app) ?? [];
 }
 
 /** Form bodies larger than this are refused; a connect form is a few hundred bytes. */
@@ -64,6 +81,12 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     // fastify's own request lines would log the raw URL (with `code=` and link tokens); ours is redacted.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  const routes: RouteSummary[] = [];
+  appRoutes.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  registerEdgeGuard(app);
 
   // One request log line per response, with the URL redacted before it is written.
   app.addHook('onResponse', (request: FastifyRequest, reply, done) => {
@@ -107,6 +130,8 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
   );
 
   app.setErrorHandler((thrown, request, reply) => {
+    // A page route's request refused before its handler ran (edge guard, form parser) still gets a page.
+    if (request.routeOptions.config.page === true) return sendErrorPage(reply, config, thrown);
     const { error, status } = toKeywayError(thrown);
     if (status >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
     return reply.code(status).send(errorBody(error));

@@ -61,37 +61,63 @@ interface LinkScope {
   readonly base: string;
 }
 
-/** Registers the connect page, its forms and `GET /oauth/callback` on `app`. */
-export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteContext): void {
-  const { config } = ctx;
-  const secure = config.publicBaseUrl.startsWith('https:');
-  const redirectUri = `${config.publicBaseUrl}${CALLBACK_PATH}`;
-  const page = (): PageContext => ({
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers with HTML pages, so its errors are pages too (see `buildApp`'s error handler). */
+    readonly page?: boolean;
+  }
+}
+
+/** Route options of the HTML routes. */
+const PAGE = { config: { page: true } } as const;
+
+function pageContext(config: ServerConfig): PageContext {
+  return {
     nonce: newNonce(),
     branding: {
       platformName: config.platformName,
       ...(config.platformLogoUrl ? { platformLogoUrl: config.platformLogoUrl } : {}),
     },
-  });
+  };
+}
 
-  function sendError(reply: FastifyReply, thrown: unknown, backHref?: string): FastifyReply {
-    const { error, status } = toKeywayError(thrown);
-    if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
-    const p = page();
-    return sendHtml(
-      reply,
-      status,
-      p.nonce,
-      renderResultPage(p, {
-        ok: false,
-        title: titleFor(error),
-        message: error.message,
-        ...(error.provider?.error_description ? { detail: error.provider.error_description } : {}),
-        code: error.code,
-        ...(backHref ? { backHref } : {}),
-      }),
-    );
-  }
+/**
+ * Answers a failed page request with the result page: the error's title, message and code, never a stack.
+ * Only an unexpected (5xx) failure is logged with its cause; a client's mistake is not an error of Keyway's.
+ */
+export function sendErrorPage(
+  reply: FastifyReply,
+  config: ServerConfig,
+  thrown: unknown,
+  backHref?: string,
+): FastifyReply {
+  const { error, status } = toKeywayError(thrown);
+  if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+  const p = pageContext(config);
+  return sendHtml(
+    reply,
+    status,
+    p.nonce,
+    renderResultPage(p, {
+      ok: false,
+      title: titleFor(error),
+      message: error.message,
+      ...(error.provider?.error_description ? { detail: error.provider.error_description } : {}),
+      code: error.code,
+      ...(backHref ? { backHref } : {}),
+    }),
+  );
+}
+
+/** Registers the connect page, its forms and `GET /oauth/callback` on `app`. */
+export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteContext): void {
+  const { config } = ctx;
+  const secure = config.publicBaseUrl.startsWith('https:');
+  const redirectUri = `${config.publicBaseUrl}${CALLBACK_PATH}`;
+  const page = (): PageContext => pageContext(config);
+
+  const sendError = (reply: FastifyReply, thrown: unknown, backHref?: string): FastifyReply =>
+    sendErrorPage(reply, config, thrown, backHref);
 
   async function scope(token: string): Promise<LinkScope> {
     const claims = verifyConnectLink(token, { secret: config.linkSecret, now: ctx.now() });
@@ -228,7 +254,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   }
 
-  app.get('/connect/:token', async (request, reply) => {
+  app.get('/connect/:token', PAGE, async (request, reply) => {
     let linkScope: LinkScope;
     try {
       const params = parseRequest(linkParams, request.params, 'params');
@@ -257,7 +283,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     );
   });
 
-  app.post('/connect/:token/c/:connectionId/authorize', async (request, reply) => {
+  app.post('/connect/:token/c/:connectionId/authorize', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
       const { linkScope, connection, browserId } = await formRequest(request);
@@ -281,7 +307,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.post('/connect/:token/c/:connectionId/credentials', async (request, reply) => {
+  app.post('/connect/:token/c/:connectionId/credentials', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
       const { linkScope, connection, fields } = await formRequest(request);
@@ -325,7 +351,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.post('/connect/:token/c/:connectionId/device', async (request, reply) => {
+  app.post('/connect/:token/c/:connectionId/device', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
       const { linkScope, connection } = await formRequest(request);
@@ -349,7 +375,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.get('/connect/:token/c/:connectionId/device/:sessionId', async (request, reply) => {
+  app.get('/connect/:token/c/:connectionId/device/:sessionId', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
       const params = parseRequest(deviceParams, request.params, 'params');
@@ -393,7 +419,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.post('/connect/:token/c/:connectionId/disconnect', async (request, reply) => {
+  app.post('/connect/:token/c/:connectionId/disconnect', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
       const { linkScope, connection } = await formRequest(request);
@@ -405,7 +431,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.get(CALLBACK_PATH, async (request, reply) => {
+  app.get(CALLBACK_PATH, PAGE, async (request, reply) => {
     const browserId = readBrowserId(request.headers.cookie);
     const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
     let outcome;

@@ -2,8 +2,8 @@
  * The HTTP layer's public surface: `buildApp` (a fastify app that never listens by itself), its configuration,
  * the runtime-backed services it is wired with, connect-link signing, and the metrics registry.
  */
-export { buildApp, loggableUrl } from './app';
-export type { ServerDeps } from './app';
+export { buildApp, loggableUrl, routesOf } from './app';
+export type { RouteSummary, ServerDeps } from './app';
 export { ServerConfigSchema, parseServerConfig } from './config';
 export type { ServerConfig, ServerConfigInput } from './config';
 export { signConnectLink, verifyConnectLink, linkCoversConnection, ConnectLinkClaimsSchema } from './links';

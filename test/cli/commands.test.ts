@@ -228,6 +228,28 @@ describe('keyway instances', () => {
     expect(await withTestStore((store) => store.listCustomers())).toEqual(before);
   });
 
+  it('refuses a spec whose customer name holds a NUL byte, which PostgreSQL cannot store', async () => {
+    const before = await withTestStore((store) => store.listCustomers());
+    const run = await runCli([
+      'instances',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--spec',
+      JSON.stringify({
+        customer: 'nul-co',
+        customerName: 'Nul\u0000Co',
+        name: 'x',
+        components: ['sandboxDemo'],
+      }),
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error KW_CLI_ARGUMENT_INVALID: --spec: customerName contains a NUL character/,
+    );
+    expect(await withTestStore((store) => store.listCustomers())).toEqual(before);
+  });
+
   it('names a malformed --field and an unknown instance', async () => {
     const field = await runCli([
       'instances',

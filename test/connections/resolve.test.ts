@@ -2,13 +2,14 @@ import { component, connection, oauth2Connection, OAuth2Type } from '@prismatic-
 import {
   HIDDEN_INPUTS,
   defineProvider,
-  providers,
   resolveConnection,
   toSpectralConnection,
   type GrantType,
   type ProviderDefinition,
   type ToSpectralConnectionOptions,
 } from '../../connections';
+import { providers } from '../../connections/catalog';
+import { exampleFieldValues } from '../support/catalog';
 import { thrown } from '../support/errors';
 
 /** What a built bundle holds: the connection after spectral's `component(...)` conversion. */
@@ -44,7 +45,8 @@ describe('toSpectralConnection → resolveConnection round trip', () => {
 
   it.each(cases)('%s resolves to the provider definition it was built from', (_name, provider, grantType) => {
     // The password grant also needs the resource owner's credentials, given with the call.
-    const values = grantType === 'password' ? { ...client, username: 'ann', password: 'pw-123' } : client;
+    const filled = { ...client, ...exampleFieldValues(provider) };
+    const values = grantType === 'password' ? { ...filled, username: 'ann', password: 'pw-123' } : filled;
     const resolved = resolveConnection(wire(provider, { grantType }), values);
     const override = provider.grantOverrides[grantType] ?? {};
     expect(resolved.grantType).toBe(grantType);

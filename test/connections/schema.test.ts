@@ -1,11 +1,6 @@
 import { isKeywayError } from '../../src/errors';
-import {
-  ProviderDefinitionSchema,
-  defineProvider,
-  getProvider,
-  providers,
-  type ProviderDefinitionInput,
-} from '../../connections';
+import { ProviderDefinitionSchema, defineProvider, type ProviderDefinitionInput } from '../../connections';
+import { getProvider, providers } from '../../connections/catalog';
 import { thrown } from '../support/errors';
 
 const minimal: ProviderDefinitionInput = {
@@ -19,14 +14,9 @@ const minimal: ProviderDefinitionInput = {
 
 describe('provider definitions', () => {
   it('ships github, salesforce, slack, spotify, proximie and sandbox, each a valid definition', () => {
-    expect(Object.keys(providers).sort()).toEqual([
-      'github',
-      'proximie',
-      'salesforce',
-      'sandbox',
-      'slack',
-      'spotify',
-    ]);
+    expect(Object.keys(providers)).toEqual(
+      expect.arrayContaining(['github', 'proximie', 'salesforce', 'sandbox', 'slack', 'spotify']),
+    );
     for (const [key, provider] of Object.entries(providers)) {
       const reparsed = ProviderDefinitionSchema.safeParse(provider);
       expect(reparsed.success).toBe(true);
@@ -127,7 +117,7 @@ describe('provider definitions', () => {
   });
 
   it('reports an unknown provider key with the known ones', () => {
-    const error = thrown(() => getProvider('gitlab'));
+    const error = thrown(() => getProvider('no_such_provider'));
     expect(isKeywayError(error, 'KW_PROVIDER_UNKNOWN')).toBe(true);
     expect(error.message).toContain('github');
     expect(getProvider('slack')).toBe(providers.slack);

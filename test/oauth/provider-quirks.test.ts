@@ -27,7 +27,7 @@ const basicClient: OAuthClient = { clientId: 'quirk-client', auth: clientSecretB
 const postClient: OAuthClient = { clientId: 'quirk-client', auth: clientSecretPost(clientSecret) };
 const noSleep = async (): Promise<void> => {};
 
-// As in connections/github.ts, connections/salesforce.ts and connections/slack.ts.
+// As in connections/catalog/github.ts, salesforce.ts and slack.ts.
 const githubErrorCodes = {
   bad_verification_code: 'invalid_grant',
   bad_refresh_token: 'invalid_grant',

@@ -4,7 +4,7 @@
  * adjustable offset, so tests can expire links and auth sessions without waiting.
  */
 import { action, component, input } from '@prismatic-io/spectral';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { defineProvider, sandbox as sandboxProvider, toSpectralConnection } from '../../connections';
 import { ComponentRegistry, ConnectFlows, CredentialManager, createInstance } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
@@ -14,6 +14,7 @@ import type { ServerConfigInput } from '../../src/server';
 import type { Connection, Store } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
 import { openSqliteTestStore } from '../support/runtime-stores';
+import type { TestStore } from '../support/runtime-stores';
 
 /** The sandbox's device client is public, so its device connection authenticates with `none`. */
 const sandboxDevice = defineProvider({
@@ -65,7 +66,7 @@ export interface TestResponse {
 
 /** A request over real HTTP to the listening app. */
 export interface TestRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   readonly url: string;
   readonly headers?: Record<string, string>;
   readonly payload?: string;
@@ -114,13 +115,17 @@ export async function startHarness(
     config?: Partial<ServerConfigInput>;
     /** Sandbox options, e.g. `{ interactive: true }` for its consent page with Approve and Deny. */
     sandbox?: Omit<SandboxOptions, 'redirectUris'>;
+    /** The store to run on; a fresh SQLite store when omitted. */
+    openStore?: () => Promise<TestStore>;
+    /** A pino logger for the app; logging is off when omitted. */
+    logger?: FastifyBaseLogger;
   } = {},
 ): Promise<Harness> {
   const baseUrl = options.baseUrl ?? 'http://keyway.test';
   let offset = 0;
   const now = () => Date.now() + offset;
   const sandbox = await startSandbox({ ...options.sandbox, redirectUris: [`${baseUrl}/oauth/callback`] });
-  const { store, close: closeStore } = await openSqliteTestStore();
+  const { store, close: closeStore } = await (options.openStore ?? openSqliteTestStore)();
   const components = new ComponentRegistry({ store });
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
   const flows = new ConnectFlows({ store, components, now });
@@ -172,7 +177,7 @@ export async function startHarness(
 
   const linkSecret = 'test-link-secret-0123456789abcdef-0123456789';
   const app = buildApp(
-    { ...services, now },
+    { ...services, now, ...(options.logger ? { logger: options.logger } : {}) },
     {
       publicBaseUrl: baseUrl,
       linkSecret,

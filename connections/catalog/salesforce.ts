@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * Salesforce: the OAuth 2.0 web server flow with PKCE, on the production or the sandbox login host.
@@ -16,6 +16,13 @@ export const salesforce = defineProvider({
   key: 'salesforce',
   displayName: 'Salesforce',
   docsUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm',
+  sources: {
+    authorizeUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm',
+    tokenUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm',
+    revokeUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_revoke_token.htm',
+    userinfoUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm',
+    environments: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm',
+  },
   grantTypes: ['authorization_code'],
   authorizeUrl: '{{#loginHost}}/services/oauth2/authorize',
   tokenUrl: '{{#loginHost}}/services/oauth2/token',

@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * Proximie: the example of a provider with a development and a production environment.
@@ -18,6 +18,13 @@ export const proximie = defineProvider({
   key: 'proximie',
   displayName: 'Proximie',
   docsUrl: 'https://docs.proximie.net/docs/oauth-20',
+  sources: {
+    authorizeUrl: 'https://proximie.github.io/sdk-docs/guide/sdk-features/auth.html',
+    tokenUrl: 'https://docs.proximie.net/docs/client-credentials',
+    deviceAuthorizationUrl: 'https://docs.proximie.net/docs/device-authorisation-flow',
+    apiBaseUrl: 'https://docs.proximie.net/docs/oauth-20',
+    environments: 'https://docs.proximie.net/docs/oauth-20',
+  },
   grantTypes: ['authorization_code', 'client_credentials', 'device_code'],
   authorizeUrl: '{{#authHost}}/authorize',
   tokenUrl: '{{#authHost}}/oauth/token',

@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * GitHub OAuth apps: the web application flow and the device flow.
@@ -17,6 +17,15 @@ export const github = defineProvider({
   key: 'github',
   displayName: 'GitHub',
   docsUrl: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps',
+  sources: {
+    authorizeUrl: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps',
+    tokenUrl: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps',
+    deviceAuthorizationUrl:
+      'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#device-flow',
+    userinfoUrl: 'https://docs.github.com/en/rest/users/users#get-the-authenticated-user',
+    apiBaseUrl: 'https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api',
+    scopes: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps',
+  },
   grantTypes: ['authorization_code', 'device_code'],
   authorizeUrl: 'https://github.com/login/oauth/authorize',
   tokenUrl: 'https://github.com/login/oauth/access_token',

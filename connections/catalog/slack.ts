@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * Slack: OAuth v2 app installation, yielding a bot token and a user token.
@@ -21,6 +21,12 @@ export const slack = defineProvider({
   key: 'slack',
   displayName: 'Slack',
   docsUrl: 'https://api.slack.com/authentication/oauth-v2',
+  sources: {
+    authorizeUrl: 'https://api.slack.com/authentication/oauth-v2',
+    tokenUrl: 'https://api.slack.com/methods/oauth.v2.access',
+    apiBaseUrl: 'https://api.slack.com/web',
+    scopes: 'https://api.slack.com/authentication/oauth-v2',
+  },
   grantTypes: ['authorization_code'],
   authorizeUrl: 'https://slack.com/oauth/v2/authorize',
   tokenUrl: 'https://slack.com/api/oauth.v2.access',

@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * Spotify Web API with the client credentials grant (app-only access to the catalogue).
@@ -12,6 +12,10 @@ export const spotify = defineProvider({
   key: 'spotify',
   displayName: 'Spotify',
   docsUrl: 'https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow',
+  sources: {
+    tokenUrl: 'https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow',
+    apiBaseUrl: 'https://developer.spotify.com/documentation/web-api/concepts/api-calls',
+  },
   grantTypes: ['client_credentials'],
   tokenUrl: 'https://accounts.spotify.com/api/token',
   apiBaseUrl: 'https://api.spotify.com/v1',

@@ -1,4 +1,4 @@
-import { defineProvider } from './schema';
+import { defineProvider } from '../schema';
 
 /**
  * Keyway's local sandbox: an oidc-provider authorization server (src/sandbox) with a small demo API.
@@ -14,6 +14,17 @@ export const sandbox = defineProvider({
   key: 'sandbox',
   displayName: 'Keyway sandbox',
   docsUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md',
+  // oidc-provider's default routes (`routes` in its configuration reference).
+  sources: {
+    authorizeUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#routes',
+    tokenUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#routes',
+    revokeUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#routes',
+    deviceAuthorizationUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#routes',
+    userinfoUrl: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#routes',
+    apiBaseUrl: 'src/sandbox/sandbox.ts',
+    issuer: 'https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#issuer',
+  },
+  issuer: '{{#issuer}}',
   // `password` works only for the sandbox's `password` client, signing in as SANDBOX_LOGIN (src/sandbox).
   grantTypes: ['authorization_code', 'client_credentials', 'device_code', 'password'],
   authorizeUrl: '{{#issuer}}/auth',

@@ -1,0 +1,127 @@
+/**
+ * The provider catalog: every provider Keyway ships, one file each in this folder, listed here in key order.
+ * How to add one: connections/README.md. The catalog tests (test/connections/catalog.test.ts) and the page
+ * docs/providers.md (`npm run docs:providers`) cover every entry listed here.
+ */
+import { KeywayError } from '../../src/errors';
+import { URL_INPUTS } from '../inputs';
+import type { ProviderDefinition } from '../schema';
+import { github } from './github';
+import { mastodon } from './mastodon';
+import { microsoft } from './microsoft';
+import { miro } from './miro';
+import { monday } from './monday';
+import { nextcloud } from './nextcloud';
+import { okta } from './okta';
+import { pagerDuty } from './pagerDuty';
+import { payPal } from './payPal';
+import { pinterest } from './pinterest';
+import { pipedrive } from './pipedrive';
+import { proximie } from './proximie';
+import { quickBooks } from './quickBooks';
+import { reddit } from './reddit';
+import { ringCentral } from './ringCentral';
+import { salesforce } from './salesforce';
+import { sandbox } from './sandbox';
+import { serviceNow } from './serviceNow';
+import { shopify } from './shopify';
+import { slack } from './slack';
+import { spotify } from './spotify';
+import { strava } from './strava';
+import { stripe } from './stripe';
+import { todoist } from './todoist';
+import { twitch } from './twitch';
+import { webex } from './webex';
+import { wordPressCom } from './wordPressCom';
+import { x } from './x';
+import { xero } from './xero';
+import { zendesk } from './zendesk';
+import { zitadel } from './zitadel';
+import { zoho } from './zoho';
+import { zoom } from './zoom';
+
+/** Every provider in the catalog, sorted by key. */
+export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  github,
+  mastodon,
+  microsoft,
+  miro,
+  monday,
+  nextcloud,
+  okta,
+  pagerDuty,
+  payPal,
+  pinterest,
+  pipedrive,
+  proximie,
+  quickBooks,
+  reddit,
+  ringCentral,
+  salesforce,
+  sandbox,
+  serviceNow,
+  shopify,
+  slack,
+  spotify,
+  strava,
+  stripe,
+  todoist,
+  twitch,
+  webex,
+  wordPressCom,
+  x,
+  xero,
+  zendesk,
+  zitadel,
+  zoho,
+  zoom,
+]);
+
+/** Every provider in the catalog, by key. */
+export const providers: Readonly<Record<string, ProviderDefinition>> = Object.freeze(
+  Object.fromEntries(catalog.map((provider) => [provider.key, provider])),
+);
+
+/**
+ * The catalog provider with this key.
+ * @throws KeywayError `KW_PROVIDER_UNKNOWN` listing the known keys.
+ */
+export function getProvider(key: string): ProviderDefinition {
+  const provider = Object.hasOwn(providers, key) ? providers[key] : undefined;
+  if (!provider) {
+    throw new KeywayError('KW_PROVIDER_UNKNOWN', {
+      message: `No provider "${key}"; known providers: ${Object.keys(providers).join(', ')}`,
+      details: { provider: key },
+    });
+  }
+  return provider;
+}
+
+/**
+ * What a catalog entry must have beyond a valid definition: a `sources` link for every URL it sets (and for its
+ * issuer and environments), plain words for every default scope, an example for every field (the tests and the
+ * docs page render the URLs with it), and https documentation links. Returns the problems, empty when none.
+ */
+export function catalogIssues(provider: ProviderDefinition): string[] {
+  const issues: string[] = [];
+  const cite = (field: 'issuer' | 'environments' | (typeof URL_INPUTS)[number]): void => {
+    if (provider[field] !== undefined && provider.sources[field] === undefined)
+      issues.push(`${field} has no sources.${field}: name the vendor page it came from`);
+  };
+  for (const field of URL_INPUTS) cite(field);
+  cite('issuer');
+  cite('environments');
+  for (const [field, url] of [['docsUrl', provider.docsUrl], ...Object.entries(provider.sources)]) {
+    if (url !== undefined && !url.startsWith('https://') && !url.startsWith('src/'))
+      issues.push(`${field}: ${url} is not an https link`);
+  }
+  for (const scope of provider.defaultScopes) {
+    if (provider.scopeDescriptions[scope] === undefined)
+      issues.push(`default scope "${scope}" has no scopeDescriptions entry`);
+  }
+  for (const [name, field] of Object.entries(provider.fields)) {
+    if (field.example === undefined && field.default === undefined)
+      issues.push(`field "${name}" has neither an example nor a default`);
+  }
+  return issues;
+}

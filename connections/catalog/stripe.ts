@@ -1,0 +1,37 @@
+import { defineProvider } from '../schema';
+
+/**
+ * Stripe Connect OAuth for Standard accounts: a Stripe user connects their account to a platform.
+ *
+ * - Connection flow: `https://connect.stripe.com/oauth/authorize` (`response_type=code`, `client_id`,
+ *   `scope=read_write` or `read_only`), then `POST https://connect.stripe.com/oauth/token` with the platform's
+ *   secret key as `client_secret`; the response names the account in `stripe_user_id`:
+ *   https://docs.stripe.com/connect/oauth-standard-accounts
+ *
+ * No `revokeUrl`: disconnecting is `POST /oauth/deauthorize` with `stripe_user_id`, not RFC 7009.
+ */
+export const stripe = defineProvider({
+  key: 'stripe',
+  displayName: 'Stripe Connect',
+  docsUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
+  sources: {
+    authorizeUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
+    tokenUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
+    scopes: 'https://docs.stripe.com/connect/oauth-standard-accounts',
+  },
+  grantTypes: ['authorization_code'],
+  authorizeUrl: 'https://connect.stripe.com/oauth/authorize',
+  tokenUrl: 'https://connect.stripe.com/oauth/token',
+  defaultScopes: ['read_write'],
+  scopeDescriptions: {
+    read_write: 'Read and change data in your Stripe account for this platform',
+    read_only: 'Read data in your Stripe account',
+  },
+  scopeSeparator: ' ',
+  clientAuthMethod: 'client_secret_post',
+  tokenResponse: { keepFields: ['stripe_user_id', 'stripe_publishable_key', 'livemode'], errorCodes: {} },
+  notes: [
+    'The client secret is the platform\'s secret API key (sk_...); the client id is the Connect "ca_..." id.',
+    'Stripe no longer recommends OAuth for new Connect platforms; read_write cannot reach accounts another platform controls.',
+  ],
+});
