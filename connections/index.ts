@@ -11,9 +11,10 @@ import { proximie } from './catalog/proximie';
 import { salesforce } from './catalog/salesforce';
 import { sandbox } from './catalog/sandbox';
 import { slack } from './catalog/slack';
+import { smartenit } from './catalog/smartenit';
 import { spotify } from './catalog/spotify';
 
 export * from './schema';
 export * from './spectral';
 export * from './resolve';
-export { github, proximie, salesforce, sandbox, slack, spotify };
+export { github, proximie, salesforce, sandbox, slack, smartenit, spotify };

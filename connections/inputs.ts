@@ -35,3 +35,12 @@ export const URL_INPUTS = [
 
 /** The input holding the chosen environment's name. */
 export const ENVIRONMENT_INPUT = 'environment';
+
+/** The input of an OAuth connection whose key/value list is sent as headers with every token request. */
+export const HEADERS_INPUT = 'headers';
+
+/**
+ * Hidden inputs a connection may set for itself even when its definition does not declare them: the client
+ * authentication method (a public client, or credentials in the token URL's query, chosen per connection).
+ */
+export const CONNECTION_OVERRIDES: readonly string[] = [HIDDEN_INPUTS.clientAuthMethod];

@@ -17,9 +17,10 @@ import {
   describeIssues,
   isHttpUrl,
   templateSlots,
+  type ClientAuthMethod,
   type Environments,
 } from './schema';
-import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
+import { ENVIRONMENT_INPUT, HEADERS_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
 
 const nullishString = z
   .string()
@@ -61,11 +62,19 @@ export const WireConnectionSchema = z.looseObject({
 /** A parsed {@link WireConnectionSchema}. */
 export type WireConnection = z.infer<typeof WireConnectionSchema>;
 
+/** spectral's `{ key, value }`: one entry of a `collection: "keyvaluelist"` input. */
+const keyValuePair = z.looseObject({ key: z.string(), value: z.unknown() });
+
+/**
+ * Any value a spectral input can hold: text, numbers and booleans, value lists, key/value lists, objects
+ * (structured inputs, object selections, JSON forms). Only text-like values take part in URL templates.
+ */
 const fieldValue = z.union([
   z.string(),
   z.number(),
   z.boolean(),
-  z.array(z.string()),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
   z.null(),
   z.undefined(),
 ]);
@@ -118,11 +127,51 @@ function invalid(connectionKey: string, message: string): KeywayError {
   });
 }
 
+/** A value as text, or undefined when empty or structured (a key/value list, an object). */
 function asText(value: z.infer<typeof fieldValue>, separator: string): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (Array.isArray(value)) return value.join(separator);
+  if (Array.isArray(value)) {
+    if (!value.every((item) => typeof item === 'string')) return undefined;
+    return value.length === 0 ? undefined : value.join(separator);
+  }
+  if (typeof value === 'object') return undefined;
   const text = String(value);
   return text === '' ? undefined : text;
+}
+
+/** True for a value {@link asText} cannot turn into text: a key/value list or an object. */
+function isStructured(value: z.infer<typeof fieldValue>): boolean {
+  if (Array.isArray(value)) return !value.every((item) => typeof item === 'string');
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * The connection's `headers` input as header name → value: spectral's key/value list (`[{ key, value }]`) or
+ * a plain object. These are sent with every token request (some providers want `Authorization: Basic …`
+ * there however the client authenticates).
+ */
+function headersOf(connectionKey: string, value: z.infer<typeof fieldValue>): Record<string, string> {
+  if (value === null || value === undefined || value === '') return {};
+  if (typeof value === 'string') return headersOf(connectionKey, parseHeadersText(connectionKey, value));
+  const entries = Array.isArray(value)
+    ? value.map((item) => {
+        const pair = keyValuePair.safeParse(item);
+        return pair.success ? [pair.data.key, pair.data.value] : [undefined, undefined];
+      })
+    : typeof value === 'object'
+      ? Object.entries(value)
+      : [[undefined, undefined]];
+  const headers: Record<string, string> = {};
+  for (const [name, text] of entries) {
+    if (typeof name !== 'string' || name === '' || (typeof text !== 'string' && typeof text !== 'number')) {
+      throw invalid(
+        connectionKey,
+        `${HEADERS_INPUT} must be a key/value list of header names and text values ([{ "key": "…", "value": "…" }])`,
+      );
+    }
+    headers[name] = String(text);
+  }
+  return headers;
 }
 
 function parseJsonInput<T>(
@@ -179,7 +228,7 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   if (!parsedValues.success) {
     // Values may be secrets: name the fields, never echo them.
     throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
-      message: `Connection "${key}": field values must be strings, numbers, booleans or lists of strings (bad: ${parsedValues.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+      message: `Connection "${key}": field values must be text, numbers, booleans, lists or objects (bad: ${parsedValues.error.issues.map((i) => i.path.join('.')).join(', ')})`,
       details: { connection: key },
     });
   }
@@ -200,12 +249,20 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   }
   const scopeSeparator = separator.data;
 
-  // 1. Every input's raw value: what was given, else its default.
+  // 1. Every input's raw value: what was given, else its default. Structured values (key/value lists,
+  // objects) are valid field values but never text: the inputs the engine reads as text refuse them.
   const raw: Record<string, string> = {};
   for (const input of wire.inputs) {
     const value =
       asText(given[input.key], scopeSeparator) ?? asText(defaultValue(input.default), scopeSeparator);
     if (value !== undefined) raw[input.key] = value;
+    else if (TEXT_INPUTS.has(input.key) && isStructured(given[input.key] ?? null)) {
+      // Values may be secrets: name the field, never echo it.
+      throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
+        message: `Connection "${key}": ${input.key} must be text, not a list or an object`,
+        details: { connection: key, field: input.key },
+      });
+    }
   }
 
   const grant = GrantTypeSchema.safeParse(wire.oauth2Type ?? raw[HIDDEN_INPUTS.grantType]);
@@ -293,18 +350,24 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   if (grantType === 'device_code') requireField('deviceAuthorizationUrl', 'for device_code');
 
   // 5. Quirks from the hidden inputs, with RFC defaults for connections not built by toSpectralConnection.
-  const authMethod = ClientAuthMethodSchema.safeParse(
-    fields[HIDDEN_INPUTS.clientAuthMethod] ?? 'client_secret_post',
-  );
-  if (!authMethod.success) {
-    throw invalid(
-      key,
-      `${HIDDEN_INPUTS.clientAuthMethod} must be one of ${ClientAuthMethodSchema.options.join(', ')}`,
-    );
-  }
-  const clientAuthMethod = authMethod.data;
   const clientId = requireField('clientId', 'to identify the OAuth client');
   const clientSecret = fields.clientSecret;
+  const clientAuthMethod = clientAuthMethodOf(
+    key,
+    fields[HIDDEN_INPUTS.clientAuthMethod] ?? asText(given[HIDDEN_INPUTS.clientAuthMethod], ' '),
+    clientSecret,
+    inputs.get('clientSecret')?.required === true,
+  );
+  if (
+    clientAuthMethod === 'none' &&
+    grantType === 'authorization_code' &&
+    wire.oauth2PkceMethod === undefined
+  ) {
+    throw invalid(
+      key,
+      'has no client secret, so it is a public client (RFC 6749 §2.1), and a public client must use PKCE: set oauth2PkceMethod',
+    );
+  }
   if (clientAuthMethod !== 'none' && grantType !== 'implicit' && clientSecret === undefined) {
     requireField('clientSecret', `for client authentication (${clientAuthMethod})`);
   }
@@ -367,13 +430,16 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       params,
       {},
     ),
-    extraTokenHeaders: parseJsonInput(
-      key,
-      HIDDEN_INPUTS.extraTokenHeaders,
-      fields[HIDDEN_INPUTS.extraTokenHeaders],
-      params,
-      {},
-    ),
+    extraTokenHeaders: {
+      ...parseJsonInput(
+        key,
+        HIDDEN_INPUTS.extraTokenHeaders,
+        fields[HIDDEN_INPUTS.extraTokenHeaders],
+        params,
+        {},
+      ),
+      ...headersOf(key, given[HEADERS_INPUT] ?? defaultValue(inputs.get(HEADERS_INPUT)?.default)),
+    },
     tokenResponse: parseJsonInput(
       key,
       HIDDEN_INPUTS.tokenResponse,
@@ -392,6 +458,54 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   const checked = ResolvedClientConfigSchema.safeParse(config);
   if (!checked.success) throw invalid(key, describeIssues(checked.error));
   return checked.data;
+}
+
+/** A `headers` value given as JSON text (a CLI `--field`, a form): the list or object it encodes. */
+function parseHeadersText(connectionKey: string, text: string): z.infer<typeof fieldValue> {
+  try {
+    const parsed = fieldValue.safeParse(JSON.parse(text));
+    if (parsed.success && typeof parsed.data !== 'string') return parsed.data;
+  } catch {
+    // Reported below, as for any other bad value.
+  }
+  throw invalid(connectionKey, `${HEADERS_INPUT} must be a key/value list ([{ "key": "…", "value": "…" }])`);
+}
+
+/** Inputs the engine reads as text: URLs, client credentials, scopes and the hidden quirk inputs. */
+const TEXT_INPUTS: ReadonlySet<string> = new Set<string>([
+  ...URL_INPUTS,
+  ...Object.values(HIDDEN_INPUTS),
+  'clientId',
+  'clientSecret',
+  'scopes',
+  'username',
+  'password',
+]);
+
+/**
+ * The client authentication method: the connection's own choice (`keywayClientAuthMethod` given as a field)
+ * or the definition's; without either, decided by the values: no client secret (and the definition does not
+ * require one) means a public client, `none` (RFC 6749 §2.1); otherwise the secret goes in the body.
+ * `client_secret_query` is only ever used when named.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+function clientAuthMethodOf(
+  connectionKey: string,
+  named: string | undefined,
+  clientSecret: string | undefined,
+  secretRequired: boolean,
+): ClientAuthMethod {
+  if (named === undefined) {
+    return clientSecret === undefined && !secretRequired ? 'none' : 'client_secret_post';
+  }
+  const parsed = ClientAuthMethodSchema.safeParse(named);
+  if (!parsed.success) {
+    throw invalid(
+      connectionKey,
+      `${HIDDEN_INPUTS.clientAuthMethod} must be one of ${ClientAuthMethodSchema.options.join(', ')}`,
+    );
+  }
+  return parsed.data;
 }
 
 function defaultValue(value: unknown): z.infer<typeof fieldValue> {

@@ -33,7 +33,12 @@ export type ScopeSeparator = z.infer<typeof ScopeSeparatorSchema>;
  * How the client authenticates at the token endpoint.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
-export const ClientAuthMethodSchema = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
+export const ClientAuthMethodSchema = z.enum([
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_query',
+  'none',
+]);
 /** One of {@link ClientAuthMethodSchema}'s values. */
 export type ClientAuthMethod = z.infer<typeof ClientAuthMethodSchema>;
 

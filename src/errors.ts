@@ -192,6 +192,12 @@ export const errorTable = {
     description:
       'The instance definition is invalid (unknown component, duplicate connection name, bad config values).',
   },
+  KW_INSTANCE_AMBIGUOUS: {
+    status: 409,
+    transient: false,
+    description:
+      'Several instances carry the name given; the message lists their ids. Use the id, or name the customer.',
+  },
   KW_CONNECT_GRANT_UNSUPPORTED: {
     status: 400,
     transient: false,

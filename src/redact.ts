@@ -31,8 +31,16 @@ export const SECRET_FIELD_NAMES = [
 ] as const;
 
 /**
- * Paths for pino's `redact` option: authorization headers, cookies and every secret field at the top
- * level and one level down (`*.access_token`).
+ * Where an OAuth authorization code sits in a logged object: a callback's query or a token request's form.
+ * Redacted by these paths, not by the bare name `code`, which would also hide every error's `code` field
+ * (`"code":"KW_OAUTH_INVALID_GRANT"`), the one thing an operator reads a failure line for.
+ */
+const AUTHORIZATION_CODE_PATHS = ['query.code', 'req.query.code', 'body.code', 'form.code', 'params.code'];
+
+/**
+ * Paths for pino's `redact` option: authorization headers, cookies, the authorization code where it sits
+ * (see {@link AUTHORIZATION_CODE_PATHS}) and every other secret field at the top level and one level down
+ * (`*.access_token`).
  */
 export const pinoRedactPaths: readonly string[] = [
   'req.headers.authorization',
@@ -40,7 +48,8 @@ export const pinoRedactPaths: readonly string[] = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  ...SECRET_FIELD_NAMES.flatMap((name) => [name, `*.${name}`]),
+  ...AUTHORIZATION_CODE_PATHS.flatMap((path) => [path, `*.${path}`]),
+  ...SECRET_FIELD_NAMES.filter((name) => name !== 'code').flatMap((name) => [name, `*.${name}`]),
   'clientSecret',
   '*.clientSecret',
   'accessToken',

@@ -13,8 +13,11 @@ import { miro } from './miro';
 import { monday } from './monday';
 import { nextcloud } from './nextcloud';
 import { okta } from './okta';
+import { ory } from './ory';
+import { osu } from './osu';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
+import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
 import { pipedrive } from './pipedrive';
 import { proximie } from './proximie';
@@ -26,10 +29,13 @@ import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
+import { smartenit } from './smartenit';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
+import { supabase } from './supabase';
 import { todoist } from './todoist';
+import { tumblr } from './tumblr';
 import { twitch } from './twitch';
 import { webex } from './webex';
 import { wordPressCom } from './wordPressCom';
@@ -49,8 +55,11 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   monday,
   nextcloud,
   okta,
+  ory,
+  osu,
   pagerDuty,
   payPal,
+  peerTube,
   pinterest,
   pipedrive,
   proximie,
@@ -62,10 +71,13 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   serviceNow,
   shopify,
   slack,
+  smartenit,
   spotify,
   strava,
   stripe,
+  supabase,
   todoist,
+  tumblr,
   twitch,
   webex,
   wordPressCom,

@@ -12,6 +12,7 @@ import { registerSandbox } from './commands/sandbox';
 import { registerComponentCommands } from './commands/components';
 import { registerInstanceCommands } from './commands/instances';
 import { registerConnectLink } from './commands/connect-link';
+import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
 import { registerApiKeyCommands } from './commands/api-keys';
 import { registerStart } from './commands/start';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerComponentCommands(program);
   registerInstanceCommands(program);
   registerConnectLink(program);
+  registerConnectionCommands(program);
   registerRun(program);
   registerApiKeyCommands(program);
   registerStart(program);

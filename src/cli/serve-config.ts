@@ -26,6 +26,7 @@ export interface ServeFlags {
   readonly successUrl?: string;
   readonly failureUrl?: string;
   readonly logLevel?: string;
+  readonly metricsListen?: string;
   readonly json?: boolean;
 }
 
@@ -73,6 +74,13 @@ export const ServeConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Receivers of connection events; see docs/refresh-and-crashes.md, Webhooks. */
   webhooks: webhooks.optional(),
+  /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
+  metricsListen: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
+  metricsToken: z.string().optional(),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -94,9 +102,17 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
   webhooks: 'KEYWAY_WEBHOOKS',
+  metricsListen: 'KEYWAY_METRICS_LISTEN',
+  metricsToken: 'KEYWAY_METRICS_TOKEN',
 };
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(['encryptionKeys', 'linkSecret', 'databaseUrl', 'webhooks']);
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'encryptionKeys',
+  'linkSecret',
+  'databaseUrl',
+  'webhooks',
+  'metricsToken',
+]);
 
 function problem(path: string, message: string): string {
   // `webhooks.0.secret` names the value; the setting's variable is the first segment's.
@@ -154,6 +170,7 @@ export function resolveServeConfig(
         ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
+        ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {
       const fields = (error as KeywayError).details?.['fields'];

@@ -1,5 +1,5 @@
 /** The token endpoint authentication methods Keyway speaks. */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_query' | 'none';
 
 /**
  * How a client authenticates to the token, revocation and device authorization endpoints: a strategy
@@ -9,12 +9,15 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
  */
 export interface ClientAuth {
   readonly method: ClientAuthMethod;
-  /** Adds the client's credentials to a form body and headers, returning new copies. */
+  /**
+   * Adds the client's credentials to a form body and headers, returning new copies; `query`, when present,
+   * holds parameters to add to the endpoint URL's query string.
+   */
   apply(
     clientId: string,
     body: URLSearchParams,
     headers: Readonly<Record<string, string>>,
-  ): { body: URLSearchParams; headers: Record<string, string> };
+  ): { body: URLSearchParams; headers: Record<string, string>; query?: URLSearchParams };
   /** The secrets this strategy holds, so error messages can be scrubbed of them. */
   secrets(): readonly string[];
 }
@@ -63,6 +66,23 @@ export function clientSecretPost(clientSecret: string): ClientAuth {
 }
 
 /**
+ * Credentials in the endpoint URL's query string (`?client_id=…&client_secret=…`), as some providers and the
+ * client-credentials example of common OAuth guides want. Never a default: a secret in a URL ends up in
+ * proxy and server access logs, so a definition or connection must name this method. Keyway itself never
+ * logs a URL's query (errors name origin and path only), and `client_secret=…` is redacted from any text.
+ */
+export function clientSecretQuery(clientSecret: string): ClientAuth {
+  return {
+    method: 'client_secret_query',
+    apply(clientId, body, headers) {
+      const query = new URLSearchParams({ client_id: clientId, client_secret: clientSecret });
+      return { body: new URLSearchParams(body), headers: { ...headers }, query };
+    },
+    secrets: () => [clientSecret],
+  };
+}
+
+/**
  * A public client: only `client_id` in the body. Use with PKCE.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2.1
  */
@@ -80,7 +100,15 @@ export function none(): ClientAuth {
 
 /** Builds the strategy named by a definition's data (`clientAuthMethod`). */
 export function clientAuthFor(method: ClientAuthMethod, clientSecret: string | undefined): ClientAuth {
-  if (method === 'none') return none();
   const secret = clientSecret ?? '';
-  return method === 'client_secret_basic' ? clientSecretBasic(secret) : clientSecretPost(secret);
+  switch (method) {
+    case 'none':
+      return none();
+    case 'client_secret_basic':
+      return clientSecretBasic(secret);
+    case 'client_secret_query':
+      return clientSecretQuery(secret);
+    case 'client_secret_post':
+      return clientSecretPost(secret);
+  }
 }

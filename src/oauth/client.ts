@@ -105,8 +105,15 @@ export function authenticatedPost(
     if (!PROTECTED_HEADERS.has(lower)) base[lower] = value;
   }
   base['content-type'] = 'application/x-www-form-urlencoded';
-  const { body, headers } = client.auth.apply(client.clientId, params, base);
-  return { method: 'POST', url, headers, body: body.toString() };
+  const { body, headers, query } = client.auth.apply(client.clientId, params, base);
+  return { method: 'POST', url: query ? withQuery(url, query) : url, headers, body: body.toString() };
+}
+
+/** `url` with `query`'s parameters set in its query string (replacing any of the same name). */
+function withQuery(url: string, query: URLSearchParams): string {
+  const parsed = new URL(url);
+  for (const [name, value] of query) parsed.searchParams.set(name, value);
+  return parsed.toString();
 }
 
 /** Sends a built request through the injected transport with the timeout and signal. */

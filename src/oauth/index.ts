@@ -14,7 +14,7 @@ export type {
 export { DEFAULT_TIMEOUT_MS } from './types';
 export { httpTransport, realSleep, mapTransportError, parseRetryAfter } from './http';
 export type { ClientAuth, ClientAuthMethod } from './client-auth';
-export { clientSecretBasic, clientSecretPost, none, clientAuthFor } from './client-auth';
+export { clientSecretBasic, clientSecretPost, clientSecretQuery, none, clientAuthFor } from './client-auth';
 export type { Pkce, PkceMethod } from './pkce';
 export { generateCodeVerifier, generateState, codeChallenge, generatePkce } from './pkce';
 export type { AuthorizationServer, OAuthClient, ProviderQuirks, GrantOptions } from './client';

@@ -12,6 +12,7 @@ import {
   exchangeAuthorizationCode,
   generatePkce,
   generateState,
+  parseImplicitResponse,
   passwordGrant,
   processDeviceCodeResponse,
   requestDeviceAuthorization,
@@ -75,6 +76,31 @@ export type DevicePollOutcome =
   | { readonly status: 'pending'; readonly nextPollAt: number }
   | { readonly status: 'connected'; readonly connection: Connection };
 
+/** What the provider granted, without the token itself: what an operator checks after an activation. */
+export interface TokenFacts {
+  readonly tokenType: string;
+  readonly scopes: readonly string[];
+  /** Absolute expiry (epoch ms), when the provider said how long the token lives. */
+  readonly expiresAt: number | null;
+  readonly refreshToken: boolean;
+}
+
+/** Result of {@link ConnectFlows.activate}: the connected connection and what the provider answered. */
+export interface Activation {
+  readonly connection: Connection;
+  readonly token: TokenFacts;
+}
+
+/** The facts of a token set that may be shown to anyone: never a token or a secret. */
+export function tokenFacts(tokenSet: TokenSet): TokenFacts {
+  return {
+    tokenType: tokenSet.tokenType,
+    scopes: tokenSet.scope ?? [],
+    expiresAt: tokenSet.expiresAt ?? null,
+    refreshToken: tokenSet.refreshToken !== undefined,
+  };
+}
+
 /** Result of {@link ConnectFlows.disconnect}. */
 export interface DisconnectResult {
   readonly connection: Connection;
@@ -114,10 +140,18 @@ export class ConnectFlows {
    */
   async startAuthorization(input: StartAuthorizationInput): Promise<StartedAuthorization> {
     const now = this.#now(input.now);
-    const resolved = await this.#resolve(input.connectionId, 'authorization_code');
+    const connection = await requireConnection(this.#deps.store, input.connectionId);
+    // A legacy implicit connection starts the same way, asking for the token itself (response_type=token).
+    const implicit = connection.grantType === 'implicit';
+    const resolved = await this.#resolve(
+      input.connectionId,
+      implicit ? 'implicit' : 'authorization_code',
+      {},
+      connection,
+    );
     const { config } = resolved;
     const state = generateState();
-    const pkce = config.pkce === false ? undefined : generatePkce(config.pkce);
+    const pkce = implicit || config.pkce === false ? undefined : generatePkce(config.pkce);
     // Providers that take scopes under another parameter name (Slack's user_scope) get them as an extra.
     const scopeExtra =
       config.scopeParam === 'scope' || config.scopes.length === 0
@@ -131,6 +165,7 @@ export class ConnectFlows {
         scopes: config.scopeParam === 'scope' ? config.scopes : [],
         state,
         ...(pkce ? { pkce: { challenge: pkce.challenge, method: pkce.method } } : {}),
+        ...(implicit ? { responseType: 'token' as const } : {}),
         extraParams: scopeExtra,
       },
       resolved.grantOptions,
@@ -193,6 +228,33 @@ export class ConnectFlows {
   }
 
   /**
+   * Completes a legacy implicit grant from the redirect's fragment (`#access_token=…&state=…`), which the
+   * browser read and handed over: the session is consumed first, exactly as for a callback with a code, then
+   * the token is checked against the session's state and saved. Works only for a definition that opted in.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
+   */
+  async completeImplicit(
+    fragment: string,
+    options: { readonly browserBinding: string | null; readonly now?: number },
+  ): Promise<CompletedAuthorization> {
+    const now = this.#now(options.now);
+    const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
+    const session = await this.#deps.store.consumeAuthSession(singleParam(params, 'state'), {
+      now,
+      browserBinding: options.browserBinding,
+    });
+    const resolved = await this.#resolve(session.connectionId, 'implicit', {}, session.connection);
+    const tokenSet = parseImplicitResponse(fragment, {
+      expectedState: session.state,
+      allowImplicit: resolved.config.allowImplicit,
+      now: () => now,
+      scopeSeparator: resolved.config.scopeSeparator,
+    });
+    const connection = await this.#saveConnected(resolved, tokenSet, now);
+    return { connection, returnTo: session.returnTo };
+  }
+
+  /**
    * Connects a client-credentials connection: fetches a token with the client's own credentials and saves it.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
    */
@@ -233,6 +295,44 @@ export class ConnectFlows {
       fields: { ...resolved.connection.fields, username: credentials.username },
       secretFields: { ...resolved.connection.secretFields, password: credentials.password },
     });
+  }
+
+  /**
+   * Activates a connection whose grant needs no person, with the values it already holds: client credentials,
+   * or the password grant with a username and password the platform supplied. Fetches a token now and saves it,
+   * as the first use of the connection would; the provider's refusal comes back as its typed error
+   * (`KW_OAUTH_INVALID_CLIENT`, `KW_OAUTH_INVALID_GRANT`, ... with `error` and `error_description`) and changes
+   * nothing, a missing value as `KW_PROVIDER_FIELD_MISSING` naming the field.
+   * @throws KeywayError `KW_CONNECT_GRANT_UNSUPPORTED` for grants that need a person (send a connect link).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+   */
+  async activate(connectionId: string): Promise<Activation> {
+    const connection = await requireConnection(this.#deps.store, connectionId);
+    if (connection.grantType !== 'client_credentials' && connection.grantType !== 'password') {
+      throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
+        message: `Connection "${connection.name}" uses the ${connection.grantType} grant, which needs a person to sign in; send them a connect link instead`,
+        details: { connectionId, grantType: connection.grantType },
+      });
+    }
+    const resolved = await this.#resolve(connectionId, connection.grantType, {}, connection);
+    const { config } = resolved;
+    const tokenSet =
+      connection.grantType === 'client_credentials'
+        ? await clientCredentialsGrant(
+            resolved.server,
+            resolved.client,
+            { scopes: config.scopes },
+            resolved.grantOptions,
+          )
+        : await passwordGrant(
+            resolved.server,
+            resolved.client,
+            { username: config.username ?? '', password: config.password ?? '', scopes: config.scopes },
+            resolved.grantOptions,
+          );
+    const saved = await this.#saveConnected(resolved, tokenSet, this.#now());
+    return { connection: saved, token: tokenFacts(tokenSet) };
   }
 
   /**
@@ -385,7 +485,7 @@ export class ConnectFlows {
 
   async #resolve(
     connectionId: string,
-    grant: 'authorization_code' | 'client_credentials' | 'password' | 'device_code',
+    grant: 'authorization_code' | 'implicit' | 'client_credentials' | 'password' | 'device_code',
     extraValues: Readonly<Record<string, string>> = {},
     alreadyRead?: Connection,
   ): Promise<ResolvedClient> {

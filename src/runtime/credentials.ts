@@ -47,8 +47,11 @@ export interface RefreshBackoff {
   readonly maxMs: number;
 }
 
-/** Default backoff: 30 s doubling up to 1 h. */
-export const DEFAULT_REFRESH_BACKOFF: RefreshBackoff = { baseMs: 30_000, maxMs: 3_600_000 };
+/**
+ * Default backoff: 30 s doubling up to 5 min. An expired token is unusable while it lasts, so the cap is
+ * minutes, not an hour: a provider back after an outage is used again within 5 minutes at worst.
+ */
+export const DEFAULT_REFRESH_BACKOFF: RefreshBackoff = { baseMs: 30_000, maxMs: 300_000 };
 
 /** Options for {@link CredentialManager}: a store, and components or a {@link ClientResolver}. */
 export type CredentialManagerOptions = CredentialManagerSettings &
@@ -134,19 +137,20 @@ function effectiveMargin(tokenSet: TokenSet | undefined, marginMs: number): numb
 
 /**
  * When the background refresher should renew `tokenSet`: `marginMs` (capped at half the lifetime) before
- * expiry, or `null` when it cannot or need not be renewed (no expiry; no refresh token outside the client
- * credentials grant). Connect flows store this as the row's `refreshAt` alongside the tokens.
+ * expiry, or `null` when it cannot or need not be renewed in the background (no expiry; no refresh token).
+ * Connect flows store this as the row's `refreshAt` alongside the tokens.
+ *
+ * Only a refresh token is kept alive in the background: it may expire from disuse, and the user would have to
+ * sign in again. A token got by repeating a grant that needs no person (client credentials, a stored password)
+ * is fetched on demand instead, when an action needs it: renewing it in the background would fetch a token
+ * every lifetime for connections no one uses.
  */
 export function refreshSchedule(
   tokenSet: TokenSet,
   options: { readonly grantType: string; readonly marginMs?: number },
 ): { expiresAt: number | null; refreshAt: number | null } {
   const expiresAt = tokenSet.expiresAt ?? null;
-  // Password connections keep the password (encrypted) so the grant can be repeated like client credentials.
-  const renewable =
-    options.grantType === 'client_credentials' ||
-    options.grantType === 'password' ||
-    tokenSet.refreshToken !== undefined;
+  const renewable = tokenSet.refreshToken !== undefined && options.grantType !== 'client_credentials';
   if (expiresAt === null || !renewable) return { expiresAt, refreshAt: null };
   return {
     expiresAt,
@@ -389,9 +393,11 @@ export class CredentialManager implements CredentialSource {
   #decide(prepared: Prepared, intent: Intent): 'serve' | 'refresh' {
     const { row, config, tokenSet } = prepared;
     const now = this.#now();
-    const clientCredentials = config.grantType === 'client_credentials';
-    const usable = USABLE_STATUSES.has(row.status) || (clientCredentials && row.status === 'pending');
-    if (!usable || (!tokenSet && !clientCredentials)) throw notConnected(row);
+    // A connection whose grant needs no person (client credentials; a password the platform supplied) gets its
+    // first token on first use: `pending` only means no one has asked for one yet.
+    const unattended = renewalOf(config, tokenSet) === 'grant';
+    const usable = USABLE_STATUSES.has(row.status) || (unattended && row.status === 'pending');
+    if (!usable || (!tokenSet && !unattended)) throw notConnected(row);
 
     const verdict = this.#verdict(prepared, intent, now);
     if (verdict.action === 'serve') return 'serve';
@@ -418,11 +424,18 @@ export class CredentialManager implements CredentialSource {
       return { action: alreadyReplaced ? 'serve' : 'refresh' };
     }
     const renewal = renewalOf(config, tokenSet);
-    if (intent.kind === 'background' && renewal !== null && row.refreshAt !== null && row.refreshAt <= now) {
+    if (
+      intent.kind === 'background' &&
+      renewal === 'refresh' &&
+      row.refreshAt !== null &&
+      row.refreshAt <= now
+    ) {
       return { action: 'refresh' };
     }
     const marginMs = effectiveMargin(tokenSet, prepared.marginMs);
     if (renewal === 'grant') {
+      // On demand only (see refreshSchedule): a row still scheduled from before is dropped by the caller.
+      if (intent.kind === 'background') return { action: 'serve' };
       const due = tokenSet.expiresAt !== undefined && tokenSet.expiresAt - now <= marginMs;
       return { action: due ? 'refresh' : 'serve' };
     }
@@ -560,7 +573,8 @@ export class CredentialManager implements CredentialSource {
     }
     const failures = row.refreshFailures + 1;
     const backoff = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** (failures - 1));
-    const cooldownUntil = now + Math.max(backoff, err.retryAfterMs ?? 0);
+    // A provider's Retry-After is honoured up to the same cap: a day-long value must not strand the token.
+    const cooldownUntil = now + Math.min(this.#backoff.maxMs, Math.max(backoff, err.retryAfterMs ?? 0));
     await this.#store.compareAndSetConnectionTokens(
       row.id,
       row.version,

@@ -27,8 +27,10 @@ export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } f
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
 export { requireConnection, resolveClient, definitionOf } from './client-config';
 export type { OAuthIo, ResolvedClient } from './client-config';
-export { AUTH_SESSION_TTL_MS, ConnectFlows } from './connect';
+export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
+export { findConnection, findInstance } from './lookup';
 export type {
+  Activation,
   CompletedAuthorization,
   ConnectDeps,
   DevicePollOutcome,

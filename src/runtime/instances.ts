@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 // Not the connections index: it loads spectral, which the runtime does not need.
-import { HIDDEN_INPUTS } from '../../connections/inputs';
+import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../../connections/inputs';
 import { KeywayError } from '../errors';
 import type { Connection, Instance, NewConnection, Store } from '../store';
 import type { ComponentRegistry } from './components';
@@ -179,7 +179,7 @@ function planConnection(
 ): Omit<NewConnection, 'instanceId'> {
   const inputs = new Map(definition.inputs.map((input) => [input.key, input]));
   for (const key of Object.keys(customerFields)) {
-    if (!inputs.has(key)) {
+    if (!inputs.has(key) && !CONNECTION_OVERRIDES.includes(key)) {
       throw new KeywayError('KW_CONNECTION_INVALID', {
         message: `Connection "${name}": definition "${definition.key}" has no field "${key}"`,
         details: { field: key },

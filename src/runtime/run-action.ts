@@ -25,6 +25,7 @@ import {
   looksLikeError,
 } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
+import { connectionValue } from './connection-value';
 import { connectionEvent } from './events';
 import { timeOrderedId } from './ids';
 import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
@@ -101,6 +102,8 @@ interface PlannedConnection {
   readonly fields: Readonly<Record<string, unknown>>;
   /** Secret field values and password inputs, to be redacted from logs and errors. */
   readonly secrets: readonly string[];
+  /** The callback's extra parameters: spectral's `connection.context`. */
+  readonly context: Readonly<Record<string, unknown>>;
 }
 
 /** A connection input resolved to an instance connection. */
@@ -127,8 +130,11 @@ interface RunPlan {
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_LOG: readonly ExecutionLogEntry[] = Object.freeze([]);
 const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
+/** Grants that get a token with no person involved, so a `pending` connection of theirs can run. */
+const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'password']);
 
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
 function paramInputs(
@@ -303,6 +309,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       definition: item.definition,
       fields: item.fields,
       secrets: item.secrets,
+      context: item.context,
       token,
       value: connectionValue(item, token),
     });
@@ -456,8 +463,13 @@ function bindConnections(
         details: { connectionId: connection.id },
       });
     }
+    // A pending connection whose grant needs no person gets its first token from the credential manager, which
+    // refuses it (KW_CONNECTION_NOT_CONNECTED) when the values it needs are not all there.
+    const unattended = connection.status === 'pending' && UNATTENDED_GRANTS.has(connection.grantType);
     const usable =
-      connection.status === 'connected' || (connection.status === 'error' && connection.tokenSet !== null);
+      unattended ||
+      connection.status === 'connected' ||
+      (connection.status === 'error' && connection.tokenSet !== null);
     if (!usable && !(connection.grantType === 'none' && connection.status === 'error')) {
       throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
         message: `Connection "${connection.name}" is ${connection.status.replace('_', ' ')}; connect it first`,
@@ -473,19 +485,9 @@ function bindConnections(
       const value = fields[input.key];
       if (input.type === 'password' && typeof value === 'string') secrets.push(value);
     }
-    bound.push({ inputKey, connection, definition, fields, secrets });
+    bound.push({ inputKey, connection, definition, fields, secrets, context: NO_CONTEXT });
   }
   return bound;
-}
-
-/** spectral's connection value: `{ key, configVarKey, fields, token?, context? }`, fresh for each attempt. */
-function connectionValue(item: PlannedConnection, token: AccessToken | undefined): ConnectionValue {
-  const key = item.connection.definitionKey;
-  const configVarKey = item.connection.name;
-  // Two literals rather than a conditional spread: one object per value, of one shape per kind.
-  return token
-    ? { key, configVarKey, fields: { ...item.fields }, token: { ...token.raw }, context: {} }
-    : { key, configVarKey, fields: { ...item.fields }, context: {} };
 }
 
 /** The secrets of `bound`, gathered afresh at each iteration; see {@link logSink} for why not inline. */

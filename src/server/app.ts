@@ -4,6 +4,8 @@
  */
 import type * as Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { KeywayError } from '../errors';
 import { redactText } from '../redact';
 import type { ApiPort } from './api/types';
 import { registerApiRoutes } from './api/routes';
@@ -64,6 +66,41 @@ export function loggableUrl(url: string): string {
 function loadFastify(): typeof Fastify {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
   return require('fastify') as typeof Fastify;
+}
+
+/**
+ * `GET /metrics` in Prometheus text format; with `token`, only for `Authorization: Bearer <token>` (compared in
+ * constant time), anything else `KW_API_UNAUTHORIZED`.
+ */
+function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token?: string): void {
+  const expected = token === undefined ? undefined : digest(token);
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== undefined) {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+        throw new KeywayError('KW_API_UNAUTHORIZED', {
+          message: 'Metrics need the metrics token: send "Authorization: Bearer <KEYWAY_METRICS_TOKEN>"',
+        });
+      }
+    }
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+  });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * A second app that serves only `GET /metrics` and `GET /healthz`, without a token, for a listen address that
+ * only the monitoring network reaches (`KEYWAY_METRICS_LISTEN`); never listens by itself.
+ */
+export function buildMetricsApp(metrics: Metrics): FastifyInstance {
+  const { fastify } = loadFastify();
+  const app = fastify({ logger: false }) as unknown as FastifyInstance;
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
+  registerMetricsRoute(app, metrics);
+  return app;
 }
 
 /** Builds the fastify app. Throws `KW_CONFIG_INVALID` when `config` is invalid. */
@@ -151,9 +188,7 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
       .code(result.ready ? 200 : 503)
       .send({ status: result.ready ? 'ready' : 'not_ready', ...result });
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
-  );
+  if (config.metricsToken !== undefined) registerMetricsRoute(app, metrics, config.metricsToken);
 
   registerConnectRoutes(app, { config, connect: deps.connect, metrics, now });
   if (deps.api && deps.apiKeys) {

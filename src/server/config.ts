@@ -46,6 +46,12 @@ export const ServerConfigSchema = z
     failureUrl: httpUrl.optional(),
     /** The opener's origin for popup mode; popup links are refused without it. */
     popupOrigin: origin.optional(),
+    /**
+     * Bearer token that `GET /metrics` on this app requires. Without it the app serves no `/metrics` at all:
+     * the customer-facing port never shows metrics to anyone; serve them on a separate listen address
+     * instead (`buildMetricsApp`, `KEYWAY_METRICS_LISTEN`).
+     */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Default connect-link lifetime. */
     linkTtlMs: z
       .number()

@@ -2,7 +2,7 @@
  * The HTTP layer's public surface: `buildApp` (a fastify app that never listens by itself), its configuration,
  * the runtime-backed services it is wired with, connect-link signing, and the metrics registry.
  */
-export { buildApp, loggableUrl, routesOf } from './app';
+export { buildApp, buildMetricsApp, loggableUrl, routesOf } from './app';
 export type { RouteSummary, ServerDeps } from './app';
 export { ServerConfigSchema, parseServerConfig } from './config';
 export type { ServerConfig, ServerConfigInput } from './config';

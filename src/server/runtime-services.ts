@@ -9,7 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
-import { createInstance, definitionOf, resolveClient, runAction } from '../runtime';
+import {
+  createInstance,
+  definitionOf,
+  findConnection,
+  findInstance,
+  resolveClient,
+  runAction,
+} from '../runtime';
 import type {
   ComponentRegistry,
   ConnectFlows,
@@ -428,6 +435,17 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     async disconnect(id) {
       const { connection } = await flows.disconnect(id);
       return connectionView(connection);
+    },
+
+    async hasAction(componentKey, actionKey) {
+      return (await componentOf(componentKey))?.actions.has(actionKey) ?? false;
+    },
+
+    async activateConnection(instanceRef, connectionRef) {
+      const instance = await findInstance(store, instanceRef);
+      const connection = await findConnection(store, instance, connectionRef);
+      const activation = await flows.activate(connection.id);
+      return { connection: await connectionView(activation.connection), token: activation.token };
     },
 
     async runAction(input) {

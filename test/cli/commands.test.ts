@@ -331,6 +331,60 @@ describe('keyway run', () => {
   });
 });
 
+describe('keyway connections activate', () => {
+  it('fetches a client-credentials token now for an instance named by its name, printing no token', async () => {
+    const created = await runCli([
+      'instances',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--customer',
+      'acme-1',
+      '--name',
+      'Beta service',
+      '--component',
+      'sandboxDemo',
+      '--connection',
+      'api=sandboxDemo:sandboxClientCredentials',
+      '--field',
+      `api.issuer=${sandbox.issuer}`,
+      '--field',
+      `api.clientId=${sandbox.clients.service.clientId}`,
+      '--field',
+      `api.clientSecret=${sandbox.clients.service.clientSecret ?? ''}`,
+      '--field',
+      'api.scopes=api:read',
+    ]);
+    expect(created.exitCode).toBe(0);
+    const run = await runCli([
+      'connections',
+      'activate',
+      '--data-dir',
+      dataDir,
+      '--json',
+      'Beta service',
+      'api',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.json()).toMatchObject({
+      connection: { name: 'api', status: 'connected' },
+      token: { tokenType: 'bearer', scopes: ['api:read'], refreshToken: false },
+    });
+    const token = await withTestStore(async (store) => {
+      const [instance] = (await store.listInstances()).filter((i) => i.name === 'Beta service');
+      return (await store.listConnections({ instanceId: instance?.id ?? '' }))[0]?.tokenSet;
+    });
+    expect(run.stdout).not.toContain(String(token?.['accessToken']));
+
+    const human = await runCli(['run', '--data-dir', dataDir, 'Beta service', 'sandboxDemo', 'getMe']);
+    expect(human.exitCode).toBe(0);
+    const unknown = await runCli(['connections', 'activate', '--data-dir', dataDir, 'Beta service', 'nope']);
+    expect(unknown.stderr).toMatch(
+      /^error KW_STORE_NOT_FOUND: Instance "Beta service" has no connection "nope"/,
+    );
+  });
+});
+
 describe('keyway connect-link', () => {
   it("signs a link with the data dir's generated secret that the server config verifies", async () => {
     const instances = await runCli(['instances', 'list', '--data-dir', dataDir, '--json']);

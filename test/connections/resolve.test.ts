@@ -1,4 +1,10 @@
-import { component, connection, oauth2Connection, OAuth2Type } from '@prismatic-io/spectral';
+import {
+  component,
+  connection,
+  oauth2Connection,
+  OAuth2PkceMethod,
+  OAuth2Type,
+} from '@prismatic-io/spectral';
 import {
   HIDDEN_INPUTS,
   defineProvider,
@@ -278,6 +284,57 @@ describe('toSpectralConnection → resolveConnection round trip', () => {
       tokenUrl: 'https://acme.example/token',
     });
     expect(resolved.provider).toBeUndefined();
+  });
+
+  it('makes a connection without a client secret a public client, which must use PKCE', () => {
+    const publicClient = (pkce: boolean): unknown =>
+      wireOf(
+        oauth2Connection({
+          key: 'publicOAuth',
+          display: { label: 'Public', description: 'Public client' },
+          oauth2Type: OAuth2Type.AuthorizationCode,
+          ...(pkce ? { oauth2PkceMethod: OAuth2PkceMethod.S256 } : {}),
+          inputs: {
+            authorizeUrl: {
+              label: 'Authorize URL',
+              type: 'string',
+              default: 'https://acme.example/authorize',
+            },
+            tokenUrl: { label: 'Token URL', type: 'string', default: 'https://acme.example/token' },
+            scopes: { label: 'Scopes', type: 'string', default: '' },
+            clientId: { label: 'Client ID', type: 'string', required: true },
+            clientSecret: { label: 'Secret', type: 'password', required: false, shown: false, default: '' },
+          },
+        }),
+      );
+    expect(resolveConnection(publicClient(true), { clientId: 'app' }).clientAuthMethod).toBe('none');
+    expect(
+      resolveConnection(publicClient(true), { clientId: 'app', clientSecret: 's3cret-value' })
+        .clientAuthMethod,
+    ).toBe('client_secret_post');
+    const noPkce = thrown(() => resolveConnection(publicClient(false), { clientId: 'app' }));
+    expect(noPkce.code).toBe('KW_PROVIDER_DEFINITION_INVALID');
+    expect(noPkce.message).toContain('public client must use PKCE');
+    const overridden = resolveConnection(publicClient(true), {
+      clientId: 'app',
+      clientSecret: 's3cret-value',
+      keywayClientAuthMethod: 'client_secret_query',
+    });
+    expect(overridden.clientAuthMethod).toBe('client_secret_query');
+  });
+
+  it('accepts key/value lists and objects as field values and reads the headers input as token headers', () => {
+    const resolved = resolveConnection(wire(providers.github!), {
+      ...client,
+      headers: [{ key: 'X-Tenant', value: 'globex' }],
+      tags: ['a', 'b'],
+      settings: { nested: true },
+    });
+    expect(resolved.extraTokenHeaders).toMatchObject({ 'X-Tenant': 'globex' });
+    const structuredId = thrown(() =>
+      resolveConnection(wire(providers.github!), { ...client, clientId: [{ key: 'a', value: 'b' }] }),
+    );
+    expect(structuredId.message).toContain('clientId must be text');
   });
 
   it('refuses a connection that is not OAuth 2.0', () => {

@@ -259,6 +259,35 @@ describe('CredentialManager.getToken', () => {
     expect(refreshes()).toBe(1);
   });
 
+  it('caps the refresh cooldown at minutes, even after many failures and a day-long Retry-After', async () => {
+    const { connection } = await connectedSandboxConnection(store, components, sandbox);
+    let now = Date.now();
+    let retryAfter: string | undefined = undefined;
+    const transport: Transport = () =>
+      Promise.resolve({
+        status: retryAfter === undefined ? 503 : 429,
+        headers: {
+          'content-type': 'application/json',
+          ...(retryAfter === undefined ? {} : { 'retry-after': retryAfter }),
+        },
+        body: JSON.stringify({ error: 'temporarily_unavailable' }),
+      });
+    const credentials = new CredentialManager({ store, components, transport, now: () => now });
+    await setExpiresAt(connection.id, now - 1000);
+    // Ten failures in a row: 30 s doubling would reach hours; the default cap is 5 minutes.
+    for (let i = 0; i < 10; i += 1) {
+      await credentials.getToken(connection.id).catch(() => undefined);
+      const row = await store.getConnection(connection.id);
+      expect((row?.cooldownUntil ?? 0) - now).toBeLessThanOrEqual(300_000);
+      now = row?.cooldownUntil ?? now;
+    }
+    expect((await store.getConnection(connection.id))?.refreshFailures).toBe(10);
+    retryAfter = '86400';
+    const limited = await credentials.getToken(connection.id).catch((err: unknown) => err);
+    expect(isKeywayError(limited, 'KW_OAUTH_RATE_LIMITED')).toBe(true);
+    expect(((await store.getConnection(connection.id))?.cooldownUntil ?? 0) - now).toBe(300_000);
+  });
+
   it('fetches, caches and re-fetches the token of a client credentials connection', async () => {
     const { connection } = await createSandboxConnection(
       store,
@@ -274,7 +303,8 @@ describe('CredentialManager.getToken', () => {
     expect(await callApi(first.accessToken)).toBe(200);
     const row = await store.getConnection(connection.id);
     expect(row?.status).toBe('connected');
-    expect(row?.refreshAt).toEqual(expect.any(Number));
+    // Fetched again on demand only: the background refresher never schedules it.
+    expect(row?.refreshAt).toBeNull();
     expect(await events('connection.connected')).toHaveLength(1);
 
     expect((await credentials.getToken(connection.id)).accessToken).toBe(first.accessToken);

@@ -2,7 +2,13 @@ import type { Transport } from '../../src/oauth';
 import { CredentialManager, startRefresher, type ComponentRegistry, type Refresher } from '../../src/runtime';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
-import { connectedSandboxConnection, demoComponents, sqliteConfig } from './workers/fixture';
+import {
+  connectedSandboxConnection,
+  createSandboxConnection,
+  demoComponents,
+  expireStoredToken,
+  sqliteConfig,
+} from './workers/fixture';
 
 let sandbox: Sandbox;
 let store: Store;
@@ -140,6 +146,33 @@ describe('startRefresher', () => {
     expect(await started.runOnce()).toMatchObject({ claimed: 1, refreshed: 0, fresh: 1 });
     expect(refreshes()).toBe(0);
     expect((await store.getConnection(id))?.refreshAt).toBeNull();
+    expect(await started.runOnce()).toMatchObject({ claimed: 0 });
+  });
+
+  it('leaves an idle client credentials token alone and fetches it again only when an action needs it', async () => {
+    const { connection } = await createSandboxConnection(
+      store,
+      components,
+      sandbox,
+      'sandboxClientCredentials',
+    );
+    const credentials = new CredentialManager({ store, components });
+    await credentials.getToken(connection.id);
+    // A row scheduled before tokens were fetched on demand: due, its token past the margin.
+    await expireStoredToken(store, connection.id);
+    sandbox.resetCounts();
+    const grants = (): number => sandbox.tokenRequests()['client_credentials'] ?? 0;
+    const started = refresher(credentials, 'replica-a');
+
+    expect(await started.runOnce()).toMatchObject({ claimed: 1, refreshed: 0, fresh: 1 });
+    expect(grants()).toBe(0);
+    expect((await store.getConnection(connection.id))?.refreshAt).toBeNull();
+    expect(await started.runOnce()).toMatchObject({ claimed: 0 });
+
+    // On demand: the next use fetches a fresh token, and still schedules nothing.
+    await credentials.getToken(connection.id);
+    expect(grants()).toBe(1);
+    expect((await store.getConnection(connection.id))?.refreshAt).toBeNull();
     expect(await started.runOnce()).toMatchObject({ claimed: 0 });
   });
 

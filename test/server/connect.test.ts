@@ -8,8 +8,10 @@ import type { Harness } from './harness';
 
 let h: Harness;
 
+const METRICS_TOKEN = 'metrics-token-0123456789';
+
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ config: { metricsToken: METRICS_TOKEN } });
 });
 afterAll(async () => {
   await h.close();
@@ -385,7 +387,11 @@ describe('operations endpoints', () => {
   it('answers health, readiness and Prometheus metrics with connect-flow counters', async () => {
     expect((await h.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await h.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ status: 'ready' });
-    const metrics = await h.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await h.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(metrics.body).toMatch(
       /keyway_connect_flows_total\{grant="authorization_code",outcome="connected"\} [1-9]/,
     );

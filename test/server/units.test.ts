@@ -115,6 +115,24 @@ describe('logging', () => {
     expect(lines.join('')).not.toMatch(/abc\.def|tok-123456/);
     expect(createLogger('silent').level).toBe('silent');
   });
+  it("shows an error's code field while redacting the OAuth authorization code by its path", () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink);
+    logger.warn({ connectionId: 'c1', code: 'KW_OAUTH_INVALID_GRANT' }, 'refresh failed');
+    logger.error({ err: { code: 'KW_OAUTH_SERVER_ERROR' } }, 'request failed');
+    logger.info({ query: { code: 'auth-code-123456', state: 's' } }, 'callback');
+    logger.info({ req: { query: { code: 'auth-code-654321' } }, form: { code: 'auth-code-777777' } }, 'x');
+    const out = lines.join('');
+    expect(out).toContain('"code":"KW_OAUTH_INVALID_GRANT"');
+    expect(out).toContain('"code":"KW_OAUTH_SERVER_ERROR"');
+    expect(out).not.toMatch(/auth-code-/);
+  });
 });
 
 describe('keyway serve configuration', () => {
@@ -142,6 +160,21 @@ describe('keyway serve configuration', () => {
     expect(message).toContain('port (KEYWAY_PORT)');
     expect(message).toContain('databaseUrl (KEYWAY_DATABASE_URL)');
     expect(message).not.toContain('hunter2');
+  });
+
+  it('takes a metrics listen address and a metrics token, never echoing the token', () => {
+    const { serve, server } = resolveServeConfig(
+      { metricsListen: '127.0.0.1:9464' },
+      { ...env, KEYWAY_METRICS_TOKEN: 'metrics-token-0123456789' },
+    );
+    expect(serve.metricsListen).toBe('127.0.0.1:9464');
+    expect(server.metricsToken).toBe('metrics-token-0123456789');
+    expect(() => resolveServeConfig({ metricsListen: '9464' }, env)).toThrow(
+      /metricsListen \(KEYWAY_METRICS_LISTEN\): must be host:port/,
+    );
+    expect(() => resolveServeConfig({}, { ...env, KEYWAY_METRICS_TOKEN: 'short-secret' })).toThrow(
+      /^(?![\s\S]*short-secret)[\s\S]*metricsToken/,
+    );
   });
 
   it('requires a link signing secret and refuses a success URL off the allowed origins', () => {

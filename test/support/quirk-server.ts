@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** The request URL's query string, parsed. */
+  readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
   readonly form: URLSearchParams;
@@ -49,6 +51,7 @@ export async function startQuirkServer(): Promise<QuirkServer> {
       const recorded: RecordedRequest = {
         method: req.method ?? 'GET',
         path: new URL(req.url ?? '/', 'http://x').pathname,
+        query: new URL(req.url ?? '/', 'http://x').searchParams,
         headers: req.headers,
         body,
         form: new URLSearchParams(body),

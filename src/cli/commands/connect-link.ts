@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
+import { findInstance } from '../../runtime';
 import { signConnectLink } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { Store } from '../../store';
@@ -35,13 +36,7 @@ export async function createConnectLink(
     readonly now?: number;
   },
 ): Promise<PrintedConnectLink> {
-  const instance = await store.getInstance(request.instanceId);
-  if (!instance) {
-    throw new KeywayError('KW_STORE_NOT_FOUND', {
-      message: `Instance "${request.instanceId}" does not exist; see \`keyway instances list\``,
-      details: { instanceId: request.instanceId },
-    });
-  }
+  const instance = await findInstance(store, request.instanceId);
   const connections = await store.listConnections({ instanceId: instance.id });
   const ids = (request.connections ?? []).map((ref) => {
     const match = connections.find((c) => c.name === ref || c.id === ref);
@@ -83,7 +78,7 @@ export function registerConnectLink(program: Command): void {
     program
       .command('connect-link')
       .description('sign a connect link for an instance and print its URL')
-      .argument('<instance>', 'instance id')
+      .argument('<instance>', 'instance id or name')
       .option('--connection <name>', 'limit the link to this connection (repeatable)', collect)
       .option('--ttl <seconds>', 'lifetime in seconds (default 7 days)')
       .option('--public-url <url>', 'URL people reach Keyway at (env KEYWAY_PUBLIC_URL)')

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
-import { ComponentRegistry, createInstance } from '../../runtime';
+import { ComponentRegistry, createInstance, findInstance } from '../../runtime';
 import type { Connection, Customer, Instance, Store } from '../../store';
 import { collect, parseJsonObject, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
@@ -262,17 +262,14 @@ export function registerInstanceCommands(program: Command): void {
   );
 
   withCommonOptions(
-    instances.command('show').description('show one instance and its connections').argument('<id>'),
+    instances
+      .command('show')
+      .description('show one instance and its connections')
+      .argument('<instance>', 'instance id or name'),
   ).action(
     cliAction(async (out, flags: CommonFlags, id: string) => {
       const summary = await withStore(loadStoreConfig(flags), async (store) => {
-        const instance = await store.getInstance(id);
-        if (!instance) {
-          throw new KeywayError('KW_STORE_NOT_FOUND', {
-            message: `Instance "${id}" does not exist; see \`keyway instances list\``,
-            details: { instanceId: id },
-          });
-        }
+        const instance = await findInstance(store, id);
         return summarizeInstance(store, instance);
       });
       out.result({ instance: summary }, () => printInstance(summary));

@@ -3,7 +3,7 @@
  * connection (its token refreshed first when due), and prints what `perform` returned.
  */
 import type { Command } from 'commander';
-import { ComponentRegistry, CredentialManager, runAction } from '../../runtime';
+import { ComponentRegistry, CredentialManager, findInstance, runAction } from '../../runtime';
 import { collect, parseJsonObject, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
@@ -21,7 +21,7 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .description("run a component action for an instance with the instance's connections")
-      .argument('<instance>', 'instance id')
+      .argument('<instance>', 'instance id or name')
       .argument('<component>', 'component key')
       .argument('<action>', 'action key')
       .option('--inputs <json>', 'inputs as a JSON object, @file or - for stdin')
@@ -29,19 +29,20 @@ export function registerRun(program: Command): void {
       .option('--connection <input=name>', 'which instance connection fills a connection input', collect)
       .option('--logs', "also print the action's log lines (stderr)"),
   ).action(
-    cliAction(async (out, flags: RunFlags, instanceId: string, componentKey: string, actionKey: string) => {
+    cliAction(async (out, flags: RunFlags, instanceRef: string, componentKey: string, actionKey: string) => {
       const inputs = {
         ...parseJsonObject('--inputs', flags.inputs),
         ...parseKeyValues('--input', flags.input),
       };
       const connections = parseKeyValues('--connection', flags.connection);
-      const run = await withStore(loadStoreConfig(flags), (store) => {
+      const run = await withStore(loadStoreConfig(flags), async (store) => {
         const components = new ComponentRegistry({ store });
         const credentials = new CredentialManager({ store, components });
+        const instance = await findInstance(store, instanceRef);
         return runAction(
           { store, components, credentials },
           {
-            instanceId,
+            instanceId: instance.id,
             componentKey,
             actionKey,
             inputs,

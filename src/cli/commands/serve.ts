@@ -16,7 +16,8 @@ import {
   startWebhookDelivery,
 } from '../../runtime';
 import type { WebhookDelivery } from '../../runtime';
-import { Metrics, buildApp, createRuntimeServices } from '../../server';
+import type { FastifyInstance } from 'fastify';
+import { Metrics, buildApp, buildMetricsApp, createRuntimeServices } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
@@ -45,9 +46,17 @@ export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
   );
 }
 
+/** Listens on `host:port` (validated by {@link ServeConfigSchema}). */
+async function listenMetrics(app: FastifyInstance, hostPort: string | undefined): Promise<string> {
+  const colon = (hostPort ?? '').lastIndexOf(':');
+  return app.listen({ host: hostPort?.slice(0, colon) ?? '', port: Number(hostPort?.slice(colon + 1)) });
+}
+
 /** A listening Keyway: the address it listens at and how to stop it (server, refresher, webhooks, store). */
 export interface RunningServer {
   readonly address: string;
+  /** Where `/metrics` is served without a token, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
   readonly engine: string;
   close(): Promise<void>;
 }
@@ -102,6 +111,7 @@ export async function startKeywayServer(
     onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
+  const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
     await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
@@ -115,16 +125,22 @@ export async function startKeywayServer(
       host: config.serve.host,
       backlog: LISTEN_BACKLOG,
     });
+    const metricsAddress = metricsApp
+      ? await listenMetrics(metricsApp, config.serve.metricsListen)
+      : undefined;
     return {
       address,
+      ...(metricsAddress ? { metricsAddress } : {}),
       engine: store.engine,
       close: async () => {
         await app.close();
+        await metricsApp?.close();
         await stopAll();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
+    await metricsApp?.close().catch(() => undefined);
     await stopAll().catch(() => undefined);
     throw err;
   }
@@ -136,6 +152,8 @@ export interface ServeListening {
   readonly publicUrl: string;
   readonly engine: string;
   readonly webhookEndpoints: readonly string[];
+  /** Where `/metrics` is served, when `metricsListen` is set. */
+  readonly metricsAddress?: string;
 }
 
 async function runServe(out: Output, flags: ServeFlags): Promise<void> {
@@ -148,6 +166,7 @@ async function runServe(out: Output, flags: ServeFlags): Promise<void> {
     publicUrl: config.server.publicBaseUrl,
     engine: running.engine,
     webhookEndpoints: (config.serve.webhooks ?? []).map((endpoint) => endpoint.id),
+    ...(running.metricsAddress ? { metricsAddress: running.metricsAddress } : {}),
   };
   // One line, not pretty-printed: scripts read it as the first line of a stream.
   if (out.json) out.stdout.write(`${JSON.stringify(listening)}\n`);
@@ -179,6 +198,7 @@ export function registerServe(program: Command): void {
     .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
     .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
     .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
+    .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
     .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));
 }

@@ -125,6 +125,13 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
           '201',
         ),
       },
+      '/api/instances/{id}/connections/{name}/activate': {
+        post: op(
+          'Fetch a token now for a client-credentials or platform-supplied password connection; answers what the provider granted (never the token) or its typed error',
+          'connections:write',
+          { parameters: [idPath('id'), idPath('name')] },
+        ),
+      },
       '/api/connections/{id}': {
         get: op('Get a connection', 'connections:read', { parameters: [idPath('id')] }),
       },

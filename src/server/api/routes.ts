@@ -44,7 +44,12 @@ const actionParams = idParam.extend({
   actionKey: z.string().min(1).max(200),
 });
 
+const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
+
 const listInstancesQuery = z.object({ customerId: z.string().min(1).optional() });
+
+/** The labels of calls to a component or action that does not exist: one series for all of them. */
+const UNKNOWN_ACTION = { component: 'unknown', action: 'unknown' } as const;
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -201,6 +206,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
     return { connection };
   });
 
+  route('POST', '/api/instances/:id/connections/:name/activate', 'connections:write', async (request) => {
+    const params = parseRequest(connectionParams, request.params, 'params');
+    return api.activateConnection(params.id, params.name);
+  });
+
   route('POST', '/api/connections/:id/disconnect', 'connections:write', async (request) => {
     const { id } = parseRequest(idParam, request.params, 'params');
     if (!(await api.getConnection(id))) throw notFound('connection', id);
@@ -222,7 +232,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
       ctx.metrics.inc('keyway_action_calls_total', { ...labels, outcome: 'succeeded' });
       return run;
     } catch (error) {
-      ctx.metrics.inc('keyway_action_calls_total', { ...labels, outcome: 'failed' });
+      // Label values come from the URL: only a real component and action may name a series, or every
+      // made-up name would add one (20,000 calls made 20,004 series before).
+      const known = await api.hasAction(params.componentKey, params.actionKey).catch(() => false);
+      ctx.metrics.inc('keyway_action_calls_total', {
+        ...(known ? labels : UNKNOWN_ACTION),
+        outcome: 'failed',
+      });
       throw error;
     }
   });

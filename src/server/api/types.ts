@@ -47,6 +47,17 @@ export interface ActionRunDto {
   readonly result: unknown;
 }
 
+/** What the provider answered to an activation: facts about the token, never the token itself. */
+export interface ActivationDto {
+  readonly connection: ConnectionView;
+  readonly token: {
+    readonly tokenType: string;
+    readonly scopes: readonly string[];
+    readonly expiresAt: number | null;
+    readonly refreshToken: boolean;
+  };
+}
+
 /** What `/api` needs from the runtime. */
 export interface ApiPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
@@ -65,6 +76,13 @@ export interface ApiPort {
   getConnection(id: string): Promise<ConnectionView | undefined>;
   /** Revokes at the provider when possible and deletes the tokens; returns the connection afterwards. */
   disconnect(id: string): Promise<ConnectionView>;
+  /** True when `componentKey` is a loaded or published component with the action `actionKey`. */
+  hasAction(componentKey: string, actionKey: string): Promise<boolean>;
+  /**
+   * Fetches a token now for a connection whose grant needs no person (client credentials; a password the
+   * platform supplied). The instance is given by id or name, the connection by name or id.
+   */
+  activateConnection(instance: string, connection: string): Promise<ActivationDto>;
   runAction(input: {
     readonly instanceId: string;
     readonly componentKey: string;

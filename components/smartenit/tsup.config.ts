@@ -1,0 +1,3 @@
+import { componentTsupConfig } from '../tsup.shared';
+
+export default componentTsupConfig();

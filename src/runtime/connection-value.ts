@@ -1,0 +1,52 @@
+/**
+ * spectral's connection value, `{ key, configVarKey, fields, token?, context? }`, as the Prismatic platform
+ * hands it to `perform`: the token is the stored token response with every provider extra (`instance_url`, …)
+ * plus an absolute `expires_at` (ISO 8601), and the context holds what the provider sent on the callback besides
+ * the code and state (`realmId`, `accounts-server`, `shop`, …).
+ */
+import type { AccessToken, ConnectionValue } from './types';
+
+/** The token object of each access token, with `expires_at` added, worked out once per token. */
+const platformTokens = new WeakMap<AccessToken, Readonly<Record<string, unknown>>>();
+
+/**
+ * The token a component sees: the provider's response and `expires_at`, the absolute expiry as ISO 8601 (what
+ * components compare against the clock; some fetch a token of their own when it is missing). Keyway's own
+ * expiry wins over a provider field of the same name, as on the platform.
+ */
+export function platformToken(token: AccessToken): Readonly<Record<string, unknown>> {
+  let found = platformTokens.get(token);
+  if (found === undefined) {
+    found =
+      token.expiresAt === undefined
+        ? token.raw
+        : { ...token.raw, expires_at: new Date(token.expiresAt).toISOString() };
+    platformTokens.set(token, found);
+  }
+  return found;
+}
+
+/** What {@link connectionValue} builds a value from. */
+export interface ConnectionValueSource {
+  readonly connection: { readonly definitionKey: string; readonly name: string };
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** The callback's extra parameters, kept with the connection. */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A fresh connection value for one attempt: the component may mutate it, so nothing in it is shared. The
+ * definition key is passed unchanged (components compare `connection.key`).
+ */
+export function connectionValue(
+  item: ConnectionValueSource,
+  token: AccessToken | undefined,
+): ConnectionValue {
+  const key = item.connection.definitionKey;
+  const configVarKey = item.connection.name;
+  const context = { ...item.context };
+  // Two literals rather than a conditional spread: one object per value, of one shape per kind.
+  return token
+    ? { key, configVarKey, fields: { ...item.fields }, token: { ...platformToken(token) }, context }
+    : { key, configVarKey, fields: { ...item.fields }, context };
+}
