@@ -389,6 +389,12 @@ export const errorTable = {
     transient: false,
     description: 'The API key is valid but lacks the scope this endpoint needs; `details.required` names it.',
   },
+  KW_BUNDLE_TOO_LARGE: {
+    status: 413,
+    transient: false,
+    description:
+      'The component bundle sent to `POST /api/components` is larger than the deployment accepts (`maxBundleBytes`, KEYWAY_MAX_BUNDLE_BYTES; default 32 MiB).',
+  },
   KW_API_NOT_FOUND: {
     status: 404,
     transient: false,

@@ -6,7 +6,10 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { atlassian } from './atlassian';
 import { github } from './github';
+import { google } from './google';
+import { hubspot } from './hubspot';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -15,11 +18,13 @@ import { nextcloud } from './nextcloud';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
+import { outreach } from './outreach';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
 import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
 import { pipedrive } from './pipedrive';
+import { procore } from './procore';
 import { proximie } from './proximie';
 import { quickBooks } from './quickBooks';
 import { reddit } from './reddit';
@@ -30,6 +35,7 @@ import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { smartenit } from './smartenit';
+import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -37,7 +43,6 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
-import { webex } from './webex';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -48,7 +53,10 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  atlassian,
   github,
+  google,
+  hubspot,
   mastodon,
   microsoft,
   miro,
@@ -57,11 +65,13 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   okta,
   ory,
   osu,
+  outreach,
   pagerDuty,
   payPal,
   peerTube,
   pinterest,
   pipedrive,
+  procore,
   proximie,
   quickBooks,
   reddit,
@@ -72,6 +82,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   shopify,
   slack,
   smartenit,
+  soundCloud,
   spotify,
   strava,
   stripe,
@@ -79,7 +90,6 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
-  webex,
   wordPressCom,
   x,
   xero,

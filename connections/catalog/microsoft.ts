@@ -9,7 +9,9 @@ import { defineProvider } from '../schema';
  *   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
  * - Device authorization grant (`/devicecode`, polled with `client_id` alone; tenant `common`, `consumers`,
  *   `organizations` or a tenant id/domain): https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code
- * - Client credentials (`scope=https://graph.microsoft.com/.default`):
+ * - Client credentials: `POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token` with `client_id`,
+ *   `client_secret` (in the body; HTTP Basic is also accepted), `grant_type=client_credentials` and a resource's
+ *   `.default` scope such as `https://graph.microsoft.com/.default`:
  *   https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  *
  * No `revokeUrl`: the platform has no RFC 7009 endpoint (sessions are revoked through Microsoft Graph).

@@ -8,6 +8,9 @@ import { defineProvider } from '../schema';
  *   `https://auth.monday.com/oauth_ms/oauth/token`: https://developer.monday.com/apps/docs/oauth-2-1
  * - The legacy flow (non-expiring tokens from `https://auth.monday.com/oauth2/token`, apps created before OAuth
  *   2.1; refused from API version 2027-04): https://developer.monday.com/apps/docs/oauth-2-0
+ *
+ * The pages' excerpts read do not show how the client authenticates at the token endpoint; `client_secret_post`
+ * (the secret in the form body) is an assumption still to be checked against the token request table.
  */
 export const monday = defineProvider({
   key: 'monday',

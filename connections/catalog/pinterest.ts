@@ -8,15 +8,17 @@ import { defineProvider } from '../schema';
  *   https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/
  * - Pinterest's generated client: token endpoint, Basic authentication, API base `https://api.pinterest.com/v5`:
  *   https://github.com/pinterest/pinterest-python-generated-api-client/blob/main/docs/OauthApi.md
+ * - Pinterest's API quickstart: the authorize URL `https://www.pinterest.com/oauth/` with comma-joined `scope`
+ *   (python/src/user_auth.py) and the v5 code exchange at `https://api.pinterest.com/v5/oauth/token`
+ *   (python/src/v5/access_token.py): https://github.com/pinterest/api-quickstart
  */
 export const pinterest = defineProvider({
   key: 'pinterest',
   displayName: 'Pinterest',
   docsUrl: 'https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/',
   sources: {
-    authorizeUrl:
-      'https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/',
-    tokenUrl: 'https://github.com/pinterest/pinterest-python-generated-api-client/blob/main/docs/OauthApi.md',
+    authorizeUrl: 'https://github.com/pinterest/api-quickstart/blob/main/python/src/user_auth.py',
+    tokenUrl: 'https://github.com/pinterest/api-quickstart/blob/main/python/src/v5/access_token.py',
     apiBaseUrl:
       'https://github.com/pinterest/pinterest-python-generated-api-client/blob/main/docs/OauthApi.md',
     scopes: 'https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/',

@@ -3,10 +3,12 @@ import { defineProvider } from '../schema';
 /**
  * Stripe Connect OAuth for Standard accounts: a Stripe user connects their account to a platform.
  *
- * - Connection flow: `https://connect.stripe.com/oauth/authorize` (`response_type=code`, `client_id`,
- *   `scope=read_write` or `read_only`), then `POST https://connect.stripe.com/oauth/token` with the platform's
- *   secret key as `client_secret`; the response names the account in `stripe_user_id`:
+ * - Connection flow (`response_type=code`, `client_id`, `scope=read_write` or `read_only`):
  *   https://docs.stripe.com/connect/oauth-standard-accounts
+ * - `GET https://connect.stripe.com/oauth/authorize` and its parameters: https://docs.stripe.com/connect/oauth-reference
+ * - Stripe's own Python library: `POST /oauth/token` on the Connect host (grant `authorization_code` or
+ *   `refresh_token`), response `stripe_user_id`, `stripe_publishable_key`, `livemode`, `refresh_token`:
+ *   https://github.com/stripe/stripe-python/blob/master/stripe/_oauth.py
  *
  * No `revokeUrl`: disconnecting is `POST /oauth/deauthorize` with `stripe_user_id`, not RFC 7009.
  */
@@ -15,9 +17,9 @@ export const stripe = defineProvider({
   displayName: 'Stripe Connect',
   docsUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
   sources: {
-    authorizeUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
-    tokenUrl: 'https://docs.stripe.com/connect/oauth-standard-accounts',
-    scopes: 'https://docs.stripe.com/connect/oauth-standard-accounts',
+    authorizeUrl: 'https://docs.stripe.com/connect/oauth-reference',
+    tokenUrl: 'https://github.com/stripe/stripe-python/blob/master/stripe/_oauth.py',
+    scopes: 'https://docs.stripe.com/connect/oauth-reference',
   },
   grantTypes: ['authorization_code'],
   authorizeUrl: 'https://connect.stripe.com/oauth/authorize',

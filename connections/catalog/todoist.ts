@@ -9,6 +9,9 @@ import { defineProvider } from '../schema';
  * - Doist's SDK endpoints: `https://todoist.com/oauth/authorize`, `https://todoist.com/oauth/access_token`, API
  *   `https://api.todoist.com/api/v1`:
  *   https://github.com/Doist/todoist-api-python/blob/main/todoist_api_python/_core/endpoints.py
+ * - Doist's SDK OAuth helpers: scopes joined with commas in the authorize URL, `client_id`, `client_secret` and
+ *   `code` posted in the form body:
+ *   https://github.com/Doist/todoist-api-python/blob/main/todoist_api_python/authentication.py
  *
  * Tokens do not expire and there is no refresh token.
  */

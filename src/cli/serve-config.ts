@@ -26,6 +26,7 @@ export interface ServeFlags {
   readonly successUrl?: string;
   readonly failureUrl?: string;
   readonly logLevel?: string;
+  readonly maxBundleBytes?: string;
   readonly metricsListen?: string;
   readonly json?: boolean;
 }
@@ -72,6 +73,8 @@ export const ServeConfigSchema = z.strictObject({
   successUrl: z.string().optional(),
   failureUrl: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The largest bundle `POST /api/components` accepts (bytes, after gzip is inflated); default 32 MiB. */
+  maxBundleBytes: z.coerce.number().int().positive().optional(),
   /** Receivers of connection events; see docs/refresh-and-crashes.md, Webhooks. */
   webhooks: webhooks.optional(),
   /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
@@ -101,6 +104,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   successUrl: 'KEYWAY_SUCCESS_URL',
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
+  maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
   metricsToken: 'KEYWAY_METRICS_TOKEN',
@@ -170,6 +174,7 @@ export function resolveServeConfig(
         ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
+        ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
         ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KeywayError } from '../errors';
 import type { PublishedComponent, Store } from '../store';
+import { assertConnectable } from './connectability';
 import { componentFromExports, loadComponentFromBytes, loadComponentFromPath } from './loader';
 import type { LoadOptions } from './loader';
 import type { LoadedComponent } from './types';
@@ -65,12 +66,15 @@ export class ComponentRegistry {
 
   /**
    * Publishes the bundle at `path` into the store as the next version of its key (bytes stored inline, so
-   * every replica can load it) and returns the stored row with the loaded component.
+   * every replica can load it) and returns the stored row with the loaded component. A bundle with a connection
+   * that can never connect is refused (`KW_COMPONENT_INVALID`) and nothing is stored.
    */
   async publish(path: string): Promise<{ component: LoadedComponent; published: PublishedComponent }> {
     const store = this.#requireStore();
     const bytes = readFileSync(resolve(path));
     const component = loadComponentFromBytes(bytes, this.#loadOptions);
+    // A connection that can never connect is refused here, before anything is stored.
+    assertConnectable(component);
     const latest = await store.getComponent(component.key);
     if (latest && latest.bundleHash === component.bundleHash) {
       this.#keep(component);

@@ -223,7 +223,10 @@ export class ConnectFlows {
       },
       resolved.grantOptions,
     );
-    const connection = await this.#saveConnected(resolved, tokenSet, now);
+    // The callback's other parameters are the connection's context; a reconnect replaces the old one.
+    const connection = await this.#saveConnected(resolved, tokenSet, now, {
+      context: callbackContext(callbackQuery),
+    });
     return { connection, returnTo: session.returnTo };
   }
 
@@ -470,6 +473,7 @@ export class ConnectFlows {
       connection.id,
       {
         tokenSet: null,
+        context: null,
         expiresAt: null,
         refreshAt: null,
         scopes: [],
@@ -560,6 +564,32 @@ export class ConnectFlows {
     if (session.status === 'denied') throw new KeywayError('KW_OAUTH_ACCESS_DENIED');
     throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED');
   }
+}
+
+/** Callback parameters that are the protocol's own, never context. */
+const CALLBACK_PROTOCOL_PARAMS: ReadonlySet<string> = new Set([
+  'code',
+  'state',
+  'iss',
+  'error',
+  'error_description',
+  'error_uri',
+]);
+
+/**
+ * Every parameter of the authorization callback except the protocol's own (code, state, iss and the error
+ * fields): what providers send for the component (Intuit's `realmId`, Zoho's `accounts-server`, Shopify's
+ * `shop`), spectral's `connection.context`. A repeated parameter keeps all its values, as a list.
+ */
+export function callbackContext(input: CallbackInput): Record<string, string | string[]> {
+  const params = callbackSearchParams(input);
+  const context: Record<string, string | string[]> = {};
+  for (const name of new Set(params.keys())) {
+    if (CALLBACK_PROTOCOL_PARAMS.has(name)) continue;
+    const values = params.getAll(name);
+    context[name] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  return context;
 }
 
 function isExpiredToken(error: unknown): boolean {

@@ -12,6 +12,8 @@ export {
 } from './loader';
 export type { LoadOptions } from './loader';
 export { ComponentRegistry } from './components';
+export { assertConnectable, checkConnection, checkConnections } from './connectability';
+export type { ConnectionCheck, RequiredValue } from './connectability';
 export { NewInstanceSpecSchema, createInstance, connectionFieldValues, grantTypeOf } from './instances';
 export type { CreatedInstance, NewInstanceSpec, PlatformConnectionDefaults } from './instances';
 export { createActionContext, createCollectingLogger } from './context';
@@ -63,6 +65,7 @@ export {
   WebhookEndpointSchema,
   WebhookEndpointsSchema,
   parseWebhookEndpoints,
+  postWebhook,
   signWebhook,
   startWebhookDelivery,
   verifyWebhook,

@@ -135,7 +135,6 @@ interface RunPlan {
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
-const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_LOG: readonly ExecutionLogEntry[] = Object.freeze([]);
 const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
 /** Grants that get a token with no person involved, so a `pending` connection of theirs can run. */
@@ -482,7 +481,7 @@ function bindConnections(
       const value = fields[input.key];
       if (input.type === 'password' && typeof value === 'string') secrets.push(value);
     }
-    bound.push({ inputKey, connection, definition, fields, secrets, context: NO_CONTEXT });
+    bound.push({ inputKey, connection, definition, fields, secrets, context: connection.context });
   }
   return bound;
 }

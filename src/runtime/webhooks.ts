@@ -2,8 +2,8 @@
  * Webhook delivery: a worker that drains the store's outbox and POSTs each event, HMAC-signed, to the
  * configured endpoints, retrying with backoff; and {@link verifyWebhook} for receivers.
  *
- * Endpoints are configuration handed in by the composition root, not rows: they are few, change
- * with deployments, and their secrets belong with the other deployment secrets.
+ * Endpoints come from the deployment's configuration (handed in by the composition root) and from the store
+ * (created through the API, read again on every pass so every replica sees a change without a restart).
  *
  * Delivery is at least once. Every replica may run a worker: events are claimed with a lease, so two live
  * workers never post the same event at the same time; a worker that dies mid-delivery leaves the event to be
@@ -149,6 +149,41 @@ export interface WebhookBody {
   readonly data: Record<string, unknown>;
 }
 
+/**
+ * POSTs one signed event to one endpoint. Resolves to `undefined` on a 2xx, else to a short reason that never
+ * holds a body or a secret (`HTTP 500 from endpoint x`, `KW_OAUTH_TIMEOUT posting to endpoint x`).
+ */
+export async function postWebhook(
+  endpoint: WebhookEndpoint,
+  body: WebhookBody,
+  options: { readonly transport?: Transport; readonly now?: () => number; readonly timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  const json = JSON.stringify(body);
+  const now = options.now ?? Date.now;
+  try {
+    const response = await (options.transport ?? httpTransport)(
+      {
+        method: 'POST',
+        url: endpoint.url,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'keyway-webhooks',
+          'x-keyway-event-id': body.id,
+          'x-keyway-event-type': body.type,
+          [SIGNATURE_HEADER]: signWebhook(json, endpoint.secret, now()),
+        },
+        body: json,
+      },
+      { timeoutMs: options.timeoutMs ?? 10_000 },
+    );
+    if (response.status >= 200 && response.status < 300) return undefined;
+    return `HTTP ${response.status} from endpoint ${endpoint.id}`;
+  } catch (err) {
+    // Transport errors carry a URL and a code only, never a body; still keep just the code.
+    return `${isKeywayError(err) ? err.code : 'KW_OAUTH_NETWORK'} posting to endpoint ${endpoint.id}`;
+  }
+}
+
 /** The outbox type of a per-endpoint delivery made when an event goes to more than one endpoint. */
 export const WEBHOOK_DELIVERY_EVENT = 'webhook.delivery';
 
@@ -166,6 +201,11 @@ export interface WebhookRetryPolicy {
 export interface WebhookDeliveryOptions {
   readonly store: Store;
   readonly endpoints: readonly WebhookEndpoint[];
+  /**
+   * More endpoints, read at the start of every pass (the ones stored through the API), so a change reaches
+   * every replica without a restart. While there is no endpoint at all, events wait in the outbox.
+   */
+  readonly loadEndpoints?: () => Promise<readonly WebhookEndpoint[]>;
   /** Identifies this replica in claims. */
   readonly owner: string;
   /** How often to poll the outbox; default 1 s. */
@@ -229,8 +269,7 @@ function matches(endpoint: WebhookEndpoint, type: string): boolean {
  * to receive duplicates.
  */
 export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDelivery {
-  const endpoints = parseWebhookEndpoints(options.endpoints);
-  const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  const configured = parseWebhookEndpoints(options.endpoints);
   const now = options.now ?? Date.now;
   const transport = options.transport ?? httpTransport;
   const intervalMs = options.intervalMs ?? 1000;
@@ -242,31 +281,8 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
   const maxDelayMs = options.retry?.maxDelayMs ?? 3_600_000;
   const { store } = options;
 
-  async function post(endpoint: WebhookEndpoint, body: WebhookBody): Promise<string | undefined> {
-    const json = JSON.stringify(body);
-    try {
-      const response = await transport(
-        {
-          method: 'POST',
-          url: endpoint.url,
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'keyway-webhooks',
-            'x-keyway-event-id': body.id,
-            'x-keyway-event-type': body.type,
-            [SIGNATURE_HEADER]: signWebhook(json, endpoint.secret, now()),
-          },
-          body: json,
-        },
-        { timeoutMs },
-      );
-      if (response.status >= 200 && response.status < 300) return undefined;
-      return `HTTP ${response.status} from endpoint ${endpoint.id}`;
-    } catch (err) {
-      // Transport errors carry a URL and a code only, never a body; still keep just the code.
-      return `${isKeywayError(err) ? err.code : 'KW_OAUTH_NETWORK'} posting to endpoint ${endpoint.id}`;
-    }
-  }
+  const post = (endpoint: WebhookEndpoint, body: WebhookBody): Promise<string | undefined> =>
+    postWebhook(endpoint, body, { transport, now, timeoutMs });
 
   async function fail(event: OutboxEvent, error: string): Promise<void> {
     // `attempts` counts earlier attempts; this one is attempt number attempts + 1.
@@ -278,10 +294,15 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
     });
   }
 
-  async function handle(event: OutboxEvent): Promise<'delivered' | 'failed' | 'fanned_out'> {
+  async function handle(
+    event: OutboxEvent,
+    endpoints: readonly WebhookEndpoint[],
+  ): Promise<'delivered' | 'failed' | 'fanned_out'> {
     if (event.type === WEBHOOK_DELIVERY_EVENT) {
       const parsed = DeliveryPayloadSchema.safeParse(event.payload);
-      const endpoint = parsed.success ? byId.get(parsed.data.endpointId) : undefined;
+      const endpoint = parsed.success
+        ? endpoints.find((candidate) => candidate.id === parsed.data.endpointId)
+        : undefined;
       if (!parsed.success || !endpoint) {
         // The endpoint was removed from the configuration since the event was split: nobody to deliver to.
         await store.markEventFailed(event.id, {
@@ -340,13 +361,17 @@ export function startWebhookDelivery(options: WebhookDeliveryOptions): WebhookDe
   }
 
   async function pass(): Promise<WebhookPass> {
+    const loaded = options.loadEndpoints ? await options.loadEndpoints() : [];
+    // A configured endpoint wins over a stored one of the same id (the API refuses to create such a one).
+    const endpoints = [...configured, ...loaded.filter((e) => !configured.some((c) => c.id === e.id))];
+    if (endpoints.length === 0) return { claimed: 0, delivered: 0, failed: 0, fannedOut: 0 };
     const events = await store.claimOutboxEvents({
       now: now(),
       limit: batchSize,
       leaseMs,
       owner: options.owner,
     });
-    const outcomes = await Promise.all(events.map((event) => handle(event)));
+    const outcomes = await Promise.all(events.map((event) => handle(event, endpoints)));
     return {
       claimed: events.length,
       delivered: outcomes.filter((o) => o === 'delivered').length,

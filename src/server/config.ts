@@ -46,6 +46,13 @@ export const ServerConfigSchema = z
     failureUrl: httpUrl.optional(),
     /** The opener's origin for popup mode; popup links are refused without it. */
     popupOrigin: origin.optional(),
+    /** The largest component bundle `POST /api/components` accepts, in bytes (after gzip is inflated). */
+    maxBundleBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(512 * 1024 * 1024)
+      .default(32 * 1024 * 1024),
     /**
      * Bearer token that `GET /metrics` on this app requires. Without it the app serves no `/metrics` at all:
      * the customer-facing port never shows metrics to anyone; serve them on a separate listen address

@@ -15,7 +15,7 @@ export type { MetricName } from './metrics';
 export { escapeHtml, html } from './pages/html';
 export { createRuntimeServices } from './runtime-services';
 export type { RuntimeServices, RuntimeServicesDeps } from './runtime-services';
-export { API_SCOPES, scopeAllows } from './api/routes';
+export { API_SCOPES, isKnownScope, scopeAllows } from './api/routes';
 export { openApiDocument } from './api/openapi';
 export type * from './ports';
 export type * from './api/types';

@@ -23,11 +23,13 @@ import type {
   CredentialSource,
   LoadedComponent,
   PlatformConnectionDefaults,
+  WebhookEndpoint,
   WireConnection,
   WireInput,
 } from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
-import type { ApiPort, ComponentSummary, CustomerDto, InstanceDto, WebhookEndpointDto } from './api/types';
+import type { ApiPort, ComponentSummary, CustomerDto, InstanceDto } from './api/types';
+import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type {
   ApiKeyPort,
   CallbackOutcome,
@@ -48,7 +50,8 @@ export interface RuntimeServicesDeps {
   /** Valid tokens for action runs (the runtime's CredentialManager). Without it, running actions is refused. */
   readonly credentials?: CredentialSource;
   readonly platformDefaults?: PlatformConnectionDefaults;
-  readonly webhookEndpoints?: readonly WebhookEndpointDto[];
+  /** Webhook endpoints from the deployment's configuration; the API lists and tests them but cannot delete them. */
+  readonly webhookEndpoints?: readonly WebhookEndpoint[];
   readonly now?: () => number;
   /** Receives a failure to write an execution record (written in the background); see `runAction`. */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
@@ -269,15 +272,13 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       if (!connection)
         throw new KeywayError('KW_STORE_NOT_FOUND', { message: 'This connection does not exist' });
       const definition = await definitionOf(components, connection);
-      const types = new Map(definition.inputs.map((i) => [i.key, i.type]));
-      const fields = { ...connection.fields };
-      const secretFields = { ...connection.secretFields };
-      for (const [key, value] of Object.entries(input.fields)) {
-        if (types.get(key) === 'password') secretFields[key] = value;
-        else fields[key] = value;
-      }
       const changed = Object.keys(input.fields).length > 0;
-      if (changed) await store.updateConnection(connection.id, { fields, secretFields });
+      if (changed) {
+        await store.updateConnection(
+          connection.id,
+          mergeConnectionFields(connection, definition, input.fields),
+        );
+      }
       try {
         await flows.connectWithClientCredentials(connection.id);
       } catch (error) {
@@ -345,6 +346,17 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   }
 
   const api: ApiPort = {
+    ...platformApi({
+      store,
+      components,
+      flows,
+      configuredWebhooks: deps.webhookEndpoints ?? [],
+      now,
+      connectionView,
+      instanceDto,
+      customerDto,
+    }),
+
     async listComponents() {
       const published = await store.listComponents();
       const out: ComponentSummary[] = [];
@@ -474,7 +486,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
 
     listWebhookEndpoints() {
-      return Promise.resolve(deps.webhookEndpoints ?? []);
+      return listWebhookEndpointDtos(store, deps.webhookEndpoints ?? []);
     },
   };
 

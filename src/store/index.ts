@@ -4,6 +4,7 @@
  * (that module loads no engine).
  */
 export type * from './types';
+export type * from './admin-types';
 export { connectionStatuses } from './types';
 export { KeyRing, cellAad, envelopeKeyId } from './crypto';
 export type { EncryptionKey } from './crypto';

@@ -8,8 +8,11 @@ import type { Compilable, Kysely, OperationNodeSource, Selectable } from 'kysely
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
+import { KyselyAdminStore } from './admin';
+import type { AdminStore } from './admin-types';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
+import { CONTEXT_COLUMN, contextCell } from './connection-context';
 import type { EngineHandle } from './engine';
 import { openExecutionWriter } from './execution-writer';
 import type { ExecutionRow, ExecutionWriter } from './execution-writer';
@@ -149,6 +152,7 @@ const connectionPatchSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -168,6 +172,7 @@ const newConnectionSchema = z.object({
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
+  context: jsonObject.nullable().optional(),
   expiresAt: epoch.nullable().optional(),
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
@@ -409,8 +414,10 @@ function notFound(kind: string, id: string): KeywayError {
 export const encryptedColumns = [
   { table: 'connections', idColumn: 'id', column: 'secret_fields' },
   { table: 'connections', idColumn: 'id', column: 'token_set' },
+  { table: 'connections', idColumn: 'id', column: CONTEXT_COLUMN },
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
+  { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
 ] as const;
 
 /** One encrypted cell kind. */
@@ -458,6 +465,7 @@ const DECRYPTED_CACHE_SIZE = 1024;
 /** {@link Store} over a kysely database; see `openStore`. */
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
+  readonly admin: AdminStore;
   readonly #handle: EngineHandle;
   readonly #db: Db;
   readonly #keys: KeyRing;
@@ -483,6 +491,17 @@ export class KyselyStore implements Store {
     this.#templates = new QueryTemplates(handle.db);
     this.#snapshots = new SnapshotCache(handle.changes);
     this.#executionWriter = openExecutionWriter(handle);
+    this.admin = new KyselyAdminStore({
+      db: handle.db,
+      keys,
+      now,
+      toCustomer,
+      toInstance,
+      toApiKey,
+      toExecution,
+      getConnection: (id) => this.getConnection(id),
+      flushExecutions: () => this.#executionWriter.flush(),
+    });
   }
 
   /** The kysely handle, for migrations, rotation and tests in this module. */
@@ -782,6 +801,7 @@ export class KyselyStore implements Store {
       secret_fields: this.#encrypt('connections', id, 'secret_fields', json(data.secretFields ?? {})),
       token_set:
         data.tokenSet == null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet)),
+      context: contextCell(data.context, (text) => this.#encrypt('connections', id, CONTEXT_COLUMN, text)),
       expires_at: data.expiresAt ?? null,
       refresh_at: data.refreshAt ?? null,
       scopes: json(data.scopes ?? []),
@@ -958,6 +978,11 @@ export class KyselyStore implements Store {
       set.token_set =
         data.tokenSet === null ? null : this.#encrypt('connections', id, 'token_set', json(data.tokenSet));
     }
+    if (data.context !== undefined) {
+      set.context = contextCell(data.context, (text) =>
+        this.#encrypt('connections', id, CONTEXT_COLUMN, text),
+      );
+    }
     if (data.expiresAt !== undefined) set.expires_at = data.expiresAt;
     if (data.refreshAt !== undefined) set.refresh_at = data.refreshAt;
     if (data.scopes !== undefined) set.scopes = json(data.scopes);
@@ -989,6 +1014,13 @@ export class KyselyStore implements Store {
           : parseJsonObject(
               this.#decrypt('connections', row.id, 'token_set', row.token_set),
               `${where} token set`,
+            ),
+      context:
+        row.context === null
+          ? {}
+          : parseJsonObject(
+              this.#decrypt('connections', row.id, CONTEXT_COLUMN, row.context),
+              `${where} context`,
             ),
       expiresAt: numOrNull(row.expires_at, `${where} expires_at`),
       refreshAt: numOrNull(row.refresh_at, `${where} refresh_at`),
@@ -1786,7 +1818,8 @@ function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
 // ---------------------------------------------------------------------------------------------------------
 // Row mappers for tables without secrets.
 
-function toCustomer(row: Selectable<CustomersTable>): Customer {
+/** Reads a row; shared with ./admin. */
+export function toCustomer(row: Selectable<CustomersTable>): Customer {
   return {
     id: row.id,
     externalId: row.external_id,
@@ -1796,7 +1829,8 @@ function toCustomer(row: Selectable<CustomersTable>): Customer {
   };
 }
 
-function toInstance(row: Selectable<InstancesTable>): Instance {
+/** Reads a row; shared with ./admin. */
+export function toInstance(row: Selectable<InstancesTable>): Instance {
   const where = `instance ${row.id}`;
   return {
     id: row.id,
@@ -1840,7 +1874,8 @@ function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
   };
 }
 
-function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
+/** Reads a row; shared with ./admin. */
+export function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
   const where = `API key ${row.id}`;
   return {
     id: row.id,
@@ -1853,7 +1888,8 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
   };
 }
 
-function toExecution(row: Selectable<ExecutionsTable>): Execution {
+/** Reads a row; shared with ./admin. */
+export function toExecution(row: Selectable<ExecutionsTable>): Execution {
   const where = `execution ${row.id}`;
   return {
     id: row.id,

@@ -5,6 +5,7 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
+import { connectionContextMigration } from './connection-context';
 import type { Database } from './schema';
 import type { StoreEngine } from './types';
 
@@ -276,6 +277,39 @@ function changeTracking(engine: StoreEngine): Migration {
   };
 }
 
+/**
+ * The platform API's tables: webhook endpoints managed through the API (rows, so every replica reads the same
+ * list without a restart) and the audit log. Executions get no new index: each would tax every action run.
+ */
+const platformApi: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('webhook_endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('events', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('actor_key_id', 'text', (c) => c.notNull())
+      .addColumn('actor_name', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target', 'text')
+      .addColumn('status', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'id']).execute();
+    await db.schema
+      .createIndex('connections_status_created')
+      .on('connections')
+      .columns(['status', 'created_at'])
+      .execute();
+  },
+};
+
 /** The PostgreSQL NOTIFY channel of {@link changeTracking}. */
 export const CHANGE_CHANNEL = 'keyway_changes';
 
@@ -283,7 +317,12 @@ export const CHANGE_CHANNEL = 'keyway_changes';
 export function migrationProvider(engine: StoreEngine): MigrationProvider {
   return {
     getMigrations: () =>
-      Promise.resolve({ '0001_initial': initial(engine), '0002_change_tracking': changeTracking(engine) }),
+      Promise.resolve({
+        '0001_initial': initial(engine),
+        '0002_change_tracking': changeTracking(engine),
+        '0004_connection_context': connectionContextMigration(),
+        '0006_platform_api': platformApi,
+      }),
   };
 }
 

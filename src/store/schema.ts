@@ -41,6 +41,8 @@ export interface ConnectionsTable {
   secret_fields: string;
   /** Encrypted JSON. */
   token_set: string | null;
+  /** Encrypted JSON of the callback's extra parameters; NULL when there are none (connection-context.ts). */
+  context: string | null;
   expires_at: Int64 | null;
   refresh_at: Int64 | null;
   scopes: string;
@@ -153,6 +155,26 @@ export interface LocksTable {
   expires_at: Int64;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** Encrypted. */
+  secret: string;
+  /** JSON array of event types, or null for all. */
+  events: string | null;
+  created_at: Int64;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: Int64;
+  actor_key_id: string;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  status: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -166,4 +188,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   executions: ExecutionsTable;
   locks: LocksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  audit_log: AuditLogTable;
 }

@@ -7,6 +7,7 @@
  * (token sets, secret fields, PKCE verifiers, device codes) go in and come out in clear; the store encrypts
  * them at rest and callers never see ciphertext.
  */
+import type { AdminStore } from './admin-types';
 
 /** Epoch milliseconds. Both engines store these as 64-bit integers so they agree exactly. */
 export type EpochMs = number;
@@ -120,6 +121,11 @@ export interface Connection {
   readonly secretFields: JsonObject;
   /** The token response as the runtime stores it; its shape belongs to the runtime. */
   readonly tokenSet: JsonObject | null;
+  /**
+   * The authorization callback's extra query parameters (`realmId`, `shop`, …), spectral's
+   * `connection.context`; `{}` when there were none. Encrypted at rest.
+   */
+  readonly context: JsonObject;
   readonly expiresAt: EpochMs | null;
   /** When the refresher should renew the token; claimed by {@link Store.claimDueRefreshes}. */
   readonly refreshAt: EpochMs | null;
@@ -148,6 +154,7 @@ export interface NewConnection {
   readonly fields?: JsonObject;
   readonly secretFields?: JsonObject;
   readonly tokenSet?: JsonObject | null;
+  readonly context?: JsonObject | null;
   readonly expiresAt?: EpochMs | null;
   readonly refreshAt?: EpochMs | null;
   readonly scopes?: readonly string[];
@@ -163,6 +170,8 @@ export interface ConnectionPatch {
   readonly fields?: JsonObject;
   readonly secretFields?: JsonObject;
   readonly tokenSet?: JsonObject | null;
+  /** Replaces the callback context; `null` or `{}` clears it. */
+  readonly context?: JsonObject | null;
   readonly expiresAt?: EpochMs | null;
   readonly refreshAt?: EpochMs | null;
   readonly scopes?: readonly string[];
@@ -503,6 +512,8 @@ export interface ExecutionFilter {
  */
 export interface Store {
   readonly engine: StoreEngine;
+  /** Paginated listings, stored webhook endpoints and the audit log, for the REST API. */
+  readonly admin: AdminStore;
 
   // Customers
   createCustomer(input: NewCustomer): Promise<Customer>;

@@ -151,7 +151,8 @@ describe('keyway serve webhooks', () => {
       expect(listed.status).toBe(200);
       const listedText = await listed.text();
       expect(JSON.parse(listedText)).toEqual({
-        endpoints: [{ id: 'receiver', url: receiverUrl, events: ['connection.connected'] }],
+        endpoints: [{ id: 'receiver', url: receiverUrl, events: ['connection.connected'], source: 'config' }],
+        nextCursor: null,
       });
       expect(listedText).not.toContain(SECRET);
 

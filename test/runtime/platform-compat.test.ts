@@ -273,4 +273,29 @@ describe('what a plain spectral component receives from Keyway', () => {
       expect(token).toEqual({ access_token: 'svc-token-5', token_type: 'Bearer' });
     });
   });
+
+  describe('the callback context (item 2)', () => {
+    it("passes the callback's extra parameters as connection.context, across a refresh, replaced on reconnect", async () => {
+      const connection = await newConnection('publicOAuth', publicFields());
+      await connectPublic(connection, { realmId: '9130354', 'accounts-server': 'https://accounts.zoho.eu' });
+      const first = await inspect(connection);
+      expect(first.context).toEqual({ realmId: '9130354', 'accounts-server': 'https://accounts.zoho.eu' });
+
+      await credentials.getToken(connection.id, { forceRefresh: true });
+      const refreshed = await inspect(connection);
+      expect(refreshed.token?.['access_token']).not.toBe(first.token?.['access_token']);
+      expect(refreshed.context).toEqual(first.context);
+
+      await connectPublic(connection, { shop: 'initech.myshopify.com' });
+      expect((await inspect(connection)).context).toEqual({ shop: 'initech.myshopify.com' });
+      await flows.disconnect(connection.id);
+      expect((await store.getConnection(connection.id))?.context).toEqual({});
+    });
+
+    it('keeps code, state, iss and the error fields out of the context', async () => {
+      const connection = await newConnection('publicOAuth', publicFields());
+      await connectPublic(connection, { realmId: '1', error_uri: 'https://x.example/e' });
+      expect((await inspect(connection)).context).toEqual({ realmId: '1' });
+    });
+  });
 });

@@ -69,7 +69,7 @@ export interface TestRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   readonly url: string;
   readonly headers?: Record<string, string>;
-  readonly payload?: string;
+  readonly payload?: string | Uint8Array;
 }
 
 export interface Harness {
@@ -82,6 +82,8 @@ export interface Harness {
    */
   inject(request: TestRequest): Promise<TestResponse>;
   readonly store: Store;
+  /** Opens another store on the same database, as a second replica would. */
+  readonly openReplica: () => Promise<Store>;
   /** The registry the app runs components from; tests may register more. */
   readonly components: ComponentRegistry;
   readonly credentials: CredentialManager;
@@ -125,7 +127,8 @@ export async function startHarness(
   let offset = 0;
   const now = () => Date.now() + offset;
   const sandbox = await startSandbox({ ...options.sandbox, redirectUris: [`${baseUrl}/oauth/callback`] });
-  const { store, close: closeStore } = await (options.openStore ?? openSqliteTestStore)();
+  const testStore = await (options.openStore ?? openSqliteTestStore)();
+  const { store, close: closeStore } = testStore;
   const components = new ComponentRegistry({ store });
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
   const flows = new ConnectFlows({ store, components, now });
@@ -209,6 +212,7 @@ export async function startHarness(
       return { statusCode: res.status, headers, body, json: () => JSON.parse(body) as unknown };
     },
     store,
+    openReplica: testStore.openReplica,
     components,
     credentials,
     sandbox,

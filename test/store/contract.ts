@@ -1267,10 +1267,12 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         secret: `CS-${randomBytes(12).toString('hex')}`,
         verifier: `PV-${randomBytes(24).toString('hex')}`,
         device: `DC-${randomBytes(12).toString('hex')}`,
+        context: `RI-${randomBytes(12).toString('hex')}`,
       };
       await store.updateConnection(connection.id, {
         tokenSet: { access_token: marks.access, refresh_token: marks.refresh },
         secretFields: { clientSecret: marks.secret },
+        context: { realmId: marks.context },
       });
       await store.createAuthSession({
         state: randomBytes(16).toString('hex'),
@@ -1293,6 +1295,24 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       const dump = await env.rawDump();
       expect(dump).toContain(connection.id);
       for (const value of Object.values(marks)) expect(dump).not.toContain(value);
+    });
+
+    it('keeps the callback context across token writes, replaces it when given and clears it with null', async () => {
+      const { connection } = await fixture();
+      expect(connection.context).toEqual({});
+      await store.updateConnection(connection.id, {
+        tokenSet: { access_token: 'first' },
+        context: { realmId: '9130', shop: ['a', 'b'] },
+      });
+      const before = await store.getConnection(connection.id);
+      const cas = await store.compareAndSetConnectionTokens(connection.id, before?.version ?? 0, {
+        tokenSet: { access_token: 'refreshed' },
+      });
+      expect(cas.ok && cas.connection.context).toEqual({ realmId: '9130', shop: ['a', 'b'] });
+      await store.updateConnection(connection.id, { context: { realmId: '4620' } });
+      expect((await store.getConnection(connection.id))?.context).toEqual({ realmId: '4620' });
+      await store.updateConnection(connection.id, { context: null });
+      expect((await store.getConnection(connection.id))?.context).toEqual({});
     });
 
     it('refuses a ciphertext copied into another row instead of revealing it', async () => {

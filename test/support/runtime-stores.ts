@@ -15,13 +15,19 @@ import type { Store } from '../../src/store';
 export interface TestStore {
   readonly store: Store;
   readonly close: () => Promise<void>;
+  /** Opens another store on the same database, as a second replica would (the caller closes it). */
+  readonly openReplica: () => Promise<Store>;
 }
 
 /** SQLite in a fresh temporary data directory (key generated there). */
 export async function openSqliteTestStore(): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyway-runtime-'));
   const store = await openStore({ dataDir, notice: () => undefined });
-  return { store, close: () => store.close() };
+  return {
+    store,
+    close: () => store.close(),
+    openReplica: () => openStore({ dataDir, notice: () => undefined }),
+  };
 }
 
 const databaseUrl = process.env['KEYWAY_TEST_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
@@ -44,6 +50,7 @@ export async function openPostgresTestStore(): Promise<TestStore> {
   const store = await openStore({ databaseUrl, postgresSchema: schema, keys, poolMax: 4 });
   return {
     store,
+    openReplica: () => openStore({ databaseUrl, postgresSchema: schema, keys, poolMax: 2 }),
     close: async () => {
       await store.close();
       await admin.query(`drop schema if exists ${schema} cascade`);

@@ -4,13 +4,11 @@
  */
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
-import { API_SCOPES } from '../../server';
+import { API_SCOPES, isKnownScope } from '../../server';
 import type { CreatedApiKey, Store } from '../../store';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
-
-const RESOURCES = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));
 
 /**
  * Splits and checks a comma-separated scope list: each is one of {@link API_SCOPES}, `<resource>:*` or `*`.
@@ -21,11 +19,7 @@ export function parseScopes(text: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  const known = (scope: string) =>
-    scope === '*' ||
-    (API_SCOPES as readonly string[]).includes(scope) ||
-    (scope.endsWith(':*') && RESOURCES.has(scope.slice(0, -2)));
-  const unknown = scopes.filter((scope) => !known(scope));
+  const unknown = scopes.filter((scope) => !isKnownScope(scope));
   if (scopes.length === 0 || unknown.length > 0) {
     throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
       message: `--scopes: ${scopes.length === 0 ? 'give at least one scope' : `unknown scope(s) ${unknown.join(', ')}`}; known: ${API_SCOPES.join(', ')}, <resource>:*, *`,

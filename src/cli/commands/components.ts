@@ -8,8 +8,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
-import { ComponentRegistry, grantTypeOf, loadComponentFromPath } from '../../runtime';
-import type { LoadedComponent } from '../../runtime';
+import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
+import type { ConnectionCheck, LoadedComponent } from '../../runtime';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import type { Output } from '../output';
@@ -28,7 +28,8 @@ export interface BundleReport {
   readonly label: string;
   readonly bundleHash: string;
   readonly actions: readonly string[];
-  readonly connections: readonly { readonly key: string; readonly grantType: string }[];
+  /** Per connection: its grant, whether it can ever connect, and what must be supplied before it does. */
+  readonly connections: readonly ConnectionCheck[];
 }
 
 function report(path: string, component: LoadedComponent): BundleReport {
@@ -38,7 +39,7 @@ function report(path: string, component: LoadedComponent): BundleReport {
     label: component.display.label,
     bundleHash: component.bundleHash,
     actions: [...component.actions.keys()],
-    connections: [...component.connections.values()].map((c) => ({ key: c.key, grantType: grantTypeOf(c) })),
+    connections: checkConnections(component),
   };
 }
 
@@ -82,10 +83,24 @@ function printReports(out: Output, reports: readonly BundleReport[]): void {
           `  bundle sha256 ${r.bundleHash}`,
           `  actions: ${r.actions.join(', ') || 'none'}`,
           `  connections: ${r.connections.map((c) => `${c.key} (${c.grantType})`).join(', ') || 'none'}`,
+          ...r.connections.map(describeCheck),
         ].join('\n'),
       )
       .join('\n'),
   );
+}
+
+/** One line per connection: whether it can connect and who must supply what first. */
+function describeCheck(check: ConnectionCheck): string {
+  if (!check.canConnect)
+    return `    ${check.key}: CANNOT CONNECT (${check.problem?.code ?? '?'}): ${check.problem?.message ?? ''}`;
+  const customer = check.mustSupply.filter((v) => v.shown).map((v) => v.key);
+  const platform = check.mustSupply.filter((v) => !v.shown).map((v) => v.key);
+  const parts = [
+    customer.length > 0 ? `a user supplies ${customer.join(', ')}` : '',
+    platform.length > 0 ? `the platform supplies ${platform.join(', ')}` : '',
+  ].filter((part) => part !== '');
+  return `    ${check.key}: can connect${parts.length > 0 ? `; ${parts.join('; ')}` : ''}`;
 }
 
 /** Registers `keyway components ...`. */
@@ -120,16 +135,23 @@ export function registerComponentCommands(program: Command): void {
 
   components
     .command('validate')
-    .description('load bundles the way the runtime does and print their actions and connections')
+    .description(
+      'load bundles the way the runtime does, and report per connection whether it can connect and what must be supplied',
+    )
     .argument('<paths...>', 'bundle files or component directories (dist/index.js)')
     .option('--json', 'print machine-readable JSON')
     .action(
       cliAction((out, _flags: { json?: boolean }, paths: string[]) => {
-        const reports = paths.map((path) => {
+        const loaded = paths.map((path) => {
           const file = bundlePathOf(path);
-          return report(file, loadComponentFromPath(file));
+          return { file, component: loadComponentFromPath(file) };
         });
-        printReports(out, reports);
+        printReports(
+          out,
+          loaded.map(({ file, component }) => report(file, component)),
+        );
+        // The report is printed either way; a connection that can never connect fails the command.
+        for (const { component } of loaded) assertConnectable(component);
         return Promise.resolve();
       }),
     );
@@ -144,6 +166,7 @@ export function registerComponentCommands(program: Command): void {
       const files = paths.map(bundlePathOf);
       // Load every bundle before publishing any, so one broken path leaves the store untouched.
       const loaded = files.map((file) => ({ file, component: loadComponentFromPath(file) }));
+      for (const { component } of loaded) assertConnectable(component);
       const keys = new Map<string, string>();
       for (const { file, component } of loaded) {
         const other = keys.get(component.key);

@@ -91,30 +91,34 @@ export async function startKeywayServer(
     },
   });
   const endpoints = config.serve.webhooks ?? [];
-  // Without endpoints there is no worker: it would mark every event delivered to nobody, and an endpoint
-  // configured later would then miss them.
-  const webhooks: WebhookDelivery | undefined =
-    endpoints.length > 0
-      ? startWebhookDelivery({
-          store,
-          endpoints,
-          owner,
-          onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
-        })
-      : undefined;
+  // The worker reads the endpoints stored through the API on every pass; while there is none at all it
+  // leaves events in the outbox, so an endpoint added later still receives them.
+  const webhooks: WebhookDelivery = startWebhookDelivery({
+    store,
+    endpoints,
+    loadEndpoints: async () =>
+      (await store.admin.listWebhookEndpoints()).map(({ id, url, secret, events }) => ({
+        id,
+        url,
+        secret,
+        ...(events ? { events: [...events] } : {}),
+      })),
+    owner,
+    onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
+  });
   const services = createRuntimeServices({
     store,
     components,
     flows,
     credentials,
-    webhookEndpoints: endpoints.map(({ id, url, events }) => ({ id, url, ...(events ? { events } : {}) })),
+    webhookEndpoints: endpoints,
     onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
-    await webhooks?.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
+    await webhooks.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
     await store.close();
   };
   try {
@@ -198,6 +202,10 @@ export function registerServe(program: Command): void {
     .option('--success-url <url>', 'where to send people after connecting (env KEYWAY_SUCCESS_URL)')
     .option('--failure-url <url>', 'where to send people when connecting fails (env KEYWAY_FAILURE_URL)')
     .option('--log-level <level>', 'pino level (env KEYWAY_LOG_LEVEL, default info)')
+    .option(
+      '--max-bundle-bytes <bytes>',
+      'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
+    )
     .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
     .action(cliAction((out, flags: ServeFlags) => runServe(out, flags)));

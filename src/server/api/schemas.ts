@@ -1,5 +1,6 @@
 /** zod schemas of the REST API's request bodies; the routes validate with them and the OpenAPI document is generated from them. */
 import { z } from 'zod';
+import { WebhookEndpointSchema } from '../../runtime';
 
 /** Body of `POST /api/customers`. */
 export const CreateCustomerBodySchema = z.strictObject({
@@ -41,4 +42,37 @@ export const CreateConnectLinkBodySchema = z.strictObject({
 export const RunActionBodySchema = z.strictObject({
   inputs: z.record(z.string(), z.unknown()).default({}),
   connections: z.record(z.string(), z.string()).optional(),
+});
+
+/** Body of `PATCH /api/customers/:id`. */
+export const UpdateCustomerBodySchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  externalId: z.string().min(1).max(200).nullable().optional(),
+});
+
+/** Body of `PATCH /api/instances/:id`: config keys set to null are removed; connection fields are merged. */
+export const UpdateInstanceBodySchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  status: z.enum(['active', 'paused']).optional(),
+  config: z.record(z.string().min(1), z.unknown()).optional(),
+  connections: z
+    .record(
+      z.string().min(1),
+      z.strictObject({ fields: z.record(z.string().min(1), z.string().max(10_000)) }),
+    )
+    .optional(),
+});
+
+/** Body of `POST /api/api-keys`. */
+export const CreateApiKeyBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.string().min(1).max(100)).min(1).max(50),
+});
+
+/** Body of `POST /api/webhooks`: the secret is generated (and returned once) when omitted. */
+export const CreateWebhookEndpointBodySchema = z.strictObject({
+  id: WebhookEndpointSchema.shape.id.optional(),
+  url: WebhookEndpointSchema.shape.url,
+  events: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+  secret: WebhookEndpointSchema.shape.secret.optional(),
 });

@@ -2,7 +2,20 @@
  * The REST API's port: the operations `/api` exposes, implemented on the runtime by `createRuntimeServices`.
  * Every shape here is JSON-safe and free of secrets (no tokens, no secret field values).
  */
+import type {
+  ApiKey,
+  AuditEntry,
+  ComponentVersion,
+  ConnectionStatus,
+  ExecutionLogEntry,
+  ExecutionStatus,
+  NewAuditEntry,
+  Page,
+  PageRequest,
+} from '../../store';
 import type { ConnectionView } from '../ports';
+
+export type { ApiKey, AuditEntry, ComponentVersion, Page, PageRequest };
 
 /** A published or loaded component, as the API lists it. */
 export interface ComponentSummary {
@@ -34,11 +47,82 @@ export interface InstanceDto {
   readonly createdAt: number;
 }
 
-/** A configured webhook receiver, without its secret. */
+/** A webhook receiver, without its secret: from the deployment's config file or created through the API. */
 export interface WebhookEndpointDto {
   readonly id: string;
   readonly url: string;
   readonly events?: readonly string[];
+  readonly source: 'config' | 'api';
+}
+
+/** A recorded action run, its log redacted. */
+export interface ExecutionDto {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly componentKey: string;
+  readonly actionKey: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly durationMs: number | null;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly log: readonly ExecutionLogEntry[];
+}
+
+/** Fields `PATCH /api/instances/:id` may change; `config` keys set to null are removed. */
+export interface InstancePatchInput {
+  readonly name?: string | undefined;
+  readonly status?: 'active' | 'paused' | undefined;
+  readonly config?: Readonly<Record<string, unknown>> | undefined;
+  /** Field values per connection name; secret inputs (type `password`) are stored encrypted. */
+  readonly connections?:
+    Readonly<Record<string, { readonly fields: Readonly<Record<string, string>> }>> | undefined;
+}
+
+/** The platform-administration part of the API: paged listings, updates, deletes, keys, webhooks, audit. */
+export interface PlatformApiPort {
+  componentVersions(key: string, page: PageRequest): Promise<Page<ComponentVersion>>;
+  customersPage(page: PageRequest): Promise<Page<CustomerDto>>;
+  updateCustomer(
+    id: string,
+    patch: { readonly name?: string | undefined; readonly externalId?: string | null | undefined },
+  ): Promise<CustomerDto>;
+  /** Disconnects (and revokes) every connection of the customer's instances, then deletes the customer. */
+  deleteCustomer(id: string): Promise<void>;
+  instancesPage(
+    filter: { readonly customerId?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<InstanceDto>>;
+  updateInstance(id: string, patch: InstancePatchInput): Promise<InstanceDto>;
+  /** Disconnects (and revokes) every connection of the instance, emitting their events, then deletes it. */
+  deleteInstance(id: string): Promise<void>;
+  connectionsPage(
+    filter: { readonly instanceId?: string | undefined; readonly status?: ConnectionStatus | undefined },
+    page: PageRequest,
+  ): Promise<Page<ConnectionView>>;
+  createApiKey(input: {
+    readonly name: string;
+    readonly scopes: readonly string[];
+  }): Promise<{ readonly apiKey: ApiKey; readonly key: string }>;
+  apiKeysPage(page: PageRequest): Promise<Page<ApiKey>>;
+  revokeApiKey(id: string): Promise<void>;
+  createWebhookEndpoint(input: {
+    readonly id?: string | undefined;
+    readonly url: string;
+    readonly events?: readonly string[] | undefined;
+    readonly secret?: string | undefined;
+  }): Promise<{ readonly endpoint: WebhookEndpointDto; readonly secret: string }>;
+  deleteWebhookEndpoint(id: string): Promise<void>;
+  /** Posts a signed `webhook.test` event to the endpoint now; the reason when it was not accepted. */
+  testWebhookEndpoint(id: string): Promise<{ readonly delivered: boolean; readonly error: string | null }>;
+  executionsPage(
+    filter: { readonly instanceId?: string | undefined; readonly status?: ExecutionStatus | undefined },
+    page: PageRequest,
+  ): Promise<Page<ExecutionDto>>;
+  getExecution(id: string): Promise<ExecutionDto | undefined>;
+  appendAudit(entry: NewAuditEntry): Promise<void>;
+  auditPage(page: PageRequest): Promise<Page<AuditEntry>>;
 }
 
 /** The result of running an action. */
@@ -59,7 +143,7 @@ export interface ActivationDto {
 }
 
 /** What `/api` needs from the runtime. */
-export interface ApiPort {
+export interface ApiPort extends PlatformApiPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
   /** Publishes a built bundle (`dist/index.js` bytes) as the next version of its key. */
   publishComponent(bundle: Uint8Array): Promise<ComponentSummary>;

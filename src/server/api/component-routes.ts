@@ -1,0 +1,109 @@
+/**
+ * `/api/components`: list, publish a built bundle (raw bytes or base64 JSON, gzip accepted, up to the
+ * deployment's `maxBundleBytes`) and list a component's versions.
+ */
+import { createGunzip } from 'node:zlib';
+import type { preParsingHookHandler } from 'fastify';
+import { z } from 'zod';
+import { KeywayError } from '../../errors';
+import type { ServerConfig } from '../config';
+import { parseRequest } from '../http';
+import { nextCursor, pageOfList, pageQuery, pageRequest } from './pagination';
+import type { DefineRoute } from './route';
+import { PublishComponentBodySchema } from './schemas';
+import type { ApiPort } from './types';
+
+const keyParam = z.strictObject({ key: z.string().min(1).max(200) });
+
+/**
+ * Inflates a gzip-encoded upload before the body parser reads it. The parser counts both the inflated bytes
+ * and (through `receivedEncodedLength`) the bytes on the wire against the route's limit, so a small
+ * compressed body cannot inflate past it.
+ */
+export const gunzipUpload: preParsingHookHandler = (request, _reply, payload, done) => {
+  const encoding = request.headers['content-encoding'];
+  if (encoding === undefined || encoding === 'identity') {
+    done(null, payload);
+    return;
+  }
+  if (encoding !== 'gzip') {
+    done(
+      new KeywayError('KW_REQUEST_INVALID', {
+        message: `Content-Encoding "${encoding}" is not supported; send the bundle as is or gzip-compressed`,
+        details: { issues: [{ path: 'headers.content-encoding', message: 'must be gzip or identity' }] },
+      }),
+    );
+    return;
+  }
+  const gunzip = Object.assign(createGunzip(), { receivedEncodedLength: 0 });
+  payload.on('data', (chunk: Buffer) => {
+    gunzip.receivedEncodedLength += chunk.length;
+  });
+  payload.on('error', (err) => gunzip.destroy(err));
+  payload.pipe(gunzip);
+  done(null, gunzip);
+};
+
+/** The bundle bytes of a publish request: the raw body, or the JSON body's base64. */
+function bundleOf(body: unknown, maxBytes: number): Buffer {
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(parseRequest(PublishComponentBodySchema, body, 'body').bundleBase64, 'base64');
+  if (bytes.length === 0) {
+    throw new KeywayError('KW_REQUEST_INVALID', {
+      message: 'The bundle is empty: send the built dist/index.js as the body',
+      details: { issues: [{ path: 'body', message: 'empty' }] },
+    });
+  }
+  if (bytes.length > maxBytes) throw bundleTooLarge(maxBytes);
+  return bytes;
+}
+
+function bundleTooLarge(maxBytes: number): KeywayError {
+  return new KeywayError('KW_BUNDLE_TOO_LARGE', {
+    message: `The bundle is larger than this deployment accepts (${maxBytes} bytes; KEYWAY_MAX_BUNDLE_BYTES)`,
+    details: { maxBytes },
+  });
+}
+
+/** Registers the component routes. */
+export function registerComponentRoutes(define: DefineRoute, api: ApiPort, config: ServerConfig): void {
+  define({
+    method: 'GET',
+    url: '/api/components',
+    scope: 'components:read',
+    query: pageQuery,
+    async handle({ query }) {
+      const page = pageOfList(await api.listComponents(), (c) => c.key, pageRequest(query));
+      return { components: page.items, nextCursor: nextCursor(page) };
+    },
+  });
+
+  define({
+    method: 'POST',
+    url: '/api/components',
+    scope: 'components:write',
+    status: 201,
+    // Base64 in JSON is 4/3 of the bundle; raw bodies are held to maxBundleBytes exactly in bundleOf.
+    bodyLimit: Math.ceil((config.maxBundleBytes * 4) / 3) + 1024,
+    preParsing: gunzipUpload,
+    async handle({ request }) {
+      return { component: await api.publishComponent(bundleOf(request.body, config.maxBundleBytes)) };
+    },
+  });
+
+  define({
+    method: 'GET',
+    url: '/api/components/:key/versions',
+    scope: 'components:read',
+    query: pageQuery,
+    async handle({ request, query }) {
+      const { key } = parseRequest(keyParam, request.params, 'params');
+      const page = await api.componentVersions(key, pageRequest(query));
+      if (page.items.length === 0 && query.cursor === undefined) {
+        throw new KeywayError('KW_API_NOT_FOUND', { message: `No component "${key}"`, details: { key } });
+      }
+      return { versions: page.items, nextCursor: nextCursor(page) };
+    },
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * How every `/api` route is declared: authentication and scope, a strict query schema (an unknown query
+ * parameter is a 400, never ignored), the success status, and the audit record of every change.
+ */
+import type { FastifyInstance, FastifyRequest, preParsingHookHandler } from 'fastify';
+import { z } from 'zod';
+import { KeywayError } from '../../errors';
+import { parseRequest } from '../http';
+import type { ApiKeyPort, ApiPrincipal } from '../ports';
+import type { ApiPort } from './types';
+
+/** True when `granted` includes `required`, directly or through `*` / `<resource>:*`. */
+export function scopeAllows(granted: readonly string[], required: string): boolean {
+  const resource = required.split(':')[0] ?? required;
+  return granted.includes('*') || granted.includes(required) || granted.includes(`${resource}:*`);
+}
+
+/** The scopes an API key can hold, besides `<resource>:*` and `*`. */
+export const API_SCOPES = [
+  'components:read',
+  'components:write',
+  'customers:read',
+  'customers:write',
+  'instances:read',
+  'instances:write',
+  'connections:read',
+  'connections:write',
+  'links:write',
+  'actions:write',
+  'webhooks:read',
+  'webhooks:write',
+  'executions:read',
+  'apiKeys:read',
+  'apiKeys:write',
+  'audit:read',
+] as const;
+
+const RESOURCES: ReadonlySet<string> = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));
+
+/** True for one of {@link API_SCOPES}, `<resource>:*` of a known resource, or `*`. */
+export function isKnownScope(scope: string): boolean {
+  return (
+    scope === '*' ||
+    (API_SCOPES as readonly string[]).includes(scope) ||
+    (scope.endsWith(':*') && RESOURCES.has(scope.slice(0, -2)))
+  );
+}
+
+/** The query of a route that takes none. */
+export const noQuery = z.strictObject({});
+
+/** What a route handler receives. */
+export interface RouteInput<Q> {
+  readonly request: FastifyRequest;
+  readonly query: Q;
+  readonly principal: ApiPrincipal;
+}
+
+/** One `/api` route. */
+export interface ApiRoute<Q extends z.ZodType> {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly scope: string;
+  /** Strict: a parameter it does not name is refused. None accepted when omitted. */
+  readonly query?: Q;
+  /** The success status; 204 sends no body. Default 200. */
+  readonly status?: number;
+  /** Writes are recorded in the audit log unless this is false (action runs: they have their execution log). */
+  readonly audit?: boolean;
+  readonly bodyLimit?: number;
+  readonly preParsing?: preParsingHookHandler;
+  handle(input: RouteInput<z.output<Q>>): Promise<unknown>;
+}
+
+/** Declares a route on the app; see {@link ApiRoute}. */
+export type DefineRoute = <Q extends z.ZodType = typeof noQuery>(route: ApiRoute<Q>) => void;
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+async function authorize(apiKeys: ApiKeyPort, request: FastifyRequest, scope: string): Promise<ApiPrincipal> {
+  const key = bearer(request);
+  // Verified against the database on every request: a key revoked on one replica is refused by all at once.
+  const principal = key === undefined ? undefined : await apiKeys.verify(key);
+  if (!principal) {
+    throw new KeywayError('KW_API_UNAUTHORIZED', {
+      message:
+        key === undefined
+          ? 'This endpoint needs an API key: send "Authorization: Bearer <key>"'
+          : 'The API key is unknown or revoked',
+    });
+  }
+  if (!scopeAllows(principal.scopes, scope)) {
+    throw new KeywayError('KW_API_FORBIDDEN', {
+      message: `The API key "${principal.name}" lacks the "${scope}" scope`,
+      details: { required: scope },
+    });
+  }
+  return principal;
+}
+
+/** The id of what a write changed: the path's `:id`, else the id of the resource the response returns. */
+function targetOf(params: unknown, body: unknown): string | null {
+  const idOf = (value: unknown): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const id = (value as { readonly id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  };
+  const fromPath = idOf(params);
+  if (fromPath !== undefined) return fromPath;
+  if (typeof body !== 'object' || body === null) return null;
+  for (const value of Object.values(body)) {
+    const id = idOf(value);
+    if (id !== undefined) return id;
+  }
+  return null;
+}
+
+/** A {@link DefineRoute} for `app`. */
+export function routeDefiner(app: FastifyInstance, apiKeys: ApiKeyPort, api: ApiPort): DefineRoute {
+  return (route) => {
+    const audited = route.method !== 'GET' && route.audit !== false;
+    app.route({
+      method: route.method,
+      url: route.url,
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+      ...(route.preParsing ? { preParsing: route.preParsing } : {}),
+      handler: async (request, reply) => {
+        const principal = await authorize(apiKeys, request, route.scope);
+        const query = parseRequest(route.query ?? noQuery, request.query ?? {}, 'query') as z.output<
+          NonNullable<typeof route.query>
+        >;
+        const body = await route.handle({ request, query, principal });
+        const status = route.status ?? 200;
+        if (audited) {
+          await api
+            .appendAudit({
+              actorKeyId: principal.keyId,
+              actorName: principal.name,
+              action: `${route.method} ${route.url}`,
+              target: targetOf(request.params, body),
+              status,
+            })
+            // The change is made: a failed audit write is logged, not turned into an error the client would retry.
+            .catch((err: unknown) => request.log.error({ err }, 'audit record not written'));
+        }
+        return status === 204 ? reply.code(204).send() : reply.code(status).send(body);
+      },
+    });
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * The platform-administration half of the REST API's port ({@link PlatformApiPort}) on the runtime: paged
+ * listings, updates and deletes of customers and instances, API keys, webhook endpoints, executions and the
+ * audit log. `createRuntimeServices` merges it into the API port.
+ */
+import { randomBytes } from 'node:crypto';
+import { KeywayError } from '../errors';
+import { redactText } from '../redact';
+import { definitionOf, postWebhook } from '../runtime';
+import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
+import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
+import type {
+  CustomerDto,
+  ExecutionDto,
+  InstanceDto,
+  InstancePatchInput,
+  PlatformApiPort,
+  WebhookEndpointDto,
+} from './api/types';
+import type { ConnectionView } from './ports';
+
+/** What {@link platformApi} needs: the runtime's parts and the views `createRuntimeServices` builds. */
+export interface PlatformApiDeps {
+  readonly store: Store;
+  readonly components: ComponentRegistry;
+  readonly flows: ConnectFlows;
+  /** Endpoints from the deployment's configuration (read-only through the API). */
+  readonly configuredWebhooks: readonly WebhookEndpoint[];
+  readonly now: () => number;
+  readonly connectionView: (connection: Connection) => Promise<ConnectionView>;
+  readonly instanceDto: (instance: Instance) => Promise<InstanceDto>;
+  readonly customerDto: (customer: Customer) => CustomerDto;
+}
+
+/**
+ * Field values merged into a connection's: inputs of type `password` go to the encrypted `secretFields`, the
+ * rest to `fields`.
+ */
+export function mergeConnectionFields(
+  connection: Connection,
+  definition: WireConnection,
+  values: Readonly<Record<string, string>>,
+): { fields: JsonObject; secretFields: JsonObject } {
+  const types = new Map(definition.inputs.map((i) => [i.key, i.type]));
+  const fields = { ...connection.fields };
+  const secretFields = { ...connection.secretFields };
+  for (const [key, value] of Object.entries(values)) {
+    if (types.get(key) === 'password') secretFields[key] = value;
+    else fields[key] = value;
+  }
+  return { fields, secretFields };
+}
+
+async function mapPage<T, U>(page: Page<T>, map: (item: T) => U | Promise<U>): Promise<Page<U>> {
+  return { items: await Promise.all(page.items.map(map)), next: page.next };
+}
+
+function executionDto(execution: Execution): ExecutionDto {
+  // Runs redact their log before it is written; this is the second line, for whatever a component logged.
+  return {
+    ...execution,
+    errorMessage: execution.errorMessage === null ? null : redactText(execution.errorMessage),
+    log: execution.log.map((entry) => ({ ...entry, message: redactText(entry.message) })),
+  };
+}
+
+function endpointDto(endpoint: WebhookEndpoint, source: 'config' | 'api'): WebhookEndpointDto {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    ...(endpoint.events ? { events: endpoint.events } : {}),
+    source,
+  };
+}
+
+function notFound(what: string, id: string): KeywayError {
+  return new KeywayError('KW_API_NOT_FOUND', { message: `No ${what} "${id}"`, details: { id } });
+}
+
+/** The {@link PlatformApiPort} on the runtime. */
+export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
+  const { store, flows } = deps;
+  const configured = deps.configuredWebhooks;
+
+  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    const stored = await store.admin.getWebhookEndpoint(id);
+    if (!stored) return undefined;
+    return {
+      id: stored.id,
+      url: stored.url,
+      secret: stored.secret,
+      ...(stored.events ? { events: [...stored.events] } : {}),
+    };
+  }
+
+  /** Disconnects every connection of the instance (revoking at the provider, emitting events), then deletes it. */
+  async function removeInstance(id: string): Promise<void> {
+    for (const connection of await store.listConnections({ instanceId: id })) {
+      if (connection.status !== 'disconnected') await flows.disconnect(connection.id);
+    }
+    await store.deleteInstance(id);
+  }
+
+  async function updateConnections(
+    instanceId: string,
+    patch: InstancePatchInput['connections'],
+  ): Promise<void> {
+    const connections = await store.listConnections({ instanceId });
+    const updates = Object.entries(patch ?? {}).map(([name, change]) => {
+      const connection = connections.find((c) => c.name === name);
+      if (!connection) {
+        throw new KeywayError('KW_REQUEST_INVALID', {
+          message: `Instance "${instanceId}" has no connection "${name}" (it has: ${connections.map((c) => c.name).join(', ') || 'none'})`,
+          details: { issues: [{ path: `body.connections.${name}`, message: 'unknown connection' }] },
+        });
+      }
+      return { connection, values: change.fields };
+    });
+    // Every name is checked before anything is written: a bad name changes nothing.
+    for (const { connection, values } of updates) {
+      const definition = await definitionOf(deps.components, connection);
+      await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, values));
+    }
+  }
+
+  return {
+    componentVersions: (key, page) => store.admin.componentVersionsPage(key, page),
+
+    customersPage: async (page) => mapPage(await store.admin.customersPage(page), deps.customerDto),
+
+    async updateCustomer(id, patch) {
+      if (!(await store.getCustomer(id))) throw notFound('customer', id);
+      return deps.customerDto(
+        await store.updateCustomer(id, {
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.externalId !== undefined ? { externalId: patch.externalId } : {}),
+        }),
+      );
+    },
+
+    async deleteCustomer(id) {
+      if (!(await store.getCustomer(id))) throw notFound('customer', id);
+      for (const instance of await store.listInstances({ customerId: id })) await removeInstance(instance.id);
+      await store.deleteCustomer(id);
+    },
+
+    instancesPage: async (filter, page) =>
+      mapPage(await store.admin.instancesPage(filter, page), deps.instanceDto),
+
+    async updateInstance(id, patch) {
+      const instance = await store.getInstance(id);
+      if (!instance) throw notFound('instance', id);
+      await updateConnections(id, patch.connections);
+      let config: JsonObject | undefined;
+      if (patch.config) {
+        config = { ...instance.config };
+        for (const [key, value] of Object.entries(patch.config)) {
+          if (value === null) delete config[key];
+          else config[key] = value;
+        }
+      }
+      const updated = await store.updateInstance(id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(config ? { config } : {}),
+      });
+      return deps.instanceDto(updated);
+    },
+
+    async deleteInstance(id) {
+      if (!(await store.getInstance(id))) throw notFound('instance', id);
+      await removeInstance(id);
+    },
+
+    connectionsPage: async (filter, page) =>
+      mapPage(await store.admin.connectionsPage(filter, page), deps.connectionView),
+
+    createApiKey: (input) => store.createApiKey(input),
+    apiKeysPage: (page) => store.admin.apiKeysPage(page),
+    async revokeApiKey(id) {
+      if (!(await store.listApiKeys()).some((key) => key.id === id)) throw notFound('API key', id);
+      await store.revokeApiKey(id);
+    },
+
+    async createWebhookEndpoint(input) {
+      const id = input.id ?? `wh_${randomBytes(6).toString('hex')}`;
+      if (configured.some((endpoint) => endpoint.id === id)) {
+        throw new KeywayError('KW_STORE_CONFLICT', {
+          message: `The webhook endpoint "${id}" is in the deployment's configuration; choose another id.`,
+        });
+      }
+      const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+      const stored = await store.admin.createWebhookEndpoint({
+        id,
+        url: input.url,
+        secret,
+        events: input.events ?? null,
+      });
+      return {
+        endpoint: endpointDto({ ...stored, events: stored.events ? [...stored.events] : undefined }, 'api'),
+        secret,
+      };
+    },
+
+    async deleteWebhookEndpoint(id) {
+      if (configured.some((endpoint) => endpoint.id === id)) {
+        throw new KeywayError('KW_STORE_CONFLICT', {
+          message: `The webhook endpoint "${id}" comes from the deployment's configuration; remove it there.`,
+        });
+      }
+      if (!(await store.admin.getWebhookEndpoint(id))) throw notFound('webhook endpoint', id);
+      await store.admin.deleteWebhookEndpoint(id);
+    },
+
+    async testWebhookEndpoint(id) {
+      const endpoint = configured.find((e) => e.id === id) ?? (await storedEndpoint(id));
+      if (!endpoint) throw notFound('webhook endpoint', id);
+      const now = deps.now();
+      const error = await postWebhook(
+        endpoint,
+        {
+          id: `test_${randomBytes(8).toString('hex')}`,
+          type: 'webhook.test',
+          createdAt: now,
+          data: { endpointId: id },
+        },
+        { now: deps.now },
+      );
+      return { delivered: error === undefined, error: error ?? null };
+    },
+
+    executionsPage: async (filter, page) =>
+      mapPage(await store.admin.executionsPage(filter, page), executionDto),
+    async getExecution(id) {
+      const execution = await store.getExecution(id);
+      return execution ? executionDto(execution) : undefined;
+    },
+
+    async appendAudit(entry) {
+      await store.admin.appendAudit(entry);
+    },
+    auditPage: (page) => store.admin.auditPage(page),
+  };
+}
+
+/** Every webhook endpoint the API lists: the configured ones, then the stored ones. */
+export async function listWebhookEndpointDtos(
+  store: Store,
+  configured: readonly WebhookEndpoint[],
+): Promise<WebhookEndpointDto[]> {
+  const stored = await store.admin.listWebhookEndpoints();
+  return [
+    ...configured.map((endpoint) => endpointDto(endpoint, 'config')),
+    ...stored.map((endpoint) =>
+      endpointDto({ ...endpoint, events: endpoint.events ? [...endpoint.events] : undefined }, 'api'),
+    ),
+  ];
+}
