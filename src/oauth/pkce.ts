@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { KeywayError } from '../errors';
+import { randomToken } from '../random';
 
 /** PKCE code challenge methods. S256 is the default; `plain` only for servers that support nothing else. */
 export type PkceMethod = 'S256' | 'plain';
@@ -9,12 +10,12 @@ export type PkceMethod = 'S256' | 'plain';
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
  */
 export function generateCodeVerifier(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** A fresh `state` value (RFC 6749 §10.12): 32 random bytes, base64url. */
 export function generateState(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

@@ -158,17 +158,33 @@ export function refreshSchedule(
   };
 }
 
+/** Access tokens by the token set they came from: a cached snapshot serves the same one on every call. */
+const accessTokens = new WeakMap<TokenSet, AccessToken>();
+
 function toAccessToken(tokenSet: TokenSet): AccessToken {
-  return {
-    raw: tokenSet.raw,
-    accessToken: tokenSet.accessToken,
-    ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
-  };
+  let token = accessTokens.get(tokenSet);
+  if (token === undefined) {
+    token = Object.freeze({
+      raw: tokenSet.raw,
+      accessToken: tokenSet.accessToken,
+      ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
+    });
+    accessTokens.set(tokenSet, token);
+  }
+  return token;
 }
+
+/**
+ * Parsed token sets by the row they were parsed from, for rows that cannot change: the store's cached
+ * instance snapshots are frozen and handed out again while unchanged.
+ */
+const parsedTokenSets = new WeakMap<Connection, TokenSet>();
 
 /** The row's token set, parsed; a malformed one is KW_CREDENTIALS_TOKEN_MALFORMED. */
 function parseTokenSet(row: Connection): TokenSet | undefined {
   if (row.tokenSet === null) return undefined;
+  const known = parsedTokenSets.get(row);
+  if (known !== undefined) return known;
   const parsed = TokenSet.safeParse(row.tokenSet);
   if (!parsed.success) {
     throw new KeywayError('KW_CREDENTIALS_TOKEN_MALFORMED', {
@@ -178,6 +194,7 @@ function parseTokenSet(row: Connection): TokenSet | undefined {
       details: { connectionId: row.id },
     });
   }
+  if (Object.isFrozen(row)) parsedTokenSets.set(row, parsed.data);
   return parsed.data;
 }
 
@@ -218,6 +235,13 @@ export class CredentialManager implements CredentialSource {
   readonly #lockLeaseMs: number | undefined;
   readonly #backoff: RefreshBackoff;
   readonly #inflight = new Map<string, Promise<Flight>>();
+  /**
+   * Snapshot rows (frozen, so they cannot change under us) whose token was found servable, with the time the
+   * verdict holds until: the token's expiry less the margin. Keyed by the row object, so a changed row (a
+   * refresh, a disconnect) is a new object and misses.
+   */
+  readonly #servable = new WeakMap<Connection, { readonly token: AccessToken; readonly until: number }>();
+
   constructor(options: CredentialManagerOptions) {
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
@@ -268,6 +292,16 @@ export class CredentialManager implements CredentialSource {
   }
 
   /**
+   * The token of a snapshot row that an earlier {@link getToken} found servable, while that verdict still holds;
+   * `undefined` otherwise (then call `getToken`). Synchronous: on an action's hot path a fresh cached token costs
+   * no promise, no client resolution and no decision.
+   */
+  cachedToken(connection: Connection): AccessToken | undefined {
+    const known = this.#servable.get(connection);
+    return known !== undefined && this.#now() < known.until ? known.token : undefined;
+  }
+
+  /**
    * Refreshes the connection if its `refreshAt` has passed or it is inside the margin; used by the
    * background refresher. Never throws for refresh failures: the outcome says what happened.
    */
@@ -311,6 +345,7 @@ export class CredentialManager implements CredentialSource {
     const prepared = await this.#prepare(connectionId, given);
     if (this.#decide(prepared, intent) === 'serve') {
       const token = toAccessToken(prepared.tokenSet as TokenSet);
+      if (intent.kind === 'use') this.#rememberServable(prepared, token);
       return { token, refreshed: false, joined: false };
     }
     const existing = mayJoin ? this.#inflight.get(connectionId) : undefined;
@@ -336,6 +371,22 @@ export class CredentialManager implements CredentialSource {
     const marginMs =
       config.refreshMarginSeconds !== undefined ? config.refreshMarginSeconds * 1000 : this.#defaultMarginMs;
     return { row, resolved, config, tokenSet, marginMs };
+  }
+
+  /**
+   * Remembers a snapshot row's servable token until its refresh margin starts. Only a plain verdict counts: a
+   * token served during a cooldown (inside the margin, refresh failing) is decided afresh on every call.
+   */
+  #rememberServable(prepared: Prepared, token: AccessToken): void {
+    const { row, tokenSet } = prepared;
+    if (tokenSet === undefined || !Object.isFrozen(row)) return;
+    const now = this.#now();
+    if (this.#verdict(prepared, { kind: 'use' }, now).action !== 'serve') return;
+    const until =
+      tokenSet.expiresAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : tokenSet.expiresAt - effectiveMargin(tokenSet, prepared.marginMs);
+    if (until > now) this.#servable.set(row, { token, until });
   }
 
   /** Serve or refresh; throws when there is nothing to serve and no way to refresh now. */

@@ -7,7 +7,8 @@
  * tokens derived from the same id (HMAC under the server secret), so they need no storage and a token taken
  * from one browser is useless in another.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomToken } from '../random';
 
 /** The browser cookie's name. */
 export const BROWSER_COOKIE = 'kw_browser';
@@ -44,7 +45,7 @@ export function readBrowserId(cookieHeader: string | undefined): string | undefi
 
 /** A new random browser id. */
 export function newBrowserId(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** The `Set-Cookie` value for a browser id. */

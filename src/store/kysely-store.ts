@@ -490,6 +490,7 @@ export class KyselyStore implements Store {
     this.#now = now;
     this.#templates = new QueryTemplates(handle.db);
     this.#snapshots = new SnapshotCache(handle.changes);
+    // SQLite on a file: a writer thread; PostgreSQL: one JSON parameter per batch.
     this.#executionWriter = openExecutionWriter(handle);
     this.admin = new KyselyAdminStore({
       db: handle.db,
@@ -650,6 +651,14 @@ export class KyselyStore implements Store {
     return this.#snapshots.get(snapshotKey(id, states), id, () =>
       this.#readInstanceWithConnections(id, states),
     );
+  }
+
+  cachedInstanceWithConnections(
+    id: string,
+    options: { readonly states?: readonly InstanceStateKey[] } = {},
+  ): InstanceWithConnections | undefined {
+    const states = options.states ?? [];
+    return this.#snapshots.peek(snapshotKey(id, states), id);
   }
 
   async #readInstanceWithConnections(
@@ -1671,11 +1680,37 @@ export class KyselyStore implements Store {
   async recordExecution(input: FinishedExecution): Promise<Execution> {
     const execution = this.#finishedExecution(input);
     // No RETURNING: everything in the row was just validated, so it is answered from the input. Concurrent
-    // runs share one batch (one commit); see ./execution-writer.
+    // runs share one batch (one commit), written off the main thread where the engine allows; see
+    // ./execution-writer.
     await this.#executionWriter
       .write(executionRow(execution))
       .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
     return execution;
+  }
+
+  appendExecution(
+    input: FinishedExecution,
+    onError: (error: unknown, executionId: string) => void,
+  ): Promise<void> | undefined {
+    const row = executionRow(this.#finishedExecution(input));
+    return this.#executionWriter.append(row, this.#rowErrorHandler(onError));
+  }
+
+  /** Handlers of failed rows by the caller's handler: one per caller's handler, not one per row. */
+  readonly #rowErrorHandlers = new WeakMap<
+    (error: unknown, executionId: string) => void,
+    (error: unknown, row: ExecutionRow) => void
+  >();
+
+  #rowErrorHandler(
+    onError: (error: unknown, executionId: string) => void,
+  ): (error: unknown, row: ExecutionRow) => void {
+    let handler = this.#rowErrorHandlers.get(onError);
+    if (handler === undefined) {
+      handler = (error, row) => onError(writeError(error, 'An execution with this id'), row.id);
+      this.#rowErrorHandlers.set(onError, handler);
+    }
+    return handler;
   }
 
   /** A finished run's record, validated, with the defaults filled in. */
@@ -1797,12 +1832,15 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
-    // Queued execution records are committed (or fail) before the handle goes.
-    await this.#executionWriter.flush();
+    // Queued execution records are committed (or fail) before the handle goes; a writer thread ends here.
+    await this.#executionWriter.close();
     await this.#snapshots.close();
     await this.#handle.close();
   }
 }
+
+/** Snapshot cache keys by frozen state-key array (a caller that reuses its array skips building the key). */
+const snapshotKeys = new WeakMap<readonly InstanceStateKey[], string>();
 
 /**
  * The snapshot cache key of a request. It only has to tell different requests apart: a snapshot is stored
@@ -1810,8 +1848,11 @@ export class KyselyStore implements Store {
  */
 function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
   if (states.length === 0) return id;
-  let key = id;
-  for (const state of states) key += `\u0000${state.scope}\u0000${state.key ?? ''}`;
+  const known = snapshotKeys.get(states);
+  // `${id}\u0000…`, checked without building that prefix.
+  if (known !== undefined && known.charCodeAt(id.length) === 0 && known.startsWith(id)) return known;
+  const key = `${id}\u0000${JSON.stringify(states.map((k) => [k.scope, k.key]))}`;
+  if (Object.isFrozen(states) && states.every((k) => Object.isFrozen(k))) snapshotKeys.set(states, key);
   return key;
 }
 
