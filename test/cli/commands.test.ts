@@ -457,6 +457,17 @@ describe('keyway api-keys', () => {
     expect(list.stdout).not.toContain(key);
   });
 
+  it('revokes a key by id, after which it no longer verifies', async () => {
+    const created = await withTestStore((store) => store.createApiKey({ name: 'old', scopes: ['*'] }));
+    const run = await runCli(['api-keys', 'revoke', created.apiKey.id, '--data-dir', dataDir]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.trim()).toBe(`revoked ${created.apiKey.id}`);
+    expect(await withTestStore((store) => store.verifyApiKey(created.key))).toBeUndefined();
+    const unknown = await runCli(['api-keys', 'revoke', 'no-such-key', '--data-dir', dataDir]);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/^error KW_STORE_NOT_FOUND/);
+  });
+
   it('refuses unknown scopes', async () => {
     const run = await runCli([
       'api-keys',
