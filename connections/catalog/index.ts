@@ -18,11 +18,13 @@ import { nextcloud } from './nextcloud';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
+import { outreach } from './outreach';
 import { pagerDuty } from './pagerDuty';
 import { payPal } from './payPal';
 import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
 import { pipedrive } from './pipedrive';
+import { procore } from './procore';
 import { proximie } from './proximie';
 import { quickBooks } from './quickBooks';
 import { reddit } from './reddit';
@@ -33,6 +35,7 @@ import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { smartenit } from './smartenit';
+import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
 import { strava } from './strava';
 import { stripe } from './stripe';
@@ -62,11 +65,13 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   okta,
   ory,
   osu,
+  outreach,
   pagerDuty,
   payPal,
   peerTube,
   pinterest,
   pipedrive,
+  procore,
   proximie,
   quickBooks,
   reddit,
@@ -77,6 +82,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   shopify,
   slack,
   smartenit,
+  soundCloud,
   spotify,
   strava,
   stripe,
