@@ -43,6 +43,7 @@ import { supabase } from './supabase';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
+import { uber } from './uber';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -90,6 +91,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   todoist,
   tumblr,
   twitch,
+  uber,
   wordPressCom,
   x,
   xero,

@@ -19,6 +19,7 @@ import {
 } from './browser';
 import type { ServerConfig } from './config';
 import { newNonce, parseRequest, sendHtml, toKeywayError } from './http';
+import { customerMessage, operatorFacts } from './pages/error-text';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
 import type { Metrics } from './metrics';
@@ -93,6 +94,8 @@ export function sendErrorPage(
 ): FastifyReply {
   const { error, status } = toKeywayError(thrown);
   if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+  // The customer reads a sentence; the operator reads here which setting is wrong.
+  else reply.log.warn(operatorFacts(error), 'connect page refused: %s', error.message);
   const p = pageContext(config);
   return sendHtml(
     reply,
@@ -101,7 +104,7 @@ export function sendErrorPage(
     renderResultPage(p, {
       ok: false,
       title: titleFor(error),
-      message: error.message,
+      message: customerMessage(error, config.platformName),
       ...(error.provider?.error_description ? { detail: error.provider.error_description } : {}),
       code: error.code,
       ...(backHref ? { backHref } : {}),
@@ -203,7 +206,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
             ...(outcome.ok ? {} : { error: outcome.error.code }),
           },
           title: outcome.ok ? 'Connected' : 'Not connected',
-          text: outcome.ok ? 'The connection is ready.' : outcome.error.message,
+          text: outcome.ok ? 'The connection is ready.' : customerMessage(outcome.error, config.platformName),
         }),
       );
     }
