@@ -44,6 +44,7 @@ import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
 import { uber } from './uber';
+import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
 import { x } from './x';
 import { xero } from './xero';
@@ -92,6 +93,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   tumblr,
   twitch,
   uber,
+  vimeo,
   wordPressCom,
   x,
   xero,
