@@ -6,10 +6,20 @@
 import { KeywayError } from '../../src/errors';
 import { URL_INPUTS } from '../inputs';
 import type { ProviderDefinition } from '../schema';
+import { airtable } from './airtable';
+import { asana } from './asana';
 import { atlassian } from './atlassian';
+import { bitbucket } from './bitbucket';
+import { box } from './box';
+import { discord } from './discord';
+import { docuSign } from './docuSign';
+import { dropbox } from './dropbox';
 import { github } from './github';
+import { gitlab } from './gitlab';
 import { google } from './google';
 import { hubspot } from './hubspot';
+import { linear } from './linear';
+import { linkedIn } from './linkedIn';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -55,10 +65,20 @@ import { zoom } from './zoom';
 
 /** Every provider in the catalog, sorted by key. */
 export const catalog: readonly ProviderDefinition[] = Object.freeze([
+  airtable,
+  asana,
   atlassian,
+  bitbucket,
+  box,
+  discord,
+  docuSign,
+  dropbox,
   github,
+  gitlab,
   google,
   hubspot,
+  linear,
+  linkedIn,
   mastodon,
   microsoft,
   miro,

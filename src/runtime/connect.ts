@@ -101,13 +101,23 @@ export function tokenFacts(tokenSet: TokenSet): TokenFacts {
   };
 }
 
+/**
+ * What happened to the grant at the provider when a connection was disconnected: `revoked`; `no_revocation_url`
+ * (the provider offers none); `failed` (it refused or was unreachable); `no_tokens` (nothing was stored, e.g. an
+ * already disconnected connection). The stored tokens are deleted in every case.
+ */
+export type RevocationOutcome = 'revoked' | 'no_revocation_url' | 'failed' | 'no_tokens';
+
 /** Result of {@link ConnectFlows.disconnect}. */
 export interface DisconnectResult {
   readonly connection: Connection;
   /** True when the provider confirmed revocation; false when it has no revocation URL or it failed. */
   readonly revoked: boolean;
+  readonly revocation: RevocationOutcome;
   /** The error code of a failed revocation (tokens are deleted locally all the same). */
   readonly revocationError?: string;
+  /** True when the connection was already disconnected: nothing was written and no event emitted. */
+  readonly alreadyDisconnected: boolean;
 }
 
 /**
@@ -445,46 +455,75 @@ export class ConnectFlows {
   async disconnect(connectionId: string): Promise<DisconnectResult> {
     const now = this.#now();
     const connection = await requireConnection(this.#deps.store, connectionId);
-    let revoked = false;
-    let revocationError: string | undefined;
-    const tokenSet = connection.tokenSet;
-    if (tokenSet && connection.grantType !== 'none') {
-      try {
-        const resolved = await this.#resolveCached(connection);
-        if (resolved.config.revokeUrl) {
-          const refreshToken = typeof tokenSet.refreshToken === 'string' ? tokenSet.refreshToken : undefined;
-          const accessToken = typeof tokenSet.accessToken === 'string' ? tokenSet.accessToken : undefined;
-          const token = refreshToken ?? accessToken;
-          if (token) {
-            await revokeToken(
-              resolved.server,
-              resolved.client,
-              { token, tokenTypeHint: refreshToken ? 'refresh_token' : 'access_token' },
-              resolved.grantOptions,
-            );
-            revoked = true;
-          }
-        }
-      } catch (error) {
-        revocationError = isKeywayError(error) ? error.code : 'KW_OAUTH_NETWORK';
-      }
+    if (connection.status === 'disconnected' && connection.tokenSet === null) {
+      return { connection, revoked: false, revocation: 'no_tokens', alreadyDisconnected: true };
     }
-    const updated = await this.#deps.store.updateConnection(
-      connection.id,
-      {
-        tokenSet: null,
-        context: null,
-        expiresAt: null,
-        refreshAt: null,
-        scopes: [],
-        status: 'disconnected',
-        lastError: null,
-        refreshFailures: 0,
-        cooldownUntil: null,
-      },
-      { events: [connectionEvent('connection.disconnected', connection, { now, status: 'disconnected' })] },
-    );
-    return { connection: updated, revoked, ...(revocationError ? { revocationError } : {}) };
+    const { revocation, revocationError } = await this.#revoke(connection);
+    const patch = {
+      tokenSet: null,
+      context: null,
+      expiresAt: null,
+      refreshAt: null,
+      scopes: [],
+      status: 'disconnected',
+      lastError: null,
+      refreshFailures: 0,
+      cooldownUntil: null,
+    } as const;
+    const events = [connectionEvent('connection.disconnected', connection, { now, status: 'disconnected' })];
+    const store = this.#deps.store;
+    // Conditional on the row read above, so two disconnects racing emit one `disconnected` event.
+    const written = await store.compareAndSetConnectionTokens(connection.id, connection.version, patch, {
+      events,
+    });
+    let updated: Connection;
+    if (written.ok) updated = written.connection;
+    else if (written.current.status === 'disconnected' && written.current.tokenSet === null) {
+      return {
+        connection: written.current,
+        revoked: false,
+        revocation: 'no_tokens',
+        alreadyDisconnected: true,
+      };
+    } else {
+      // Changed meanwhile (a refresh saved new tokens): the customer still asked for them to be gone.
+      updated = await store.updateConnection(connection.id, patch, { events });
+    }
+    return {
+      connection: updated,
+      revoked: revocation === 'revoked',
+      revocation,
+      ...(revocationError ? { revocationError } : {}),
+      alreadyDisconnected: false,
+    };
+  }
+
+  /** Revokes the stored grant at the provider when it has a revocation URL; never throws. */
+  async #revoke(
+    connection: Connection,
+  ): Promise<{ revocation: RevocationOutcome; revocationError?: string }> {
+    const tokenSet = connection.tokenSet;
+    if (!tokenSet || connection.grantType === 'none') return { revocation: 'no_tokens' };
+    try {
+      const resolved = await this.#resolveCached(connection);
+      if (!resolved.config.revokeUrl) return { revocation: 'no_revocation_url' };
+      const refreshToken = typeof tokenSet.refreshToken === 'string' ? tokenSet.refreshToken : undefined;
+      const accessToken = typeof tokenSet.accessToken === 'string' ? tokenSet.accessToken : undefined;
+      const token = refreshToken ?? accessToken;
+      if (!token) return { revocation: 'no_tokens' };
+      await revokeToken(
+        resolved.server,
+        resolved.client,
+        { token, tokenTypeHint: refreshToken ? 'refresh_token' : 'access_token' },
+        resolved.grantOptions,
+      );
+      return { revocation: 'revoked' };
+    } catch (error) {
+      return {
+        revocation: 'failed',
+        revocationError: isKeywayError(error) ? error.code : 'KW_OAUTH_NETWORK',
+      };
+    }
   }
 
   async #resolve(

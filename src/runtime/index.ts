@@ -37,6 +37,7 @@ export type {
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,
+  RevocationOutcome,
   StartAuthorizationInput,
   StartedAuthorization,
   StartedDeviceAuthorization,

@@ -25,7 +25,7 @@ import type { ConnectLinkClaims } from './links';
 import type { Metrics } from './metrics';
 import { renderConnectPage, renderDevicePage, renderPopupPage, renderResultPage } from './pages/connect';
 import type { PageContext } from './pages/connect';
-import type { ConnectPort, ConnectionView, InstanceView } from './ports';
+import type { ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
 import { checkCompletionUrl, completionRedirect } from './redirects';
 
 /** What the connect routes need. */
@@ -44,8 +44,27 @@ const NOTICES: Record<string, { tone: 'ok' | 'bad'; message: string }> = {
   connected: { tone: 'ok', message: 'Connected.' },
   disconnected: {
     tone: 'ok',
-    message: 'Disconnected. The access was revoked and the stored tokens deleted.',
+    message: 'Disconnected. The access was revoked at the provider and the stored tokens deleted.',
   },
+  disconnected_no_revocation_url: {
+    tone: 'ok',
+    message:
+      'Disconnected. The stored tokens were deleted. This provider offers no way to revoke the access from here: remove it in your account settings at the provider.',
+  },
+  disconnected_revocation_failed: {
+    tone: 'bad',
+    message:
+      'Disconnected. The stored tokens were deleted, but the provider did not confirm the revocation: check your account settings at the provider and remove the access there.',
+  },
+  disconnected_no_tokens: { tone: 'ok', message: 'Disconnected. There were no stored tokens to revoke.' },
+};
+
+/** The notice that says what a disconnect did at the provider. */
+const DISCONNECT_NOTICES: Record<DisconnectView['revocation'], keyof typeof NOTICES> = {
+  revoked: 'disconnected',
+  no_revocation_url: 'disconnected_no_revocation_url',
+  failed: 'disconnected_revocation_failed',
+  no_tokens: 'disconnected_no_tokens',
 };
 
 const linkParams = z.object({ token: z.string().min(1).max(4096) });
@@ -427,8 +446,8 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     try {
       const { linkScope, connection } = await formRequest(request);
       base = linkScope.base;
-      await ctx.connect.disconnect({ connectionId: connection.id, now: ctx.now() });
-      return reply.redirect(`${base}?notice=disconnected`, 303);
+      const { revocation } = await ctx.connect.disconnect({ connectionId: connection.id, now: ctx.now() });
+      return reply.redirect(`${base}?notice=${DISCONNECT_NOTICES[revocation]}`, 303);
     } catch (error) {
       return sendError(reply, error, base);
     }

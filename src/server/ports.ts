@@ -131,8 +131,8 @@ export interface ConnectPort {
     readonly sessionId: string;
     readonly now: number;
   }): Promise<DeviceFlowView>;
-  /** Revokes at the provider when possible, deletes the tokens. */
-  disconnect(input: { readonly connectionId: string; readonly now: number }): Promise<void>;
+  /** Revokes at the provider when possible, deletes the tokens; says what happened at the provider. */
+  disconnect(input: { readonly connectionId: string; readonly now: number }): Promise<DisconnectView>;
 }
 
 /** A verified API key. */
@@ -151,4 +151,12 @@ export interface ApiKeyPort {
 /** Readiness: can this replica serve requests (database reachable, ...)? */
 export interface ReadinessPort {
   check(): Promise<{ readonly ready: boolean; readonly reason?: string }>;
+}
+
+/**
+ * What a disconnect did at the provider: `revoked`, `no_revocation_url`, `failed` (tokens deleted locally all
+ * the same), or `no_tokens` (nothing was stored, e.g. already disconnected).
+ */
+export interface DisconnectView {
+  readonly revocation: 'revoked' | 'no_revocation_url' | 'failed' | 'no_tokens';
 }

@@ -321,7 +321,8 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
 
     async disconnect(input) {
-      await flows.disconnect(input.connectionId);
+      const { revocation } = await flows.disconnect(input.connectionId);
+      return { revocation };
     },
   };
 
@@ -445,8 +446,8 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
 
     async disconnect(id) {
-      const { connection } = await flows.disconnect(id);
-      return connectionView(connection);
+      const { connection, revocation } = await flows.disconnect(id);
+      return { connection: await connectionView(connection), revocation };
     },
 
     async hasAction(componentKey, actionKey) {

@@ -343,6 +343,31 @@ describe.each(storeEngines)('connect flows against the sandbox on %s', (_engine,
     expect(row?.tokenSet?.accessToken).not.toBe(accessToken);
   });
 
+  it('says a refused revocation failed, deletes the tokens anyway, and emits one event for two disconnects', async () => {
+    const connection = await newConnection();
+    await flows.completeAuthorization(await authorize(connection), { browserBinding: BROWSER });
+    // The provider now refuses the client (wrong secret), so revocation fails.
+    await store.updateConnection(connection.id, {
+      secretFields: { clientId: sandbox.clients.basic.clientId, clientSecret: 'wrong-secret-value' },
+    });
+    const first = await flows.disconnect(connection.id);
+    expect(first).toMatchObject({ revoked: false, revocation: 'failed', alreadyDisconnected: false });
+    expect(first.revocationError).toMatch(/^KW_OAUTH_/);
+    expect(first.connection).toMatchObject({ status: 'disconnected', tokenSet: null });
+    const second = await flows.disconnect(connection.id);
+    expect(second).toMatchObject({ revocation: 'no_tokens', alreadyDisconnected: true });
+    const events = await store.claimOutboxEvents({
+      now: Date.now() + 1000,
+      limit: 1000,
+      leaseMs: 1000,
+      owner: 'twice',
+    });
+    const disconnected = events.filter(
+      (e) => e.type === 'connection.disconnected' && e.connectionId === connection.id,
+    );
+    expect(disconnected).toHaveLength(1);
+  });
+
   it('disconnects: revokes the grant at the provider, deletes the tokens and emits `disconnected`', async () => {
     const connection = await newConnection();
     const { connection: connected } = await flows.completeAuthorization(await authorize(connection), {
@@ -351,6 +376,7 @@ describe.each(storeEngines)('connect flows against the sandbox on %s', (_engine,
     const refreshToken = String(connected.tokenSet?.refreshToken);
     const result = await flows.disconnect(connection.id);
     expect(result.revoked).toBe(true);
+    expect(result.revocation).toBe('revoked');
     expect(result.connection).toMatchObject({ status: 'disconnected', tokenSet: null, expiresAt: null });
     const events = await store.claimOutboxEvents({
       now: Date.now() + 1000,

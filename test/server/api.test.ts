@@ -154,6 +154,24 @@ describe('API resources', () => {
     expect(claims).toMatchObject({ iid: h.instanceA, cids: [crm.id], ok: `${ALLOWED_ORIGIN}/done` });
   });
 
+  it('shows an instance’s connections only to a key that may read connections', async () => {
+    const reader = await api('GET', `/api/instances/${h.instanceA}`, readOnlyKey);
+    expect(reader.statusCode).toBe(200);
+    const { instance } = reader.json() as { instance: Record<string, unknown> };
+    expect(instance['id']).toBe(h.instanceA);
+    expect(instance).not.toHaveProperty('connections');
+    const listed = (await api('GET', '/api/instances', readOnlyKey)).json() as {
+      instances: Record<string, unknown>[];
+    };
+    expect(listed.instances.length).toBeGreaterThan(0);
+    for (const item of listed.instances) expect(item).not.toHaveProperty('connections');
+    expect((await api('GET', `/api/instances/${h.instanceA}/connections`, readOnlyKey)).statusCode).toBe(403);
+    const admin = (await api('GET', `/api/instances/${h.instanceA}`, adminKey)).json() as {
+      instance: { connections: unknown[] };
+    };
+    expect(admin.instance.connections.length).toBeGreaterThan(0);
+  });
+
   it('serves an OpenAPI document without a key', async () => {
     const res = await api('GET', '/api/openapi.json');
     expect(res.statusCode).toBe(200);

@@ -380,6 +380,16 @@ describe('client credentials, device flow and disconnect', () => {
     const after = await h.store.getConnection(service.id);
     expect(after?.status).toBe('disconnected');
     expect(after?.tokenSet).toBeNull();
+    // Again: nothing was stored, and the page says so rather than claiming a revocation.
+    const again = await post(`${link}/c/${service.id}/disconnect`, browser, { _csrf: browser.csrf });
+    expect(again.headers.location).toBe(`${link}?notice=disconnected_no_tokens`);
+    const page = await h.inject({
+      method: 'GET',
+      url: `${link}?notice=disconnected_no_tokens`,
+      headers: { cookie: browser.cookie },
+    });
+    expect(page.body).toContain('There were no stored tokens to revoke.');
+    expect(page.body).not.toContain('was revoked');
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from '../../src/server';
 import pino from 'pino';
 import { pinoRedactPaths } from '../../src/redact';
+import { renderDevicePage } from '../../src/server/pages/connect';
 
 const secret = 'a-link-signing-secret-of-forty-characters!';
 
@@ -179,5 +180,43 @@ describe('keyway serve configuration', () => {
   it('requires a link signing secret and refuses a success URL off the allowed origins', () => {
     expect(() => resolveServeConfig({}, {})).toThrow(/linkSecret \(KEYWAY_LINK_SECRET\)/);
     expect(() => resolveServeConfig({ successUrl: 'https://evil.test/' }, env)).toThrow(/successUrl/);
+  });
+});
+
+describe('device page', () => {
+  const page = { nonce: 'n', branding: { platformName: 'Acme' } };
+  const device = {
+    sessionId: 's',
+    connectionId: 'c',
+    userCode: 'ABCD-EFGH',
+    expiresAt: 600_000,
+    intervalMs: 5000,
+    status: 'pending' as const,
+  };
+
+  it('links only http(s) verification URLs from the provider', () => {
+    const hostile = renderDevicePage(
+      page,
+      {
+        ...device,
+        verificationUri: 'javascript:alert(document.cookie)',
+        verificationUriComplete: 'data:text/html,<script>alert(1)</script>',
+      },
+      { backHref: '/connect/x', now: 0 },
+    );
+    expect(hostile).not.toMatch(/href="(javascript|data):/i);
+    expect(hostile).not.toContain('data-qr-link');
+    expect(hostile).toContain('ABCD-EFGH');
+    const fine = renderDevicePage(
+      page,
+      {
+        ...device,
+        verificationUri: 'https://provider.example.com/device',
+        verificationUriComplete: 'https://provider.example.com/device?user_code=ABCD-EFGH',
+      },
+      { backHref: '/connect/x', now: 0 },
+    );
+    expect(fine).toContain('href="https://provider.example.com/device"');
+    expect(fine).toContain('data-qr-link');
   });
 });

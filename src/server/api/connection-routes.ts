@@ -99,7 +99,7 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     async handle({ request }) {
       const { id } = parseRequest(idParam, request.params, 'params');
       if (!(await api.getConnection(id))) throw notFound('connection', id);
-      return { connection: await api.disconnect(id) };
+      return api.disconnect(id);
     },
   });
   define({

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import { parseRequest } from '../http';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
+import type { ApiPrincipal } from '../ports';
+import { scopeAllows } from './route';
 import type { DefineRoute } from './route';
 import {
   CreateCustomerBodySchema,
@@ -10,7 +12,7 @@ import {
   UpdateCustomerBodySchema,
   UpdateInstanceBodySchema,
 } from './schemas';
-import type { ApiPort } from './types';
+import type { ApiPort, InstanceDto } from './types';
 
 /** The `:id` path parameter. */
 export const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -82,9 +84,9 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     url: '/api/instances',
     scope: 'instances:read',
     query: instancesQuery,
-    async handle({ query }) {
+    async handle({ query, principal }) {
       const page = await api.instancesPage({ customerId: query.customerId }, pageRequest(query));
-      return { instances: page.items, nextCursor: nextCursor(page) };
+      return { instances: page.items.map((item) => visible(principal, item)), nextCursor: nextCursor(page) };
     },
   });
   define({
@@ -92,30 +94,30 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     url: '/api/instances',
     scope: 'instances:write',
     status: 201,
-    async handle({ request }) {
+    async handle({ request, principal }) {
       const body = parseRequest(CreateInstanceBodySchema, request.body, 'body');
-      return { instance: await api.createInstance(body) };
+      return { instance: visible(principal, await api.createInstance(body)) };
     },
   });
   define({
     method: 'GET',
     url: '/api/instances/:id',
     scope: 'instances:read',
-    async handle({ request }) {
+    async handle({ request, principal }) {
       const { id } = parseRequest(idParam, request.params, 'params');
       const instance = await api.getInstance(id);
       if (!instance) throw notFound('instance', id);
-      return { instance };
+      return { instance: visible(principal, instance) };
     },
   });
   define({
     method: 'PATCH',
     url: '/api/instances/:id',
     scope: 'instances:write',
-    async handle({ request }) {
+    async handle({ request, principal }) {
       const { id } = parseRequest(idParam, request.params, 'params');
       const patch = parseRequest(UpdateInstanceBodySchema, request.body, 'body');
-      return { instance: await api.updateInstance(id, patch) };
+      return { instance: visible(principal, await api.updateInstance(id, patch)) };
     },
   });
   define({
@@ -129,4 +131,17 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
       return undefined;
     },
   });
+}
+
+/**
+ * One rule per resource: an instance's connections (status, scopes, errors) are connection details, shown only
+ * to a key that may read connections, exactly as `GET /api/instances/:id/connections` decides.
+ */
+function visible(
+  principal: ApiPrincipal,
+  instance: InstanceDto,
+): InstanceDto | Omit<InstanceDto, 'connections'> {
+  if (scopeAllows(principal.scopes, 'connections:read')) return instance;
+  const { connections: _hidden, ...rest } = instance;
+  return rest;
 }

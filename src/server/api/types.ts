@@ -13,7 +13,7 @@ import type {
   Page,
   PageRequest,
 } from '../../store';
-import type { ConnectionView } from '../ports';
+import type { ConnectionView, DisconnectView } from '../ports';
 
 export type { ApiKey, AuditEntry, ComponentVersion, Page, PageRequest };
 
@@ -158,8 +158,11 @@ export interface ApiPort extends PlatformApiPort {
   listInstances(filter: { readonly customerId?: string }): Promise<readonly InstanceDto[]>;
   getInstance(id: string): Promise<InstanceDto | undefined>;
   getConnection(id: string): Promise<ConnectionView | undefined>;
-  /** Revokes at the provider when possible and deletes the tokens; returns the connection afterwards. */
-  disconnect(id: string): Promise<ConnectionView>;
+  /**
+   * Revokes at the provider when possible and deletes the tokens; returns the connection afterwards and what
+   * happened at the provider.
+   */
+  disconnect(id: string): Promise<{ readonly connection: ConnectionView } & DisconnectView>;
   /** True when `componentKey` is a loaded or published component with the action `actionKey`. */
   hasAction(componentKey: string, actionKey: string): Promise<boolean>;
   /**

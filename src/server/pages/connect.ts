@@ -167,6 +167,16 @@ export function renderResultPage(
   return layout({ title: options.title, branding: page.branding, nonce: page.nonce, body }).value;
 }
 
+/** `value` when it is an absolute http(s) URL, else undefined. */
+function httpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The device-code page: shows the user code and link, and reloads itself until the flow ends. */
 export function renderDevicePage(
   page: PageContext,
@@ -175,27 +185,28 @@ export function renderDevicePage(
 ): string {
   const secondsLeft = Math.max(0, Math.ceil((device.expiresAt - options.now) / 1000));
   const refresh = Math.min(10, Math.max(2, Math.ceil(device.intervalMs / 1000)));
+  // The URLs come from the provider's answer: only http(s) ones become links (never `javascript:` or `data:`).
+  const verification = httpUrl(device.verificationUri);
+  const complete = device.verificationUriComplete ? httpUrl(device.verificationUriComplete) : undefined;
   const body = html`<h1>Enter this code at the provider</h1>
     <div class="card" aria-live="polite">
       <p>
         Open
-        <a href="${device.verificationUri}" target="_blank" rel="noopener noreferrer"
-          >${device.verificationUri}</a
-        >
+        ${
+          verification
+            ? html`<a href="${verification}" target="_blank" rel="noopener noreferrer">${verification}</a>`
+            : html`the provider's verification page (its address, <code>${device.verificationUri}</code>, is
+                not a web link, so it is not linked here)`
+        }
         on any device and enter:
       </p>
       <p class="code" data-user-code="${device.userCode}">${device.userCode}</p>
       ${
-        device.verificationUriComplete
+        complete
           ? html`<p>
               Or open
-              <a
-                href="${device.verificationUriComplete}"
-                target="_blank"
-                rel="noopener noreferrer"
-                data-qr-link
-                >this link</a
-              >, which has the code filled in (you can turn it into a QR code for a phone).
+              <a href="${complete}" target="_blank" rel="noopener noreferrer" data-qr-link>this link</a>,
+              which has the code filled in (you can turn it into a QR code for a phone).
             </p>`
           : ''
       }
