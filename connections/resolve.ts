@@ -253,8 +253,9 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   // objects) are valid field values but never text: the inputs the engine reads as text refuse them.
   const raw: Record<string, string> = {};
   for (const input of wire.inputs) {
-    const value =
-      asText(given[input.key], scopeSeparator) ?? asText(defaultValue(input.default), scopeSeparator);
+    // A template input is computed from its definition, never set: a given value is ignored.
+    const own = input.type === 'template' ? undefined : asText(given[input.key], scopeSeparator);
+    const value = own ?? asText(defaultValue(input.default), scopeSeparator);
     if (value !== undefined) raw[input.key] = value;
     else if (TEXT_INPUTS.has(input.key) && isStructured(given[input.key] ?? null)) {
       // Values may be secrets: name the field, never echo it.

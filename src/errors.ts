@@ -186,6 +186,12 @@ export const errorTable = {
     description:
       'A connection of the instance does not match its component (unknown definition, missing or unknown field).',
   },
+  KW_CONNECTION_TEMPLATE_SET: {
+    status: 400,
+    transient: false,
+    description:
+      'A value was given for a template input (`type: "template"`): templates are computed from the other fields, never set.',
+  },
   KW_INSTANCE_INVALID: {
     status: 400,
     transient: false,

@@ -106,7 +106,9 @@ export function buildConnectionFields(
   const fields: Record<string, unknown> = {};
   for (const input of definition.inputs) {
     const value = values[input.key];
-    fields[input.key] = value === undefined ? input.default : toPlatformValue(value);
+    // A template is always its definition's, rendered below: a stored value never replaces it.
+    fields[input.key] =
+      value === undefined || input.type === 'template' ? input.default : toPlatformValue(value);
   }
   // Extra values (not declared by this version of the definition) are kept: a component may read them.
   for (const [key, value] of Object.entries(values)) {

@@ -178,6 +178,7 @@ function planConnection(
   platformFields: Readonly<Record<string, unknown>>,
 ): Omit<NewConnection, 'instanceId'> {
   const inputs = new Map(definition.inputs.map((input) => [input.key, input]));
+  refuseTemplateValues(name, inputs, { ...platformFields, ...customerFields });
   for (const key of Object.keys(customerFields)) {
     if (!inputs.has(key) && !CONNECTION_OVERRIDES.includes(key)) {
       throw new KeywayError('KW_CONNECTION_INVALID', {
@@ -217,6 +218,25 @@ function planConnection(
     secretFields,
     status,
   };
+}
+
+/**
+ * Refuses a value for a template input: on the platform a template (a token URL built from `{{#subdomain}}`) is
+ * computed from the other fields, never set, so whoever sets fields cannot point a token request elsewhere.
+ */
+function refuseTemplateValues(
+  name: string,
+  inputs: ReadonlyMap<string, WireConnection['inputs'][number]>,
+  values: Readonly<Record<string, unknown>>,
+): void {
+  for (const key of Object.keys(values)) {
+    const input = inputs.get(key);
+    if (input?.type !== 'template') continue;
+    throw new KeywayError('KW_CONNECTION_TEMPLATE_SET', {
+      message: `Connection "${name}": field "${key}" is a template (${String(input.default)}), computed from the other fields; set those fields instead`,
+      details: { field: key },
+    });
+  }
 }
 
 function isEmpty(value: unknown): boolean {

@@ -29,24 +29,36 @@ const performFunction = z.custom<(...args: unknown[]) => Promise<unknown>>(
 
 const display = z.looseObject({ label: z.string(), description: z.string() });
 
-const wireInput = z.looseObject({
-  key: z.string().min(1),
-  label: z.string(),
-  type: z.string().min(1),
-  default: z.unknown().optional(),
-  collection: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  required: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  shown: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? undefined),
-});
+const wireInput = z
+  .looseObject({
+    key: z.string().min(1),
+    label: z.string(),
+    type: z.string().min(1),
+    default: z.unknown().optional(),
+    collection: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? undefined),
+    required: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? undefined),
+    shown: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? undefined),
+  })
+  .transform(withListDefault);
+
+/**
+ * A list input (`collection: "valuelist"` or `"keyvaluelist"`) whose default is not a list gets `[]`, as the
+ * platform fills it: spectral's `component()` gives every unset input its type's scalar default (`""` for a
+ * string), which would reach `perform` as `"tags": ""` where the vendor wants a list or nothing.
+ */
+function withListDefault<T extends { collection?: string | undefined; default?: unknown }>(input: T): T {
+  const isList = input.collection === 'valuelist' || input.collection === 'keyvaluelist';
+  return isList && !Array.isArray(input.default) ? { ...input, default: [] } : input;
+}
 
 const wireRunnable = z.looseObject({
   key: z.string().min(1),

@@ -96,10 +96,28 @@ describe('what a plain spectral component receives from Keyway', () => {
     return { issuer: sandbox.issuer, clientId: sandbox.clients.public.clientId, ...extra };
   }
 
+  function serviceFields(): Record<string, unknown> {
+    return { tokenUrl: `${vendor.url}/oauth/token`, clientId: 'svc-client', clientSecret: SERVICE_SECRET };
+  }
+
+  /** Runs `echoInputs` on the connection's instance: each input's value and JavaScript type. */
+  async function echo(
+    connection: Connection,
+    inputs: Record<string, unknown>,
+  ): Promise<Record<string, { value?: unknown; kind: string }>> {
+    const run = await runAction(
+      { store, components, credentials },
+      { instanceId: connection.instanceId, componentKey: 'platformCompat', actionKey: 'echoInputs', inputs },
+    );
+    // JSON drops undefined values: what the component saw, as it would serialise it.
+    return JSON.parse(JSON.stringify((run.result as { data: unknown }).data)) as never;
+  }
+
   async function inspect(connection: Connection): Promise<{
     token: Record<string, unknown> | null;
     context: Record<string, unknown> | null;
     fields: Record<string, unknown>;
+    configVars: Record<string, unknown>;
   }> {
     const run = await runAction(
       { store, components, credentials },
@@ -296,6 +314,116 @@ describe('what a plain spectral component receives from Keyway', () => {
       const connection = await newConnection('publicOAuth', publicFields());
       await connectPublic(connection, { realmId: '1', error_uri: 'https://x.example/e' });
       expect((await inspect(connection)).context).toEqual({ realmId: '1' });
+    });
+  });
+
+  describe('unset inputs (item 5)', () => {
+    it('gives an unset list input an empty list, never "", for every input type and collection', async () => {
+      const connection = await newConnection('serviceAccount', serviceFields());
+      const report = await echo(connection, {});
+      for (const type of ['string', 'data', 'text', 'password', 'boolean', 'code', 'date', 'timestamp']) {
+        expect([type, report[`${type}List`]]).toEqual([type, { value: [], kind: 'array' }]);
+        expect([type, report[`${type}Pairs`]]).toEqual([type, { value: [], kind: 'array' }]);
+        expect([type, report[type]]).toEqual([
+          type,
+          { value: type === 'boolean' ? 'false' : '', kind: 'string' },
+        ]);
+      }
+      expect(report['conditional']).toEqual({ value: [], kind: 'array' });
+      // Inputs whose type has no platform default stay absent.
+      expect(report['objectSelection']).toEqual({ kind: 'undefined' });
+      expect(report['jsonForm']).toEqual({ kind: 'undefined' });
+    });
+  });
+
+  describe('every spectral input shape (item 4)', () => {
+    it('passes value lists, key/value lists, objects, booleans, code and dates to perform as given', async () => {
+      const connection = await newConnection('serviceAccount', serviceFields());
+      const given = {
+        stringList: ['a', 'b'],
+        stringPairs: [
+          { key: 'Accept', value: 'application/json' },
+          { key: 'X-Trace', value: '1' },
+        ],
+        boolean: true,
+        code: '{"query": "{ me { id } }"}',
+        date: '2026-12-06',
+        timestamp: '2026-12-06T08:00:00.000Z',
+        objectSelection: [{ object: { key: 'Account' }, fields: [{ key: 'Name' }] }],
+        jsonForm: { schema: { type: 'object' }, uiSchema: {}, data: { a: 1 } },
+      };
+      const report = await echo(connection, given);
+      expect(report['stringList']?.value).toEqual(['a', 'b']);
+      expect(report['stringPairs']?.value).toEqual(given.stringPairs);
+      expect(report['boolean']?.value).toBe('true');
+      expect(report['code']?.value).toBe(given.code);
+      expect(report['date']?.value).toBe(given.date);
+      expect(report['timestamp']?.value).toBe(given.timestamp);
+      expect(report['objectSelection']?.value).toEqual(given.objectSelection);
+      expect(report['jsonForm']?.value).toEqual(given.jsonForm);
+    });
+
+    it('accepts every shape in connection fields and instance config and hands them to the component', async () => {
+      vendor.handle((_req, res) => json(res, 200, { access_token: 'svc-token-6', token_type: 'Bearer' }));
+      counter += 1;
+      const config = {
+        region: 'eu',
+        regions: ['eu', 'us'],
+        labels: [{ key: 'team', value: 'ops' }],
+        mapping: { objectSelection: [{ object: { key: 'Lead' } }] },
+        enabled: true,
+      };
+      const headers = [{ key: 'X-Tenant', value: 'initech' }];
+      const created = await createInstance(
+        { store, components },
+        {
+          customerId,
+          name: `compat-${counter}`,
+          components: ['platformCompat'],
+          config,
+          connections: [
+            {
+              name: 'conn',
+              componentKey: 'platformCompat',
+              definitionKey: 'serviceAccount',
+              fields: { ...serviceFields(), headers, tags: ['x', 'y'], sandboxMode: true },
+            },
+          ],
+        },
+      );
+      const connection = created.connections[0];
+      if (!connection) throw new Error('no connection');
+      await flows.connectWithClientCredentials(connection.id);
+      expect(vendor.requests.at(-1)?.headers['x-tenant']).toBe('initech');
+      const seen = await inspect(connection);
+      expect(seen.fields).toMatchObject({ headers, tags: ['x', 'y'], sandboxMode: 'true' });
+      expect(seen.configVars).toMatchObject(config);
+    });
+  });
+
+  describe('template inputs (item 7)', () => {
+    it('refuses a field value for a template input with a typed error naming the field', async () => {
+      const error = await caught(
+        newConnection('publicOAuth', publicFields({ tokenUrl: 'https://attacker.example/token' })),
+      );
+      expect(error.code).toBe('KW_CONNECTION_TEMPLATE_SET');
+      expect(error.message).toContain('"tokenUrl" is a template ({{#issuer}}/token)');
+      expect(error.details).toEqual({ field: 'tokenUrl' });
+      const stored = await store.listConnections({});
+      const templated = stored.filter((c) => c.definitionKey === 'publicOAuth' && 'tokenUrl' in c.fields);
+      expect(templated).toEqual([]);
+    });
+
+    it('always renders the template, even over a value stored before templates were refused', async () => {
+      const connection = await newConnection('publicOAuth', publicFields());
+      await store.updateConnection(connection.id, {
+        fields: { ...connection.fields, tokenUrl: 'https://attacker.example/token' },
+      });
+      sent.length = 0;
+      await connectPublic(connection);
+      expect(sent.map((request) => request.url)).toContain(`${sandbox.issuer}/token`);
+      expect(sent.map((request) => request.url).join(' ')).not.toContain('attacker.example');
+      expect((await inspect(connection)).fields['tokenUrl']).toBe(`${sandbox.issuer}/token`);
     });
   });
 });

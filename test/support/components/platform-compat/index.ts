@@ -56,6 +56,8 @@ const serviceAccount = oauth2Connection({
     clientId: { label: 'Client id', type: 'string', required: true },
     clientSecret: { label: 'Client secret', type: 'password', required: true },
     headers,
+    tags: { label: 'Tags', type: 'string', collection: 'valuelist', required: false },
+    sandboxMode: { label: 'Sandbox mode', type: 'boolean', required: false },
   },
 });
 
@@ -65,9 +67,10 @@ const connectionInput = input({ label: 'Connection', type: 'connection', require
 const inspect = action({
   display: { label: 'Inspect', description: 'Reports the connection it received' },
   inputs: { connection: connectionInput },
-  perform: async (_context, { connection }) =>
+  perform: async (context, { connection }) =>
     Promise.resolve({
       data: {
+        configVars: context.configVars,
         key: connection.key,
         configVarKey: connection.configVarKey,
         fields: connection.fields,
