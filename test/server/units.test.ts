@@ -93,6 +93,18 @@ describe('completion URLs', () => {
   });
 });
 
+/** A pino logger with Keyway's redaction paths, writing into `lines`. */
+function redactingLogger(): { lines: string[]; logger: pino.Logger } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, logger: pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink) };
+}
+
 describe('logging', () => {
   it('keeps authorization codes and link tokens out of logged URLs', () => {
     const url = loggableUrl('/oauth/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz');
@@ -103,27 +115,14 @@ describe('logging', () => {
   });
 
   it('redacts tokens and authorization headers in pino output', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink);
+    const { lines, logger } = redactingLogger();
     logger.info({ req: { headers: { authorization: 'Bearer abc.def' } }, access_token: 'tok-123456' }, 'x');
     expect(lines.join('')).not.toMatch(/abc\.def|tok-123456/);
     expect(createLogger('silent').level).toBe('silent');
   });
+
   it("shows an error's code field while redacting the OAuth authorization code by its path", () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = pino({ redact: { paths: [...pinoRedactPaths], censor: '[REDACTED]' } }, sink);
+    const { lines, logger } = redactingLogger();
     logger.warn({ connectionId: 'c1', code: 'KW_OAUTH_INVALID_GRANT' }, 'refresh failed');
     logger.error({ err: { code: 'KW_OAUTH_SERVER_ERROR' } }, 'request failed');
     logger.info({ query: { code: 'auth-code-123456', state: 's' } }, 'callback');
