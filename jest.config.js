@@ -9,5 +9,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json', 'mjs', 'cjs'],
   testTimeout: 30000,
+  // oidc-provider's development notices (the sandbox is a development server by design).
+  setupFiles: ['<rootDir>/test/support/quiet-oidc-provider.ts'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -1,22 +1,20 @@
 /**
  * Scenario 1, cached-token action call: `runAction` of a spectral action doing one axios GET, with a valid
  * stored token, against the same axios GET with the token hard-coded (keep-alive in both), at 16 concurrent
- * callers, on SQLite and PostgreSQL. Target: ≥ 0.95× the baseline's throughput. CPU per call is reported for
- * both (this process only; the API runs in a child process).
+ * callers, on SQLite and PostgreSQL. The ratio is information, not a gate: this host's noise moves it more than
+ * Keyway does (the per-call budgets in bench/budgets.ts are the gate). CPU per call is reported for both (this
+ * process only; the API runs in a child process).
  *
  * Two rows take the gap apart: the same action's spectral `perform` called directly against the GET (what any
  * runner of spectral components pays, measured once), and the runtime's own CPU per call, from an action that
- * makes no request (what Keyway's code pays, per engine). One more puts the component build's rewrite of
- * spectral's syntax in figures: the action call from the component as built against the same component built
- * without it. And a yardstick: the bare GET preceded by plain computation as long as the runtime's CPU per call,
+ * makes no request (what Keyway's code pays, per engine). And a yardstick: the bare GET preceded by plain computation as long as the runtime's CPU per call,
  * which is what the action call would lose if that time were all the runtime cost.
  */
 import axios from 'axios';
 import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
 import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
-import { openStore } from '../src/store';
 import type { Store } from '../src/store';
-import { QUICK, compareThroughput, knob, verdict } from './run';
+import { QUICK, compareThroughput, knob } from './run';
 import type { BenchRow, BenchSection, Spread, Throughput } from './run';
 import {
   CLIENT_SECRET,
@@ -26,14 +24,11 @@ import {
   benchFlows,
   connectOnce,
   createBenchInstance,
-  sqliteEngine,
   startFastServer,
 } from './support/common';
 import type { ApiServer, BenchEngine } from './support/common';
 import { spawnWorker } from './support/workers';
 import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './support/component';
-
-const TARGET = 0.95;
 
 /** A spread in milliseconds as microseconds. */
 function us(ms: Spread): Spread {
@@ -75,7 +70,6 @@ export async function measureEngine(
       ? [
           ...(await spectralCeiling(server, components, baseline, iterations)),
           await spectralBesideRequest(server, components, baseline, iterations),
-          await syntaxRewriteEffect(server, subject, iterations),
         ]
       : [];
   const own = await runtimeOwnCost(variant, server, deps, instanceId);
@@ -91,8 +85,6 @@ export async function measureEngine(
       value: result.subject.perSecond,
       baseline: { label: 'axios GET, token hard-coded', value: result.baseline.perSecond },
       ratio: result.ratio,
-      target: `≥ ${TARGET}× baseline`,
-      verdict: verdict(result.ratio >= TARGET),
       note: `${iterations} calls per run; while it ran (both sides, warm-ups included) the API server answered ${during('api')} authorized calls and the token endpoint ${during('refreshToken')} refreshes`,
     },
     {
@@ -207,8 +199,7 @@ function busyRoundsPerMicrosecond(): number {
 /**
  * spectral's share of the cost beside a request, measured like the runtime's (the row above): the no-request
  * action's perform called directly, then the bare GET, against the GET alone. Its wrapper copies the context,
- * adds a debug context and cleans the params on every call (the bench component is built like components/*, so
- * the wrapper is a native async function: see components/native-syntax.ts).
+ * adds a debug context and cleans the params on every call (the bench component is built like components/*).
  */
 async function spectralBesideRequest(
   server: ApiServer,
@@ -258,7 +249,10 @@ async function costBesideRequest(options: {
 }
 
 /** The no-request action's spectral perform called directly (see {@link directPerform}), checking its result. */
-async function directEcho(components: ComponentRegistry, server: ApiServer): Promise<() => Promise<void>> {
+export async function directEcho(
+  components: ComponentRegistry,
+  server: ApiServer,
+): Promise<() => Promise<void>> {
   const echo = await directPerform(components, server, 'echoItem');
   return async () => {
     const result = (await echo()) as { data?: { authorized?: unknown } };
@@ -273,43 +267,6 @@ function getItemRun(deps: RunActionDeps, instanceId: string): () => Promise<void
     if ((run.result as { data?: { id?: unknown } }).data?.id !== 'item-1')
       throw new Error('unexpected result');
   };
-}
-
-/**
- * What the component build's rewrite of spectral's syntax (components/native-syntax.ts) is worth to the action
- * call: `runAction` of getItem from the bench component as built (`subject`) against the same component built
- * without the rewrite, as other tooling builds spectral components, published into a SQLite store of its own.
- * Both run in this process, taking turns, at 16 callers.
- */
-async function syntaxRewriteEffect(
-  server: ApiServer,
-  subject: () => Promise<void>,
-  iterations: number,
-): Promise<BenchRow> {
-  const engine = sqliteEngine();
-  const store = await openStore(engine.config);
-  try {
-    const components = await benchComponents(store, { nativeSyntax: false });
-    const { instanceId, connections } = await createBenchInstance(store, components, server.url);
-    const connection = connections[0];
-    if (!connection) throw new Error('no bench connection');
-    await connectOnce(benchFlows(store, components), connection.id);
-    const deps = { store, components, credentials: new CredentialManager({ store, components }) };
-    const result = await compareThroughput({ subject, baseline: getItemRun(deps, instanceId), iterations });
-    return {
-      section: 'action',
-      name: "cached-token runAction, component built with spectral's syntax made native, 16 callers",
-      variant: 'sqlite',
-      unit: 'calls/s',
-      value: result.subject.perSecond,
-      baseline: { label: 'the same component built without it', value: result.baseline.perSecond },
-      ratio: result.ratio,
-      note: `${iterations} calls per run; the component without the rewrite in a SQLite store of its own`,
-    };
-  } finally {
-    await store.close();
-    await engine.dispose();
-  }
 }
 
 /** `runAction` of echoItem, the bench action that makes no request, checking its result. */

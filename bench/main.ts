@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <section>...] [-- --quick]`: builds the benchmark and the code it measures the way
+ * `npm run bench [-- <section>...] [-- --quick]` (`npm run bench -- --only budgets`: the budget rows alone): builds the benchmark and the code it measures the way
  * `npm run build` ships Keyway (esbuild, one CommonJS bundle per entry, dependencies external; no `keepNames`,
  * which a TypeScript loader such as tsx adds and which taxes every closure), then runs the bundle. The sections
  * (bench/<section>.ts) run one after another into one table; see bench/run.ts for the rules they follow.
@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { section as action } from './action';
+import { section as budgets } from './budgets';
 import { section as coldstart } from './coldstart';
 import { section as connect } from './connect';
 import { QUICK, fmt, formatRatio, measureCase, table } from './run';
@@ -20,7 +21,7 @@ import { section as store } from './store';
 import { BENCH_BUILD_DIR, ROOT, buildBench } from './support/common';
 import { syscallMicros } from './support/host';
 
-const SECTIONS: readonly BenchSection[] = [action, coldstart, connect, scheduler, storm, store];
+const SECTIONS: readonly BenchSection[] = [budgets, action, coldstart, connect, scheduler, storm, store];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

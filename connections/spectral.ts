@@ -83,7 +83,7 @@ function urlInput(label: string, value: string): ConnectionInput {
  * `authorization_code` and `client_credentials` become `oauth2Connection(...)` with spectral's own input keys
  * (`authorizeUrl`, `tokenUrl`, `scopes`, `clientId`, `clientSecret`) and `oauth2PkceMethod`. `device_code`,
  * `password` and `implicit`, for which spectral has no `oauth2Type`, become a plain `connection(...)` carrying
- * the same inputs plus the hidden `keywayGrantType` (see the README, "Connections and components").
+ * the same inputs plus the hidden `keywayGrantType` (see docs/connections-and-components.md).
  *
  * @throws KeywayError `KW_PROVIDER_DEFINITION_INVALID` when the provider does not support `grantType`.
  * @see https://prismatic.io/docs/custom-connectors/connections/#writing-oauth-20-connections

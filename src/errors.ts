@@ -1,7 +1,7 @@
 /**
  * Keyway's one error type and its table of stable codes.
  *
- * Callers branch on `err.code`, never on message text. The table below is mirrored in the README
+ * Callers branch on `err.code`, never on message text. The table below is mirrored in docs/errors.md
  * (`npm run docs:errors` regenerates it; `test/errors.test.ts` fails when the two drift apart).
  */
 
@@ -539,7 +539,7 @@ export function isKeywayError(value: unknown, code?: ErrorCode): value is Keyway
   return value instanceof KeywayError && (code === undefined || value.code === code);
 }
 
-/** Renders the error table as the README's markdown table. */
+/** Renders the error table as docs/errors.md's markdown table. */
 export function renderErrorTable(): string {
   const rows = Object.entries(errorTable).map(
     ([code, spec]: [string, ErrorSpec]) =>

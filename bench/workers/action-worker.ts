@@ -1,17 +1,20 @@
 /**
  * One engine's rows of the action section (bench/action.ts), in a process of its own. Usage:
  *   node --require tsx/cjs bench/workers/action-worker.ts '<json job>'
- * with job = { variant: 'sqlite' | 'postgres', serverUrl }: the fast server is the parent's. Makes the engine (a
+ * with job = { variant: 'sqlite' | 'postgres', serverUrl, rows?: 'action' | 'budgets' }: the fast server is the parent's. Makes the engine (a
  * fresh SQLite file, or a throw-away PostgreSQL schema), measures, prints `{"event":"rows","rows":[...]}` (or
  * `{"event":"crashed","message":...}`) and exits.
  */
 import { openStore } from '../../src/store';
 import { measureEngine } from '../action';
+import { measureBudgets } from '../budgets';
 import { apiServer, postgresEngine, sqliteEngine } from '../support/common';
 
 interface Job {
   readonly variant: 'sqlite' | 'postgres';
   readonly serverUrl: string;
+  /** Which rows: the action section's (default) or the budgets'. */
+  readonly rows?: 'action' | 'budgets';
 }
 
 function emit(message: Record<string, unknown>): void {
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
   try {
     const store = await openStore(engine.config);
     try {
-      emit({ event: 'rows', rows: await measureEngine(engine, apiServer(job.serverUrl), store) });
+      const measure = job.rows === 'budgets' ? measureBudgets : measureEngine;
+      emit({ event: 'rows', rows: await measure(engine, apiServer(job.serverUrl), store) });
     } finally {
       await store.close();
     }

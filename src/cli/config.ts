@@ -1,6 +1,6 @@
 /**
  * The one configuration loader every `keyway` command uses: flags win over the environment, the environment
- * over the `--config` JSON file (the same keys and variables as `keyway serve`, see the README table). Store
+ * over the `--config` JSON file (the same keys and variables as `keyway serve`, see docs/configuration.md). Store
  * commands need only the store settings; commands that sign links or listen resolve the full serve config.
  */
 import type { Command } from 'commander';
@@ -10,8 +10,8 @@ import type { Store } from '../store';
 import { storeConfigFromEnv } from '../store/config';
 import type { StoreConfig } from '../store/config';
 import { KeywayError } from '../errors';
-import { SERVE_ENV, readConfigFile, resolveServeConfig } from './commands/serve';
-import type { ServeConfig, ServeFlags } from './commands/serve';
+import { SERVE_ENV, readConfigFile, resolveServeConfig } from './serve-config';
+import type { ServeConfig, ServeFlags } from './serve-config';
 import { withDataDirLinkSecret } from './link-secret';
 import { Output } from './output';
 
@@ -26,7 +26,7 @@ export interface CommonFlags {
 /** Adds `--config`, `--data-dir`, `--database-url` and `--json` to a command. */
 export function withCommonOptions(command: Command): Command {
   return command
-    .option('--config <file>', 'JSON config file (keys as in the README configuration table)')
+    .option('--config <file>', 'JSON config file (keys as in docs/configuration.md)')
     .option('--data-dir <dir>', 'SQLite data directory (env KEYWAY_DATA_DIR, default ./.keyway)')
     .option('--database-url <url>', 'PostgreSQL URL (env KEYWAY_DATABASE_URL); default SQLite')
     .option('--json', 'print machine-readable JSON instead of tables');

@@ -3,7 +3,8 @@
  * logs, and `keyway serve` configuration.
  */
 import { Writable } from 'node:stream';
-import { createLogger, resolveServeConfig } from '../../src/cli/commands/serve';
+import { createLogger } from '../../src/cli/commands/serve';
+import { resolveServeConfig } from '../../src/cli/serve-config';
 import { isKeywayError } from '../../src/errors';
 import {
   checkCompletionUrl,

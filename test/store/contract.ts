@@ -35,6 +35,12 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<u
   throw new Error(`expected ${code}, but the call succeeded`);
 }
 
+/**
+ * Tests that start other processes: skipped by `npm run test:unit` (KEYWAY_TEST_UNIT=1), the fast inner loop;
+ * `npm test` runs them.
+ */
+const multiProcess = process.env['KEYWAY_TEST_UNIT'] === '1' ? it.skip : it;
+
 function runWorker(job: Record<string, unknown>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -520,27 +526,31 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(await store.getConnection(connection.id)).toMatchObject({ version: 1, tokenSet: null });
     });
 
-    it('loses no update when several processes increment concurrently', async () => {
-      const { connection } = await fixture();
-      await store.updateConnection(connection.id, { tokenSet: { counter: 0 } });
-      const perWorker = 25;
-      const workers = 3;
-      const results = await Promise.all(
-        Array.from({ length: workers }, () =>
-          runWorker({
-            config: { ...env.config, keys: keyA },
-            mode: 'cas',
-            connectionId: connection.id,
-            count: perWorker,
-          }),
-        ),
-      );
-      const final = await store.getConnection(connection.id);
-      expect(final?.tokenSet).toEqual({ counter: workers * perWorker });
-      // One version per successful write: the initial 1, the reset, then each increment.
-      expect(final?.version).toBe(2 + workers * perWorker);
-      expect(results).toHaveLength(workers);
-    }, 120_000);
+    multiProcess(
+      'loses no update when several processes increment concurrently',
+      async () => {
+        const { connection } = await fixture();
+        await store.updateConnection(connection.id, { tokenSet: { counter: 0 } });
+        const perWorker = 25;
+        const workers = 3;
+        const results = await Promise.all(
+          Array.from({ length: workers }, () =>
+            runWorker({
+              config: { ...env.config, keys: keyA },
+              mode: 'cas',
+              connectionId: connection.id,
+              count: perWorker,
+            }),
+          ),
+        );
+        const final = await store.getConnection(connection.id);
+        expect(final?.tokenSet).toEqual({ counter: workers * perWorker });
+        // One version per successful write: the initial 1, the reset, then each increment.
+        expect(final?.version).toBe(2 + workers * perWorker);
+        expect(results).toHaveLength(workers);
+      },
+      120_000,
+    );
   });
 
   describe('connection lock', () => {
@@ -584,21 +594,25 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(result).toBe('both');
     });
 
-    it('excludes other processes: read-modify-write under the lock loses no update', async () => {
-      const { connection } = await fixture();
-      await store.updateConnection(connection.id, { fields: { counter: 0 } });
-      await Promise.all(
-        Array.from({ length: 3 }, () =>
-          runWorker({
-            config: { ...env.config, keys: keyA },
-            mode: 'lock',
-            connectionId: connection.id,
-            count: 15,
-          }),
-        ),
-      );
-      expect((await store.getConnection(connection.id))?.fields).toEqual({ counter: 45 });
-    }, 120_000);
+    multiProcess(
+      'excludes other processes: read-modify-write under the lock loses no update',
+      async () => {
+        const { connection } = await fixture();
+        await store.updateConnection(connection.id, { fields: { counter: 0 } });
+        await Promise.all(
+          Array.from({ length: 3 }, () =>
+            runWorker({
+              config: { ...env.config, keys: keyA },
+              mode: 'lock',
+              connectionId: connection.id,
+              count: 15,
+            }),
+          ),
+        );
+        expect((await store.getConnection(connection.id))?.fields).toEqual({ counter: 45 });
+      },
+      120_000,
+    );
   });
 
   describe('claiming due refreshes', () => {
@@ -678,26 +692,30 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       ).toContain(id);
     });
 
-    it('never hands the same connection to two processes claiming at once', async () => {
-      // Everything else in this database is due before `now` too, so compare against all claimable ids.
-      const now = 8_000_000_000_000;
-      const ids = await dueConnections(30, now - 1);
-      const results = await Promise.all(
-        ['p1', 'p2', 'p3'].map((owner) =>
-          runWorker({
-            config: { ...env.config, keys: keyA },
-            mode: 'claim',
-            owner,
-            limit: 2,
-            leaseMs: 1e12,
-            now,
-          }),
-        ),
-      );
-      const all = results.flatMap((r) => r['claimed'] as string[]);
-      expect(new Set(all).size).toBe(all.length);
-      for (const id of ids) expect(all).toContain(id);
-    }, 120_000);
+    multiProcess(
+      'never hands the same connection to two processes claiming at once',
+      async () => {
+        // Everything else in this database is due before `now` too, so compare against all claimable ids.
+        const now = 8_000_000_000_000;
+        const ids = await dueConnections(30, now - 1);
+        const results = await Promise.all(
+          ['p1', 'p2', 'p3'].map((owner) =>
+            runWorker({
+              config: { ...env.config, keys: keyA },
+              mode: 'claim',
+              owner,
+              limit: 2,
+              leaseMs: 1e12,
+              now,
+            }),
+          ),
+        );
+        const all = results.flatMap((r) => r['claimed'] as string[]);
+        expect(new Set(all).size).toBe(all.length);
+        for (const id of ids) expect(all).toContain(id);
+      },
+      120_000,
+    );
   });
 
   describe('auth sessions', () => {
@@ -979,26 +997,30 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       ).not.toContain(e2.id);
     });
 
-    it('never hands the same event to two processes claiming at once', async () => {
-      const now = 9_500_000_000_000;
-      for (let i = 0; i < 30; i++)
-        await store.enqueueEvent({ type: 't', payload: { i }, nextAttemptAt: now - 1 });
-      const results = await Promise.all(
-        ['q1', 'q2', 'q3'].map((owner) =>
-          runWorker({
-            config: { ...env.config, keys: keyA },
-            mode: 'claim-events',
-            owner,
-            limit: 2,
-            leaseMs: 1e12,
-            now,
-          }),
-        ),
-      );
-      const all = results.flatMap((r) => r['claimed'] as string[]);
-      expect(new Set(all).size).toBe(all.length);
-      expect(all.length).toBeGreaterThanOrEqual(30);
-    }, 120_000);
+    multiProcess(
+      'never hands the same event to two processes claiming at once',
+      async () => {
+        const now = 9_500_000_000_000;
+        for (let i = 0; i < 30; i++)
+          await store.enqueueEvent({ type: 't', payload: { i }, nextAttemptAt: now - 1 });
+        const results = await Promise.all(
+          ['q1', 'q2', 'q3'].map((owner) =>
+            runWorker({
+              config: { ...env.config, keys: keyA },
+              mode: 'claim-events',
+              owner,
+              limit: 2,
+              leaseMs: 1e12,
+              now,
+            }),
+          ),
+        );
+        const all = results.flatMap((r) => r['claimed'] as string[]);
+        expect(new Set(all).size).toBe(all.length);
+        expect(all.length).toBeGreaterThanOrEqual(30);
+      },
+      120_000,
+    );
   });
 
   describe('API keys', () => {

@@ -2,242 +2,28 @@
  * `keyway serve`: reads flags, environment and an optional JSON config file (in that order of precedence),
  * validates them with zod, then wires store → runtime → server and listens until SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type * as Pino from 'pino';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { KeywayError } from '../../errors';
 import { pinoRedactPaths } from '../../redact';
 import {
   ComponentRegistry,
   ConnectFlows,
   CredentialManager,
-  WebhookEndpointsSchema,
   startRefresher,
   startWebhookDelivery,
 } from '../../runtime';
 import type { WebhookDelivery } from '../../runtime';
 import type { FastifyInstance } from 'fastify';
-import { Metrics, buildApp, buildMetricsApp, createRuntimeServices, parseServerConfig } from '../../server';
+import { Metrics, buildApp, buildMetricsApp, createRuntimeServices } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
+import type { ServeConfig, ServeFlags } from '../serve-config';
 import { waitForStop } from '../signals';
-
-/** Flags of `keyway serve`, as commander parses them (all strings). */
-export interface ServeFlags {
-  readonly config?: string;
-  readonly port?: string;
-  readonly host?: string;
-  readonly publicUrl?: string;
-  readonly dataDir?: string;
-  readonly databaseUrl?: string;
-  readonly platformName?: string;
-  readonly platformLogo?: string;
-  readonly allowedRedirectOrigins?: string;
-  readonly popupOrigin?: string;
-  readonly successUrl?: string;
-  readonly failureUrl?: string;
-  readonly logLevel?: string;
-  readonly maxBundleBytes?: string;
-  readonly metricsListen?: string;
-  readonly json?: boolean;
-}
-
-const list = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) =>
-    (Array.isArray(value) ? value : value.split(','))
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
-
-/**
- * Webhook endpoints: an array in the config file, a JSON array in `KEYWAY_WEBHOOKS`. A value that is not JSON
- * is reported without the parser's message, which quotes the text (and with it the secrets).
- */
-const webhooks = z.preprocess((value, ctx) => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of { id, url, secret, events? }' });
-    return z.NEVER;
-  }
-}, WebhookEndpointsSchema);
-
-/** Everything `keyway serve` needs, validated. Names match the config file's keys. */
-export const ServeConfigSchema = z.strictObject({
-  port: z.coerce.number().int().min(0).max(65535).default(3000),
-  host: z.string().min(1).default('127.0.0.1'),
-  publicUrl: z.string().optional(),
-  dataDir: z.string().min(1).optional(),
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-    .optional(),
-  /** `id:base64key,...`; required with PostgreSQL, generated in the data dir for SQLite. */
-  encryptionKeys: z.string().min(1).optional(),
-  linkSecret: z.string().optional(),
-  platformName: z.string().min(1).max(100).optional(),
-  platformLogo: z.string().optional(),
-  allowedRedirectOrigins: list.optional(),
-  popupOrigin: z.string().optional(),
-  successUrl: z.string().optional(),
-  failureUrl: z.string().optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The largest bundle `POST /api/components` accepts (bytes, after gzip is inflated); default 32 MiB. */
-  maxBundleBytes: z.coerce.number().int().positive().optional(),
-  /** Receivers of connection events; see the README's webhook section. */
-  webhooks: webhooks.optional(),
-  /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
-  metricsListen: z
-    .string()
-    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
-    .optional(),
-  /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
-  metricsToken: z.string().optional(),
-});
-/** A validated {@link ServeConfigSchema}. */
-export type ServeConfig = z.output<typeof ServeConfigSchema>;
-
-/** Which environment variable feeds which setting. Secrets come only from the environment or the file. */
-export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
-  port: 'KEYWAY_PORT',
-  host: 'KEYWAY_HOST',
-  publicUrl: 'KEYWAY_PUBLIC_URL',
-  dataDir: 'KEYWAY_DATA_DIR',
-  databaseUrl: 'KEYWAY_DATABASE_URL',
-  encryptionKeys: 'KEYWAY_ENCRYPTION_KEYS',
-  linkSecret: 'KEYWAY_LINK_SECRET',
-  platformName: 'KEYWAY_PLATFORM_NAME',
-  platformLogo: 'KEYWAY_PLATFORM_LOGO_URL',
-  allowedRedirectOrigins: 'KEYWAY_ALLOWED_REDIRECT_ORIGINS',
-  popupOrigin: 'KEYWAY_POPUP_ORIGIN',
-  successUrl: 'KEYWAY_SUCCESS_URL',
-  failureUrl: 'KEYWAY_FAILURE_URL',
-  logLevel: 'KEYWAY_LOG_LEVEL',
-  maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
-  webhooks: 'KEYWAY_WEBHOOKS',
-  metricsListen: 'KEYWAY_METRICS_LISTEN',
-  metricsToken: 'KEYWAY_METRICS_TOKEN',
-};
-
-const SECRET_KEYS: ReadonlySet<string> = new Set([
-  'encryptionKeys',
-  'linkSecret',
-  'databaseUrl',
-  'webhooks',
-  'metricsToken',
-]);
-
-function problem(path: string, message: string): string {
-  // `webhooks.0.secret` names the value; the setting's variable is the first segment's.
-  const env = SERVE_ENV[path.split('.')[0] as keyof ServeConfig];
-  return `${path}${env ? ` (${env})` : ''}: ${message}`;
-}
-
-/**
- * Merges file < environment < flags and validates the result. Throws `KW_CONFIG_INVALID` with one line per
- * wrong value, naming the setting and its environment variable, never its value when it is a secret.
- */
-export function resolveServeConfig(
-  flags: ServeFlags,
-  env: NodeJS.ProcessEnv,
-  file: Readonly<Record<string, unknown>> = {},
-): { serve: ServeConfig; server: ServerConfig; store: StoreConfig } {
-  const fromEnv: Record<string, string> = {};
-  for (const [key, name] of Object.entries(SERVE_ENV)) {
-    const value = env[name];
-    if (value !== undefined && value !== '') fromEnv[key] = value;
-  }
-  const fromFlags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(flags)) {
-    if (key !== 'config' && typeof value === 'string') fromFlags[key] = value;
-  }
-  const parsed = ServeConfigSchema.safeParse({ ...file, ...fromEnv, ...fromFlags });
-  if (!parsed.success) {
-    throw new KeywayError('KW_CONFIG_INVALID', {
-      message: `Invalid configuration:\n${parsed.error.issues
-        .map((issue) => `  - ${problem(issue.path.join('.') || '(root)', issue.message)}`)
-        .join('\n')}`,
-    });
-  }
-  const serve = parsed.data;
-  const problems: string[] = [];
-  if (!serve.linkSecret) {
-    problems.push(
-      problem(
-        'linkSecret',
-        'is required: set it to 32 or more random characters (e.g. openssl rand -base64 32)',
-      ),
-    );
-  }
-  const publicUrl =
-    serve.publicUrl ?? `http://${serve.host === '0.0.0.0' ? '127.0.0.1' : serve.host}:${serve.port}`;
-  let server: ServerConfig | undefined;
-  if (problems.length === 0) {
-    try {
-      server = parseServerConfig({
-        publicBaseUrl: publicUrl,
-        linkSecret: serve.linkSecret ?? '',
-        ...(serve.platformName ? { platformName: serve.platformName } : {}),
-        ...(serve.platformLogo ? { platformLogoUrl: serve.platformLogo } : {}),
-        allowedRedirectOrigins: serve.allowedRedirectOrigins ?? [],
-        ...(serve.popupOrigin ? { popupOrigin: serve.popupOrigin } : {}),
-        ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
-        ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
-        ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
-        ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
-      });
-    } catch (error) {
-      const fields = (error as KeywayError).details?.['fields'];
-      const names: Record<string, keyof ServeConfig> = {
-        publicBaseUrl: 'publicUrl',
-        platformLogoUrl: 'platformLogo',
-      };
-      for (const field of Array.isArray(fields) ? (fields as string[]) : []) {
-        const key = names[field.split('.')[0] ?? ''] ?? (field.split('.')[0] as keyof ServeConfig);
-        problems.push(
-          problem(key, SECRET_KEYS.has(key) ? 'is invalid' : 'is invalid; see the message below'),
-        );
-      }
-      problems.push((error as Error).message);
-    }
-  }
-  if (problems.length > 0 || !server) {
-    throw new KeywayError('KW_CONFIG_INVALID', {
-      message: `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    });
-  }
-  const store: StoreConfig = {
-    ...(serve.databaseUrl ? { databaseUrl: serve.databaseUrl } : {}),
-    ...(serve.dataDir ? { dataDir: serve.dataDir } : {}),
-    ...(serve.encryptionKeys ? { keys: serve.encryptionKeys } : {}),
-  };
-  return { serve, server, store };
-}
-
-/** Reads the `--config` JSON file; `KW_CONFIG_INVALID` when it is unreadable or not a JSON object. */
-export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new KeywayError('KW_CONFIG_INVALID', { message: `Cannot read the config file ${path}` });
-  }
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch {
-    throw new KeywayError('KW_CONFIG_INVALID', { message: `The config file ${path} is not a JSON object` });
-  }
-}
 
 /** Connections waiting to be accepted, at most; see where the server listens. */
 const LISTEN_BACKLOG = 4096;
@@ -403,7 +189,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the connect pages, the OAuth callback and the REST API')
-    .option('--config <file>', 'JSON config file (keys as in the README table)')
+    .option('--config <file>', 'JSON config file (keys as in docs/configuration.md)')
     .option('--port <port>', 'port to listen on (env KEYWAY_PORT, default 3000)')
     .option('--host <host>', 'interface to listen on (env KEYWAY_HOST, default 127.0.0.1)')
     .option('--public-url <url>', 'URL people and providers reach Keyway at (env KEYWAY_PUBLIC_URL)')

@@ -307,7 +307,7 @@ export function registerStart(program: Command): void {
     .option('--port <port>', 'port for Keyway (env KEYWAY_PORT, default 3000)')
     .option('--sandbox-port <port>', `port for the sandbox (default ${DEFAULT_SANDBOX_PORT})`)
     .option('--data-dir <dir>', 'SQLite data directory (env KEYWAY_DATA_DIR, default ./.keyway)')
-    .option('--config <file>', 'JSON config file (keys as in the README configuration table)')
+    .option('--config <file>', 'JSON config file (keys as in docs/configuration.md)')
     .option('--log-level <level>', 'server log level (env KEYWAY_LOG_LEVEL, default warn)')
     .option('--auto-consent', 'the sandbox consents without showing its Approve / Deny page')
     .option('--json', 'print the URLs and ids as JSON')

@@ -20,7 +20,7 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'A stable KW_* code; see the README error table.' },
+        code: { type: 'string', description: 'A stable KW_* code; see docs/errors.md.' },
         message: { type: 'string' },
         details: { type: 'object' },
       },

@@ -1,0 +1,165 @@
+/**
+ * The per-call budgets of a warm cached-token action call (issue #25), measured where this host's wake-up noise
+ * does not dominate: `runAction` of the bench action that makes no request (echoItem), in a loop of its own at 16
+ * callers, on each engine, each in a process of its own (bench/workers/action-worker.ts with `rows: 'budgets'`).
+ *
+ * - Keyway's own CPU per call ≤ 15 µs: `runAction`'s CPU per call (this process, every thread) less that of the
+ *   same action's spectral `perform` called directly with a context built once (paired, same run).
+ * - Allocated per call ≤ 10 KB: every byte `runAction` allocates on the JavaScript heap, spectral's wrapper
+ *   included, counted with V8's GC profiler (heap growth plus what each collection in the window freed).
+ * - Store round trips per call = 0: statements sent to the database while the calls run, counted at the driver
+ *   (better-sqlite3's statements, pg's `Client#query`), other than the execution records' group commits and the
+ *   freshness checks made on a timer whoever is calling (SQLite's change counters at most every 10 ms, a newer
+ *   component version at most once a second): those are counted apart and reported in the row's note.
+ */
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { CredentialManager, runAction } from '../src/runtime';
+import type { RunActionDeps } from '../src/runtime';
+import type { Store } from '../src/store';
+import { QUICK, compareThroughput, drive, knob, verdict, warmUp } from './run';
+import type { BenchRow, BenchSection } from './run';
+import {
+  CLIENT_SECRET,
+  CLIENT_SECRET_ENV,
+  benchComponents,
+  benchEngines,
+  benchFlows,
+  connectOnce,
+  createBenchInstance,
+  startFastServer,
+} from './support/common';
+import type { ApiServer, BenchEngine } from './support/common';
+import { BENCH_COMPONENT } from './support/component';
+import { directEcho } from './action';
+import { countStatements } from './support/statements';
+import { spawnWorker } from './support/workers';
+
+/** The budgets, per warm cached-token call of an action making no request. */
+export const BUDGET = { cpuMicros: 15, allocatedKb: 10, roundTrips: 0 } as const;
+
+/** `runAction` of echoItem, checking its result. */
+export function echoRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
+  return async () => {
+    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
+    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
+      throw new Error('unexpected result');
+  };
+}
+
+/** Bytes allocated on the JavaScript heap while `work` runs: heap growth plus what collections freed. */
+async function allocatedBytes(work: () => Promise<void>): Promise<number> {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await work();
+  const after = getHeapStatistics().used_heap_size;
+  const { statistics } = profiler.stop();
+  let freed = 0;
+  for (const gc of statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  return after - before + freed;
+}
+
+/** The budget rows of one engine. */
+export async function measureBudgets(
+  engine: BenchEngine,
+  server: ApiServer,
+  store: Store,
+): Promise<BenchRow[]> {
+  const components = await benchComponents(store);
+  const { instanceId, connections } = await createBenchInstance(store, components, server.url);
+  const connection = connections[0];
+  if (!connection) throw new Error('no bench connection');
+  await connectOnce(benchFlows(store, components), connection.id);
+  const deps = { store, components, credentials: new CredentialManager({ store, components }) };
+  const subject = echoRun(deps, instanceId);
+  const iterations = knob('BUDGET_CALLS', 20_000, 3000);
+  const variant = engine.variant;
+
+  const cpu = await compareThroughput({
+    subject,
+    baseline: await directEcho(components, server),
+    iterations,
+  });
+  const ownMicros = (cpu.subject.cpuMsPerOp.median - cpu.baseline.cpuMsPerOp.median) * 1000;
+
+  await warmUp(subject);
+  const bytes = await allocatedBytes(() => drive(subject, iterations));
+  const spectralBytes = await allocatedBytes(async () =>
+    drive(await directEcho(components, server), iterations),
+  );
+  const perCallKb = bytes / iterations / 1024;
+
+  const counted = await countStatements(() => drive(subject, iterations));
+  const trips = counted.other / iterations;
+
+  return [
+    {
+      section: 'budgets',
+      name: "Keyway's own CPU per warm cached-token runAction (no request), 16 callers",
+      variant,
+      unit: 'µs',
+      value: { median: ownMicros, min: ownMicros, max: ownMicros },
+      target: `≤ ${BUDGET.cpuMicros} µs`,
+      verdict: verdict(ownMicros <= BUDGET.cpuMicros),
+      note: `${iterations} calls per run; runAction ${(cpu.subject.cpuMsPerOp.median * 1000).toFixed(1)} µs of CPU per call (${(cpu.subject.cpuMsPerOp.min * 1000).toFixed(1)}–${(cpu.subject.cpuMsPerOp.max * 1000).toFixed(1)}), its spectral perform called directly ${(cpu.baseline.cpuMsPerOp.median * 1000).toFixed(1)} µs; medians of three paired runs`,
+    },
+    {
+      section: 'budgets',
+      name: 'allocated per warm cached-token runAction (no request), 16 callers',
+      variant,
+      unit: 'KB',
+      value: { median: perCallKb, min: perCallKb, max: perCallKb },
+      target: `≤ ${BUDGET.allocatedKb} KB`,
+      verdict: verdict(perCallKb <= BUDGET.allocatedKb),
+      note: `${iterations} calls; spectral's perform called directly allocates ${(spectralBytes / iterations / 1024).toFixed(1)} KB per call of it`,
+    },
+    {
+      section: 'budgets',
+      name: 'store round trips per warm cached-token runAction (no request), 16 callers',
+      variant,
+      unit: 'trips',
+      value: { median: trips, min: trips, max: trips },
+      target: `= ${BUDGET.roundTrips}`,
+      verdict: verdict(counted.other === 0),
+      note: `${iterations} calls: ${counted.other} statements on the calls' path, ${counted.executionBatches} group commits of execution records (${(iterations / Math.max(1, counted.executionBatches)).toFixed(0)} records each), ${counted.freshnessChecks} freshness checks on a timer (change counters, a newer component version)`,
+    },
+  ];
+}
+
+/** How long one engine's budget rows may take in their worker. */
+const ENGINE_TIMEOUT_MS = 10 * 60_000;
+
+/** `npm run bench -- --only budgets` (or `budgets` as a section name) runs these rows alone. */
+export const section: BenchSection = {
+  name: 'budgets',
+  async setup() {
+    const { engines, unavailable } = await benchEngines();
+    const variants = engines.map((engine) => engine.variant);
+    for (const engine of engines) await engine.dispose();
+    const server = await startFastServer();
+    return {
+      unavailable,
+      notes: ['budgets: each engine in a process of its own; the action makes no request'],
+      measure: async () => {
+        const rows: BenchRow[] = [];
+        for (const variant of variants) {
+          const worker = spawnWorker(
+            'workers/action-worker',
+            { variant, serverUrl: server.url, rows: 'budgets' },
+            { [CLIENT_SECRET_ENV]: CLIENT_SECRET, ...(QUICK ? { KEYWAY_BENCH_QUICK: '1' } : {}) },
+          );
+          try {
+            const message = await worker.next(ENGINE_TIMEOUT_MS);
+            if (message.event !== 'rows') throw new Error(`budget worker said ${message.event}`);
+            rows.push(...(message['rows'] as BenchRow[]));
+          } finally {
+            await worker.stop();
+          }
+        }
+        return rows;
+      },
+      teardown: () => server.close(),
+    };
+  },
+};
