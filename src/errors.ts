@@ -401,6 +401,12 @@ export const errorTable = {
     transient: false,
     description: 'The API key is valid but lacks the scope this endpoint needs; `details.required` names it.',
   },
+  KW_PUBLIC_URL_UNKNOWN: {
+    status: 400,
+    transient: false,
+    description:
+      'A command that prints a URL (`keyway connect-link`) has no configured public URL; pass `--public-url`, set KEYWAY_PUBLIC_URL or `publicUrl` in the config file.',
+  },
   KW_BUNDLE_TOO_LARGE: {
     status: 413,
     transient: false,

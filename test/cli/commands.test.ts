@@ -393,15 +393,15 @@ describe('keyway connect-link', () => {
       'connect-link',
       '--data-dir',
       dataDir,
-      '--port',
-      '3999',
+      '--public-url',
+      'https://keyway.example.com/',
       id,
       '--connection',
       'api',
     ]);
     expect(run.exitCode).toBe(0);
     const url = run.stdout.trim();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3999\/connect\/[\w-]+\.[\w-]+$/);
+    expect(url).toMatch(/^https:\/\/keyway\.example\.com\/connect\/[\w-]+\.[\w-]+$/);
     // 0600, and what `keyway serve` resolves for the same data dir.
     expect(statSync(linkSecretPath(dataDir)).mode & 0o777).toBe(0o600);
     const serve = loadServeConfig({ dataDir }, {});
@@ -414,10 +414,32 @@ describe('keyway connect-link', () => {
     expect(readFileSync(linkSecretPath(dataDir), 'utf8').trim()).toBe(serve.server.linkSecret);
   });
 
+  it('refuses to print a link when no public URL is configured, rather than guess a port', async () => {
+    const instances = await runCli(['instances', 'list', '--data-dir', dataDir, '--json']);
+    const id = instances.json<{ instances: { id: string }[] }>().instances[0]?.id ?? '';
+    const run = await runCli(['connect-link', '--data-dir', dataDir, id]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error KW_PUBLIC_URL_UNKNOWN: No public URL is configured/);
+    const fromEnv = await runCli(['connect-link', '--data-dir', dataDir, id], {
+      KEYWAY_PUBLIC_URL: 'https://connect.example.org',
+    });
+    expect(fromEnv.stdout).toMatch(/^https:\/\/connect\.example\.org\/connect\//);
+  });
+
   it('refuses a connection the instance does not have, and a bad --ttl', async () => {
     const instances = await runCli(['instances', 'list', '--data-dir', dataDir, '--json']);
     const id = instances.json<{ instances: { id: string }[] }>().instances[0]?.id ?? '';
-    const run = await runCli(['connect-link', '--data-dir', dataDir, id, '--connection', 'crm']);
+    const run = await runCli([
+      'connect-link',
+      '--data-dir',
+      dataDir,
+      '--public-url',
+      'https://keyway.example.com',
+      id,
+      '--connection',
+      'crm',
+    ]);
     expect(run.stderr).toMatch(/^error KW_CLI_ARGUMENT_INVALID: Instance "\S+" has no connection "crm"/);
     const ttl = await runCli(['connect-link', '--data-dir', dataDir, id, '--ttl', '-5']);
     expect(ttl.stderr).toBe('error KW_CLI_ARGUMENT_INVALID: --ttl must be a positive whole number\n');
@@ -455,6 +477,17 @@ describe('keyway api-keys', () => {
     const list = await runCli(['api-keys', 'list', '--data-dir', dataDir]);
     expect(list.stdout).toMatch(/ci\s+\w+\s+instances:read,actions:\*/);
     expect(list.stdout).not.toContain(key);
+  });
+
+  it('revokes a key by id, after which it no longer verifies', async () => {
+    const created = await withTestStore((store) => store.createApiKey({ name: 'old', scopes: ['*'] }));
+    const run = await runCli(['api-keys', 'revoke', created.apiKey.id, '--data-dir', dataDir]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.trim()).toBe(`revoked ${created.apiKey.id}`);
+    expect(await withTestStore((store) => store.verifyApiKey(created.key))).toBeUndefined();
+    const unknown = await runCli(['api-keys', 'revoke', 'no-such-key', '--data-dir', dataDir]);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/^error KW_STORE_NOT_FOUND/);
   });
 
   it('refuses unknown scopes', async () => {

@@ -1,5 +1,5 @@
 /**
- * `keyway api-keys create|list`: REST API keys. The key is printed once, at creation; the store keeps only its
+ * `keyway api-keys create|list|revoke`: REST API keys. The key is printed once, at creation; the store keeps only its
  * hash, so it cannot be shown again.
  */
 import type { Command } from 'commander';
@@ -83,6 +83,19 @@ export function registerApiKeyCommands(program: Command): void {
               { header: 'REVOKED', value: (k) => when(k.revokedAt) },
             ]),
       );
+    }),
+  );
+
+  withCommonOptions(
+    apiKeys
+      .command('revoke')
+      .description('revoke an API key: every replica refuses it from its next request')
+      .argument('<id>', 'the key id (see `keyway api-keys list`)'),
+  ).action(
+    cliAction(async (out, flags: CommonFlags, id: string) => {
+      // KW_STORE_NOT_FOUND for an unknown id; revoking a revoked key again is a no-op.
+      await withStore(loadStoreConfig(flags), (store) => store.revokeApiKey(id));
+      out.result({ revoked: { id } }, () => `revoked ${id}`);
     }),
   );
 }

@@ -66,8 +66,6 @@ export async function createConnectLink(
 
 interface LinkFlags extends CommonFlags {
   readonly publicUrl?: string;
-  readonly port?: string;
-  readonly host?: string;
   readonly connection?: string[];
   readonly ttl?: string;
 }
@@ -81,13 +79,21 @@ export function registerConnectLink(program: Command): void {
       .argument('<instance>', 'instance id or name')
       .option('--connection <name>', 'limit the link to this connection (repeatable)', collect)
       .option('--ttl <seconds>', 'lifetime in seconds (default 7 days)')
-      .option('--public-url <url>', 'URL people reach Keyway at (env KEYWAY_PUBLIC_URL)')
-      .option('--port <port>', 'the port `keyway serve` listens on, for the default public URL')
-      .option('--host <host>', 'the host `keyway serve` listens on, for the default public URL'),
+      .option(
+        '--public-url <url>',
+        'URL people reach Keyway at (env KEYWAY_PUBLIC_URL, or publicUrl in --config)',
+      ),
   ).action(
     cliAction(async (out, flags: LinkFlags, instanceId: string) => {
       const ttlMs = flags.ttl !== undefined ? parsePositiveInt('--ttl', flags.ttl) * 1000 : undefined;
       const config = loadServeConfig(flags);
+      // This process is not the server: a URL built from a default host and port would be a guess.
+      if (config.serve.publicUrl === undefined) {
+        throw new KeywayError('KW_PUBLIC_URL_UNKNOWN', {
+          message:
+            'No public URL is configured, so the link cannot say where Keyway is reached: pass --public-url, set KEYWAY_PUBLIC_URL, or set publicUrl in the --config file (the same value `keyway serve` uses)',
+        });
+      }
       const link = await withStore(config.store, (store) =>
         createConnectLink(store, config.server, {
           instanceId,
