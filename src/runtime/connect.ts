@@ -26,6 +26,7 @@ import { cachedClientResolver, requireConnection, resolveClient } from './client
 import type { OAuthIo, ResolvedClient } from './client-config';
 import { refreshSchedule } from './credentials';
 import { connectionEvent } from './events';
+import { IssuerPromises } from './issuer-promises';
 
 /** How long a browser has to come back from the provider. */
 export const AUTH_SESSION_TTL_MS = 10 * 60 * 1000;
@@ -126,6 +127,7 @@ export interface DisconnectResult {
  */
 export class ConnectFlows {
   readonly #deps: ConnectDeps;
+  readonly #issuers = new IssuerPromises();
   /**
    * Resolving parses and validates the whole definition; a flow resolves the same row at start and at the
    * callback, so the result is kept until the connection's fields or the component change (see
@@ -181,6 +183,9 @@ export class ConnectFlows {
       resolved.grantOptions,
     );
     const expiresAt = now + AUTH_SESSION_TTL_MS;
+    const issuer =
+      typeof config.fields.issuer === 'string' && config.fields.issuer ? config.fields.issuer : null;
+    const issRequired = issuer !== null && (await this.#issuers.sendsIss(issuer, resolved.grantOptions, now));
     await this.#deps.store.createAuthSession({
       state,
       connectionId: resolved.connection.id,
@@ -191,7 +196,8 @@ export class ConnectFlows {
       scopes: config.scopes,
       extra: {
         authorizationEndpoint: config.authorizeUrl ?? null,
-        issuer: typeof config.fields.issuer === 'string' ? config.fields.issuer : null,
+        issuer,
+        issRequired,
       },
       expiresAt,
     });
@@ -222,6 +228,7 @@ export class ConnectFlows {
     const callback = validateAuthorizationCallback(callbackQuery, {
       expectedState: session.state,
       expectedIssuer: expectedIssuer(session.extra, singleParamOrUndefined(callbackQuery, 'iss')),
+      issRequired: session.extra.issRequired === true,
     });
     const tokenSet = await exchangeAuthorizationCode(
       resolved.server,

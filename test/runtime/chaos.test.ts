@@ -94,7 +94,7 @@ const between = (low: number, high: number): number => low + Math.floor(Math.ran
       expect(worker.child.exitCode).toBeNull();
       worker.child.stdin?.write('stop\n');
     }
-    const results = await Promise.all(workers.map((worker) => worker.waitFor('done', 60_000)));
+    const results = await Promise.all(workers.map((worker) => worker.waitFor('done', 120_000)));
 
     for (const result of results) {
       expect(result.recovered).toBe(true);
@@ -121,5 +121,5 @@ const between = (low: number, high: number): number => low + Math.floor(Math.ran
       worker.child.stdin?.write('exit\n');
     }
     for (const worker of workers) expect((await worker.exited).code).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });

@@ -254,6 +254,19 @@ describe.each(storeEngines)('connect flows against the sandbox on %s', (_engine,
     expect((await store.getConnection(connection.id))?.status).toBe('pending');
   });
 
+  it('refuses a callback without iss from a server whose metadata promises it (RFC 9207), without exchanging the code', async () => {
+    const connection = await newConnection();
+    const callback = new URL(await authorize(connection));
+    expect(callback.searchParams.get('iss')).toBe(sandbox.issuer);
+    callback.searchParams.delete('iss');
+    sandbox.resetCounts();
+    const error = await caught(flows.completeAuthorization(callback.toString(), { browserBinding: BROWSER }));
+    expect(error.code).toBe('KW_OAUTH_ISSUER_MISMATCH');
+    expect(error.message).toContain('RFC 9207');
+    expect(sandbox.tokenRequests()['authorization_code'] ?? 0).toBe(0);
+    expect((await store.getConnection(connection.id))?.status).toBe('pending');
+  });
+
   it('refuses to start a browser flow for a client-credentials connection', async () => {
     const connection = await store.createConnection({
       instanceId: instance.id,

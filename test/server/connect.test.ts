@@ -203,7 +203,13 @@ describe('authorization code + PKCE through /oauth/callback', () => {
     const res = await post(`${link}/c/${crmId}/authorize`, browser, { _csrf: browser.csrf });
     const state = new URL(String(res.headers.location)).searchParams.get('state') ?? '';
     const evil = '<script>alert("x")</script><img src=x onerror=alert(1)>';
-    const query = new URLSearchParams({ error: 'server_error', error_description: evil, state });
+    // oidc-provider promises iss in its metadata, and sends it with errors too (RFC 9207 §2).
+    const query = new URLSearchParams({
+      error: 'server_error',
+      error_description: evil,
+      state,
+      iss: h.sandbox.issuer,
+    });
     const page = await h.inject({
       method: 'GET',
       url: `/oauth/callback?${query.toString()}`,
