@@ -11,12 +11,23 @@ import { asana } from './asana';
 import { atlassian } from './atlassian';
 import { bitbucket } from './bitbucket';
 import { box } from './box';
+import { calendly } from './calendly';
+import { clickUp } from './clickUp';
+import { constantContact } from './constantContact';
+import { deel } from './deel';
+import { digitalOcean } from './digitalOcean';
 import { discord } from './discord';
 import { docuSign } from './docuSign';
 import { dropbox } from './dropbox';
+import { ebay } from './ebay';
+import { etsy } from './etsy';
+import { facebook } from './facebook';
+import { fitbit } from './fitbit';
+import { freshBooks } from './freshBooks';
 import { github } from './github';
 import { gitlab } from './gitlab';
 import { google } from './google';
+import { gusto } from './gusto';
 import { hubspot } from './hubspot';
 import { linear } from './linear';
 import { linkedIn } from './linkedIn';
@@ -70,12 +81,23 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   atlassian,
   bitbucket,
   box,
+  calendly,
+  clickUp,
+  constantContact,
+  deel,
+  digitalOcean,
   discord,
   docuSign,
   dropbox,
+  ebay,
+  etsy,
+  facebook,
+  fitbit,
+  freshBooks,
   github,
   gitlab,
   google,
+  gusto,
   hubspot,
   linear,
   linkedIn,
