@@ -36,5 +36,7 @@ export const constantContact = defineProvider({
   scopeSeparator: ' ',
   // The device flow uses the client id and the device code only, no secret.
   grantOverrides: { device_code: { clientAuthMethod: 'none' } },
-  notes: ['Refresh tokens are issued only with the offline_access scope; apps choose rotating or long-lived ones.'],
+  notes: [
+    'Refresh tokens are issued only with the offline_access scope; apps choose rotating or long-lived ones.',
+  ],
 });

@@ -36,6 +36,7 @@ import { microsoft } from './microsoft';
 import { miro } from './miro';
 import { monday } from './monday';
 import { nextcloud } from './nextcloud';
+import { notion } from './notion';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
@@ -58,6 +59,7 @@ import { slack } from './slack';
 import { smartenit } from './smartenit';
 import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
+import { square } from './square';
 import { strava } from './strava';
 import { stripe } from './stripe';
 import { supabase } from './supabase';
@@ -106,6 +108,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   miro,
   monday,
   nextcloud,
+  notion,
   okta,
   ory,
   osu,
@@ -128,6 +131,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   smartenit,
   soundCloud,
   spotify,
+  square,
   strava,
   stripe,
   supabase,
