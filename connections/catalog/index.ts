@@ -9,9 +9,11 @@ import type { ProviderDefinition } from '../schema';
 import { airtable } from './airtable';
 import { asana } from './asana';
 import { atlassian } from './atlassian';
+import { basecamp } from './basecamp';
 import { bitbucket } from './bitbucket';
 import { box } from './box';
 import { calendly } from './calendly';
+import { canva } from './canva';
 import { clickUp } from './clickUp';
 import { constantContact } from './constantContact';
 import { deel } from './deel';
@@ -22,15 +24,23 @@ import { dropbox } from './dropbox';
 import { ebay } from './ebay';
 import { etsy } from './etsy';
 import { facebook } from './facebook';
+import { figma } from './figma';
 import { fitbit } from './fitbit';
 import { freshBooks } from './freshBooks';
 import { github } from './github';
 import { gitlab } from './gitlab';
 import { google } from './google';
 import { gusto } from './gusto';
+import { harvest } from './harvest';
+import { helpScout } from './helpScout';
 import { hubspot } from './hubspot';
+import { intercom } from './intercom';
+import { jobber } from './jobber';
+import { keap } from './keap';
+import { klaviyo } from './klaviyo';
 import { linear } from './linear';
 import { linkedIn } from './linkedIn';
+import { mailchimp } from './mailchimp';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
@@ -69,6 +79,7 @@ import { twitch } from './twitch';
 import { uber } from './uber';
 import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
+import { wrike } from './wrike';
 import { x } from './x';
 import { xero } from './xero';
 import { zendesk } from './zendesk';
@@ -81,9 +92,11 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   airtable,
   asana,
   atlassian,
+  basecamp,
   bitbucket,
   box,
   calendly,
+  canva,
   clickUp,
   constantContact,
   deel,
@@ -94,15 +107,23 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   ebay,
   etsy,
   facebook,
+  figma,
   fitbit,
   freshBooks,
   github,
   gitlab,
   google,
   gusto,
+  harvest,
+  helpScout,
   hubspot,
+  intercom,
+  jobber,
+  keap,
+  klaviyo,
   linear,
   linkedIn,
+  mailchimp,
   mastodon,
   microsoft,
   miro,
@@ -141,6 +162,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   uber,
   vimeo,
   wordPressCom,
+  wrike,
   x,
   xero,
   zendesk,
