@@ -50,12 +50,17 @@ export interface RunActionDeps {
   readonly components: ComponentRegistry;
   readonly credentials: CredentialSource;
   readonly now?: () => number;
+  /**
+   * Calls `fn` once `ms` have passed, unless the returned function is called first. Default: a real, unref'd
+   * timer. Tests pass their own to see a long run's `running` row without waiting a second.
+   */
+  readonly timer?: (ms: number, fn: () => void) => () => void;
   readonly newId?: () => string;
   /** Receives every redacted log line of every run (e.g. to forward to pino). */
   readonly onLog?: (entry: ActionLogEntry & { readonly executionId: string }) => void;
   /**
-   * Receives a failure to write an execution record. The run does not wait for its record (the store writes
-   * records in the background, in batches), so such a failure cannot fail the run. Default: a process warning.
+   * Receives a failure to write an execution record. The run waits for its record (concurrent runs share one
+   * commit), but a record that cannot be written does not fail a run that succeeded. Default: a process warning.
    */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
 }
@@ -254,12 +259,9 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const flow = request.flow ?? DEFAULT_FLOW;
   const executionId = newId();
   // The instance, its customer, its connections and the state of this run's scopes: one query, or none when
-  // the store still holds an unchanged snapshot (then no promise either). Execution state starts empty: this
-  // execution id is new.
+  // the store still holds an unchanged snapshot. Execution state starts empty: this execution id is new.
   const read = { states: storedStateKeys(request.instanceId, flow.id) };
-  const found =
-    deps.store.cachedInstanceWithConnections?.(request.instanceId, read) ??
-    (await deps.store.getInstanceWithConnections(request.instanceId, read));
+  const found = await deps.store.getInstanceWithConnections(request.instanceId, read);
   if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
       message: `Instance "${request.instanceId}" does not exist`,
@@ -273,8 +275,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
       details: { instanceId: instance.id, componentKey: request.componentKey },
     });
   }
-  const component =
-    deps.components.cached(request.componentKey) ?? (await deps.components.get(request.componentKey));
+  const component = await deps.components.get(request.componentKey);
   const action = component.actions.get(request.actionKey);
   if (!action) {
     throw new KeywayError('KW_ACTION_NOT_FOUND', {
@@ -296,11 +297,8 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   for (const item of plan.bound) {
     let token: AccessToken | undefined;
     if (item.connection.grantType !== 'none') {
-      // The row was read just above: the credential manager need not read (or decrypt) it again, and a token
-      // it already found fresh in this very row is served without a promise.
-      token =
-        deps.credentials.cachedToken?.(item.connection) ??
-        (await deps.credentials.getToken(item.connection.id, undefined, item.connection));
+      // The row was read just above: the credential manager need not read (or decrypt) it again.
+      token = await deps.credentials.getToken(item.connection.id, undefined, item.connection);
     }
     bound.push({
       inputKey: item.inputKey,
@@ -323,6 +321,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     action.key,
     startedAt,
     deps.onRecordError ?? warnRecordError,
+    deps.timer ?? realTimer,
   );
 
   // Gathered when first needed (a log line, an error): most runs never need them. Gathered afresh each
@@ -384,20 +383,18 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     const state = finalState(live, result);
     const writes = stateWrites(loaded, state);
     if (writes !== undefined) await saveState(deps.store, request.instanceId, flow.id, executionId, writes);
-    const backlog = execution.finish(
+    await execution.finish(
       'succeeded',
       now(),
       null,
       null,
       entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
     );
-    if (backlog !== undefined) await backlog;
     return { executionId, result, logs: entries, state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    const backlog = execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
-    if (backlog !== undefined) await backlog;
+    await execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
     throw error;
   }
 }
@@ -707,31 +704,18 @@ function isEmptyObject(value: object): boolean {
 
 /** A run that takes longer than this is recorded as `running` while it runs; shorter ones in one write. */
 const RECORD_RUNNING_AFTER_MS = 1000;
-/** How often runs in flight are looked at for {@link RECORD_RUNNING_AFTER_MS}. */
-const RUNNING_CHECK_MS = 250;
 
-/**
- * Runs in flight, looked at by one shared timer rather than a timer per run: setting and clearing a timer on
- * every call costs more than the rest of the bookkeeping.
- */
-const inFlight = new Set<ExecutionRecord>();
-let inFlightTimer: NodeJS.Timeout | undefined;
-
-function watchLongRuns(): void {
-  if (inFlight.size === 0 && inFlightTimer !== undefined) {
-    // Idle: stop ticking until the next run starts one.
-    clearInterval(inFlightTimer);
-    inFlightTimer = undefined;
-    return;
-  }
-  const now = Date.now();
-  for (const run of inFlight) run.recordRunningAfter(now);
+/** The default {@link RunActionDeps.timer}: a real timer that does not keep the process alive. */
+function realTimer(ms: number, fn: () => void): () => void {
+  const timeout = setTimeout(fn, ms);
+  timeout.unref();
+  return () => clearTimeout(timeout);
 }
 
 /**
  * Records a run with as few writes as possible: a run that ends within {@link RECORD_RUNNING_AFTER_MS} is
- * appended once, finished, with no promise of its own (see `Store.appendExecution`); a longer one gets its
- * `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
+ * recorded once, finished (`Store.recordExecution`, which concurrent runs share a commit of); a longer one gets
+ * its `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
  * it ends. The log keeps the same facts either way.
  *
  * The record is itself the {@link FinishedExecution} handed to the store (no copy per run): its public fields
@@ -747,7 +731,8 @@ class ExecutionRecord implements FinishedExecution {
   readonly #store: Store;
   /** Shared by every run (`onRecordError`): told the record's id with the error. */
   readonly #onError: (error: unknown, executionId: string) => void;
-  readonly #seenAt = Date.now();
+  /** Stops the timer that writes the `running` row. */
+  readonly #cancelRunning: () => void;
   /** Set once the `running` row is being written: whether it was. */
   #running: Promise<boolean> | undefined = undefined;
 
@@ -759,20 +744,16 @@ class ExecutionRecord implements FinishedExecution {
     readonly actionKey: string,
     readonly startedAt: number,
     onError: (error: unknown, executionId: string) => void,
+    timer: (ms: number, fn: () => void) => () => void,
   ) {
     this.finishedAt = startedAt;
     this.#store = store;
     this.#onError = onError;
-    inFlight.add(this);
-    if (inFlightTimer === undefined) {
-      inFlightTimer = setInterval(watchLongRuns, RUNNING_CHECK_MS);
-      inFlightTimer.unref();
-    }
+    this.#cancelRunning = timer(RECORD_RUNNING_AFTER_MS, () => this.#recordRunning());
   }
 
-  /** Writes the `running` row once the run has taken {@link RECORD_RUNNING_AFTER_MS} by `now`. */
-  recordRunningAfter(now: number): void {
-    if (this.#running !== undefined || now - this.#seenAt < RECORD_RUNNING_AFTER_MS) return;
+  /** Writes the `running` row of a run still going after {@link RECORD_RUNNING_AFTER_MS}. */
+  #recordRunning(): void {
     // A failed insert is not fatal to the run; the row is then written in one go at the end.
     this.#running = this.#store.createExecution(this.#started()).then(
       () => true,
@@ -781,38 +762,29 @@ class ExecutionRecord implements FinishedExecution {
   }
 
   /**
-   * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
-   * only when the log is too far behind (backpressure): the run waits for it before it returns.
+   * Writes the outcome to the store's execution log and resolves once it is committed. A record that cannot be
+   * written goes to the run's `onRecordError`: it must not turn a finished run into a failed one.
    */
-  finish(
+  async finish(
     status: 'succeeded' | 'failed',
     finishedAt: number,
     errorCode: string | null,
     errorMessage: string | null,
     log: readonly ExecutionLogEntry[],
-  ): Promise<void> | undefined {
-    inFlight.delete(this);
+  ): Promise<void> {
+    this.#cancelRunning();
     this.status = status;
     this.finishedAt = finishedAt;
     this.errorCode = errorCode;
     this.errorMessage = errorMessage;
     this.log = log;
-    const running = this.#running;
-    if (running === undefined) {
-      try {
-        return this.#store.appendExecution(this, this.#onError);
-      } catch (error) {
-        // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
-        this.#onError(error, this.id);
-        return undefined;
-      }
+    try {
+      if (this.#running !== undefined && (await this.#running))
+        await this.#store.finishExecution(this.id, this);
+      else await this.#store.recordExecution(this);
+    } catch (error) {
+      this.#onError(error, this.id);
     }
-    running
-      .then((inserted) =>
-        inserted ? this.#store.finishExecution(this.id, this) : this.#store.recordExecution(this),
-      )
-      .catch((error: unknown) => this.#onError(error, this.id));
-    return undefined;
   }
 
   #started(): NewExecution {

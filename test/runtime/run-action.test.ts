@@ -356,92 +356,65 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(JSON.stringify(execution)).not.toContain(API_KEY);
   });
 
-  it('returns without waiting for its execution record, which a read of the log then finds', async () => {
-    const recorded: string[] = [];
-    const slowLog: Store = new Proxy(store, {
+  /** `store` with `recordExecution` replaced. */
+  const withRecord = (record: Store['recordExecution']): Store =>
+    new Proxy(store, {
       get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            // The record is written well after the run returns.
-            setTimeout(() => {
-              target
-                .recordExecution(input)
-                .then((execution) => recorded.push(execution.id))
-                .catch((error: unknown) => onError(error, input.id ?? ''));
-            }, 50);
-            return undefined;
-          };
-        }
+        if (property === 'recordExecution') return record;
         const value: unknown = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const { executionId } = await runAction(
-      { ...deps(), store: slowLog },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
-    );
-    expect(recorded).toEqual([]);
-    const deadline = Date.now() + 5000;
-    while (recorded.length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(recorded).toEqual([executionId]);
-    expect((await store.getExecution(executionId))?.status).toBe('succeeded');
+  const describeRequest = () => ({
+    instanceId: instance.id,
+    componentKey: 'testkit',
+    actionKey: 'describe',
+    inputs: { message: 'hi' },
+    connections: { connection: 'primary' },
   });
 
-  it('waits for a backlogged execution log before returning, when the store asks it to', async () => {
+  it('returns only once its execution record is committed', async () => {
     let release: () => void = () => undefined;
-    const backlog = new Promise<void>((resolve) => (release = resolve));
-    const backlogged: Store = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            target.recordExecution(input).catch((error: unknown) => onError(error, input.id ?? ''));
-            return backlog;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    const committed = new Promise<void>((resolve) => (release = resolve));
+    let recording: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (recording = resolve));
+    const held = withRecord(async (input) => {
+      recording();
+      await committed;
+      return store.recordExecution(input);
     });
     let returned = false;
-    const running = runAction(
-      { ...deps(), store: backlogged },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
-    ).then((result) => {
+    const running = runAction({ ...deps(), store: held }, describeRequest()).then((result) => {
       returned = true;
       return result;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await asked;
+    // The store has the record but has not committed it: the run is still waiting.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(returned).toBe(false);
     release();
     const { executionId } = await running;
-    expect(returned).toBe(true);
     expect((await store.getExecution(executionId))?.status).toBe('succeeded');
   });
 
   it('shows a run that takes over a second as running in the execution log, then as it ended', async () => {
     slowGate = new Promise<void>((resolve) => (openSlowGate = resolve));
     const reported: unknown[] = [];
-    const slowDeps = { ...deps(), onRecordError: (error: unknown) => reported.push(error) };
+    // An injected clock and timer: the `running` rows are written when the test says a second has passed.
+    let clock = 1_000_000;
+    const timers: { ms: number; fire: () => void }[] = [];
+    let started: () => void = () => undefined;
+    const bothStarted = new Promise<void>((resolve) => (started = resolve));
+    const slowDeps = {
+      ...deps(),
+      now: () => clock,
+      timer: (ms: number, fire: () => void) => {
+        timers.push({ ms, fire });
+        if (timers.length === 2) started();
+        return () => undefined;
+      },
+      onRecordError: (error: unknown) => reported.push(error),
+    };
     const request = (actionKey: string, inputs: Record<string, unknown>) =>
       runAction(slowDeps, {
         instanceId: instance.id,
@@ -452,14 +425,19 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
       });
     const succeeding = request('describeSlowly', { message: 'slow' });
     const failing = caught(request('failSlowly', { how: 'object' }));
+    await bothStarted;
+    expect(timers.map((t) => t.ms)).toEqual([1000, 1000]);
+    clock += 1500;
+    for (const t of timers) t.fire();
     const runningRows = async () =>
       (await store.listExecutions({ instanceId: instance.id })).filter(
         (row) => row.status === 'running' && row.actionKey.endsWith('Slowly'),
       );
+    // The `running` inserts were started by the timers; poll until both are committed.
     const deadline = Date.now() + 10_000;
     let running = await runningRows();
     while (running.length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setImmediate(resolve));
       running = await runningRows();
     }
     expect(running.map((row) => row.actionKey).sort()).toEqual(['describeSlowly', 'failSlowly']);
@@ -470,16 +448,12 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(error.code).toBe('KW_ACTION_FAILED');
     const byId = new Map(running.map((row) => [row.actionKey, row.id]));
     expect(byId.get('describeSlowly')).toBe(executionId);
-    // The running rows were finished in place: one row per run, with how each ended.
-    const deadline2 = Date.now() + 5000;
-    let rows = await store.listExecutions({ instanceId: instance.id });
-    while (rows.some((row) => row.status === 'running') && Date.now() < deadline2) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      rows = await store.listExecutions({ instanceId: instance.id });
-    }
+    // The running rows were finished in place (each run returned after its record): one row per run.
+    const rows = await store.listExecutions({ instanceId: instance.id });
     const succeeded = rows.filter((row) => row.id === executionId);
-    expect(succeeded).toEqual([expect.objectContaining({ status: 'succeeded', errorCode: null })]);
-    expect(succeeded[0]?.durationMs).toBeGreaterThanOrEqual(1000);
+    expect(succeeded).toEqual([
+      expect.objectContaining({ status: 'succeeded', errorCode: null, durationMs: 1500 }),
+    ]);
     const failed = rows.filter((row) => row.id === byId.get('failSlowly'));
     expect(failed).toEqual([
       expect.objectContaining({ status: 'failed', errorCode: 'KW_ACTION_FAILED', actionKey: 'failSlowly' }),
@@ -489,44 +463,17 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   });
 
   it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
-    const failing: Store = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            // The store names the record it could not write: the run's own handler gets no closure per run.
-            setImmediate(() => onError(new Error('disk full'), input.id ?? ''));
-            return undefined;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const failing = withRecord(() => Promise.reject(new Error('disk full')));
     const reported: { message: string; executionId: string }[] = [];
-    let done: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (done = resolve));
     const { executionId, result } = await runAction(
       {
         ...deps(),
         store: failing,
-        onRecordError: (error, id) => {
-          reported.push({ message: (error as Error).message, executionId: id });
-          done();
-        },
+        onRecordError: (error, id) => reported.push({ message: (error as Error).message, executionId: id }),
       },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
+      describeRequest(),
     );
     expect(result).toBeDefined();
-    await seen;
     expect(reported).toEqual([{ message: 'disk full', executionId }]);
   });
 
