@@ -79,7 +79,7 @@ const dsTest = component({
         const [context, params] = args as [Record<string, unknown>, Record<string, unknown>];
         seen = { args: args.length, context, params };
         return Promise.resolve({
-          result: [`${String(params.prefix)}-1`, { key: 'b', label: 'B' }],
+          result: [{ key: `${String(params.prefix)}-1` }, { key: 'b', label: 'B' }],
           supplementalData: { data: { n: 2 }, contentType: 'application/json' },
         });
       },
@@ -196,7 +196,7 @@ describe.each(storeEngines)('data sources on %s', (_engine, open) => {
 
   it("calls perform(context, params) with spectral's data source context", async () => {
     const done = await run('echo', { prefix: 'row' });
-    expect(done.result).toEqual(['row-1', { key: 'b', label: 'B' }]);
+    expect(done.result).toEqual([{ key: 'row-1' }, { key: 'b', label: 'B' }]);
     expect(done.supplementalData).toEqual({ data: { n: 2 }, contentType: 'application/json' });
     expect(seen?.args).toBe(2);
     const context = seen?.context ?? {};
@@ -214,7 +214,7 @@ describe.each(storeEngines)('data sources on %s', (_engine, open) => {
 
   it('fills defaults and refuses unknown inputs before running anything', async () => {
     seen = undefined;
-    expect((await run('echo')).result).toEqual(['item-1', { key: 'b', label: 'B' }]);
+    expect((await run('echo')).result).toEqual([{ key: 'item-1' }, { key: 'b', label: 'B' }]);
     seen = undefined;
     const error = await caught(run('echo', { nope: 1 }));
     expect(error.code).toBe('KW_ACTION_INPUT_INVALID');
