@@ -25,6 +25,7 @@ import {
   looksLikeError,
 } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
+import { configInputsFor } from './config-var-spec';
 import { connectionValue } from './connection-value';
 import { connectionEvent } from './events';
 import { timeOrderedId } from './ids';
@@ -123,6 +124,8 @@ interface RunPlan {
   readonly connectionInputs: ReadonlySet<string>;
   /** True when the action's defaults alone satisfy its inputs. */
   readonly defaultsValid: boolean;
+  /** Inputs filled from the instance's saved config variables (./config-var-spec), if any. */
+  readonly configInputs: Readonly<Record<string, unknown>> | undefined;
   /** Who the run is for, as the context describes them: frozen, and shared by every run of this plan. */
   readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
   /** `component.action`, as the execution frame names it. */
@@ -149,6 +152,15 @@ function paramInputs(
     any = true;
   }
   return any ? out : NO_INPUTS;
+}
+
+/** The caller's inputs over those saved config variables fill; `given` itself when they fill none. */
+function withConfigInputs(
+  filled: Readonly<Record<string, unknown>> | undefined,
+  given: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  if (filled === undefined) return given;
+  return given === NO_INPUTS ? filled : { ...filled, ...given };
 }
 
 function defaultsSatisfy(action: WireAction): boolean {
@@ -194,6 +206,7 @@ function planFor(
     loaded: loadedState(found.states),
     connectionInputs: new Set(inputKeys ?? connectionInputKeys(action.inputs)),
     defaultsValid: defaultsSatisfy(action),
+    configInputs: configInputsFor(found.instance, component, action),
     people: peopleOf(found),
     componentActionKey: `${component.key}.${action.key}`,
   };
@@ -286,7 +299,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
-  const givenInputs = paramInputs(request.inputs, plan.connectionInputs);
+  const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, plan.connectionInputs));
   // Refuse bad inputs before any token is fetched or any execution recorded (no inputs: checked once per plan).
   if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
     buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);

@@ -15,8 +15,10 @@ import {
   findConnection,
   findInstance,
   resolveClient,
+  describeConfigVars,
   runAction,
   runDataSource,
+  saveConfigVar,
 } from '../runtime';
 import type {
   ComponentRegistry,
@@ -34,6 +36,7 @@ import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './p
 import type {
   ApiKeyPort,
   CallbackOutcome,
+  ConfigPort,
   ConnectPort,
   ConnectionView,
   DeviceFlowView,
@@ -62,6 +65,8 @@ export interface RuntimeServicesDeps {
 /** The ports `buildApp` takes, implemented on the runtime. */
 export interface RuntimeServices {
   readonly connect: ConnectPort;
+  /** Present when the services have a credential manager (data sources need tokens). */
+  readonly configVars?: ConfigPort;
   readonly api: ApiPort;
   readonly apiKeys: ApiKeyPort;
   readonly readiness: ReadinessPort;
@@ -187,6 +192,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       componentKeys: instance.componentKeys,
       status: instance.status,
       config: instance.config,
+      configVars: instance.configVars,
       connections: await Promise.all(connections.map(connectionView)),
       createdAt: instance.createdAt,
     };
@@ -544,5 +550,14 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
 
   const readiness: ReadinessPort = storeReadiness(store);
 
-  return { connect, api, apiKeys, readiness };
+  const credentials = deps.credentials;
+  const configVars: ConfigPort | undefined = credentials && {
+    describeConfigVars: (instanceId) =>
+      describeConfigVars({ store, components, credentials, now }, instanceId),
+    async saveConfigVar(input) {
+      await saveConfigVar({ store, components, credentials, now }, input);
+    },
+  };
+
+  return { connect, api, apiKeys, readiness, ...(configVars ? { configVars } : {}) };
 }

@@ -340,6 +340,19 @@ const platformApi: Migration = {
   },
 };
 
+/**
+ * Config variables an instance declares for its customer to choose on the connect page (issue 27): JSON on the
+ * instance row, so the snapshot an action call reads carries them and fills inputs with no extra query.
+ */
+const instanceConfigVars: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('instances')
+      .addColumn('config_vars', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute();
+  },
+};
+
 /** The PostgreSQL NOTIFY channel of {@link changeTracking}. */
 export const CHANGE_CHANNEL = 'keyway_changes';
 
@@ -353,6 +366,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0003_reliability': reliability(),
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
+        '0011_h7_instance_config_vars': instanceConfigVars,
       }),
   };
 }
