@@ -15,6 +15,7 @@ import { registerConnectLink } from './commands/connect-link';
 import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
 import { registerApiKeyCommands } from './commands/api-keys';
+import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerStart } from './commands/start';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerRun(program);
   registerApiKeyCommands(program);
+  registerOAuthAppCommands(program);
   registerStart(program);
   return program;
 }

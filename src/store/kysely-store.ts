@@ -10,6 +10,8 @@ import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
 import { KyselyAdminStore } from './admin';
 import type { AdminStore } from './admin-types';
+import { KyselyOAuthAppStore } from './oauth-apps';
+import type { OAuthAppStore } from './oauth-apps';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
 import { CONTEXT_COLUMN, contextCell } from './connection-context';
@@ -424,6 +426,7 @@ export const encryptedColumns = [
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
+  { table: 'oauth_apps', idColumn: 'id', column: 'secret_fields' },
 ] as const;
 
 /** One encrypted cell kind. */
@@ -472,6 +475,7 @@ const DECRYPTED_CACHE_SIZE = 1024;
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
   readonly admin: AdminStore;
+  readonly oauthApps: OAuthAppStore;
   readonly #handle: EngineHandle;
   readonly #db: Db;
   readonly #keys: KeyRing;
@@ -502,6 +506,7 @@ export class KyselyStore implements Store {
     this.#executionWriter = openExecutionWriter(handle);
     this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
     this.#refreshMarkers = new RefreshMarkers(handle.db);
+    this.oauthApps = new KyselyOAuthAppStore(handle.db, keys, now);
     this.admin = new KyselyAdminStore({
       db: handle.db,
       keys,
