@@ -17,6 +17,10 @@ interface SetFlags extends CommonFlags {
   readonly field: readonly string[];
 }
 
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
@@ -89,7 +93,7 @@ export function registerOAuthAppCommands(program: Command): void {
           : renderTable(list, [
               { header: 'COMPONENT', value: (a) => a.componentKey },
               { header: 'DEFINITION', value: (a) => a.definitionKey },
-              { header: 'CLIENT ID', value: (a) => String(a.fields['clientId'] ?? '') },
+              { header: 'CLIENT ID', value: (a) => text(a.fields['clientId']) },
               { header: 'SECRETS', value: (a) => a.secretFields.join(',') },
             ]),
       );
