@@ -8,9 +8,8 @@
 import type { Kysely, Migration } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
-import type { KeyRing } from './crypto';
-import { cellAad } from './crypto';
-import type { Database, OAuthAppsTable } from './schema';
+import type { StoreContext } from './context';
+import type { OAuthAppsTable } from './schema';
 import type { EpochMs, JsonObject } from './types';
 
 /** A stored OAuth app, decrypted. `secretFields` holds secrets: never log it or send it anywhere. */
@@ -54,25 +53,22 @@ function appId(componentKey: string, definitionKey: string): string {
   return `${componentKey}/${definitionKey}`;
 }
 
-/** {@link OAuthAppStore} on the main store's database handle and key ring. */
+/** {@link OAuthAppStore} on the store's shared context (database handle, cell cipher, clock). */
 export class KyselyOAuthAppStore implements OAuthAppStore {
-  readonly #db: Kysely<Database>;
-  readonly #keys: KeyRing;
-  readonly #now: () => number;
+  readonly #ctx: StoreContext;
 
-  constructor(db: Kysely<Database>, keys: KeyRing, now: () => number) {
-    this.#db = db;
-    this.#keys = keys;
-    this.#now = now;
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  get #db(): StoreContext['db'] {
+    return this.#ctx.db;
   }
 
   async put(input: NewOAuthApp): Promise<OAuthApp> {
     const id = appId(input.componentKey, input.definitionKey);
-    const now = this.#now();
-    const secret = this.#keys.encrypt(
-      JSON.stringify(input.secretFields),
-      cellAad(TABLE, id, 'secret_fields'),
-    );
+    const now = this.#ctx.now();
+    const secret = this.#ctx.cells.encrypt(TABLE, id, 'secret_fields', JSON.stringify(input.secretFields));
     const row: OAuthAppsTable = {
       id,
       component_key: input.componentKey,
@@ -135,7 +131,7 @@ export class KyselyOAuthAppStore implements OAuthAppStore {
   }
 
   #toApp(row: OAuthAppsTable): OAuthApp {
-    const secret = this.#keys.decrypt(row.secret_fields, cellAad(TABLE, row.id, 'secret_fields'));
+    const secret = this.#ctx.cells.decrypt(TABLE, row.id, 'secret_fields', row.secret_fields);
     return {
       componentKey: row.component_key,
       definitionKey: row.definition_key,
