@@ -17,6 +17,7 @@ export const HIDDEN_INPUTS = {
   extraAuthorizeParams: 'keywayExtraAuthorizeParams',
   extraTokenParams: 'keywayExtraTokenParams',
   extraTokenHeaders: 'keywayExtraTokenHeaders',
+  tokenRequestFormat: 'keywayTokenRequestFormat',
   tokenResponse: 'keywayTokenResponse',
   refreshMarginSeconds: 'keywayRefreshMarginSeconds',
   allowImplicit: 'keywayAllowImplicit',

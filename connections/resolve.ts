@@ -13,6 +13,7 @@ import {
   GrantTypeSchema,
   PkceSchema,
   ScopeSeparatorSchema,
+  TokenRequestFormatSchema,
   TokenResponseQuirksSchema,
   describeIssues,
   isHttpUrl,
@@ -106,6 +107,7 @@ export const ResolvedClientConfigSchema = z.strictObject({
   extraAuthorizeParams: params,
   extraTokenParams: params,
   extraTokenHeaders: params,
+  tokenRequestFormat: TokenRequestFormatSchema,
   tokenResponse: TokenResponseQuirksSchema,
   refreshMarginSeconds: z.number().int().min(0).optional(),
   allowImplicit: z.boolean(),
@@ -396,6 +398,14 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     }
   }
 
+  const format = TokenRequestFormatSchema.safeParse(fields[HIDDEN_INPUTS.tokenRequestFormat] ?? 'form');
+  if (!format.success) {
+    throw invalid(
+      key,
+      `${HIDDEN_INPUTS.tokenRequestFormat} must be one of ${TokenRequestFormatSchema.options.join(', ')}`,
+    );
+  }
+
   const config: ResolvedClientConfig = {
     connectionKey: key,
     ...(fields[HIDDEN_INPUTS.provider] !== undefined ? { provider: fields[HIDDEN_INPUTS.provider] } : {}),
@@ -441,6 +451,7 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       ),
       ...headersOf(key, given[HEADERS_INPUT] ?? defaultValue(inputs.get(HEADERS_INPUT)?.default)),
     },
+    tokenRequestFormat: format.data,
     tokenResponse: parseJsonInput(
       key,
       HIDDEN_INPUTS.tokenResponse,

@@ -203,6 +203,12 @@ export function toSpectralConnection(
     'Keyway extra token headers',
     JSON.stringify(provider.extraTokenHeaders),
   );
+  if (provider.tokenRequestFormat !== 'form') {
+    inputs[HIDDEN_INPUTS.tokenRequestFormat] = hidden(
+      'Keyway token request format',
+      provider.tokenRequestFormat,
+    );
+  }
   inputs[HIDDEN_INPUTS.tokenResponse] = hidden(
     'Keyway token response quirks',
     JSON.stringify(provider.tokenResponse),

@@ -100,6 +100,7 @@ export async function resolveClient(
     extraAuthorizeParams: config.extraAuthorizeParams,
     extraTokenParams: config.extraTokenParams,
     extraTokenHeaders: config.extraTokenHeaders,
+    tokenRequestFormat: config.tokenRequestFormat,
     scopeParam: config.scopeParam,
     errorCodes: config.tokenResponse.errorCodes,
     allowImplicit: config.allowImplicit,

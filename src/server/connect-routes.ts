@@ -23,9 +23,15 @@ import { customerMessage, operatorFacts } from './pages/error-text';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
 import type { Metrics } from './metrics';
-import { renderConnectPage, renderDevicePage, renderPopupPage, renderResultPage } from './pages/connect';
+import {
+  renderConnectPage,
+  renderDevicePage,
+  renderFragmentPage,
+  renderPopupPage,
+  renderResultPage,
+} from './pages/connect';
 import type { PageContext } from './pages/connect';
-import type { ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
+import type { CallbackOutcome, ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
 import { checkCompletionUrl, completionRedirect } from './redirects';
 
 /** What the connect routes need. */
@@ -38,6 +44,13 @@ export interface ConnectRouteContext {
 
 /** The path of the one OAuth callback. */
 export const CALLBACK_PATH = '/oauth/callback';
+/** Where the callback page posts a legacy implicit grant's fragment (read in the browser). */
+export const FRAGMENT_PATH = `${CALLBACK_PATH}/fragment`;
+
+/** A callback query that carries no answer at all: the answer (implicit grant) is in the URL's fragment. */
+function answerInFragment(query: Readonly<Record<string, unknown>>): boolean {
+  return ['state', 'code', 'error'].every((key) => query[key] === undefined);
+}
 
 /** Notices the connect page can show after a redirect, by fixed key (never text from the query). */
 const NOTICES: Record<string, { tone: 'ok' | 'bad'; message: string }> = {
@@ -71,6 +84,8 @@ const linkParams = z.object({ token: z.string().min(1).max(4096) });
 const connectionParams = linkParams.extend({ connectionId: z.string().min(1).max(200) });
 const deviceParams = connectionParams.extend({ sessionId: z.string().min(1).max(200) });
 const noticeQuery = z.object({ notice: z.string().optional() });
+/** The implicit grant's fragment as the callback page posts it; `state` is inside and checked by the runtime. */
+const fragmentBody = z.object({ fragment: z.string().min(1).max(8192) });
 
 /** Form bodies are flat string maps (see the parser in app.ts). */
 const formBody = z.record(z.string(), z.string());
@@ -311,7 +326,9 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     try {
       const { linkScope, connection, browserId } = await formRequest(request);
       base = linkScope.base;
-      if (connection.grantType !== 'authorization_code') {
+      // A legacy implicit connection signs in the same way; its answer comes back in the fragment.
+      const grant = connection.grantType;
+      if (grant !== 'authorization_code' && grant !== 'implicit') {
         throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
           message: `"${connection.label}" does not connect through a provider sign-in page`,
         });
@@ -323,7 +340,7 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
         flow: { linkToken: linkScope.base.slice('/connect/'.length) },
         now: ctx.now(),
       });
-      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'started' });
+      ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: 'started' });
       return reply.redirect(authorizeUrl, 303);
     } catch (error) {
       return sendError(reply, error, base);
@@ -454,26 +471,15 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
     }
   });
 
-  app.get(CALLBACK_PATH, PAGE, async (request, reply) => {
-    const browserId = readBrowserId(request.headers.cookie);
-    const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
-    let outcome;
-    try {
-      outcome = await ctx.connect.completeAuthorization(query, {
-        browserBinding: browserId === undefined ? null : browserBinding(browserId),
-        now: ctx.now(),
-      });
-    } catch (error) {
-      // The port reports flow failures as values; a throw here is unexpected.
-      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'failed' });
-      return sendError(reply, error);
-    }
+  /** Reports a completed callback (code or implicit) the way the flow asked: popup, completion URL or page. */
+  function finishCallback(
+    reply: FastifyReply,
+    grant: 'authorization_code' | 'implicit',
+    outcome: CallbackOutcome,
+  ): FastifyReply {
     const claims = claimsOf(outcome.flow?.linkToken);
     const base = claims && outcome.flow ? `/connect/${outcome.flow.linkToken}` : undefined;
-    ctx.metrics.inc('keyway_connect_flows_total', {
-      grant: 'authorization_code',
-      outcome: outcome.ok ? 'connected' : 'failed',
-    });
+    ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: outcome.ok ? 'connected' : 'failed' });
     if (outcome.ok) {
       return finish(reply, claims, base, {
         ok: true,
@@ -487,6 +493,47 @@ export function registerConnectRoutes(app: FastifyInstance, ctx: ConnectRouteCon
       ...(outcome.instanceId !== undefined ? { instanceId: outcome.instanceId } : {}),
       ...(outcome.connectionId !== undefined ? { connectionId: outcome.connectionId } : {}),
     });
+  }
+
+  function bindingOf(request: FastifyRequest): string | null {
+    const browserId = readBrowserId(request.headers.cookie);
+    return browserId === undefined ? null : browserBinding(browserId);
+  }
+
+  app.get(CALLBACK_PATH, PAGE, async (request, reply) => {
+    const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+    if (answerInFragment(query)) {
+      const p = page();
+      return sendHtml(reply, 200, p.nonce, renderFragmentPage(p, { action: FRAGMENT_PATH }));
+    }
+    let outcome;
+    try {
+      outcome = await ctx.connect.completeAuthorization(query, {
+        browserBinding: bindingOf(request),
+        now: ctx.now(),
+      });
+    } catch (error) {
+      // The port reports flow failures as values; a throw here is unexpected.
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'failed' });
+      return sendError(reply, error);
+    }
+    return finishCallback(reply, 'authorization_code', outcome);
+  });
+
+  // The implicit grant's fragment, posted by the callback page: in a form body, so never in a URL or a log.
+  app.post(FRAGMENT_PATH, PAGE, async (request, reply) => {
+    let outcome;
+    try {
+      const { fragment } = parseRequest(fragmentBody, request.body ?? {}, 'body');
+      outcome = await ctx.connect.completeImplicit(fragment, {
+        browserBinding: bindingOf(request),
+        now: ctx.now(),
+      });
+    } catch (error) {
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'implicit', outcome: 'failed' });
+      return sendError(reply, error);
+    }
+    return finishCallback(reply, 'implicit', outcome);
   });
 }
 

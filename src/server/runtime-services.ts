@@ -210,6 +210,40 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     };
   }
 
+  /**
+   * Runs a callback's completion and reports it as a value. The session is read (not consumed) first, only to
+   * know where a failure should lead back to; it is trusted for that only when it belongs to this browser, so a
+   * forged callback learns nothing about the link.
+   */
+  async function callbackOutcome(
+    state: string | undefined,
+    binding: string | null,
+    complete: () => Promise<{ connection: Connection; returnTo: string | null }>,
+  ): Promise<CallbackOutcome> {
+    const session = state ? await store.getAuthSession(state) : undefined;
+    let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
+    if (session && session.browserBinding !== null && session.browserBinding === binding) {
+      const connection = await store.getConnection(session.connectionId);
+      context = {
+        connectionId: session.connectionId,
+        ...(connection ? { instanceId: connection.instanceId } : {}),
+        ...(session.returnTo ? { flow: { linkToken: session.returnTo } } : {}),
+      };
+    }
+    try {
+      const done = await complete();
+      return {
+        ok: true,
+        connectionId: done.connection.id,
+        instanceId: done.connection.instanceId,
+        flow: done.returnTo ? { linkToken: done.returnTo } : undefined,
+      };
+    } catch (error) {
+      if (!isKeywayError(error)) throw error;
+      return { ok: false, error, ...context };
+    }
+  }
+
   const connect: ConnectPort = {
     async describeInstance(instanceId) {
       const instance = await store.getInstance(instanceId);
@@ -241,31 +275,16 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
 
     async completeAuthorization(query, options): Promise<CallbackOutcome> {
-      // Read (not consume) the session first, only to know where a failure should lead back to. It is trusted
-      // for that only when it belongs to this browser, so a forged callback learns nothing about the link.
-      const state = singleQueryValue(query, 'state');
-      const session = state ? await store.getAuthSession(state) : undefined;
-      let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
-      if (session && session.browserBinding !== null && session.browserBinding === options.browserBinding) {
-        const connection = await store.getConnection(session.connectionId);
-        context = {
-          connectionId: session.connectionId,
-          ...(connection ? { instanceId: connection.instanceId } : {}),
-          ...(session.returnTo ? { flow: { linkToken: session.returnTo } } : {}),
-        };
-      }
-      try {
-        const done = await flows.completeAuthorization(query, options);
-        return {
-          ok: true,
-          connectionId: done.connection.id,
-          instanceId: done.connection.instanceId,
-          flow: done.returnTo ? { linkToken: done.returnTo } : undefined,
-        };
-      } catch (error) {
-        if (!isKeywayError(error)) throw error;
-        return { ok: false, error, ...context };
-      }
+      return callbackOutcome(singleQueryValue(query, 'state'), options.browserBinding, () =>
+        flows.completeAuthorization(query, options),
+      );
+    },
+
+    async completeImplicit(fragment, options): Promise<CallbackOutcome> {
+      const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
+      return callbackOutcome(params.get('state') ?? undefined, options.browserBinding, () =>
+        flows.completeImplicit(fragment, options),
+      );
     },
 
     async connectWithClientCredentials(input) {
