@@ -22,6 +22,8 @@ export const HIDDEN_INPUTS = {
   refreshMarginSeconds: 'keywayRefreshMarginSeconds',
   allowImplicit: 'keywayAllowImplicit',
   environments: 'keywayEnvironments',
+  issuer: 'keywayIssuer',
+  discovery: 'keywayDiscovery',
 } as const;
 
 /** Keys of the inputs spectral itself defines for OAuth 2.0 connections, plus Keyway's URL inputs. */

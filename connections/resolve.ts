@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { KeywayError } from '../src/errors';
 import {
   ClientAuthMethodSchema,
+  DiscoveryKindSchema,
   EnvironmentsSchema,
   GrantTypeSchema,
   PkceSchema,
@@ -98,6 +99,10 @@ export const ResolvedClientConfigSchema = z.strictObject({
   deviceAuthorizationUrl: z.string().optional(),
   userinfoUrl: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  /** The authorization server's issuer; endpoints left unset are discovered from it (connections/discovery.ts). */
+  issuer: z.string().optional(),
+  /** Which metadata document discovery reads; both are tried when unset. */
+  discovery: DiscoveryKindSchema.optional(),
   scopes: z.array(z.string()),
   scopeSeparator: ScopeSeparatorSchema,
   scopeParam: z.string(),
@@ -347,10 +352,24 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     }
     return value;
   };
-  if (grantType === 'authorization_code' || grantType === 'implicit')
-    requireField('authorizeUrl', `for ${grantType}`);
-  if (grantType !== 'implicit') requireField('tokenUrl', `for ${grantType}`);
-  if (grantType === 'device_code') requireField('deviceAuthorizationUrl', 'for device_code');
+  // With an issuer, endpoints left empty are discovered from its metadata before any request is made.
+  const issuer = fields[HIDDEN_INPUTS.issuer];
+  if (issuer !== undefined && (!isHttpUrl(issuer) || templateSlots(issuer).length > 0)) {
+    throw new KeywayError('KW_PROVIDER_URL_INVALID', {
+      message: `Connection "${key}": ${HIDDEN_INPUTS.issuer} is not an absolute http(s) URL`,
+      details: { connection: key, input: HIDDEN_INPUTS.issuer },
+    });
+  }
+  const discovery = DiscoveryKindSchema.safeParse(fields[HIDDEN_INPUTS.discovery] ?? 'oidc');
+  if (!discovery.success) {
+    throw invalid(key, `${HIDDEN_INPUTS.discovery} must be one of ${DiscoveryKindSchema.options.join(', ')}`);
+  }
+  if (issuer === undefined) {
+    if (grantType === 'authorization_code' || grantType === 'implicit')
+      requireField('authorizeUrl', `for ${grantType}`);
+    if (grantType !== 'implicit') requireField('tokenUrl', `for ${grantType}`);
+    if (grantType === 'device_code') requireField('deviceAuthorizationUrl', 'for device_code');
+  }
 
   // 5. Quirks from the hidden inputs, with RFC defaults for connections not built by toSpectralConnection.
   const clientId = requireField('clientId', 'to identify the OAuth client');
@@ -415,6 +434,8 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       : {}),
     ...(environment !== undefined ? { environment } : {}),
     ...urls,
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(fields[HIDDEN_INPUTS.discovery] !== undefined ? { discovery: discovery.data } : {}),
     scopes: splitScopes(fields.scopes, scopeSeparator),
     scopeSeparator,
     scopeParam: fields[HIDDEN_INPUTS.scopeParam] ?? 'scope',

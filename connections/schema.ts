@@ -56,6 +56,9 @@ export type Pkce = z.infer<typeof PkceSchema>;
  */
 export const TokenRequestFormatSchema = z.enum(['form', 'json']);
 
+/** Which metadata document discovery reads: OpenID Connect's or RFC 8414's. */
+export const DiscoveryKindSchema = z.enum(['oidc', 'oauth2']);
+
 /** A `{{#name}}` slot, spectral's template notation (same pattern as spectral's `TEMPLATE_VALUE_REGEX`). */
 export const TEMPLATE_SLOT = /{{#(\w+)}}/g;
 
@@ -243,7 +246,7 @@ export const ProviderDefinitionSchema = z
      */
     issuer: UrlTemplateSchema.optional(),
     /** Which metadata document discovery asks for; both are tried (OpenID first) when unset. */
-    discovery: z.enum(['oidc', 'oauth2']).optional(),
+    discovery: DiscoveryKindSchema.optional(),
     grantTypes: z.array(GrantTypeSchema).min(1),
     authorizeUrl: UrlTemplateSchema.optional(),
     tokenUrl: UrlTemplateSchema.optional(),

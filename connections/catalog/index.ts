@@ -45,6 +45,8 @@ import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
 import { monday } from './monday';
+import { myob } from './myob';
+import { netSuite } from './netSuite';
 import { nextcloud } from './nextcloud';
 import { notion } from './notion';
 import { okta } from './okta';
@@ -62,6 +64,7 @@ import { quickBooks } from './quickBooks';
 import { reddit } from './reddit';
 import { ringCentral } from './ringCentral';
 import { salesforce } from './salesforce';
+import { salesloft } from './salesloft';
 import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
@@ -73,15 +76,18 @@ import { square } from './square';
 import { strava } from './strava';
 import { stripe } from './stripe';
 import { supabase } from './supabase';
+import { surveyMonkey } from './surveyMonkey';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
+import { typeform } from './typeform';
 import { uber } from './uber';
 import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
 import { wrike } from './wrike';
 import { x } from './x';
 import { xero } from './xero';
+import { yahoo } from './yahoo';
 import { zendesk } from './zendesk';
 import { zitadel } from './zitadel';
 import { zoho } from './zoho';
@@ -128,6 +134,8 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   microsoft,
   miro,
   monday,
+  myob,
+  netSuite,
   nextcloud,
   notion,
   okta,
@@ -145,6 +153,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   reddit,
   ringCentral,
   salesforce,
+  salesloft,
   sandbox,
   serviceNow,
   shopify,
@@ -156,15 +165,18 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   strava,
   stripe,
   supabase,
+  surveyMonkey,
   todoist,
   tumblr,
   twitch,
+  typeform,
   uber,
   vimeo,
   wordPressCom,
   wrike,
   x,
   xero,
+  yahoo,
   zendesk,
   zitadel,
   zoho,

@@ -14,6 +14,7 @@ import { registerInstanceCommands } from './commands/instances';
 import { registerConnectLink } from './commands/connect-link';
 import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
+import { registerDataSource } from './commands/data-source';
 import { registerApiKeyCommands } from './commands/api-keys';
 import { registerStart } from './commands/start';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerConnectLink(program);
   registerConnectionCommands(program);
   registerRun(program);
+  registerDataSource(program);
   registerApiKeyCommands(program);
   registerStart(program);
   return program;

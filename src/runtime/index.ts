@@ -27,6 +27,15 @@ export {
 } from './inputs';
 export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
+export { dataSourceOf, runDataSource } from './run-data-source';
+export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
+export {
+  checkDataSourceResult,
+  dataSourceTypes,
+  isDataSourceType,
+  picklistChoices,
+} from './data-source-result';
+export type { Choice, DataSourceResult, DataSourceType } from './data-source-result';
 export { requireConnection, resolveClient, definitionOf } from './client-config';
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';

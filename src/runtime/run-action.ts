@@ -94,7 +94,7 @@ export interface RunActionResult {
 }
 
 /** A connection input resolved to an instance connection, before any token. */
-interface PlannedConnection {
+export interface PlannedConnection {
   readonly inputKey: string;
   readonly connection: Connection;
   readonly definition: WireConnection;
@@ -107,7 +107,7 @@ interface PlannedConnection {
 }
 
 /** A connection input resolved to an instance connection. */
-interface BoundConnection extends PlannedConnection {
+export interface BoundConnection extends PlannedConnection {
   token: AccessToken | undefined;
   value: ConnectionValue;
 }
@@ -419,12 +419,16 @@ function perform(
   return action.perform(createActionContext(identity, live, logger), params);
 }
 
-/** Resolves each `connection` input of the action to one of the instance's connections. */
-function bindConnections(
+/**
+ * Resolves each `connection` input of an action (or data source: anything with spectral `inputs`) to one of the
+ * instance's connections: the one `names` (or the input's own value) names, else the instance's only connection
+ * for the component.
+ */
+export function bindConnections(
   connections: readonly Connection[],
   instance: Instance,
   component: LoadedComponent,
-  action: WireAction,
+  action: Pick<WireAction, 'inputs'>,
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
 ): PlannedConnection[] {
@@ -521,7 +525,7 @@ function logSink(
 }
 
 /** Every secret a run's log lines and error messages must not show. */
-function secretsOf(bound: readonly BoundConnection[]): Set<string> {
+export function secretsOf(bound: readonly BoundConnection[]): Set<string> {
   const secrets = new Set<string>();
   for (const item of bound) collectSecrets(item, secrets);
   return secrets;
@@ -865,8 +869,12 @@ export function thrownMessage(thrown: unknown, secrets: Iterable<string>): strin
   return redacted.length > 500 ? `${redacted.slice(0, 500)}…` : redacted;
 }
 
-async function surface(
-  deps: RunActionDeps,
+/**
+ * What a run's caller sees for anything `perform` threw: a KeywayError as it is; a spectral `ConnectionError` as
+ * KW_CONNECTION_ERROR (the connection marked `error`, with its event); anything else KW_ACTION_FAILED.
+ */
+export async function surface(
+  deps: Pick<RunActionDeps, 'store'>,
   thrown: unknown,
   bound: readonly BoundConnection[],
   secrets: Iterable<string>,

@@ -16,6 +16,7 @@ import {
   findInstance,
   resolveClient,
   runAction,
+  runDataSource,
 } from '../runtime';
 import type {
   ComponentRegistry,
@@ -504,6 +505,29 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         },
       );
       return { executionId: result.executionId, result: result.result };
+    },
+
+    async runDataSource(input) {
+      if (!deps.credentials) {
+        throw new KeywayError('KW_CONFIG_INVALID', {
+          message: 'This server was started without a credential manager',
+        });
+      }
+      const run = await runDataSource(
+        { store, components, credentials: deps.credentials, now },
+        {
+          instanceId: input.instanceId,
+          componentKey: input.componentKey,
+          dataSourceKey: input.dataSourceKey,
+          inputs: input.inputs,
+          ...(input.connections ? { connections: input.connections } : {}),
+        },
+      );
+      return {
+        dataSourceType: run.dataSourceType,
+        result: run.result,
+        ...(run.supplementalData ? { supplementalData: run.supplementalData } : {}),
+      };
     },
 
     listWebhookEndpoints() {

@@ -16,10 +16,11 @@ import {
   ActivationResponseSchema,
   ConnectLinkResponseSchema,
   ConnectionSchema,
+  DataSourceRunResponseSchema,
   DisconnectResponseSchema,
   pageOf,
 } from './responses';
-import { CreateConnectLinkBodySchema, RunActionBodySchema } from './schemas';
+import { CreateConnectLinkBodySchema, RunActionBodySchema, RunDataSourceBodySchema } from './schemas';
 import type { ApiPort } from './types';
 
 const statusFilter = z
@@ -41,6 +42,11 @@ const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
 const actionParams = idParam.extend({
   componentKey: z.string().min(1).max(200),
   actionKey: z.string().min(1).max(200),
+});
+
+const dataSourceParams = idParam.extend({
+  componentKey: z.string().min(1).max(200),
+  dataSourceKey: z.string().min(1).max(200),
 });
 
 /** The labels of calls to a component or action that does not exist: one series for all of them. */
@@ -173,6 +179,29 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
         });
         throw error;
       }
+    },
+  });
+  define({
+    method: 'POST',
+    url: '/api/instances/:id/data-sources/:componentKey/:dataSourceKey',
+    // Runs component code with the customer's token, as an action does; it changes nothing, so no audit row.
+    scope: 'actions:write',
+    operationId: 'runDataSource',
+    summary:
+      'Run a component’s data source for an instance; its result is checked against its dataSourceType',
+    params: dataSourceParams,
+    body: RunDataSourceBodySchema,
+    response: DataSourceRunResponseSchema,
+    errors: [409, 429, 502, 504],
+    audit: false,
+    async handle({ params, body }) {
+      return api.runDataSource({
+        instanceId: params.id,
+        componentKey: params.componentKey,
+        dataSourceKey: params.dataSourceKey,
+        inputs: body.inputs,
+        ...(body.connections ? { connections: body.connections } : {}),
+      });
     },
   });
 }

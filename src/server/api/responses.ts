@@ -225,6 +225,13 @@ export const ActionRunResponseSchema = z.object({
   result: z.unknown().describe('What the action returned.'),
 });
 
+/** `POST /api/instances/:id/data-sources/:componentKey/:dataSourceKey`. */
+export const DataSourceRunResponseSchema = z.object({
+  dataSourceType: z.string().describe('The data source’s spectral `dataSourceType`, e.g. `picklist`.'),
+  result: z.unknown().describe('What the data source returned, checked against its type.'),
+  supplementalData: z.object({ data: z.unknown(), contentType: z.string() }).optional(),
+});
+
 /** The schemas named in the document's `components.schemas`. */
 export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Error: ErrorBodySchema,

@@ -131,6 +131,13 @@ export interface ActionRunDto {
   readonly result: unknown;
 }
 
+/** The result of running a data source: checked against its `dataSourceType`. */
+export interface DataSourceRunDto {
+  readonly dataSourceType: string;
+  readonly result: unknown;
+  readonly supplementalData?: { readonly data: unknown; readonly contentType: string };
+}
+
 /** What the provider answered to an activation: facts about the token, never the token itself. */
 export interface ActivationDto {
   readonly connection: ConnectionView;
@@ -177,5 +184,13 @@ export interface ApiPort extends PlatformApiPort {
     readonly inputs: Readonly<Record<string, unknown>>;
     readonly connections?: Readonly<Record<string, string>>;
   }): Promise<ActionRunDto>;
+  /** Runs a data source of a component for an instance; see the runtime's `runDataSource`. */
+  runDataSource(input: {
+    readonly instanceId: string;
+    readonly componentKey: string;
+    readonly dataSourceKey: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly connections?: Readonly<Record<string, string>>;
+  }): Promise<DataSourceRunDto>;
   listWebhookEndpoints(): Promise<readonly WebhookEndpointDto[]>;
 }
