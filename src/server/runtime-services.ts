@@ -14,6 +14,7 @@ import {
   definitionOf,
   findConnection,
   findInstance,
+  oauthAppValues,
   resolveClient,
   runAction,
   runDataSource,
@@ -30,6 +31,7 @@ import type {
 } from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
 import type { ApiPort, ComponentSummary, CustomerDto, InstanceDto } from './api/types';
+import { oauthAppApi } from './oauth-app-services';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type {
   ApiKeyPort,
@@ -79,7 +81,16 @@ function hasValue(connection: Connection, key: string): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
-function formFieldsOf(connection: Connection, definition: WireConnection): FormFieldView[] {
+/**
+ * What the customer types in on the connect page. With the platform's OAuth app (`platformOwned`: the fields it
+ * sets) the customer is asked only for what is still undecided — a value with no default, stored or platform
+ * value (a subdomain) — and never for a field the app sets; without one, for their own client credentials.
+ */
+function formFieldsOf(
+  connection: Connection,
+  definition: WireConnection,
+  platformOwned: ReadonlySet<string> | undefined,
+): FormFieldView[] {
   const field = (input: WireInput, required: boolean, comments?: string): FormFieldView => ({
     key: input.key,
     label: input.label,
@@ -95,17 +106,28 @@ function formFieldsOf(connection: Connection, definition: WireConnection): FormF
       .map((input) => field(input, true));
   }
   if (connection.grantType !== 'client_credentials') return [];
-  return definition.inputs
-    .filter((input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key))
-    .map((input) => {
-      const stored = hasValue(connection, input.key);
-      const fallback = input.default !== undefined && input.default !== '';
-      return field(
-        input,
-        input.required === true && !stored && !fallback,
-        stored ? 'Leave blank to keep the current value.' : undefined,
-      );
-    });
+  const shown = definition.inputs.filter(
+    (input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key),
+  );
+  if (platformOwned !== undefined) {
+    return shown
+      .filter(
+        (input) =>
+          !platformOwned.has(input.key) &&
+          !hasValue(connection, input.key) &&
+          (input.default === undefined || input.default === ''),
+      )
+      .map((input) => field(input, input.required === true));
+  }
+  return shown.map((input) => {
+    const stored = hasValue(connection, input.key);
+    const fallback = input.default !== undefined && input.default !== '';
+    return field(
+      input,
+      input.required === true && !stored && !fallback,
+      stored ? 'Leave blank to keep the current value.' : undefined,
+    );
+  });
 }
 
 function singleQueryValue(
@@ -139,7 +161,12 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       if (component) providerName = component.display.label;
       const definition = await definitionOf(components, connection);
       label = definition.label;
-      formFields = formFieldsOf(connection, definition);
+      const app = await store.oauthApps.get(connection.componentKey, connection.definitionKey);
+      formFields = formFieldsOf(
+        connection,
+        definition,
+        app ? new Set(Object.keys(oauthAppValues(app))) : undefined,
+      );
       // A connection still waiting for its client id resolves with a placeholder: only scopes are read here.
       const placeholders: Record<string, string> = {};
       for (const input of definition.inputs) {
@@ -368,6 +395,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   }
 
   const api: ApiPort = {
+    ...oauthAppApi({ store, components }),
     ...platformApi({
       store,
       components,

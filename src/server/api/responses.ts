@@ -232,6 +232,18 @@ export const DataSourceRunResponseSchema = z.object({
   supplementalData: z.object({ data: z.unknown(), contentType: z.string() }).optional(),
 });
 
+/** A platform's OAuth app: the secret values by name only. */
+export const OAuthAppSchema = z.object({
+  componentKey: z.string(),
+  definitionKey: z.string(),
+  fields: z.record(z.string(), z.unknown()).describe('The non-secret field values.'),
+  secretFields: z
+    .array(z.string())
+    .describe('The names of the secret fields that are set; never their values.'),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+
 /** The schemas named in the document's `components.schemas`. */
 export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Error: ErrorBodySchema,
@@ -244,4 +256,5 @@ export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   WebhookEndpoint: WebhookEndpointSchema,
   Execution: ExecutionSchema,
   AuditEntry: AuditEntrySchema,
+  OAuthApp: OAuthAppSchema,
 };

@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './admin-routes';
 import { registerComponentRoutes } from './component-routes';
 import { registerConnectionRoutes } from './connection-routes';
 import { registerCustomerRoutes } from './customer-routes';
+import { registerOAuthAppRoutes } from './oauth-app-routes';
 import { openApiDocument } from './openapi';
 import { routeDefiner } from './route';
 import type { RouteDoc } from './route';
@@ -46,6 +47,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerCustomerRoutes(define, ctx.api);
   registerConnectionRoutes(define, ctx);
   registerAdminRoutes(define, ctx.api);
+  registerOAuthAppRoutes(define, ctx.api);
   // Generated once from the routes just declared: the document describes exactly what this app checks.
   const document = openApiDocument(catalog, ctx.config.publicBaseUrl);
   app.get('/api/openapi.json', (_request, reply) => reply.send(document));
