@@ -67,16 +67,16 @@ export const UpdateCustomerBodySchema = z.strictObject({
   externalId: z.string().min(1).max(200).nullable().optional(),
 });
 
-/** Body of `PATCH /api/instances/:id`: config keys set to null are removed; connection fields are merged. */
+/**
+ * Body of `PATCH /api/instances/:id`: config keys set to null are removed; connection fields are merged. Field
+ * values take every spectral input shape: text, value lists, key/value lists, objects, booleans, numbers.
+ */
 export const UpdateInstanceBodySchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   status: z.enum(['active', 'paused']).optional(),
   config: z.record(z.string().min(1), z.unknown()).optional(),
   connections: z
-    .record(
-      z.string().min(1),
-      z.strictObject({ fields: z.record(z.string().min(1), z.string().max(10_000)) }),
-    )
+    .record(z.string().min(1), z.strictObject({ fields: z.record(z.string().min(1), z.json()) }))
     .optional(),
 });
 
