@@ -9,10 +9,12 @@ import { z } from 'zod';
 import { KeywayError } from '../src/errors';
 import {
   ClientAuthMethodSchema,
+  DiscoveryKindSchema,
   EnvironmentsSchema,
   GrantTypeSchema,
   PkceSchema,
   ScopeSeparatorSchema,
+  TokenRequestFormatSchema,
   TokenResponseQuirksSchema,
   describeIssues,
   isHttpUrl,
@@ -99,6 +101,10 @@ export const ResolvedClientConfigSchema = z.strictObject({
   deviceAuthorizationUrl: z.string().optional(),
   userinfoUrl: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  /** The authorization server's issuer; endpoints left unset are discovered from it (connections/discovery.ts). */
+  issuer: z.string().optional(),
+  /** Which metadata document discovery reads; both are tried when unset. */
+  discovery: DiscoveryKindSchema.optional(),
   scopes: z.array(z.string()),
   scopeSeparator: ScopeSeparatorSchema,
   scopeParam: z.string(),
@@ -108,6 +114,7 @@ export const ResolvedClientConfigSchema = z.strictObject({
   extraAuthorizeParams: params,
   extraTokenParams: params,
   extraTokenHeaders: params,
+  tokenRequestFormat: TokenRequestFormatSchema,
   tokenResponse: TokenResponseQuirksSchema,
   refreshMarginSeconds: z.number().int().min(0).optional(),
   allowImplicit: z.boolean(),
@@ -229,6 +236,7 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
   const urls = checkedUrls(key, fields, grantType);
   const credentials = credentialsOf(wire, fields, given, grantType);
   const implicit = implicitAndMargin(key, fields, grantType);
+  const tokenRequestFormat = tokenRequestFormatOf(key, fields);
   const quirks = quirksOf(
     key,
     fields,
@@ -248,6 +256,7 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     scopeParam: fields[HIDDEN_INPUTS.scopeParam] ?? 'scope',
     pkce: wire.oauth2PkceMethod ?? false,
     ...quirks,
+    tokenRequestFormat,
     ...implicit,
     ...credentials,
     fields,
@@ -402,12 +411,15 @@ function requireField(key: string, fields: Record<string, string>, name: string,
   return value;
 }
 
-/** URLs must be absolute once rendered; the ones the grant cannot work without must be there. */
+/**
+ * URLs must be absolute once rendered; the ones the grant cannot work without must be there, unless an issuer
+ * is given to discover them from.
+ */
 function checkedUrls(
   key: string,
   fields: Record<string, string>,
   grantType: GrantType,
-): Partial<Record<(typeof URL_INPUTS)[number], string>> {
+): Partial<Record<(typeof URL_INPUTS)[number], string>> & Pick<ResolvedClientConfig, 'issuer' | 'discovery'> {
   const urls: Partial<Record<(typeof URL_INPUTS)[number], string>> = {};
   for (const name of URL_INPUTS) {
     const value = fields[name];
@@ -420,11 +432,29 @@ function checkedUrls(
     }
     urls[name] = value;
   }
-  if (grantType === 'authorization_code' || grantType === 'implicit')
-    requireField(key, fields, 'authorizeUrl', `for ${grantType}`);
-  if (grantType !== 'implicit') requireField(key, fields, 'tokenUrl', `for ${grantType}`);
-  if (grantType === 'device_code') requireField(key, fields, 'deviceAuthorizationUrl', 'for device_code');
-  return urls;
+  // With an issuer, endpoints left empty are discovered from its metadata before any request is made.
+  const issuer = fields[HIDDEN_INPUTS.issuer];
+  if (issuer !== undefined && (!isHttpUrl(issuer) || templateSlots(issuer).length > 0)) {
+    throw new KeywayError('KW_PROVIDER_URL_INVALID', {
+      message: `Connection "${key}": ${HIDDEN_INPUTS.issuer} is not an absolute http(s) URL`,
+      details: { connection: key, input: HIDDEN_INPUTS.issuer },
+    });
+  }
+  const discovery = DiscoveryKindSchema.safeParse(fields[HIDDEN_INPUTS.discovery] ?? 'oidc');
+  if (!discovery.success) {
+    throw invalid(key, `${HIDDEN_INPUTS.discovery} must be one of ${DiscoveryKindSchema.options.join(', ')}`);
+  }
+  if (issuer === undefined) {
+    if (grantType === 'authorization_code' || grantType === 'implicit')
+      requireField(key, fields, 'authorizeUrl', `for ${grantType}`);
+    if (grantType !== 'implicit') requireField(key, fields, 'tokenUrl', `for ${grantType}`);
+    if (grantType === 'device_code') requireField(key, fields, 'deviceAuthorizationUrl', 'for device_code');
+  }
+  return {
+    ...urls,
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(fields[HIDDEN_INPUTS.discovery] !== undefined ? { discovery: discovery.data } : {}),
+  };
 }
 
 /** The client's identity and authentication, and the resource owner's credentials for the password grant. */
@@ -489,6 +519,21 @@ function implicitAndMargin(
     throw invalid(key, `${HIDDEN_INPUTS.refreshMarginSeconds} must be a whole number of seconds`);
   }
   return { allowImplicit, refreshMarginSeconds };
+}
+
+/** How token requests carry their parameters: a form unless the definition says `json`. */
+function tokenRequestFormatOf(
+  key: string,
+  fields: Record<string, string>,
+): ResolvedClientConfig['tokenRequestFormat'] {
+  const format = TokenRequestFormatSchema.safeParse(fields[HIDDEN_INPUTS.tokenRequestFormat] ?? 'form');
+  if (!format.success) {
+    throw invalid(
+      key,
+      `${HIDDEN_INPUTS.tokenRequestFormat} must be one of ${TokenRequestFormatSchema.options.join(', ')}`,
+    );
+  }
+  return format.data;
 }
 
 /** Quirks from the hidden JSON inputs, with RFC defaults for connections not built by toSpectralConnection. */

@@ -77,13 +77,26 @@ function urlInput(label: string, value: string): ConnectionInput {
   return template;
 }
 
+/** The issuer as a hidden input: a template when it names fields (a tenant, a host), else plain text. */
+function issuerInput(issuer: string): ConnectionInput {
+  if (templateSlots(issuer).length === 0) return hidden('Keyway issuer', issuer);
+  const template: ConnectionTemplateInputField = {
+    label: 'Keyway issuer',
+    type: 'template',
+    templateValue: issuer,
+    shown: false,
+  };
+  return template;
+}
+
 /**
  * Builds the spectral connection definition for `provider` and one of its grants.
  *
  * `authorization_code` and `client_credentials` become `oauth2Connection(...)` with spectral's own input keys
  * (`authorizeUrl`, `tokenUrl`, `scopes`, `clientId`, `clientSecret`) and `oauth2PkceMethod`. `device_code`,
  * `password` and `implicit`, for which spectral has no `oauth2Type`, become a plain `connection(...)` carrying
- * the same inputs plus the hidden `keywayGrantType` (see docs/connections-and-components.md).
+ * the same inputs plus the hidden `keywayGrantType` (see docs/connections-and-components.md). A provider with an
+ * `issuer` carries it as the hidden `keywayIssuer`; endpoints it leaves out are discovered by the runtime.
  *
  * @throws KeywayError `KW_PROVIDER_DEFINITION_INVALID` when the provider does not support `grantType`.
  * @see https://prismatic.io/docs/custom-connectors/connections/#writing-oauth-20-connections
@@ -100,9 +113,10 @@ export function toSpectralConnection(
     });
   }
   const missing = missingEndpoints(provider, grantType);
-  if (missing.length > 0) {
+  // With an issuer, the runtime fills the endpoints left out from its metadata (connections/discovery.ts).
+  if (missing.length > 0 && provider.issuer === undefined) {
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
-      message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant${provider.issuer !== undefined ? '; fill the endpoints from its issuer first with discoverProvider(...)' : ''}`,
+      message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant, and no issuer to discover it from`,
       details: { provider: provider.key, missing },
     });
   }
@@ -161,6 +175,22 @@ export function toSpectralConnection(
     const value = urls[name];
     if (value !== undefined) inputs[name] = urlInput(URL_LABELS[name], value);
   }
+  if (provider.issuer !== undefined) {
+    inputs[HIDDEN_INPUTS.issuer] = issuerInput(provider.issuer);
+    if (provider.discovery !== undefined) {
+      inputs[HIDDEN_INPUTS.discovery] = hidden('Keyway discovery document', provider.discovery);
+    }
+    // spectral's oauth2 connections declare both URL inputs; empty ones are discovered from the issuer.
+    for (const name of missing) {
+      inputs[name] = {
+        label: URL_LABELS[name],
+        type: 'string',
+        required: false,
+        shown: false,
+        comments: 'Left empty: Keyway discovers it from the issuer. Set it to override discovery.',
+      };
+    }
+  }
 
   inputs.scopes = {
     label: 'Scopes',
@@ -203,6 +233,12 @@ export function toSpectralConnection(
     'Keyway extra token headers',
     JSON.stringify(provider.extraTokenHeaders),
   );
+  if (provider.tokenRequestFormat !== 'form') {
+    inputs[HIDDEN_INPUTS.tokenRequestFormat] = hidden(
+      'Keyway token request format',
+      provider.tokenRequestFormat,
+    );
+  }
   inputs[HIDDEN_INPUTS.tokenResponse] = hidden(
     'Keyway token response quirks',
     JSON.stringify(provider.tokenResponse),

@@ -9,22 +9,46 @@ import type { ProviderDefinition } from '../schema';
 import { airtable } from './airtable';
 import { asana } from './asana';
 import { atlassian } from './atlassian';
+import { basecamp } from './basecamp';
 import { bitbucket } from './bitbucket';
 import { box } from './box';
+import { calendly } from './calendly';
+import { canva } from './canva';
+import { clickUp } from './clickUp';
+import { constantContact } from './constantContact';
+import { deel } from './deel';
+import { digitalOcean } from './digitalOcean';
 import { discord } from './discord';
 import { docuSign } from './docuSign';
 import { dropbox } from './dropbox';
+import { ebay } from './ebay';
+import { etsy } from './etsy';
+import { facebook } from './facebook';
+import { figma } from './figma';
+import { fitbit } from './fitbit';
+import { freshBooks } from './freshBooks';
 import { github } from './github';
 import { gitlab } from './gitlab';
 import { google } from './google';
+import { gusto } from './gusto';
+import { harvest } from './harvest';
+import { helpScout } from './helpScout';
 import { hubspot } from './hubspot';
+import { intercom } from './intercom';
+import { jobber } from './jobber';
+import { keap } from './keap';
+import { klaviyo } from './klaviyo';
 import { linear } from './linear';
 import { linkedIn } from './linkedIn';
+import { mailchimp } from './mailchimp';
 import { mastodon } from './mastodon';
 import { microsoft } from './microsoft';
 import { miro } from './miro';
 import { monday } from './monday';
+import { myob } from './myob';
+import { netSuite } from './netSuite';
 import { nextcloud } from './nextcloud';
+import { notion } from './notion';
 import { okta } from './okta';
 import { ory } from './ory';
 import { osu } from './osu';
@@ -40,6 +64,7 @@ import { quickBooks } from './quickBooks';
 import { reddit } from './reddit';
 import { ringCentral } from './ringCentral';
 import { salesforce } from './salesforce';
+import { salesloft } from './salesloft';
 import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
 import { shopify } from './shopify';
@@ -47,17 +72,22 @@ import { slack } from './slack';
 import { smartenit } from './smartenit';
 import { soundCloud } from './soundCloud';
 import { spotify } from './spotify';
+import { square } from './square';
 import { strava } from './strava';
 import { stripe } from './stripe';
 import { supabase } from './supabase';
+import { surveyMonkey } from './surveyMonkey';
 import { todoist } from './todoist';
 import { tumblr } from './tumblr';
 import { twitch } from './twitch';
+import { typeform } from './typeform';
 import { uber } from './uber';
 import { vimeo } from './vimeo';
 import { wordPressCom } from './wordPressCom';
+import { wrike } from './wrike';
 import { x } from './x';
 import { xero } from './xero';
+import { yahoo } from './yahoo';
 import { zendesk } from './zendesk';
 import { zitadel } from './zitadel';
 import { zoho } from './zoho';
@@ -68,22 +98,46 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   airtable,
   asana,
   atlassian,
+  basecamp,
   bitbucket,
   box,
+  calendly,
+  canva,
+  clickUp,
+  constantContact,
+  deel,
+  digitalOcean,
   discord,
   docuSign,
   dropbox,
+  ebay,
+  etsy,
+  facebook,
+  figma,
+  fitbit,
+  freshBooks,
   github,
   gitlab,
   google,
+  gusto,
+  harvest,
+  helpScout,
   hubspot,
+  intercom,
+  jobber,
+  keap,
+  klaviyo,
   linear,
   linkedIn,
+  mailchimp,
   mastodon,
   microsoft,
   miro,
   monday,
+  myob,
+  netSuite,
   nextcloud,
+  notion,
   okta,
   ory,
   osu,
@@ -99,6 +153,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   reddit,
   ringCentral,
   salesforce,
+  salesloft,
   sandbox,
   serviceNow,
   shopify,
@@ -106,17 +161,22 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   smartenit,
   soundCloud,
   spotify,
+  square,
   strava,
   stripe,
   supabase,
+  surveyMonkey,
   todoist,
   tumblr,
   twitch,
+  typeform,
   uber,
   vimeo,
   wordPressCom,
+  wrike,
   x,
   xero,
+  yahoo,
   zendesk,
   zitadel,
   zoho,

@@ -23,9 +23,15 @@ import { customerMessage, operatorFacts } from './pages/error-text';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
 import type { Metrics } from './metrics';
-import { renderConnectPage, renderDevicePage, renderPopupPage, renderResultPage } from './pages/connect';
+import {
+  renderConnectPage,
+  renderDevicePage,
+  renderFragmentPage,
+  renderPopupPage,
+  renderResultPage,
+} from './pages/connect';
 import type { PageContext } from './pages/connect';
-import type { ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
+import type { CallbackOutcome, ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
 import { checkCompletionUrl, completionRedirect } from './redirects';
 
 /** What the connect routes need. */
@@ -38,6 +44,13 @@ export interface ConnectRouteContext {
 
 /** The path of the one OAuth callback. */
 export const CALLBACK_PATH = '/oauth/callback';
+/** Where the callback page posts a legacy implicit grant's fragment (read in the browser). */
+export const FRAGMENT_PATH = `${CALLBACK_PATH}/fragment`;
+
+/** A callback query that carries no answer at all: the answer (implicit grant) is in the URL's fragment. */
+function answerInFragment(query: Readonly<Record<string, unknown>>): boolean {
+  return ['state', 'code', 'error'].every((key) => query[key] === undefined);
+}
 
 /** Notices the connect page can show after a redirect, by fixed key (never text from the query). */
 const NOTICES: Record<string, { tone: 'ok' | 'bad'; message: string }> = {
@@ -71,6 +84,8 @@ const linkParams = z.object({ token: z.string().min(1).max(4096) });
 const connectionParams = linkParams.extend({ connectionId: z.string().min(1).max(200) });
 const deviceParams = connectionParams.extend({ sessionId: z.string().min(1).max(200) });
 const noticeQuery = z.object({ notice: z.string().optional() });
+/** The implicit grant's fragment as the callback page posts it; `state` is inside and checked by the runtime. */
+const fragmentBody = z.object({ fragment: z.string().min(1).max(8192) });
 
 /** Form bodies are flat string maps (see the parser in app.ts). */
 const formBody = z.record(z.string(), z.string());
@@ -333,7 +348,9 @@ function registerAuthorizeForm(app: FastifyInstance, ctx: ConnectRouteContext): 
     try {
       const { linkScope, connection, browserId } = await formRequest(ctx, request);
       base = linkScope.base;
-      if (connection.grantType !== 'authorization_code') {
+      // A legacy implicit connection signs in the same way; its answer comes back in the fragment.
+      const grant = connection.grantType;
+      if (grant !== 'authorization_code' && grant !== 'implicit') {
         throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
           message: `"${connection.label}" does not connect through a provider sign-in page`,
         });
@@ -345,7 +362,7 @@ function registerAuthorizeForm(app: FastifyInstance, ctx: ConnectRouteContext): 
         flow: { linkToken: linkScope.base.slice('/connect/'.length) },
         now: ctx.now(),
       });
-      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'started' });
+      ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: 'started' });
       return reply.redirect(authorizeUrl, 303);
     } catch (error) {
       return sendErrorPage(reply, ctx.config, error, base);
@@ -496,15 +513,26 @@ function registerDisconnectForm(app: FastifyInstance, ctx: ConnectRouteContext):
   });
 }
 
-/** `GET /oauth/callback`: the one callback of the deployment; the port reports flow failures as values. */
+function bindingOf(request: FastifyRequest): string | null {
+  const browserId = readBrowserId(request.headers.cookie);
+  return browserId === undefined ? null : browserBinding(browserId);
+}
+
+/**
+ * `GET /oauth/callback`, the one callback of the deployment, and `POST /oauth/callback/fragment`, where its page
+ * posts a legacy implicit grant's fragment. The port reports flow failures as values.
+ */
 function registerCallback(app: FastifyInstance, ctx: ConnectRouteContext): void {
   app.get(CALLBACK_PATH, PAGE, async (request, reply) => {
-    const browserId = readBrowserId(request.headers.cookie);
     const query = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+    if (answerInFragment(query)) {
+      const p = pageContext(ctx.config);
+      return sendHtml(reply, 200, p.nonce, renderFragmentPage(p, { action: FRAGMENT_PATH }));
+    }
     let outcome;
     try {
       outcome = await ctx.connect.completeAuthorization(query, {
-        browserBinding: browserId === undefined ? null : browserBinding(browserId),
+        browserBinding: bindingOf(request),
         now: ctx.now(),
       });
     } catch (error) {
@@ -512,25 +540,48 @@ function registerCallback(app: FastifyInstance, ctx: ConnectRouteContext): void 
       ctx.metrics.inc('keyway_connect_flows_total', { grant: 'authorization_code', outcome: 'failed' });
       return sendErrorPage(reply, ctx.config, error);
     }
-    const claims = claimsOf(ctx, outcome.flow?.linkToken);
-    const base = claims && outcome.flow ? `/connect/${outcome.flow.linkToken}` : undefined;
-    ctx.metrics.inc('keyway_connect_flows_total', {
-      grant: 'authorization_code',
-      outcome: outcome.ok ? 'connected' : 'failed',
-    });
-    if (outcome.ok) {
-      return finish(reply, ctx.config, claims, base, {
-        ok: true,
-        instanceId: outcome.instanceId,
-        connectionId: outcome.connectionId,
+    return finishCallback(reply, ctx, 'authorization_code', outcome);
+  });
+
+  // The implicit grant's fragment, posted by the callback page: in a form body, so never in a URL or a log.
+  app.post(FRAGMENT_PATH, PAGE, async (request, reply) => {
+    let outcome;
+    try {
+      const { fragment } = parseRequest(fragmentBody, request.body ?? {}, 'body');
+      outcome = await ctx.connect.completeImplicit(fragment, {
+        browserBinding: bindingOf(request),
+        now: ctx.now(),
       });
+    } catch (error) {
+      ctx.metrics.inc('keyway_connect_flows_total', { grant: 'implicit', outcome: 'failed' });
+      return sendErrorPage(reply, ctx.config, error);
     }
+    return finishCallback(reply, ctx, 'implicit', outcome);
+  });
+}
+
+/** Reports a completed callback (code or implicit) the way the flow asked: popup, completion URL or page. */
+function finishCallback(
+  reply: FastifyReply,
+  ctx: ConnectRouteContext,
+  grant: 'authorization_code' | 'implicit',
+  outcome: CallbackOutcome,
+): FastifyReply {
+  const claims = claimsOf(ctx, outcome.flow?.linkToken);
+  const base = claims && outcome.flow ? `/connect/${outcome.flow.linkToken}` : undefined;
+  ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: outcome.ok ? 'connected' : 'failed' });
+  if (outcome.ok) {
     return finish(reply, ctx.config, claims, base, {
-      ok: false,
-      error: outcome.error,
-      ...(outcome.instanceId !== undefined ? { instanceId: outcome.instanceId } : {}),
-      ...(outcome.connectionId !== undefined ? { connectionId: outcome.connectionId } : {}),
+      ok: true,
+      instanceId: outcome.instanceId,
+      connectionId: outcome.connectionId,
     });
+  }
+  return finish(reply, ctx.config, claims, base, {
+    ok: false,
+    error: outcome.error,
+    ...(outcome.instanceId !== undefined ? { instanceId: outcome.instanceId } : {}),
+    ...(outcome.connectionId !== undefined ? { connectionId: outcome.connectionId } : {}),
   });
 }
 

@@ -17,7 +17,7 @@ import type {
   PlatformConnectionDefaults,
   WebhookEndpoint,
 } from '../runtime';
-import type { Store } from '../store';
+import type { Connection, Store } from '../store';
 import type { ApiPort, ComponentSummary } from './api/types';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type { ApiKeyPort, CallbackOutcome, ConnectPort, InstanceView, ReadinessPort } from './ports';
@@ -116,7 +116,17 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
       return { authorizeUrl: started.authorizationUrl };
     },
 
-    completeAuthorization: (query, options) => completeAuthorization(deps, query, options),
+    completeAuthorization: (query, options) =>
+      callbackOutcome(store, singleQueryValue(query, 'state'), options.browserBinding, () =>
+        flows.completeAuthorization(query, options),
+      ),
+
+    completeImplicit(fragment, options) {
+      const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
+      return callbackOutcome(store, params.get('state') ?? undefined, options.browserBinding, () =>
+        flows.completeImplicit(fragment, options),
+      );
+    },
     connectWithClientCredentials: (input) => connectWithClientCredentials(deps, input),
 
     async connectWithPassword(input) {
@@ -153,19 +163,20 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
   };
 }
 
-/** The callback: a flow failure is a value that still knows which link to go back to. */
-async function completeAuthorization(
-  deps: RuntimeServicesDeps,
-  query: Parameters<ConnectPort['completeAuthorization']>[0],
-  options: Parameters<ConnectPort['completeAuthorization']>[1],
+/**
+ * Runs a callback's completion and reports it as a value. The session is read (not consumed) first, only to
+ * know where a failure should lead back to; it is trusted for that only when it belongs to this browser, so a
+ * forged callback learns nothing about the link.
+ */
+async function callbackOutcome(
+  store: Store,
+  state: string | undefined,
+  binding: string | null,
+  complete: () => Promise<{ connection: Connection; returnTo: string | null }>,
 ): Promise<CallbackOutcome> {
-  const { store, flows } = deps;
-  // Read (not consume) the session first, only to know where a failure should lead back to. It is trusted
-  // for that only when it belongs to this browser, so a forged callback learns nothing about the link.
-  const state = singleQueryValue(query, 'state');
   const session = state ? await store.getAuthSession(state) : undefined;
   let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
-  if (session && session.browserBinding !== null && session.browserBinding === options.browserBinding) {
+  if (session && session.browserBinding !== null && session.browserBinding === binding) {
     const connection = await store.getConnection(session.connectionId);
     context = {
       connectionId: session.connectionId,
@@ -174,7 +185,7 @@ async function completeAuthorization(
     };
   }
   try {
-    const done = await flows.completeAuthorization(query, options);
+    const done = await complete();
     return {
       ok: true,
       connectionId: done.connection.id,
