@@ -155,7 +155,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     if (backlog !== undefined) await backlog;
     return { executionId, result, logs: entries, state };
   } catch (thrown) {
-    const error = await surface(deps.store, thrown, bound, secrets, now);
+    const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
     const backlog = execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
     if (backlog !== undefined) await backlog;

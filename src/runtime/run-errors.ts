@@ -50,7 +50,7 @@ export function thrownMessage(thrown: unknown, secrets: Iterable<string>): strin
  * KW_CONNECTION_ERROR (the connection marked `error`, with its event); anything else KW_ACTION_FAILED.
  */
 export async function surface(
-  store: Store,
+  deps: { readonly store: Store },
   thrown: unknown,
   bound: readonly BoundConnection[],
   secrets: Iterable<string>,
@@ -62,7 +62,7 @@ export async function surface(
     const target = findConnection(thrown.connection, bound);
     if (target) {
       const lastError = { code: 'KW_CONNECTION_ERROR', message, at: now() };
-      await store
+      await deps.store
         .updateConnection(
           target.connection.id,
           { status: 'error', lastError },

@@ -148,12 +148,16 @@ export function peopleOf(found: InstanceWithConnections): RunPlan['people'] {
   });
 }
 
-/** Resolves each `connection` input of the action to one of the instance's connections. */
+/**
+ * Resolves each `connection` input of an action (or data source: anything with spectral `inputs`) to one of the
+ * instance's connections: the one `names` (or the input's own value) names, else the instance's only connection
+ * for the component.
+ */
 export function bindConnections(
   connections: readonly Connection[],
   instance: Instance,
   component: LoadedComponent,
-  action: WireAction,
+  action: Pick<WireAction, 'inputs'>,
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
 ): PlannedConnection[] {
