@@ -168,6 +168,28 @@ export const errorTable = {
     description:
       'The provider rejected the access token (HTTP 401) again after one forced refresh; the connection may need to be authorized again.',
   },
+  KW_DATA_SOURCE_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'The component has no data source with this key; the message lists the ones it has.',
+  },
+  KW_DATA_SOURCE_FAILED: {
+    status: 502,
+    transient: false,
+    description: "The data source's perform threw; the message is what it threw, with secrets removed.",
+  },
+  KW_DATA_SOURCE_RESULT_INVALID: {
+    status: 502,
+    transient: false,
+    description:
+      'The data source returned something other than `{ result, supplementalData? }` of its `dataSourceType`; the message names the data source and what is wrong.',
+  },
+  KW_CONFIG_VAR_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      "A config variable's value is not acceptable (not one of its data source's choices, or not of its type), or the instance has no such config variable.",
+  },
   KW_CONNECTION_ERROR: {
     status: 502,
     transient: false,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
-import { definitionOf, postWebhook } from '../runtime';
+import { definitionOf, oauthAppValues, postWebhook } from '../runtime';
 import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
 import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
 import type {
@@ -105,6 +105,18 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       return { connection, values: change.fields };
     });
     // Every name is checked before anything is written: a bad name changes nothing.
+    for (const { connection, values } of updates) {
+      const owned = oauthAppValues(
+        await store.oauthApps.get(connection.componentKey, connection.definitionKey),
+      );
+      const taken = Object.keys(values).find((key) => key in owned);
+      if (taken !== undefined) {
+        throw new KeywayError('KW_CONNECTION_INVALID', {
+          message: `Connection "${connection.name}": field "${taken}" is set by the platform's OAuth app and cannot be changed here; change the app instead`,
+          details: { field: taken },
+        });
+      }
+    }
     for (const { connection, values } of updates) {
       const definition = await definitionOf(deps.components, connection);
       await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, values));

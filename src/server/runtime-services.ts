@@ -9,7 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
-import { createInstance, definitionOf, findConnection, findInstance, runAction } from '../runtime';
+import {
+  createInstance,
+  definitionOf,
+  findConnection,
+  findInstance,
+  runAction,
+  runDataSource,
+} from '../runtime';
 import type {
   ComponentRegistry,
   ConnectFlows,
@@ -19,6 +26,7 @@ import type {
 } from '../runtime';
 import type { Connection, Store } from '../store';
 import type { ApiPort, ComponentSummary } from './api/types';
+import { oauthAppApi } from './oauth-app-services';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type { ApiKeyPort, CallbackOutcome, ConnectPort, InstanceView, ReadinessPort } from './ports';
 import { storeReadiness } from './readiness';
@@ -60,6 +68,7 @@ function singleQueryValue(
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
   const views = runtimeViews(deps.store, deps.components);
   const api: ApiPort = {
+    ...oauthAppApi({ store: deps.store, components: deps.components }),
     ...platformApi({
       store: deps.store,
       components: deps.components,
@@ -338,7 +347,12 @@ function connectionApi(
   views: RuntimeViews,
 ): Pick<
   ApiPort,
-  'getConnection' | 'disconnect' | 'activateConnection' | 'runAction' | 'listWebhookEndpoints'
+  | 'getConnection'
+  | 'disconnect'
+  | 'activateConnection'
+  | 'runAction'
+  | 'runDataSource'
+  | 'listWebhookEndpoints'
 > {
   const { store, flows } = deps;
   return {
@@ -382,6 +396,29 @@ function connectionApi(
         },
       );
       return { executionId: result.executionId, result: result.result };
+    },
+
+    async runDataSource(input) {
+      if (!deps.credentials) {
+        throw new KeywayError('KW_CONFIG_INVALID', {
+          message: 'This server was started without a credential manager',
+        });
+      }
+      const run = await runDataSource(
+        { store, components: deps.components, credentials: deps.credentials, now: deps.now ?? Date.now },
+        {
+          instanceId: input.instanceId,
+          componentKey: input.componentKey,
+          dataSourceKey: input.dataSourceKey,
+          inputs: input.inputs,
+          ...(input.connections ? { connections: input.connections } : {}),
+        },
+      );
+      return {
+        dataSourceType: run.dataSourceType,
+        result: run.result,
+        ...(run.supplementalData ? { supplementalData: run.supplementalData } : {}),
+      };
     },
 
     listWebhookEndpoints() {

@@ -3,7 +3,7 @@
  * as views and DTOs. A view never carries a token or a secret value.
  */
 import { KeywayError } from '../errors';
-import { definitionOf, resolveClient } from '../runtime';
+import { definitionOf, oauthAppValues, resolveClient } from '../runtime';
 import type { ComponentRegistry, LoadedComponent, WireConnection, WireInput } from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
 import type { ComponentSummary, CustomerDto, InstanceDto } from './api/types';
@@ -21,7 +21,16 @@ function hasValue(connection: Connection, key: string): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
-function formFieldsOf(connection: Connection, definition: WireConnection): FormFieldView[] {
+/**
+ * What the customer types in on the connect page. With the platform's OAuth app (`platformOwned`: the fields it
+ * sets) the customer is asked only for what is still undecided — a value with no default, stored or platform
+ * value (a subdomain) — and never for a field the app sets; without one, for their own client credentials.
+ */
+function formFieldsOf(
+  connection: Connection,
+  definition: WireConnection,
+  platformOwned: ReadonlySet<string> | undefined,
+): FormFieldView[] {
   const field = (input: WireInput, required: boolean, comments?: string): FormFieldView => ({
     key: input.key,
     label: input.label,
@@ -37,17 +46,28 @@ function formFieldsOf(connection: Connection, definition: WireConnection): FormF
       .map((input) => field(input, true));
   }
   if (connection.grantType !== 'client_credentials') return [];
-  return definition.inputs
-    .filter((input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key))
-    .map((input) => {
-      const stored = hasValue(connection, input.key);
-      const fallback = input.default !== undefined && input.default !== '';
-      return field(
-        input,
-        input.required === true && !stored && !fallback,
-        stored ? 'Leave blank to keep the current value.' : undefined,
-      );
-    });
+  const shown = definition.inputs.filter(
+    (input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key),
+  );
+  if (platformOwned !== undefined) {
+    return shown
+      .filter(
+        (input) =>
+          !platformOwned.has(input.key) &&
+          !hasValue(connection, input.key) &&
+          (input.default === undefined || input.default === ''),
+      )
+      .map((input) => field(input, input.required === true));
+  }
+  return shown.map((input) => {
+    const stored = hasValue(connection, input.key);
+    const fallback = input.default !== undefined && input.default !== '';
+    return field(
+      input,
+      input.required === true && !stored && !fallback,
+      stored ? 'Leave blank to keep the current value.' : undefined,
+    );
+  });
 }
 
 /** A component summary; `version` is null for a local (unpublished) component. */
@@ -100,7 +120,12 @@ export function runtimeViews(store: Store, components: ComponentRegistry): Runti
       if (component) providerName = component.display.label;
       const definition = await definitionOf(components, connection);
       label = definition.label;
-      formFields = formFieldsOf(connection, definition);
+      const app = await store.oauthApps.get(connection.componentKey, connection.definitionKey);
+      formFields = formFieldsOf(
+        connection,
+        definition,
+        app ? new Set(Object.keys(oauthAppValues(app))) : undefined,
+      );
       requestedScopes = await requestedScopesOf(store, components, connection, definition);
     } catch {
       // The page still lists the connection; its status (and last error) say what is wrong.

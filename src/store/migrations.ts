@@ -6,6 +6,7 @@ import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
+import { oauthAppsMigration } from './oauth-apps';
 import type { Database } from './schema';
 import type { StoreEngine } from './types';
 
@@ -362,6 +363,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0003_reliability': reliability(),
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
+        '0012_h5_oauth_apps': oauthAppsMigration(),
       }),
   };
 }

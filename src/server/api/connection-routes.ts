@@ -12,7 +12,7 @@ import { checkCompletionUrl } from '../redirects';
 import { idParam, notFound } from './customer-routes';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
-import { CreateConnectLinkBodySchema, RunActionBodySchema } from './schemas';
+import { CreateConnectLinkBodySchema, RunActionBodySchema, RunDataSourceBodySchema } from './schemas';
 import type { ApiPort } from './types';
 
 const statusFilter = z
@@ -33,6 +33,11 @@ const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
 const actionParams = idParam.extend({
   componentKey: z.string().min(1).max(200),
   actionKey: z.string().min(1).max(200),
+});
+
+const dataSourceParams = idParam.extend({
+  componentKey: z.string().min(1).max(200),
+  dataSourceKey: z.string().min(1).max(200),
 });
 
 /** The labels of calls to a component or action that does not exist: one series for all of them. */
@@ -139,6 +144,24 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
         });
         throw error;
       }
+    },
+  });
+  define({
+    method: 'POST',
+    url: '/api/instances/:id/data-sources/:componentKey/:dataSourceKey',
+    // Runs component code with the customer's token, as an action does; it changes nothing, so no audit row.
+    scope: 'actions:write',
+    audit: false,
+    async handle({ request }) {
+      const params = parseRequest(dataSourceParams, request.params, 'params');
+      const body = parseRequest(RunDataSourceBodySchema, request.body ?? {}, 'body');
+      return api.runDataSource({
+        instanceId: params.id,
+        componentKey: params.componentKey,
+        dataSourceKey: params.dataSourceKey,
+        inputs: body.inputs,
+        ...(body.connections ? { connections: body.connections } : {}),
+      });
     },
   });
 }

@@ -10,6 +10,7 @@ import {
   CreateInstanceBodySchema,
   PublishComponentBodySchema,
   RunActionBodySchema,
+  RunDataSourceBodySchema,
 } from './schemas';
 
 const errorSchema = {
@@ -144,6 +145,12 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
         post: op('Run an action', 'actions:write', {
           parameters: [idPath('id'), idPath('componentKey'), idPath('actionKey')],
           requestBody: body(RunActionBodySchema),
+        }),
+      },
+      '/api/instances/{id}/data-sources/{componentKey}/{dataSourceKey}': {
+        post: op('Run a data source; its result is checked against its dataSourceType', 'actions:write', {
+          parameters: [idPath('id'), idPath('componentKey'), idPath('dataSourceKey')],
+          requestBody: body(RunDataSourceBodySchema),
         }),
       },
       '/api/webhooks': { get: op('List webhook endpoints (without secrets)', 'webhooks:read') },

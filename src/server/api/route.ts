@@ -33,6 +33,8 @@ export const API_SCOPES = [
   'apiKeys:read',
   'apiKeys:write',
   'audit:read',
+  'oauthApps:read',
+  'oauthApps:write',
 ] as const;
 
 const RESOURCES: ReadonlySet<string> = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));

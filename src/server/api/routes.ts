@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './admin-routes';
 import { registerComponentRoutes } from './component-routes';
 import { registerConnectionRoutes } from './connection-routes';
 import { registerCustomerRoutes } from './customer-routes';
+import { registerOAuthAppRoutes } from './oauth-app-routes';
 import { openApiDocument } from './openapi';
 import { routeDefiner } from './route';
 import type { ApiPort } from './types';
@@ -40,4 +41,5 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerCustomerRoutes(define, ctx.api);
   registerConnectionRoutes(define, ctx);
   registerAdminRoutes(define, ctx.api);
+  registerOAuthAppRoutes(define, ctx.api);
 }

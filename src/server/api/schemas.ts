@@ -44,6 +44,12 @@ export const RunActionBodySchema = z.strictObject({
   connections: z.record(z.string(), z.string()).optional(),
 });
 
+/** Body of `POST /api/instances/:id/data-sources/:componentKey/:dataSourceKey`. */
+export const RunDataSourceBodySchema = z.strictObject({
+  inputs: z.record(z.string(), z.unknown()).default({}),
+  connections: z.record(z.string(), z.string()).optional(),
+});
+
 /** Body of `PATCH /api/customers/:id`. */
 export const UpdateCustomerBodySchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
