@@ -33,15 +33,23 @@ export interface PlatformApiDeps {
 }
 
 /**
- * Field values merged into a connection's: inputs of type `password` go to the encrypted `secretFields`, the
- * rest to `fields`.
+ * Field values (any spectral input shape) merged into a connection's: inputs of type `password` go to the
+ * encrypted `secretFields`, the rest to `fields`. A template input is computed, never set:
+ * `KW_CONNECTION_TEMPLATE_SET`, and nothing is merged.
  */
 export function mergeConnectionFields(
   connection: Connection,
   definition: WireConnection,
-  values: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, unknown>>,
 ): { fields: JsonObject; secretFields: JsonObject } {
   const types = new Map(definition.inputs.map((i) => [i.key, i.type]));
+  for (const key of Object.keys(values)) {
+    if (types.get(key) !== 'template') continue;
+    throw new KeywayError('KW_CONNECTION_TEMPLATE_SET', {
+      message: `Connection "${connection.name}": field "${key}" is a template, computed from the other fields; set those fields instead`,
+      details: { field: key },
+    });
+  }
   const fields = { ...connection.fields };
   const secretFields = { ...connection.secretFields };
   for (const [key, value] of Object.entries(values)) {
@@ -104,7 +112,8 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       }
       return { connection, values: change.fields };
     });
-    // Every name is checked before anything is written: a bad name changes nothing.
+    // Every name and value is checked before anything is written: a bad one changes nothing.
+    const merged = [];
     for (const { connection, values } of updates) {
       const owned = oauthAppValues(
         await store.oauthApps.get(connection.componentKey, connection.definitionKey),
@@ -119,8 +128,9 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
     }
     for (const { connection, values } of updates) {
       const definition = await definitionOf(deps.components, connection);
-      await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, values));
+      merged.push({ id: connection.id, change: mergeConnectionFields(connection, definition, values) });
     }
+    for (const { id, change } of merged) await store.updateConnection(id, change);
   }
 
   return {
