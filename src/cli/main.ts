@@ -16,6 +16,7 @@ import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
 import { registerDataSource } from './commands/data-source';
 import { registerApiKeyCommands } from './commands/api-keys';
+import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerStart } from './commands/start';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerDataSource(program);
   registerApiKeyCommands(program);
+  registerOAuthAppCommands(program);
   registerStart(program);
   return program;
 }

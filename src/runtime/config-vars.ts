@@ -11,7 +11,7 @@ import type { Instance, Store } from '../store';
 import type { ComponentRegistry } from './components';
 import { picklistChoices } from './data-source-result';
 import type { Choice } from './data-source-result';
-import { bindConnections } from './run-action';
+import { bindConnections } from './run-plan';
 import { dataSourceOf, runDataSource } from './run-data-source';
 import type { CredentialSource } from './types';
 import { configVarSpecs } from './config-var-spec';

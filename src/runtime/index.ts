@@ -16,6 +16,14 @@ export { assertConnectable, checkConnection, checkConnections } from './connecta
 export type { ConnectionCheck, RequiredValue } from './connectability';
 export { NewInstanceSpecSchema, createInstance, connectionFieldValues, grantTypeOf } from './instances';
 export type { CreatedInstance, NewInstanceSpec, PlatformConnectionDefaults } from './instances';
+export {
+  OAuthAppSpecSchema,
+  oauthAppValues,
+  oauthAppView,
+  registerOAuthApp,
+  removeOAuthApp,
+} from './oauth-apps';
+export type { OAuthAppSpec, OAuthAppView } from './oauth-apps';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
 export {
