@@ -65,7 +65,9 @@ const cfgTest = component({
       dataSourceType: 'picklist',
       inputs: { connection: connectionInput },
       perform: async () =>
-        Promise.resolve({ result: [{ key: 't1', label: 'One' }, { key: 't2', label: 'Two' }, { key: 't3' }] }),
+        Promise.resolve({
+          result: [{ key: 't1', label: 'One' }, { key: 't2', label: 'Two' }, { key: 't3' }],
+        }),
     }),
     limit: dataSource({
       display: { label: 'Limit', description: 'A suggested number.' },
