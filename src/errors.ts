@@ -429,11 +429,11 @@ export const errorTable = {
     description:
       'No public URL is known: `connect-link` without one, `serve` on `0.0.0.0` or port 0 without one. Pass `--public-url`, set KEYWAY_PUBLIC_URL or `publicUrl` in the config file.',
   },
-  KW_BUNDLE_TOO_LARGE: {
+  KW_BODY_TOO_LARGE: {
     status: 413,
     transient: false,
     description:
-      'The component bundle sent to `POST /api/components` is larger than the deployment accepts (`maxBundleBytes`, KEYWAY_MAX_BUNDLE_BYTES; default 32 MiB).',
+      'A request body is larger than its endpoint accepts: a component bundle sent to `POST /api/components` over `maxBundleBytes` (KEYWAY_MAX_BUNDLE_BYTES; default 32 MiB, measured after gzip is inflated), any other body over 1 MiB.',
   },
   KW_API_NOT_FOUND: {
     status: 404,

@@ -3,9 +3,9 @@
  * writes it into every connection of the definition; no response ever carries a secret value (only its name).
  */
 import { z } from 'zod';
-import { parseRequest } from '../http';
 import { notFound } from './customer-routes';
 import { nextCursor, pageOfList, pageQuery, pageRequest } from './pagination';
+import { OAuthAppSchema, pageOf } from './responses';
 import type { DefineRoute } from './route';
 import type { ApiPort, OAuthAppDto } from './types';
 
@@ -31,7 +31,10 @@ export function registerOAuthAppRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/oauth-apps',
     scope: 'oauthApps:read',
+    operationId: 'listOAuthApps',
+    summary: 'List the platform’s OAuth apps (secret values by name only)',
     query: pageQuery,
+    response: pageOf('oauthApps', OAuthAppSchema),
     async handle({ query }) {
       const page = pageOfList(await api.listOAuthApps(), idOf, pageRequest(query));
       return { oauthApps: page.items, nextCursor: nextCursor(page) };
@@ -41,8 +44,13 @@ export function registerOAuthAppRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'POST',
     url: '/api/oauth-apps',
     scope: 'oauthApps:write',
-    async handle({ request }) {
-      const body = parseRequest(PutOAuthAppBodySchema, request.body, 'body');
+    operationId: 'putOAuthApp',
+    summary:
+      'Register (or replace) the platform’s OAuth app of a connection definition; its connections inherit it',
+    body: PutOAuthAppBodySchema,
+    response: z.object({ oauthApp: OAuthAppSchema, connectionsUpdated: z.number().int() }),
+    errors: [404, 409],
+    async handle({ body }) {
       return api.putOAuthApp(body);
     },
   });
@@ -50,8 +58,11 @@ export function registerOAuthAppRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/oauth-apps/:componentKey/:definitionKey',
     scope: 'oauthApps:read',
-    async handle({ request }) {
-      const { componentKey, definitionKey } = parseRequest(appParams, request.params, 'params');
+    operationId: 'getOAuthApp',
+    summary: 'Get the platform’s OAuth app of a connection definition',
+    params: appParams,
+    response: z.object({ oauthApp: OAuthAppSchema }),
+    async handle({ params: { componentKey, definitionKey } }) {
       const oauthApp = await api.getOAuthApp(componentKey, definitionKey);
       if (!oauthApp) throw notFound('OAuth app', `${componentKey}/${definitionKey}`);
       return { oauthApp };
@@ -61,8 +72,14 @@ export function registerOAuthAppRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'DELETE',
     url: '/api/oauth-apps/:componentKey/:definitionKey',
     scope: 'oauthApps:write',
-    async handle({ request }) {
-      const { componentKey, definitionKey } = parseRequest(appParams, request.params, 'params');
+    operationId: 'deleteOAuthApp',
+    summary: 'Remove the platform’s OAuth app of a connection definition from it and its connections',
+    params: appParams,
+    response: z.object({
+      deleted: z.object({ componentKey: z.string(), definitionKey: z.string() }),
+      connectionsUpdated: z.number().int(),
+    }),
+    async handle({ params: { componentKey, definitionKey } }) {
       return {
         deleted: { componentKey, definitionKey },
         ...(await api.deleteOAuthApp(componentKey, definitionKey)),

@@ -77,7 +77,7 @@ export interface InstancePatchInput {
   readonly config?: Readonly<Record<string, unknown>> | undefined;
   /** Field values per connection name; secret inputs (type `password`) are stored encrypted. */
   readonly connections?:
-    Readonly<Record<string, { readonly fields: Readonly<Record<string, string>> }>> | undefined;
+    Readonly<Record<string, { readonly fields: Readonly<Record<string, unknown>> }>> | undefined;
 }
 
 /** The platform-administration part of the API: paged listings, updates, deletes, keys, webhooks, audit. */
