@@ -489,6 +489,15 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return instance ? instanceDto(instance) : undefined;
     },
 
+    async resolveInstanceRef(ref) {
+      try {
+        return (await findInstance(store, ref)).id;
+      } catch (error) {
+        if (isKeywayError(error) && error.code === 'KW_STORE_NOT_FOUND') return ref;
+        throw error;
+      }
+    },
+
     async getConnection(id) {
       const connection = await store.getConnection(id);
       return connection ? connectionView(connection) : undefined;
