@@ -14,6 +14,7 @@ import { auth0 } from './auth0';
 import { basecamp } from './basecamp';
 import { bitbucket } from './bitbucket';
 import { box } from './box';
+import { brex } from './brex';
 import { calendly } from './calendly';
 import { canva } from './canva';
 import { clickUp } from './clickUp';
@@ -117,6 +118,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   basecamp,
   bitbucket,
   box,
+  brex,
   calendly,
   canva,
   clickUp,
