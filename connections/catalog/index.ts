@@ -79,6 +79,7 @@ import { salesforce } from './salesforce';
 import { salesloft } from './salesloft';
 import { sandbox } from './sandbox';
 import { serviceNow } from './serviceNow';
+import { serviceTitan } from './serviceTitan';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { smartenit } from './smartenit';
@@ -183,6 +184,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   salesloft,
   sandbox,
   serviceNow,
+  serviceTitan,
   shopify,
   slack,
   smartenit,

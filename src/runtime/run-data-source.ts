@@ -17,8 +17,10 @@ import { connectionValue } from './connection-value';
 import { checkDataSourceResult } from './data-source-result';
 import type { DataSourceResult } from './data-source-result';
 import { buildActionParams, connectionInputKeys } from './inputs';
-import { bindConnections, isUnauthorized, secretsOf, surface } from './run-action';
-import type { BoundConnection } from './run-action';
+import { isUnauthorized, surface } from './run-errors';
+import { bindConnections } from './run-plan';
+import type { BoundConnection } from './run-plan';
+import { secretsOf } from './run-secrets';
 import type {
   AccessToken,
   ActionLogEntry,

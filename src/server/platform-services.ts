@@ -88,18 +88,6 @@ function notFound(what: string, id: string): KeywayError {
 /** The {@link PlatformApiPort} on the runtime. */
 export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
   const { store, flows } = deps;
-  const configured = deps.configuredWebhooks;
-
-  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
-    const stored = await store.admin.getWebhookEndpoint(id);
-    if (!stored) return undefined;
-    return {
-      id: stored.id,
-      url: stored.url,
-      secret: stored.secret,
-      ...(stored.events ? { events: [...stored.events] } : {}),
-    };
-  }
 
   /** Disconnects every connection of the instance (revoking at the provider, emitting events), then deletes it. */
   async function removeInstance(id: string): Promise<void> {
@@ -204,6 +192,41 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       await store.revokeApiKey(id);
     },
 
+    ...webhookEndpointApi(deps),
+
+    executionsPage: async (filter, page) =>
+      mapPage(await store.admin.executionsPage(filter, page), executionDto),
+    async getExecution(id) {
+      const execution = await store.getExecution(id);
+      return execution ? executionDto(execution) : undefined;
+    },
+
+    async appendAudit(entry) {
+      await store.admin.appendAudit(entry);
+    },
+    auditPage: (page) => store.admin.auditPage(page),
+  };
+}
+
+/** Webhook endpoints made through the API: create, delete, and send a test event (to a configured one too). */
+function webhookEndpointApi(
+  deps: PlatformApiDeps,
+): Pick<PlatformApiPort, 'createWebhookEndpoint' | 'deleteWebhookEndpoint' | 'testWebhookEndpoint'> {
+  const { store } = deps;
+  const configured = deps.configuredWebhooks;
+
+  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    const stored = await store.admin.getWebhookEndpoint(id);
+    if (!stored) return undefined;
+    return {
+      id: stored.id,
+      url: stored.url,
+      secret: stored.secret,
+      ...(stored.events ? { events: [...stored.events] } : {}),
+    };
+  }
+
+  return {
     async createWebhookEndpoint(input) {
       const id = input.id ?? `wh_${randomBytes(6).toString('hex')}`;
       if (configured.some((endpoint) => endpoint.id === id)) {
@@ -250,18 +273,6 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       );
       return { delivered: error === undefined, error: error ?? null };
     },
-
-    executionsPage: async (filter, page) =>
-      mapPage(await store.admin.executionsPage(filter, page), executionDto),
-    async getExecution(id) {
-      const execution = await store.getExecution(id);
-      return execution ? executionDto(execution) : undefined;
-    },
-
-    async appendAudit(entry) {
-      await store.admin.appendAudit(entry);
-    },
-    auditPage: (page) => store.admin.auditPage(page),
   };
 }
 
