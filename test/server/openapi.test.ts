@@ -4,6 +4,8 @@
  * unknown query parameter with a 400. (Every response of the API tests is checked against the document by the
  * harness; see test/support/openapi-check.ts.)
  */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { routesOf } from '../../src/server';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -165,5 +167,42 @@ describe('every route, walked from the document', () => {
     }
     expect(walked).toBe(operations().length);
     expect((await h.store.admin.auditPage({ limit: 200 })).items.length).toBe(auditBefore);
+  });
+});
+
+/** The source of every test file but this one. */
+function testSources(dir = join(__dirname, '..')): string {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .flatMap((path) =>
+      statSync(path).isDirectory()
+        ? [testSources(path)]
+        : path.endsWith('.test.ts') && path !== __filename
+          ? [readFileSync(path, 'utf8')]
+          : [],
+    )
+    .join('\n');
+}
+
+describe('the API tests', () => {
+  it('call every operation of the document at least once', () => {
+    const sources = testSources();
+    const uncalled = operations().filter(({ method, path }) => {
+      // A path parameter is any segment: a literal id or an interpolation.
+      const pattern = path
+        .split('/')
+        .map((s) => (s.startsWith('{') ? '[^/\'"`?]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
+      const calls = new RegExp(`${pattern}(?=['"\`?])`, 'g');
+      for (const match of sources.matchAll(calls)) {
+        // The method is named just before the URL: call('PATCH', …), method: 'DELETE', keyway.POST(…).
+        const before = sources.slice(Math.max(0, match.index - 120), match.index).toUpperCase();
+        if (before.includes(method.toUpperCase())) return false;
+        // A paging helper reads a list page by page with GETs.
+        if (method === 'get' && before.includes('ALLPAGES')) return false;
+      }
+      return true;
+    });
+    expect(uncalled.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
   });
 });
