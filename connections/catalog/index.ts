@@ -37,6 +37,7 @@ import { google } from './google';
 import { gusto } from './gusto';
 import { harvest } from './harvest';
 import { helpScout } from './helpScout';
+import { heroku } from './heroku';
 import { hubspot } from './hubspot';
 import { instagram } from './instagram';
 import { intercom } from './intercom';
@@ -63,6 +64,7 @@ import { ory } from './ory';
 import { osu } from './osu';
 import { outreach } from './outreach';
 import { pagerDuty } from './pagerDuty';
+import { pandaDoc } from './pandaDoc';
 import { payPal } from './payPal';
 import { peerTube } from './peerTube';
 import { pinterest } from './pinterest';
@@ -97,6 +99,7 @@ import { twitch } from './twitch';
 import { typeform } from './typeform';
 import { uber } from './uber';
 import { vimeo } from './vimeo';
+import { webex } from './webex';
 import { webflow } from './webflow';
 import { wordPressCom } from './wordPressCom';
 import { wrike } from './wrike';
@@ -142,6 +145,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   gusto,
   harvest,
   helpScout,
+  heroku,
   hubspot,
   instagram,
   intercom,
@@ -168,6 +172,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   osu,
   outreach,
   pagerDuty,
+  pandaDoc,
   payPal,
   peerTube,
   pinterest,
@@ -202,6 +207,7 @@ export const catalog: readonly ProviderDefinition[] = Object.freeze([
   typeform,
   uber,
   vimeo,
+  webex,
   webflow,
   wordPressCom,
   wrike,

@@ -4,6 +4,9 @@
  * unknown query parameter with a 400. (Every response of the API tests is checked against the document by the
  * harness; see test/support/openapi-check.ts.)
  */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { routesOf } from '../../src/server';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -52,6 +55,19 @@ function resolve(schema: Json): Json {
 }
 
 describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1 by Redocly’s recommended rules, with no warning either', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const found = problems.map(
+      (p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`,
+    );
+    expect(found).toEqual([]);
+  });
+
   it('names every /api route the app serves, and nothing else', () => {
     const served = routesOf(h.app)
       .filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json' && r.method !== 'HEAD')
@@ -165,5 +181,66 @@ describe('every route, walked from the document', () => {
     }
     expect(walked).toBe(operations().length);
     expect((await h.store.admin.auditPage({ limit: 200 })).items.length).toBe(auditBefore);
+  });
+
+  it('pages every list: at most `limit` items, a bad limit or a forged cursor is a 400', async () => {
+    const lists = operations().filter(
+      ({ method, op }) => method === 'get' && (op.parameters ?? []).some((p) => p.name === 'cursor'),
+    );
+    expect(lists.length).toBeGreaterThanOrEqual(10);
+    // The harness's instance A has three connections, so its lists have more than one item to page.
+    const base = (path: string): string => path.replace('{id}', h.instanceA).replace('{key}', 'serverTest');
+    const get = (url: string) =>
+      h.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } });
+    for (const { path } of lists) {
+      for (const query of ['limit=0', 'limit=201', 'limit=ten', 'cursor=bm90LWEtY3Vyc29y']) {
+        const res = await get(`${base(path)}?${query}`);
+        expect({ path, query, status: res.statusCode }).toEqual({ path, query, status: 400 });
+      }
+      const page = await get(`${base(path)}?limit=1`);
+      // A component that was never published has no versions to list: 404.
+      expect({ path, status: page.statusCode }).toEqual({ path, status: path.includes('{key}') ? 404 : 200 });
+      if (page.statusCode !== 200) continue;
+      const body = page.json() as Record<string, unknown>;
+      const items = Object.values(body).find(Array.isArray) as unknown[];
+      expect({ path, items: items.length <= 1 }).toEqual({ path, items: true });
+    }
+  });
+});
+
+/** The source of every test file but this one. */
+function testSources(dir = join(__dirname, '..')): string {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .flatMap((path) =>
+      statSync(path).isDirectory()
+        ? [testSources(path)]
+        : path.endsWith('.test.ts') && path !== __filename
+          ? [readFileSync(path, 'utf8')]
+          : [],
+    )
+    .join('\n');
+}
+
+describe('the API tests', () => {
+  it('call every operation of the document at least once', () => {
+    const sources = testSources();
+    const uncalled = operations().filter(({ method, path }) => {
+      // A path parameter is any segment: a literal id or an interpolation.
+      const pattern = path
+        .split('/')
+        .map((s) => (s.startsWith('{') ? '[^/\'"`?]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
+      const calls = new RegExp(`${pattern}(?=['"\`?])`, 'g');
+      for (const match of sources.matchAll(calls)) {
+        // The method is named just before the URL: call('PATCH', …), method: 'DELETE', keyway.POST(…).
+        const before = sources.slice(Math.max(0, match.index - 120), match.index).toUpperCase();
+        if (before.includes(method.toUpperCase())) return false;
+        // A paging helper reads a list page by page with GETs.
+        if (method === 'get' && before.includes('ALLPAGES')) return false;
+      }
+      return true;
+    });
+    expect(uncalled.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
   });
 });

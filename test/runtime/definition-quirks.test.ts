@@ -1,8 +1,9 @@
 /**
- * A provider definition that gives only an issuer: Keyway fills its endpoints from the issuer's metadata (OpenID
- * discovery), cached and checked against the issuer, and the connection connects end to end against the sandbox
- * (a real oidc-provider on 127.0.0.1) with a real SQLite store. A server whose metadata names another issuer is
- * refused before anyone is sent anywhere.
+ * Definition-level OAuth quirks through the runtime, with a real SQLite store. A provider definition that gives only
+ * an issuer: Keyway fills its endpoints from the issuer's metadata (OpenID discovery), cached and checked against the
+ * issuer, and the connection connects end to end against the sandbox (a real oidc-provider on 127.0.0.1); a server
+ * whose metadata names another issuer is refused before anyone is sent anywhere. A provider whose token endpoint
+ * takes JSON (Notion, Square) gets its code exchange as one JSON object (an in-process vendor fake).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import { ComponentRegistry, ConnectFlows, CredentialManager, createInstance } fr
 import { followAuthorization, startSandbox, type Sandbox } from '../../src/sandbox';
 import type { Instance, Store } from '../../src/store';
 import { caught } from '../support/errors';
-import { closeServer } from '../support/quirk-server';
+import { closeServer, json, startQuirkServer } from '../support/quirk-server';
 import { openSqliteTestStore, type TestStore } from '../support/runtime-stores';
 
 const BROWSER = 'browser-binding-discovery';
@@ -165,5 +166,73 @@ describe('an issuer-only provider definition', () => {
     expect(error.code).toBe('KW_OAUTH_DISCOVERY_FAILED');
     expect(error.message).not.toContain('attacker.example/auth');
     expect((await store.getConnection(connection.id))?.status).toBe(connection.status);
+  });
+});
+
+describe('a provider whose token endpoint takes JSON', () => {
+  it('exchanges the code with one JSON object carrying the client credentials (Square-style)', async () => {
+    const vendor = await startQuirkServer();
+    const testStore = await openSqliteTestStore();
+    try {
+      vendor.handle((_req, res) => json(res, 200, { access_token: 'json-at', token_type: 'bearer' }));
+      const provider = defineProvider({
+        key: 'jsonVendor',
+        displayName: 'JSON vendor',
+        docsUrl: 'https://docs.example/oauth',
+        grantTypes: ['authorization_code'],
+        authorizeUrl: `${vendor.url}/oauth2/authorize`,
+        tokenUrl: `${vendor.url}/oauth2/token`,
+        clientAuthMethod: 'client_secret_post',
+        tokenRequestFormat: 'json',
+      });
+      const bundle = component({
+        key: 'jsonVendor',
+        display: { label: 'JSON vendor', description: 'JSON token requests', iconPath: 'icon.png' },
+        connections: [toSpectralConnection(provider, { key: 'jsonOAuth' })],
+        actions: {},
+      });
+      const { store } = testStore;
+      const components = new ComponentRegistry({ store });
+      components.registerExports({ default: bundle }, 'bundle-hash-json');
+      const flows = new ConnectFlows({ store, components });
+      const customerId = (await store.createCustomer({ name: 'Hooli' })).id;
+      const { instance } = await createInstance(
+        { store, components },
+        { customerId, name: 'Hooli', components: ['jsonVendor'] },
+      );
+      const connection = await store.createConnection({
+        instanceId: instance.id,
+        name: 'json-1',
+        componentKey: 'jsonVendor',
+        definitionKey: 'jsonOAuth',
+        grantType: 'authorization_code',
+        fields: {},
+        secretFields: { clientId: 'json-client', clientSecret: 'json-secret' },
+      });
+      const redirectUri = 'https://keyway.example/oauth/callback';
+      const started = await flows.startAuthorization({
+        connectionId: connection.id,
+        browserBinding: BROWSER,
+        redirectUri,
+      });
+      const state = new URL(started.authorizationUrl).searchParams.get('state') ?? '';
+      const done = await flows.completeAuthorization(`${redirectUri}?code=code-1&state=${state}`, {
+        browserBinding: BROWSER,
+      });
+      expect(done.connection.status).toBe('connected');
+      const [request] = vendor.requests;
+      expect(request?.path).toBe('/oauth2/token');
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(request?.body ?? '')).toEqual({
+        grant_type: 'authorization_code',
+        code: 'code-1',
+        redirect_uri: redirectUri,
+        client_id: 'json-client',
+        client_secret: 'json-secret',
+      });
+    } finally {
+      await testStore.close();
+      await vendor.close();
+    }
   });
 });
