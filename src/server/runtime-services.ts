@@ -14,8 +14,10 @@ import {
   definitionOf,
   findConnection,
   findInstance,
+  describeConfigVars,
   runAction,
   runDataSource,
+  saveConfigVar,
 } from '../runtime';
 import type {
   CallbackResult,
@@ -29,7 +31,14 @@ import type { Store } from '../store';
 import type { ApiPort, ComponentSummary } from './api/types';
 import { oauthAppApi } from './oauth-app-services';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
-import type { ApiKeyPort, CallbackOutcome, ConnectPort, InstanceView, ReadinessPort } from './ports';
+import type {
+  ApiKeyPort,
+  CallbackOutcome,
+  ConfigPort,
+  ConnectPort,
+  InstanceView,
+  ReadinessPort,
+} from './ports';
 import { storeReadiness } from './readiness';
 import { componentSummary, customerDto, runtimeViews } from './runtime-views';
 import type { RuntimeViews } from './runtime-views';
@@ -52,6 +61,8 @@ export interface RuntimeServicesDeps {
 /** The ports `buildApp` takes, implemented on the runtime. */
 export interface RuntimeServices {
   readonly connect: ConnectPort;
+  /** Present when the services have a credential manager (data sources need tokens). */
+  readonly configVars?: ConfigPort;
   readonly api: ApiPort;
   readonly apiKeys: ApiKeyPort;
   readonly readiness: ReadinessPort;
@@ -82,7 +93,25 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return record ? { keyId: record.id, name: record.name, scopes: record.scopes } : undefined;
     },
   };
-  return { connect: connectPort(deps, views), api, apiKeys, readiness: storeReadiness(deps.store) };
+  return {
+    connect: connectPort(deps, views),
+    api,
+    apiKeys,
+    readiness: storeReadiness(deps.store),
+    ...(deps.credentials ? { configVars: configPort(deps, deps.credentials) } : {}),
+  };
+}
+
+/** Config variables chosen on the connect page (their data sources need tokens, hence `credentials`). */
+function configPort(deps: RuntimeServicesDeps, credentials: CredentialSource): ConfigPort {
+  const { store, components } = deps;
+  const configDeps = { store, components, credentials, ...(deps.now ? { now: deps.now } : {}) };
+  return {
+    describeConfigVars: (instanceId) => describeConfigVars(configDeps, instanceId),
+    async saveConfigVar(input) {
+      await saveConfigVar(configDeps, input);
+    },
+  };
 }
 
 /** The connect flows of the connect page and the callback, on `ConnectFlows`. */
