@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
+import Ajv2020 from 'ajv/dist/2020';
 import { routesOf } from '../../src/server';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -134,6 +135,32 @@ describe('the OpenAPI document', () => {
       'application/json',
       'application/octet-stream',
     ]);
+  });
+
+  it('has examples that are valid by their own schemas', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, validateSchema: false });
+    ajv.addSchema(doc, 'openapi.json');
+    const invalid: string[] = [];
+    let examples = 0;
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
+      for (const example of (schema['examples'] as unknown[] | undefined) ?? []) {
+        examples += 1;
+        if (!validate(example)) invalid.push(`${name}: ${ajv.errorsText(validate.errors)}`);
+      }
+    }
+    const error = ajv.compile({ $ref: 'openapi.json#/components/schemas/Error' });
+    for (const { method, path, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const example = (response.content?.['application/json'] as { example?: unknown } | undefined)
+          ?.example;
+        if (example === undefined) continue;
+        examples += 1;
+        if (!error(example)) invalid.push(`${method} ${path} ${status}: ${ajv.errorsText(error.errors)}`);
+      }
+    }
+    expect(invalid).toEqual([]);
+    expect(examples).toBeGreaterThan(100);
   });
 
   it('pages every list: an array in the answer comes with nextCursor, and limit and cursor are parameters', () => {
