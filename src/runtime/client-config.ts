@@ -1,11 +1,10 @@
 /**
  * From a stored connection to what the OAuth engine needs: the connection's definition in its component, the
- * resolved client configuration (connections/resolve.ts), the authorization server, the client and the quirks.
+ * resolved client configuration (src/providers/resolve.ts), the authorization server, the client and the quirks.
  */
-// Not the connections index: it loads spectral, which the runtime does not need.
-import { resolveConnection } from '../../connections/resolve';
-import type { ResolvedClientConfig } from '../../connections/resolve';
 import { KeywayError } from '../errors';
+import { discoverEndpoints, resolveConnection } from '../providers';
+import type { ResolvedClientConfig } from '../providers';
 import { clientAuthFor, httpTransport } from '../oauth';
 import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '../oauth';
 import type { Connection, Store } from '../store';
@@ -71,8 +70,15 @@ export async function resolveClient(
   const connection =
     typeof connectionOrId === 'string' ? await requireConnection(deps.store, connectionOrId) : connectionOrId;
   const definition = await definitionOf(deps.components, connection);
-  const config = resolveConnection(definition, { ...connectionFieldValues(connection), ...extraValues });
+  const resolved = resolveConnection(definition, { ...connectionFieldValues(connection), ...extraValues });
+  // An issuer-only definition: its endpoints come from the issuer's metadata (cached, checked against it).
+  const config = await discoverEndpoints(resolved, {
+    ...(deps.transport ? { transport: deps.transport } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+  });
   const server: AuthorizationServer = {
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
     authorizationEndpoint: config.authorizeUrl,
     tokenEndpoint: config.tokenUrl,
     revocationEndpoint: config.revokeUrl,

@@ -16,6 +16,14 @@ export { assertConnectable, checkConnection, checkConnections } from './connecta
 export type { ConnectionCheck, RequiredValue } from './connectability';
 export { NewInstanceSpecSchema, createInstance, connectionFieldValues, grantTypeOf } from './instances';
 export type { CreatedInstance, NewInstanceSpec, PlatformConnectionDefaults } from './instances';
+export {
+  OAuthAppSpecSchema,
+  oauthAppValues,
+  oauthAppView,
+  registerOAuthApp,
+  removeOAuthApp,
+} from './oauth-apps';
+export type { OAuthAppSpec, OAuthAppView } from './oauth-apps';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
 export {
@@ -27,13 +35,27 @@ export {
 } from './inputs';
 export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
+export { dataSourceOf, runDataSource } from './run-data-source';
+export { CONFIGURABLE_TYPES, ConfigVarSpecSchema, configVarSpecs } from './config-var-spec';
+export type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
+export { describeConfigVars, saveConfigVar } from './config-vars';
+export type { ConfigVarDeps, ConfigVarView } from './config-vars';
+export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
+export {
+  checkDataSourceResult,
+  dataSourceTypes,
+  isDataSourceType,
+  picklistChoices,
+} from './data-source-result';
+export type { Choice, DataSourceResult, DataSourceType } from './data-source-result';
 export { requireConnection, resolveClient, definitionOf } from './client-config';
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
 export { findConnection, findInstance } from './lookup';
+export type { CallbackResult, CompletedAuthorization } from './callback';
 export type {
   Activation,
-  CompletedAuthorization,
+  CompleteOptions,
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,

@@ -3,7 +3,7 @@
  * The app is returned without listening, so tests drive it with `inject` and the CLI decides where it listens.
  */
 import type * as Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
@@ -15,11 +15,14 @@ import { registerConnectRoutes, sendErrorPage } from './connect-routes';
 import { registerEdgeGuard } from './edge-guard';
 import { errorBody, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
-import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
+import type { ApiKeyPort, ConfigPort, ConnectPort, ReadinessPort } from './ports';
+import { registerConfigRoutes } from './connect-config';
 
 /** Everything the app calls into; see ./ports.ts. */
 export interface ServerDeps {
   readonly connect: ConnectPort;
+  /** Config variables chosen on the connect page; without it the page shows no settings. */
+  readonly configVars?: ConfigPort;
   /** The REST API's operations; without it (and `apiKeys`) `/api` answers 404. */
   readonly api?: ApiPort;
   readonly apiKeys?: ApiKeyPort;
@@ -117,6 +120,11 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     bodyLimit: 1024 * 1024,
     // fastify's own request lines would log the raw URL (with `code=` and link tokens); ours is redacted.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL the router cannot decode (`%FF`) is refused before any route: still in the one error shape.
+    frameworkErrors: (thrown: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+      const { error, status } = toKeywayError(thrown);
+      void reply.code(status).send(errorBody(error));
+    },
   }) as unknown as FastifyInstance;
   const routes: RouteSummary[] = [];
   appRoutes.set(app, routes);
@@ -191,7 +199,21 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
   });
   if (config.metricsToken !== undefined) registerMetricsRoute(app, metrics, config.metricsToken);
 
-  registerConnectRoutes(app, { config, connect: deps.connect, metrics, now });
+  registerConnectRoutes(app, {
+    config,
+    connect: deps.connect,
+    metrics,
+    now,
+    ...(deps.configVars ? { configVars: deps.configVars } : {}),
+  });
+  if (deps.configVars) {
+    registerConfigRoutes(app, {
+      config,
+      configVars: deps.configVars,
+      now,
+      sendError: (reply, thrown, backHref) => sendErrorPage(reply, config, thrown, backHref),
+    });
+  }
   if (deps.api && deps.apiKeys) {
     registerApiRoutes(app, { config, api: deps.api, apiKeys: deps.apiKeys, metrics, now });
   }

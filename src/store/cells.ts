@@ -14,6 +14,7 @@ export const encryptedColumns = [
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
+  { table: 'oauth_apps', idColumn: 'id', column: 'secret_fields' },
 ] as const;
 
 /** One encrypted cell kind. */

@@ -5,6 +5,8 @@
  */
 import { KyselyAdminStore } from './admin';
 import type { AdminStore } from './admin-types';
+import { KyselyOAuthAppStore } from './oauth-apps';
+import type { OAuthAppStore } from './oauth-apps';
 import { ApiKeys, toApiKey } from './api-keys';
 import { AuthSessions } from './auth-sessions';
 import { CellCipher, encryptedColumns } from './cells';
@@ -80,6 +82,7 @@ import type {
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
   readonly admin: AdminStore;
+  readonly oauthApps: OAuthAppStore;
   readonly #ctx: StoreContext;
   readonly #customers: Customers;
   readonly #instances: Instances;
@@ -117,6 +120,7 @@ export class KyselyStore implements Store {
     this.#executions = new Executions(ctx);
     this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
     this.#refreshMarkers = new RefreshMarkers(handle.db);
+    this.oauthApps = new KyselyOAuthAppStore(ctx);
     this.admin = new KyselyAdminStore({
       db: handle.db,
       keys,

@@ -24,6 +24,8 @@ export interface InstancesTable {
   name: string;
   component_keys: string;
   config: string;
+  /** JSON array of config variable declarations (migration 0011_h7). */
+  config_vars: string;
   status: string;
   created_at: Int64;
   updated_at: Int64;
@@ -193,6 +195,20 @@ export interface AuditLogTable {
   status: Int64;
 }
 
+/** A platform's OAuth app for one connection definition of a component (see ./oauth-apps). */
+export interface OAuthAppsTable {
+  /** `<component key>/<definition key>`. */
+  id: string;
+  component_key: string;
+  definition_key: string;
+  /** JSON object of the values that are not secret (client id, URL overrides, scopes). */
+  fields: string;
+  /** Encrypted JSON object of the secret values (client secret). */
+  secret_fields: string;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -210,4 +226,5 @@ export interface Database {
   refresh_markers: RefreshMarkersTable;
   webhook_endpoints: WebhookEndpointsTable;
   audit_log: AuditLogTable;
+  oauth_apps: OAuthAppsTable;
 }
