@@ -52,9 +52,10 @@ export { requireConnection, resolveClient, definitionOf } from './client-config'
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
 export { findConnection, findInstance } from './lookup';
+export type { CallbackResult, CompletedAuthorization } from './callback';
 export type {
   Activation,
-  CompletedAuthorization,
+  CompleteOptions,
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,
