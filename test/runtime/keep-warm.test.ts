@@ -65,7 +65,7 @@ function setUp(recentUseWindowMs?: number): { credentials: CredentialManager; re
 /** A client-credentials connection with its first token, fetched on demand at the current clock. */
 async function fetched(
   credentials: CredentialManager,
-): Promise<{ id: string; instanceId: string; due: number }> {
+): Promise<{ id: string; instanceId: string; due: number; refreshAt: number | null }> {
   const { connection, instanceId } = await createSandboxConnection(
     store,
     components,
