@@ -53,6 +53,24 @@ const webhooks = z.preprocess((value, ctx) => {
   }
 }, WebhookEndpointsSchema);
 
+/** Interfaces only this machine reaches: listening on one, its address is exactly where Keyway is reached. */
+const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * The URL people reach Keyway at: the configured one, else — only when listening on a loopback interface at a
+ * fixed port — that address itself. Listening on every interface (`0.0.0.0`) or on a port chosen at start (`0`),
+ * the URL would be a guess: undefined.
+ */
+function publicUrlOf(serve: {
+  readonly publicUrl?: string | undefined;
+  readonly host: string;
+  readonly port: number;
+}) {
+  if (serve.publicUrl !== undefined) return serve.publicUrl;
+  if (!LOOPBACK.has(serve.host) || serve.port === 0) return undefined;
+  return `http://${serve.host.includes(':') ? `[${serve.host}]` : serve.host}:${serve.port}`;
+}
+
 /** Everything `keyway serve` needs, validated. Names match the config file's keys. */
 export const ServeConfigSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -84,6 +102,11 @@ export const ServeConfigSchema = z.strictObject({
     .optional(),
   /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
   metricsToken: z.string().optional(),
+  /**
+   * Keep-warm window for client-credentials (and stored-password) tokens, in minutes: renewed in the
+   * background only for connections used within this long before the renewal is due. 0 (default): on demand.
+   */
+  grantRefreshWindowMinutes: z.coerce.number().min(0).max(43_200).default(0),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -108,6 +131,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
   metricsToken: 'KEYWAY_METRICS_TOKEN',
+  grantRefreshWindowMinutes: 'KEYWAY_GRANT_REFRESH_WINDOW_MINUTES',
 };
 
 const SECRET_KEYS: ReadonlySet<string> = new Set([
@@ -160,13 +184,17 @@ export function resolveServeConfig(
       ),
     );
   }
-  const publicUrl =
-    serve.publicUrl ?? `http://${serve.host === '0.0.0.0' ? '127.0.0.1' : serve.host}:${serve.port}`;
+  const publicUrl = publicUrlOf(serve);
+  if (publicUrl === undefined && problems.length === 0) {
+    throw new KeywayError('KW_PUBLIC_URL_UNKNOWN', {
+      message: `No public URL is configured, and listening on ${serve.host} port ${serve.port} does not say where people reach Keyway (the connect links and the OAuth callback URL need it): pass --public-url, set KEYWAY_PUBLIC_URL, or set publicUrl in the --config file`,
+    });
+  }
   let server: ServerConfig | undefined;
   if (problems.length === 0) {
     try {
       server = parseServerConfig({
-        publicBaseUrl: publicUrl,
+        publicBaseUrl: publicUrl ?? '',
         linkSecret: serve.linkSecret ?? '',
         ...(serve.platformName ? { platformName: serve.platformName } : {}),
         ...(serve.platformLogo ? { platformLogoUrl: serve.platformLogo } : {}),

@@ -14,6 +14,7 @@ import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
 import { openStore } from '../../src/store';
 import { listenBacklog } from '../support/listen-backlog';
+import { checkedFetch } from '../support/openapi-check';
 import { runCli, tempDataDir } from './cli-harness';
 
 jest.setTimeout(60_000);
@@ -147,7 +148,7 @@ describe('keyway serve webhooks', () => {
       expect(backlog).toBe(Math.min(4096, somaxconn));
 
       const auth = { authorization: `Bearer ${apiKey}` };
-      const listed = await fetch(`${base}/api/webhooks`, { headers: auth });
+      const listed = await checkedFetch(`${base}/api/webhooks`, { headers: auth });
       expect(listed.status).toBe(200);
       const listedText = await listed.text();
       expect(JSON.parse(listedText)).toEqual({
@@ -157,7 +158,7 @@ describe('keyway serve webhooks', () => {
       expect(listedText).not.toContain(SECRET);
 
       // The customer connects through the connect page, as in a browser.
-      const linkRes = await fetch(`${base}/api/instances/${instance.id}/connect-links`, {
+      const linkRes = await checkedFetch(`${base}/api/instances/${instance.id}/connect-links`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
         body: '{}',
@@ -227,5 +228,54 @@ describe('keyway serve webhooks', () => {
     expect(notJson.stderr).toContain('webhooks (KEYWAY_WEBHOOKS): must be a JSON array');
     expect(notJson.stderr).not.toContain(SECRET);
     expect(notJson.stdout).toBe('');
+  });
+});
+
+describe('keyway serve: the URL it prints', () => {
+  it('prints the configured public URL, not the address it listens at', async () => {
+    const port = await freePort();
+    const running = runCli(
+      [
+        'serve',
+        '--json',
+        '--data-dir',
+        dataDir,
+        '--port',
+        String(port),
+        '--public-url',
+        'https://keyway.example.com/',
+      ],
+      { KEYWAY_LOG_LEVEL: 'silent' },
+    );
+    try {
+      await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
+      expect(JSON.parse(printedSoFar())).toMatchObject({
+        address: `http://127.0.0.1:${port}`,
+        publicUrl: 'https://keyway.example.com',
+      });
+    } finally {
+      requestStop();
+    }
+    expect((await running).exitCode).toBe(0);
+  });
+
+  it('refuses to start when no public URL is known, rather than guess one from every interface or port 0', async () => {
+    for (const where of [
+      ['--host', '0.0.0.0', '--port', '3000'],
+      ['--port', '0'],
+    ]) {
+      const running = runCli(['serve', '--data-dir', dataDir, ...where]);
+      // Were it to start anyway, stop it, so a regression fails here instead of hanging the suite.
+      const started = await Promise.race([
+        running.then(() => false),
+        until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to exit or listen'),
+      ]);
+      if (started) requestStop();
+      const run = await running;
+      expect(started).toBe(false);
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error KW_PUBLIC_URL_UNKNOWN: No public URL is configured/);
+    }
   });
 });
