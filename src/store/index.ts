@@ -5,6 +5,8 @@
  */
 export type * from './types';
 export type * from './admin-types';
+export type * from './trigger-types';
+export { subscriptionStatuses } from './trigger-types';
 export { connectionStatuses } from './types';
 export { KeyRing, cellAad, envelopeKeyId } from './crypto';
 export type { EncryptionKey } from './crypto';

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
 import { KyselyAdminStore } from './admin';
+import { KyselyTriggerStore } from './triggers';
+import type { TriggerStore } from './trigger-types';
 import type { AdminStore } from './admin-types';
 import type { KeyRing } from './crypto';
 import { cellAad } from './crypto';
@@ -424,6 +426,8 @@ export const encryptedColumns = [
   { table: 'auth_sessions', idColumn: 'state', column: 'code_verifier' },
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
+  { table: 'trigger_subscriptions', idColumn: 'id', column: 'webhook_token' },
+  { table: 'trigger_subscriptions', idColumn: 'id', column: 'api_key' },
 ] as const;
 
 /** One encrypted cell kind. */
@@ -472,6 +476,7 @@ const DECRYPTED_CACHE_SIZE = 1024;
 export class KyselyStore implements Store {
   readonly engine: StoreEngine;
   readonly admin: AdminStore;
+  readonly triggers: TriggerStore;
   readonly #handle: EngineHandle;
   readonly #db: Db;
   readonly #keys: KeyRing;
@@ -502,6 +507,7 @@ export class KyselyStore implements Store {
     this.#executionWriter = openExecutionWriter(handle);
     this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
     this.#refreshMarkers = new RefreshMarkers(handle.db);
+    this.triggers = new KyselyTriggerStore(handle.db, keys, now, handle.engine);
     this.admin = new KyselyAdminStore({
       db: handle.db,
       keys,

@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
 import type { Database } from './schema';
+import { triggerSubscriptionsMigration } from './triggers';
 import type { StoreEngine } from './types';
 
 function initial(engine: StoreEngine): Migration {
@@ -353,6 +354,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0003_reliability': reliability(),
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
+        '0010_h6_trigger_subscriptions': triggerSubscriptionsMigration,
       }),
   };
 }

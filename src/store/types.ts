@@ -8,6 +8,7 @@
  * them at rest and callers never see ciphertext.
  */
 import type { AdminStore } from './admin-types';
+import type { TriggerStore } from './trigger-types';
 
 /** Epoch milliseconds. Both engines store these as 64-bit integers so they agree exactly. */
 export type EpochMs = number;
@@ -559,6 +560,8 @@ export interface Store {
   readonly engine: StoreEngine;
   /** Paginated listings, stored webhook endpoints and the audit log, for the REST API. */
   readonly admin: AdminStore;
+  /** Trigger subscriptions and the atomic commit of trigger runs. */
+  readonly triggers: TriggerStore;
 
   // Customers
   createCustomer(input: NewCustomer): Promise<Customer>;
