@@ -17,6 +17,7 @@ import type {
   Store,
 } from '../store';
 import type { ComponentRegistry } from './components';
+import type { WebhookDirectory } from './webhook-directory';
 import {
   createActionContext,
   createCollectingLogger,
@@ -58,6 +59,8 @@ export interface RunActionDeps {
    * records in the background, in batches), so such a failure cannot fail the run. Default: a process warning.
    */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** The instance's trigger URLs, for `context.webhookUrls` / `webhookApiKeys` (see ./subscriptions). */
+  readonly webhooks?: WebhookDirectory;
 }
 
 /** The default `onRecordError`: a process warning naming the execution (one function for every run). */
@@ -94,7 +97,7 @@ export interface RunActionResult {
 }
 
 /** A connection input resolved to an instance connection, before any token. */
-interface PlannedConnection {
+export interface PlannedConnection {
   readonly inputKey: string;
   readonly connection: Connection;
   readonly definition: WireConnection;
@@ -107,7 +110,7 @@ interface PlannedConnection {
 }
 
 /** A connection input resolved to an instance connection. */
-interface BoundConnection extends PlannedConnection {
+export interface BoundConnection extends PlannedConnection {
   token: AccessToken | undefined;
   value: ConnectionValue;
 }
@@ -136,7 +139,7 @@ const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
 const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'password']);
 
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
-function paramInputs(
+export function paramInputs(
   inputs: Readonly<Record<string, unknown>> | undefined,
   connectionInputs: ReadonlySet<string>,
 ): Readonly<Record<string, unknown>> {
@@ -219,7 +222,7 @@ const DEFAULT_FLOW_IDENTITY: ContextIdentity['flow'] = Object.freeze({
 });
 
 /** The customer, instance, user and integration a context describes, from the snapshot. */
-function peopleOf(found: InstanceWithConnections): RunPlan['people'] {
+export function peopleOf(found: InstanceWithConnections): RunPlan['people'] {
   const { instance, customer } = found;
   return Object.freeze({
     customer: Object.freeze({
@@ -348,6 +351,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
         : Object.freeze({ id: flow.id, name: flow.name ?? flow.id, stableId: flow.id }),
     componentActionKey: plan.componentActionKey,
     configVars: { ...instance.config },
+    ...(deps.webhooks && (deps.webhooks.cached(instance.id) ?? (await deps.webhooks.load(instance.id)))),
   };
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
@@ -420,7 +424,7 @@ function perform(
 }
 
 /** Resolves each `connection` input of the action to one of the instance's connections. */
-function bindConnections(
+export function bindConnections(
   connections: readonly Connection[],
   instance: Instance,
   component: LoadedComponent,
@@ -490,7 +494,7 @@ function bindConnections(
 }
 
 /** The secrets of `bound`, gathered afresh at each iteration; see {@link logSink} for why not inline. */
-class LazySecrets implements Iterable<string> {
+export class LazySecrets implements Iterable<string> {
   readonly #bound: readonly BoundConnection[];
 
   constructor(bound: readonly BoundConnection[]) {
@@ -528,7 +532,7 @@ function secretsOf(bound: readonly BoundConnection[]): Set<string> {
 }
 
 /** The connection value of each connection input, as `buildActionParams` looks them up (no map per call). */
-class BoundValues implements ConnectionValueLookup {
+export class BoundValues implements ConnectionValueLookup {
   readonly #bound: readonly BoundConnection[];
 
   constructor(bound: readonly BoundConnection[]) {
@@ -573,7 +577,7 @@ function collectTokenFields(value: unknown, secrets: Set<string>, depth: number)
   }
 }
 
-function toExecutionLog(entry: ActionLogEntry): ExecutionLogEntry {
+export function toExecutionLog(entry: ActionLogEntry): ExecutionLogEntry {
   const level =
     entry.level === 'warn' || entry.level === 'error'
       ? entry.level
@@ -600,7 +604,7 @@ const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
 let storedKeyArrayCount = 0;
 const STORED_KEY_ARRAYS_MAX = 10_000;
 
-function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
+export function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
   // By instance, then flow: no key string is built per call.
   let byFlow = storedKeyArrays.get(instanceId);
   let array = byFlow?.get(flowId);
@@ -623,7 +627,7 @@ function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[
 }
 
 /** The state as loaded, by scope, in its stored (JSON) form. */
-interface LoadedState {
+export interface LoadedState {
   readonly json: Readonly<Record<StateScope, string>>;
   /** A fresh deep copy for one attempt, so what the action mutates is detectable afterwards. */
   copy(): StateSnapshot;
@@ -633,7 +637,7 @@ interface LoadedState {
 const STORED_SCOPES: readonly StateScope[] = stateScopes.filter((scope) => scope !== 'executionState');
 
 /** The state as read, one value per scope in {@link STORED_SCOPES} order. */
-function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
+export function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
   const json = { executionState: '{}' } as Record<StateScope, string>;
   STORED_SCOPES.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
   return {
@@ -649,13 +653,13 @@ function loadedState(values: readonly (Record<string, unknown> | undefined)[]): 
 }
 
 /** A scope whose JSON changed in a run, with its new JSON. */
-interface StateWrite {
+export interface StateWrite {
   readonly scope: StateScope;
   readonly json: string;
 }
 
 /** The scopes whose JSON changed, in {@link stateScopes} order; `undefined` when none did (the commonest case). */
-function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
+export function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
   const was = before.json;
   let writes = stateWrite(undefined, 'instanceState', was.instanceState, after.instanceState);
   writes = stateWrite(writes, 'crossFlowState', was.crossFlowState, after.crossFlowState);
@@ -865,7 +869,7 @@ export function thrownMessage(thrown: unknown, secrets: Iterable<string>): strin
   return redacted.length > 500 ? `${redacted.slice(0, 500)}…` : redacted;
 }
 
-async function surface(
+export async function surface(
   deps: RunActionDeps,
   thrown: unknown,
   bound: readonly BoundConnection[],

@@ -27,7 +27,10 @@ import type {
   WireConnection,
   WireInput,
 } from '../runtime';
+import type { Triggers, WebhookDirectory } from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
+import type { TriggerApiPort } from './api/trigger-port';
+import { triggerServices } from './trigger-services';
 import type { ApiPort, ComponentSummary, CustomerDto, InstanceDto } from './api/types';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type {
@@ -56,6 +59,8 @@ export interface RuntimeServicesDeps {
   readonly now?: () => number;
   /** Receives a failure to write an execution record (written in the background); see `runAction`. */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** Trigger subscriptions; with them the API serves `/api/triggers`, `/api/events` and the trigger URLs. */
+  readonly triggers?: { readonly triggers: Triggers; readonly webhooks: WebhookDirectory };
 }
 
 /** The ports `buildApp` takes, implemented on the runtime. */
@@ -64,6 +69,7 @@ export interface RuntimeServices {
   readonly api: ApiPort;
   readonly apiKeys: ApiKeyPort;
   readonly readiness: ReadinessPort;
+  readonly triggers?: TriggerApiPort;
 }
 
 /** Inputs a customer never types: URLs, scopes and Keyway's hidden quirk inputs are definition data. */
@@ -347,17 +353,24 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     };
   }
 
+  const platform = platformApi({
+    store,
+    components,
+    flows,
+    configuredWebhooks: deps.webhookEndpoints ?? [],
+    now,
+    connectionView,
+    instanceDto,
+    customerDto,
+  });
+  const subscriptions = deps.triggers;
   const api: ApiPort = {
-    ...platformApi({
-      store,
-      components,
-      flows,
-      configuredWebhooks: deps.webhookEndpoints ?? [],
-      now,
-      connectionView,
-      instanceDto,
-      customerDto,
-    }),
+    ...platform,
+    async deleteInstance(id) {
+      // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
+      await subscriptions?.triggers.disableAll(id);
+      await platform.deleteInstance(id);
+    },
 
     async listComponents() {
       const published = await store.listComponents();
@@ -475,6 +488,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
           credentials: deps.credentials,
           now,
           ...(deps.onRecordError ? { onRecordError: deps.onRecordError } : {}),
+          ...(subscriptions ? { webhooks: subscriptions.webhooks } : {}),
         },
         {
           instanceId: input.instanceId,
@@ -501,5 +515,11 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
 
   const readiness: ReadinessPort = storeReadiness(store);
 
-  return { connect, api, apiKeys, readiness };
+  return {
+    connect,
+    api,
+    apiKeys,
+    readiness,
+    ...(subscriptions ? { triggers: triggerServices({ store, ...subscriptions }) } : {}),
+  };
 }

@@ -15,13 +15,7 @@ export type TriggerKind = 'webhook' | 'polling';
  * subscription whose last poll failed; `paused` waits for its connection to be reconnected.
  */
 export type SubscriptionStatus =
-  | 'enabling'
-  | 'enabled'
-  | 'enable_failed'
-  | 'backing_off'
-  | 'paused'
-  | 'disabling'
-  | 'disable_failed';
+  'enabling' | 'enabled' | 'enable_failed' | 'backing_off' | 'paused' | 'disabling' | 'disable_failed';
 
 /** Every {@link SubscriptionStatus}. */
 export const subscriptionStatuses: readonly SubscriptionStatus[] = [
@@ -151,8 +145,14 @@ export interface TriggerStore {
   getSubscription(id: string): Promise<Subscription | undefined>;
   /** The subscription whose webhook URL carries `token` (looked up by its hash). */
   findByWebhookToken(token: string): Promise<Subscription | undefined>;
-  listSubscriptions(filter: { readonly instanceId?: string }): Promise<Subscription[]>;
-  subscriptionsPage(filter: { readonly instanceId?: string | undefined }, page: PageRequest): Promise<Page<Subscription>>;
+  listSubscriptions(filter: {
+    readonly instanceId?: string;
+    readonly status?: SubscriptionStatus;
+  }): Promise<Subscription[]>;
+  subscriptionsPage(
+    filter: { readonly instanceId?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<Subscription>>;
   /** `KW_STORE_NOT_FOUND` when there is no such subscription. */
   updateSubscription(id: string, patch: SubscriptionPatch): Promise<Subscription>;
   /** Removes the subscription and its per-flow instance state. */

@@ -210,11 +210,15 @@ export class KyselyTriggerStore implements TriggerStore {
     return row && this.#toSubscription(row);
   }
 
-  async listSubscriptions(filter: { readonly instanceId?: string }): Promise<Subscription[]> {
+  async listSubscriptions(filter: {
+    readonly instanceId?: string;
+    readonly status?: SubscriptionStatus;
+  }): Promise<Subscription[]> {
     const rows = await this.#db
       .selectFrom(TABLE)
       .selectAll()
       .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? ''))
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -265,7 +269,11 @@ export class KyselyTriggerStore implements TriggerStore {
 
   async deleteSubscription(id: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      const row = await trx.deleteFrom(TABLE).where('id', '=', id).returning('instance_id').executeTakeFirst();
+      const row = await trx
+        .deleteFrom(TABLE)
+        .where('id', '=', id)
+        .returning('instance_id')
+        .executeTakeFirst();
       if (row) {
         // The subscription's flow state (polling state included) goes with it.
         await trx
@@ -424,7 +432,15 @@ export const triggerSubscriptionsMigration = {
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('trigger_subscriptions_instance_name', ['instance_id', 'name'])
       .execute();
-    await db.schema.createIndex('trigger_subscriptions_due').on(TABLE).columns(['kind', 'next_run_at']).execute();
-    await db.schema.createIndex('outbox_events_created').on('outbox_events').columns(['created_at', 'id']).execute();
+    await db.schema
+      .createIndex('trigger_subscriptions_due')
+      .on(TABLE)
+      .columns(['kind', 'next_run_at'])
+      .execute();
+    await db.schema
+      .createIndex('outbox_events_created')
+      .on('outbox_events')
+      .columns(['created_at', 'id'])
+      .execute();
   },
 };

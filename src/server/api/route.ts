@@ -33,6 +33,9 @@ export const API_SCOPES = [
   'apiKeys:read',
   'apiKeys:write',
   'audit:read',
+  'triggers:read',
+  'triggers:write',
+  'events:read',
 ] as const;
 
 const RESOURCES: ReadonlySet<string> = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));

@@ -15,6 +15,8 @@ import { registerConnectionRoutes } from './connection-routes';
 import { registerCustomerRoutes } from './customer-routes';
 import { openApiDocument } from './openapi';
 import { routeDefiner } from './route';
+import type { TriggerApiPort } from './trigger-port';
+import { registerTriggerRoutes } from './trigger-routes';
 import type { ApiPort } from './types';
 
 export { API_SCOPES, isKnownScope, scopeAllows } from './route';
@@ -26,6 +28,8 @@ export interface ApiRouteContext {
   readonly apiKeys: ApiKeyPort;
   readonly metrics: Metrics;
   readonly now: () => number;
+  /** Trigger subscriptions and events; without it those routes answer 404. */
+  readonly triggers?: TriggerApiPort | undefined;
 }
 
 /** Registers `/api/*` on `app`. */
@@ -40,4 +44,5 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerCustomerRoutes(define, ctx.api);
   registerConnectionRoutes(define, ctx);
   registerAdminRoutes(define, ctx.api);
+  if (ctx.triggers) registerTriggerRoutes(define, ctx.triggers);
 }
