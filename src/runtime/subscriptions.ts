@@ -192,11 +192,12 @@ export class Triggers {
 
   /** Disables every subscription of an instance (before it is deleted); the first hook failure is thrown. */
   async disableAll(instanceId: string): Promise<void> {
-    let first: unknown;
+    const failures: unknown[] = [];
     for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
-      await this.disable(sub.id).catch((error: unknown) => (first ??= error));
+      await this.disable(sub.id).catch((error: unknown) => failures.push(error));
     }
-    if (first !== undefined) throw first;
+    const [first] = failures;
+    if (first instanceof Error) throw first;
   }
 
   /** Runs a failed hook again: `onInstanceDeploy` of an `enable_failed` subscription, or the disable. */

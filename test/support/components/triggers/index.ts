@@ -11,8 +11,8 @@ import { sandbox, toSpectralConnection } from '../../../../connections';
 
 const connectionInput = input({ label: 'Connection', type: 'connection', required: true });
 
-function tokenOf(connection: { token?: Record<string, unknown> }): string {
-  const token = connection.token?.access_token;
+function tokenOf(connection: unknown): string {
+  const token = (connection as { token?: Record<string, unknown> }).token?.access_token;
   if (typeof token !== 'string') throw new Error('no token');
   return token;
 }
@@ -101,12 +101,14 @@ export default component({
       perform: async (_context, payload) => Promise.resolve({ payload }),
       onInstanceDeploy: async (context, params) => {
         const url = context.webhookUrls[context.flow.name];
-        const made = await vendor(`${params.vendorUrl}/hooks`, 'POST', tokenOf(params.connection), { url });
+        const made = await vendor(`${String(params.vendorUrl)}/hooks`, 'POST', tokenOf(params.connection), {
+          url,
+        });
         return { instanceState: { hookId: made.id } };
       },
       onInstanceDelete: async (context, params) => {
         await vendor(
-          `${params.vendorUrl}/hooks/${String(context.instanceState.hookId)}`,
+          `${String(params.vendorUrl)}/hooks/${String(context.instanceState.hookId)}`,
           'DELETE',
           tokenOf(params.connection),
         );
