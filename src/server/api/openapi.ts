@@ -8,6 +8,7 @@ import {
   CreateConnectLinkBodySchema,
   CreateCustomerBodySchema,
   CreateInstanceBodySchema,
+  EnableTriggerBodySchema,
   PublishComponentBodySchema,
   RunActionBodySchema,
 } from './schemas';
@@ -147,6 +148,28 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
         }),
       },
       '/api/webhooks': { get: op('List webhook endpoints (without secrets)', 'webhooks:read') },
+      '/api/instances/{id}/triggers': {
+        post: op(
+          'Enable a trigger on an instance (runs onInstanceDeploy)',
+          'triggers:write',
+          { parameters: [idPath('id')], requestBody: body(EnableTriggerBodySchema) },
+          '201',
+        ),
+      },
+      '/api/triggers': { get: op('List trigger subscriptions (?instanceId=)', 'triggers:read') },
+      '/api/triggers/{id}': {
+        get: op('Get a trigger subscription', 'triggers:read', { parameters: [idPath('id')] }),
+        delete: op(
+          'Disable a trigger (runs onInstanceDelete)',
+          'triggers:write',
+          { parameters: [idPath('id')] },
+          '204',
+        ),
+      },
+      '/api/triggers/{id}/retry': {
+        post: op('Run a failed lifecycle hook again', 'triggers:write', { parameters: [idPath('id')] }),
+      },
+      '/api/events': { get: op('Page through events, oldest first (?instanceId=&type=)', 'events:read') },
     },
   };
 }

@@ -7,27 +7,10 @@ import { z } from 'zod';
 import { parseRequest } from '../http';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
+import { EnableTriggerBodySchema } from './schemas';
 import type { TriggerApiPort } from './trigger-port';
 
 const idParam = z.strictObject({ id: z.string().min(1).max(200) });
-const name = z.string().min(1).max(200);
-
-/** Body of `POST /api/instances/:id/triggers`. */
-export const EnableTriggerBodySchema = z.strictObject({
-  componentKey: name,
-  triggerKey: name,
-  /** The flow name: the key of the URL in `context.webhookUrls`. Default: the trigger key. */
-  name: name.optional(),
-  inputs: z.record(z.string(), z.unknown()).optional(),
-  connections: z.record(z.string(), name).optional(),
-  requireApiKey: z.boolean().optional(),
-  schedule: z
-    .strictObject({
-      everySeconds: z.number().int().positive().optional(),
-      cron: z.string().min(1).max(200).optional(),
-    })
-    .optional(),
-});
 
 const triggersQuery = pageQuery.extend({ instanceId: z.string().min(1).max(200).optional() });
 const eventsQuery = pageQuery.extend({
