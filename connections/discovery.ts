@@ -1,10 +1,18 @@
 /**
  * Endpoints from the provider's own metadata: a definition that gives an `issuer` may leave its URLs out, and
  * {@link discoverProvider} fills them from the issuer's OpenID Connect or RFC 8414 document, checked against the
- * issuer (src/oauth/discovery.ts) and cached, instead of copying URLs by hand.
+ * issuer (src/oauth/discovery.ts) and cached, instead of copying URLs by hand. The runtime does the same for a
+ * resolved connection with {@link discoverEndpoints}, so an issuer-only definition connects as it is.
  */
 import { KeywayError } from '../src/errors';
-import { discover, discoveryRequest, type DiscoveredServer, type GrantOptions } from '../src/oauth';
+import {
+  discover,
+  discoveryRequest,
+  type DiscoveredServer,
+  type DiscoveryKind,
+  type GrantOptions,
+} from '../src/oauth';
+import type { ResolvedClientConfig } from './resolve';
 import { ProviderDefinitionSchema, missingEndpoints, type ProviderDefinition } from './schema';
 
 /** How long discovered metadata is reused before it is fetched again. */
@@ -52,6 +60,22 @@ export interface DiscoverProviderOptions extends GrantOptions {
   readonly cache?: DiscoveryCache;
 }
 
+/** The issuer's metadata from `cache`, or fetched (and checked against the issuer) and kept there. */
+async function cachedDiscover(
+  issuer: string,
+  kind: DiscoveryKind | undefined,
+  options: GrantOptions & { readonly cache?: DiscoveryCache | undefined },
+): Promise<DiscoveredServer> {
+  const cache = options.cache ?? sharedCache;
+  const now = (options.now ?? Date.now)();
+  const cacheKey = `${kind ?? 'any'} ${issuer}`;
+  const cached = cache.get(cacheKey, now);
+  if (cached !== undefined) return cached;
+  const server = await discover(issuer, { ...options, ...(kind !== undefined ? { kind } : {}) });
+  cache.set(cacheKey, server, now);
+  return server;
+}
+
 /** Renders the issuer template from field values and the chosen environment's hosts. */
 export function renderIssuer(provider: ProviderDefinition, options: DiscoverProviderOptions = {}): string {
   if (provider.issuer === undefined) {
@@ -96,17 +120,7 @@ export async function discoverProvider(
   options: DiscoverProviderOptions = {},
 ): Promise<ProviderDefinition> {
   const issuer = renderIssuer(provider, options);
-  const cache = options.cache ?? sharedCache;
-  const now = (options.now ?? Date.now)();
-  const cacheKey = `${provider.discovery ?? 'any'} ${issuer}`;
-  let server = cache.get(cacheKey, now);
-  if (server === undefined) {
-    server = await discover(issuer, {
-      ...options,
-      ...(provider.discovery !== undefined ? { kind: provider.discovery } : {}),
-    });
-    cache.set(cacheKey, server, now);
-  }
+  const server = await cachedDiscover(issuer, provider.discovery, options);
   const document = discoveryRequest(issuer, provider.discovery ?? 'oidc').url;
   const found = {
     authorizeUrl: server.authorizationEndpoint,
@@ -136,4 +150,53 @@ export async function discoverProvider(
     });
   }
   return checked.data;
+}
+
+/** The endpoints {@link discoverEndpoints} may fill, by their names in a resolved configuration. */
+const DISCOVERABLE = [
+  'authorizeUrl',
+  'tokenUrl',
+  'revokeUrl',
+  'deviceAuthorizationUrl',
+  'userinfoUrl',
+] as const;
+
+/**
+ * A resolved connection with the endpoints its grant needs filled from its issuer's metadata: nothing happens
+ * when it has no issuer or already has them (no request is made), otherwise every endpoint it leaves empty is
+ * taken from the cached, issuer-checked document (RFC 8414 §3.3, OpenID Discovery §4.3). URLs the connection
+ * sets itself always win; the filled ones are also written to `fields`, which is what `connection.fields` holds.
+ *
+ * @throws KeywayError `KW_OAUTH_DISCOVERY_FAILED` when the metadata cannot be read, names another issuer, or
+ *   lacks an endpoint the grant needs.
+ */
+export async function discoverEndpoints(
+  config: ResolvedClientConfig,
+  options: GrantOptions & { readonly cache?: DiscoveryCache } = {},
+): Promise<ResolvedClientConfig> {
+  const needed = missingEndpoints(config, config.grantType);
+  if (config.issuer === undefined || needed.length === 0) return config;
+  const server = await cachedDiscover(config.issuer, config.discovery, options);
+  const found: Record<(typeof DISCOVERABLE)[number], string | undefined> = {
+    authorizeUrl: server.authorizationEndpoint,
+    tokenUrl: server.tokenEndpoint,
+    revokeUrl: server.revocationEndpoint,
+    deviceAuthorizationUrl: server.deviceAuthorizationEndpoint,
+    userinfoUrl: server.userinfoEndpoint,
+  };
+  const filled: ResolvedClientConfig = { ...config, fields: { ...config.fields } };
+  for (const name of DISCOVERABLE) {
+    const url = found[name];
+    if (filled[name] !== undefined || url === undefined) continue;
+    filled[name] = url;
+    filled.fields[name] = url;
+  }
+  const missing = missingEndpoints(filled, config.grantType);
+  if (missing.length > 0) {
+    throw new KeywayError('KW_OAUTH_DISCOVERY_FAILED', {
+      message: `Discovery for ${config.issuer} gave no ${missing.join(', ')}, which connection "${config.connectionKey}" (${config.grantType}) needs`,
+      details: { connection: config.connectionKey, missing },
+    });
+  }
+  return filled;
 }

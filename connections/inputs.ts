@@ -17,10 +17,13 @@ export const HIDDEN_INPUTS = {
   extraAuthorizeParams: 'keywayExtraAuthorizeParams',
   extraTokenParams: 'keywayExtraTokenParams',
   extraTokenHeaders: 'keywayExtraTokenHeaders',
+  tokenRequestFormat: 'keywayTokenRequestFormat',
   tokenResponse: 'keywayTokenResponse',
   refreshMarginSeconds: 'keywayRefreshMarginSeconds',
   allowImplicit: 'keywayAllowImplicit',
   environments: 'keywayEnvironments',
+  issuer: 'keywayIssuer',
+  discovery: 'keywayDiscovery',
 } as const;
 
 /** Keys of the inputs spectral itself defines for OAuth 2.0 connections, plus Keyway's URL inputs. */

@@ -9,16 +9,20 @@ import { z } from 'zod';
 import { KeywayError } from '../src/errors';
 import {
   ClientAuthMethodSchema,
+  DiscoveryKindSchema,
   EnvironmentsSchema,
   GrantTypeSchema,
   PkceSchema,
   ScopeSeparatorSchema,
+  TokenRequestFormatSchema,
   TokenResponseQuirksSchema,
   describeIssues,
   isHttpUrl,
   templateSlots,
   type ClientAuthMethod,
   type Environments,
+  type GrantType,
+  type ScopeSeparator,
 } from './schema';
 import { ENVIRONMENT_INPUT, HEADERS_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
 
@@ -97,6 +101,10 @@ export const ResolvedClientConfigSchema = z.strictObject({
   deviceAuthorizationUrl: z.string().optional(),
   userinfoUrl: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  /** The authorization server's issuer; endpoints left unset are discovered from it (connections/discovery.ts). */
+  issuer: z.string().optional(),
+  /** Which metadata document discovery reads; both are tried when unset. */
+  discovery: DiscoveryKindSchema.optional(),
   scopes: z.array(z.string()),
   scopeSeparator: ScopeSeparatorSchema,
   scopeParam: z.string(),
@@ -106,6 +114,7 @@ export const ResolvedClientConfigSchema = z.strictObject({
   extraAuthorizeParams: params,
   extraTokenParams: params,
   extraTokenHeaders: params,
+  tokenRequestFormat: TokenRequestFormatSchema,
   tokenResponse: TokenResponseQuirksSchema,
   refreshMarginSeconds: z.number().int().min(0).optional(),
   allowImplicit: z.boolean(),
@@ -216,14 +225,59 @@ function splitScopes(value: string | undefined, separator: ' ' | ',' | '+'): str
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope)
  */
 export function resolveConnection(definition: unknown, fieldValues: unknown = {}): ResolvedClientConfig {
+  const { wire, given } = parseInputs(definition, fieldValues);
+  const key = wire.key;
+  const inputs = new Map(wire.inputs.map((input) => [input.key, input]));
+  const scopeSeparator = scopeSeparatorOf(key, given, inputs.get(HIDDEN_INPUTS.scopeSeparator));
+  const raw = rawValues(wire, given, scopeSeparator);
+  const grantType = grantTypeOf(wire, raw);
+  const environment = applyEnvironment(key, raw);
+  const fields = renderTemplates(wire, raw);
+  const urls = checkedUrls(key, fields, grantType);
+  const credentials = credentialsOf(wire, fields, given, grantType);
+  const implicit = implicitAndMargin(key, fields, grantType);
+  const tokenRequestFormat = tokenRequestFormatOf(key, fields);
+  const quirks = quirksOf(
+    key,
+    fields,
+    given[HEADERS_INPUT] ?? defaultValue(inputs.get(HEADERS_INPUT)?.default),
+  );
+  const config: ResolvedClientConfig = {
+    connectionKey: key,
+    ...(fields[HIDDEN_INPUTS.provider] !== undefined ? { provider: fields[HIDDEN_INPUTS.provider] } : {}),
+    grantType,
+    ...(wire.oauth2Config?.overrideGrantType !== undefined
+      ? { grantTypeOverride: wire.oauth2Config.overrideGrantType }
+      : {}),
+    ...(environment !== undefined ? { environment } : {}),
+    ...urls,
+    scopes: splitScopes(fields.scopes, scopeSeparator),
+    scopeSeparator,
+    scopeParam: fields[HIDDEN_INPUTS.scopeParam] ?? 'scope',
+    pkce: wire.oauth2PkceMethod ?? false,
+    ...quirks,
+    tokenRequestFormat,
+    ...implicit,
+    ...credentials,
+    fields,
+  };
+  const checked = ResolvedClientConfigSchema.safeParse(config);
+  if (!checked.success) throw invalid(key, describeIssues(checked.error));
+  return checked.data;
+}
+
+/** Parses the definition and the field values, or says which is not what it should be. */
+function parseInputs(
+  definition: unknown,
+  fieldValues: unknown,
+): { wire: WireConnection; given: z.infer<typeof ConnectionFieldValuesSchema> } {
   const parsedDefinition = WireConnectionSchema.safeParse(definition);
   if (!parsedDefinition.success) {
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
       message: `Not a spectral connection definition: ${describeIssues(parsedDefinition.error)}`,
     });
   }
-  const wire = parsedDefinition.data;
-  const key = wire.key;
+  const key = parsedDefinition.data.key;
   const parsedValues = ConnectionFieldValuesSchema.safeParse(fieldValues);
   if (!parsedValues.success) {
     // Values may be secrets: name the fields, never echo them.
@@ -232,10 +286,15 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       details: { connection: key },
     });
   }
-  const given = parsedValues.data;
-  const inputs = new Map(wire.inputs.map((input) => [input.key, input]));
+  return { wire: parsedDefinition.data, given: parsedValues.data };
+}
 
-  const separatorInput = inputs.get(HIDDEN_INPUTS.scopeSeparator);
+/** The scope separator: the given value, else the hidden input's default, else a space. */
+function scopeSeparatorOf(
+  key: string,
+  given: z.infer<typeof ConnectionFieldValuesSchema>,
+  separatorInput: WireConnection['inputs'][number] | undefined,
+): ScopeSeparator {
   const separator = ScopeSeparatorSchema.safeParse(
     asText(given[HIDDEN_INPUTS.scopeSeparator], ' ') ??
       asText(defaultValue(separatorInput?.default), ' ') ??
@@ -247,10 +306,18 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       `${HIDDEN_INPUTS.scopeSeparator} must be one of ${ScopeSeparatorSchema.options.map((o) => `"${o}"`).join(', ')}`,
     );
   }
-  const scopeSeparator = separator.data;
+  return separator.data;
+}
 
-  // 1. Every input's raw value: what was given, else its default. Structured values (key/value lists,
-  // objects) are valid field values but never text: the inputs the engine reads as text refuse them.
+/**
+ * Every input's raw value: what was given, else its default. Structured values (key/value lists, objects) are
+ * valid field values but never text: the inputs the engine reads as text refuse them.
+ */
+function rawValues(
+  wire: WireConnection,
+  given: z.infer<typeof ConnectionFieldValuesSchema>,
+  scopeSeparator: ScopeSeparator,
+): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const input of wire.inputs) {
     // A template input is computed from its definition, never set: a given value is ignored.
@@ -260,25 +327,32 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     else if (TEXT_INPUTS.has(input.key) && isStructured(given[input.key] ?? null)) {
       // Values may be secrets: name the field, never echo it.
       throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
-        message: `Connection "${key}": ${input.key} must be text, not a list or an object`,
-        details: { connection: key, field: input.key },
+        message: `Connection "${wire.key}": ${input.key} must be text, not a list or an object`,
+        details: { connection: wire.key, field: input.key },
       });
     }
   }
+  return raw;
+}
 
+/** The grant: spectral's `oauth2Type`, else Keyway's hidden grant input; neither means not OAuth 2.0. */
+function grantTypeOf(wire: WireConnection, raw: Record<string, string>): GrantType {
   const grant = GrantTypeSchema.safeParse(wire.oauth2Type ?? raw[HIDDEN_INPUTS.grantType]);
-  if (!grant.success) {
-    if (wire.oauth2Type === undefined && raw[HIDDEN_INPUTS.grantType] === undefined) {
-      throw new KeywayError('KW_PROVIDER_NOT_OAUTH', {
-        message: `Connection "${key}" is not an OAuth 2.0 connection (no oauth2Type and no ${HIDDEN_INPUTS.grantType} input)`,
-        details: { connection: key },
-      });
-    }
-    throw invalid(key, `${HIDDEN_INPUTS.grantType} must be one of ${GrantTypeSchema.options.join(', ')}`);
+  if (grant.success) return grant.data;
+  if (wire.oauth2Type === undefined && raw[HIDDEN_INPUTS.grantType] === undefined) {
+    throw new KeywayError('KW_PROVIDER_NOT_OAUTH', {
+      message: `Connection "${wire.key}" is not an OAuth 2.0 connection (no oauth2Type and no ${HIDDEN_INPUTS.grantType} input)`,
+      details: { connection: wire.key },
+    });
   }
-  const grantType = grant.data;
+  throw invalid(wire.key, `${HIDDEN_INPUTS.grantType} must be one of ${GrantTypeSchema.options.join(', ')}`);
+}
 
-  // 2. The chosen environment's hosts replace the hidden host inputs (which hold the default environment's).
+/**
+ * The chosen environment's hosts replace the hidden host inputs in `raw` (which hold the default
+ * environment's); returns the environment's name, undefined when the definition has none.
+ */
+function applyEnvironment(key: string, raw: Record<string, string>): string | undefined {
   const environments = parseJsonInput<Environments | undefined>(
     key,
     HIDDEN_INPUTS.environments,
@@ -286,20 +360,21 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     EnvironmentsSchema,
     undefined,
   );
-  let environment: string | undefined;
-  if (environments) {
-    environment = raw[ENVIRONMENT_INPUT] ?? environments.default;
-    const chosen = environments.options[environment];
-    if (!chosen) {
-      throw new KeywayError('KW_PROVIDER_ENVIRONMENT_UNKNOWN', {
-        message: `Connection "${key}": environment "${environment}" is not one of: ${Object.keys(environments.options).join(', ')}`,
-        details: { connection: key, environment, options: Object.keys(environments.options) },
-      });
-    }
-    Object.assign(raw, chosen.hosts);
+  if (!environments) return undefined;
+  const environment = raw[ENVIRONMENT_INPUT] ?? environments.default;
+  const chosen = environments.options[environment];
+  if (!chosen) {
+    throw new KeywayError('KW_PROVIDER_ENVIRONMENT_UNKNOWN', {
+      message: `Connection "${key}": environment "${environment}" is not one of: ${Object.keys(environments.options).join(', ')}`,
+      details: { connection: key, environment, options: Object.keys(environments.options) },
+    });
   }
+  Object.assign(raw, chosen.hosts);
+  return environment;
+}
 
-  // 3. Render `{{#field}}` slots from the non-template values (spectral forbids templates inside templates).
+/** Renders `{{#field}}` slots from the non-template values (spectral forbids templates inside templates). */
+function renderTemplates(wire: WireConnection, raw: Record<string, string>): Record<string, string> {
   const templateKeys = new Set(
     wire.inputs.filter((input) => input.type === 'template').map((input) => input.key),
   );
@@ -314,15 +389,37 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       const filled = templateKeys.has(name) ? undefined : raw[name];
       if (filled === undefined) {
         throw new KeywayError('KW_PROVIDER_TEMPLATE_UNRESOLVED', {
-          message: `Connection "${key}": ${inputKey} uses {{#${name}}}, but "${name}" has no value; fill in ${name}`,
-          details: { connection: key, input: inputKey, slot: name },
+          message: `Connection "${wire.key}": ${inputKey} uses {{#${name}}}, but "${name}" has no value; fill in ${name}`,
+          details: { connection: wire.key, input: inputKey, slot: name },
         });
       }
       return filled;
     });
   }
+  return fields;
+}
 
-  // 4. URLs must be absolute once rendered; the ones a grant cannot work without must be there.
+/** A rendered field the grant cannot work without, or a typed error naming it and why. */
+function requireField(key: string, fields: Record<string, string>, name: string, why: string): string {
+  const value = fields[name];
+  if (value === undefined) {
+    throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
+      message: `Connection "${key}": ${name} is required ${why}`,
+      details: { connection: key, field: name },
+    });
+  }
+  return value;
+}
+
+/**
+ * URLs must be absolute once rendered; the ones the grant cannot work without must be there, unless an issuer
+ * is given to discover them from.
+ */
+function checkedUrls(
+  key: string,
+  fields: Record<string, string>,
+  grantType: GrantType,
+): Partial<Record<(typeof URL_INPUTS)[number], string>> & Pick<ResolvedClientConfig, 'issuer' | 'discovery'> {
   const urls: Partial<Record<(typeof URL_INPUTS)[number], string>> = {};
   for (const name of URL_INPUTS) {
     const value = fields[name];
@@ -335,29 +432,46 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     }
     urls[name] = value;
   }
-  const requireField = (name: string, why: string): string => {
-    const value = fields[name];
-    if (value === undefined) {
-      throw new KeywayError('KW_PROVIDER_FIELD_MISSING', {
-        message: `Connection "${key}": ${name} is required ${why}`,
-        details: { connection: key, field: name },
-      });
-    }
-    return value;
+  // With an issuer, endpoints left empty are discovered from its metadata before any request is made.
+  const issuer = fields[HIDDEN_INPUTS.issuer];
+  if (issuer !== undefined && (!isHttpUrl(issuer) || templateSlots(issuer).length > 0)) {
+    throw new KeywayError('KW_PROVIDER_URL_INVALID', {
+      message: `Connection "${key}": ${HIDDEN_INPUTS.issuer} is not an absolute http(s) URL`,
+      details: { connection: key, input: HIDDEN_INPUTS.issuer },
+    });
+  }
+  const discovery = DiscoveryKindSchema.safeParse(fields[HIDDEN_INPUTS.discovery] ?? 'oidc');
+  if (!discovery.success) {
+    throw invalid(key, `${HIDDEN_INPUTS.discovery} must be one of ${DiscoveryKindSchema.options.join(', ')}`);
+  }
+  if (issuer === undefined) {
+    if (grantType === 'authorization_code' || grantType === 'implicit')
+      requireField(key, fields, 'authorizeUrl', `for ${grantType}`);
+    if (grantType !== 'implicit') requireField(key, fields, 'tokenUrl', `for ${grantType}`);
+    if (grantType === 'device_code') requireField(key, fields, 'deviceAuthorizationUrl', 'for device_code');
+  }
+  return {
+    ...urls,
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(fields[HIDDEN_INPUTS.discovery] !== undefined ? { discovery: discovery.data } : {}),
   };
-  if (grantType === 'authorization_code' || grantType === 'implicit')
-    requireField('authorizeUrl', `for ${grantType}`);
-  if (grantType !== 'implicit') requireField('tokenUrl', `for ${grantType}`);
-  if (grantType === 'device_code') requireField('deviceAuthorizationUrl', 'for device_code');
+}
 
-  // 5. Quirks from the hidden inputs, with RFC defaults for connections not built by toSpectralConnection.
-  const clientId = requireField('clientId', 'to identify the OAuth client');
+/** The client's identity and authentication, and the resource owner's credentials for the password grant. */
+function credentialsOf(
+  wire: WireConnection,
+  fields: Record<string, string>,
+  given: z.infer<typeof ConnectionFieldValuesSchema>,
+  grantType: GrantType,
+): Pick<ResolvedClientConfig, 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'username' | 'password'> {
+  const key = wire.key;
+  const clientId = requireField(key, fields, 'clientId', 'to identify the OAuth client');
   const clientSecret = fields.clientSecret;
   const clientAuthMethod = clientAuthMethodOf(
     key,
     fields[HIDDEN_INPUTS.clientAuthMethod] ?? asText(given[HIDDEN_INPUTS.clientAuthMethod], ' '),
     clientSecret,
-    inputs.get('clientSecret')?.required === true,
+    wire.inputs.find((input) => input.key === 'clientSecret')?.required === true,
   );
   if (
     clientAuthMethod === 'none' &&
@@ -370,15 +484,27 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
     );
   }
   if (clientAuthMethod !== 'none' && grantType !== 'implicit' && clientSecret === undefined) {
-    requireField('clientSecret', `for client authentication (${clientAuthMethod})`);
+    requireField(key, fields, 'clientSecret', `for client authentication (${clientAuthMethod})`);
   }
-  let username: string | undefined;
-  let password: string | undefined;
-  if (grantType === 'password') {
-    username = requireField('username', 'for the password grant');
-    password = requireField('password', 'for the password grant');
-  }
+  return {
+    clientAuthMethod,
+    clientId,
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(grantType === 'password'
+      ? {
+          username: requireField(key, fields, 'username', 'for the password grant'),
+          password: requireField(key, fields, 'password', 'for the password grant'),
+        }
+      : {}),
+  };
+}
 
+/** The implicit grant's opt-in (refused when the grant is implicit without it) and the refresh margin. */
+function implicitAndMargin(
+  key: string,
+  fields: Record<string, string>,
+  grantType: GrantType,
+): Pick<ResolvedClientConfig, 'allowImplicit' | 'refreshMarginSeconds'> {
   const allowImplicit = fields[HIDDEN_INPUTS.allowImplicit] === 'true';
   if (grantType === 'implicit' && !allowImplicit) {
     throw new KeywayError('KW_OAUTH_GRANT_DISABLED', {
@@ -386,79 +512,54 @@ export function resolveConnection(definition: unknown, fieldValues: unknown = {}
       details: { connection: key },
     });
   }
-
-  let refreshMarginSeconds: number | undefined;
   const margin = fields[HIDDEN_INPUTS.refreshMarginSeconds];
-  if (margin !== undefined) {
-    refreshMarginSeconds = Number(margin);
-    if (!Number.isInteger(refreshMarginSeconds) || refreshMarginSeconds < 0) {
-      throw invalid(key, `${HIDDEN_INPUTS.refreshMarginSeconds} must be a whole number of seconds`);
-    }
+  if (margin === undefined) return { allowImplicit };
+  const refreshMarginSeconds = Number(margin);
+  if (!Number.isInteger(refreshMarginSeconds) || refreshMarginSeconds < 0) {
+    throw invalid(key, `${HIDDEN_INPUTS.refreshMarginSeconds} must be a whole number of seconds`);
   }
+  return { allowImplicit, refreshMarginSeconds };
+}
 
-  const config: ResolvedClientConfig = {
-    connectionKey: key,
-    ...(fields[HIDDEN_INPUTS.provider] !== undefined ? { provider: fields[HIDDEN_INPUTS.provider] } : {}),
-    grantType,
-    ...(wire.oauth2Config?.overrideGrantType !== undefined
-      ? { grantTypeOverride: wire.oauth2Config.overrideGrantType }
-      : {}),
-    ...(environment !== undefined ? { environment } : {}),
-    ...urls,
-    scopes: splitScopes(fields.scopes, scopeSeparator),
-    scopeSeparator,
-    scopeParam: fields[HIDDEN_INPUTS.scopeParam] ?? 'scope',
-    scopeDescriptions: parseJsonInput(
+/** How token requests carry their parameters: a form unless the definition says `json`. */
+function tokenRequestFormatOf(
+  key: string,
+  fields: Record<string, string>,
+): ResolvedClientConfig['tokenRequestFormat'] {
+  const format = TokenRequestFormatSchema.safeParse(fields[HIDDEN_INPUTS.tokenRequestFormat] ?? 'form');
+  if (!format.success) {
+    throw invalid(
       key,
-      HIDDEN_INPUTS.scopeDescriptions,
-      fields[HIDDEN_INPUTS.scopeDescriptions],
-      params,
-      {},
-    ),
-    clientAuthMethod,
-    pkce: wire.oauth2PkceMethod ?? false,
-    extraAuthorizeParams: parseJsonInput(
-      key,
-      HIDDEN_INPUTS.extraAuthorizeParams,
-      fields[HIDDEN_INPUTS.extraAuthorizeParams],
-      params,
-      {},
-    ),
-    extraTokenParams: parseJsonInput(
-      key,
-      HIDDEN_INPUTS.extraTokenParams,
-      fields[HIDDEN_INPUTS.extraTokenParams],
-      params,
-      {},
-    ),
+      `${HIDDEN_INPUTS.tokenRequestFormat} must be one of ${TokenRequestFormatSchema.options.join(', ')}`,
+    );
+  }
+  return format.data;
+}
+
+/** Quirks from the hidden JSON inputs, with RFC defaults for connections not built by toSpectralConnection. */
+function quirksOf(
+  key: string,
+  fields: Record<string, string>,
+  headers: z.infer<typeof fieldValue>,
+): Pick<
+  ResolvedClientConfig,
+  'scopeDescriptions' | 'extraAuthorizeParams' | 'extraTokenParams' | 'extraTokenHeaders' | 'tokenResponse'
+> {
+  const json = <T>(input: string, schema: z.ZodType<T>, fallback: T): T =>
+    parseJsonInput(key, input, fields[input], schema, fallback);
+  return {
+    scopeDescriptions: json(HIDDEN_INPUTS.scopeDescriptions, params, {}),
+    extraAuthorizeParams: json(HIDDEN_INPUTS.extraAuthorizeParams, params, {}),
+    extraTokenParams: json(HIDDEN_INPUTS.extraTokenParams, params, {}),
     extraTokenHeaders: {
-      ...parseJsonInput(
-        key,
-        HIDDEN_INPUTS.extraTokenHeaders,
-        fields[HIDDEN_INPUTS.extraTokenHeaders],
-        params,
-        {},
-      ),
-      ...headersOf(key, given[HEADERS_INPUT] ?? defaultValue(inputs.get(HEADERS_INPUT)?.default)),
+      ...json(HIDDEN_INPUTS.extraTokenHeaders, params, {}),
+      ...headersOf(key, headers),
     },
-    tokenResponse: parseJsonInput(
-      key,
-      HIDDEN_INPUTS.tokenResponse,
-      fields[HIDDEN_INPUTS.tokenResponse],
-      TokenResponseQuirksSchema,
-      { keepFields: [], errorCodes: {} },
-    ),
-    ...(refreshMarginSeconds !== undefined ? { refreshMarginSeconds } : {}),
-    allowImplicit,
-    clientId,
-    ...(clientSecret !== undefined ? { clientSecret } : {}),
-    ...(username !== undefined ? { username } : {}),
-    ...(password !== undefined ? { password } : {}),
-    fields,
+    tokenResponse: json(HIDDEN_INPUTS.tokenResponse, TokenResponseQuirksSchema, {
+      keepFields: [],
+      errorCodes: {},
+    }),
   };
-  const checked = ResolvedClientConfigSchema.safeParse(config);
-  if (!checked.success) throw invalid(key, describeIssues(checked.error));
-  return checked.data;
 }
 
 /** A `headers` value given as JSON text (a CLI `--field`, a form): the list or object it encodes. */

@@ -50,6 +50,15 @@ export const PkceSchema = z.union([z.enum(['S256', 'plain']), z.literal(false)])
 /** One of {@link PkceSchema}'s values. */
 export type Pkce = z.infer<typeof PkceSchema>;
 
+/**
+ * How token requests carry their parameters: `form` (RFC 6749 §4.1.3) or `json` (one JSON object, for vendors
+ * such as Notion and Square whose token endpoints accept nothing else).
+ */
+export const TokenRequestFormatSchema = z.enum(['form', 'json']);
+
+/** Which metadata document discovery reads: OpenID Connect's or RFC 8414's. */
+export const DiscoveryKindSchema = z.enum(['oidc', 'oauth2']);
+
 /** A `{{#name}}` slot, spectral's template notation (same pattern as spectral's `TEMPLATE_VALUE_REGEX`). */
 export const TEMPLATE_SLOT = /{{#(\w+)}}/g;
 
@@ -237,7 +246,7 @@ export const ProviderDefinitionSchema = z
      */
     issuer: UrlTemplateSchema.optional(),
     /** Which metadata document discovery asks for; both are tried (OpenID first) when unset. */
-    discovery: z.enum(['oidc', 'oauth2']).optional(),
+    discovery: DiscoveryKindSchema.optional(),
     grantTypes: z.array(GrantTypeSchema).min(1),
     authorizeUrl: UrlTemplateSchema.optional(),
     tokenUrl: UrlTemplateSchema.optional(),
@@ -262,6 +271,8 @@ export const ProviderDefinitionSchema = z
     extraTokenParams: paramsSchema.default({}),
     /** Headers the token endpoint needs (GitHub answers form-encoded unless asked for JSON). */
     extraTokenHeaders: paramsSchema.default({}),
+    /** `json` when the token endpoint wants a JSON body instead of a form (see {@link TokenRequestFormatSchema}). */
+    tokenRequestFormat: TokenRequestFormatSchema.default('form'),
     grantOverrides: z.partialRecord(GrantTypeSchema, GrantOverrideSchema).default({}),
     tokenResponse: TokenResponseQuirksSchema.default({ keepFields: [], errorCodes: {} }),
     /** Refresh this many seconds before expiry instead of the runtime's default. */

@@ -18,7 +18,13 @@ import {
 } from '@prismatic-io/spectral';
 import { KeywayError } from '../src/errors';
 import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
-import { missingEndpoints, templateSlots, type GrantType, type ProviderDefinition } from './schema';
+import {
+  missingEndpoints,
+  templateSlots,
+  type ClientAuthMethod,
+  type GrantType,
+  type ProviderDefinition,
+} from './schema';
 
 export { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS };
 
@@ -77,13 +83,26 @@ function urlInput(label: string, value: string): ConnectionInput {
   return template;
 }
 
+/** The issuer as a hidden input: a template when it names fields (a tenant, a host), else plain text. */
+function issuerInput(issuer: string): ConnectionInput {
+  if (templateSlots(issuer).length === 0) return hidden('Keyway issuer', issuer);
+  const template: ConnectionTemplateInputField = {
+    label: 'Keyway issuer',
+    type: 'template',
+    templateValue: issuer,
+    shown: false,
+  };
+  return template;
+}
+
 /**
  * Builds the spectral connection definition for `provider` and one of its grants.
  *
  * `authorization_code` and `client_credentials` become `oauth2Connection(...)` with spectral's own input keys
  * (`authorizeUrl`, `tokenUrl`, `scopes`, `clientId`, `clientSecret`) and `oauth2PkceMethod`. `device_code`,
  * `password` and `implicit`, for which spectral has no `oauth2Type`, become a plain `connection(...)` carrying
- * the same inputs plus the hidden `keywayGrantType` (see docs/connections-and-components.md).
+ * the same inputs plus the hidden `keywayGrantType` (see docs/connections-and-components.md). A provider with an
+ * `issuer` carries it as the hidden `keywayIssuer`; endpoints it leaves out are discovered by the runtime.
  *
  * @throws KeywayError `KW_PROVIDER_DEFINITION_INVALID` when the provider does not support `grantType`.
  * @see https://prismatic.io/docs/custom-connectors/connections/#writing-oauth-20-connections
@@ -92,7 +111,35 @@ export function toSpectralConnection(
   provider: ProviderDefinition,
   options: ToSpectralConnectionOptions = {},
 ): ConnectionDefinition {
-  const grantType = options.grantType ?? provider.grantTypes[0];
+  const { grantType, missing } = checkedGrant(provider, options.grantType);
+  const override = provider.grantOverrides[grantType] ?? {};
+  const clientAuthMethod = override.clientAuthMethod ?? provider.clientAuthMethod;
+  const key = options.key ?? `${provider.key}${KEY_SUFFIX[grantType]}`;
+  const display = {
+    label: options.label ?? `${provider.displayName} ${GRANT_WORDS[grantType]}`,
+    description: options.description ?? `Connect to ${provider.displayName} (${GRANT_WORDS[grantType]}).`,
+  };
+  // In this order: spectral checks that template slots name inputs declared before them in the same connection.
+  const inputs: Record<string, ConnectionInput> = {};
+  addFieldInputs(inputs, provider);
+  addUrlInputs(inputs, provider, grantType, missing);
+  addCredentialInputs(
+    inputs,
+    provider,
+    options.scopes ?? provider.defaultScopes,
+    clientAuthMethod,
+    grantType,
+  );
+  addQuirkInputs(inputs, provider, grantType, clientAuthMethod);
+  return wrap(provider, grantType, key, display, inputs);
+}
+
+/** The grant to build for (the first one listed by default), and the endpoints it needs that the provider lacks. */
+function checkedGrant(
+  provider: ProviderDefinition,
+  requested: GrantType | undefined,
+): { grantType: GrantType; missing: ReturnType<typeof missingEndpoints> } {
+  const grantType = requested ?? provider.grantTypes[0];
   if (grantType === undefined || !provider.grantTypes.includes(grantType)) {
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
       message: `Provider "${provider.key}" does not support the ${String(grantType)} grant (it supports ${provider.grantTypes.join(', ')})`,
@@ -100,24 +147,18 @@ export function toSpectralConnection(
     });
   }
   const missing = missingEndpoints(provider, grantType);
-  if (missing.length > 0) {
+  // With an issuer, the runtime fills the endpoints left out from its metadata (connections/discovery.ts).
+  if (missing.length > 0 && provider.issuer === undefined) {
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
-      message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant${provider.issuer !== undefined ? '; fill the endpoints from its issuer first with discoverProvider(...)' : ''}`,
+      message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant, and no issuer to discover it from`,
       details: { provider: provider.key, missing },
     });
   }
-  const override = provider.grantOverrides[grantType] ?? {};
-  const clientAuthMethod = override.clientAuthMethod ?? provider.clientAuthMethod;
-  const scopes = options.scopes ?? provider.defaultScopes;
-  const key = options.key ?? `${provider.key}${KEY_SUFFIX[grantType]}`;
-  const display = {
-    label: options.label ?? `${provider.displayName} ${GRANT_WORDS[grantType]}`,
-    description: options.description ?? `Connect to ${provider.displayName} (${GRANT_WORDS[grantType]}).`,
-  };
+  return { grantType, missing };
+}
 
-  const inputs: Record<string, ConnectionInput> = {};
-
-  // Fields and hosts first: spectral checks that template slots name inputs declared in the same connection.
+/** The provider's own fields, then the environment picker and the default environment's hosts. */
+function addFieldInputs(inputs: Record<string, ConnectionInput>, provider: ProviderDefinition): void {
   for (const [name, field] of Object.entries(provider.fields)) {
     inputs[name] = {
       label: field.label,
@@ -147,7 +188,15 @@ export function toSpectralConnection(
       inputs[host] = { label: host, type: 'string', required: true, shown: false, default: origin };
     }
   }
+}
 
+/** The endpoint URLs the grant uses, and the issuer (with inputs left empty for what it discovers). */
+function addUrlInputs(
+  inputs: Record<string, ConnectionInput>,
+  provider: ProviderDefinition,
+  grantType: GrantType,
+  missing: ReturnType<typeof missingEndpoints>,
+): void {
   const urls: Record<(typeof URL_INPUTS)[number], string | undefined> = {
     authorizeUrl:
       grantType === 'authorization_code' || grantType === 'implicit' ? provider.authorizeUrl : undefined,
@@ -161,7 +210,32 @@ export function toSpectralConnection(
     const value = urls[name];
     if (value !== undefined) inputs[name] = urlInput(URL_LABELS[name], value);
   }
+  if (provider.issuer !== undefined) {
+    inputs[HIDDEN_INPUTS.issuer] = issuerInput(provider.issuer);
+    if (provider.discovery !== undefined) {
+      inputs[HIDDEN_INPUTS.discovery] = hidden('Keyway discovery document', provider.discovery);
+    }
+    // spectral's oauth2 connections declare both URL inputs; empty ones are discovered from the issuer.
+    for (const name of missing) {
+      inputs[name] = {
+        label: URL_LABELS[name],
+        type: 'string',
+        required: false,
+        shown: false,
+        comments: 'Left empty: Keyway discovers it from the issuer. Set it to override discovery.',
+      };
+    }
+  }
+}
 
+/** Scopes, the client's id and secret, and the resource owner's credentials for the password grant. */
+function addCredentialInputs(
+  inputs: Record<string, ConnectionInput>,
+  provider: ProviderDefinition,
+  scopes: readonly string[],
+  clientAuthMethod: ClientAuthMethod,
+  grantType: GrantType,
+): void {
   inputs.scopes = {
     label: 'Scopes',
     type: 'string',
@@ -181,7 +255,16 @@ export function toSpectralConnection(
     inputs.username = { label: 'Username', type: 'string', required: true, shown: true };
     inputs.password = { label: 'Password', type: 'password', required: true, shown: true };
   }
+}
 
+/** Every quirk as a hidden input whose default holds the value (see {@link HIDDEN_INPUTS}). */
+function addQuirkInputs(
+  inputs: Record<string, ConnectionInput>,
+  provider: ProviderDefinition,
+  grantType: GrantType,
+  clientAuthMethod: ClientAuthMethod,
+): void {
+  const override = provider.grantOverrides[grantType] ?? {};
   inputs[HIDDEN_INPUTS.provider] = hidden('Keyway provider', provider.key);
   inputs[HIDDEN_INPUTS.grantType] = hidden('Keyway grant type', grantType);
   inputs[HIDDEN_INPUTS.scopeSeparator] = hidden('Keyway scope separator', provider.scopeSeparator);
@@ -203,6 +286,12 @@ export function toSpectralConnection(
     'Keyway extra token headers',
     JSON.stringify(provider.extraTokenHeaders),
   );
+  if (provider.tokenRequestFormat !== 'form') {
+    inputs[HIDDEN_INPUTS.tokenRequestFormat] = hidden(
+      'Keyway token request format',
+      provider.tokenRequestFormat,
+    );
+  }
   inputs[HIDDEN_INPUTS.tokenResponse] = hidden(
     'Keyway token response quirks',
     JSON.stringify(provider.tokenResponse),
@@ -219,7 +308,19 @@ export function toSpectralConnection(
   if (provider.environments) {
     inputs[HIDDEN_INPUTS.environments] = hidden('Keyway environments', JSON.stringify(provider.environments));
   }
+}
 
+/**
+ * `oauth2Connection(...)` for the grants spectral knows (with spectral's own input keys and `oauth2PkceMethod`),
+ * a plain `connection(...)` for the others.
+ */
+function wrap(
+  provider: ProviderDefinition,
+  grantType: GrantType,
+  key: string,
+  display: { label: string; description: string },
+  inputs: Record<string, ConnectionInput>,
+): ConnectionDefinition {
   if (grantType === 'authorization_code' || grantType === 'client_credentials') {
     const { authorizeUrl, tokenUrl, scopes: scopesInput, clientId, clientSecret } = inputs;
     if (

@@ -76,6 +76,7 @@ function details(provider: ProviderDefinition): string {
   if (extras.length > 0) lines.push(`- extra authorize parameters: ${extras.join(', ')}`);
   const tokenExtras = Object.entries(provider.extraTokenParams).map(([k, v]) => `\`${k}=${v}\``);
   if (tokenExtras.length > 0) lines.push(`- extra token parameters: ${tokenExtras.join(', ')}`);
+  if (provider.tokenRequestFormat === 'json') lines.push('- token requests: a JSON body instead of a form');
   const kept = provider.tokenResponse.keepFields.map((field) => `\`${field}\``);
   if (kept.length > 0) lines.push(`- token fields kept: ${kept.join(', ')}`);
   for (const note of provider.notes) lines.push(`- ${cell(note)}`);

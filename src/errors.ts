@@ -203,6 +203,28 @@ export const errorTable = {
     description:
       'The webhook request body is larger than the deployment accepts (KEYWAY_TRIGGER_BODY_LIMIT; default 1 MiB).',
   },
+  KW_DATA_SOURCE_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'The component has no data source with this key; the message lists the ones it has.',
+  },
+  KW_DATA_SOURCE_FAILED: {
+    status: 502,
+    transient: false,
+    description: "The data source's perform threw; the message is what it threw, with secrets removed.",
+  },
+  KW_DATA_SOURCE_RESULT_INVALID: {
+    status: 502,
+    transient: false,
+    description:
+      'The data source returned something other than `{ result, supplementalData? }` of its `dataSourceType`; the message names the data source and what is wrong.',
+  },
+  KW_CONFIG_VAR_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      "A config variable's value is not acceptable (not one of its data source's choices, or not of its type), or the instance has no such config variable.",
+  },
   KW_CONNECTION_ERROR: {
     status: 502,
     transient: false,
@@ -442,11 +464,11 @@ export const errorTable = {
     description:
       'A command that prints a URL (`keyway connect-link`) has no configured public URL; pass `--public-url`, set KEYWAY_PUBLIC_URL or `publicUrl` in the config file.',
   },
-  KW_BUNDLE_TOO_LARGE: {
+  KW_BODY_TOO_LARGE: {
     status: 413,
     transient: false,
     description:
-      'The component bundle sent to `POST /api/components` is larger than the deployment accepts (`maxBundleBytes`, KEYWAY_MAX_BUNDLE_BYTES; default 32 MiB).',
+      'A request body is larger than its endpoint accepts: a component bundle sent to `POST /api/components` over `maxBundleBytes` (KEYWAY_MAX_BUNDLE_BYTES; default 32 MiB, measured after gzip is inflated), any other body over 1 MiB.',
   },
   KW_API_NOT_FOUND: {
     status: 404,

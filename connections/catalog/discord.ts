@@ -16,7 +16,8 @@ export const discord = defineProvider({
   sources: {
     authorizeUrl: 'https://discord.com/developers/docs/topics/oauth2',
     tokenUrl: 'https://discord.com/developers/docs/topics/oauth2',
-    revokeUrl: 'https://discord.com/developers/docs/topics/oauth2',
+    revokeUrl:
+      'https://discord.com/developers/docs/topics/oauth2#authorization-code-grant-token-revocation-example',
     apiBaseUrl: 'https://discord.com/developers/docs/reference',
     scopes: 'https://discord.com/developers/docs/topics/oauth2',
   },

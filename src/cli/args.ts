@@ -27,6 +27,27 @@ export function parseKeyValues(option: string, pairs: readonly string[] = []): R
   return out;
 }
 
+/**
+ * `['a=["x","y"]', 'b=true']` → `{ a: ['x', 'y'], b: true }`: each value is JSON (a list, a key/value list, an
+ * object, a boolean, a number or a quoted string), for inputs whose shape text cannot carry.
+ */
+export function parseJsonValues(option: string, pairs: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(parseKeyValues(option, pairs))) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw invalid(`${option} ${key}: the value is not valid JSON (quote a string: ${key}='"text"')`);
+    }
+    const unstorable = findUnstorableText(value);
+    if (unstorable)
+      throw invalid(`${option} ${key}: ${[...unstorable.path].join('.') || '(value)'} ${unstorable.message}`);
+    out[key] = value;
+  }
+  return out;
+}
+
 /** Reads a JSON object given inline (`'{"a":1}'`), from a file (`@spec.json`) or from stdin text (`-`). */
 export function parseJsonObject(
   option: string,

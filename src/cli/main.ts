@@ -14,7 +14,9 @@ import { registerInstanceCommands } from './commands/instances';
 import { registerConnectLink } from './commands/connect-link';
 import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
+import { registerDataSource } from './commands/data-source';
 import { registerApiKeyCommands } from './commands/api-keys';
+import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerStart } from './commands/start';
 
 export function buildProgram(): Command {
@@ -28,7 +30,9 @@ export function buildProgram(): Command {
   registerConnectLink(program);
   registerConnectionCommands(program);
   registerRun(program);
+  registerDataSource(program);
   registerApiKeyCommands(program);
+  registerOAuthAppCommands(program);
   registerStart(program);
   return program;
 }

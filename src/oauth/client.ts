@@ -48,9 +48,19 @@ export interface ProviderQuirks extends ResponseQuirks {
    * `Content-Type` or the framing headers the transport owns; they may replace the default `Accept`.
    */
   readonly extraTokenHeaders?: Readonly<Record<string, string>> | undefined;
+  /**
+   * How token-endpoint requests carry their parameters: `form` (RFC 6749, the default) or `json`, one JSON
+   * object with the same names and string values (Notion and Square accept nothing else). Client
+   * authentication is applied first, so `client_secret_post` credentials travel inside the JSON object.
+   * Revocation and device authorization requests stay form-encoded.
+   */
+  readonly tokenRequestFormat?: TokenRequestFormat | undefined;
   /** The implicit grant is refused unless a definition opts in (legacy providers only). */
   readonly allowImplicit?: boolean | undefined;
 }
+
+/** How a token-endpoint request body is encoded; see {@link ProviderQuirks.tokenRequestFormat}. */
+export type TokenRequestFormat = 'form' | 'json';
 
 /** What every convenience function takes: I/O, quirks and retry settings. */
 export interface GrantOptions extends IoOptions, ProviderQuirks {
@@ -141,7 +151,7 @@ export function setFormScope(
 /**
  * Builds an authenticated POST of a grant's form body to the token endpoint: the request's own extra
  * parameters, then the provider's `extraTokenParams` (neither overrides what the grant set), and the
- * provider's `extraTokenHeaders`.
+ * provider's `extraTokenHeaders`; sent as JSON when the provider's `tokenRequestFormat` says so.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 export function tokenEndpointRequest(
@@ -152,7 +162,26 @@ export function tokenEndpointRequest(
   extraParams?: Readonly<Record<string, string>>,
 ): HttpRequest {
   addExtraParams(body, extraParams, quirks.extraTokenParams);
-  return authenticatedPost(requireEndpoint(server, 'tokenEndpoint'), client, body, quirks.extraTokenHeaders);
+  const request = authenticatedPost(
+    requireEndpoint(server, 'tokenEndpoint'),
+    client,
+    body,
+    quirks.extraTokenHeaders,
+  );
+  return quirks.tokenRequestFormat === 'json' ? asJsonRequest(request) : request;
+}
+
+/**
+ * The same request with its form body re-encoded as one JSON object of string values, and the content type
+ * to match. Parameter names and values are unchanged; a repeated name cannot occur in a token request.
+ */
+function asJsonRequest(request: HttpRequest): HttpRequest {
+  const params = Object.fromEntries(new URLSearchParams(request.body ?? ''));
+  return {
+    ...request,
+    headers: { ...request.headers, 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  };
 }
 
 /** Merges extra parameters into a form body without overriding protocol parameters already set. */

@@ -17,7 +17,13 @@ export type { ClientAuth, ClientAuthMethod } from './client-auth';
 export { clientSecretBasic, clientSecretPost, clientSecretQuery, none, clientAuthFor } from './client-auth';
 export type { Pkce, PkceMethod } from './pkce';
 export { generateCodeVerifier, generateState, codeChallenge, generatePkce } from './pkce';
-export type { AuthorizationServer, OAuthClient, ProviderQuirks, GrantOptions } from './client';
+export type {
+  AuthorizationServer,
+  OAuthClient,
+  ProviderQuirks,
+  GrantOptions,
+  TokenRequestFormat,
+} from './client';
 export type { ErrorInOkBody, ResponseQuirks, ScopeSeparator, ProcessOptions, ParsedBody } from './response';
 export { classifyProviderError, parseBody, providerError, standardErrorCode } from './response';
 export type { RefreshDecision, RefreshReason, TokenResponseOptions } from './token-set';

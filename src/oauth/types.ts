@@ -9,7 +9,7 @@ export interface HttpRequest {
   readonly url: string;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
-  /** A form-urlencoded body for POST requests. */
+  /** The body of a POST request: form-urlencoded, or JSON where a provider demands it (see `content-type`). */
   readonly body?: string;
 }
 

@@ -3,6 +3,7 @@
  * resolved client configuration (connections/resolve.ts), the authorization server, the client and the quirks.
  */
 // Not the connections index: it loads spectral, which the runtime does not need.
+import { discoverEndpoints } from '../../connections/discovery';
 import { resolveConnection } from '../../connections/resolve';
 import type { ResolvedClientConfig } from '../../connections/resolve';
 import { KeywayError } from '../errors';
@@ -71,8 +72,15 @@ export async function resolveClient(
   const connection =
     typeof connectionOrId === 'string' ? await requireConnection(deps.store, connectionOrId) : connectionOrId;
   const definition = await definitionOf(deps.components, connection);
-  const config = resolveConnection(definition, { ...connectionFieldValues(connection), ...extraValues });
+  const resolved = resolveConnection(definition, { ...connectionFieldValues(connection), ...extraValues });
+  // An issuer-only definition: its endpoints come from the issuer's metadata (cached, checked against it).
+  const config = await discoverEndpoints(resolved, {
+    ...(deps.transport ? { transport: deps.transport } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+  });
   const server: AuthorizationServer = {
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
     authorizationEndpoint: config.authorizeUrl,
     tokenEndpoint: config.tokenUrl,
     revocationEndpoint: config.revokeUrl,
@@ -100,6 +108,7 @@ export async function resolveClient(
     extraAuthorizeParams: config.extraAuthorizeParams,
     extraTokenParams: config.extraTokenParams,
     extraTokenHeaders: config.extraTokenHeaders,
+    tokenRequestFormat: config.tokenRequestFormat,
     scopeParam: config.scopeParam,
     errorCodes: config.tokenResponse.errorCodes,
     allowImplicit: config.allowImplicit,

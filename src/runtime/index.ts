@@ -16,6 +16,14 @@ export { assertConnectable, checkConnection, checkConnections } from './connecta
 export type { ConnectionCheck, RequiredValue } from './connectability';
 export { NewInstanceSpecSchema, createInstance, connectionFieldValues, grantTypeOf } from './instances';
 export type { CreatedInstance, NewInstanceSpec, PlatformConnectionDefaults } from './instances';
+export {
+  OAuthAppSpecSchema,
+  oauthAppValues,
+  oauthAppView,
+  registerOAuthApp,
+  removeOAuthApp,
+} from './oauth-apps';
+export type { OAuthAppSpec, OAuthAppView } from './oauth-apps';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
 export {
@@ -27,6 +35,15 @@ export {
 } from './inputs';
 export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
+export { dataSourceOf, runDataSource } from './run-data-source';
+export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
+export {
+  checkDataSourceResult,
+  dataSourceTypes,
+  isDataSourceType,
+  picklistChoices,
+} from './data-source-result';
+export type { Choice, DataSourceResult, DataSourceType } from './data-source-result';
 export { requireConnection, resolveClient, definitionOf } from './client-config';
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';

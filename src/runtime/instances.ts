@@ -113,7 +113,12 @@ export async function createInstance(
       });
     }
     const definition = pickDefinition(component, spec.name, spec.definitionKey);
-    const platform = deps.platformDefaults?.[component.key]?.[definition.key] ?? {};
+    // The platform's values: its configured defaults, then its registered OAuth app (see ./oauth-apps).
+    const app = await deps.store.oauthApps.get(component.key, definition.key);
+    const platform = {
+      ...deps.platformDefaults?.[component.key]?.[definition.key],
+      ...(app ? { ...app.fields, ...app.secretFields } : {}),
+    };
     planned.push(planConnection(spec.name, component.key, definition, spec.fields, platform));
   }
 

@@ -13,19 +13,13 @@ import type { ContextIdentity } from './context';
 import { connectionValue } from './connection-value';
 import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
-import {
-  BoundValues,
-  LazySecrets,
-  bindConnections,
-  loadedState,
-  paramInputs,
-  peopleOf,
-  stateWrites,
-  storedStateKeys,
-  surface,
-  toExecutionLog,
-} from './run-action';
-import type { BoundConnection, RunActionDeps } from './run-action';
+import type { RunActionDeps } from './run-action';
+import { toExecutionLog } from './execution-record';
+import { surface } from './run-errors';
+import { bindConnections, paramInputs, peopleOf } from './run-plan';
+import type { BoundConnection } from './run-plan';
+import { LazySecrets } from './run-secrets';
+import { loadedState, stateWrites, storedStateKeys } from './run-state';
 import type { AccessToken, WireAction, WirePerform } from './types';
 import { connectionInputKeys } from './inputs';
 
@@ -185,7 +179,7 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
     };
     for (const item of bound) identity.configVars[item.connection.name] = item.value;
     const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
-    const params = buildActionParams(trigger.display.label, trigger.inputs, given, new BoundValues(bound));
+    const params = buildActionParams(trigger.display.label, trigger.inputs, given, new Map(bound.map((item) => [item.inputKey, item.value])));
     const loaded = loadedState(found.states);
     const live = loaded.copy();
     const context = createActionContext(identity, live, logger);

@@ -3,7 +3,7 @@
  * The app is returned without listening, so tests drive it with `inject` and the CLI decides where it listens.
  */
 import type * as Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
@@ -121,6 +121,11 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     bodyLimit: 1024 * 1024,
     // fastify's own request lines would log the raw URL (with `code=` and link tokens); ours is redacted.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL the router cannot decode (`%FF`) is refused before any route: still in the one error shape.
+    frameworkErrors: (thrown: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+      const { error, status } = toKeywayError(thrown);
+      void reply.code(status).send(errorBody(error));
+    },
   }) as unknown as FastifyInstance;
   const routes: RouteSummary[] = [];
   appRoutes.set(app, routes);

@@ -55,6 +55,17 @@ export function toKeywayError(error: unknown): { error: KeywayError; status: num
     typeof error.statusCode === 'number'
       ? error.statusCode
       : 500;
+  if (status === 413) {
+    // One code for every too-large body, whichever limit refused it (fastify's, or a bundle's after gzip).
+    return {
+      error: new KeywayError('KW_BODY_TOO_LARGE', {
+        message:
+          'The request body is larger than this endpoint accepts (component bundles: KEYWAY_MAX_BUNDLE_BYTES, measured after gzip is inflated; other bodies: 1 MiB)',
+        cause: error,
+      }),
+      status,
+    };
+  }
   if (status >= 400 && status < 500) {
     const code: ErrorCode = status === 404 ? 'KW_API_NOT_FOUND' : 'KW_REQUEST_INVALID';
     const message =

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
-import { definitionOf, postWebhook } from '../runtime';
+import { definitionOf, oauthAppValues, postWebhook } from '../runtime';
 import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
 import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
 import type {
@@ -33,15 +33,23 @@ export interface PlatformApiDeps {
 }
 
 /**
- * Field values merged into a connection's: inputs of type `password` go to the encrypted `secretFields`, the
- * rest to `fields`.
+ * Field values (any spectral input shape) merged into a connection's: inputs of type `password` go to the
+ * encrypted `secretFields`, the rest to `fields`. A template input is computed, never set:
+ * `KW_CONNECTION_TEMPLATE_SET`, and nothing is merged.
  */
 export function mergeConnectionFields(
   connection: Connection,
   definition: WireConnection,
-  values: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, unknown>>,
 ): { fields: JsonObject; secretFields: JsonObject } {
   const types = new Map(definition.inputs.map((i) => [i.key, i.type]));
+  for (const key of Object.keys(values)) {
+    if (types.get(key) !== 'template') continue;
+    throw new KeywayError('KW_CONNECTION_TEMPLATE_SET', {
+      message: `Connection "${connection.name}": field "${key}" is a template, computed from the other fields; set those fields instead`,
+      details: { field: key },
+    });
+  }
   const fields = { ...connection.fields };
   const secretFields = { ...connection.secretFields };
   for (const [key, value] of Object.entries(values)) {
@@ -80,18 +88,6 @@ function notFound(what: string, id: string): KeywayError {
 /** The {@link PlatformApiPort} on the runtime. */
 export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
   const { store, flows } = deps;
-  const configured = deps.configuredWebhooks;
-
-  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
-    const stored = await store.admin.getWebhookEndpoint(id);
-    if (!stored) return undefined;
-    return {
-      id: stored.id,
-      url: stored.url,
-      secret: stored.secret,
-      ...(stored.events ? { events: [...stored.events] } : {}),
-    };
-  }
 
   /** Disconnects every connection of the instance (revoking at the provider, emitting events), then deletes it. */
   async function removeInstance(id: string): Promise<void> {
@@ -116,11 +112,25 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       }
       return { connection, values: change.fields };
     });
-    // Every name is checked before anything is written: a bad name changes nothing.
+    // Every name and value is checked before anything is written: a bad one changes nothing.
+    const merged = [];
+    for (const { connection, values } of updates) {
+      const owned = oauthAppValues(
+        await store.oauthApps.get(connection.componentKey, connection.definitionKey),
+      );
+      const taken = Object.keys(values).find((key) => key in owned);
+      if (taken !== undefined) {
+        throw new KeywayError('KW_CONNECTION_INVALID', {
+          message: `Connection "${connection.name}": field "${taken}" is set by the platform's OAuth app and cannot be changed here; change the app instead`,
+          details: { field: taken },
+        });
+      }
+    }
     for (const { connection, values } of updates) {
       const definition = await definitionOf(deps.components, connection);
-      await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, values));
+      merged.push({ id: connection.id, change: mergeConnectionFields(connection, definition, values) });
     }
+    for (const { id, change } of merged) await store.updateConnection(id, change);
   }
 
   return {
@@ -182,6 +192,41 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       await store.revokeApiKey(id);
     },
 
+    ...webhookEndpointApi(deps),
+
+    executionsPage: async (filter, page) =>
+      mapPage(await store.admin.executionsPage(filter, page), executionDto),
+    async getExecution(id) {
+      const execution = await store.getExecution(id);
+      return execution ? executionDto(execution) : undefined;
+    },
+
+    async appendAudit(entry) {
+      await store.admin.appendAudit(entry);
+    },
+    auditPage: (page) => store.admin.auditPage(page),
+  };
+}
+
+/** Webhook endpoints made through the API: create, delete, and send a test event (to a configured one too). */
+function webhookEndpointApi(
+  deps: PlatformApiDeps,
+): Pick<PlatformApiPort, 'createWebhookEndpoint' | 'deleteWebhookEndpoint' | 'testWebhookEndpoint'> {
+  const { store } = deps;
+  const configured = deps.configuredWebhooks;
+
+  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    const stored = await store.admin.getWebhookEndpoint(id);
+    if (!stored) return undefined;
+    return {
+      id: stored.id,
+      url: stored.url,
+      secret: stored.secret,
+      ...(stored.events ? { events: [...stored.events] } : {}),
+    };
+  }
+
+  return {
     async createWebhookEndpoint(input) {
       const id = input.id ?? `wh_${randomBytes(6).toString('hex')}`;
       if (configured.some((endpoint) => endpoint.id === id)) {
@@ -228,18 +273,6 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       );
       return { delivered: error === undefined, error: error ?? null };
     },
-
-    executionsPage: async (filter, page) =>
-      mapPage(await store.admin.executionsPage(filter, page), executionDto),
-    async getExecution(id) {
-      const execution = await store.getExecution(id);
-      return execution ? executionDto(execution) : undefined;
-    },
-
-    async appendAudit(entry) {
-      await store.admin.appendAudit(entry);
-    },
-    auditPage: (page) => store.admin.auditPage(page),
   };
 }
 

@@ -110,6 +110,14 @@ export interface ConnectPort {
     query: Readonly<Record<string, string | readonly string[] | undefined>>,
     options: { readonly browserBinding: string | null; readonly now: number },
   ): Promise<CallbackOutcome>;
+  /**
+   * Completes a legacy implicit grant from the redirect's fragment (`access_token=…&state=…`), which the
+   * callback page read in the browser and posted: the same single-use, browser-bound session as a code callback.
+   */
+  completeImplicit(
+    fragment: string,
+    options: { readonly browserBinding: string | null; readonly now: number },
+  ): Promise<CallbackOutcome>;
   /** Fetches a token right away with the given fields (client id/secret, ...). */
   connectWithClientCredentials(input: {
     readonly connectionId: string;

@@ -14,37 +14,27 @@ import {
   definitionOf,
   findConnection,
   findInstance,
-  resolveClient,
   runAction,
+  runDataSource,
 } from '../runtime';
 import type {
   ComponentRegistry,
   ConnectFlows,
   CredentialSource,
-  LoadedComponent,
   PlatformConnectionDefaults,
   WebhookEndpoint,
-  WireConnection,
-  WireInput,
 } from '../runtime';
 import type { Triggers, WebhookDirectory } from '../runtime';
-import type { Connection, Customer, Instance, Store } from '../store';
+import type { Connection, Store } from '../store';
+import type { ApiPort, ComponentSummary } from './api/types';
+import { oauthAppApi } from './oauth-app-services';
 import type { TriggerApiPort } from './api/trigger-port';
 import { triggerServices } from './trigger-services';
-import type { ApiPort, ComponentSummary, CustomerDto, InstanceDto } from './api/types';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
-import type {
-  ApiKeyPort,
-  CallbackOutcome,
-  ConnectPort,
-  ConnectionView,
-  DeviceFlowView,
-  FormFieldView,
-  InstanceView,
-  ReadinessPort,
-  ScopeView,
-} from './ports';
+import type { ApiKeyPort, CallbackOutcome, ConnectPort, InstanceView, ReadinessPort } from './ports';
 import { storeReadiness } from './readiness';
+import { componentSummary, customerDto, runtimeViews } from './runtime-views';
+import type { RuntimeViews } from './runtime-views';
 
 /** What {@link createRuntimeServices} wires together. */
 export interface RuntimeServicesDeps {
@@ -72,47 +62,6 @@ export interface RuntimeServices {
   readonly triggers?: TriggerApiPort;
 }
 
-/** Inputs a customer never types: URLs, scopes and Keyway's hidden quirk inputs are definition data. */
-const NOT_FOR_CUSTOMERS = new Set(['scopes', 'environment']);
-
-function isShownTextInput(input: WireInput): boolean {
-  return input.shown !== false && (input.type === 'string' || input.type === 'password');
-}
-
-function hasValue(connection: Connection, key: string): boolean {
-  const value = connection.fields[key] ?? connection.secretFields[key];
-  return value !== undefined && value !== null && value !== '';
-}
-
-function formFieldsOf(connection: Connection, definition: WireConnection): FormFieldView[] {
-  const field = (input: WireInput, required: boolean, comments?: string): FormFieldView => ({
-    key: input.key,
-    label: input.label,
-    type: input.type === 'password' ? 'password' : 'string',
-    required,
-    ...(comments ? { comments } : typeof input.comments === 'string' ? { comments: input.comments } : {}),
-  });
-  if (connection.grantType === 'password') {
-    // The form never shows a stored password back, so both are asked for every time; the runtime keeps the
-    // password encrypted to sign in again when the provider issues no refresh token.
-    return definition.inputs
-      .filter((input) => input.key === 'username' || input.key === 'password')
-      .map((input) => field(input, true));
-  }
-  if (connection.grantType !== 'client_credentials') return [];
-  return definition.inputs
-    .filter((input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key))
-    .map((input) => {
-      const stored = hasValue(connection, input.key);
-      const fallback = input.default !== undefined && input.default !== '';
-      return field(
-        input,
-        input.required === true && !stored && !fallback,
-        stored ? 'Leave blank to keep the current value.' : undefined,
-      );
-    });
-}
-
 function singleQueryValue(
   query: Readonly<Record<string, string | readonly string[] | undefined>>,
   name: string,
@@ -123,106 +72,55 @@ function singleQueryValue(
 
 /** Builds the server's ports on the runtime. */
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
-  const { store, components, flows } = deps;
-  const now = deps.now ?? Date.now;
+  const views = runtimeViews(deps.store, deps.components);
+  const platform = platformApi({
+    store: deps.store,
+    components: deps.components,
+    flows: deps.flows,
+    configuredWebhooks: deps.webhookEndpoints ?? [],
+    now: deps.now ?? Date.now,
+    connectionView: views.connectionView,
+    instanceDto: views.instanceDto,
+    customerDto,
+  });
+  const subscriptions = deps.triggers;
+  const api: ApiPort = {
+    ...oauthAppApi({ store: deps.store, components: deps.components }),
+    ...platform,
+    async deleteInstance(id) {
+      // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
+      await subscriptions?.triggers.disableAll(id);
+      await platform.deleteInstance(id);
+    },
+    ...componentApi(deps, views),
+    ...customerAndInstanceApi(deps, views),
+    ...connectionApi(deps, views),
+  };
+  const apiKeys: ApiKeyPort = {
+    async verify(key) {
+      const record = await deps.store.verifyApiKey(key);
+      return record ? { keyId: record.id, name: record.name, scopes: record.scopes } : undefined;
+    },
+  };
+  return {
+    connect: connectPort(deps, views),
+    api,
+    apiKeys,
+    readiness: storeReadiness(deps.store),
+    ...(subscriptions ? { triggers: triggerServices({ store: deps.store, ...subscriptions }) } : {}),
+  };
+}
 
-  async function componentOf(key: string): Promise<LoadedComponent | undefined> {
-    try {
-      return await components.get(key);
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function connectionView(connection: Connection): Promise<ConnectionView> {
-    let label = connection.name;
-    let providerName = connection.componentKey;
-    let requestedScopes: ScopeView[] = connection.scopes.map((scope) => ({ scope }));
-    let formFields: FormFieldView[] = [];
-    try {
-      const component = await componentOf(connection.componentKey);
-      if (component) providerName = component.display.label;
-      const definition = await definitionOf(components, connection);
-      label = definition.label;
-      formFields = formFieldsOf(connection, definition);
-      // A connection still waiting for its client id resolves with a placeholder: only scopes are read here.
-      const placeholders: Record<string, string> = {};
-      for (const input of definition.inputs) {
-        if (
-          input.required === true &&
-          input.shown !== false &&
-          !hasValue(connection, input.key) &&
-          !input.default
-        ) {
-          placeholders[input.key] = 'unset';
-        }
-      }
-      const resolved = await resolveClient({ store, components }, connection, placeholders);
-      const descriptions = resolved.config.scopeDescriptions;
-      requestedScopes = resolved.config.scopes.map((scope) =>
-        descriptions[scope] ? { scope, description: descriptions[scope] } : { scope },
-      );
-    } catch {
-      // The page still lists the connection; its status (and last error) say what is wrong.
-    }
-    return {
-      id: connection.id,
-      instanceId: connection.instanceId,
-      name: connection.name,
-      label,
-      providerName,
-      grantType: connection.grantType,
-      status: connection.status,
-      connectedAt: connection.connectedAt,
-      grantedScopes: connection.status === 'connected' ? connection.scopes : [],
-      requestedScopes,
-      lastError: connection.lastError
-        ? { code: connection.lastError.code, message: connection.lastError.message }
-        : null,
-      formFields,
-    };
-  }
-
-  async function instanceDto(instance: Instance): Promise<InstanceDto> {
-    const connections = await store.listConnections({ instanceId: instance.id });
-    return {
-      id: instance.id,
-      customerId: instance.customerId,
-      name: instance.name,
-      componentKeys: instance.componentKeys,
-      status: instance.status,
-      config: instance.config,
-      connections: await Promise.all(connections.map(connectionView)),
-      createdAt: instance.createdAt,
-    };
-  }
-
-  async function deviceView(sessionId: string): Promise<DeviceFlowView> {
-    const session = await store.getDeviceSession(sessionId);
-    if (!session) {
-      throw new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', {
-        message: 'This device code session does not exist',
-      });
-    }
-    return {
-      sessionId: session.id,
-      connectionId: session.connectionId,
-      userCode: session.userCode,
-      verificationUri: session.verificationUri,
-      verificationUriComplete: session.verificationUriComplete,
-      expiresAt: session.expiresAt,
-      intervalMs: session.intervalMs,
-      status: session.status,
-    };
-  }
-
-  const connect: ConnectPort = {
+/** The connect flows of the connect page and the callback, on `ConnectFlows`. */
+function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPort {
+  const { store, flows } = deps;
+  return {
     async describeInstance(instanceId) {
       const instance = await store.getInstance(instanceId);
       if (!instance) return undefined;
       const labels: string[] = [];
       for (const key of instance.componentKeys) {
-        const component = await componentOf(key);
+        const component = await views.componentOf(key);
         labels.push(component?.display.label ?? key);
       }
       const connections = await store.listConnections({ instanceId });
@@ -230,7 +128,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         id: instance.id,
         name: instance.name,
         integrationName: labels.length > 0 ? labels.join(' + ') : instance.name,
-        connections: await Promise.all(connections.map(connectionView)),
+        connections: await Promise.all(connections.map(views.connectionView)),
       };
       return view;
     },
@@ -246,59 +144,18 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return { authorizeUrl: started.authorizationUrl };
     },
 
-    async completeAuthorization(query, options): Promise<CallbackOutcome> {
-      // Read (not consume) the session first, only to know where a failure should lead back to. It is trusted
-      // for that only when it belongs to this browser, so a forged callback learns nothing about the link.
-      const state = singleQueryValue(query, 'state');
-      const session = state ? await store.getAuthSession(state) : undefined;
-      let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
-      if (session && session.browserBinding !== null && session.browserBinding === options.browserBinding) {
-        const connection = await store.getConnection(session.connectionId);
-        context = {
-          connectionId: session.connectionId,
-          ...(connection ? { instanceId: connection.instanceId } : {}),
-          ...(session.returnTo ? { flow: { linkToken: session.returnTo } } : {}),
-        };
-      }
-      try {
-        const done = await flows.completeAuthorization(query, options);
-        return {
-          ok: true,
-          connectionId: done.connection.id,
-          instanceId: done.connection.instanceId,
-          flow: done.returnTo ? { linkToken: done.returnTo } : undefined,
-        };
-      } catch (error) {
-        if (!isKeywayError(error)) throw error;
-        return { ok: false, error, ...context };
-      }
-    },
+    completeAuthorization: (query, options) =>
+      callbackOutcome(store, singleQueryValue(query, 'state'), options.browserBinding, () =>
+        flows.completeAuthorization(query, options),
+      ),
 
-    async connectWithClientCredentials(input) {
-      const connection = await store.getConnection(input.connectionId);
-      if (!connection)
-        throw new KeywayError('KW_STORE_NOT_FOUND', { message: 'This connection does not exist' });
-      const definition = await definitionOf(components, connection);
-      const changed = Object.keys(input.fields).length > 0;
-      if (changed) {
-        await store.updateConnection(
-          connection.id,
-          mergeConnectionFields(connection, definition, input.fields),
-        );
-      }
-      try {
-        await flows.connectWithClientCredentials(connection.id);
-      } catch (error) {
-        // The provider refused these values: put the previous ones back, so a failed attempt changes nothing.
-        if (changed) {
-          await store.updateConnection(connection.id, {
-            fields: connection.fields,
-            secretFields: connection.secretFields,
-          });
-        }
-        throw error;
-      }
+    completeImplicit(fragment, options) {
+      const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
+      return callbackOutcome(store, params.get('state') ?? undefined, options.browserBinding, () =>
+        flows.completeImplicit(fragment, options),
+      );
     },
+    connectWithClientCredentials: (input) => connectWithClientCredentials(deps, input),
 
     async connectWithPassword(input) {
       await flows.connectWithPassword(input.connectionId, {
@@ -309,7 +166,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
 
     async startDeviceAuthorization(input) {
       const started = await flows.startDeviceAuthorization(input.connectionId);
-      return deviceView(started.sessionId);
+      return views.deviceView(started.sessionId);
     },
 
     async pollDeviceAuthorization(input) {
@@ -324,7 +181,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
           if (!(isKeywayError(error) && error.transient)) throw error;
         }
       }
-      return deviceView(input.sessionId);
+      return views.deviceView(input.sessionId);
     },
 
     async disconnect(input) {
@@ -332,56 +189,87 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return { revocation };
     },
   };
+}
 
-  function summary(component: LoadedComponent, version: number | null): ComponentSummary {
-    return {
-      key: component.key,
-      version,
-      bundleHash: component.bundleHash,
-      label: component.display.label,
-      actions: [...component.actions.keys()],
-      connections: [...component.connections.keys()],
+/**
+ * Runs a callback's completion and reports it as a value. The session is read (not consumed) first, only to
+ * know where a failure should lead back to; it is trusted for that only when it belongs to this browser, so a
+ * forged callback learns nothing about the link.
+ */
+async function callbackOutcome(
+  store: Store,
+  state: string | undefined,
+  binding: string | null,
+  complete: () => Promise<{ connection: Connection; returnTo: string | null }>,
+): Promise<CallbackOutcome> {
+  const session = state ? await store.getAuthSession(state) : undefined;
+  let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
+  if (session && session.browserBinding !== null && session.browserBinding === binding) {
+    const connection = await store.getConnection(session.connectionId);
+    context = {
+      connectionId: session.connectionId,
+      ...(connection ? { instanceId: connection.instanceId } : {}),
+      ...(session.returnTo ? { flow: { linkToken: session.returnTo } } : {}),
     };
   }
-
-  function customerDto(customer: Customer): CustomerDto {
+  try {
+    const done = await complete();
     return {
-      id: customer.id,
-      externalId: customer.externalId,
-      name: customer.name,
-      createdAt: customer.createdAt,
+      ok: true,
+      connectionId: done.connection.id,
+      instanceId: done.connection.instanceId,
+      flow: done.returnTo ? { linkToken: done.returnTo } : undefined,
     };
+  } catch (error) {
+    if (!isKeywayError(error)) throw error;
+    return { ok: false, error, ...context };
   }
+}
 
-  const platform = platformApi({
-    store,
-    components,
-    flows,
-    configuredWebhooks: deps.webhookEndpoints ?? [],
-    now,
-    connectionView,
-    instanceDto,
-    customerDto,
-  });
-  const subscriptions = deps.triggers;
-  const api: ApiPort = {
-    ...platform,
-    async deleteInstance(id) {
-      // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
-      await subscriptions?.triggers.disableAll(id);
-      await platform.deleteInstance(id);
-    },
+/** Saves the customer's fields and fetches a token; a refused attempt puts the previous fields back. */
+async function connectWithClientCredentials(
+  deps: RuntimeServicesDeps,
+  input: Parameters<ConnectPort['connectWithClientCredentials']>[0],
+): Promise<void> {
+  const { store } = deps;
+  const connection = await store.getConnection(input.connectionId);
+  if (!connection) throw new KeywayError('KW_STORE_NOT_FOUND', { message: 'This connection does not exist' });
+  const definition = await definitionOf(deps.components, connection);
+  const changed = Object.keys(input.fields).length > 0;
+  if (changed) {
+    await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, input.fields));
+  }
+  try {
+    await deps.flows.connectWithClientCredentials(connection.id);
+  } catch (error) {
+    // The provider refused these values: put the previous ones back, so a failed attempt changes nothing.
+    if (changed) {
+      await store.updateConnection(connection.id, {
+        fields: connection.fields,
+        secretFields: connection.secretFields,
+      });
+    }
+    throw error;
+  }
+}
 
+/** Components: listing (published and local), publishing a bundle, and whether an action exists. */
+function componentApi(
+  deps: RuntimeServicesDeps,
+  views: RuntimeViews,
+): Pick<ApiPort, 'listComponents' | 'publishComponent' | 'hasAction'> {
+  const { store, components } = deps;
+  return {
     async listComponents() {
       const published = await store.listComponents();
       const out: ComponentSummary[] = [];
       const seen = new Set<string>();
       for (const row of published) {
-        const component = await componentOf(row.key);
+        const component = await views.componentOf(row.key);
         seen.add(row.key);
         out.push(
           component
-            ? summary(component, row.version)
+            ? componentSummary(component, row.version)
             : {
                 key: row.key,
                 version: row.version,
@@ -393,8 +281,8 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         );
       }
       for (const key of components.localKeys()) {
-        const component = seen.has(key) ? undefined : await componentOf(key);
-        if (component) out.push(summary(component, null));
+        const component = seen.has(key) ? undefined : await views.componentOf(key);
+        if (component) out.push(componentSummary(component, null));
       }
       return out;
     },
@@ -407,12 +295,28 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         const path = join(dir, 'index.js');
         writeFileSync(path, bundle, { mode: 0o600 });
         const { component, published } = await components.publish(path);
-        return summary(component, published.version);
+        return componentSummary(component, published.version);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
 
+    async hasAction(componentKey, actionKey) {
+      return (await views.componentOf(componentKey))?.actions.has(actionKey) ?? false;
+    },
+  };
+}
+
+/** Customers and instances: create, list, read. */
+function customerAndInstanceApi(
+  deps: RuntimeServicesDeps,
+  views: RuntimeViews,
+): Pick<
+  ApiPort,
+  'createCustomer' | 'listCustomers' | 'getCustomer' | 'createInstance' | 'listInstances' | 'getInstance'
+> {
+  const { store } = deps;
+  return {
     async createCustomer(input) {
       return customerDto(
         await store.createCustomer({
@@ -435,44 +339,57 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       const created = await createInstance(
         {
           store,
-          components,
-          now,
+          components: deps.components,
+          now: deps.now ?? Date.now,
           ...(deps.platformDefaults ? { platformDefaults: deps.platformDefaults } : {}),
         },
         spec as Parameters<typeof createInstance>[1],
       );
-      return instanceDto(created.instance);
+      return views.instanceDto(created.instance);
     },
 
     async listInstances(filter) {
       const instances = await store.listInstances(filter.customerId ? { customerId: filter.customerId } : {});
-      return Promise.all(instances.map(instanceDto));
+      return Promise.all(instances.map(views.instanceDto));
     },
 
     async getInstance(id) {
       const instance = await store.getInstance(id);
-      return instance ? instanceDto(instance) : undefined;
+      return instance ? views.instanceDto(instance) : undefined;
     },
+  };
+}
 
+/** Connections: read, disconnect, activate, run an action with one, and the webhook endpoints. */
+function connectionApi(
+  deps: RuntimeServicesDeps,
+  views: RuntimeViews,
+): Pick<
+  ApiPort,
+  | 'getConnection'
+  | 'disconnect'
+  | 'activateConnection'
+  | 'runAction'
+  | 'runDataSource'
+  | 'listWebhookEndpoints'
+> {
+  const { store, flows } = deps;
+  return {
     async getConnection(id) {
       const connection = await store.getConnection(id);
-      return connection ? connectionView(connection) : undefined;
+      return connection ? views.connectionView(connection) : undefined;
     },
 
     async disconnect(id) {
       const { connection, revocation } = await flows.disconnect(id);
-      return { connection: await connectionView(connection), revocation };
-    },
-
-    async hasAction(componentKey, actionKey) {
-      return (await componentOf(componentKey))?.actions.has(actionKey) ?? false;
+      return { connection: await views.connectionView(connection), revocation };
     },
 
     async activateConnection(instanceRef, connectionRef) {
       const instance = await findInstance(store, instanceRef);
       const connection = await findConnection(store, instance, connectionRef);
       const activation = await flows.activate(connection.id);
-      return { connection: await connectionView(activation.connection), token: activation.token };
+      return { connection: await views.connectionView(activation.connection), token: activation.token };
     },
 
     async runAction(input) {
@@ -484,11 +401,11 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       const result = await runAction(
         {
           store,
-          components,
+          components: deps.components,
           credentials: deps.credentials,
-          now,
+          now: deps.now ?? Date.now,
           ...(deps.onRecordError ? { onRecordError: deps.onRecordError } : {}),
-          ...(subscriptions ? { webhooks: subscriptions.webhooks } : {}),
+          ...(deps.triggers ? { webhooks: deps.triggers.webhooks } : {}),
         },
         {
           instanceId: input.instanceId,
@@ -501,25 +418,31 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return { executionId: result.executionId, result: result.result };
     },
 
+    async runDataSource(input) {
+      if (!deps.credentials) {
+        throw new KeywayError('KW_CONFIG_INVALID', {
+          message: 'This server was started without a credential manager',
+        });
+      }
+      const run = await runDataSource(
+        { store, components: deps.components, credentials: deps.credentials, now: deps.now ?? Date.now },
+        {
+          instanceId: input.instanceId,
+          componentKey: input.componentKey,
+          dataSourceKey: input.dataSourceKey,
+          inputs: input.inputs,
+          ...(input.connections ? { connections: input.connections } : {}),
+        },
+      );
+      return {
+        dataSourceType: run.dataSourceType,
+        result: run.result,
+        ...(run.supplementalData ? { supplementalData: run.supplementalData } : {}),
+      };
+    },
+
     listWebhookEndpoints() {
       return listWebhookEndpointDtos(store, deps.webhookEndpoints ?? []);
     },
-  };
-
-  const apiKeys: ApiKeyPort = {
-    async verify(key) {
-      const record = await store.verifyApiKey(key);
-      return record ? { keyId: record.id, name: record.name, scopes: record.scopes } : undefined;
-    },
-  };
-
-  const readiness: ReadinessPort = storeReadiness(store);
-
-  return {
-    connect,
-    api,
-    apiKeys,
-    readiness,
-    ...(subscriptions ? { triggers: triggerServices({ store, ...subscriptions }) } : {}),
   };
 }

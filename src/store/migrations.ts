@@ -6,197 +6,207 @@ import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
+import { oauthAppsMigration } from './oauth-apps';
 import type { Database } from './schema';
 import { triggerSubscriptionsMigration } from './triggers';
 import type { StoreEngine } from './types';
 
+/** The first schema: every table of version 0.1, in three groups. */
 function initial(engine: StoreEngine): Migration {
-  const blob = engine === 'postgres' ? 'bytea' : 'blob';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('meta')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('customers')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('external_id', 'text', (c) => c.unique())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('instances')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id').onDelete('cascade'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('component_keys', 'text', (c) => c.notNull())
-        .addColumn('config', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('instances_customer').on('instances').column('customer_id').execute();
-
-      await db.schema
-        .createTable('connections')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('component_key', 'text', (c) => c.notNull())
-        .addColumn('definition_key', 'text', (c) => c.notNull())
-        .addColumn('grant_type', 'text', (c) => c.notNull())
-        .addColumn('fields', 'text', (c) => c.notNull())
-        .addColumn('secret_fields', 'text', (c) => c.notNull())
-        .addColumn('token_set', 'text')
-        .addColumn('expires_at', 'bigint')
-        .addColumn('refresh_at', 'bigint')
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('last_error', 'text')
-        .addColumn('version', 'bigint', (c) => c.notNull())
-        .addColumn('refresh_failures', 'bigint', (c) => c.notNull())
-        .addColumn('cooldown_until', 'bigint')
-        .addColumn('lease_owner', 'text')
-        .addColumn('lease_until', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addColumn('connected_at', 'bigint')
-        .addUniqueConstraint('connections_instance_name', ['instance_id', 'name'])
-        .execute();
-      await db.schema
-        .createIndex('connections_due_refresh')
-        .on('connections')
-        .columns(['status', 'refresh_at'])
-        .execute();
-
-      await db.schema
-        .createTable('auth_sessions')
-        .addColumn('state', 'text', (c) => c.primaryKey())
-        .addColumn('connection_id', 'text', (c) =>
-          c.notNull().references('connections.id').onDelete('cascade'),
-        )
-        .addColumn('code_verifier', 'text')
-        .addColumn('browser_binding', 'text')
-        .addColumn('redirect_uri', 'text', (c) => c.notNull())
-        .addColumn('return_to', 'text')
-        .addColumn('nonce', 'text')
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('extra', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('consumed_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('auth_sessions_expires').on('auth_sessions').column('expires_at').execute();
-
-      await db.schema
-        .createTable('device_sessions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('connection_id', 'text', (c) =>
-          c.notNull().references('connections.id').onDelete('cascade'),
-        )
-        .addColumn('device_code', 'text', (c) => c.notNull())
-        .addColumn('user_code', 'text', (c) => c.notNull())
-        .addColumn('verification_uri', 'text', (c) => c.notNull())
-        .addColumn('verification_uri_complete', 'text')
-        .addColumn('interval_ms', 'bigint', (c) => c.notNull())
-        .addColumn('next_poll_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('completed_at', 'bigint')
-        .execute();
-
-      await db.schema
-        .createTable('components')
-        .addColumn('key', 'text', (c) => c.notNull())
-        .addColumn('version', 'bigint', (c) => c.notNull())
-        .addColumn('bundle_hash', 'text', (c) => c.notNull())
-        .addColumn('manifest', 'text', (c) => c.notNull())
-        .addColumn('bundle_path', 'text')
-        .addColumn('bundle', sql.raw(blob))
-        .addColumn('published_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('components_pk', ['key', 'version'])
-        .execute();
-
-      await db.schema
-        .createTable('instance_state')
-        .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('key', 'text', (c) => c.notNull())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('instance_state_pk', ['instance_id', 'scope', 'key'])
-        .execute();
-
-      // No foreign keys: an event about a deleted connection must still be delivered.
-      await db.schema
-        .createTable('outbox_events')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('instance_id', 'text')
-        .addColumn('connection_id', 'text')
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'bigint', (c) => c.notNull())
-        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
-        .addColumn('lease_owner', 'text')
-        .addColumn('lease_until', 'bigint')
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('delivered_at', 'bigint')
-        .execute();
-      await db.schema
-        .createIndex('outbox_events_due')
-        .on('outbox_events')
-        .columns(['status', 'next_attempt_at'])
-        .execute();
-
-      await db.schema
-        .createTable('api_keys')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('prefix', 'text', (c) => c.notNull().unique())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('scopes', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_used_at', 'bigint')
-        .addColumn('revoked_at', 'bigint')
-        .execute();
-
-      await db.schema
-        .createTable('executions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
-        .addColumn('component_key', 'text', (c) => c.notNull())
-        .addColumn('action_key', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('started_at', 'bigint', (c) => c.notNull())
-        .addColumn('finished_at', 'bigint')
-        .addColumn('duration_ms', 'bigint')
-        .addColumn('error_code', 'text')
-        .addColumn('error_message', 'text')
-        .addColumn('log', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('executions_instance_started')
-        .on('executions')
-        .columns(['instance_id', 'started_at'])
-        .execute();
-
-      // SQLite's cross-process lock leases; PostgreSQL uses advisory locks instead.
-      await db.schema
-        .createTable('locks')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('owner', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createInstanceTables(db);
+      await createSessionTables(db);
+      await createRuntimeTables(db, engine === 'postgres' ? 'bytea' : 'blob');
     },
   };
+}
+
+/** `meta`, customers, instances and connections. */
+async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('meta')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('customers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('external_id', 'text', (c) => c.unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('instances')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('component_keys', 'text', (c) => c.notNull())
+    .addColumn('config', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('instances_customer').on('instances').column('customer_id').execute();
+
+  await db.schema
+    .createTable('connections')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('component_key', 'text', (c) => c.notNull())
+    .addColumn('definition_key', 'text', (c) => c.notNull())
+    .addColumn('grant_type', 'text', (c) => c.notNull())
+    .addColumn('fields', 'text', (c) => c.notNull())
+    .addColumn('secret_fields', 'text', (c) => c.notNull())
+    .addColumn('token_set', 'text')
+    .addColumn('expires_at', 'bigint')
+    .addColumn('refresh_at', 'bigint')
+    .addColumn('scopes', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .addColumn('refresh_failures', 'bigint', (c) => c.notNull())
+    .addColumn('cooldown_until', 'bigint')
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('connected_at', 'bigint')
+    .addUniqueConstraint('connections_instance_name', ['instance_id', 'name'])
+    .execute();
+  await db.schema
+    .createIndex('connections_due_refresh')
+    .on('connections')
+    .columns(['status', 'refresh_at'])
+    .execute();
+}
+
+/** Authorization-code and device-flow sessions. */
+async function createSessionTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('auth_sessions')
+    .addColumn('state', 'text', (c) => c.primaryKey())
+    .addColumn('connection_id', 'text', (c) => c.notNull().references('connections.id').onDelete('cascade'))
+    .addColumn('code_verifier', 'text')
+    .addColumn('browser_binding', 'text')
+    .addColumn('redirect_uri', 'text', (c) => c.notNull())
+    .addColumn('return_to', 'text')
+    .addColumn('nonce', 'text')
+    .addColumn('scopes', 'text', (c) => c.notNull())
+    .addColumn('extra', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('consumed_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('auth_sessions_expires').on('auth_sessions').column('expires_at').execute();
+
+  await db.schema
+    .createTable('device_sessions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('connection_id', 'text', (c) => c.notNull().references('connections.id').onDelete('cascade'))
+    .addColumn('device_code', 'text', (c) => c.notNull())
+    .addColumn('user_code', 'text', (c) => c.notNull())
+    .addColumn('verification_uri', 'text', (c) => c.notNull())
+    .addColumn('verification_uri_complete', 'text')
+    .addColumn('interval_ms', 'bigint', (c) => c.notNull())
+    .addColumn('next_poll_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('completed_at', 'bigint')
+    .execute();
+}
+
+/** Components, instance state, the outbox, API keys, executions and SQLite's lock leases. */
+async function createRuntimeTables(db: Kysely<unknown>, blob: string): Promise<void> {
+  await db.schema
+    .createTable('components')
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .addColumn('bundle_hash', 'text', (c) => c.notNull())
+    .addColumn('manifest', 'text', (c) => c.notNull())
+    .addColumn('bundle_path', 'text')
+    .addColumn('bundle', sql.raw(blob))
+    .addColumn('published_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('components_pk', ['key', 'version'])
+    .execute();
+
+  await db.schema
+    .createTable('instance_state')
+    .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+    .addColumn('scope', 'text', (c) => c.notNull())
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('instance_state_pk', ['instance_id', 'scope', 'key'])
+    .execute();
+
+  // No foreign keys: an event about a deleted connection must still be delivered.
+  await db.schema
+    .createTable('outbox_events')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('instance_id', 'text')
+    .addColumn('connection_id', 'text')
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'bigint', (c) => c.notNull())
+    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint')
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('delivered_at', 'bigint')
+    .execute();
+  await db.schema
+    .createIndex('outbox_events_due')
+    .on('outbox_events')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
+
+  await db.schema
+    .createTable('api_keys')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('prefix', 'text', (c) => c.notNull().unique())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .addColumn('scopes', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_used_at', 'bigint')
+    .addColumn('revoked_at', 'bigint')
+    .execute();
+
+  await db.schema
+    .createTable('executions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+    .addColumn('component_key', 'text', (c) => c.notNull())
+    .addColumn('action_key', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint')
+    .addColumn('duration_ms', 'bigint')
+    .addColumn('error_code', 'text')
+    .addColumn('error_message', 'text')
+    .addColumn('log', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('executions_instance_started')
+    .on('executions')
+    .columns(['instance_id', 'started_at'])
+    .execute();
+
+  // SQLite's cross-process lock leases; PostgreSQL uses advisory locks instead.
+  await db.schema
+    .createTable('locks')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('owner', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
 }
 
 /**
@@ -355,6 +365,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
         '0010_h6_trigger_subscriptions': triggerSubscriptionsMigration,
+        '0012_h5_oauth_apps': oauthAppsMigration(),
       }),
   };
 }
@@ -381,6 +392,9 @@ export async function migrateToLatest(db: Kysely<Database>, engine: StoreEngine)
     provider: migrationProvider(engine),
     migrationTableName: 'keyway_migrations',
     migrationLockTableName: 'keyway_migrations_lock',
+    // Migrations are named by who wrote them (`0010_h6_…`, `0012_h5_…`) and land in any order: a database that
+    // already ran a later-named one still gets an earlier-named one that landed after it.
+    allowUnorderedMigrations: true,
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

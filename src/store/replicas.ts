@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { KeywayError } from '../errors';
 import { envelopeKeyId } from './crypto';
 import type { KeyRing } from './crypto';
-import type { EncryptedColumn } from './kysely-store';
+import type { EncryptedColumn } from './cells';
 import type { Database, ReplicasTable } from './schema';
 import type { Replica, ReplicaHeartbeat } from './types';
 

@@ -3,7 +3,8 @@
  */
 import { KeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
-import { KyselyStore, encryptedColumns } from './kysely-store';
+import { encryptedColumns } from './cells';
+import { KyselyStore } from './kysely-store';
 import type { Store } from './types';
 
 /** Progress of {@link rotateKeys}, reported after every batch. */

@@ -224,6 +224,20 @@ export interface TriggerSubscriptionsTable {
   updated_at: Int64;
 }
 
+/** A platform's OAuth app for one connection definition of a component (see ./oauth-apps). */
+export interface OAuthAppsTable {
+  /** `<component key>/<definition key>`. */
+  id: string;
+  component_key: string;
+  definition_key: string;
+  /** JSON object of the values that are not secret (client id, URL overrides, scopes). */
+  fields: string;
+  /** Encrypted JSON object of the secret values (client secret). */
+  secret_fields: string;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -242,4 +256,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   audit_log: AuditLogTable;
   trigger_subscriptions: TriggerSubscriptionsTable;
+  oauth_apps: OAuthAppsTable;
 }

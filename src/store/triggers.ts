@@ -7,8 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { KeywayError } from '../errors';
 import type { Page, PageRequest } from './admin-types';
-import type { KeyRing } from './crypto';
-import { cellAad } from './crypto';
+import type { CellCipher } from './cells';
+import type { Db, StoreContext } from './context';
 import type { Database, OutboxEventsTable, TriggerSubscriptionsTable } from './schema';
 import { subscriptionStatuses } from './trigger-types';
 import type {
@@ -112,24 +112,24 @@ function patchColumns(patch: SubscriptionPatch, now: number): Partial<TriggerSub
 
 /** {@link TriggerStore} over one store's database and key ring. */
 export class KyselyTriggerStore implements TriggerStore {
-  readonly #db: Kysely<Database>;
-  readonly #keys: KeyRing;
+  readonly #db: Db;
+  readonly #cells: CellCipher;
   readonly #now: () => number;
   readonly #engine: StoreEngine;
 
-  constructor(db: Kysely<Database>, keys: KeyRing, now: () => number, engine: StoreEngine) {
-    this.#db = db;
-    this.#keys = keys;
-    this.#now = now;
-    this.#engine = engine;
+  constructor(ctx: StoreContext) {
+    this.#db = ctx.db;
+    this.#cells = ctx.cells;
+    this.#now = ctx.now;
+    this.#engine = ctx.engine;
   }
 
   #seal(id: string, column: string, value: string | null): string | null {
-    return value === null ? null : this.#keys.encrypt(value, cellAad(TABLE, id, column));
+    return value === null ? null : this.#cells.encrypt(TABLE, id, column, value);
   }
 
   #open(id: string, column: string, value: string | null): string | null {
-    return value === null ? null : this.#keys.decrypt(value, cellAad(TABLE, id, column));
+    return value === null ? null : this.#cells.decrypt(TABLE, id, column, value);
   }
 
   #toSubscription(row: Selectable<TriggerSubscriptionsTable>): Subscription {

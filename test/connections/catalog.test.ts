@@ -75,15 +75,25 @@ function engine(config: ResolvedClientConfig): {
       extraAuthorizeParams: config.extraAuthorizeParams,
       extraTokenParams: config.extraTokenParams,
       extraTokenHeaders: config.extraTokenHeaders,
+      tokenRequestFormat: config.tokenRequestFormat,
     },
   };
 }
 
-/** Checks the client authentication the definition names, and returns the form body. */
-function expectClientAuth(request: HttpRequest, method: string): URLSearchParams {
-  const body = new URLSearchParams(request.body);
+/**
+ * Checks the client authentication the definition names and the body's encoding (`format`), and returns the
+ * body's parameters.
+ */
+function expectClientAuth(request: HttpRequest, method: string, format = 'form'): URLSearchParams {
   expect(request.method).toBe('POST');
-  expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+  let body: URLSearchParams;
+  if (format === 'json') {
+    expect(request.headers['content-type']).toBe('application/json');
+    body = new URLSearchParams(JSON.parse(request.body ?? '') as Record<string, string>);
+  } else {
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    body = new URLSearchParams(request.body);
+  }
   if (method === 'client_secret_basic') {
     const encoded = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
     const basic = Buffer.from(`${encoded(CLIENT_ID)}:${encoded(CLIENT_SECRET)}`).toString('base64');
@@ -210,18 +220,18 @@ describe('the provider catalog', () => {
         { code: 'code-1', redirectUri: REDIRECT_URI, codeVerifier: pkce ? 'verifier-1' : undefined },
         quirks,
       );
-      const body = expectClientAuth(token, authMethod);
+      const body = expectClientAuth(token, authMethod, provider.tokenRequestFormat);
       expect(body.get('grant_type')).toBe('authorization_code');
       expect(body.get('code')).toBe('code-1');
       expect(body.get('redirect_uri')).toBe(REDIRECT_URI);
       expect(body.get('code_verifier')).toBe(pkce ? 'verifier-1' : null);
     } else if (grant === 'client_credentials') {
       token = clientCredentialsGrantRequest(server, client, { scopes }, quirks);
-      const body = expectClientAuth(token, authMethod);
+      const body = expectClientAuth(token, authMethod, provider.tokenRequestFormat);
       expect(body.get('grant_type')).toBe('client_credentials');
     } else if (grant === 'password') {
       token = passwordGrantRequest(server, client, { username: 'ann', password: 'pw-1', scopes }, quirks);
-      const body = expectClientAuth(token, authMethod);
+      const body = expectClientAuth(token, authMethod, provider.tokenRequestFormat);
       expect(body.get('grant_type')).toBe('password');
     } else if (grant === 'device_code') {
       token = deviceAuthorizationRequest(server, client, { scopes }, quirks);
@@ -234,7 +244,11 @@ describe('the provider catalog', () => {
       return;
     }
     expect(token.url.split('?')[0]).toBe(config.tokenUrl);
-    expectExtras(new URLSearchParams(token.body), {
+    const tokenBody =
+      provider.tokenRequestFormat === 'json'
+        ? new URLSearchParams(JSON.parse(token.body ?? '') as Record<string, string>)
+        : new URLSearchParams(token.body);
+    expectExtras(tokenBody, {
       ...provider.extraTokenParams,
       ...override.extraTokenParams,
     });

@@ -154,9 +154,25 @@ describe('discoverProvider', () => {
     expect(error.message).toContain('fill in issuer');
   });
 
-  it('tells a builder to discover first when an issuer-only definition is rendered as is', () => {
-    const error = thrown(() => toSpectralConnection(issuerOnly, { grantType: 'client_credentials' }));
-    expect(error.code).toBe('KW_PROVIDER_DEFINITION_INVALID');
-    expect(error.message).toContain('discoverProvider');
+  it('renders an issuer-only definition as is, leaving its endpoints to the runtime to discover', () => {
+    const wire = (
+      component({
+        key: 'probe',
+        display: { label: 'Probe', description: 'Probe', iconPath: 'icon.png' },
+        connections: [toSpectralConnection(issuerOnly, { grantType: 'client_credentials' })],
+        actions: {},
+      }) as unknown as { connections: unknown[] }
+    ).connections[0];
+    const config = resolveConnection(wire, {
+      issuer: 'http://127.0.0.1:4100',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(config.issuer).toBe('http://127.0.0.1:4100');
+    expect(config.tokenUrl).toBeUndefined();
+    const bad = thrown(() =>
+      resolveConnection(wire, { issuer: 'not a url', clientId: 'c', clientSecret: 's' }),
+    );
+    expect(bad.code).toBe('KW_PROVIDER_URL_INVALID');
   });
 });

@@ -65,6 +65,7 @@ describe('toSpectralConnection → resolveConnection round trip', () => {
     expect(resolved.extraAuthorizeParams).toEqual(provider.extraAuthorizeParams);
     expect(resolved.extraTokenParams).toEqual({ ...provider.extraTokenParams, ...override.extraTokenParams });
     expect(resolved.extraTokenHeaders).toEqual(provider.extraTokenHeaders);
+    expect(resolved.tokenRequestFormat).toBe(provider.tokenRequestFormat);
     expect(resolved.tokenResponse).toEqual(provider.tokenResponse);
     expect(resolved.scopeDescriptions).toEqual(provider.scopeDescriptions);
     expect(resolved.refreshMarginSeconds).toBe(provider.refreshMarginSeconds);
@@ -355,6 +356,11 @@ describe('toSpectralConnection → resolveConnection round trip', () => {
     );
     expect(error.code).toBe('KW_PROVIDER_DEFINITION_INVALID');
     expect(error.message).toContain(HIDDEN_INPUTS.tokenResponse);
+    const format = thrown(() =>
+      resolveConnection(wire(providers.notion!), { ...client, [HIDDEN_INPUTS.tokenRequestFormat]: 'xml' }),
+    );
+    expect(format.code).toBe('KW_PROVIDER_DEFINITION_INVALID');
+    expect(format.message).toContain(`${HIDDEN_INPUTS.tokenRequestFormat} must be one of form, json`);
     expect(thrown(() => resolveConnection({ inputs: 'nope' }, client)).code).toBe(
       'KW_PROVIDER_DEFINITION_INVALID',
     );

@@ -1,6 +1,7 @@
 /**
  * Provider quirks carried by connections/ definitions (vendor error codes, extra token headers, the scope
- * parameter name, a token path that only sometimes holds the token), against in-process fakes over real HTTP.
+ * parameter name, a token path that only sometimes holds the token, JSON token requests), against in-process fakes
+ * over real HTTP.
  */
 import { isKeywayError } from '../../src/errors';
 import {
@@ -239,6 +240,58 @@ describe('extra token headers', () => {
       expect(request?.form.get('code')).toBe('the-authorization-code');
     }
     expect(post?.form.get('client_secret')).toBe(clientSecret);
+  });
+});
+
+describe('token request format', () => {
+  it('sends every token-endpoint request as one JSON object when the provider says json (Notion, Square)', async () => {
+    fake.handle((_req, res) => json(res, 200, { access_token: 'at', token_type: 'bearer' }));
+    const options = { tokenRequestFormat: 'json' as const, extraTokenParams: { owner: 'user' } };
+    await exchange(basicClient, options);
+    await exchange(postClient, options);
+    await refresh(options);
+    const [basic, post, refreshed] = fake.requests;
+    for (const request of [basic, post, refreshed]) {
+      expect(request?.method).toBe('POST');
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(request?.headers.accept).toBe('application/json');
+    }
+    expect(basic?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`quirk-client:${clientSecret}`).toString('base64')}`,
+    );
+    expect(JSON.parse(basic?.body ?? '')).toEqual({
+      grant_type: 'authorization_code',
+      code: 'the-authorization-code',
+      redirect_uri: 'https://app.example/cb',
+      owner: 'user',
+    });
+    // client_secret_post puts the credentials inside the JSON object, as Square's ObtainToken wants them.
+    expect(post?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(post?.body ?? '')).toEqual({
+      grant_type: 'authorization_code',
+      code: 'the-authorization-code',
+      redirect_uri: 'https://app.example/cb',
+      owner: 'user',
+      client_id: 'quirk-client',
+      client_secret: clientSecret,
+    });
+    expect(JSON.parse(refreshed?.body ?? '')).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'the-refresh-token',
+      owner: 'user',
+      client_id: 'quirk-client',
+      client_secret: clientSecret,
+    });
+  });
+
+  it('keeps the form encoding by default and for an explicit form', async () => {
+    fake.handle((_req, res) => json(res, 200, { access_token: 'at' }));
+    await exchange(basicClient);
+    await exchange(basicClient, { tokenRequestFormat: 'form' });
+    for (const request of fake.requests) {
+      expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(request.form.get('code')).toBe('the-authorization-code');
+    }
   });
 });
 

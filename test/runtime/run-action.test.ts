@@ -65,6 +65,8 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   // `describe` and `fail` again as `describeSlowly` and `failSlowly`, which start only once `slowGate` opens.
   let openSlowGate: () => void = () => undefined;
   let slowGate = Promise.resolve();
+  // Called each time a slow action starts waiting at the gate.
+  let onSlowWaiting: () => void = () => undefined;
 
   beforeAll(async () => {
     testStore = await open();
@@ -90,6 +92,7 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
         ...inner,
         key: `${key}Slowly`,
         perform: async (...args: unknown[]) => {
+          onSlowWaiting();
           await slowGate;
           return inner.perform(...args);
         },
@@ -358,6 +361,8 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
 
   it('returns without waiting for its execution record, which a read of the log then finds', async () => {
     const recorded: string[] = [];
+    let releaseWrite: () => void = () => undefined;
+    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
     const slowLog: Store = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'appendExecution') {
@@ -365,13 +370,11 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
             input: Parameters<Store['appendExecution']>[0],
             onError: Parameters<Store['appendExecution']>[1],
           ) => {
-            // The record is written well after the run returns.
-            setTimeout(() => {
-              target
-                .recordExecution(input)
-                .then((execution) => recorded.push(execution.id))
-                .catch((error: unknown) => onError(error, input.id ?? ''));
-            }, 50);
+            // The record is written only once the test lets it, after the run has returned.
+            writeGate
+              .then(() => target.recordExecution(input))
+              .then((execution) => recorded.push(execution.id))
+              .catch((error: unknown) => onError(error, input.id ?? ''));
             return undefined;
           };
         }
@@ -390,6 +393,7 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
       },
     );
     expect(recorded).toEqual([]);
+    releaseWrite();
     const deadline = Date.now() + 5000;
     while (recorded.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -401,6 +405,8 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   it('waits for a backlogged execution log before returning, when the store asks it to', async () => {
     let release: () => void = () => undefined;
     const backlog = new Promise<void>((resolve) => (release = resolve));
+    let appended: () => void = () => undefined;
+    const appendCalled = new Promise<void>((resolve) => (appended = resolve));
     const backlogged: Store = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'appendExecution') {
@@ -409,6 +415,7 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
             onError: Parameters<Store['appendExecution']>[1],
           ) => {
             target.recordExecution(input).catch((error: unknown) => onError(error, input.id ?? ''));
+            appended();
             return backlog;
           };
         }
@@ -430,7 +437,9 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
       returned = true;
       return result;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await appendCalled;
+    // Past every promise reaction queued so far: a run that did not wait would have returned by now.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(returned).toBe(false);
     release();
     const { executionId } = await running;
@@ -440,8 +449,17 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
 
   it('shows a run that takes over a second as running in the execution log, then as it ended', async () => {
     slowGate = new Promise<void>((resolve) => (openSlowGate = resolve));
+    let waiting = 0;
+    const bothWaiting = new Promise<void>((resolve) => {
+      onSlowWaiting = () => {
+        waiting += 1;
+        if (waiting === 2) resolve();
+      };
+    });
+    // The runs' clock: moved on by hand, so "over a second" takes no second of real time.
+    let clock = Date.now();
     const reported: unknown[] = [];
-    const slowDeps = { ...deps(), onRecordError: (error: unknown) => reported.push(error) };
+    const slowDeps = { ...deps(), now: () => clock, onRecordError: (error: unknown) => reported.push(error) };
     const request = (actionKey: string, inputs: Record<string, unknown>) =>
       runAction(slowDeps, {
         instanceId: instance.id,
@@ -452,14 +470,18 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
       });
     const succeeding = request('describeSlowly', { message: 'slow' });
     const failing = caught(request('failSlowly', { how: 'object' }));
+    await bothWaiting;
+    onSlowWaiting = () => undefined;
+    clock += 1_000;
     const runningRows = async () =>
       (await store.listExecutions({ instanceId: instance.id })).filter(
         (row) => row.status === 'running' && row.actionKey.endsWith('Slowly'),
       );
+    // Runs in flight are looked at every 250 ms: poll for the rows with a deadline.
     const deadline = Date.now() + 10_000;
     let running = await runningRows();
     while (running.length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       running = await runningRows();
     }
     expect(running.map((row) => row.actionKey).sort()).toEqual(['describeSlowly', 'failSlowly']);

@@ -158,7 +158,7 @@ describe.each(storeEngines)('REST API lifecycle on %s', (_engine, openTestStore)
         headers: { 'content-type': 'application/octet-stream' },
       });
       expect(raw.statusCode).toBe(413);
-      expect(raw.json()).toMatchObject({ error: { code: 'KW_BUNDLE_TOO_LARGE' } });
+      expect(raw.json()).toMatchObject({ error: { code: 'KW_BODY_TOO_LARGE' } });
       // Zeros compress to almost nothing: the limit holds for the inflated size, not the bytes on the wire.
       const bomb = gzipSync(Buffer.alloc(2 * MAX_BUNDLE));
       const inflated = await call('POST', '/api/components', {
@@ -166,6 +166,16 @@ describe.each(storeEngines)('REST API lifecycle on %s', (_engine, openTestStore)
         headers: { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' },
       });
       expect(inflated.statusCode).toBe(413);
+      // One code for every too-large body: the bundle's own limit, fastify's after inflating, any other route.
+      expect(inflated.json()).toMatchObject({ error: { code: 'KW_BODY_TOO_LARGE' } });
+      const base64 = await call('POST', '/api/components', {
+        json: { bundleBase64: big.toString('base64') },
+      });
+      expect(base64.statusCode).toBe(413);
+      expect(base64.json()).toMatchObject({ error: { code: 'KW_BODY_TOO_LARGE' } });
+      const customer = await call('POST', '/api/customers', { json: { name: 'x'.repeat(2 * 1024 * 1024) } });
+      expect(customer.statusCode).toBe(413);
+      expect(customer.json()).toMatchObject({ error: { code: 'KW_BODY_TOO_LARGE' } });
       const versions = await json<{ versions: unknown[] }>(
         call('GET', '/api/components/sandboxPassword/versions'),
         200,

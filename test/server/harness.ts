@@ -22,6 +22,8 @@ import type { Connection, Store } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
 import { openSqliteTestStore } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
+import { openApiChecker } from '../support/openapi-check';
+import type { OpenApiDocument } from '../support/openapi-check';
 
 /** The sandbox's device client is public, so its device connection authenticates with `none`. */
 const sandboxDevice = defineProvider({
@@ -210,6 +212,15 @@ export async function startHarness(
   );
 
   const listenUrl = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  let checker: ReturnType<typeof openApiChecker> | undefined;
+  /** Every `/api` answer is checked against the served OpenAPI document: declared status, matching body. */
+  const checkApi = async (request: TestRequest, status: number, body: string): Promise<void> => {
+    if (!request.url.startsWith('/api/')) return;
+    checker ??= openApiChecker(
+      (await (await fetch(`${listenUrl}/api/openapi.json`)).json()) as OpenApiDocument,
+    );
+    checker.check(request.method, request.url, status, body);
+  };
   return {
     app,
     listenUrl,
@@ -227,6 +238,7 @@ export async function startHarness(
       const setCookie = res.headers.getSetCookie();
       if (setCookie.length > 0) headers['set-cookie'] = setCookie[0];
       const body = await res.text();
+      await checkApi(request, res.status, body);
       return { statusCode: res.status, headers, body, json: () => JSON.parse(body) as unknown };
     },
     store,

@@ -5,13 +5,15 @@
  * production (`https://my.proximie.net`): https://docs.proximie.net/docs/oauth-20
  *
  * API (bearer token from either flow; audience `https://proximie.com/api/v2/`,
- * https://docs.proximie.net/docs/client-credentials):
- * - `GET /api/v2/users/me` — the signed-in user: https://docs.proximie.net/docs/users
- * - `GET /api/v2/organisations` — the organisations the user belongs to: https://docs.proximie.net/docs/users
- *   ("A User can be added to multiple Organisations")
- * - `GET /api/v2/sessions?organisationId=` — an organisation's sessions: https://docs.proximie.net/docs/oauth-20
- * The guide pages above describe these resources; the paths follow the API's audience (`/api/v2/`). Confirm them
- * against Proximie's API reference before production use.
+ * https://docs.proximie.net/docs/client-credentials). What Proximie's public docs say, and what they do not:
+ * - Sourced: the resources (users, who belong to several organisations; organisations; sessions, which live in
+ *   an organisation): https://docs.proximie.net/docs/users, https://docs.proximie.net/docs/organisations,
+ *   https://docs.proximie.net/docs/sessions. Creating a session takes the organisation as a path parameter
+ *   (`organisation_id`) and the user's JWT as a bearer token: https://docs.proximie.net/reference/createsession
+ * - NOT sourced: the three paths below. The one API reference page found (above) does not show its path in its
+ *   public text, and no OpenAPI file, SDK or other public page found (searched 2026-12-06) states any path. They
+ *   follow the audience's `/api/v2/` prefix and are guesses until Proximie confirms them (see the README):
+ *   `GET /api/v2/users/me`, `GET /api/v2/organisations`, `GET /api/v2/sessions?organisationId=`.
  */
 import { ConnectionError, action, component, input, util, type Connection } from '@prismatic-io/spectral';
 import axios, { type AxiosInstance } from 'axios';

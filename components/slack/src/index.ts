@@ -12,6 +12,8 @@
  * - `auth.test` — https://api.slack.com/methods/auth.test
  * - `conversations.list` — https://api.slack.com/methods/conversations.list
  * - `chat.postMessage` — https://api.slack.com/methods/chat.postMessage
+ *
+ * Data sources (./data-sources): `channels`, the channel picklist a customer chooses from on the connect page.
  */
 import {
   ConnectionError,
@@ -25,6 +27,7 @@ import {
 } from '@prismatic-io/spectral';
 import axios, { type AxiosInstance } from 'axios';
 import { slack, toSpectralConnection } from '../../../connections';
+import { slackDataSources } from './data-sources';
 
 /** The connection input choosing the token actions send. */
 export const TOKEN_TYPE_INPUT = 'tokenType';
@@ -115,7 +118,8 @@ function client(connection: Connection): AxiosInstance {
   return axios.create({ baseURL, headers: { Authorization: `Bearer ${token}` } });
 }
 
-async function call(
+/** Calls a Web API method with the connection's token; a `ok: false` answer throws {@link SlackApiError}. */
+export async function call(
   connection: Connection,
   method: string,
   request: { params?: Record<string, unknown>; body?: Record<string, unknown> },
@@ -186,4 +190,5 @@ export default component({
   display: { label: 'Slack', description: 'Post messages and list channels in Slack.', iconPath: 'icon.png' },
   connections: [slackOAuth],
   actions: { authTest, listChannels, postMessage },
+  dataSources: slackDataSources(call),
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import { ComponentRegistry, createInstance, findInstance } from '../../runtime';
 import type { Connection, Customer, Instance, Store } from '../../store';
-import { collect, parseJsonObject, parseKeyValues } from '../args';
+import { collect, parseJsonObject, parseJsonValues, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
@@ -90,7 +90,9 @@ interface CreateFlags extends CommonFlags {
   readonly component?: string[];
   readonly connection?: string[];
   readonly field?: string[];
+  readonly fieldJson?: string[];
   readonly configVar?: string[];
+  readonly configVarJson?: string[];
 }
 
 /**
@@ -109,20 +111,31 @@ export async function resolveCustomer(store: Store, ref: string, createName?: st
   return store.createCustomer({ externalId: ref, name: createName });
 }
 
+/** `--field` (text) and `--field-json` (JSON) values, per connection name. */
+function fieldsFromFlags(flags: CreateFlags): Record<string, Record<string, unknown>> {
+  const fields: Record<string, Record<string, unknown>> = {};
+  const given: [string, Record<string, unknown>][] = [
+    ['--field', parseKeyValues('--field', flags.field)],
+    ['--field-json', parseJsonValues('--field-json', flags.fieldJson)],
+  ];
+  for (const [option, values] of given) {
+    for (const [path, value] of Object.entries(values)) {
+      const dot = path.indexOf('.');
+      if (dot <= 0 || dot === path.length - 1) {
+        throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
+          message: `${option} expects <connection>.<field>=<value>; "${path}" names no connection`,
+        });
+      }
+      (fields[path.slice(0, dot)] ??= {})[path.slice(dot + 1)] = value;
+    }
+  }
+  return fields;
+}
+
 function connectionsFromFlags(
   flags: CreateFlags,
-): { name: string; componentKey: string; definitionKey?: string; fields: Record<string, string> }[] {
-  const fields: Record<string, Record<string, string>> = {};
-  for (const [path, value] of Object.entries(parseKeyValues('--field', flags.field))) {
-    const dot = path.indexOf('.');
-    if (dot <= 0 || dot === path.length - 1) {
-      throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
-        message: `--field expects <connection>.<field>=<value>; "${path}" names no connection`,
-      });
-    }
-    const name = path.slice(0, dot);
-    (fields[name] ??= {})[path.slice(dot + 1)] = value;
-  }
+): { name: string; componentKey: string; definitionKey?: string; fields: Record<string, unknown> }[] {
+  const fields = fieldsFromFlags(flags);
   const specs = Object.entries(parseKeyValues('--connection', flags.connection)).map(([name, target]) => {
     const [componentKey = '', definitionKey] = target.split(':');
     if (componentKey === '') {
@@ -140,7 +153,7 @@ function connectionsFromFlags(
   const unknown = Object.keys(fields).filter((name) => !specs.some((spec) => spec.name === name));
   if (unknown.length > 0) {
     throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
-      message: `--field names connection(s) not given with --connection: ${unknown.join(', ')}`,
+      message: `--field/--field-json name connection(s) not given with --connection: ${unknown.join(', ')}`,
     });
   }
   return specs;
@@ -182,7 +195,13 @@ export function registerInstanceCommands(program: Command): void {
       .option('--component <key>', 'component key (repeatable)', collect)
       .option('--connection <name=component[:definition]>', 'a named connection (repeatable)', collect)
       .option('--field <connection.field=value>', 'a connection field value (repeatable)', collect)
-      .option('--config-var <key=value>', 'an instance config value (repeatable)', collect),
+      .option(
+        '--field-json <connection.field=json>',
+        'a connection field value as JSON: list, key/value list, object, boolean (repeatable)',
+        collect,
+      )
+      .option('--config-var <key=value>', 'an instance config value (repeatable)', collect)
+      .option('--config-var-json <key=json>', 'an instance config value as JSON (repeatable)', collect),
   ).action(
     cliAction(async (out, flags: CreateFlags) => {
       const spec = parseJsonObject('--spec', flags.spec);
@@ -200,7 +219,10 @@ export function registerInstanceCommands(program: Command): void {
         });
       }
       const flagConnections = connectionsFromFlags(flags);
-      const configVars = parseKeyValues('--config-var', flags.configVar);
+      const configVars = {
+        ...parseKeyValues('--config-var', flags.configVar),
+        ...parseJsonValues('--config-var-json', flags.configVarJson),
+      };
       const summary = await withStore(loadStoreConfig(flags), async (store) => {
         const components = new ComponentRegistry({ store });
         const name = flags.customerName ?? specCustomerName;

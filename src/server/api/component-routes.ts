@@ -7,13 +7,13 @@ import type { preParsingHookHandler } from 'fastify';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import type { ServerConfig } from '../config';
-import { parseRequest } from '../http';
 import { nextCursor, pageOfList, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
+import { ComponentSchema, ComponentVersionSchema, pageOf } from './responses';
 import { PublishComponentBodySchema } from './schemas';
 import type { ApiPort } from './types';
 
-const keyParam = z.strictObject({ key: z.string().min(1).max(200) });
+const keyParam = z.object({ key: z.string().min(1).max(200) });
 
 /**
  * Inflates a gzip-encoded upload before the body parser reads it. The parser counts both the inflated bytes
@@ -45,25 +45,21 @@ export const gunzipUpload: preParsingHookHandler = (request, _reply, payload, do
 };
 
 /** The bundle bytes of a publish request: the raw body, or the JSON body's base64. */
-function bundleOf(body: unknown, maxBytes: number): Buffer {
-  const bytes = Buffer.isBuffer(body)
-    ? body
-    : Buffer.from(parseRequest(PublishComponentBodySchema, body, 'body').bundleBase64, 'base64');
+function bundleOf(body: Buffer | z.output<typeof PublishComponentBodySchema>, maxBytes: number): Buffer {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.bundleBase64, 'base64');
   if (bytes.length === 0) {
     throw new KeywayError('KW_REQUEST_INVALID', {
       message: 'The bundle is empty: send the built dist/index.js as the body',
       details: { issues: [{ path: 'body', message: 'empty' }] },
     });
   }
-  if (bytes.length > maxBytes) throw bundleTooLarge(maxBytes);
+  if (bytes.length > maxBytes) {
+    throw new KeywayError('KW_BODY_TOO_LARGE', {
+      message: `The bundle is larger than this deployment accepts (${maxBytes} bytes; KEYWAY_MAX_BUNDLE_BYTES)`,
+      details: { maxBytes },
+    });
+  }
   return bytes;
-}
-
-function bundleTooLarge(maxBytes: number): KeywayError {
-  return new KeywayError('KW_BUNDLE_TOO_LARGE', {
-    message: `The bundle is larger than this deployment accepts (${maxBytes} bytes; KEYWAY_MAX_BUNDLE_BYTES)`,
-    details: { maxBytes },
-  });
 }
 
 /** Registers the component routes. */
@@ -72,7 +68,10 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     method: 'GET',
     url: '/api/components',
     scope: 'components:read',
+    operationId: 'listComponents',
+    summary: 'List published and local components, paged by key',
     query: pageQuery,
+    response: pageOf('components', ComponentSchema),
     async handle({ query }) {
       const page = pageOfList(await api.listComponents(), (c) => c.key, pageRequest(query));
       return { components: page.items, nextCursor: nextCursor(page) };
@@ -83,12 +82,19 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     method: 'POST',
     url: '/api/components',
     scope: 'components:write',
+    operationId: 'publishComponent',
+    summary: 'Publish a built bundle (dist/index.js) as the next version of its key',
     status: 201,
+    body: PublishComponentBodySchema,
+    upload: true,
+    response: z.object({ component: ComponentSchema }),
+    errors: [409, 413],
     // Base64 in JSON is 4/3 of the bundle; raw bodies are held to maxBundleBytes exactly in bundleOf.
     bodyLimit: Math.ceil((config.maxBundleBytes * 4) / 3) + 1024,
     preParsing: gunzipUpload,
-    async handle({ request }) {
-      return { component: await api.publishComponent(bundleOf(request.body, config.maxBundleBytes)) };
+    // `body` is the raw bytes when the upload was sent as such (see `upload`), the parsed JSON otherwise.
+    async handle({ body }) {
+      return { component: await api.publishComponent(bundleOf(body, config.maxBundleBytes)) };
     },
   });
 
@@ -96,9 +102,12 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     method: 'GET',
     url: '/api/components/:key/versions',
     scope: 'components:read',
+    operationId: 'listComponentVersions',
+    summary: 'List every published version of a component, oldest first',
+    params: keyParam,
     query: pageQuery,
-    async handle({ request, query }) {
-      const { key } = parseRequest(keyParam, request.params, 'params');
+    response: pageOf('versions', ComponentVersionSchema),
+    async handle({ params: { key }, query }) {
       const page = await api.componentVersions(key, pageRequest(query));
       if (page.items.length === 0 && query.cursor === undefined) {
         throw new KeywayError('KW_API_NOT_FOUND', { message: `No component "${key}"`, details: { key } });

@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import type { ServerConfig } from '../config';
-import { parseRequest } from '../http';
 import { signConnectLink } from '../links';
 import type { Metrics } from '../metrics';
 import type { ConnectionViewStatus } from '../ports';
@@ -12,7 +11,16 @@ import { checkCompletionUrl } from '../redirects';
 import { idParam, notFound } from './customer-routes';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
-import { CreateConnectLinkBodySchema, RunActionBodySchema } from './schemas';
+import {
+  ActionRunResponseSchema,
+  ActivationResponseSchema,
+  ConnectLinkResponseSchema,
+  ConnectionSchema,
+  DataSourceRunResponseSchema,
+  DisconnectResponseSchema,
+  pageOf,
+} from './responses';
+import { CreateConnectLinkBodySchema, RunActionBodySchema, RunDataSourceBodySchema } from './schemas';
 import type { ApiPort } from './types';
 
 const statusFilter = z
@@ -29,10 +37,16 @@ const connectionsQuery = pageQuery.extend({
   status: statusFilter,
 });
 const instanceConnectionsQuery = pageQuery.extend({ status: statusFilter });
+const connectionPage = pageOf('connections', ConnectionSchema);
 const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
 const actionParams = idParam.extend({
   componentKey: z.string().min(1).max(200),
   actionKey: z.string().min(1).max(200),
+});
+
+const dataSourceParams = idParam.extend({
+  componentKey: z.string().min(1).max(200),
+  dataSourceKey: z.string().min(1).max(200),
 });
 
 /** The labels of calls to a component or action that does not exist: one series for all of them. */
@@ -53,7 +67,10 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'GET',
     url: '/api/connections',
     scope: 'connections:read',
+    operationId: 'listConnections',
+    summary: 'List connections, filtered by instance and status',
     query: connectionsQuery,
+    response: connectionPage,
     async handle({ query }) {
       const filter = { instanceId: query.instanceId, status: query.status };
       const page = await api.connectionsPage(filter, pageRequest(query));
@@ -64,9 +81,12 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'GET',
     url: '/api/instances/:id/connections',
     scope: 'connections:read',
+    operationId: 'listInstanceConnections',
+    summary: 'List one instance’s connections, filtered by status',
+    params: idParam,
     query: instanceConnectionsQuery,
-    async handle({ request, query }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    response: connectionPage,
+    async handle({ params: { id }, query }) {
       if (!(await api.getInstance(id))) throw notFound('instance', id);
       const page = await api.connectionsPage({ instanceId: id, status: query.status }, pageRequest(query));
       return { connections: page.items, nextCursor: nextCursor(page) };
@@ -76,8 +96,11 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'GET',
     url: '/api/connections/:id',
     scope: 'connections:read',
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    operationId: 'getConnection',
+    summary: 'Get a connection (never a token or a secret)',
+    params: idParam,
+    response: z.object({ connection: ConnectionSchema }),
+    async handle({ params: { id } }) {
       const connection = await api.getConnection(id);
       if (!connection) throw notFound('connection', id);
       return { connection };
@@ -87,8 +110,13 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'POST',
     url: '/api/instances/:id/connections/:name/activate',
     scope: 'connections:write',
-    async handle({ request }) {
-      const params = parseRequest(connectionParams, request.params, 'params');
+    operationId: 'activateConnection',
+    summary:
+      'Fetch a token now for a connection that needs no person (client credentials, a platform-supplied password); answers what the provider granted, never the token',
+    params: connectionParams,
+    response: ActivationResponseSchema,
+    errors: [409, 429, 502, 504],
+    async handle({ params }) {
       return api.activateConnection(params.id, params.name);
     },
   });
@@ -96,8 +124,11 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'POST',
     url: '/api/connections/:id/disconnect',
     scope: 'connections:write',
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    operationId: 'disconnectConnection',
+    summary: 'Revoke a connection’s tokens at the provider when possible and delete them',
+    params: idParam,
+    response: DisconnectResponseSchema,
+    async handle({ params: { id } }) {
       if (!(await api.getConnection(id))) throw notFound('connection', id);
       return api.disconnect(id);
     },
@@ -106,18 +137,27 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     method: 'POST',
     url: '/api/instances/:id/connect-links',
     scope: 'links:write',
+    operationId: 'createConnectLink',
+    summary: 'Create a signed, expiring connect link for an instance’s connections',
     status: 201,
-    handle: ({ request }) => createConnectLink(ctx, request),
+    params: idParam,
+    body: CreateConnectLinkBodySchema,
+    response: ConnectLinkResponseSchema,
+    handle: ({ params, body, request }) => createConnectLink(ctx, params.id, body, request.log),
   });
   define({
     method: 'POST',
     url: '/api/instances/:id/actions/:componentKey/:actionKey',
     scope: 'actions:write',
+    operationId: 'runAction',
+    summary: 'Run a component’s action for an instance',
+    params: actionParams,
+    body: RunActionBodySchema,
+    response: ActionRunResponseSchema,
+    errors: [409, 429, 502, 504],
     // Runs are recorded in the execution log; an audit row per run would tax the hot path.
     audit: false,
-    async handle({ request }) {
-      const params = parseRequest(actionParams, request.params, 'params');
-      const body = parseRequest(RunActionBodySchema, request.body ?? {}, 'body');
+    async handle({ params, body }) {
       const labels = { component: params.componentKey, action: params.actionKey };
       try {
         const run = await api.runAction({
@@ -141,19 +181,38 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
       }
     },
   });
+  define({
+    method: 'POST',
+    url: '/api/instances/:id/data-sources/:componentKey/:dataSourceKey',
+    // Runs component code with the customer's token, as an action does; it changes nothing, so no audit row.
+    scope: 'actions:write',
+    operationId: 'runDataSource',
+    summary:
+      'Run a component’s data source for an instance; its result is checked against its dataSourceType',
+    params: dataSourceParams,
+    body: RunDataSourceBodySchema,
+    response: DataSourceRunResponseSchema,
+    errors: [409, 429, 502, 504],
+    audit: false,
+    async handle({ params, body }) {
+      return api.runDataSource({
+        instanceId: params.id,
+        componentKey: params.componentKey,
+        dataSourceKey: params.dataSourceKey,
+        inputs: body.inputs,
+        ...(body.connections ? { connections: body.connections } : {}),
+      });
+    },
+  });
 }
 
 async function createConnectLink(
   ctx: ConnectionRouteContext,
-  request: {
-    readonly params: unknown;
-    readonly body: unknown;
-    readonly log: { info: (o: object, m: string) => void };
-  },
-): Promise<unknown> {
+  id: string,
+  body: z.output<typeof CreateConnectLinkBodySchema>,
+  log: { info: (o: object, m: string) => void },
+): Promise<z.output<typeof ConnectLinkResponseSchema>> {
   const { api, config } = ctx;
-  const { id } = parseRequest(idParam, request.params, 'params');
-  const body = parseRequest(CreateConnectLinkBodySchema, request.body ?? {}, 'body');
   const instance = await api.getInstance(id);
   if (!instance) throw notFound('instance', id);
   const known = new Set(instance.connections.map((c) => c.id));
@@ -191,7 +250,7 @@ async function createConnectLink(
     },
     { secret: config.linkSecret, now: ctx.now() },
   );
-  request.log.info({ linkId: signed.claims.lid, instanceId: id }, 'connect link created');
+  log.info({ linkId: signed.claims.lid, instanceId: id }, 'connect link created');
   return {
     link: {
       id: signed.claims.lid,

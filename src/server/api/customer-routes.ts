@@ -1,11 +1,11 @@
 /** `/api/customers` and `/api/instances`: create, read, list (paged), update and delete. */
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
-import { parseRequest } from '../http';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
 import type { ApiPrincipal } from '../ports';
 import { scopeAllows } from './route';
 import type { DefineRoute } from './route';
+import { CustomerSchema, InstanceSchema, pageOf } from './responses';
 import {
   CreateCustomerBodySchema,
   CreateInstanceBodySchema,
@@ -22,6 +22,8 @@ export function notFound(what: string, id: string): KeywayError {
   return new KeywayError('KW_API_NOT_FOUND', { message: `No ${what} "${id}"`, details: { id } });
 }
 
+const customerResponse = z.object({ customer: CustomerSchema });
+const instanceResponse = z.object({ instance: InstanceSchema });
 const instancesQuery = pageQuery.extend({ customerId: z.string().min(1).max(200).optional() });
 
 /** Registers the customer and instance routes. */
@@ -30,7 +32,10 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/customers',
     scope: 'customers:read',
+    operationId: 'listCustomers',
+    summary: 'List customers, oldest first',
     query: pageQuery,
+    response: pageOf('customers', CustomerSchema),
     async handle({ query }) {
       const page = await api.customersPage(pageRequest(query));
       return { customers: page.items, nextCursor: nextCursor(page) };
@@ -40,9 +45,13 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'POST',
     url: '/api/customers',
     scope: 'customers:write',
+    operationId: 'createCustomer',
+    summary: 'Create a customer',
     status: 201,
-    async handle({ request }) {
-      const body = parseRequest(CreateCustomerBodySchema, request.body, 'body');
+    body: CreateCustomerBodySchema,
+    response: customerResponse,
+    errors: [409],
+    async handle({ body }) {
       return { customer: await api.createCustomer(body) };
     },
   });
@@ -50,8 +59,11 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/customers/:id',
     scope: 'customers:read',
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    operationId: 'getCustomer',
+    summary: 'Get a customer',
+    params: idParam,
+    response: customerResponse,
+    async handle({ params: { id } }) {
       const customer = await api.getCustomer(id);
       if (!customer) throw notFound('customer', id);
       return { customer };
@@ -61,19 +73,25 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'PATCH',
     url: '/api/customers/:id',
     scope: 'customers:write',
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
-      const patch = parseRequest(UpdateCustomerBodySchema, request.body, 'body');
-      return { customer: await api.updateCustomer(id, patch) };
+    operationId: 'updateCustomer',
+    summary: 'Change a customer’s name or external id (null clears it)',
+    params: idParam,
+    body: UpdateCustomerBodySchema,
+    response: customerResponse,
+    errors: [409],
+    async handle({ params: { id }, body }) {
+      return { customer: await api.updateCustomer(id, body) };
     },
   });
   define({
     method: 'DELETE',
     url: '/api/customers/:id',
     scope: 'customers:write',
+    operationId: 'deleteCustomer',
+    summary: 'Delete a customer and its instances, disconnecting (and revoking) their connections',
     status: 204,
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    params: idParam,
+    async handle({ params: { id } }) {
       await api.deleteCustomer(id);
       return undefined;
     },
@@ -83,7 +101,10 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/instances',
     scope: 'instances:read',
+    operationId: 'listInstances',
+    summary: 'List instances, optionally of one customer, with their connections’ status',
     query: instancesQuery,
+    response: pageOf('instances', InstanceSchema),
     async handle({ query, principal }) {
       const page = await api.instancesPage({ customerId: query.customerId }, pageRequest(query));
       return { instances: page.items.map((item) => visible(principal, item)), nextCursor: nextCursor(page) };
@@ -93,9 +114,13 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'POST',
     url: '/api/instances',
     scope: 'instances:write',
+    operationId: 'createInstance',
+    summary: 'Create an instance with its connections and config (the instance spec)',
     status: 201,
-    async handle({ request, principal }) {
-      const body = parseRequest(CreateInstanceBodySchema, request.body, 'body');
+    body: CreateInstanceBodySchema,
+    response: instanceResponse,
+    errors: [404, 409],
+    async handle({ body, principal }) {
       return { instance: visible(principal, await api.createInstance(body)) };
     },
   });
@@ -103,8 +128,11 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'GET',
     url: '/api/instances/:id',
     scope: 'instances:read',
-    async handle({ request, principal }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    operationId: 'getInstance',
+    summary: 'Get an instance',
+    params: idParam,
+    response: instanceResponse,
+    async handle({ params: { id }, principal }) {
       const instance = await api.getInstance(id);
       if (!instance) throw notFound('instance', id);
       return { instance: visible(principal, instance) };
@@ -114,19 +142,25 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     method: 'PATCH',
     url: '/api/instances/:id',
     scope: 'instances:write',
-    async handle({ request, principal }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
-      const patch = parseRequest(UpdateInstanceBodySchema, request.body, 'body');
-      return { instance: visible(principal, await api.updateInstance(id, patch)) };
+    operationId: 'updateInstance',
+    summary: 'Change an instance’s name, status, config or connection fields',
+    params: idParam,
+    body: UpdateInstanceBodySchema,
+    response: instanceResponse,
+    errors: [409],
+    async handle({ params: { id }, body, principal }) {
+      return { instance: visible(principal, await api.updateInstance(id, body)) };
     },
   });
   define({
     method: 'DELETE',
     url: '/api/instances/:id',
     scope: 'instances:write',
+    operationId: 'deleteInstance',
+    summary: 'Delete an instance, disconnecting (and revoking) its connections first',
     status: 204,
-    async handle({ request }) {
-      const { id } = parseRequest(idParam, request.params, 'params');
+    params: idParam,
+    async handle({ params: { id } }) {
       await api.deleteInstance(id);
       return undefined;
     },

@@ -1,175 +1,171 @@
 /**
- * The OpenAPI 3.1 document of `/api`, served at `GET /api/openapi.json`. Request bodies are generated from the
- * same zod schemas the routes validate with, so the document cannot drift from the checks.
+ * The OpenAPI 3.1 document of `/api`, served at `GET /api/openapi.json`. It is generated from the routes as
+ * they are declared (see ./route): the same zod schemas that validate each path, query and body describe them
+ * here, and each response body is described by its schema in ./responses, so the document cannot drift from
+ * the checks. Every error status a route can answer is declared with the one error body.
  * @see https://spec.openapis.org/oas/v3.1.0
  */
 import { z } from 'zod';
-import {
-  CreateConnectLinkBodySchema,
-  CreateCustomerBodySchema,
-  CreateInstanceBodySchema,
-  EnableTriggerBodySchema,
-  PublishComponentBodySchema,
-  RunActionBodySchema,
-} from './schemas';
+import { ErrorBodySchema, namedSchemas } from './responses';
+import { errorStatuses } from './route';
+import type { RouteDoc } from './route';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'A stable KW_* code; see docs/errors.md.' },
-        message: { type: 'string' },
-        details: { type: 'object' },
+type Json = Record<string, unknown>;
+
+const STATUS_TEXT: Readonly<Record<number, readonly [string, string]>> = {
+  400: [
+    'A bad path, query (an unknown parameter too), body or cursor; `details.issues` names each field.',
+    'KW_REQUEST_INVALID',
+  ],
+  401: ['No API key, or an unknown or revoked one.', 'KW_API_UNAUTHORIZED'],
+  403: ['The API key lacks the scope; `details.required` names it.', 'KW_API_FORBIDDEN'],
+  404: ['The resource named in the path does not exist.', 'KW_API_NOT_FOUND'],
+  409: [
+    'The request conflicts with the current state (a duplicate, a connection not in a usable state).',
+    'KW_STORE_CONFLICT',
+  ],
+  413: ['The body is larger than this route accepts.', 'KW_BODY_TOO_LARGE'],
+  414: ['The URL is longer than the router accepts.', 'KW_REQUEST_INVALID'],
+  415: ['The body’s Content-Type is not one this route reads.', 'KW_REQUEST_INVALID'],
+  429: ['The provider is rate limiting; retry after `details.retryAfterMs`.', 'KW_OAUTH_RATE_LIMITED'],
+  500: ['An error inside Keyway; the cause is in the server log.', 'KW_INTERNAL_ERROR'],
+  502: [
+    'The provider or the component failed; provider errors keep `error`, `error_description` and the status in `details.provider`.',
+    'KW_OAUTH_PROVIDER_ERROR',
+  ],
+  503: ['The database is unreachable or busy; retry after `Retry-After`.', 'KW_STORE_UNAVAILABLE'],
+  504: ['The provider did not answer in time.', 'KW_OAUTH_TIMEOUT'],
+};
+
+const ref = (id: string): Json => ({ $ref: `#/components/schemas/${id}` });
+const pascal = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
+
+/** Names `schema` in `registry` (once: a schema shared by several routes keeps its first name). */
+function named(registry: z.core.$ZodRegistry<{ id: string }>, schema: z.ZodType, id: string): string {
+  const existing = registry.get(schema);
+  if (existing) return existing.id;
+  registry.add(schema, { id });
+  return id;
+}
+
+/** The JSON schemas of a registry, without the per-schema `$id`/`$schema` that a document's components omit. */
+function componentSchemas(registry: z.core.$ZodRegistry<{ id: string }>, io: 'input' | 'output'): Json {
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $id: _id, $schema: _schema, ...rest } = schema as Json;
+      return [id, rest];
+    }),
+  );
+}
+
+/** The OpenAPI parameters of one `in` location, from a zod object schema. */
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): Json[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Json>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: location,
+      required: location === 'path' || (json.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function requestBody(route: RouteDoc, bodyId: string | undefined): Json | undefined {
+  if (!route.body || bodyId === undefined) return undefined;
+  const content: Json = { 'application/json': { schema: ref(bodyId) } };
+  if (route.upload) {
+    const raw = { schema: { type: 'string', contentMediaType: 'application/javascript' } };
+    content['application/octet-stream'] = raw;
+    content['application/javascript'] = raw;
+  }
+  return {
+    required: !route.body.safeParse({}).success,
+    ...(route.upload
+      ? {
+          description:
+            'The built bundle as the raw body (optionally `Content-Encoding: gzip`), or JSON with it in base64.',
+        }
+      : {}),
+    content,
+  };
+}
+
+function responses(route: RouteDoc, responseId: string | undefined): Json {
+  const status = route.status ?? 200;
+  const out: Json = {
+    [String(status)]:
+      status === 204 || responseId === undefined
+        ? { description: 'Done; no body.' }
+        : { description: 'OK', content: { 'application/json': { schema: ref(responseId) } } },
+  };
+  for (const code of errorStatuses(route)) {
+    const [description, example] = STATUS_TEXT[code] ?? ['An error.', 'KW_INTERNAL_ERROR'];
+    out[String(code)] = {
+      description,
+      content: {
+        'application/json': {
+          schema: ref('Error'),
+          example: { error: { code: example, message: description } },
+        },
       },
-    },
-  },
-} as const;
-
-function body(schema: z.ZodType): Record<string, unknown> {
-  return {
-    required: true,
-    content: {
-      'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
-    },
-  };
+    };
+  }
+  return out;
 }
 
-function op(
-  summary: string,
-  scope: string,
-  extra: Record<string, unknown> = {},
-  okStatus = '200',
-): Record<string, unknown> {
-  return {
-    summary,
-    security: [{ apiKey: [scope] }],
-    responses: {
-      [okStatus]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
-      '400': { $ref: '#/components/responses/Error' },
-      '401': { $ref: '#/components/responses/Error' },
-      '403': { $ref: '#/components/responses/Error' },
-      '404': { $ref: '#/components/responses/Error' },
-    },
-    ...extra,
-  };
-}
-
-const idPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-
-/** The OpenAPI document, with `publicBaseUrl` as its server. */
-export function openApiDocument(publicBaseUrl: string): Record<string, unknown> {
+/** The OpenAPI document of the declared `routes`, with `publicBaseUrl` as its server. */
+export function openApiDocument(routes: readonly RouteDoc[], publicBaseUrl: string): Json {
+  const inputs = z.registry<{ id: string }>();
+  const outputs = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(namedSchemas)) named(outputs, schema, id);
+  named(outputs, ErrorBodySchema, 'Error');
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const bodyId = route.body ? named(inputs, route.body, `${pascal(route.operationId)}Body`) : undefined;
+    const responseId = route.response
+      ? named(outputs, route.response, `${pascal(route.operationId)}Response`)
+      : undefined;
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    const params = [...parameters(route.params, 'path'), ...parameters(route.query, 'query')];
+    const body = requestBody(route, bodyId);
+    paths[path] = {
+      ...paths[path],
+      [route.method.toLowerCase()]: {
+        operationId: route.operationId,
+        summary: route.summary,
+        description: `Scope: \`${route.scope}\`.`,
+        security: [{ apiKey: [route.scope] }],
+        ...(params.length > 0 ? { parameters: params } : {}),
+        ...(body ? { requestBody: body } : {}),
+        responses: responses(route, responseId),
+      },
+    };
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'Keyway API',
       version: '1',
       description:
-        'Publish components, create customers and instances, hand out connect links, read connection status, disconnect and run actions. Authenticate with `Authorization: Bearer <API key>`.',
+        'Publish components, manage customers, instances and their connections, hand out connect links, run actions, and administer API keys, webhook endpoints, executions and the audit log. Authenticate with `Authorization: Bearer <API key>`. Every list is paged with `limit` and `cursor`; an unknown query parameter is a 400.',
     },
     servers: [{ url: publicBaseUrl }],
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Keyway API key.' } },
-      schemas: { Error: errorSchema },
-      responses: {
-        Error: {
-          description: 'An error in the one Keyway error shape.',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-      },
+      schemas: { ...componentSchemas(outputs, 'output'), ...componentSchemas(inputs, 'input') },
     },
-    paths: {
-      '/api/components': {
-        get: op('List components', 'components:read'),
-        post: op(
-          'Publish a component bundle',
-          'components:write',
-          { requestBody: body(PublishComponentBodySchema) },
-          '201',
-        ),
-      },
-      '/api/customers': {
-        get: op('List customers', 'customers:read'),
-        post: op(
-          'Create a customer',
-          'customers:write',
-          { requestBody: body(CreateCustomerBodySchema) },
-          '201',
-        ),
-      },
-      '/api/customers/{id}': { get: op('Get a customer', 'customers:read', { parameters: [idPath('id')] }) },
-      '/api/instances': {
-        get: op('List instances', 'instances:read', {
-          parameters: [{ name: 'customerId', in: 'query', required: false, schema: { type: 'string' } }],
-        }),
-        post: op(
-          'Create an instance with its connections and config',
-          'instances:write',
-          {
-            requestBody: body(CreateInstanceBodySchema),
-          },
-          '201',
-        ),
-      },
-      '/api/instances/{id}': { get: op('Get an instance', 'instances:read', { parameters: [idPath('id')] }) },
-      '/api/instances/{id}/connections': {
-        get: op('Connection status of an instance', 'connections:read', { parameters: [idPath('id')] }),
-      },
-      '/api/instances/{id}/connect-links': {
-        post: op(
-          'Create a signed, expiring connect link',
-          'links:write',
-          { parameters: [idPath('id')], requestBody: body(CreateConnectLinkBodySchema) },
-          '201',
-        ),
-      },
-      '/api/instances/{id}/connections/{name}/activate': {
-        post: op(
-          'Fetch a token now for a client-credentials or platform-supplied password connection; answers what the provider granted (never the token) or its typed error',
-          'connections:write',
-          { parameters: [idPath('id'), idPath('name')] },
-        ),
-      },
-      '/api/connections/{id}': {
-        get: op('Get a connection', 'connections:read', { parameters: [idPath('id')] }),
-      },
-      '/api/connections/{id}/disconnect': {
-        post: op('Revoke and delete a connection’s tokens', 'connections:write', {
-          parameters: [idPath('id')],
-        }),
-      },
-      '/api/instances/{id}/actions/{componentKey}/{actionKey}': {
-        post: op('Run an action', 'actions:write', {
-          parameters: [idPath('id'), idPath('componentKey'), idPath('actionKey')],
-          requestBody: body(RunActionBodySchema),
-        }),
-      },
-      '/api/webhooks': { get: op('List webhook endpoints (without secrets)', 'webhooks:read') },
-      '/api/instances/{id}/triggers': {
-        post: op(
-          'Enable a trigger on an instance (runs onInstanceDeploy)',
-          'triggers:write',
-          { parameters: [idPath('id')], requestBody: body(EnableTriggerBodySchema) },
-          '201',
-        ),
-      },
-      '/api/triggers': { get: op('List trigger subscriptions (?instanceId=)', 'triggers:read') },
-      '/api/triggers/{id}': {
-        get: op('Get a trigger subscription', 'triggers:read', { parameters: [idPath('id')] }),
-        delete: op(
-          'Disable a trigger (runs onInstanceDelete)',
-          'triggers:write',
-          { parameters: [idPath('id')] },
-          '204',
-        ),
-      },
-      '/api/triggers/{id}/retry': {
-        post: op('Run a failed lifecycle hook again', 'triggers:write', { parameters: [idPath('id')] }),
-      },
-      '/api/events': { get: op('Page through events, oldest first (?instanceId=&type=)', 'events:read') },
-    },
+    paths,
   };
 }

@@ -36,6 +36,8 @@ export const API_SCOPES = [
   'triggers:read',
   'triggers:write',
   'events:read',
+  'oauthApps:read',
+  'oauthApps:write',
 ] as const;
 
 const RESOURCES: ReadonlySet<string> = new Set(API_SCOPES.map((scope) => scope.split(':')[0] ?? scope));
@@ -51,32 +53,80 @@ export function isKnownScope(scope: string): boolean {
 
 /** The query of a route that takes none. */
 export const noQuery = z.strictObject({});
+/** The path parameters of a route that has none. */
+export const noParams = z.object({});
+/** The body of a route that reads none. */
+export const noBody = z.unknown();
 
-/** What a route handler receives. */
-export interface RouteInput<Q> {
+/** What a route handler receives: the request, and its parts parsed by the route's schemas. */
+export interface RouteInput<Q, P, B> {
   readonly request: FastifyRequest;
   readonly query: Q;
+  readonly params: P;
+  readonly body: B;
   readonly principal: ApiPrincipal;
 }
 
-/** One `/api` route. */
-export interface ApiRoute<Q extends z.ZodType> {
+/** An HTTP error status a route may answer, besides the ones every route may (see {@link errorStatuses}). */
+export type ErrorStatus = 404 | 409 | 413 | 429 | 502 | 504;
+
+/** What the OpenAPI document says of a route: everything but its handler. */
+export interface RouteDoc {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly scope: string;
+  /** The operation's name in the OpenAPI document and in generated clients, e.g. `listCustomers`. */
+  readonly operationId: string;
+  readonly summary: string;
   /** Strict: a parameter it does not name is refused. None accepted when omitted. */
-  readonly query?: Q;
+  readonly query?: z.ZodType;
+  /** The `:name` segments of `url`. */
+  readonly params?: z.ZodType;
+  /** The JSON body, parsed before the handler runs (an absent body is parsed as `{}`). */
+  readonly body?: z.ZodType;
+  /** The body may also be raw bytes (`application/octet-stream`, `application/javascript`); the handler reads it. */
+  readonly upload?: boolean;
+  /** The success body; none for a 204. */
+  readonly response?: z.ZodType;
+  /** Error statuses this route answers besides 400, 401, 403, 414, 500 and 503 (404 is implied by `params`). */
+  readonly errors?: readonly ErrorStatus[];
   /** The success status; 204 sends no body. Default 200. */
   readonly status?: number;
+}
+
+/** One `/api` route. */
+export interface ApiRoute<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodType> extends RouteDoc {
+  readonly query?: Q;
+  readonly params?: P;
+  readonly body?: B;
   /** Writes are recorded in the audit log unless this is false (action runs: they have their execution log). */
   readonly audit?: boolean;
   readonly bodyLimit?: number;
   readonly preParsing?: preParsingHookHandler;
-  handle(input: RouteInput<z.output<Q>>): Promise<unknown>;
+  handle(input: RouteInput<z.output<Q>, z.output<P>, z.output<B>>): Promise<unknown>;
 }
 
 /** Declares a route on the app; see {@link ApiRoute}. */
-export type DefineRoute = <Q extends z.ZodType = typeof noQuery>(route: ApiRoute<Q>) => void;
+export type DefineRoute = <
+  Q extends z.ZodType = typeof noQuery,
+  P extends z.ZodType = typeof noParams,
+  B extends z.ZodType = typeof noBody,
+>(
+  route: ApiRoute<Q, P, B>,
+) => void;
+
+/** Every error status `route` can answer, in order. */
+export function errorStatuses(route: RouteDoc): number[] {
+  // 414: a path parameter longer than the router takes (2 KiB).
+  const statuses = new Set<number>([400, 401, 403, 414, 500, 503, ...(route.errors ?? [])]);
+  if (route.params) statuses.add(404);
+  // A body sent to any write, read or not, can be too large or of a type the app does not parse.
+  if (route.method !== 'GET') {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -123,9 +173,30 @@ function targetOf(params: unknown, body: unknown): string | null {
   return null;
 }
 
-/** A {@link DefineRoute} for `app`. */
-export function routeDefiner(app: FastifyInstance, apiKeys: ApiKeyPort, api: ApiPort): DefineRoute {
+/** The parts of `request` parsed by `route`'s schemas, in the order a client fixes them: path, query, body. */
+function parseInput<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodType>(
+  route: ApiRoute<Q, P, B>,
+  request: FastifyRequest,
+): { query: z.output<Q>; params: z.output<P>; body: z.output<B> } {
+  const params = parseRequest(route.params ?? noParams, request.params ?? {}, 'params') as z.output<P>;
+  const query = parseRequest(route.query ?? noQuery, request.query ?? {}, 'query') as z.output<Q>;
+  const raw: unknown = request.body;
+  // An upload's raw bytes are the handler's to read; a JSON body is parsed here.
+  const body = (
+    route.body && !(route.upload && Buffer.isBuffer(raw)) ? parseRequest(route.body, raw ?? {}, 'body') : raw
+  ) as z.output<B>;
+  return { query, params, body };
+}
+
+/** A {@link DefineRoute} for `app`; every route declared is added to `catalog`, the OpenAPI document's source. */
+export function routeDefiner(
+  app: FastifyInstance,
+  apiKeys: ApiKeyPort,
+  api: ApiPort,
+  catalog: RouteDoc[],
+): DefineRoute {
   return (route) => {
+    catalog.push(route);
     const audited = route.method !== 'GET' && route.audit !== false;
     app.route({
       method: route.method,
@@ -134,10 +205,8 @@ export function routeDefiner(app: FastifyInstance, apiKeys: ApiKeyPort, api: Api
       ...(route.preParsing ? { preParsing: route.preParsing } : {}),
       handler: async (request, reply) => {
         const principal = await authorize(apiKeys, request, route.scope);
-        const query = parseRequest(route.query ?? noQuery, request.query ?? {}, 'query') as z.output<
-          NonNullable<typeof route.query>
-        >;
-        const body = await route.handle({ request, query, principal });
+        const input = parseInput(route, request);
+        const body = await route.handle({ ...input, request, principal });
         const status = route.status ?? 200;
         if (audited) {
           await api

@@ -13,8 +13,10 @@ import { registerAdminRoutes } from './admin-routes';
 import { registerComponentRoutes } from './component-routes';
 import { registerConnectionRoutes } from './connection-routes';
 import { registerCustomerRoutes } from './customer-routes';
+import { registerOAuthAppRoutes } from './oauth-app-routes';
 import { openApiDocument } from './openapi';
 import { routeDefiner } from './route';
+import type { RouteDoc } from './route';
 import type { TriggerApiPort } from './trigger-port';
 import { registerTriggerRoutes } from './trigger-routes';
 import type { ApiPort } from './types';
@@ -34,15 +36,24 @@ export interface ApiRouteContext {
 
 /** Registers `/api/*` on `app`. */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): void {
-  app.get('/api/openapi.json', (_request, reply) => reply.send(openApiDocument(ctx.config.publicBaseUrl)));
-  // A built bundle published as it is (`Content-Type: application/octet-stream`); see ./component-routes.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, body);
-  });
-  const define = routeDefiner(app, ctx.apiKeys, ctx.api);
+  // A built bundle published as it is (`application/octet-stream` or `application/javascript`); see
+  // ./component-routes.
+  app.addContentTypeParser(
+    ['application/octet-stream', 'application/javascript', 'text/javascript'],
+    { parseAs: 'buffer' },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+  const catalog: RouteDoc[] = [];
+  const define = routeDefiner(app, ctx.apiKeys, ctx.api, catalog);
   registerComponentRoutes(define, ctx.api, ctx.config);
   registerCustomerRoutes(define, ctx.api);
   registerConnectionRoutes(define, ctx);
   registerAdminRoutes(define, ctx.api);
+  registerOAuthAppRoutes(define, ctx.api);
   if (ctx.triggers) registerTriggerRoutes(define, ctx.triggers);
+  // Generated once from the routes just declared: the document describes exactly what this app checks.
+  const document = openApiDocument(catalog, ctx.config.publicBaseUrl);
+  app.get('/api/openapi.json', (_request, reply) => reply.send(document));
 }

@@ -1,12 +1,14 @@
 /** zod schemas of the REST API's request bodies; the routes validate with them and the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import { WebhookEndpointSchema } from '../../runtime';
+import { NewInstanceSpecSchema, WebhookEndpointSchema } from '../../runtime';
 
 /** Body of `POST /api/customers`. */
-export const CreateCustomerBodySchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  externalId: z.string().min(1).max(200).optional(),
-});
+export const CreateCustomerBodySchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    externalId: z.string().min(1).max(200).optional(),
+  })
+  .meta({ examples: [{ name: 'Acme Corp', externalId: 'acme-42' }] });
 
 /** Body of `POST /api/components`: the built bundle, base64. */
 export const PublishComponentBodySchema = z.strictObject({
@@ -16,11 +18,20 @@ export const PublishComponentBodySchema = z.strictObject({
     .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
 });
 
-/** Body of `POST /api/instances`: the runtime's instance spec, checked in full by the runtime. */
-export const CreateInstanceBodySchema = z.looseObject({
-  customerId: z.string().min(1),
-  name: z.string().min(1),
-  components: z.array(z.string().min(1)).min(1),
+/**
+ * Body of `POST /api/instances`: the runtime's instance spec itself, so the API refuses exactly what
+ * `createInstance` would, field by field, and the document shows every field (connections included).
+ */
+export const CreateInstanceBodySchema = NewInstanceSpecSchema.meta({
+  examples: [
+    {
+      customerId: 'cus_4f1a',
+      name: 'Acme CRM sync',
+      components: ['acmeCrm'],
+      config: { region: 'eu' },
+      connections: [{ name: 'crm', componentKey: 'acmeCrm', definitionKey: 'acmeOAuth', fields: {} }],
+    },
+  ],
 });
 
 /** Body of `POST /api/instances/:id/connect-links`. */
@@ -44,22 +55,28 @@ export const RunActionBodySchema = z.strictObject({
   connections: z.record(z.string(), z.string()).optional(),
 });
 
+/** Body of `POST /api/instances/:id/data-sources/:componentKey/:dataSourceKey`. */
+export const RunDataSourceBodySchema = z.strictObject({
+  inputs: z.record(z.string(), z.unknown()).default({}),
+  connections: z.record(z.string(), z.string()).optional(),
+});
+
 /** Body of `PATCH /api/customers/:id`. */
 export const UpdateCustomerBodySchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   externalId: z.string().min(1).max(200).nullable().optional(),
 });
 
-/** Body of `PATCH /api/instances/:id`: config keys set to null are removed; connection fields are merged. */
+/**
+ * Body of `PATCH /api/instances/:id`: config keys set to null are removed; connection fields are merged. Field
+ * values take every spectral input shape: text, value lists, key/value lists, objects, booleans, numbers.
+ */
 export const UpdateInstanceBodySchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   status: z.enum(['active', 'paused']).optional(),
   config: z.record(z.string().min(1), z.unknown()).optional(),
   connections: z
-    .record(
-      z.string().min(1),
-      z.strictObject({ fields: z.record(z.string().min(1), z.string().max(10_000)) }),
-    )
+    .record(z.string().min(1), z.strictObject({ fields: z.record(z.string().min(1), z.json()) }))
     .optional(),
 });
 

@@ -77,7 +77,7 @@ export interface InstancePatchInput {
   readonly config?: Readonly<Record<string, unknown>> | undefined;
   /** Field values per connection name; secret inputs (type `password`) are stored encrypted. */
   readonly connections?:
-    Readonly<Record<string, { readonly fields: Readonly<Record<string, string>> }>> | undefined;
+    Readonly<Record<string, { readonly fields: Readonly<Record<string, unknown>> }>> | undefined;
 }
 
 /** The platform-administration part of the API: paged listings, updates, deletes, keys, webhooks, audit. */
@@ -131,6 +131,13 @@ export interface ActionRunDto {
   readonly result: unknown;
 }
 
+/** The result of running a data source: checked against its `dataSourceType`. */
+export interface DataSourceRunDto {
+  readonly dataSourceType: string;
+  readonly result: unknown;
+  readonly supplementalData?: { readonly data: unknown; readonly contentType: string };
+}
+
 /** What the provider answered to an activation: facts about the token, never the token itself. */
 export interface ActivationDto {
   readonly connection: ConnectionView;
@@ -143,7 +150,34 @@ export interface ActivationDto {
 }
 
 /** What `/api` needs from the runtime. */
-export interface ApiPort extends PlatformApiPort {
+/** A platform's OAuth app as the API shows it: the secret values by name only. */
+export interface OAuthAppDto {
+  readonly componentKey: string;
+  readonly definitionKey: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly secretFields: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Platform-owned OAuth apps: registered once per connection definition, inherited by its connections. */
+export interface OAuthAppPort {
+  /** Creates or replaces the app and writes it into every connection of the definition. */
+  putOAuthApp(input: {
+    readonly componentKey: string;
+    readonly definitionKey?: string | undefined;
+    readonly fields: Readonly<Record<string, string>>;
+  }): Promise<{ readonly oauthApp: OAuthAppDto; readonly connectionsUpdated: number }>;
+  listOAuthApps(): Promise<readonly OAuthAppDto[]>;
+  getOAuthApp(componentKey: string, definitionKey: string): Promise<OAuthAppDto | undefined>;
+  /** `KW_API_NOT_FOUND` when there is no such app. */
+  deleteOAuthApp(
+    componentKey: string,
+    definitionKey: string,
+  ): Promise<{ readonly connectionsUpdated: number }>;
+}
+
+export interface ApiPort extends PlatformApiPort, OAuthAppPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
   /** Publishes a built bundle (`dist/index.js` bytes) as the next version of its key. */
   publishComponent(bundle: Uint8Array): Promise<ComponentSummary>;
@@ -177,5 +211,13 @@ export interface ApiPort extends PlatformApiPort {
     readonly inputs: Readonly<Record<string, unknown>>;
     readonly connections?: Readonly<Record<string, string>>;
   }): Promise<ActionRunDto>;
+  /** Runs a data source of a component for an instance; see the runtime's `runDataSource`. */
+  runDataSource(input: {
+    readonly instanceId: string;
+    readonly componentKey: string;
+    readonly dataSourceKey: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly connections?: Readonly<Record<string, string>>;
+  }): Promise<DataSourceRunDto>;
   listWebhookEndpoints(): Promise<readonly WebhookEndpointDto[]>;
 }

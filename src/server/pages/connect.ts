@@ -37,6 +37,8 @@ function grantLabel(grantType: string): string {
       return 'Username and password';
     case 'device_code':
       return 'Device code';
+    case 'implicit':
+      return 'Sign in with the provider (legacy)';
     default:
       return grantType;
   }
@@ -51,7 +53,7 @@ function connectionCard(connection: ConnectionView, base: string, csrf: string):
 
   let connect: SafeHtml | string = '';
   const verb = hasCredentials ? 'Reconnect' : 'Connect';
-  if (connection.grantType === 'authorization_code') {
+  if (connection.grantType === 'authorization_code' || connection.grantType === 'implicit') {
     connect = html`<form method="post" action="${action}/authorize">
       ${csrfInput} <button type="submit" aria-describedby="${headingId}">${verb}</button>
     </form>`;
@@ -245,4 +247,37 @@ export function renderPopupPage(
   const body = html`<h1>${options.title}</h1>
     <p role="status">${options.text} You can close this window.</p>`;
   return layout({ title: options.title, branding: page.branding, nonce: page.nonce, body, script }).value;
+}
+
+/**
+ * The callback page of a legacy implicit grant. The provider put the token in the URL's fragment, which browsers
+ * never send to a server: this page reads it, removes it from the address bar and history at once, and posts it
+ * (in a form body, never a URL) to `action`, where the state is checked against this browser's session exactly as
+ * for a code callback. With no fragment it says the provider's answer is missing.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
+ */
+export function renderFragmentPage(page: PageContext, options: { readonly action: string }): string {
+  const script = html`(function(){var
+  h=window.location.hash;history.replaceState(null,'',window.location.pathname);var
+  f=document.getElementById('keyway-fragment');if(h.length>1){f.elements.namedItem('fragment').value=h.slice(1);f.submit();}else{document.getElementById('keyway-fragment-missing').hidden=false;document.getElementById('keyway-fragment-wait').hidden=true;}})();`;
+  const body = html`<h1>Finishing the connection</h1>
+    <form id="keyway-fragment" method="post" action="${options.action}">
+      <input type="hidden" name="fragment" value="" />
+    </form>
+    <p id="keyway-fragment-wait" role="status">One moment…</p>
+    <div id="keyway-fragment-missing" class="card notice bad" role="alert" hidden>
+      <p>The provider's answer did not reach this page. Go back to your connect link and try again.</p>
+    </div>
+    <noscript
+      ><p>
+        This provider answers in a way that needs JavaScript to finish. Turn it on and try again.
+      </p></noscript
+    >`;
+  return layout({
+    title: 'Finishing the connection',
+    branding: page.branding,
+    nonce: page.nonce,
+    body,
+    script,
+  }).value;
 }

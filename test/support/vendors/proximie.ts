@@ -12,6 +12,8 @@
  * - Auth0 refuses a token request without an audience with `access_denied` (HTTP 403) and answers a wrong client
  *   with `invalid_client` (HTTP 401); `offline_access` in the scope issues a refresh token.
  * - Users and organisations (https://docs.proximie.net/docs/users) and sessions are read with the bearer token.
+ *   The paths of those reads are NOT in Proximie's public docs (components/proximie/README.md): this fake answers
+ *   the component's unsourced guesses, so it checks the bearer token and the environment, not the paths.
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson, startServer, TokenBook, type FakeRequest, type RunningServer } from './core';

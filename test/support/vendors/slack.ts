@@ -39,7 +39,33 @@ export interface SlackFake extends RunningServer {
 const CHANNELS = [
   { id: 'C012AB3CD', name: 'general', is_channel: true, is_archived: false, is_private: false },
   { id: 'C061EG9T2', name: 'random', is_channel: true, is_archived: false, is_private: false },
+  { id: 'C07ANNOUNCE', name: 'announcements', is_channel: true, is_archived: false, is_private: false },
+  { id: 'C05OLDPROJ', name: 'old-project', is_channel: true, is_archived: true, is_private: false },
+  { id: 'G0PRIVATE1', name: 'leadership', is_channel: true, is_archived: false, is_private: true },
 ];
+
+/**
+ * conversations.list as https://api.slack.com/methods/conversations.list describes it: `types` (comma-separated,
+ * default `public_channel`), `exclude_archived` (default false), `limit` (default 100, at most 1000) and cursor
+ * pagination (`cursor` in, `response_metadata.next_cursor` out, `""` on the last page; a bad cursor is
+ * `invalid_cursor`).
+ */
+function listConversations(req: FakeRequest): Record<string, unknown> {
+  const types = new Set((req.param('types') ?? 'public_channel').split(','));
+  const excludeArchived = req.param('exclude_archived') === 'true';
+  const limit = Math.min(Number(req.param('limit') ?? 100) || 100, 1000);
+  const matching = CHANNELS.filter(
+    (c) =>
+      types.has(c.is_private ? 'private_channel' : 'public_channel') && !(excludeArchived && c.is_archived),
+  );
+  const cursor = req.param('cursor') ?? '';
+  const start =
+    cursor === '' ? 0 : Number(/^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString())?.[1]);
+  if (!Number.isInteger(start) || start > matching.length) return { ok: false, error: 'invalid_cursor' };
+  const end = start + limit;
+  const next = end < matching.length ? Buffer.from(`offset:${end}`).toString('base64') : '';
+  return { ok: true, channels: matching.slice(start, end), response_metadata: { next_cursor: next } };
+}
 
 /** Starts the Slack fake on 127.0.0.1. */
 export async function startSlackFake(options: SlackFakeOptions = {}): Promise<SlackFake> {
@@ -191,12 +217,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       return;
     }
     if (method === 'conversations.list') {
-      const limit = Number(req.param('limit') ?? 100);
-      sendJson(res, 200, {
-        ok: true,
-        channels: CHANNELS.slice(0, limit),
-        response_metadata: { next_cursor: '' },
-      });
+      sendJson(res, 200, listConversations(req));
       return;
     }
     if (method === 'chat.postMessage') {

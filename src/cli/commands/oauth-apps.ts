@@ -1,0 +1,120 @@
+/**
+ * `keyway oauth-apps set|list|remove`: the platform's OAuth apps, one per connection definition of a component.
+ * Every connection of the definition inherits the app (see src/runtime/oauth-apps.ts). The client secret is read
+ * from an environment variable, never from the command line (where `ps` would show it), and never printed.
+ */
+import type { Command } from 'commander';
+import { KeywayError } from '../../errors';
+import { ComponentRegistry, oauthAppView, registerOAuthApp, removeOAuthApp } from '../../runtime';
+import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import type { CommonFlags } from '../config';
+import { renderTable } from '../output';
+
+interface SetFlags extends CommonFlags {
+  readonly definition?: string;
+  readonly clientId?: string;
+  readonly clientSecretEnv?: string;
+  readonly field: readonly string[];
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+/** The app's values from the flags: `--client-id`, the secret from `--client-secret-env`, `--field k=v`. */
+export function appFields(flags: SetFlags, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const pair of flags.field) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
+        message: `--field "${pair.slice(0, 40)}": write it as <input key>=<value>, e.g. --field tokenUrl=https://…`,
+      });
+    }
+    fields[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  if (flags.clientId !== undefined) fields['clientId'] = flags.clientId;
+  if (flags.clientSecretEnv !== undefined) {
+    const secret = env[flags.clientSecretEnv];
+    if (secret === undefined || secret === '') {
+      throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
+        message: `--client-secret-env: the environment variable ${flags.clientSecretEnv} is not set`,
+      });
+    }
+    fields['clientSecret'] = secret;
+  }
+  return fields;
+}
+
+/** Registers `keyway oauth-apps ...`. */
+export function registerOAuthAppCommands(program: Command): void {
+  const apps = program
+    .command('oauth-apps')
+    .description("the platform's OAuth apps: client id and secret shared by every instance");
+
+  withCommonOptions(
+    apps
+      .command('set')
+      .description('register or replace the OAuth app of a connection definition; its connections inherit it')
+      .argument('<component>', 'component key')
+      .option('--definition <key>', "connection definition key (default: the component's only one)")
+      .option('--client-id <id>', 'the client id')
+      .option('--client-secret-env <name>', 'environment variable holding the client secret')
+      .option('--field <key=value>', 'another input the platform sets (tokenUrl, scopes, …)', collect, []),
+  ).action(
+    cliAction(async (out, flags: SetFlags, componentKey: string) => {
+      const fields = appFields(flags);
+      const done = await withStore(loadStoreConfig(flags), (store) =>
+        registerOAuthApp(
+          { store, components: new ComponentRegistry({ store }) },
+          { componentKey, ...(flags.definition ? { definitionKey: flags.definition } : {}), fields },
+        ),
+      );
+      out.result(
+        { oauthApp: done.app, connectionsUpdated: done.connectionsUpdated },
+        () =>
+          `OAuth app of ${done.app.componentKey}/${done.app.definitionKey} saved (secret fields: ${done.app.secretFields.join(', ') || 'none'}); ${done.connectionsUpdated} connection(s) updated`,
+      );
+    }),
+  );
+
+  withCommonOptions(apps.command('list').description('list OAuth apps (never their secrets)')).action(
+    cliAction(async (out, flags: CommonFlags) => {
+      const list = await withStore(loadStoreConfig(flags), async (store) =>
+        (await store.oauthApps.list()).map(oauthAppView),
+      );
+      out.result({ oauthApps: list }, () =>
+        list.length === 0
+          ? 'No OAuth apps yet; register one with `keyway oauth-apps set <component> --client-id …`.'
+          : renderTable(list, [
+              { header: 'COMPONENT', value: (a) => a.componentKey },
+              { header: 'DEFINITION', value: (a) => a.definitionKey },
+              { header: 'CLIENT ID', value: (a) => text(a.fields['clientId']) },
+              { header: 'SECRETS', value: (a) => a.secretFields.join(',') },
+            ]),
+      );
+    }),
+  );
+
+  withCommonOptions(
+    apps
+      .command('remove')
+      .description('remove an OAuth app and its values from every connection of the definition')
+      .argument('<component>', 'component key')
+      .argument('<definition>', 'connection definition key'),
+  ).action(
+    cliAction(async (out, flags: CommonFlags, componentKey: string, definitionKey: string) => {
+      const done = await withStore(loadStoreConfig(flags), (store) =>
+        removeOAuthApp({ store }, componentKey, definitionKey),
+      );
+      out.result(
+        { removed: { componentKey, definitionKey }, connectionsUpdated: done.connectionsUpdated },
+        () => `removed ${componentKey}/${definitionKey}; ${done.connectionsUpdated} connection(s) updated`,
+      );
+    }),
+  );
+}

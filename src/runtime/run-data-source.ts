@@ -1,0 +1,189 @@
+/**
+ * Runs a component's data source as Prismatic's runner does: the connection inputs bound and their values built
+ * with a valid token exactly as for an action (see ./run-action), the other inputs filled from their defaults,
+ * `perform(context, params)` called with exactly two arguments and spectral's data source context (`logger`,
+ * `configVars`, `customer`, `instance`, `user`), and the result checked against the data source's
+ * `dataSourceType` (./data-source-result).
+ *
+ * A data source only reads: it has no state and no execution record. A 401 from the provider forces one refresh
+ * and one retry, as for actions.
+ */
+import { KeywayError } from '../errors';
+import type { Store } from '../store';
+import type { ComponentRegistry } from './components';
+import { createCollectingLogger } from './context';
+import type { ActionLogger } from './context';
+import { connectionValue } from './connection-value';
+import { checkDataSourceResult } from './data-source-result';
+import type { DataSourceResult } from './data-source-result';
+import { buildActionParams, connectionInputKeys } from './inputs';
+import { isUnauthorized, surface } from './run-errors';
+import { bindConnections } from './run-plan';
+import type { BoundConnection } from './run-plan';
+import { secretsOf } from './run-secrets';
+import type {
+  AccessToken,
+  ActionLogEntry,
+  CredentialSource,
+  LoadedComponent,
+  WireTriggerOrDataSource,
+} from './types';
+
+/** What {@link runDataSource} needs. */
+export interface RunDataSourceDeps {
+  readonly store: Store;
+  readonly components: ComponentRegistry;
+  readonly credentials: CredentialSource;
+  readonly now?: () => number;
+}
+
+/** One data source run. */
+export interface RunDataSourceRequest {
+  readonly instanceId: string;
+  readonly componentKey: string;
+  readonly dataSourceKey: string;
+  /** Input values by input key; missing ones take their defaults. */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  /** Which of the instance's connections (by name) fills each `connection` input; see `runAction`. */
+  readonly connections?: Readonly<Record<string, string>>;
+}
+
+/** A data source's checked result, with its type and what it logged. */
+export interface DataSourceRun extends DataSourceResult {
+  readonly dataSourceType: string;
+  readonly logs: readonly ActionLogEntry[];
+}
+
+/** The data source `key` of `component`, or KW_DATA_SOURCE_NOT_FOUND listing the ones it has. */
+export function dataSourceOf(component: LoadedComponent, key: string): WireTriggerOrDataSource {
+  const found = component.dataSources.get(key);
+  if (found) return found;
+  throw new KeywayError('KW_DATA_SOURCE_NOT_FOUND', {
+    message: `Component "${component.key}" has no data source "${key}" (it has: ${[...component.dataSources.keys()].join(', ') || 'none'})`,
+    details: { componentKey: component.key, dataSourceKey: key },
+  });
+}
+
+/**
+ * Runs data source `dataSourceKey` of `componentKey` for an instance and checks its result.
+ * @throws KeywayError KW_DATA_SOURCE_NOT_FOUND, KW_ACTION_INPUT_INVALID (bad inputs or connections),
+ *   KW_CONNECTION_NOT_CONNECTED, KW_CONNECTION_ERROR, KW_ACTION_UNAUTHORIZED (401 after a refresh),
+ *   KW_DATA_SOURCE_FAILED (perform threw) or KW_DATA_SOURCE_RESULT_INVALID (wrong shape for its type).
+ */
+export async function runDataSource(
+  deps: RunDataSourceDeps,
+  request: RunDataSourceRequest,
+): Promise<DataSourceRun> {
+  const now = deps.now ?? Date.now;
+  const found = await deps.store.getInstanceWithConnections(request.instanceId);
+  if (!found) {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: `Instance "${request.instanceId}" does not exist`,
+      details: { instanceId: request.instanceId },
+    });
+  }
+  const { instance, customer } = found;
+  if (!instance.componentKeys.includes(request.componentKey)) {
+    throw new KeywayError('KW_COMPONENT_NOT_FOUND', {
+      message: `Instance "${instance.name}" does not use component "${request.componentKey}"`,
+      details: { instanceId: instance.id, componentKey: request.componentKey },
+    });
+  }
+  const component = await deps.components.get(request.componentKey);
+  const dataSource = dataSourceOf(component, request.dataSourceKey);
+  const given = request.inputs ?? {};
+  const planned = bindConnections(
+    found.connections,
+    instance,
+    component,
+    dataSource,
+    given,
+    request.connections,
+  );
+  const connectionKeys = new Set(connectionInputKeys(dataSource.inputs));
+  const params = Object.fromEntries(Object.entries(given).filter(([key]) => !connectionKeys.has(key)));
+  const label = `${dataSource.display.label} (data source)`;
+  // Bad inputs are refused before any token is fetched.
+  buildActionParams(label, dataSource.inputs, params, new Map());
+
+  const bound: BoundConnection[] = [];
+  for (const item of planned) {
+    const token: AccessToken | undefined =
+      item.connection.grantType === 'none'
+        ? undefined
+        : await deps.credentials.getToken(item.connection.id, undefined, item.connection);
+    bound.push({ ...item, token, value: connectionValue(item, token) });
+  }
+  const secrets = { [Symbol.iterator]: () => secretsOf(bound).values() };
+  const { logger, entries } = createCollectingLogger(secrets, now);
+  const people = {
+    customer: {
+      id: customer?.id ?? instance.customerId,
+      externalId: customer?.externalId ?? '',
+      name: customer?.name ?? '',
+    },
+    instance: { id: instance.id, name: instance.name },
+    user: { id: '', email: '', name: '', externalId: '' },
+  };
+  const attempt = (): Promise<unknown> => {
+    const configVars: Record<string, unknown> = { ...instance.config };
+    for (const item of bound) configVars[item.connection.name] = item.value;
+    const values = new Map(bound.map((item) => [item.inputKey, item.value]));
+    return performDataSource(dataSource, { logger, configVars, ...people }, label, params, values);
+  };
+
+  let returned: unknown;
+  try {
+    try {
+      returned = await attempt();
+    } catch (first) {
+      const rejected = bound.filter((item) => item.token !== undefined);
+      if (!isUnauthorized(first) || rejected.length === 0) throw first;
+      logger.warn('The provider answered 401; refreshing the token and retrying once');
+      for (const item of rejected) {
+        item.token = await deps.credentials.getToken(item.connection.id, {
+          forceRefresh: true,
+          rejectedAccessToken: item.token?.accessToken ?? '',
+        });
+        item.value = connectionValue(item, item.token);
+      }
+      returned = await attempt().catch((second: unknown) => {
+        if (!isUnauthorized(second)) throw second;
+        throw new KeywayError('KW_ACTION_UNAUTHORIZED', {
+          message: `The provider rejected the access token of ${rejected.map((r) => `"${r.connection.name}"`).join(', ')} again after a refresh (HTTP 401)`,
+          details: { connections: rejected.map((r) => r.connection.id), status: 401 },
+          provider: { status: 401 },
+        });
+      });
+    }
+  } catch (thrown) {
+    const error = await surface(deps, thrown, bound, secrets, now);
+    if (error.code !== 'KW_ACTION_FAILED') throw error;
+    throw new KeywayError('KW_DATA_SOURCE_FAILED', {
+      message: `Data source "${dataSource.key}" of component "${component.key}" failed: ${error.message}`,
+      details: { componentKey: component.key, dataSourceKey: dataSource.key, ...error.details },
+      ...(error.provider ? { provider: error.provider } : {}),
+    });
+  }
+  const ref = { componentKey: component.key, dataSourceKey: dataSource.key };
+  const checked = checkDataSourceResult(ref, dataSource.dataSourceType, returned);
+  return { ...checked, dataSourceType: String(dataSource.dataSourceType), logs: entries };
+}
+
+/** One attempt: `perform(context, params)` with exactly two arguments (spectral dispatches on the count). */
+function performDataSource(
+  dataSource: WireTriggerOrDataSource,
+  context: {
+    readonly logger: ActionLogger;
+    readonly configVars: Record<string, unknown>;
+    readonly customer: unknown;
+    readonly instance: unknown;
+    readonly user: unknown;
+  },
+  label: string,
+  given: Readonly<Record<string, unknown>>,
+  values: ReadonlyMap<string, unknown>,
+): Promise<unknown> {
+  const params = buildActionParams(label, dataSource.inputs, given, values);
+  return dataSource.perform(context, params);
+}

@@ -1,0 +1,58 @@
+/** The secrets a run's log lines and error messages must not show: secret fields, passwords and every token. */
+import type { BoundConnection } from './run-plan';
+import type { AccessToken } from './types';
+
+/**
+ * The secrets of `bound`, gathered afresh at each iteration (a token refreshed mid-run is redacted too). A class,
+ * not a closure made in `runAction`, for the reason given at `logSink` (./run-action).
+ */
+export class LazySecrets implements Iterable<string> {
+  readonly #bound: readonly BoundConnection[];
+
+  constructor(bound: readonly BoundConnection[]) {
+    this.#bound = bound;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return secretsOf(this.#bound).values();
+  }
+}
+
+/** Every secret a run's log lines and error messages must not show. */
+export function secretsOf(bound: readonly BoundConnection[]): Set<string> {
+  const secrets = new Set<string>();
+  for (const item of bound) collectSecrets(item, secrets);
+  return secrets;
+}
+
+/** The secret strings of each token, collected once per token. */
+const tokenSecrets = new WeakMap<AccessToken, readonly string[]>();
+
+function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
+  for (const secret of item.secrets) secrets.add(secret);
+  const token = item.token;
+  if (token === undefined) return;
+  let found = tokenSecrets.get(token);
+  if (found === undefined) {
+    const collected = new Set<string>([token.accessToken]);
+    collectTokenFields(token.raw, collected, 0);
+    found = [...collected];
+    tokenSecrets.set(token, found);
+  }
+  for (const secret of found) secrets.add(secret);
+}
+
+const TOKEN_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'id_token']);
+
+/**
+ * Every token-like field of a raw token response, at any depth: providers nest tokens (Slack's user token and
+ * its refresh token under `authed_user`), and a component may log any of them.
+ */
+function collectTokenFields(value: unknown, secrets: Set<string>, depth: number): void {
+  // Token responses are shallow; the bound only guards against a pathological body.
+  if (depth > 8 || typeof value !== 'object' || value === null) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (TOKEN_FIELDS.has(key) && typeof child === 'string' && child !== '') secrets.add(child);
+    else collectTokenFields(child, secrets, depth + 1);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * A run's state: the keys of its four scopes, the state as loaded (kept as JSON, so each attempt gets a fresh
+ * deep copy), the scopes a run changed, and writing those back.
+ */
+import type { StateKey, Store } from '../store';
+import type { StateScope, StateSnapshot } from './types';
+import { stateScopes } from './types';
+
+export function stateKeysFor(
+  instanceId: string,
+  flowId: string,
+  executionId: string,
+): Record<StateScope, StateKey> {
+  return {
+    instanceState: { instanceId, scope: 'instance', key: flowId },
+    crossFlowState: { instanceId, scope: 'crossFlow' },
+    integrationState: { instanceId, scope: 'integration' },
+    executionState: { instanceId, scope: 'execution', key: executionId },
+  };
+}
+
+/**
+ * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
+ * recognises an array it has seen and skips deriving its cache key from it.
+ */
+const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
+let storedKeyArrayCount = 0;
+const STORED_KEY_ARRAYS_MAX = 10_000;
+
+export function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
+  // By instance, then flow: no key string is built per call.
+  let byFlow = storedKeyArrays.get(instanceId);
+  let array = byFlow?.get(flowId);
+  if (array === undefined) {
+    if (storedKeyArrayCount >= STORED_KEY_ARRAYS_MAX) {
+      storedKeyArrays.clear();
+      storedKeyArrayCount = 0;
+      byFlow = undefined;
+    }
+    if (byFlow === undefined) {
+      byFlow = new Map();
+      storedKeyArrays.set(instanceId, byFlow);
+    }
+    const keys = stateKeysFor(instanceId, flowId, '');
+    array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
+    byFlow.set(flowId, array);
+    storedKeyArrayCount += 1;
+  }
+  return array;
+}
+
+/** The state as loaded, by scope, in its stored (JSON) form. */
+export interface LoadedState {
+  readonly json: Readonly<Record<StateScope, string>>;
+  /** A fresh deep copy for one attempt, so what the action mutates is detectable afterwards. */
+  copy(): StateSnapshot;
+}
+
+/** The scopes whose state outlives one run, read at the start of each; execution state starts empty. */
+const STORED_SCOPES: readonly StateScope[] = stateScopes.filter((scope) => scope !== 'executionState');
+
+/** The state as read, one value per scope in {@link STORED_SCOPES} order. */
+export function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
+  const json = { executionState: '{}' } as Record<StateScope, string>;
+  STORED_SCOPES.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
+  return {
+    json,
+    // One literal with named reads, not a loop over the scopes: see finalState (./context) for why.
+    copy: () => ({
+      instanceState: parseState(json.instanceState),
+      crossFlowState: parseState(json.crossFlowState),
+      executionState: parseState(json.executionState),
+      integrationState: parseState(json.integrationState),
+    }),
+  };
+}
+
+/** A scope whose JSON changed in a run, with its new JSON. */
+export interface StateWrite {
+  readonly scope: StateScope;
+  readonly json: string;
+}
+
+/** The scopes whose JSON changed, in {@link stateScopes} order; `undefined` when none did (the commonest case). */
+export function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
+  const was = before.json;
+  let writes = stateWrite(undefined, 'instanceState', was.instanceState, after.instanceState);
+  writes = stateWrite(writes, 'crossFlowState', was.crossFlowState, after.crossFlowState);
+  writes = stateWrite(writes, 'executionState', was.executionState, after.executionState);
+  return stateWrite(writes, 'integrationState', was.integrationState, after.integrationState);
+}
+
+/** `writes` with `scope` added when its JSON is no longer `was`. */
+function stateWrite(
+  writes: StateWrite[] | undefined,
+  scope: StateScope,
+  was: string,
+  value: Record<string, unknown>,
+): StateWrite[] | undefined {
+  // An empty object stays `{}`: the commonest case needs no serialising.
+  const json = was === EMPTY_JSON && isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
+  if (json === was) return writes;
+  (writes ??= []).push({ scope, json });
+  return writes;
+}
+
+/** A fresh deep copy of one scope's state from its JSON (state is JSON: parsing is a deep copy). */
+function parseState(text: string): Record<string, unknown> {
+  return text === EMPTY_JSON ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** Writes back the scopes that changed. */
+export async function saveState(
+  store: Store,
+  instanceId: string,
+  flowId: string,
+  executionId: string,
+  writes: readonly StateWrite[],
+): Promise<void> {
+  const keys = stateKeysFor(instanceId, flowId, executionId);
+  for (const { scope, json } of writes) {
+    // Stored as parsed from its JSON: the caller sees what a later run will see.
+    await store.putState(keys[scope], JSON.parse(json) as Record<string, unknown>);
+  }
+}
+
+const EMPTY_JSON = '{}';
+
+function isEmptyObject(value: object): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}

@@ -1,0 +1,164 @@
+/** Device sessions: one device-authorization flow (RFC 8628) being polled until approved, denied or expired. */
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { KeywayError } from '../errors';
+import type { StoreContext } from './context';
+import {
+  epoch,
+  intColumn,
+  intOrNullColumn,
+  nonEmpty,
+  parseInput,
+  parseRow,
+  translateWriteError,
+} from './rows';
+import type { DeviceSessionsTable } from './schema';
+import type {
+  DeviceSession,
+  DeviceSessionPatch,
+  DeviceSessionStatus,
+  EpochMs,
+  NewDeviceSession,
+} from './types';
+
+const newDeviceSessionSchema = z.object({
+  id: nonEmpty.optional(),
+  connectionId: nonEmpty,
+  deviceCode: nonEmpty,
+  userCode: nonEmpty,
+  verificationUri: nonEmpty,
+  verificationUriComplete: nonEmpty.nullable().optional(),
+  intervalMs: z.number().int().nonnegative(),
+  nextPollAt: epoch.optional(),
+  expiresAt: epoch,
+});
+const deviceSessionPatchSchema = z.object({ intervalMs: epoch.optional(), nextPollAt: epoch.optional() });
+const deviceOutcomeSchema = z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch });
+/** A device_sessions row; the device code stays ciphertext here. */
+const deviceSessionRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  device_code: z.string(),
+  user_code: z.string(),
+  verification_uri: z.string(),
+  verification_uri_complete: z.string().nullable(),
+  interval_ms: intColumn,
+  next_poll_at: intColumn,
+  expires_at: intColumn,
+  status: z.enum(['pending', 'approved', 'denied', 'expired']),
+  created_at: intColumn,
+  completed_at: intOrNullColumn,
+});
+
+/** The device_sessions table. */
+export class DeviceSessions {
+  readonly #ctx: StoreContext;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(input: NewDeviceSession): Promise<DeviceSession> {
+    const data = parseInput(newDeviceSessionSchema, input, 'device session');
+    const now = this.#ctx.now();
+    const id = data.id ?? randomUUID();
+    const row = await this.#ctx.db
+      .insertInto('device_sessions')
+      .values({
+        id,
+        connection_id: data.connectionId,
+        device_code: this.#ctx.cells.encrypt('device_sessions', id, 'device_code', data.deviceCode),
+        user_code: data.userCode,
+        verification_uri: data.verificationUri,
+        verification_uri_complete: data.verificationUriComplete ?? null,
+        interval_ms: data.intervalMs,
+        next_poll_at: data.nextPollAt ?? now + data.intervalMs,
+        expires_at: data.expiresAt,
+        status: 'pending',
+        created_at: now,
+        completed_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => translateWriteError(err, 'A device session with this id'));
+    return this.#toDeviceSession(row);
+  }
+
+  async get(id: string): Promise<DeviceSession | undefined> {
+    const row = await this.#ctx.db
+      .selectFrom('device_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && this.#toDeviceSession(row);
+  }
+
+  async listPending(filter: { readonly connectionId?: string } = {}): Promise<DeviceSession[]> {
+    const rows = await this.#ctx.db
+      .selectFrom('device_sessions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .$if(filter.connectionId !== undefined, (q) => q.where('connection_id', '=', filter.connectionId ?? ''))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((row) => this.#toDeviceSession(row));
+  }
+
+  async update(id: string, patch: DeviceSessionPatch): Promise<DeviceSession> {
+    const data = parseInput(deviceSessionPatchSchema, patch, 'device session update');
+    const row = await this.#ctx.db
+      .updateTable('device_sessions')
+      .set({
+        ...(data.intervalMs !== undefined ? { interval_ms: data.intervalMs } : {}),
+        ...(data.nextPollAt !== undefined ? { next_poll_at: data.nextPollAt } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.#toDeviceSession(row);
+    throw await this.#notPending(id);
+  }
+
+  async complete(
+    id: string,
+    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
+  ): Promise<DeviceSession> {
+    const data = parseInput(deviceOutcomeSchema, outcome, 'device session outcome');
+    const row = await this.#ctx.db
+      .updateTable('device_sessions')
+      .set({ status: data.status, completed_at: data.now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.#toDeviceSession(row);
+    throw await this.#notPending(id);
+  }
+
+  async #notPending(id: string): Promise<KeywayError> {
+    return (await this.get(id))
+      ? new KeywayError('KW_DEVICE_SESSION_COMPLETED', { details: { id } })
+      : new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { details: { id } });
+  }
+
+  #toDeviceSession(row: Selectable<DeviceSessionsTable>): DeviceSession {
+    const r = parseRow(deviceSessionRow, row, `device session ${row.id}`);
+    return {
+      id: r.id,
+      connectionId: r.connection_id,
+      deviceCode: this.#ctx.cells.decrypt('device_sessions', r.id, 'device_code', r.device_code),
+      userCode: r.user_code,
+      verificationUri: r.verification_uri,
+      verificationUriComplete: r.verification_uri_complete,
+      intervalMs: r.interval_ms,
+      nextPollAt: r.next_poll_at,
+      expiresAt: r.expires_at,
+      status: r.status,
+      createdAt: r.created_at,
+      completedAt: r.completed_at,
+    };
+  }
+}
