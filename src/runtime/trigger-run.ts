@@ -179,7 +179,12 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
     };
     for (const item of bound) identity.configVars[item.connection.name] = item.value;
     const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
-    const params = buildActionParams(trigger.display.label, trigger.inputs, given, new Map(bound.map((item) => [item.inputKey, item.value])));
+    const params = buildActionParams(
+      trigger.display.label,
+      trigger.inputs,
+      given,
+      new Map(bound.map((item) => [item.inputKey, item.value])),
+    );
     const loaded = loadedState(found.states);
     const live = loaded.copy();
     const context = createActionContext(identity, live, logger);
