@@ -462,7 +462,7 @@ export const errorTable = {
     status: 400,
     transient: false,
     description:
-      'A command that prints a URL (`keyway connect-link`) has no configured public URL; pass `--public-url`, set KEYWAY_PUBLIC_URL or `publicUrl` in the config file.',
+      'No public URL is known: `connect-link` without one, `serve` on `0.0.0.0` or port 0 without one. Pass `--public-url`, set KEYWAY_PUBLIC_URL or `publicUrl` in the config file.',
   },
   KW_BODY_TOO_LARGE: {
     status: 413,

@@ -54,6 +54,24 @@ const webhooks = z.preprocess((value, ctx) => {
   }
 }, WebhookEndpointsSchema);
 
+/** Interfaces only this machine reaches: listening on one, its address is exactly where Keyway is reached. */
+const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * The URL people reach Keyway at: the configured one, else — only when listening on a loopback interface at a
+ * fixed port — that address itself. Listening on every interface (`0.0.0.0`) or on a port chosen at start (`0`),
+ * the URL would be a guess: undefined.
+ */
+function publicUrlOf(serve: {
+  readonly publicUrl?: string | undefined;
+  readonly host: string;
+  readonly port: number;
+}) {
+  if (serve.publicUrl !== undefined) return serve.publicUrl;
+  if (!LOOPBACK.has(serve.host) || serve.port === 0) return undefined;
+  return `http://${serve.host.includes(':') ? `[${serve.host}]` : serve.host}:${serve.port}`;
+}
+
 /** Everything `keyway serve` needs, validated. Names match the config file's keys. */
 export const ServeConfigSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -164,13 +182,17 @@ export function resolveServeConfig(
       ),
     );
   }
-  const publicUrl =
-    serve.publicUrl ?? `http://${serve.host === '0.0.0.0' ? '127.0.0.1' : serve.host}:${serve.port}`;
+  const publicUrl = publicUrlOf(serve);
+  if (publicUrl === undefined && problems.length === 0) {
+    throw new KeywayError('KW_PUBLIC_URL_UNKNOWN', {
+      message: `No public URL is configured, and listening on ${serve.host} port ${serve.port} does not say where people reach Keyway (the connect links and the OAuth callback URL need it): pass --public-url, set KEYWAY_PUBLIC_URL, or set publicUrl in the --config file`,
+    });
+  }
   let server: ServerConfig | undefined;
   if (problems.length === 0) {
     try {
       server = parseServerConfig({
-        publicBaseUrl: publicUrl,
+        publicBaseUrl: publicUrl ?? '',
         linkSecret: serve.linkSecret ?? '',
         ...(serve.platformName ? { platformName: serve.platformName } : {}),
         ...(serve.platformLogo ? { platformLogoUrl: serve.platformLogo } : {}),

@@ -313,7 +313,13 @@ function customerAndInstanceApi(
   views: RuntimeViews,
 ): Pick<
   ApiPort,
-  'createCustomer' | 'listCustomers' | 'getCustomer' | 'createInstance' | 'listInstances' | 'getInstance'
+  | 'createCustomer'
+  | 'listCustomers'
+  | 'getCustomer'
+  | 'createInstance'
+  | 'listInstances'
+  | 'getInstance'
+  | 'resolveInstanceRef'
 > {
   const { store } = deps;
   return {
@@ -356,6 +362,15 @@ function customerAndInstanceApi(
     async getInstance(id) {
       const instance = await store.getInstance(id);
       return instance ? views.instanceDto(instance) : undefined;
+    },
+
+    async resolveInstanceRef(ref) {
+      try {
+        return (await findInstance(store, ref)).id;
+      } catch (error) {
+        if (isKeywayError(error) && error.code === 'KW_STORE_NOT_FOUND') return ref;
+        throw error;
+      }
     },
   };
 }

@@ -229,3 +229,52 @@ describe('keyway serve webhooks', () => {
     expect(notJson.stdout).toBe('');
   });
 });
+
+describe('keyway serve: the URL it prints', () => {
+  it('prints the configured public URL, not the address it listens at', async () => {
+    const port = await freePort();
+    const running = runCli(
+      [
+        'serve',
+        '--json',
+        '--data-dir',
+        dataDir,
+        '--port',
+        String(port),
+        '--public-url',
+        'https://keyway.example.com/',
+      ],
+      { KEYWAY_LOG_LEVEL: 'silent' },
+    );
+    try {
+      await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
+      expect(JSON.parse(printedSoFar())).toMatchObject({
+        address: `http://127.0.0.1:${port}`,
+        publicUrl: 'https://keyway.example.com',
+      });
+    } finally {
+      requestStop();
+    }
+    expect((await running).exitCode).toBe(0);
+  });
+
+  it('refuses to start when no public URL is known, rather than guess one from every interface or port 0', async () => {
+    for (const where of [
+      ['--host', '0.0.0.0', '--port', '3000'],
+      ['--port', '0'],
+    ]) {
+      const running = runCli(['serve', '--data-dir', dataDir, ...where]);
+      // Were it to start anyway, stop it, so a regression fails here instead of hanging the suite.
+      const started = await Promise.race([
+        running.then(() => false),
+        until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to exit or listen'),
+      ]);
+      if (started) requestStop();
+      const run = await running;
+      expect(started).toBe(false);
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^error KW_PUBLIC_URL_UNKNOWN: No public URL is configured/);
+    }
+  });
+});

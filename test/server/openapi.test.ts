@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { routesOf } from '../../src/server';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -54,6 +55,19 @@ function resolve(schema: Json): Json {
 }
 
 describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1 by Redocly’s recommended rules, with no warning either', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const found = problems.map(
+      (p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`,
+    );
+    expect(found).toEqual([]);
+  });
+
   it('names every /api route the app serves, and nothing else', () => {
     const served = routesOf(h.app)
       .filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json' && r.method !== 'HEAD')

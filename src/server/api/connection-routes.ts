@@ -8,7 +8,7 @@ import { signConnectLink } from '../links';
 import type { Metrics } from '../metrics';
 import type { ConnectionViewStatus } from '../ports';
 import { checkCompletionUrl } from '../redirects';
-import { idParam, notFound } from './customer-routes';
+import { idParam, instanceParam, notFound } from './customer-routes';
 import { nextCursor, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
 import {
@@ -38,13 +38,13 @@ const connectionsQuery = pageQuery.extend({
 });
 const instanceConnectionsQuery = pageQuery.extend({ status: statusFilter });
 const connectionPage = pageOf('connections', ConnectionSchema);
-const connectionParams = idParam.extend({ name: z.string().min(1).max(200) });
-const actionParams = idParam.extend({
+const connectionParams = instanceParam.extend({ name: z.string().min(1).max(200) });
+const actionParams = instanceParam.extend({
   componentKey: z.string().min(1).max(200),
   actionKey: z.string().min(1).max(200),
 });
 
-const dataSourceParams = idParam.extend({
+const dataSourceParams = instanceParam.extend({
   componentKey: z.string().min(1).max(200),
   dataSourceKey: z.string().min(1).max(200),
 });
@@ -83,7 +83,7 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     scope: 'connections:read',
     operationId: 'listInstanceConnections',
     summary: 'List one instance’s connections, filtered by status',
-    params: idParam,
+    params: instanceParam,
     query: instanceConnectionsQuery,
     response: connectionPage,
     async handle({ params: { id }, query }) {
@@ -140,7 +140,7 @@ export function registerConnectionRoutes(define: DefineRoute, ctx: ConnectionRou
     operationId: 'createConnectLink',
     summary: 'Create a signed, expiring connect link for an instance’s connections',
     status: 201,
-    params: idParam,
+    params: instanceParam,
     body: CreateConnectLinkBodySchema,
     response: ConnectLinkResponseSchema,
     handle: ({ params, body, request }) => createConnectLink(ctx, params.id, body, request.log),

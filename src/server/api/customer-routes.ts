@@ -16,6 +16,14 @@ import type { ApiPort, InstanceDto } from './types';
 
 /** The `:id` path parameter. */
 export const idParam = z.object({ id: z.string().min(1).max(200) });
+/** The `:id` of every `/api/instances/:id…` route: the instance's id or its name (see `takesInstanceRef`). */
+export const instanceParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('The instance id, or its name; a name several instances carry is KW_INSTANCE_AMBIGUOUS (409).'),
+});
 
 /** The error of a path naming nothing. */
 export function notFound(what: string, id: string): KeywayError {
@@ -130,7 +138,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     scope: 'instances:read',
     operationId: 'getInstance',
     summary: 'Get an instance',
-    params: idParam,
+    params: instanceParam,
     response: instanceResponse,
     async handle({ params: { id }, principal }) {
       const instance = await api.getInstance(id);
@@ -144,7 +152,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     scope: 'instances:write',
     operationId: 'updateInstance',
     summary: 'Change an instance’s name, status, config or connection fields',
-    params: idParam,
+    params: instanceParam,
     body: UpdateInstanceBodySchema,
     response: instanceResponse,
     errors: [409],
@@ -159,7 +167,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     operationId: 'deleteInstance',
     summary: 'Delete an instance, disconnecting (and revoking) its connections first',
     status: 204,
-    params: idParam,
+    params: instanceParam,
     async handle({ params: { id } }) {
       await api.deleteInstance(id);
       return undefined;

@@ -16,8 +16,19 @@ const cursorSchema = z.tuple([z.number().int().nonnegative(), z.string().min(1).
 
 /** The query parameters every list endpoint takes; extend it with the endpoint's filters. */
 export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
-  cursor: z.string().min(1).max(400).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .describe('Items per page.'),
+  cursor: z
+    .string()
+    .min(1)
+    .max(400)
+    .optional()
+    .describe('The previous page’s `nextCursor`; omit for the first page.'),
 });
 
 function invalidCursor(): KeywayError {

@@ -120,6 +120,7 @@ export function errorStatuses(route: RouteDoc): number[] {
   // 414: a path parameter longer than the router takes (2 KiB).
   const statuses = new Set<number>([400, 401, 403, 414, 500, 503, ...(route.errors ?? [])]);
   if (route.params) statuses.add(404);
+  if (takesInstanceRef(route.url)) statuses.add(409);
   // A body sent to any write, read or not, can be too large or of a type the app does not parse.
   if (route.method !== 'GET') {
     statuses.add(413);
@@ -173,6 +174,26 @@ function targetOf(params: unknown, body: unknown): string | null {
   return null;
 }
 
+/** Every route under this path takes the instance's id or its name as `:id`. */
+const INSTANCE_PATH = '/api/instances/:id';
+
+/** True for a route whose `:id` names an instance. */
+export function takesInstanceRef(url: string): boolean {
+  return url === INSTANCE_PATH || url.startsWith(`${INSTANCE_PATH}/`);
+}
+
+/**
+ * The route's parsed path parameters with an instance's name replaced by its id, so every handler below works
+ * on ids: a name that several instances carry is `KW_INSTANCE_AMBIGUOUS` (409), one that none carries is left
+ * for the handler's 404.
+ */
+async function withInstanceId<P>(api: ApiPort, url: string, params: P): Promise<P> {
+  if (!takesInstanceRef(url)) return params;
+  const ref = (params as { readonly id?: unknown }).id;
+  if (typeof ref !== 'string') return params;
+  return { ...params, id: await api.resolveInstanceRef(ref) };
+}
+
 /** The parts of `request` parsed by `route`'s schemas, in the order a client fixes them: path, query, body. */
 function parseInput<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodType>(
   route: ApiRoute<Q, P, B>,
@@ -205,7 +226,8 @@ export function routeDefiner(
       ...(route.preParsing ? { preParsing: route.preParsing } : {}),
       handler: async (request, reply) => {
         const principal = await authorize(apiKeys, request, route.scope);
-        const input = parseInput(route, request);
+        const parsed = parseInput(route, request);
+        const input = { ...parsed, params: await withInstanceId(api, route.url, parsed.params) };
         const body = await route.handle({ ...input, request, principal });
         const status = route.status ?? 200;
         if (audited) {
@@ -214,7 +236,7 @@ export function routeDefiner(
               actorKeyId: principal.keyId,
               actorName: principal.name,
               action: `${route.method} ${route.url}`,
-              target: targetOf(request.params, body),
+              target: targetOf(input.params, body),
               status,
             })
             // The change is made: a failed audit write is logged, not turned into an error the client would retry.

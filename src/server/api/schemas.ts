@@ -35,25 +35,30 @@ export const CreateInstanceBodySchema = NewInstanceSpecSchema.meta({
 });
 
 /** Body of `POST /api/instances/:id/connect-links`. */
-export const CreateConnectLinkBodySchema = z.strictObject({
-  connectionIds: z.array(z.string().min(1)).min(1).optional(),
-  /** Lifetime in seconds; the deployment's default when omitted. */
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(90 * 24 * 3600)
-    .optional(),
-  successUrl: z.string().optional(),
-  failureUrl: z.string().optional(),
-  popup: z.boolean().optional(),
-});
+export const CreateConnectLinkBodySchema = z
+  .strictObject({
+    connectionIds: z.array(z.string().min(1)).min(1).optional(),
+    /** Lifetime in seconds; the deployment's default when omitted. */
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(90 * 24 * 3600)
+      .optional(),
+    successUrl: z.string().optional(),
+    failureUrl: z.string().optional(),
+    popup: z.boolean().optional(),
+  })
+  .meta({ examples: [{ ttlSeconds: 86_400, successUrl: 'https://app.example.com/integrations/done' }] });
 
 /** Body of `POST /api/instances/:id/actions/:componentKey/:actionKey`. */
-export const RunActionBodySchema = z.strictObject({
-  inputs: z.record(z.string(), z.unknown()).default({}),
-  connections: z.record(z.string(), z.string()).optional(),
-});
+export const RunActionBodySchema = z
+  .strictObject({
+    inputs: z.record(z.string(), z.unknown()).default({}),
+    /** Which instance connection fills each connection input, by input key, when there are several. */
+    connections: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ examples: [{ inputs: { pageSize: '50' } }] });
 
 /** Body of `POST /api/instances/:id/data-sources/:componentKey/:dataSourceKey`. */
 export const RunDataSourceBodySchema = z.strictObject({

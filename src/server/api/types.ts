@@ -191,6 +191,12 @@ export interface ApiPort extends PlatformApiPort, OAuthAppPort {
   createInstance(spec: Readonly<Record<string, unknown>>): Promise<InstanceDto>;
   listInstances(filter: { readonly customerId?: string }): Promise<readonly InstanceDto[]>;
   getInstance(id: string): Promise<InstanceDto | undefined>;
+  /**
+   * The id of the instance `ref` names: its id, else the one instance of that name; `ref` unchanged when none
+   * matches (the route then answers its 404).
+   * @throws KeywayError `KW_INSTANCE_AMBIGUOUS` (409) when several instances carry the name, listing their ids.
+   */
+  resolveInstanceRef(ref: string): Promise<string>;
   getConnection(id: string): Promise<ConnectionView | undefined>;
   /**
    * Revokes at the provider when possible and deletes the tokens; returns the connection afterwards and what
