@@ -36,6 +36,10 @@ export {
 export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
 export { dataSourceOf, runDataSource } from './run-data-source';
+export { CONFIGURABLE_TYPES, ConfigVarSpecSchema, configVarSpecs } from './config-var-spec';
+export type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
+export { describeConfigVars, saveConfigVar } from './config-vars';
+export type { ConfigVarDeps, ConfigVarView } from './config-vars';
 export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
 export {
   checkDataSourceResult,
@@ -48,9 +52,10 @@ export { requireConnection, resolveClient, definitionOf } from './client-config'
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
 export { findConnection, findInstance } from './lookup';
+export type { CallbackResult, CompletedAuthorization } from './callback';
 export type {
   Activation,
-  CompletedAuthorization,
+  CompleteOptions,
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,

@@ -16,7 +16,7 @@ import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
 import type { ConnectionValueLookup } from './inputs';
 import { isUnauthorized, surface } from './run-errors';
-import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor } from './run-plan';
+import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor, withConfigInputs } from './run-plan';
 import type { BoundConnection, RunPlan } from './run-plan';
 import { LazySecrets } from './run-secrets';
 import { saveState, stateWrites, storedStateKeys } from './run-state';
@@ -112,7 +112,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
-  const givenInputs = paramInputs(request.inputs, plan.connectionInputs);
+  const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, plan.connectionInputs));
   // Refuse bad inputs before any token is fetched or any execution recorded (no inputs: checked once per plan).
   if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
     buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);

@@ -24,6 +24,8 @@ export interface InstancesTable {
   name: string;
   component_keys: string;
   config: string;
+  /** JSON array of config variable declarations (migration 0011_h7). */
+  config_vars: string;
   status: string;
   created_at: Int64;
   updated_at: Int64;
