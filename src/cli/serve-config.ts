@@ -105,6 +105,11 @@ export const ServeConfigSchema = z.strictObject({
     .optional(),
   /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
   metricsToken: z.string().optional(),
+  /**
+   * Keep-warm window for client-credentials (and stored-password) tokens, in minutes: renewed in the
+   * background only for connections used within this long before the renewal is due. 0 (default): on demand.
+   */
+  grantRefreshWindowMinutes: z.coerce.number().min(0).max(43_200).default(0),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -130,6 +135,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
   metricsToken: 'KEYWAY_METRICS_TOKEN',
+  grantRefreshWindowMinutes: 'KEYWAY_GRANT_REFRESH_WINDOW_MINUTES',
 };
 
 const SECRET_KEYS: ReadonlySet<string> = new Set([

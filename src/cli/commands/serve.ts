@@ -76,7 +76,11 @@ export async function startKeywayServer(
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const components = new ComponentRegistry({ store });
   const flows = new ConnectFlows({ store, components });
-  const credentials = new CredentialManager({ store, components });
+  const credentials = new CredentialManager({
+    store,
+    components,
+    recentUseWindowMs: config.serve.grantRefreshWindowMinutes * 60_000,
+  });
   const metrics = new Metrics();
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   // Tells `keys rotate` which keys this replica holds; see docs/reliability.md.
