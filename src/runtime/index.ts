@@ -104,3 +104,14 @@ export type {
   WebhookPass,
   WebhookRetryPolicy,
 } from './webhooks';
+export { Triggers, backoffMs, isPollingTrigger } from './subscriptions';
+export type { EnableTriggerRequest, TriggersDeps } from './subscriptions';
+export { TRIGGER_PATH, WebhookDirectory, triggerUrl, webhookUrlsOf } from './webhook-directory';
+export type { WebhookUrls } from './webhook-directory';
+export type { WebhookRequest, WebhookResponse } from './trigger-payload';
+export { triggerEventTypes } from './trigger-run';
+export type { TriggerOutcome } from './trigger-run';
+export { startPoller } from './poller';
+export type { PollerOptions, PollerPass } from './poller';
+export { parseSchedule } from './schedule';
+export type { ScheduleInput } from './schedule';

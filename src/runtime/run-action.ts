@@ -7,6 +7,7 @@
 import { KeywayError, isKeywayError } from '../errors';
 import type { InstanceWithConnections, Store } from '../store';
 import type { ComponentRegistry } from './components';
+import type { WebhookDirectory, WebhookUrls } from './webhook-directory';
 import { createActionContext, createCollectingLogger, finalState } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
 import { connectionValue } from './connection-value';
@@ -46,6 +47,8 @@ export interface RunActionDeps {
    * commit), but a record that cannot be written does not fail a run that succeeded. Default: a process warning.
    */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** The instance's trigger URLs, for `context.webhookUrls` / `webhookApiKeys` (see ./webhook-directory). */
+  readonly webhooks?: WebhookDirectory;
 }
 
 /** The default `onRecordError`: a process warning naming the execution (one function for every run). */
@@ -136,7 +139,10 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     now,
     deps.onLog === undefined ? undefined : logSink(deps.onLog, executionId),
   );
-  const identity = identityOf(plan, found, request, flow, executionId, startedAt, action);
+  const webhooks = deps.webhooks;
+  // Cached per instance: an action call reads no row for them while they are known.
+  const urls = webhooks && (webhooks.cached(found.instance.id) ?? (await webhooks.load(found.instance.id)));
+  const identity = identityOf(plan, found, request, flow, executionId, startedAt, action, urls);
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
   try {
@@ -230,8 +236,10 @@ function identityOf(
   executionId: string,
   startedAt: number,
   action: WireAction,
+  urls: WebhookUrls | undefined,
 ): ContextIdentity {
   return {
+    ...urls,
     executionId,
     stepId: request.stepId ?? action.key,
     startedAt,

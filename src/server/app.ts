@@ -15,6 +15,8 @@ import { registerConnectRoutes, sendErrorPage } from './connect-routes';
 import { registerEdgeGuard } from './edge-guard';
 import { errorBody, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
+import type { TriggerApiPort } from './api/trigger-port';
+import { registerTriggerEndpoint } from './trigger-endpoint';
 import type { ApiKeyPort, ConfigPort, ConnectPort, ReadinessPort } from './ports';
 import { registerConfigRoutes } from './connect-config';
 
@@ -26,6 +28,8 @@ export interface ServerDeps {
   /** The REST API's operations; without it (and `apiKeys`) `/api` answers 404. */
   readonly api?: ApiPort;
   readonly apiKeys?: ApiKeyPort;
+  /** Trigger subscriptions, events and the public trigger URLs; without it those routes answer 404. */
+  readonly triggers?: TriggerApiPort;
   readonly readiness?: ReadinessPort;
   /** A pino logger (with redaction configured); logging is off when omitted. */
   readonly logger?: FastifyBaseLogger;
@@ -215,7 +219,15 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     });
   }
   if (deps.api && deps.apiKeys) {
-    registerApiRoutes(app, { config, api: deps.api, apiKeys: deps.apiKeys, metrics, now });
+    registerApiRoutes(app, {
+      config,
+      api: deps.api,
+      apiKeys: deps.apiKeys,
+      metrics,
+      now,
+      triggers: deps.triggers,
+    });
   }
+  if (deps.triggers) registerTriggerEndpoint(app, { config, triggers: deps.triggers, metrics });
   return app;
 }

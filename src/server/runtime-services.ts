@@ -27,9 +27,12 @@ import type {
   PlatformConnectionDefaults,
   WebhookEndpoint,
 } from '../runtime';
+import type { Triggers, WebhookDirectory } from '../runtime';
 import type { Store } from '../store';
 import type { ApiPort, ComponentSummary } from './api/types';
 import { oauthAppApi } from './oauth-app-services';
+import type { TriggerApiPort } from './api/trigger-port';
+import { triggerServices } from './trigger-services';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
 import type {
   ApiKeyPort,
@@ -56,6 +59,8 @@ export interface RuntimeServicesDeps {
   readonly now?: () => number;
   /** Receives a failure to write an execution record (written in the background); see `runAction`. */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** Trigger subscriptions; with them the API serves `/api/triggers`, `/api/events` and the trigger URLs. */
+  readonly triggers?: { readonly triggers: Triggers; readonly webhooks: WebhookDirectory };
 }
 
 /** The ports `buildApp` takes, implemented on the runtime. */
@@ -66,23 +71,31 @@ export interface RuntimeServices {
   readonly api: ApiPort;
   readonly apiKeys: ApiKeyPort;
   readonly readiness: ReadinessPort;
+  readonly triggers?: TriggerApiPort;
 }
 
 /** Builds the server's ports on the runtime. */
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
   const views = runtimeViews(deps.store, deps.components);
+  const platform = platformApi({
+    store: deps.store,
+    components: deps.components,
+    flows: deps.flows,
+    configuredWebhooks: deps.webhookEndpoints ?? [],
+    now: deps.now ?? Date.now,
+    connectionView: views.connectionView,
+    instanceDto: views.instanceDto,
+    customerDto,
+  });
+  const subscriptions = deps.triggers;
   const api: ApiPort = {
     ...oauthAppApi({ store: deps.store, components: deps.components }),
-    ...platformApi({
-      store: deps.store,
-      components: deps.components,
-      flows: deps.flows,
-      configuredWebhooks: deps.webhookEndpoints ?? [],
-      now: deps.now ?? Date.now,
-      connectionView: views.connectionView,
-      instanceDto: views.instanceDto,
-      customerDto,
-    }),
+    ...platform,
+    async deleteInstance(id) {
+      // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
+      await subscriptions?.triggers.disableAll(id);
+      await platform.deleteInstance(id);
+    },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),
     ...connectionApi(deps, views),
@@ -98,6 +111,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     api,
     apiKeys,
     readiness: storeReadiness(deps.store),
+    ...(subscriptions ? { triggers: triggerServices({ store: deps.store, ...subscriptions }) } : {}),
     ...(deps.credentials ? { configVars: configPort(deps, deps.credentials) } : {}),
   };
 }
@@ -400,6 +414,7 @@ function connectionApi(
           credentials: deps.credentials,
           now: deps.now ?? Date.now,
           ...(deps.onRecordError ? { onRecordError: deps.onRecordError } : {}),
+          ...(deps.triggers ? { webhooks: deps.triggers.webhooks } : {}),
         },
         {
           instanceId: input.instanceId,

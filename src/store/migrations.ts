@@ -8,6 +8,7 @@ import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
 import { oauthAppsMigration } from './oauth-apps';
 import type { Database } from './schema';
+import { triggerSubscriptionsMigration } from './triggers';
 import type { StoreEngine } from './types';
 
 /** The first schema: every table of version 0.1, in three groups. */
@@ -376,6 +377,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0003_reliability': reliability(),
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
+        '0010_h6_trigger_subscriptions': triggerSubscriptionsMigration,
         '0011_h7_instance_config_vars': instanceConfigVars,
         '0012_h5_oauth_apps': oauthAppsMigration(),
       }),

@@ -9,10 +9,10 @@ import type * as Pino from 'pino';
 import type { Logger } from 'pino';
 import { pinoRedactPaths } from '../../redact';
 import {
-  ComponentRegistry,
-  ConnectFlows,
-  CredentialManager,
+  Triggers,
+  WebhookDirectory,
   startHeartbeat,
+  startPoller,
   startRefresher,
   startWebhookDelivery,
 } from '../../runtime';
@@ -23,6 +23,7 @@ import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
+import { composeRuntime } from '../runtime';
 import type { ServeConfig, ServeFlags } from '../serve-config';
 import { waitForStop } from '../signals';
 
@@ -71,11 +72,7 @@ export async function startKeywayServer(
   logger: Logger,
 ): Promise<RunningServer> {
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
-  const components = new ComponentRegistry({ store });
-  const flows = new ConnectFlows({ store, components });
-  const credentials = new CredentialManager({
-    store,
-    components,
+  const { components, flows, credentials } = composeRuntime(store, {
     recentUseWindowMs: config.serve.grantRefreshWindowMinutes * 60_000,
   });
   const metrics = new Metrics();
@@ -118,18 +115,31 @@ export async function startKeywayServer(
     owner,
     onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
   });
+  const onRecordError = (err: unknown, executionId: string): void =>
+    logger.error({ err, executionId }, 'execution record not written');
+  const webhookUrls = new WebhookDirectory({ store, publicBaseUrl: config.server.publicBaseUrl });
+  const triggers = new Triggers({ store, components, credentials, webhooks: webhookUrls, onRecordError });
+  // Scheduled polls of polling triggers, one replica per run (lease claims); see docs/triggers.md.
+  const poller = startPoller({
+    store,
+    triggers,
+    owner,
+    onError: (err) => logger.error({ err }, 'poller pass failed'),
+  });
   const services = createRuntimeServices({
     store,
     components,
     flows,
     credentials,
     webhookEndpoints: endpoints,
-    onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
+    onRecordError,
+    triggers: { triggers, webhooks: webhookUrls },
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
+    await poller.stop().catch((err: unknown) => logger.error({ err }, 'poller stop failed'));
     await webhooks.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
     await heartbeat.stop();
     await store.close();
@@ -218,6 +228,10 @@ export function registerServe(program: Command): void {
     .option(
       '--max-bundle-bytes <bytes>',
       'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
+    )
+    .option(
+      '--trigger-body-limit <bytes>',
+      'largest webhook body a trigger URL accepts (env KEYWAY_TRIGGER_BODY_LIMIT, default 1 MiB)',
     )
     .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')
