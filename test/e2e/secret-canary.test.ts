@@ -269,7 +269,10 @@ async function startReceiver(): Promise<string> {
 
 const passwordBundle = buildTestComponent('sandbox-password');
 
-describe.each([sqliteEngine, postgresEngine])('secret canaries (%p)', (makeEngine) => {
+describe.each([
+  ['sqlite', sqliteEngine],
+  ['postgres', postgresEngine],
+] as const)('secret canaries, %s', (_name, makeEngine) => {
   const engine = makeEngine();
   afterAll(() => engine.cleanup());
 
