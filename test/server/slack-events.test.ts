@@ -5,8 +5,8 @@
  * @see https://api.slack.com/apis/events-api
  */
 import { createHmac } from 'node:crypto';
-import { resolve } from 'node:path';
 import { createInstance } from '../../src/runtime';
+import { loadBuiltComponent } from '../support/built-components';
 import { storeEngines } from '../support/runtime-stores';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -30,11 +30,8 @@ describe.each(storeEngines)('the Slack Events API trigger on %s', (_engine, open
 
   beforeAll(async () => {
     h = await startHarness({ openStore });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, as Keyway loads it
-    h.components.registerExports(
-      require(resolve(__dirname, '../../components/slack/dist/index.js')),
-      'slack-dist',
-    );
+    // The built bundle (components/slack/dist), as Keyway loads a published component.
+    h.components.registerExports({ default: loadBuiltComponent('slack') }, 'slack-dist');
     const customer = await h.store.createCustomer({ name: 'Slack customer' });
     const created = await createInstance(
       { store: h.store, components: h.components },
