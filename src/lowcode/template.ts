@@ -67,7 +67,10 @@ export function renderString(
   });
 }
 
-/** Renders every string inside a JSON value; object members that render to `undefined` are left out. */
+/**
+ * Renders every string inside a JSON value; object members that render to nothing (`undefined`, or `""` from an
+ * unset input: the platform gives an unset string input "") are left out, as empty query parameters are.
+ */
 export function renderJson(value: unknown, values: TemplateValues): unknown {
   if (typeof value === 'string') return renderString(value, values);
   if (Array.isArray(value)) return value.map((item) => renderJson(item, values));
@@ -75,7 +78,7 @@ export function renderJson(value: unknown, values: TemplateValues): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value)) {
       const rendered = renderJson(member, values);
-      if (rendered !== undefined) out[key] = rendered;
+      if (rendered !== undefined && rendered !== '') out[key] = rendered;
     }
     return out;
   }
