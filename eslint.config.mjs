@@ -14,15 +14,18 @@ const RUNTIME = './src/runtime/**';
 const SERVER = './src/server/**';
 const CLI = './src/cli/**';
 const CONNECTIONS = './connections/**';
+const PROVIDERS = './src/providers/**';
 /** The concrete engines and the code built on them; outside src/store only its index.ts and config.ts are public. */
 const STORE_INTERNALS = './src/store/!(index|config|types).ts';
+/** src/providers' modules other than its public surface, index.ts. */
+const PROVIDERS_INTERNALS = './src/providers/!(index).ts';
 /** src/oauth's modules other than its public surface, index.ts. */
 const OAUTH_INTERNALS = './src/oauth/!(index).ts';
 
 export const boundaries = [
   {
     target: './src/oauth/**',
-    from: [STORE, RUNTIME, SERVER, CLI, CONNECTIONS, './src/sandbox/**'],
+    from: [STORE, RUNTIME, SERVER, CLI, CONNECTIONS, PROVIDERS, './src/sandbox/**'],
     message: 'src/oauth is pure protocol.',
   },
   {
@@ -31,13 +34,19 @@ export const boundaries = [
     message: 'Provider definitions are data.',
   },
   {
-    target: './src/sandbox/**',
+    target: PROVIDERS,
     from: [STORE, RUNTIME, SERVER, CLI, CONNECTIONS],
+    message:
+      'src/providers interprets provider definitions: it may use src/oauth, src/errors and zod, never the data.',
+  },
+  {
+    target: './src/sandbox/**',
+    from: [STORE, RUNTIME, SERVER, CLI, CONNECTIONS, PROVIDERS],
     message: 'The sandbox is a stand-alone authorization server: it may use src/oauth and src/errors only.',
   },
   {
     target: STORE,
-    from: ['./src/oauth/**', RUNTIME, SERVER, CLI, CONNECTIONS],
+    from: ['./src/oauth/**', RUNTIME, SERVER, CLI, CONNECTIONS, PROVIDERS],
     message: 'The store knows only its rows.',
   },
   {
@@ -46,8 +55,13 @@ export const boundaries = [
     message: 'The runtime uses the store interface (src/store/index.ts), never a concrete engine.',
   },
   {
+    target: RUNTIME,
+    from: [CONNECTIONS, PROVIDERS_INTERNALS],
+    message: 'The runtime interprets definitions through src/providers/index.ts, never reading connections/.',
+  },
+  {
     target: SERVER,
-    from: [CLI, STORE_INTERNALS, OAUTH_INTERNALS],
+    from: [CLI, STORE_INTERNALS, OAUTH_INTERNALS, PROVIDERS, CONNECTIONS],
     message: 'The server is a thin HTTP layer.',
   },
   {

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { catalog } from '../connections/catalog';
-import { URL_INPUTS } from '../connections/inputs';
-import type { ProviderDefinition } from '../connections/schema';
+import { URL_INPUTS } from '../src/providers';
+import type { ProviderDefinition } from '../src/providers';
 
 /** Where the page lives. */
 export const PROVIDERS_PAGE = join(__dirname, '..', 'docs', 'providers.md');

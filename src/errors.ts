@@ -168,6 +168,41 @@ export const errorTable = {
     description:
       'The provider rejected the access token (HTTP 401) again after one forced refresh; the connection may need to be authorized again.',
   },
+  // Triggers (src/runtime/subscriptions.ts, trigger-run.ts, poller.ts)
+  KW_TRIGGER_NOT_FOUND: {
+    status: 404,
+    transient: false,
+    description: 'The component has no trigger with this key, or no trigger subscription has this id or URL.',
+  },
+  KW_TRIGGER_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'The subscription cannot be made as asked: a polling trigger needs a schedule (`everySeconds` or `cron`), a webhook trigger takes none, or the cron expression is malformed.',
+  },
+  KW_TRIGGER_HOOK_FAILED: {
+    status: 502,
+    transient: false,
+    description:
+      "The trigger's onInstanceDeploy or onInstanceDelete threw; the subscription is left `enable_failed` / `disable_failed` with the message (secrets removed). Retry with `POST /api/triggers/:id/retry` or by disabling again.",
+  },
+  KW_TRIGGER_FAILED: {
+    status: 500,
+    transient: false,
+    description:
+      'The trigger threw while handling a webhook request; the caller gets only this code and the execution id, the execution record has the message.',
+  },
+  KW_TRIGGER_API_KEY_INVALID: {
+    status: 401,
+    transient: false,
+    description: 'The trigger URL requires an `Api-Key` header and the request sent none or a wrong one.',
+  },
+  KW_TRIGGER_BODY_TOO_LARGE: {
+    status: 413,
+    transient: false,
+    description:
+      'The webhook request body is larger than the deployment accepts (KEYWAY_TRIGGER_BODY_LIMIT; default 1 MiB).',
+  },
   KW_DATA_SOURCE_NOT_FOUND: {
     status: 404,
     transient: false,

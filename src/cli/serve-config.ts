@@ -27,6 +27,7 @@ export interface ServeFlags {
   readonly failureUrl?: string;
   readonly logLevel?: string;
   readonly maxBundleBytes?: string;
+  readonly triggerBodyLimit?: string;
   readonly metricsListen?: string;
   readonly json?: boolean;
 }
@@ -93,6 +94,8 @@ export const ServeConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The largest bundle `POST /api/components` accepts (bytes, after gzip is inflated); default 32 MiB. */
   maxBundleBytes: z.coerce.number().int().positive().optional(),
+  /** The largest webhook body a trigger URL accepts (bytes); default 1 MiB. */
+  triggerBodyLimit: z.coerce.number().int().positive().optional(),
   /** Receivers of connection events; see docs/refresh-and-crashes.md, Webhooks. */
   webhooks: webhooks.optional(),
   /** `host:port` of a second listener serving only `/metrics` (and `/healthz`), without a token. */
@@ -102,6 +105,11 @@ export const ServeConfigSchema = z.strictObject({
     .optional(),
   /** Bearer token for `/metrics` on the main port; without it (and without metricsListen) no metrics. */
   metricsToken: z.string().optional(),
+  /**
+   * Keep-warm window for client-credentials (and stored-password) tokens, in minutes: renewed in the
+   * background only for connections used within this long before the renewal is due. 0 (default): on demand.
+   */
+  grantRefreshWindowMinutes: z.coerce.number().min(0).max(43_200).default(0),
 });
 /** A validated {@link ServeConfigSchema}. */
 export type ServeConfig = z.output<typeof ServeConfigSchema>;
@@ -123,9 +131,11 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
   maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
+  triggerBodyLimit: 'KEYWAY_TRIGGER_BODY_LIMIT',
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
   metricsToken: 'KEYWAY_METRICS_TOKEN',
+  grantRefreshWindowMinutes: 'KEYWAY_GRANT_REFRESH_WINDOW_MINUTES',
 };
 
 const SECRET_KEYS: ReadonlySet<string> = new Set([
@@ -197,6 +207,7 @@ export function resolveServeConfig(
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
         ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
+        ...(serve.triggerBodyLimit !== undefined ? { triggerBodyLimit: serve.triggerBodyLimit } : {}),
         ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
     } catch (error) {

@@ -1,12 +1,10 @@
 /**
  * From a stored connection to what the OAuth engine needs: the connection's definition in its component, the
- * resolved client configuration (connections/resolve.ts), the authorization server, the client and the quirks.
+ * resolved client configuration (src/providers/resolve.ts), the authorization server, the client and the quirks.
  */
-// Not the connections index: it loads spectral, which the runtime does not need.
-import { discoverEndpoints } from '../../connections/discovery';
-import { resolveConnection } from '../../connections/resolve';
-import type { ResolvedClientConfig } from '../../connections/resolve';
 import { KeywayError } from '../errors';
+import { discoverEndpoints, resolveConnection } from '../providers';
+import type { ResolvedClientConfig } from '../providers';
 import { clientAuthFor, httpTransport } from '../oauth';
 import type { AuthorizationServer, GrantOptions, OAuthClient, Transport } from '../oauth';
 import type { Connection, Store } from '../store';

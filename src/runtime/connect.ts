@@ -6,7 +6,6 @@
 import { KeywayError, isKeywayError } from '../errors';
 import {
   buildAuthorizationUrl,
-  callbackSearchParams,
   clientCredentialsGrant,
   deviceCodeGrantRequest,
   exchangeAuthorizationCode,
@@ -21,6 +20,14 @@ import {
 } from '../oauth';
 import type { CallbackInput, TokenSet } from '../oauth';
 import type { Connection, ConnectionPatch, DeviceSession, Store } from '../store';
+import {
+  callbackContext,
+  expectedIssuer,
+  settleCallback,
+  singleParam,
+  singleParamOrUndefined,
+} from './callback';
+import type { CallbackResult, CompletedAuthorization, OnSessionConsumed } from './callback';
 import type { ComponentRegistry } from './components';
 import { cachedClientResolver, requireConnection, resolveClient } from './client-config';
 import type { OAuthIo, ResolvedClient } from './client-config';
@@ -56,10 +63,12 @@ export interface StartedAuthorization {
   readonly expiresAt: number;
 }
 
-/** Result of {@link ConnectFlows.completeAuthorization}. */
-export interface CompletedAuthorization {
-  readonly connection: Connection;
-  readonly returnTo: string | null;
+/** Options of {@link ConnectFlows.completeAuthorization} and {@link ConnectFlows.completeImplicit}. */
+export interface CompleteOptions {
+  readonly browserBinding: string | null;
+  readonly now?: number;
+  /** Told the consumed session, with its connection, before anything else is done with it. */
+  readonly onSession?: OnSessionConsumed;
 }
 
 /** What a person needs to approve a device flow (RFC 8628 §3.3); never the device code. */
@@ -215,7 +224,7 @@ export class ConnectFlows {
    */
   async completeAuthorization(
     callbackQuery: CallbackInput,
-    options: { readonly browserBinding: string | null; readonly now?: number },
+    options: CompleteOptions,
   ): Promise<CompletedAuthorization> {
     const now = this.#now(options.now);
     const state = singleParam(callbackQuery, 'state');
@@ -223,6 +232,7 @@ export class ConnectFlows {
       now,
       browserBinding: options.browserBinding,
     });
+    options.onSession?.(session);
     // The connection came back with the session (one round trip on PostgreSQL).
     const resolved = await this.#resolve(session.connectionId, 'authorization_code', {}, session.connection);
     const callback = validateAuthorizationCallback(callbackQuery, {
@@ -253,16 +263,14 @@ export class ConnectFlows {
    * the token is checked against the session's state and saved. Works only for a definition that opted in.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
    */
-  async completeImplicit(
-    fragment: string,
-    options: { readonly browserBinding: string | null; readonly now?: number },
-  ): Promise<CompletedAuthorization> {
+  async completeImplicit(fragment: string, options: CompleteOptions): Promise<CompletedAuthorization> {
     const now = this.#now(options.now);
     const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
     const session = await this.#deps.store.consumeAuthSession(singleParam(params, 'state'), {
       now,
       browserBinding: options.browserBinding,
     });
+    options.onSession?.(session);
     const resolved = await this.#resolve(session.connectionId, 'implicit', {}, session.connection);
     const tokenSet = parseImplicitResponse(fragment, {
       expectedState: session.state,
@@ -272,6 +280,25 @@ export class ConnectFlows {
     });
     const connection = await this.#saveConnected(resolved, tokenSet, now);
     return { connection, returnTo: session.returnTo };
+  }
+
+  /**
+   * {@link completeAuthorization} with its outcome as a value: a failure names the session's connection and
+   * connect link when the session belongs to this browser, so the page can lead back to the link.
+   */
+  settleAuthorization(callbackQuery: CallbackInput, options: CompleteOptions): Promise<CallbackResult> {
+    const state = singleParamOrUndefined(callbackQuery, 'state');
+    return settleCallback(this.#deps.store, state, options.browserBinding, (onSession) =>
+      this.completeAuthorization(callbackQuery, { ...options, onSession }),
+    );
+  }
+
+  /** {@link completeImplicit} with its outcome as a value; see {@link settleAuthorization}. */
+  settleImplicit(fragment: string, options: CompleteOptions): Promise<CallbackResult> {
+    const state = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment).get('state');
+    return settleCallback(this.#deps.store, state ?? undefined, options.browserBinding, (onSession) =>
+      this.completeImplicit(fragment, { ...options, onSession }),
+    );
   }
 
   /**
@@ -612,70 +639,6 @@ export class ConnectFlows {
   }
 }
 
-/** Callback parameters that are the protocol's own, never context. */
-const CALLBACK_PROTOCOL_PARAMS: ReadonlySet<string> = new Set([
-  'code',
-  'state',
-  'iss',
-  'error',
-  'error_description',
-  'error_uri',
-]);
-
-/**
- * Every parameter of the authorization callback except the protocol's own (code, state, iss and the error
- * fields): what providers send for the component (Intuit's `realmId`, Zoho's `accounts-server`, Shopify's
- * `shop`), spectral's `connection.context`. A repeated parameter keeps all its values, as a list.
- */
-export function callbackContext(input: CallbackInput): Record<string, string | string[]> {
-  const params = callbackSearchParams(input);
-  const context: Record<string, string | string[]> = {};
-  for (const name of new Set(params.keys())) {
-    if (CALLBACK_PROTOCOL_PARAMS.has(name)) continue;
-    const values = params.getAll(name);
-    context[name] = values.length === 1 ? (values[0] ?? '') : values;
-  }
-  return context;
-}
-
 function isExpiredToken(error: unknown): boolean {
   return isKeywayError(error) && error.provider?.error === 'expired_token';
-}
-
-function singleParamOrUndefined(input: CallbackInput, name: string): string | undefined {
-  const values = callbackSearchParams(input).getAll(name);
-  return values.length === 1 && values[0] ? values[0] : undefined;
-}
-
-function singleParam(input: CallbackInput, name: string): string {
-  const values = callbackSearchParams(input).getAll(name);
-  if (values.length !== 1 || !values[0]) {
-    throw new KeywayError('KW_OAUTH_CALLBACK_INVALID', {
-      message:
-        values.length > 1
-          ? `The authorization callback repeats the "${name}" parameter; refusing an ambiguous response.`
-          : `The authorization callback has no ${name} parameter.`,
-    });
-  }
-  return values[0];
-}
-
-/**
- * The issuer the callback's `iss` must equal (RFC 9207). A connection with an `issuer` field names it exactly;
- * otherwise the issuer identifier is taken to be a prefix (same origin, path boundary) of the authorization
- * endpoint the user was sent to, so an `iss` from any other server is refused.
- */
-function expectedIssuer(extra: Record<string, unknown>, sent: string | undefined): string | undefined {
-  if (typeof extra.issuer === 'string') return extra.issuer;
-  const endpoint = typeof extra.authorizationEndpoint === 'string' ? extra.authorizationEndpoint : undefined;
-  if (!endpoint || sent === undefined) return undefined;
-  try {
-    const issuer = new URL(sent);
-    const authorize = new URL(endpoint);
-    const base = issuer.pathname.endsWith('/') ? issuer.pathname : `${issuer.pathname}/`;
-    if (issuer.origin === authorize.origin && (authorize.pathname + '/').startsWith(base)) return sent;
-    return authorize.origin;
-  } catch {
-    return endpoint;
-  }
 }

@@ -4,11 +4,11 @@
  * Loading a bundle proves only that it is a spectral component. A connection whose token URL is malformed, whose
  * template names an input that does not exist, or whose grant needs an input the definition never declares can
  * never connect, whatever the customer types: `components validate` reports it and `components publish` refuses it.
- * The check resolves each definition the way the runtime does at connect time (connections/resolve.ts), with its
+ * The check resolves each definition the way the runtime does at connect time (src/providers/resolve.ts), with its
  * defaults and a stand-in value for every input someone has to fill in.
  */
 // Not the connections index: it loads spectral, which the runtime does not need.
-import { resolveConnection } from '../../connections/resolve';
+import { resolveConnection } from '../providers';
 import { KeywayError, isKeywayError } from '../errors';
 import { grantTypeOf } from './instances';
 import type { LoadedComponent, WireConnection, WireInput } from './types';

@@ -36,6 +36,13 @@ import {
 } from '../oauth';
 import type { Connection, ConnectionError, ConnectionPatch, LockLease, Store } from '../store';
 import { cachedClientResolver, type ResolvedClient } from './client-config';
+import {
+  DEFAULT_REFRESH_MARGIN_MS,
+  effectiveMargin,
+  keepWarmRefreshAt,
+  refreshSchedule,
+  renewalOf,
+} from './refresh-schedule';
 import type { ComponentRegistry } from './components';
 import { connectionEvent, type ConnectionEventType } from './events';
 import {
@@ -47,8 +54,7 @@ import {
 } from './interrupted-refresh';
 import type { AccessToken, CredentialSource, GetTokenOptions } from './types';
 
-/** Refresh this long before expiry unless the connection definition says otherwise. */
-export const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
+export { DEFAULT_REFRESH_MARGIN_MS, refreshSchedule } from './refresh-schedule';
 
 /**
  * Turns a connection row into what the OAuth engine needs (server, client, quirks, I/O). The default is the
@@ -92,6 +98,12 @@ export interface CredentialManagerSettings {
   readonly requestTimeoutMs?: number;
   /** Names this process in refresh markers; default `hostname:pid`. */
   readonly owner?: string;
+  /**
+   * Keep-warm window for tokens got by repeating a grant (client credentials, a stored password): renewed in
+   * the background only for connections used within this long before the renewal is due. Default 0: off, such
+   * tokens are fetched on demand only. See {@link keepWarmRefreshAt}.
+   */
+  readonly recentUseWindowMs?: number;
 }
 
 /** What {@link CredentialManager.refreshIfDue} did. */
@@ -125,55 +137,6 @@ interface Prepared {
 }
 
 const USABLE_STATUSES: ReadonlySet<string> = new Set(['connected', 'error']);
-
-/**
- * How a connection gets its next token without the user: `'grant'` repeats its grant (client credentials;
- * a password connection whose provider issued no refresh token, with the stored password), `'refresh'`
- * uses the refresh token, `null` means it cannot (the user must reconnect).
- */
-function renewalOf(
-  config: ResolvedClient['config'],
-  tokenSet: TokenSet | undefined,
-): 'grant' | 'refresh' | null {
-  if (config.grantType === 'client_credentials') return 'grant';
-  if (tokenSet?.refreshToken !== undefined) return 'refresh';
-  if (config.grantType === 'password' && config.username !== undefined && config.password !== undefined) {
-    return 'grant';
-  }
-  return null;
-}
-
-/**
- * The margin actually used: the configured one, but never more than half the token's lifetime — a provider
- * issuing 60-second tokens with a 5-minute margin would otherwise be refreshed on every single use.
- */
-function effectiveMargin(tokenSet: TokenSet | undefined, marginMs: number): number {
-  if (tokenSet?.expiresIn === undefined) return marginMs;
-  return Math.min(marginMs, (tokenSet.expiresIn * 1000) / 2);
-}
-
-/**
- * When the background refresher should renew `tokenSet`: `marginMs` (capped at half the lifetime) before
- * expiry, or `null` when it cannot or need not be renewed in the background (no expiry; no refresh token).
- * Connect flows store this as the row's `refreshAt` alongside the tokens.
- *
- * Only a refresh token is kept alive in the background: it may expire from disuse, and the user would have to
- * sign in again. A token got by repeating a grant that needs no person (client credentials, a stored password)
- * is fetched on demand instead, when an action needs it: renewing it in the background would fetch a token
- * every lifetime for connections no one uses.
- */
-export function refreshSchedule(
-  tokenSet: TokenSet,
-  options: { readonly grantType: string; readonly marginMs?: number },
-): { expiresAt: number | null; refreshAt: number | null } {
-  const expiresAt = tokenSet.expiresAt ?? null;
-  const renewable = tokenSet.refreshToken !== undefined && options.grantType !== 'client_credentials';
-  if (expiresAt === null || !renewable) return { expiresAt, refreshAt: null };
-  return {
-    expiresAt,
-    refreshAt: expiresAt - effectiveMargin(tokenSet, options.marginMs ?? DEFAULT_REFRESH_MARGIN_MS),
-  };
-}
 
 /** Access tokens by the token set they came from: a cached snapshot serves the same one on every call. */
 const accessTokens = new WeakMap<TokenSet, AccessToken>();
@@ -244,6 +207,7 @@ export class CredentialManager implements CredentialSource {
   readonly #lockLeaseMs: number | undefined;
   readonly #backoff: RefreshBackoff;
   readonly #owner: string;
+  readonly #windowMs: number;
   /** How long another process's refresh request can still be waiting for its answer. */
   readonly #inFlightMs: number;
   readonly #inflight = new Map<string, Promise<Flight>>();
@@ -273,6 +237,7 @@ export class CredentialManager implements CredentialSource {
     this.#lockLeaseMs = options.lockLeaseMs;
     this.#backoff = options.backoff ?? DEFAULT_REFRESH_BACKOFF;
     this.#owner = options.owner ?? `${hostname()}:${process.pid}`;
+    this.#windowMs = Math.max(0, options.recentUseWindowMs ?? 0);
     this.#inFlightMs = (options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS) + 2_000;
   }
 
@@ -359,7 +324,10 @@ export class CredentialManager implements CredentialSource {
     const prepared = await this.#prepare(connectionId, given);
     if (this.#decide(prepared, intent) === 'serve') {
       const token = toAccessToken(prepared.tokenSet as TokenSet);
-      if (intent.kind === 'use') this.#rememberServable(prepared, token);
+      if (intent.kind === 'use') {
+        this.#rememberServable(prepared, token);
+        if (this.#windowMs > 0) await this.#keepWarm(prepared);
+      }
       return { token, refreshed: false, joined: false };
     }
     const existing = mayJoin ? this.#inflight.get(connectionId) : undefined;
@@ -368,7 +336,28 @@ export class CredentialManager implements CredentialSource {
       if (this.#inflight.get(connectionId) === flight) this.#inflight.delete(connectionId);
     });
     this.#inflight.set(connectionId, flight);
-    return { ...(await flight), joined: false };
+    const done = await flight;
+    // A token fetched on demand is a use too: inside the keep-warm window it is scheduled right away.
+    if (intent.kind === 'use' && done.refreshed && this.#windowMs > 0) {
+      await this.#keepWarm(await this.#prepare(connectionId));
+    }
+    return { ...done, joined: false };
+  }
+
+  /** Schedules a used, unscheduled grant-renewed token when the use falls inside the keep-warm window. */
+  async #keepWarm(prepared: Prepared): Promise<void> {
+    const { row, config, tokenSet } = prepared;
+    if (this.#windowMs === 0 || tokenSet === undefined || row.refreshAt !== null) return;
+    if (renewalOf(config, tokenSet) !== 'grant') return;
+    const now = this.#now();
+    const refreshAt = keepWarmRefreshAt(tokenSet, {
+      now,
+      marginMs: prepared.marginMs,
+      windowMs: this.#windowMs,
+    });
+    // A lost compare-and-set means the row changed meanwhile (a new token, a disconnect): nothing to keep warm.
+    if (refreshAt !== null)
+      await this.#store.compareAndSetConnectionTokens(row.id, row.version, { refreshAt });
   }
 
   async #prepare(connectionId: string, given?: Connection): Promise<Prepared> {
@@ -396,10 +385,14 @@ export class CredentialManager implements CredentialSource {
     if (tokenSet === undefined || !Object.isFrozen(row)) return;
     const now = this.#now();
     if (this.#verdict(prepared, { kind: 'use' }, now).action !== 'serve') return;
-    const until =
+    let until =
       tokenSet.expiresAt === undefined
         ? Number.POSITIVE_INFINITY
         : tokenSet.expiresAt - effectiveMargin(tokenSet, prepared.marginMs);
+    // With a keep-warm window, the first use inside it must reach getToken, which schedules the renewal.
+    if (this.#windowMs > 0 && row.refreshAt === null && renewalOf(prepared.config, tokenSet) === 'grant') {
+      until -= this.#windowMs;
+    }
     if (until > now) this.#servable.set(row, { token, until });
   }
 
@@ -448,8 +441,12 @@ export class CredentialManager implements CredentialSource {
     }
     const marginMs = effectiveMargin(tokenSet, prepared.marginMs);
     if (renewal === 'grant') {
-      // On demand only (see refreshSchedule): a row still scheduled from before is dropped by the caller.
-      if (intent.kind === 'background') return { action: 'serve' };
+      // On demand (see refreshSchedule), or in the background when a recent use scheduled it (keep-warm window);
+      // otherwise a row still scheduled from before is dropped by the caller.
+      if (intent.kind === 'background') {
+        const kept = this.#windowMs > 0 && row.refreshAt !== null && row.refreshAt <= now;
+        return { action: kept ? 'refresh' : 'serve' };
+      }
       const due = tokenSet.expiresAt !== undefined && tokenSet.expiresAt - now <= marginMs;
       return { action: due ? 'refresh' : 'serve' };
     }

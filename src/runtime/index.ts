@@ -36,6 +36,10 @@ export {
 export { isSpectralConnectionError, isUnauthorized, runAction, thrownMessage } from './run-action';
 export type { RunActionDeps, RunActionRequest, RunActionResult } from './run-action';
 export { dataSourceOf, runDataSource } from './run-data-source';
+export { CONFIGURABLE_TYPES, ConfigVarSpecSchema, configVarSpecs } from './config-var-spec';
+export type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
+export { describeConfigVars, saveConfigVar } from './config-vars';
+export type { ConfigVarDeps, ConfigVarView } from './config-vars';
 export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
 export {
   checkDataSourceResult,
@@ -48,9 +52,10 @@ export { requireConnection, resolveClient, definitionOf } from './client-config'
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
 export { findConnection, findInstance } from './lookup';
+export type { CallbackResult, CompletedAuthorization } from './callback';
 export type {
   Activation,
-  CompletedAuthorization,
+  CompleteOptions,
   ConnectDeps,
   DevicePollOutcome,
   DisconnectResult,
@@ -99,3 +104,14 @@ export type {
   WebhookPass,
   WebhookRetryPolicy,
 } from './webhooks';
+export { Triggers, backoffMs, isPollingTrigger } from './subscriptions';
+export type { EnableTriggerRequest, TriggersDeps } from './subscriptions';
+export { TRIGGER_PATH, WebhookDirectory, triggerUrl, webhookUrlsOf } from './webhook-directory';
+export type { WebhookUrls } from './webhook-directory';
+export type { WebhookRequest, WebhookResponse } from './trigger-payload';
+export { triggerEventTypes } from './trigger-run';
+export type { TriggerOutcome } from './trigger-run';
+export { startPoller } from './poller';
+export type { PollerOptions, PollerPass } from './poller';
+export { parseSchedule } from './schedule';
+export type { ScheduleInput } from './schedule';

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 // Not the connections index: it loads spectral, which the runtime does not need.
-import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../../connections/inputs';
+import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../providers';
 import { KeywayError } from '../errors';
 import type { Connection, Instance, NewConnection, Store } from '../store';
 import type { ComponentRegistry } from './components';
+import { ConfigVarSpecSchema, checkConfigVarSpecs } from './config-var-spec';
 import type { LoadedComponent, WireConnection } from './types';
 
 /** The grant types Keyway knows; `none` is a connection without OAuth (API key, basic auth). */
@@ -50,6 +51,8 @@ export const NewInstanceSpecSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** Config variables the customer chooses on the connect page, from a data source; see ./config-var-spec. */
+  configVars: z.array(ConfigVarSpecSchema).default([]),
 });
 /** Input of {@link createInstance}. */
 export type NewInstanceSpec = z.input<typeof NewInstanceSpecSchema>;
@@ -122,12 +125,15 @@ export async function createInstance(
     planned.push(planConnection(spec.name, component.key, definition, spec.fields, platform));
   }
 
+  checkConfigVarSpecs(input.configVars, components, names);
+
   const instance = await deps.store.createInstance({
     ...(input.id ? { id: input.id } : {}),
     customerId: input.customerId,
     name: input.name,
     componentKeys: input.components,
     config: input.config,
+    configVars: input.configVars,
   });
   try {
     const connections: Connection[] = [];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
+import { WireConnectionSchema, WireInputSchema } from '../providers';
 import type {
   ComponentManifest,
   LoadedComponent,
@@ -29,64 +30,11 @@ const performFunction = z.custom<(...args: unknown[]) => Promise<unknown>>(
 
 const display = z.looseObject({ label: z.string(), description: z.string() });
 
-const wireInput = z
-  .looseObject({
-    key: z.string().min(1),
-    label: z.string(),
-    type: z.string().min(1),
-    default: z.unknown().optional(),
-    collection: z
-      .string()
-      .nullish()
-      .transform((v) => v ?? undefined),
-    required: z
-      .boolean()
-      .nullish()
-      .transform((v) => v ?? undefined),
-    shown: z
-      .boolean()
-      .nullish()
-      .transform((v) => v ?? undefined),
-  })
-  .transform(withListDefault);
-
-/**
- * A list input (`collection: "valuelist"` or `"keyvaluelist"`) whose default is not a list gets `[]`, as the
- * platform fills it: spectral's `component()` gives every unset input its type's scalar default (`""` for a
- * string), which would reach `perform` as `"tags": ""` where the vendor wants a list or nothing.
- */
-function withListDefault<T extends { collection?: string | undefined; default?: unknown }>(input: T): T {
-  const isList = input.collection === 'valuelist' || input.collection === 'keyvaluelist';
-  return isList && !Array.isArray(input.default) ? { ...input, default: [] } : input;
-}
-
 const wireRunnable = z.looseObject({
   key: z.string().min(1),
   display,
-  inputs: z.array(wireInput),
+  inputs: z.array(WireInputSchema),
   perform: performFunction,
-});
-
-const wireConnection = z.looseObject({
-  key: z.string().min(1),
-  label: z.string(),
-  comments: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  oauth2Type: z
-    .enum(['authorization_code', 'client_credentials'])
-    .nullish()
-    .transform((v) => v ?? undefined),
-  oauth2PkceMethod: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  oauth2Config: z
-    .record(z.string(), z.unknown())
-    .nullish()
-    .transform((v) => v ?? undefined),
-  inputs: z.array(wireInput),
 });
 
 /** The spectral wire format of a built component, as far as Keyway relies on it. */
@@ -96,7 +44,7 @@ export const ComponentBundleSchema = z.looseObject({
   actions: z.record(z.string(), wireRunnable).default({}),
   triggers: z.record(z.string(), wireRunnable).default({}),
   dataSources: z.record(z.string(), wireRunnable).default({}),
-  connections: z.array(wireConnection).default([]),
+  connections: z.array(WireConnectionSchema).default([]),
 });
 
 /** Options for {@link loadComponentFromPath} and {@link loadComponentFromBytes}. */

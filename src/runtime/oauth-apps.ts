@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 // Not the connections index: it loads spectral, which the runtime does not need.
-import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../../connections/inputs';
+import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../providers';
 import { KeywayError } from '../errors';
 import type { JsonObject, OAuthApp, Store } from '../store';
 import type { ComponentRegistry } from './components';

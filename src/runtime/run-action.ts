@@ -7,6 +7,7 @@
 import { KeywayError, isKeywayError } from '../errors';
 import type { InstanceWithConnections, Store } from '../store';
 import type { ComponentRegistry } from './components';
+import type { WebhookDirectory, WebhookUrls } from './webhook-directory';
 import { createActionContext, createCollectingLogger, finalState } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
 import { connectionValue } from './connection-value';
@@ -15,7 +16,7 @@ import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
 import type { ConnectionValueLookup } from './inputs';
 import { isUnauthorized, surface } from './run-errors';
-import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor } from './run-plan';
+import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor, withConfigInputs } from './run-plan';
 import type { BoundConnection, RunPlan } from './run-plan';
 import { LazySecrets } from './run-secrets';
 import { saveState, stateWrites, storedStateKeys } from './run-state';
@@ -46,6 +47,8 @@ export interface RunActionDeps {
    * records in the background, in batches), so such a failure cannot fail the run. Default: a process warning.
    */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** The instance's trigger URLs, for `context.webhookUrls` / `webhookApiKeys` (see ./webhook-directory). */
+  readonly webhooks?: WebhookDirectory;
 }
 
 /** The default `onRecordError`: a process warning naming the execution (one function for every run). */
@@ -109,7 +112,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
-  const givenInputs = paramInputs(request.inputs, plan.connectionInputs);
+  const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, plan.connectionInputs));
   // Refuse bad inputs before any token is fetched or any execution recorded (no inputs: checked once per plan).
   if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
     buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
@@ -136,7 +139,10 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     now,
     deps.onLog === undefined ? undefined : logSink(deps.onLog, executionId),
   );
-  const identity = identityOf(plan, found, request, flow, executionId, startedAt, action);
+  const webhooks = deps.webhooks;
+  // Cached per instance: an action call reads no row for them while they are known.
+  const urls = webhooks && (webhooks.cached(found.instance.id) ?? (await webhooks.load(found.instance.id)));
+  const identity = identityOf(plan, found, request, flow, executionId, startedAt, action, urls);
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
   try {
@@ -238,8 +244,10 @@ function identityOf(
   executionId: string,
   startedAt: number,
   action: WireAction,
+  urls: WebhookUrls | undefined,
 ): ContextIdentity {
   return {
+    ...urls,
     executionId,
     stepId: request.stepId ?? action.key,
     startedAt,

@@ -4,6 +4,7 @@
  */
 import { KeywayError } from '../errors';
 import type { Connection, Instance, InstanceWithConnections } from '../store';
+import { configInputsFor } from './config-var-spec';
 import type { ContextIdentity } from './context';
 import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
 import { connectionFieldValues } from './instances';
@@ -41,6 +42,8 @@ export interface RunPlan {
   readonly connectionInputs: ReadonlySet<string>;
   /** True when the action's defaults alone satisfy its inputs. */
   readonly defaultsValid: boolean;
+  /** Inputs filled from the instance's saved config variables (./config-var-spec), if any. */
+  readonly configInputs: Readonly<Record<string, unknown>> | undefined;
   /** Who the run is for, as the context describes them: frozen, and shared by every run of this plan. */
   readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
   /** `component.action`, as the execution frame names it. */
@@ -66,6 +69,15 @@ export function paramInputs(
     any = true;
   }
   return any ? out : NO_INPUTS;
+}
+
+/** The caller's inputs over those saved config variables fill; `given` itself when they fill none. */
+export function withConfigInputs(
+  filled: Readonly<Record<string, unknown>> | undefined,
+  given: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  if (filled === undefined) return given;
+  return given === NO_INPUTS ? filled : { ...filled, ...given };
 }
 
 function defaultsSatisfy(action: WireAction): boolean {
@@ -111,6 +123,7 @@ export function planFor(
     loaded: loadedState(found.states),
     connectionInputs: new Set(inputKeys ?? connectionInputKeys(action.inputs)),
     defaultsValid: defaultsSatisfy(action),
+    configInputs: configInputsFor(found.instance, component, action),
     people: peopleOf(found),
     componentActionKey: `${component.key}.${action.key}`,
   };

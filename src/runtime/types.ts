@@ -2,19 +2,11 @@
  * Types shared by the runtime's parts: the spectral wire format of a built component as the runtime sees it,
  * the contract with the credential manager, and the shapes of an action run.
  */
+import type { WireConnection, WireInput } from '../providers';
 import type { Connection } from '../store';
 
-/** One input of an action, data source, trigger or connection, in spectral's wire format. */
-export interface WireInput {
-  readonly key: string;
-  readonly label: string;
-  readonly type: string;
-  readonly default?: unknown;
-  readonly collection?: string | undefined;
-  readonly required?: boolean | undefined;
-  readonly shown?: boolean | undefined;
-  readonly [extra: string]: unknown;
-}
+/** One input and one connection in spectral's wire format: the types of the one schema, src/providers/wire.ts. */
+export type { WireConnection, WireInput };
 
 /** The function a built component exposes for an action or data source: `perform(context, params)`. */
 export type WirePerform = (...args: unknown[]) => Promise<unknown>;
@@ -34,18 +26,6 @@ export interface WireTriggerOrDataSource {
   readonly display: { readonly label: string; readonly description: string };
   readonly inputs: readonly WireInput[];
   readonly perform: WirePerform;
-  readonly [extra: string]: unknown;
-}
-
-/** One entry of a component's `connections` array, in spectral's wire format. */
-export interface WireConnection {
-  readonly key: string;
-  readonly label: string;
-  readonly comments?: string | undefined;
-  readonly oauth2Type?: 'authorization_code' | 'client_credentials' | undefined;
-  readonly oauth2PkceMethod?: string | undefined;
-  readonly oauth2Config?: Readonly<Record<string, unknown>> | undefined;
-  readonly inputs: readonly WireInput[];
   readonly [extra: string]: unknown;
 }
 

@@ -15,14 +15,21 @@ import { registerConnectRoutes, sendErrorPage } from './connect-routes';
 import { registerEdgeGuard } from './edge-guard';
 import { errorBody, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
-import type { ApiKeyPort, ConnectPort, ReadinessPort } from './ports';
+import type { TriggerApiPort } from './api/trigger-port';
+import { registerTriggerEndpoint } from './trigger-endpoint';
+import type { ApiKeyPort, ConfigPort, ConnectPort, ReadinessPort } from './ports';
+import { registerConfigRoutes } from './connect-config';
 
 /** Everything the app calls into; see ./ports.ts. */
 export interface ServerDeps {
   readonly connect: ConnectPort;
+  /** Config variables chosen on the connect page; without it the page shows no settings. */
+  readonly configVars?: ConfigPort;
   /** The REST API's operations; without it (and `apiKeys`) `/api` answers 404. */
   readonly api?: ApiPort;
   readonly apiKeys?: ApiKeyPort;
+  /** Trigger subscriptions, events and the public trigger URLs; without it those routes answer 404. */
+  readonly triggers?: TriggerApiPort;
   readonly readiness?: ReadinessPort;
   /** A pino logger (with redaction configured); logging is off when omitted. */
   readonly logger?: FastifyBaseLogger;
@@ -196,9 +203,31 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
   });
   if (config.metricsToken !== undefined) registerMetricsRoute(app, metrics, config.metricsToken);
 
-  registerConnectRoutes(app, { config, connect: deps.connect, metrics, now });
-  if (deps.api && deps.apiKeys) {
-    registerApiRoutes(app, { config, api: deps.api, apiKeys: deps.apiKeys, metrics, now });
+  registerConnectRoutes(app, {
+    config,
+    connect: deps.connect,
+    metrics,
+    now,
+    ...(deps.configVars ? { configVars: deps.configVars } : {}),
+  });
+  if (deps.configVars) {
+    registerConfigRoutes(app, {
+      config,
+      configVars: deps.configVars,
+      now,
+      sendError: (reply, thrown, backHref) => sendErrorPage(reply, config, thrown, backHref),
+    });
   }
+  if (deps.api && deps.apiKeys) {
+    registerApiRoutes(app, {
+      config,
+      api: deps.api,
+      apiKeys: deps.apiKeys,
+      metrics,
+      now,
+      triggers: deps.triggers,
+    });
+  }
+  if (deps.triggers) registerTriggerEndpoint(app, { config, triggers: deps.triggers, metrics });
   return app;
 }

@@ -53,6 +53,13 @@ export const ServerConfigSchema = z
       .positive()
       .max(512 * 1024 * 1024)
       .default(32 * 1024 * 1024),
+    /** The largest webhook request body a trigger URL accepts, in bytes. */
+    triggerBodyLimit: z
+      .number()
+      .int()
+      .positive()
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     /**
      * Bearer token that `GET /metrics` on this app requires. Without it the app serves no `/metrics` at all:
      * the customer-facing port never shows metrics to anyone; serve them on a separate listen address

@@ -31,13 +31,23 @@ import {
   renderResultPage,
 } from './pages/connect';
 import type { PageContext } from './pages/connect';
-import type { CallbackOutcome, ConnectPort, ConnectionView, DisconnectView, InstanceView } from './ports';
+import type {
+  CallbackOutcome,
+  ConfigPort,
+  ConnectPort,
+  ConnectionView,
+  DisconnectView,
+  InstanceView,
+} from './ports';
+import { configSection } from './connect-config';
 import { checkCompletionUrl, completionRedirect } from './redirects';
 
 /** What the connect routes need. */
 export interface ConnectRouteContext {
   readonly config: ServerConfig;
   readonly connect: ConnectPort;
+  /** Config variables chosen on the page (./connect-config); the page shows no settings without it. */
+  readonly configVars?: ConfigPort;
   readonly metrics: Metrics;
   readonly now: () => number;
 }
@@ -70,6 +80,7 @@ const NOTICES: Record<string, { tone: 'ok' | 'bad'; message: string }> = {
       'Disconnected. The stored tokens were deleted, but the provider did not confirm the revocation: check your account settings at the provider and remove the access there.',
   },
   disconnected_no_tokens: { tone: 'ok', message: 'Disconnected. There were no stored tokens to revoke.' },
+  configured: { tone: 'ok', message: 'Saved.' },
 };
 
 /** The notice that says what a disconnect did at the provider. */
@@ -325,6 +336,10 @@ function registerConnectPage(app: FastifyInstance, ctx: ConnectRouteContext): vo
     }
     const query = noticeQuery.safeParse(request.query);
     const notice = query.success && query.data.notice ? NOTICES[query.data.notice] : undefined;
+    const csrf = csrfToken(browserId, config.linkSecret);
+    const settings = ctx.configVars
+      ? await configSection(ctx.configVars, linkScope.claims, { base: linkScope.base, csrf })
+      : '';
     const p = pageContext(config);
     return sendHtml(
       reply,
@@ -332,9 +347,10 @@ function registerConnectPage(app: FastifyInstance, ctx: ConnectRouteContext): vo
       p.nonce,
       renderConnectPage(p, linkScope.view, {
         base: linkScope.base,
-        csrf: csrfToken(browserId, config.linkSecret),
+        csrf,
         connections: linkScope.view.connections.filter((c) => linkCoversConnection(linkScope.claims, c.id)),
         ...(notice ? { notice } : {}),
+        settings,
       }),
     );
   });

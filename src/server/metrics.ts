@@ -20,6 +20,8 @@ export const METRIC_HELP = {
   keyway_token_refreshes_total: 'Token refreshes, by outcome.',
   keyway_token_refresh_failures_total: 'Failed token refreshes, by error code.',
   keyway_http_requests_total: 'HTTP requests answered, by method, route and status class.',
+  keyway_trigger_requests_total:
+    'Requests to trigger URLs, by outcome (answered by the trigger, or refused).',
 } as const;
 
 /** A counter name from {@link METRIC_HELP}. */

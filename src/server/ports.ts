@@ -143,6 +143,34 @@ export interface ConnectPort {
   disconnect(input: { readonly connectionId: string; readonly now: number }): Promise<DisconnectView>;
 }
 
+/** A config variable the customer chooses on the connect page (see the runtime's `describeConfigVars`). */
+export interface ConfigVarPageView {
+  readonly key: string;
+  readonly label: string;
+  readonly description: string | null;
+  /** The data source's type: `picklist` shows a select, the others one field. */
+  readonly type: 'picklist' | 'string' | 'date' | 'timestamp' | 'boolean' | 'number' | 'code';
+  /** `waiting` until the connections it reads through are connected; `failed` when its data source failed. */
+  readonly state: 'waiting' | 'ready' | 'failed';
+  readonly connectionIds: readonly string[];
+  readonly choices: readonly { readonly key: string; readonly label: string }[];
+  readonly suggested: string | null;
+  readonly value: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+/** Config variables chosen on the connect page. */
+export interface ConfigPort {
+  /** The instance's config variables with their choices (their data sources run now). */
+  describeConfigVars(instanceId: string): Promise<readonly ConfigVarPageView[]>;
+  /** Checks `value` against the variable's choices (or type) and saves it in the instance's config. */
+  saveConfigVar(input: {
+    readonly instanceId: string;
+    readonly key: string;
+    readonly value: string;
+  }): Promise<void>;
+}
+
 /** A verified API key. */
 export interface ApiPrincipal {
   readonly keyId: string;

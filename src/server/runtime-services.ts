@@ -14,21 +14,34 @@ import {
   definitionOf,
   findConnection,
   findInstance,
+  describeConfigVars,
   runAction,
   runDataSource,
+  saveConfigVar,
 } from '../runtime';
 import type {
+  CallbackResult,
   ComponentRegistry,
   ConnectFlows,
   CredentialSource,
   PlatformConnectionDefaults,
   WebhookEndpoint,
 } from '../runtime';
-import type { Connection, Store } from '../store';
+import type { Triggers, WebhookDirectory } from '../runtime';
+import type { Store } from '../store';
 import type { ApiPort, ComponentSummary } from './api/types';
 import { oauthAppApi } from './oauth-app-services';
+import type { TriggerApiPort } from './api/trigger-port';
+import { triggerServices } from './trigger-services';
 import { listWebhookEndpointDtos, mergeConnectionFields, platformApi } from './platform-services';
-import type { ApiKeyPort, CallbackOutcome, ConnectPort, InstanceView, ReadinessPort } from './ports';
+import type {
+  ApiKeyPort,
+  CallbackOutcome,
+  ConfigPort,
+  ConnectPort,
+  InstanceView,
+  ReadinessPort,
+} from './ports';
 import { storeReadiness } from './readiness';
 import { componentSummary, customerDto, runtimeViews } from './runtime-views';
 import type { RuntimeViews } from './runtime-views';
@@ -46,39 +59,43 @@ export interface RuntimeServicesDeps {
   readonly now?: () => number;
   /** Receives a failure to write an execution record (written in the background); see `runAction`. */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
+  /** Trigger subscriptions; with them the API serves `/api/triggers`, `/api/events` and the trigger URLs. */
+  readonly triggers?: { readonly triggers: Triggers; readonly webhooks: WebhookDirectory };
 }
 
 /** The ports `buildApp` takes, implemented on the runtime. */
 export interface RuntimeServices {
   readonly connect: ConnectPort;
+  /** Present when the services have a credential manager (data sources need tokens). */
+  readonly configVars?: ConfigPort;
   readonly api: ApiPort;
   readonly apiKeys: ApiKeyPort;
   readonly readiness: ReadinessPort;
-}
-
-function singleQueryValue(
-  query: Readonly<Record<string, string | readonly string[] | undefined>>,
-  name: string,
-) {
-  const value = query[name];
-  return typeof value === 'string' ? value : undefined;
+  readonly triggers?: TriggerApiPort;
 }
 
 /** Builds the server's ports on the runtime. */
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
   const views = runtimeViews(deps.store, deps.components);
+  const platform = platformApi({
+    store: deps.store,
+    components: deps.components,
+    flows: deps.flows,
+    configuredWebhooks: deps.webhookEndpoints ?? [],
+    now: deps.now ?? Date.now,
+    connectionView: views.connectionView,
+    instanceDto: views.instanceDto,
+    customerDto,
+  });
+  const subscriptions = deps.triggers;
   const api: ApiPort = {
     ...oauthAppApi({ store: deps.store, components: deps.components }),
-    ...platformApi({
-      store: deps.store,
-      components: deps.components,
-      flows: deps.flows,
-      configuredWebhooks: deps.webhookEndpoints ?? [],
-      now: deps.now ?? Date.now,
-      connectionView: views.connectionView,
-      instanceDto: views.instanceDto,
-      customerDto,
-    }),
+    ...platform,
+    async deleteInstance(id) {
+      // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
+      await subscriptions?.triggers.disableAll(id);
+      await platform.deleteInstance(id);
+    },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),
     ...connectionApi(deps, views),
@@ -89,7 +106,26 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return record ? { keyId: record.id, name: record.name, scopes: record.scopes } : undefined;
     },
   };
-  return { connect: connectPort(deps, views), api, apiKeys, readiness: storeReadiness(deps.store) };
+  return {
+    connect: connectPort(deps, views),
+    api,
+    apiKeys,
+    readiness: storeReadiness(deps.store),
+    ...(subscriptions ? { triggers: triggerServices({ store: deps.store, ...subscriptions }) } : {}),
+    ...(deps.credentials ? { configVars: configPort(deps, deps.credentials) } : {}),
+  };
+}
+
+/** Config variables chosen on the connect page (their data sources need tokens, hence `credentials`). */
+function configPort(deps: RuntimeServicesDeps, credentials: CredentialSource): ConfigPort {
+  const { store, components } = deps;
+  const configDeps = { store, components, credentials, ...(deps.now ? { now: deps.now } : {}) };
+  return {
+    describeConfigVars: (instanceId) => describeConfigVars(configDeps, instanceId),
+    async saveConfigVar(input) {
+      await saveConfigVar(configDeps, input);
+    },
+  };
 }
 
 /** The connect flows of the connect page and the callback, on `ConnectFlows`. */
@@ -125,17 +161,10 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
       return { authorizeUrl: started.authorizationUrl };
     },
 
-    completeAuthorization: (query, options) =>
-      callbackOutcome(store, singleQueryValue(query, 'state'), options.browserBinding, () =>
-        flows.completeAuthorization(query, options),
-      ),
-
-    completeImplicit(fragment, options) {
-      const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
-      return callbackOutcome(store, params.get('state') ?? undefined, options.browserBinding, () =>
-        flows.completeImplicit(fragment, options),
-      );
-    },
+    completeAuthorization: async (query, options) =>
+      callbackOutcome(await flows.settleAuthorization(query, options)),
+    completeImplicit: async (fragment, options) =>
+      callbackOutcome(await flows.settleImplicit(fragment, options)),
     connectWithClientCredentials: (input) => connectWithClientCredentials(deps, input),
 
     async connectWithPassword(input) {
@@ -172,39 +201,23 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
   };
 }
 
-/**
- * Runs a callback's completion and reports it as a value. The session is read (not consumed) first, only to
- * know where a failure should lead back to; it is trusted for that only when it belongs to this browser, so a
- * forged callback learns nothing about the link.
- */
-async function callbackOutcome(
-  store: Store,
-  state: string | undefined,
-  binding: string | null,
-  complete: () => Promise<{ connection: Connection; returnTo: string | null }>,
-): Promise<CallbackOutcome> {
-  const session = state ? await store.getAuthSession(state) : undefined;
-  let context: Partial<{ connectionId: string; instanceId: string; flow: { linkToken: string } }> = {};
-  if (session && session.browserBinding !== null && session.browserBinding === binding) {
-    const connection = await store.getConnection(session.connectionId);
-    context = {
-      connectionId: session.connectionId,
-      ...(connection ? { instanceId: connection.instanceId } : {}),
-      ...(session.returnTo ? { flow: { linkToken: session.returnTo } } : {}),
-    };
-  }
-  try {
-    const done = await complete();
+/** The port's view of a callback's outcome: the connect link it leads back to, if any. */
+function callbackOutcome(result: CallbackResult): CallbackOutcome {
+  if (result.ok) {
     return {
       ok: true,
-      connectionId: done.connection.id,
-      instanceId: done.connection.instanceId,
-      flow: done.returnTo ? { linkToken: done.returnTo } : undefined,
+      connectionId: result.connection.id,
+      instanceId: result.connection.instanceId,
+      flow: result.returnTo ? { linkToken: result.returnTo } : undefined,
     };
-  } catch (error) {
-    if (!isKeywayError(error)) throw error;
-    return { ok: false, error, ...context };
   }
+  return {
+    ok: false,
+    error: result.error,
+    ...(result.connectionId !== undefined ? { connectionId: result.connectionId } : {}),
+    ...(result.instanceId !== undefined ? { instanceId: result.instanceId } : {}),
+    ...(result.returnTo !== undefined ? { flow: { linkToken: result.returnTo } } : {}),
+  };
 }
 
 /** Saves the customer's fields and fetches a token; a refused attempt puts the previous fields back. */
@@ -401,6 +414,7 @@ function connectionApi(
           credentials: deps.credentials,
           now: deps.now ?? Date.now,
           ...(deps.onRecordError ? { onRecordError: deps.onRecordError } : {}),
+          ...(deps.triggers ? { webhooks: deps.triggers.webhooks } : {}),
         },
         {
           instanceId: input.instanceId,

@@ -157,6 +157,7 @@ export function runtimeViews(store: Store, components: ComponentRegistry): Runti
       componentKeys: instance.componentKeys,
       status: instance.status,
       config: instance.config,
+      configVars: instance.configVars,
       connections: await Promise.all(connections.map(connectionView)),
       createdAt: instance.createdAt,
     };

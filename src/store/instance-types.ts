@@ -40,6 +40,11 @@ export interface Instance {
   readonly componentKeys: readonly string[];
   /** Non-secret config variable values, by config variable key. */
   readonly config: JsonObject;
+  /**
+   * Declarations of config variables whose value the customer chooses (from a data source) on the connect page;
+   * their shape belongs to the runtime (`ConfigVarSpec`), the store keeps them as JSON.
+   */
+  readonly configVars: readonly JsonObject[];
   readonly status: InstanceStatus;
   readonly createdAt: EpochMs;
   readonly updatedAt: EpochMs;
@@ -52,6 +57,7 @@ export interface NewInstance {
   readonly name: string;
   readonly componentKeys?: readonly string[];
   readonly config?: JsonObject;
+  readonly configVars?: readonly JsonObject[];
   readonly status?: InstanceStatus;
 }
 

@@ -6,6 +6,8 @@
 import { KyselyAdminStore } from './admin';
 import type { AdminStore } from './admin-types';
 import { KyselyOAuthAppStore } from './oauth-apps';
+import { KyselyTriggerStore } from './triggers';
+import type { TriggerStore } from './trigger-types';
 import type { OAuthAppStore } from './oauth-apps';
 import { ApiKeys, toApiKey } from './api-keys';
 import { AuthSessions } from './auth-sessions';
@@ -83,6 +85,7 @@ export class KyselyStore implements Store {
   readonly engine: StoreEngine;
   readonly admin: AdminStore;
   readonly oauthApps: OAuthAppStore;
+  readonly triggers: TriggerStore;
   readonly #ctx: StoreContext;
   readonly #customers: Customers;
   readonly #instances: Instances;
@@ -121,6 +124,7 @@ export class KyselyStore implements Store {
     this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
     this.#refreshMarkers = new RefreshMarkers(handle.db);
     this.oauthApps = new KyselyOAuthAppStore(ctx);
+    this.triggers = new KyselyTriggerStore(ctx);
     this.admin = new KyselyAdminStore({
       db: handle.db,
       keys,

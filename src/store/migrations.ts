@@ -8,6 +8,7 @@ import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
 import { oauthAppsMigration } from './oauth-apps';
 import type { Database } from './schema';
+import { triggerSubscriptionsMigration } from './triggers';
 import type { StoreEngine } from './types';
 
 /** The first schema: every table of version 0.1, in three groups. */
@@ -350,6 +351,19 @@ const platformApi: Migration = {
   },
 };
 
+/**
+ * Config variables an instance declares for its customer to choose on the connect page (issue 27): JSON on the
+ * instance row, so the snapshot an action call reads carries them and fills inputs with no extra query.
+ */
+const instanceConfigVars: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('instances')
+      .addColumn('config_vars', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute();
+  },
+};
+
 /** The PostgreSQL NOTIFY channel of {@link changeTracking}. */
 export const CHANGE_CHANNEL = 'keyway_changes';
 
@@ -363,6 +377,8 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0003_reliability': reliability(),
         '0004_connection_context': connectionContextMigration(),
         '0006_platform_api': platformApi,
+        '0010_h6_trigger_subscriptions': triggerSubscriptionsMigration,
+        '0011_h7_instance_config_vars': instanceConfigVars,
         '0012_h5_oauth_apps': oauthAppsMigration(),
       }),
   };
@@ -390,6 +406,9 @@ export async function migrateToLatest(db: Kysely<Database>, engine: StoreEngine)
     provider: migrationProvider(engine),
     migrationTableName: 'keyway_migrations',
     migrationLockTableName: 'keyway_migrations_lock',
+    // Migrations written in parallel land in any order (0012 may be applied before 0011 lands); each is
+    // independent of the others' names, so a database that has a later one still gets an earlier newcomer.
+    allowUnorderedMigrations: true,
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -24,6 +24,8 @@ export interface InstancesTable {
   name: string;
   component_keys: string;
   config: string;
+  /** JSON array of config variable declarations (migration 0011_h7). */
+  config_vars: string;
   status: string;
   created_at: Int64;
   updated_at: Int64;
@@ -193,6 +195,37 @@ export interface AuditLogTable {
   status: Int64;
 }
 
+export interface TriggerSubscriptionsTable {
+  id: string;
+  instance_id: string;
+  component_key: string;
+  trigger_key: string;
+  name: string;
+  kind: string;
+  status: string;
+  /** JSON object. */
+  inputs: string;
+  /** JSON object: connection input key → connection name. */
+  connections: string;
+  /** Encrypted. */
+  webhook_token: string | null;
+  /** SHA-256 (hex) of the webhook token, for lookup. */
+  webhook_token_hash: string | null;
+  /** Encrypted. */
+  api_key: string | null;
+  /** JSON, or null for webhook triggers. */
+  schedule: string | null;
+  next_run_at: Int64 | null;
+  failures: Int64;
+  /** JSON `{ code, message, at }`. */
+  last_error: string | null;
+  last_run_at: Int64 | null;
+  lease_owner: string | null;
+  lease_until: Int64 | null;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
 /** A platform's OAuth app for one connection definition of a component (see ./oauth-apps). */
 export interface OAuthAppsTable {
   /** `<component key>/<definition key>`. */
@@ -224,5 +257,6 @@ export interface Database {
   refresh_markers: RefreshMarkersTable;
   webhook_endpoints: WebhookEndpointsTable;
   audit_log: AuditLogTable;
+  trigger_subscriptions: TriggerSubscriptionsTable;
   oauth_apps: OAuthAppsTable;
 }

@@ -8,6 +8,7 @@
  * them at rest and callers never see ciphertext.
  */
 import type { AdminStore } from './admin-types';
+import type { TriggerStore } from './trigger-types';
 import type { OAuthAppStore } from './oauth-apps';
 import type { ApiKey, CreatedApiKey, NewApiKey } from './api-key-types';
 import type {
@@ -86,6 +87,8 @@ export interface Store {
   readonly engine: StoreEngine;
   /** Paginated listings, stored webhook endpoints and the audit log, for the REST API. */
   readonly admin: AdminStore;
+  /** Trigger subscriptions and the atomic commit of trigger runs. */
+  readonly triggers: TriggerStore;
   /** Platform-owned OAuth apps, inherited by the connections of their definition. */
   readonly oauthApps: OAuthAppStore;
 

@@ -14,6 +14,7 @@ import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
 import { openStore } from '../../src/store';
 import { listenBacklog } from '../support/listen-backlog';
+import { checkedFetch } from '../support/openapi-check';
 import { runCli, tempDataDir } from './cli-harness';
 
 jest.setTimeout(60_000);
@@ -147,7 +148,7 @@ describe('keyway serve webhooks', () => {
       expect(backlog).toBe(Math.min(4096, somaxconn));
 
       const auth = { authorization: `Bearer ${apiKey}` };
-      const listed = await fetch(`${base}/api/webhooks`, { headers: auth });
+      const listed = await checkedFetch(`${base}/api/webhooks`, { headers: auth });
       expect(listed.status).toBe(200);
       const listedText = await listed.text();
       expect(JSON.parse(listedText)).toEqual({
@@ -157,7 +158,7 @@ describe('keyway serve webhooks', () => {
       expect(listedText).not.toContain(SECRET);
 
       // The customer connects through the connect page, as in a browser.
-      const linkRes = await fetch(`${base}/api/instances/${instance.id}/connect-links`, {
+      const linkRes = await checkedFetch(`${base}/api/instances/${instance.id}/connect-links`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
         body: '{}',

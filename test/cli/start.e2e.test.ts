@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { openStore } from '../../src/store';
+import { checkedFetch } from '../support/openapi-check';
 
 jest.setTimeout(180_000);
 
@@ -130,11 +131,14 @@ describe('npm start (keyway start)', () => {
     });
 
     const apiKey = readFileSync(join(dataDir, 'demo-api-key'), 'utf8').trim();
-    const viaApi = await fetch(`http://127.0.0.1:${port}/api/instances/demo/actions/sandboxDemo/getMe`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const viaApi = await checkedFetch(
+      `http://127.0.0.1:${port}/api/instances/demo/actions/sandboxDemo/getMe`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: '{}',
+      },
+    );
     expect(viaApi.status).toBe(200);
     expect(((await viaApi.json()) as { result: unknown }).result).toEqual(ran.result);
 

@@ -80,8 +80,33 @@ const SERVER_TO_OAUTH_MODULE = {
   code: "import { generateState } from '../oauth/pkce';\nexport const state = generateState;\n",
 };
 
+const PROVIDERS_TO_RUNTIME = {
+  file: 'src/providers/resolve.ts',
+  code: "import { runAction } from '../runtime';\nexport const run = runAction;\n",
+};
+const RUNTIME_TO_PROVIDERS_MODULE = {
+  file: 'src/runtime/ids.ts',
+  code: "import { resolveConnection } from '../providers/resolve';\nexport const resolve = resolveConnection;\n",
+};
+const RUNTIME_TO_PROVIDERS = {
+  file: 'src/runtime/ids.ts',
+  code: "import { resolveConnection } from '../providers';\nexport const resolve = resolveConnection;\n",
+};
+const RUNTIME_TO_CATALOG = {
+  file: 'src/runtime/ids.ts',
+  code: "import { github } from '../../connections/catalog/github';\nexport const provider = github;\n",
+};
+
 describe('module-boundary lint', () => {
-  const { zones, messages } = lint([RUNTIME_TO_ENGINE, RUNTIME_TO_FACADE, SERVER_TO_OAUTH_MODULE]);
+  const { zones, messages } = lint([
+    RUNTIME_TO_ENGINE,
+    RUNTIME_TO_FACADE,
+    SERVER_TO_OAUTH_MODULE,
+    PROVIDERS_TO_RUNTIME,
+    RUNTIME_TO_PROVIDERS_MODULE,
+    RUNTIME_TO_PROVIDERS,
+    RUNTIME_TO_CATALOG,
+  ]);
 
   test('every zone target and source matches at least one file in the repository', () => {
     expect(zones.length).toBeGreaterThan(0);
@@ -102,5 +127,15 @@ describe('module-boundary lint', () => {
 
   test('a server import of an oauth module other than its index is rejected', () => {
     expect(messages[2]).toEqual([expect.stringContaining('thin HTTP layer')]);
+  });
+
+  test('src/providers may not import the runtime', () => {
+    expect(messages[3]).toEqual([expect.stringContaining('src/providers interprets provider definitions')]);
+  });
+
+  test('the runtime reaches src/providers through its index only, and never reads connections/', () => {
+    expect(messages[4]).toEqual([expect.stringContaining('through src/providers/index.ts')]);
+    expect(messages[5]).toEqual([]);
+    expect(messages[6]).toEqual([expect.stringContaining('through src/providers/index.ts')]);
   });
 });

@@ -239,6 +239,88 @@ describe.each(storeEngines)('connect flows against the sandbox on %s', (_engine,
     expect(row).toMatchObject({ status: 'pending', tokenSet: null, version: connection.version });
   });
 
+  describe('a callback settled as a value (the page that leads back to the link)', () => {
+    const LINK = 'link-token-1';
+    let reads: string[] = [];
+    let counted: ConnectFlows;
+
+    beforeAll(() => {
+      // The same store, recording every read of a session or a connection.
+      const recording = new Proxy(store, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          const method = (value as (...a: unknown[]) => unknown).bind(target);
+          if (property !== 'getAuthSession' && property !== 'getConnection') return method;
+          return (...args: unknown[]) => {
+            reads.push(property);
+            return method(...args);
+          };
+        },
+      });
+      counted = new ConnectFlows({ store: recording, components });
+    });
+
+    async function startFrom(connection: Connection): Promise<string> {
+      const { authorizationUrl } = await flows.startAuthorization({
+        connectionId: connection.id,
+        browserBinding: BROWSER,
+        redirectUri,
+        returnTo: LINK,
+      });
+      return followAuthorization(authorizationUrl, { redirectUri });
+    }
+
+    it('completes with the link from the consumed session, reading no session or connection again', async () => {
+      const connection = await newConnection();
+      const callback = await startFrom(connection);
+      reads = [];
+      const result = await counted.settleAuthorization(callback, { browserBinding: BROWSER });
+      expect(result).toMatchObject({ ok: true, returnTo: LINK, connection: { id: connection.id } });
+      expect(reads).toEqual([]);
+    });
+
+    it('leads a failure after the session was consumed back to its link, without reading the session', async () => {
+      const connection = await newConnection();
+      sandbox.behaviour.denyConsent = true;
+      let callback: string;
+      try {
+        callback = await startFrom(connection);
+      } finally {
+        sandbox.behaviour.denyConsent = false;
+      }
+      reads = [];
+      const result = await counted.settleAuthorization(callback, { browserBinding: BROWSER });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'KW_OAUTH_ACCESS_DENIED' },
+        connectionId: connection.id,
+        instanceId: instance.id,
+        returnTo: LINK,
+      });
+      expect(reads).not.toContain('getAuthSession');
+    });
+
+    it('leads an expired session back to its link, and tells another browser nothing', async () => {
+      const connection = await newConnection();
+      const callback = await startFrom(connection);
+      const late = { browserBinding: BROWSER, now: Date.now() + 11 * 60 * 1000 };
+      const expired = await counted.settleAuthorization(callback, late);
+      expect(expired).toMatchObject({
+        ok: false,
+        error: { code: 'KW_AUTH_SESSION_EXPIRED' },
+        connectionId: connection.id,
+        instanceId: instance.id,
+        returnTo: LINK,
+      });
+      const other = await counted.settleAuthorization(callback, { browserBinding: 'some-other-browser' });
+      expect(other).toEqual({
+        ok: false,
+        error: expect.objectContaining({ code: 'KW_AUTH_SESSION_BROWSER_MISMATCH' }),
+      });
+    });
+  });
+
   it('refuses a callback whose iss names another server, without exchanging the code', async () => {
     const connection = await newConnection();
     const callback = await authorize(connection);

@@ -72,23 +72,32 @@ describe('startPolling', () => {
   });
 
   it('waits for the pass in progress on stop and runs no pass after it', async () => {
-    const hold = gate();
-    let passes = 0;
-    let finished = false;
-    const polling = poll(async () => {
-      passes++;
-      await hold.opened;
-      finished = true;
-      return passes;
-    });
+    // A clock moved by hand: "no pass after stop" is checked over a long stretch of time without waiting for it.
+    jest.useFakeTimers();
+    try {
+      const hold = gate();
+      let passes = 0;
+      let finished = false;
+      const polling = poll(async () => {
+        passes++;
+        await hold.opened;
+        finished = true;
+        return passes;
+      });
 
-    await until(() => passes === 1);
-    const stopping = polling.stop();
-    hold.open();
-    await stopping;
-    expect(finished).toBe(true);
+      await jest.advanceTimersByTimeAsync(5);
+      expect(passes).toBe(1);
+      const stopping = polling.stop();
+      hold.open();
+      await stopping;
+      expect(finished).toBe(true);
 
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(passes).toBe(1);
+      // No timer is left to start another pass, however long the clock runs on.
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(passes).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

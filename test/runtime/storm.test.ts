@@ -128,9 +128,10 @@ for (const engine of engines) {
       workers = [];
       await Promise.all(proxies.map((proxy) => proxy.close()));
       proxies = [];
-      await store.close();
-      await sandbox.close();
-      await dropPostgresSchema(config);
+      // A beforeEach that failed (PostgreSQL unreachable) leaves these unset: its own error is the one to read.
+      await (store as Store | undefined)?.close();
+      await (sandbox as Sandbox | undefined)?.close();
+      if ((config as StoreConfig | undefined) !== undefined) await dropPostgresSchema(config);
     });
 
     async function expiredConnection(): Promise<{ instanceId: string; connectionId: string }> {

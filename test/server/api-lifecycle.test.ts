@@ -13,6 +13,7 @@ import { ComponentRegistry, ConnectFlows, startWebhookDelivery, verifyWebhook } 
 import { buildApp, createRuntimeServices } from '../../src/server';
 import type { Store } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
+import { checkedFetch } from '../support/openapi-check';
 import { storeEngines } from '../support/runtime-stores';
 import { startHarness } from './harness';
 import type { Harness, TestResponse } from './harness';
@@ -373,7 +374,9 @@ describe.each(storeEngines)('REST API lifecycle on %s', (_engine, openTestStore)
         expect(JSON.stringify(listed.items)).not.toContain(created.key);
 
         const onReplica = () =>
-          fetch(`${replica.url}/api/customers`, { headers: { authorization: `Bearer ${created.key}` } });
+          checkedFetch(`${replica.url}/api/customers`, {
+            headers: { authorization: `Bearer ${created.key}` },
+          });
         expect((await onReplica()).status).toBe(200);
         await json(call('POST', `/api/api-keys/${created.apiKey.id}/revoke`), 200);
         expect((await onReplica()).status).toBe(401);

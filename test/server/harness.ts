@@ -6,7 +6,14 @@
 import { action, component, input } from '@prismatic-io/spectral';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { defineProvider, sandbox as sandboxProvider, toSpectralConnection } from '../../connections';
-import { ComponentRegistry, ConnectFlows, CredentialManager, createInstance } from '../../src/runtime';
+import {
+  ComponentRegistry,
+  ConnectFlows,
+  CredentialManager,
+  Triggers,
+  WebhookDirectory,
+  createInstance,
+} from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox';
 import { buildApp, createRuntimeServices, signConnectLink } from '../../src/server';
@@ -89,6 +96,8 @@ export interface Harness {
   /** The registry the app runs components from; tests may register more. */
   readonly components: ComponentRegistry;
   readonly credentials: CredentialManager;
+  /** Trigger subscriptions (wired into the app: `/api/triggers`, `/trigger/<token>`). */
+  readonly triggers: Triggers;
   readonly sandbox: Sandbox;
   readonly baseUrl: string;
   readonly linkSecret: string;
@@ -135,7 +144,16 @@ export async function startHarness(
   components.registerExports({ default: serverTestComponent }, 'server-test-bundle');
   const flows = new ConnectFlows({ store, components, now });
   const credentials = new CredentialManager({ store, components, now });
-  const services = createRuntimeServices({ store, components, flows, credentials, now });
+  const webhooks = new WebhookDirectory({ store, publicBaseUrl: baseUrl, now });
+  const triggers = new Triggers({ store, components, credentials, webhooks, now });
+  const services = createRuntimeServices({
+    store,
+    components,
+    flows,
+    credentials,
+    now,
+    triggers: { triggers, webhooks },
+  });
 
   const customer = await store.createCustomer({ name: 'Customer <b>A</b>' });
   const issuer = sandbox.url;
@@ -227,6 +245,7 @@ export async function startHarness(
     openReplica: testStore.openReplica,
     components,
     credentials,
+    triggers,
     sandbox,
     baseUrl,
     linkSecret,

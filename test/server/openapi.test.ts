@@ -6,6 +6,8 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import Ajv2020 from 'ajv/dist/2020';
 import { routesOf } from '../../src/server';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -54,6 +56,19 @@ function resolve(schema: Json): Json {
 }
 
 describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1 by Redocly’s recommended rules, with no warning either', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const found = problems.map(
+      (p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`,
+    );
+    expect(found).toEqual([]);
+  });
+
   it('names every /api route the app serves, and nothing else', () => {
     const served = routesOf(h.app)
       .filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json' && r.method !== 'HEAD')
@@ -122,6 +137,32 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
+  it('has examples that are valid by their own schemas', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, validateSchema: false });
+    ajv.addSchema(doc, 'openapi.json');
+    const invalid: string[] = [];
+    let examples = 0;
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
+      for (const example of (schema['examples'] as unknown[] | undefined) ?? []) {
+        examples += 1;
+        if (!validate(example)) invalid.push(`${name}: ${ajv.errorsText(validate.errors)}`);
+      }
+    }
+    const error = ajv.compile({ $ref: 'openapi.json#/components/schemas/Error' });
+    for (const { method, path, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const example = (response.content?.['application/json'] as { example?: unknown } | undefined)
+          ?.example;
+        if (example === undefined) continue;
+        examples += 1;
+        if (!error(example)) invalid.push(`${method} ${path} ${status}: ${ajv.errorsText(error.errors)}`);
+      }
+    }
+    expect(invalid).toEqual([]);
+    expect(examples).toBeGreaterThan(100);
+  });
+
   it('pages every list: an array in the answer comes with nextCursor, and limit and cursor are parameters', () => {
     let lists = 0;
     for (const { method, path, op } of operations()) {
@@ -167,6 +208,30 @@ describe('every route, walked from the document', () => {
     }
     expect(walked).toBe(operations().length);
     expect((await h.store.admin.auditPage({ limit: 200 })).items.length).toBe(auditBefore);
+  });
+
+  it('pages every list: at most `limit` items, a bad limit or a forged cursor is a 400', async () => {
+    const lists = operations().filter(
+      ({ method, op }) => method === 'get' && (op.parameters ?? []).some((p) => p.name === 'cursor'),
+    );
+    expect(lists.length).toBeGreaterThanOrEqual(10);
+    // The harness's instance A has three connections, so its lists have more than one item to page.
+    const base = (path: string): string => path.replace('{id}', h.instanceA).replace('{key}', 'serverTest');
+    const get = (url: string) =>
+      h.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } });
+    for (const { path } of lists) {
+      for (const query of ['limit=0', 'limit=201', 'limit=ten', 'cursor=bm90LWEtY3Vyc29y']) {
+        const res = await get(`${base(path)}?${query}`);
+        expect({ path, query, status: res.statusCode }).toEqual({ path, query, status: 400 });
+      }
+      const page = await get(`${base(path)}?limit=1`);
+      // A component that was never published has no versions to list: 404.
+      expect({ path, status: page.statusCode }).toEqual({ path, status: path.includes('{key}') ? 404 : 200 });
+      if (page.statusCode !== 200) continue;
+      const body = page.json() as Record<string, unknown>;
+      const items = Object.values(body).find(Array.isArray) as unknown[];
+      expect({ path, items: items.length <= 1 }).toEqual({ path, items: true });
+    }
   });
 });
 

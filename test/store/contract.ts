@@ -558,12 +558,16 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       const { connection } = await fixture();
       const other = await open();
       let release: () => void = () => undefined;
+      let entered: () => void = () => undefined;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
       const held = store.withConnectionLock(connection.id, { timeoutMs: 1000 }, () => {
+        entered();
         return new Promise<string>((resolve) => {
           release = () => resolve('first');
         });
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The first holder is inside its critical section: the lock is taken.
+      await inside;
       await expectCode(
         other.withConnectionLock(connection.id, { timeoutMs: 150 }, () => Promise.resolve('second')),
         'KW_STORE_LOCK_TIMEOUT',

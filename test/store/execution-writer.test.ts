@@ -44,6 +44,7 @@ async function seedInstance(handle: EngineHandle): Promise<string> {
       name: 'sync',
       component_keys: '[]',
       config: '{}',
+      config_vars: '[]',
       status: 'active',
       created_at: 1,
       updated_at: 1,

@@ -18,6 +18,15 @@ export interface BuiltComponent {
       readonly perform: (...args: unknown[]) => Promise<unknown>;
     }
   >;
+  /** Data sources as the bundle has them (`perform(context, params)`); absent when it has none. */
+  readonly dataSources?: Record<
+    string,
+    {
+      readonly key: string;
+      readonly dataSourceType: string;
+      readonly perform: (...args: unknown[]) => Promise<unknown>;
+    }
+  >;
   readonly connections: Array<{
     readonly key: string;
     readonly oauth2Type?: string;

@@ -76,3 +76,24 @@ export function openApiChecker(document: OpenApiDocument): {
     },
   };
 }
+
+const checkers = new Map<string, Promise<ReturnType<typeof openApiChecker>>>();
+
+/**
+ * `fetch`, with every `/api` answer checked against the OpenAPI document of the server it came from (read once
+ * per origin), for tests that talk to a spawned `keyway serve` or a second replica rather than the harness.
+ */
+export async function checkedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const { origin, pathname, search } = new URL(url);
+  if (!pathname.startsWith('/api/') || pathname === '/api/openapi.json') return res;
+  let checker = checkers.get(origin);
+  if (!checker) {
+    checker = fetch(`${origin}/api/openapi.json`)
+      .then((doc) => doc.json())
+      .then((doc) => openApiChecker(doc as OpenApiDocument));
+    checkers.set(origin, checker);
+  }
+  (await checker).check(init.method ?? 'GET', `${pathname}${search}`, res.status, await res.clone().text());
+  return res;
+}

@@ -132,6 +132,34 @@ describe('Slack component bundle', () => {
     expect(channels.map((c) => c.name)).toEqual(['general', 'random', 'announcements']);
   });
 
+  it('offers every unarchived channel as a picklist, following the cursor across pages', async () => {
+    const paging = await startSlackFake({ maxPageSize: 2 });
+    try {
+      paging.book.addAccessToken('xoxb-pages-1');
+      const channels = built.dataSources?.channels;
+      expect(channels?.dataSourceType).toBe('picklist');
+      const connection = connectionValue(
+        built,
+        'slackOAuth',
+        { apiBaseUrl: paging.urls.apiBaseUrl },
+        { access_token: 'xoxb-pages-1', token_type: 'bot' },
+      );
+      const { result } = await testing.invokeDataSource(channels as never, {
+        connection,
+        types: 'public_channel,private_channel',
+      });
+      expect(result).toEqual([
+        { key: 'C012AB3CD', label: '#general' },
+        { key: 'C061EG9T2', label: '#random' },
+        { key: 'C07ANNOUNCE', label: '#announcements' },
+        { key: 'G0PRIVATE1', label: '#leadership' },
+      ]);
+      expect(paging.requests.filter((r) => r.path === '/api/conversations.list')).toHaveLength(2);
+    } finally {
+      await paging.close();
+    }
+  });
+
   it('posts a message with the token of the connection', async () => {
     fake.book.addAccessToken('xoxp-valid-3', { user: 'U0POSTER' });
     const { result } = await testing.invoke(built.actions.postMessage as never, {

@@ -12,7 +12,10 @@ import {
   ComponentRegistry,
   ConnectFlows,
   CredentialManager,
+  Triggers,
+  WebhookDirectory,
   startHeartbeat,
+  startPoller,
   startRefresher,
   startWebhookDelivery,
 } from '../../runtime';
@@ -73,7 +76,11 @@ export async function startKeywayServer(
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const components = new ComponentRegistry({ store });
   const flows = new ConnectFlows({ store, components });
-  const credentials = new CredentialManager({ store, components });
+  const credentials = new CredentialManager({
+    store,
+    components,
+    recentUseWindowMs: config.serve.grantRefreshWindowMinutes * 60_000,
+  });
   const metrics = new Metrics();
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   // Tells `keys rotate` which keys this replica holds; see docs/reliability.md.
@@ -114,18 +121,31 @@ export async function startKeywayServer(
     owner,
     onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
   });
+  const onRecordError = (err: unknown, executionId: string): void =>
+    logger.error({ err, executionId }, 'execution record not written');
+  const webhookUrls = new WebhookDirectory({ store, publicBaseUrl: config.server.publicBaseUrl });
+  const triggers = new Triggers({ store, components, credentials, webhooks: webhookUrls, onRecordError });
+  // Scheduled polls of polling triggers, one replica per run (lease claims); see docs/triggers.md.
+  const poller = startPoller({
+    store,
+    triggers,
+    owner,
+    onError: (err) => logger.error({ err }, 'poller pass failed'),
+  });
   const services = createRuntimeServices({
     store,
     components,
     flows,
     credentials,
     webhookEndpoints: endpoints,
-    onRecordError: (err, executionId) => logger.error({ err, executionId }, 'execution record not written'),
+    onRecordError,
+    triggers: { triggers, webhooks: webhookUrls },
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;
   const stopAll = async (): Promise<void> => {
     await refresher.stop().catch((err: unknown) => logger.error({ err }, 'refresher stop failed'));
+    await poller.stop().catch((err: unknown) => logger.error({ err }, 'poller stop failed'));
     await webhooks.stop().catch((err: unknown) => logger.error({ err }, 'webhook worker stop failed'));
     await heartbeat.stop();
     await store.close();
@@ -214,6 +234,10 @@ export function registerServe(program: Command): void {
     .option(
       '--max-bundle-bytes <bytes>',
       'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
+    )
+    .option(
+      '--trigger-body-limit <bytes>',
+      'largest webhook body a trigger URL accepts (env KEYWAY_TRIGGER_BODY_LIMIT, default 1 MiB)',
     )
     .option('--metrics-listen <host:port>', 'serve /metrics there only (env KEYWAY_METRICS_LISTEN)')
     .option('--json', 'print the listening address as one JSON line on stdout; logs go to stderr')

@@ -48,19 +48,36 @@ function named(registry: z.core.$ZodRegistry<{ id: string }>, schema: z.ZodType,
   return id;
 }
 
-/** The JSON schemas of a registry, without the per-schema `$id`/`$schema` that a document's components omit. */
+/**
+ * The JSON schemas of a registry, without the per-schema `$id`/`$schema` that a document's components omit.
+ * zod puts a recursive schema used by several (`z.json()`) under `__shared.$defs` and refers to it as
+ * `…/__shared#/$defs/<name>`, which is no valid pointer: each is hoisted to a component of its own, named by
+ * `io` so the input and output sets cannot collide.
+ */
 function componentSchemas(registry: z.core.$ZodRegistry<{ id: string }>, io: 'input' | 'output'): Json {
   const { schemas } = z.toJSONSchema(registry, {
     io,
     unrepresentable: 'any',
     uri: (id) => `#/components/schemas/${id}`,
   });
-  return Object.fromEntries(
-    Object.entries(schemas).map(([id, schema]) => {
-      const { $id: _id, $schema: _schema, ...rest } = schema as Json;
-      return [id, rest];
-    }),
+  const { __shared: shared, ...named } = schemas as Record<string, Json>;
+  const hoisted = Object.entries((shared?.['$defs'] ?? {}) as Json).map(([name, schema]) => [
+    `Shared${pascal(io)}${pascal(name)}`,
+    schema,
+  ]);
+  const text = JSON.stringify(
+    Object.fromEntries([
+      ...Object.entries(named).map(([id, schema]) => {
+        const { $id: _id, $schema: _schema, ...rest } = schema;
+        return [id, rest];
+      }),
+      ...hoisted,
+    ]),
+  ).replace(
+    /#\/components\/schemas\/__shared#\/\$defs\/(\w+)/g,
+    (_match, name: string) => `#/components/schemas/Shared${pascal(io)}${pascal(name)}`,
   );
+  return JSON.parse(text) as Json;
 }
 
 /** The OpenAPI parameters of one `in` location, from a zod object schema. */
@@ -158,6 +175,7 @@ export function openApiDocument(routes: readonly RouteDoc[], publicBaseUrl: stri
     info: {
       title: 'Keyway API',
       version: '1',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Publish components, manage customers, instances and their connections, hand out connect links, run actions, and administer API keys, webhook endpoints, executions and the audit log. Authenticate with `Authorization: Bearer <API key>`. Every list is paged with `limit` and `cursor`; an unknown query parameter is a 400.',
     },

@@ -127,6 +127,11 @@ export const InstanceSchema = z.object({
   componentKeys: z.array(z.string()),
   status: z.string().describe('`active` or `paused`.'),
   config: z.record(z.string(), z.unknown()),
+  configVars: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe(
+      'Config variables the customer chooses on the connect page (declarations; values are in `config`).',
+    ),
   connections: z
     .array(ConnectionSchema)
     .optional()

@@ -33,6 +33,9 @@ export const API_SCOPES = [
   'apiKeys:read',
   'apiKeys:write',
   'audit:read',
+  'triggers:read',
+  'triggers:write',
+  'events:read',
   'oauthApps:read',
   'oauthApps:write',
 ] as const;

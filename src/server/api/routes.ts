@@ -17,6 +17,8 @@ import { registerOAuthAppRoutes } from './oauth-app-routes';
 import { openApiDocument } from './openapi';
 import { routeDefiner } from './route';
 import type { RouteDoc } from './route';
+import type { TriggerApiPort } from './trigger-port';
+import { registerTriggerRoutes } from './trigger-routes';
 import type { ApiPort } from './types';
 
 export { API_SCOPES, isKnownScope, scopeAllows } from './route';
@@ -28,6 +30,8 @@ export interface ApiRouteContext {
   readonly apiKeys: ApiKeyPort;
   readonly metrics: Metrics;
   readonly now: () => number;
+  /** Trigger subscriptions and events; without it those routes answer 404. */
+  readonly triggers?: TriggerApiPort | undefined;
 }
 
 /** Registers `/api/*` on `app`. */
@@ -48,6 +52,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): v
   registerConnectionRoutes(define, ctx);
   registerAdminRoutes(define, ctx.api);
   registerOAuthAppRoutes(define, ctx.api);
+  if (ctx.triggers) registerTriggerRoutes(define, ctx.triggers);
   // Generated once from the routes just declared: the document describes exactly what this app checks.
   const document = openApiDocument(catalog, ctx.config.publicBaseUrl);
   app.get('/api/openapi.json', (_request, reply) => reply.send(document));

@@ -98,3 +98,22 @@ export const CreateWebhookEndpointBodySchema = z.strictObject({
   events: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
   secret: WebhookEndpointSchema.shape.secret.optional(),
 });
+
+const triggerName = z.string().min(1).max(200);
+
+/** Body of `POST /api/instances/:id/triggers`. */
+export const EnableTriggerBodySchema = z.strictObject({
+  componentKey: triggerName,
+  triggerKey: triggerName,
+  /** The flow name: the key of the URL in `context.webhookUrls`. Default: the trigger key. */
+  name: triggerName.optional(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  connections: z.record(z.string(), triggerName).optional(),
+  requireApiKey: z.boolean().optional(),
+  schedule: z
+    .strictObject({
+      everySeconds: z.number().int().positive().optional(),
+      cron: z.string().min(1).max(200).optional(),
+    })
+    .optional(),
+});

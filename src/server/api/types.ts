@@ -43,6 +43,8 @@ export interface InstanceDto {
   readonly componentKeys: readonly string[];
   readonly status: string;
   readonly config: Readonly<Record<string, unknown>>;
+  /** Config variables the customer chooses on the connect page (their declarations; values are in `config`). */
+  readonly configVars: readonly Readonly<Record<string, unknown>>[];
   readonly connections: readonly ConnectionView[];
   readonly createdAt: number;
 }

@@ -128,6 +128,8 @@ export function renderConnectPage(
     readonly csrf: string;
     readonly connections: readonly ConnectionView[];
     readonly notice?: { readonly tone: 'ok' | 'bad'; readonly message: string };
+    /** The settings section (./connect-config), after the connections. */
+    readonly settings?: SafeHtml | '';
   },
 ): string {
   const body = html`<h1>${view.integrationName} wants to connect to your accounts</h1>
@@ -137,7 +139,8 @@ export function renderConnectPage(
     </p>
     ${options.notice ? html`<div class="card notice ${options.notice.tone}" role="status">${options.notice.message}</div>` : ''}
     ${options.connections.length === 0 ? html`<p>There is nothing to connect here.</p>` : ''}
-    ${options.connections.map((connection) => connectionCard(connection, options.base, options.csrf))}`;
+    ${options.connections.map((connection) => connectionCard(connection, options.base, options.csrf))}
+    ${options.settings ?? ''}`;
   return layout({
     title: `Connect ${view.integrationName}`,
     branding: page.branding,

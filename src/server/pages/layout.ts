@@ -35,7 +35,7 @@ button{font:inherit;padding:.55rem 1rem;border-radius:6px;border:1px solid var(-
 color:#fff;cursor:pointer;min-height:44px}
 button.secondary{background:transparent;color:var(--accent)}
 label{display:block;margin:.5rem 0 .15rem;font-weight:600}
-input{font:inherit;width:100%;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+input,select,textarea{font:inherit;width:100%;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 .notice{border-left:4px solid var(--ok)}.notice.bad{border-left-color:var(--bad)}
 .code{font:700 1.8rem/1.2 ui-monospace,monospace;letter-spacing:.15em;word-break:break-all}
 a{color:var(--accent)}

@@ -53,7 +53,15 @@ export function sqliteConfig(): StoreConfig {
 export async function postgresConfig(): Promise<StoreConfig> {
   const schema = `kw_rt_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // Never a skip: under CI=true the PostgreSQL suites run whether or not it answers, and fail saying why.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `PostgreSQL is unreachable at ${TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')} (${why}). Start it or set KEYWAY_TEST_DATABASE_URL.`,
+    );
+  }
   try {
     await client.query(`create schema ${schema}`);
   } finally {

@@ -24,6 +24,11 @@ export interface SlackFakeOptions {
   readonly tokenRotation?: boolean;
   readonly accessTokenTtlSeconds?: number;
   readonly now?: () => number;
+  /**
+   * The most items a paginated method returns per page, whatever `limit` asks for: Slack "may return fewer than
+   * the requested number of items" (https://api.slack.com/docs/pagination), so clients must follow the cursor.
+   */
+  readonly maxPageSize?: number;
 }
 
 /** A running Slack fake. */
@@ -50,10 +55,10 @@ const CHANNELS = [
  * pagination (`cursor` in, `response_metadata.next_cursor` out, `""` on the last page; a bad cursor is
  * `invalid_cursor`).
  */
-function listConversations(req: FakeRequest): Record<string, unknown> {
+function listConversations(req: FakeRequest, maxPageSize: number): Record<string, unknown> {
   const types = new Set((req.param('types') ?? 'public_channel').split(','));
   const excludeArchived = req.param('exclude_archived') === 'true';
-  const limit = Math.min(Number(req.param('limit') ?? 100) || 100, 1000);
+  const limit = Math.min(Number(req.param('limit') ?? 100) || 100, 1000, maxPageSize);
   const matching = CHANNELS.filter(
     (c) =>
       types.has(c.is_private ? 'private_channel' : 'public_channel') && !(excludeArchived && c.is_archived),
@@ -217,7 +222,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       return;
     }
     if (method === 'conversations.list') {
-      sendJson(res, 200, listConversations(req));
+      sendJson(res, 200, listConversations(req, options.maxPageSize ?? 1000));
       return;
     }
     if (method === 'chat.postMessage') {

@@ -4,7 +4,7 @@
  */
 import { component } from '@prismatic-io/spectral';
 import { defineProvider, resolveConnection, toSpectralConnection } from '../../connections';
-import { discoverProvider, memoryDiscoveryCache } from '../../connections/discovery';
+import { discoverProvider, memoryDiscoveryCache } from '../../src/providers';
 import {
   clientAuthFor,
   clientCredentialsGrant,

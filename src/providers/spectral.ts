@@ -16,7 +16,7 @@ import {
   type ConnectionTemplateInputField,
   type StringInputField,
 } from '@prismatic-io/spectral';
-import { KeywayError } from '../src/errors';
+import { KeywayError } from '../errors';
 import { ENVIRONMENT_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
 import {
   missingEndpoints,
@@ -147,7 +147,7 @@ function checkedGrant(
     });
   }
   const missing = missingEndpoints(provider, grantType);
-  // With an issuer, the runtime fills the endpoints left out from its metadata (connections/discovery.ts).
+  // With an issuer, the runtime fills the endpoints left out from its metadata (src/providers/discovery.ts).
   if (missing.length > 0 && provider.issuer === undefined) {
     throw new KeywayError('KW_PROVIDER_DEFINITION_INVALID', {
       message: `Provider "${provider.key}" has no ${missing.join(', ')} for the ${grantType} grant, and no issuer to discover it from`,

@@ -4,14 +4,14 @@
  * issuer (src/oauth/discovery.ts) and cached, instead of copying URLs by hand. The runtime does the same for a
  * resolved connection with {@link discoverEndpoints}, so an issuer-only definition connects as it is.
  */
-import { KeywayError } from '../src/errors';
+import { KeywayError } from '../errors';
 import {
   discover,
   discoveryRequest,
   type DiscoveredServer,
   type DiscoveryKind,
   type GrantOptions,
-} from '../src/oauth';
+} from '../oauth';
 import type { ResolvedClientConfig } from './resolve';
 import { ProviderDefinitionSchema, missingEndpoints, type ProviderDefinition } from './schema';
 

@@ -6,7 +6,7 @@
  * back to RFC defaults (space-separated scopes, `scope` parameter, no extras).
  */
 import { z } from 'zod';
-import { KeywayError } from '../src/errors';
+import { KeywayError } from '../errors';
 import {
   ClientAuthMethodSchema,
   DiscoveryKindSchema,
@@ -25,46 +25,8 @@ import {
   type ScopeSeparator,
 } from './schema';
 import { ENVIRONMENT_INPUT, HEADERS_INPUT, HIDDEN_INPUTS, URL_INPUTS } from './inputs';
-
-const nullishString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? undefined);
-
-/** One input of a connection in spectral's wire format (after `component(...)`). */
-export const WireConnectionInputSchema = z.looseObject({
-  key: z.string().min(1),
-  type: z.string().min(1),
-  default: z.unknown().optional(),
-  shown: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? undefined),
-  required: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? undefined),
-});
-
-/** A connection in spectral's wire format: `{ key, oauth2Type?, oauth2PkceMethod?, oauth2Config?, inputs[] }`. */
-export const WireConnectionSchema = z.looseObject({
-  key: z.string().min(1),
-  oauth2Type: z
-    .enum(['authorization_code', 'client_credentials'])
-    .nullish()
-    .transform((v) => v ?? undefined),
-  oauth2PkceMethod: z
-    .enum(['S256', 'plain'])
-    .nullish()
-    .transform((v) => v ?? undefined),
-  oauth2Config: z
-    .looseObject({ overrideGrantType: nullishString })
-    .nullish()
-    .transform((v) => v ?? undefined),
-  inputs: z.array(WireConnectionInputSchema),
-});
-/** A parsed {@link WireConnectionSchema}. */
-export type WireConnection = z.infer<typeof WireConnectionSchema>;
+import { WireConnectionSchema } from './wire';
+import type { WireConnection } from './wire';
 
 /** spectral's `{ key, value }`: one entry of a `collection: "keyvaluelist"` input. */
 const keyValuePair = z.looseObject({ key: z.string(), value: z.unknown() });
@@ -101,7 +63,7 @@ export const ResolvedClientConfigSchema = z.strictObject({
   deviceAuthorizationUrl: z.string().optional(),
   userinfoUrl: z.string().optional(),
   apiBaseUrl: z.string().optional(),
-  /** The authorization server's issuer; endpoints left unset are discovered from it (connections/discovery.ts). */
+  /** The authorization server's issuer; endpoints left unset are discovered from it (src/providers/discovery.ts). */
   issuer: z.string().optional(),
   /** Which metadata document discovery reads; both are tried when unset. */
   discovery: DiscoveryKindSchema.optional(),

@@ -1,0 +1,445 @@
+/**
+ * The `trigger_subscriptions` table and the commit of one trigger run. A webhook URL's secret and a
+ * subscription's API key are encrypted at rest (the row's identity as associated data); the URL secret is found
+ * again by its SHA-256, so a request never decrypts more than the one row it names.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { KeywayError } from '../errors';
+import type { Page, PageRequest } from './admin-types';
+import type { CellCipher } from './cells';
+import type { Db, StoreContext } from './context';
+import type { Database, OutboxEventsTable, TriggerSubscriptionsTable } from './schema';
+import { subscriptionStatuses } from './trigger-types';
+import type {
+  EventPageFilter,
+  NewSubscription,
+  PollClaimOptions,
+  Subscription,
+  SubscriptionError,
+  SubscriptionPatch,
+  SubscriptionStatus,
+  TriggerRunCommit,
+  TriggerSchedule,
+  TriggerStore,
+} from './trigger-types';
+import type { NewOutboxEvent, OutboxEvent, StoreEngine } from './types';
+
+const TABLE = 'trigger_subscriptions';
+/** Statuses whose polling subscriptions are run on their schedule. */
+const POLLED: readonly SubscriptionStatus[] = ['enabled', 'backing_off'];
+const STATUSES: ReadonlySet<string> = new Set(subscriptionStatuses);
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function int(value: number | string | null, where: string): number {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+  throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not an integer.` });
+}
+
+function intOrNull(value: number | string | null, where: string): number | null {
+  return value === null ? null : int(value, where);
+}
+
+function parsed<T>(text: string, where: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not JSON.` });
+  }
+}
+
+function unique(err: unknown, name: string): unknown {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (code === '23505' || code.startsWith('SQLITE_CONSTRAINT')) {
+    return new KeywayError('KW_STORE_CONFLICT', {
+      message: `The instance already has a trigger subscription named "${name}"; choose another name.`,
+      details: { name },
+    });
+  }
+  return err;
+}
+
+/** Reads an outbox row (the API's event listing). */
+function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
+  const where = `event ${row.id}`;
+  return {
+    id: row.id,
+    type: row.type,
+    payload: parsed<Record<string, unknown>>(row.payload, `${where} payload`),
+    instanceId: row.instance_id,
+    connectionId: row.connection_id,
+    status: row.status as OutboxEvent['status'],
+    attempts: int(row.attempts, `${where} attempts`),
+    nextAttemptAt: int(row.next_attempt_at, `${where} next_attempt_at`),
+    lastError: row.last_error,
+    createdAt: int(row.created_at, `${where} created_at`),
+    deliveredAt: intOrNull(row.delivered_at, `${where} delivered_at`),
+  };
+}
+
+/** The outbox row of a new event. */
+function eventRow(event: NewOutboxEvent, now: number): Selectable<OutboxEventsTable> {
+  return {
+    id: event.id ?? randomUUID(),
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    instance_id: event.instanceId ?? null,
+    connection_id: event.connectionId ?? null,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: event.nextAttemptAt ?? now,
+    lease_owner: null,
+    lease_until: null,
+    last_error: null,
+    created_at: now,
+    delivered_at: null,
+  };
+}
+
+/** The columns a {@link SubscriptionPatch} sets. */
+function patchColumns(patch: SubscriptionPatch, now: number): Partial<TriggerSubscriptionsTable> {
+  const set: Partial<TriggerSubscriptionsTable> = { updated_at: now };
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.lastError !== undefined) set.last_error = patch.lastError && JSON.stringify(patch.lastError);
+  if (patch.nextRunAt !== undefined) set.next_run_at = patch.nextRunAt;
+  if (patch.failures !== undefined) set.failures = patch.failures;
+  return set;
+}
+
+/** {@link TriggerStore} over one store's database and key ring. */
+export class KyselyTriggerStore implements TriggerStore {
+  readonly #db: Db;
+  readonly #cells: CellCipher;
+  readonly #now: () => number;
+  readonly #engine: StoreEngine;
+
+  constructor(ctx: StoreContext) {
+    this.#db = ctx.db;
+    this.#cells = ctx.cells;
+    this.#now = ctx.now;
+    this.#engine = ctx.engine;
+  }
+
+  #seal(id: string, column: string, value: string | null): string | null {
+    return value === null ? null : this.#cells.encrypt(TABLE, id, column, value);
+  }
+
+  #open(id: string, column: string, value: string | null): string | null {
+    return value === null ? null : this.#cells.decrypt(TABLE, id, column, value);
+  }
+
+  #toSubscription(row: Selectable<TriggerSubscriptionsTable>): Subscription {
+    const where = `trigger subscription ${row.id}`;
+    if (!STATUSES.has(row.status) || (row.kind !== 'webhook' && row.kind !== 'polling')) {
+      throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} has an unknown status.` });
+    }
+    return {
+      id: row.id,
+      instanceId: row.instance_id,
+      componentKey: row.component_key,
+      triggerKey: row.trigger_key,
+      name: row.name,
+      kind: row.kind,
+      status: row.status as SubscriptionStatus,
+      inputs: parsed(row.inputs, `${where} inputs`),
+      connections: parsed(row.connections, `${where} connections`),
+      webhookToken: this.#open(row.id, 'webhook_token', row.webhook_token),
+      apiKey: this.#open(row.id, 'api_key', row.api_key),
+      schedule: row.schedule === null ? null : parsed<TriggerSchedule>(row.schedule, `${where} schedule`),
+      nextRunAt: intOrNull(row.next_run_at, `${where} next_run_at`),
+      failures: int(row.failures, `${where} failures`),
+      lastError: row.last_error === null ? null : parsed<SubscriptionError>(row.last_error, `${where} error`),
+      lastRunAt: intOrNull(row.last_run_at, `${where} last_run_at`),
+      createdAt: int(row.created_at, `${where} created_at`),
+      updatedAt: int(row.updated_at, `${where} updated_at`),
+    };
+  }
+
+  async createSubscription(input: NewSubscription): Promise<Subscription> {
+    const now = this.#now();
+    const row: TriggerSubscriptionsTable = {
+      id: input.id,
+      instance_id: input.instanceId,
+      component_key: input.componentKey,
+      trigger_key: input.triggerKey,
+      name: input.name,
+      kind: input.kind,
+      status: 'enabling',
+      inputs: JSON.stringify(input.inputs),
+      connections: JSON.stringify(input.connections),
+      webhook_token: this.#seal(input.id, 'webhook_token', input.webhookToken),
+      webhook_token_hash: input.webhookToken === null ? null : sha256(input.webhookToken),
+      api_key: this.#seal(input.id, 'api_key', input.apiKey),
+      schedule: input.schedule === null ? null : JSON.stringify(input.schedule),
+      next_run_at: null,
+      failures: 0,
+      last_error: null,
+      last_run_at: null,
+      lease_owner: null,
+      lease_until: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const written = await this.#db
+      .insertInto(TABLE)
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((err: unknown) => {
+        throw unique(err, input.name);
+      });
+    return this.#toSubscription(written);
+  }
+
+  async getSubscription(id: string): Promise<Subscription | undefined> {
+    const row = await this.#db.selectFrom(TABLE).selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.#toSubscription(row);
+  }
+
+  async findByWebhookToken(token: string): Promise<Subscription | undefined> {
+    const row = await this.#db
+      .selectFrom(TABLE)
+      .selectAll()
+      .where('webhook_token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    return row && this.#toSubscription(row);
+  }
+
+  async listSubscriptions(filter: {
+    readonly instanceId?: string;
+    readonly status?: SubscriptionStatus;
+  }): Promise<Subscription[]> {
+    const rows = await this.#db
+      .selectFrom(TABLE)
+      .selectAll()
+      .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? ''))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => this.#toSubscription(row));
+  }
+
+  async subscriptionsPage(
+    filter: { readonly instanceId?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<Subscription>> {
+    const after = page.after;
+    const rows = await this.#db
+      .selectFrom(TABLE)
+      .selectAll()
+      .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .$if(after !== undefined, (q) =>
+        q.where((w) =>
+          w.or([
+            w('created_at', '>', after?.at ?? 0),
+            w.and([w('created_at', '=', after?.at ?? 0), w('id', '>', after?.id ?? '')]),
+          ]),
+        ),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map((row) => this.#toSubscription(row));
+    const last = items[items.length - 1];
+    return { items, next: rows.length > page.limit && last ? { at: last.createdAt, id: last.id } : null };
+  }
+
+  async updateSubscription(id: string, patch: SubscriptionPatch): Promise<Subscription> {
+    const row = await this.#db
+      .updateTable(TABLE)
+      .set(patchColumns(patch, this.#now()))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) {
+      throw new KeywayError('KW_STORE_NOT_FOUND', {
+        message: `No trigger subscription with id "${id}".`,
+        details: { id },
+      });
+    }
+    return this.#toSubscription(row);
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .deleteFrom(TABLE)
+        .where('id', '=', id)
+        .returning('instance_id')
+        .executeTakeFirst();
+      if (row) {
+        // The subscription's flow state (polling state included) goes with it.
+        await trx
+          .deleteFrom('instance_state')
+          .where('instance_id', '=', row.instance_id)
+          .where('scope', '=', 'instance')
+          .where('key', '=', id)
+          .execute();
+      }
+    });
+  }
+
+  async claimDuePolls(options: PollClaimOptions): Promise<Subscription[]> {
+    const { now, limit, leaseMs, owner } = options;
+    const postgres = this.#engine === 'postgres';
+    // As claimDueRefreshes: SQLite's IMMEDIATE transaction holds the only write lock while it picks rows;
+    // PostgreSQL's SKIP LOCKED lets claimers pass each other, the lease re-check keeps a claimed row out.
+    const rows = await this.#db.transaction().execute((trx) =>
+      trx
+        .updateTable(TABLE)
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom(TABLE)
+            .select('id')
+            .where('kind', '=', 'polling')
+            .where('status', 'in', POLLED)
+            .where('next_run_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', now)]))
+            .orderBy('next_run_at')
+            .limit(limit)
+            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        )
+        .returningAll()
+        .execute(),
+    );
+    return rows.map((row) => this.#toSubscription(row));
+  }
+
+  async releasePoll(id: string, owner: string, patch: SubscriptionPatch): Promise<void> {
+    await this.#db
+      .updateTable(TABLE)
+      .set({ ...patchColumns(patch, this.#now()), lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async commitRun(commit: TriggerRunCommit): Promise<boolean> {
+    const now = this.#now();
+    return this.#db.transaction().execute(async (trx) => {
+      // The subscription row first: it is the lease check, and it locks the row for the rest of the commit.
+      const set: Partial<TriggerSubscriptionsTable> = patchColumns(commit.patch, now);
+      if (commit.patch.lastRunAt !== undefined) set.last_run_at = commit.patch.lastRunAt;
+      if (commit.leaseOwner !== undefined) {
+        set.lease_owner = null;
+        set.lease_until = null;
+      }
+      const updated = await trx
+        .updateTable(TABLE)
+        .set(set)
+        .where('id', '=', commit.subscriptionId)
+        .$if(commit.leaseOwner !== undefined, (q) => q.where('lease_owner', '=', commit.leaseOwner ?? ''))
+        .returning('id')
+        .executeTakeFirst();
+      if (!updated) return false;
+      await writeStates(trx, commit, now);
+      const e = commit.execution;
+      await trx
+        .insertInto('executions')
+        .values({
+          id: e.id,
+          instance_id: e.instanceId,
+          component_key: e.componentKey,
+          action_key: e.actionKey,
+          status: e.status,
+          started_at: e.startedAt,
+          finished_at: e.finishedAt,
+          duration_ms: e.finishedAt - e.startedAt,
+          error_code: e.errorCode,
+          error_message: e.errorMessage,
+          log: JSON.stringify(e.log),
+        })
+        .execute();
+      if (commit.events.length > 0) {
+        await trx
+          .insertInto('outbox_events')
+          .values(commit.events.map((event) => eventRow(event, now)))
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  async eventsPage(filter: EventPageFilter, page: PageRequest): Promise<Page<OutboxEvent>> {
+    const after = page.after;
+    const rows = await this.#db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
+      .$if(filter.type !== undefined, (q) => q.where('type', '=', filter.type ?? ''))
+      .$if(after !== undefined, (q) =>
+        q.where((w) =>
+          w.or([
+            w('created_at', '>', after?.at ?? 0),
+            w.and([w('created_at', '=', after?.at ?? 0), w('id', '>', after?.id ?? '')]),
+          ]),
+        ),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(toEvent);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > page.limit && last ? { at: last.createdAt, id: last.id } : null };
+  }
+}
+
+async function writeStates(trx: Transaction<Database>, commit: TriggerRunCommit, now: number): Promise<void> {
+  for (const state of commit.states) {
+    const value = JSON.stringify(state.value);
+    await trx
+      .insertInto('instance_state')
+      .values({ instance_id: commit.instanceId, scope: state.scope, key: state.key, value, updated_at: now })
+      .onConflict((oc) => oc.columns(['instance_id', 'scope', 'key']).doUpdateSet({ value, updated_at: now }))
+      .execute();
+  }
+}
+
+/** The migration creating {@link TABLE}. */
+export const triggerSubscriptionsMigration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable(TABLE)
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+      .addColumn('component_key', 'text', (c) => c.notNull())
+      .addColumn('trigger_key', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('inputs', 'text', (c) => c.notNull())
+      .addColumn('connections', 'text', (c) => c.notNull())
+      .addColumn('webhook_token', 'text')
+      .addColumn('webhook_token_hash', 'text', (c) => c.unique())
+      .addColumn('api_key', 'text')
+      .addColumn('schedule', 'text')
+      .addColumn('next_run_at', 'bigint')
+      .addColumn('failures', 'bigint', (c) => c.notNull())
+      .addColumn('last_error', 'text')
+      .addColumn('last_run_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('trigger_subscriptions_instance_name', ['instance_id', 'name'])
+      .execute();
+    await db.schema
+      .createIndex('trigger_subscriptions_due')
+      .on(TABLE)
+      .columns(['kind', 'next_run_at'])
+      .execute();
+    await db.schema
+      .createIndex('outbox_events_created')
+      .on('outbox_events')
+      .columns(['created_at', 'id'])
+      .execute();
+  },
+};
