@@ -92,7 +92,10 @@ describe('SLOW: a connector package outside the repository', () => {
       const res = await h!.inject({
         method,
         url,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
       });
       return { status: res.statusCode, json: res.json() };
