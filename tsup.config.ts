@@ -4,7 +4,7 @@ export default defineConfig({
   // `keyway` (the runtime), `keyway/providers` (loads spectral), `keyway/testing`, and the CLI.
   entry: {
     index: 'src/index.ts',
-    providers: 'src/providers.ts',
+    providers: 'src/provider-kit.ts',
     testing: 'src/testing/index.ts',
     cli: 'src/cli/main.ts',
   },
@@ -12,7 +12,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   // Type declarations for the library entries, so a connector package type-checks against them.
-  dts: { entry: { index: 'src/index.ts', providers: 'src/providers.ts', testing: 'src/testing/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', providers: 'src/provider-kit.ts', testing: 'src/testing/index.ts' } },
   sourcemap: true,
   clean: true,
   splitting: false,
