@@ -12,7 +12,9 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   // Type declarations for the library entries, so a connector package type-checks against them.
-  dts: { entry: { index: 'src/index.ts', providers: 'src/provider-kit.ts', testing: 'src/testing/index.ts' } },
+  dts: {
+    entry: { index: 'src/index.ts', providers: 'src/provider-kit.ts', testing: 'src/testing/index.ts' },
+  },
   sourcemap: true,
   clean: true,
   splitting: false,
