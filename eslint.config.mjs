@@ -65,6 +65,17 @@ export const boundaries = [
     message: 'The server is a thin HTTP layer.',
   },
   {
+    target: './src/lowcode/{runtime,template,json-path}.ts',
+    from: ['./src/!(lowcode)/**', './src/*.ts', CONNECTIONS],
+    message:
+      'The low-code interpreter is bundled into connectors: spectral and axios only, so it runs anywhere.',
+  },
+  {
+    target: './src/lowcode/**',
+    from: [STORE, RUNTIME, SERVER, CLI],
+    message: 'Low-code connectors build components; they never touch the store, runtime or server.',
+  },
+  {
     target: './components/*/src/**',
     from: ['./src/**'],
     message: 'Components use spectral and connections/, not Keyway internals.',

@@ -528,6 +528,12 @@ export const errorTable = {
     description:
       'Building a component package with tsup failed or wrote no `dist/index.js`; the message has the last lines of its output.',
   },
+  KW_CONNECTOR_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'A low-code connector file (YAML or JSON) is invalid: an unknown field, a template slot naming an input or connection field that does not exist, a missing required field, a bad JSON path. The message names the file, line and field; nothing is built or published.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable error code. */

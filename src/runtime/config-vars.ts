@@ -42,6 +42,34 @@ export interface ConfigVarDeps {
   readonly components: ComponentRegistry;
   readonly credentials: CredentialSource;
   readonly now?: () => number;
+  /**
+   * How long the connect page waits for a data source, to show or to save a variable, before it fails it (the
+   * run itself is not cancelled: spectral gives `perform` no signal). Default {@link DEFAULT_PAGE_TIMEOUT_MS}.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The default of {@link ConfigVarDeps.timeoutMs}: a page must not hang on a vendor that does not answer. */
+export const DEFAULT_PAGE_TIMEOUT_MS = 10_000;
+
+/** `work`, or KW_DATA_SOURCE_FAILED once `ms` have passed without an answer. */
+async function within<T>(work: Promise<T>, ms: number, spec: ConfigVarSpec): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new KeywayError('KW_DATA_SOURCE_FAILED', {
+          message: `Data source "${spec.dataSource.key}" of component "${spec.dataSource.component}" did not answer within ${ms} ms`,
+          details: { componentKey: spec.dataSource.component, dataSourceKey: spec.dataSource.key },
+        }),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function instanceOf(store: Store, instanceId: string): Promise<Instance> {
@@ -107,7 +135,11 @@ export async function describeConfigVars(deps: ConfigVarDeps, instanceId: string
         spec.dataSource.connections,
       );
       connectionIds = bound.map((item) => item.connection.id);
-      ({ choices, suggested } = await answer(deps, instance, spec));
+      ({ choices, suggested } = await within(
+        answer(deps, instance, spec),
+        deps.timeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS,
+        spec,
+      ));
     } catch (thrown) {
       if (!isKeywayError(thrown)) throw thrown;
       state = thrown.code === 'KW_CONNECTION_NOT_CONNECTED' ? 'waiting' : 'failed';
@@ -165,7 +197,11 @@ export async function saveConfigVar(
   }
   const component = await deps.components.get(spec.dataSource.component);
   const type = dataSourceOf(component, spec.dataSource.key).dataSourceType as ConfigurableType;
-  const { choices } = await answer(deps, instance, spec);
+  const { choices } = await within(
+    answer(deps, instance, spec),
+    deps.timeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS,
+    spec,
+  );
   const problem = problemWith(type, input.value, choices);
   if (problem !== undefined) {
     throw new KeywayError('KW_CONFIG_VAR_INVALID', {

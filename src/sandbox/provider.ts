@@ -165,7 +165,8 @@ export function createProvider(
       ctx.body = out;
     },
   });
-  provider.registerGrantType('password', passwordGrant(provider, loaded.errors), [
+  const password = options.password ?? SANDBOX_LOGIN.password;
+  provider.registerGrantType('password', passwordGrant(provider, loaded.errors, password), [
     'username',
     'password',
     'scope',
@@ -183,6 +184,7 @@ export function createProvider(
 function passwordGrant(
   provider: OidcProvider,
   errors: OidcProviderErrors,
+  expectedPassword: string,
 ): (ctx: TokenEndpointContext) => Promise<void> {
   return async (ctx) => {
     const { params, client } = ctx.oidc;
@@ -193,7 +195,7 @@ function passwordGrant(
     }
     // Both compared every time, so a wrong username answers exactly like a wrong password.
     const userOk = sameSecret(username, SANDBOX_LOGIN.username);
-    const passwordOk = sameSecret(password, SANDBOX_LOGIN.password);
+    const passwordOk = sameSecret(password, expectedPassword);
     if (!userOk || !passwordOk) {
       const error = new errors.InvalidGrant('wrong username or password');
       error.error_description = 'The username or password is not correct.';

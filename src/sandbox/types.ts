@@ -49,6 +49,8 @@ export interface SandboxOptions {
    * another terminal while the sandbox runs. Only for a sandbox on a developer's machine.
    */
   readonly adminEndpoints?: boolean;
+  /** The sandbox account's password for the password grant (default {@link SANDBOX_LOGIN}'s). */
+  readonly password?: string;
   /** Initial switches (default: all off). */
   readonly behaviour?: Partial<SandboxBehaviour>;
 }

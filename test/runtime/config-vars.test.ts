@@ -81,6 +81,12 @@ const cfgTest = component({
       inputs: { connection: connectionInput },
       perform: async () => Promise.resolve({ result: '2026-01-01' }),
     }),
+    hangs: dataSource({
+      display: { label: 'Hangs', description: 'Never answers.' },
+      dataSourceType: 'picklist',
+      inputs: { connection: connectionInput },
+      perform: async () => new Promise<never>(() => undefined),
+    }),
     mapping: dataSource({
       display: { label: 'Mapping', description: 'Not shown on the page.' },
       dataSourceType: 'objectFieldMap',
@@ -192,6 +198,22 @@ describe.each(storeEngines)('config variables on %s', (_engine, open) => {
       runAction(deps(), { instanceId: instance.id, componentKey: 'cfgTest', actionKey: 'send', inputs });
     expect((await run({})).result).toEqual({ data: { target: 't2' } });
     expect((await run({ target: 'explicit' })).result).toEqual({ data: { target: 'explicit' } });
+  });
+
+  it('shows a variable whose data source does not answer as failed, without holding the page', async () => {
+    const { instance } = await createInstance(
+      { store, components },
+      spec([target, { key: 'Slow', dataSource: { component: 'cfgTest', key: 'hangs' } }]),
+    );
+    const views = await describeConfigVars({ ...deps(), timeoutMs: 50 }, instance.id);
+    expect(views.map((v) => [v.key, v.state])).toEqual([
+      ['Target', 'ready'],
+      ['Slow', 'failed'],
+    ]);
+    expect(views[1]?.error).toEqual({
+      code: 'KW_DATA_SOURCE_FAILED',
+      message: 'Data source "hangs" of component "cfgTest" did not answer within 50 ms',
+    });
   });
 
   it('checks the simple types and suggests the data source answer', async () => {

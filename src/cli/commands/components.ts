@@ -4,10 +4,12 @@
  * and list what is published.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
+import { buildConnector, isConnectorFile } from '../../lowcode';
 import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
 import type { ConnectionCheck, LoadedComponent } from '../../runtime';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
@@ -19,6 +21,30 @@ import { renderTable, short, when } from '../output';
 export function bundlePathOf(path: string): string {
   const full = resolve(path);
   return existsSync(full) && statSync(full).isDirectory() ? join(full, 'dist', 'index.js') : full;
+}
+
+/**
+ * Runs `work` with the bundle of each path: a connector file (YAML/JSON) is checked and built into a temporary
+ * bundle first (removed afterwards), anything else goes through {@link bundlePathOf}.
+ */
+export async function withBundles<T>(
+  paths: readonly string[],
+  work: (files: string[]) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyway-connector-'));
+  try {
+    const files: string[] = [];
+    for (const [i, path] of paths.entries()) {
+      files.push(
+        isConnectorFile(path)
+          ? (await buildConnector(path, { outfile: join(dir, `${i}-${basename(path)}.js`) })).bundle
+          : bundlePathOf(path),
+      );
+    }
+    return await work(files);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What `components validate` reports about one bundle. */
@@ -111,25 +137,27 @@ export function registerComponentCommands(program: Command): void {
 
   components
     .command('build')
-    .description('build component packages with tsup (default: the current directory)')
-    .argument('[dirs...]', 'component package directories')
+    .description(
+      'build component packages with tsup, or low-code connector files (.yaml/.json) into dist/<name>.js next to them',
+    )
+    .argument('[dirs...]', 'component package directories or connector files')
     .option('--json', 'print machine-readable JSON')
     .action(
-      cliAction((out, _flags: { json?: boolean }, dirs: string[]) => {
+      cliAction(async (out, _flags: { json?: boolean }, dirs: string[]) => {
         const list = dirs.length > 0 ? dirs : ['.'];
         const bar = out.progress();
         const built: { dir: string; bundle: string }[] = [];
         try {
           for (const [i, dir] of list.entries()) {
             bar.update(i, list.length, dir);
-            built.push({ dir: resolve(dir), bundle: buildComponent(dir) });
+            const bundle = isConnectorFile(dir) ? (await buildConnector(dir)).bundle : buildComponent(dir);
+            built.push({ dir: resolve(dir), bundle });
           }
           bar.update(list.length, list.length);
         } finally {
           bar.done();
         }
         out.result({ built }, () => built.map((b) => `built ${b.bundle}`).join('\n'));
-        return Promise.resolve();
       }),
     );
 
@@ -138,70 +166,35 @@ export function registerComponentCommands(program: Command): void {
     .description(
       'load bundles the way the runtime does, and report per connection whether it can connect and what must be supplied',
     )
-    .argument('<paths...>', 'bundle files or component directories (dist/index.js)')
+    .argument('<paths...>', 'bundle files, component directories (dist/index.js) or connector files')
     .option('--json', 'print machine-readable JSON')
     .action(
-      cliAction((out, _flags: { json?: boolean }, paths: string[]) => {
-        const loaded = paths.map((path) => {
-          const file = bundlePathOf(path);
-          return { file, component: loadComponentFromPath(file) };
-        });
-        printReports(
-          out,
-          loaded.map(({ file, component }) => report(file, component)),
-        );
-        // The report is printed either way; a connection that can never connect fails the command.
-        for (const { component } of loaded) assertConnectable(component);
-        return Promise.resolve();
-      }),
+      cliAction((out, _flags: { json?: boolean }, paths: string[]) =>
+        withBundles(paths, (files) => {
+          const loaded = files.map((file, i) => ({
+            shown: isConnectorFile(paths[i] ?? '') ? resolve(paths[i] ?? '') : file,
+            component: loadComponentFromPath(file),
+          }));
+          printReports(
+            out,
+            loaded.map(({ shown, component }) => report(shown, component)),
+          );
+          // The report is printed either way; a connection that can never connect fails the command.
+          for (const { component } of loaded) assertConnectable(component);
+          return Promise.resolve();
+        }),
+      ),
     );
 
   withCommonOptions(
     components
       .command('publish')
       .description('publish bundles into the store as the next version of their key (all validated first)')
-      .argument('<paths...>', 'bundle files or component directories (dist/index.js)'),
+      .argument('<paths...>', 'bundle files, component directories (dist/index.js) or connector files'),
   ).action(
-    cliAction(async (out, flags: CommonFlags, paths: string[]) => {
-      const files = paths.map(bundlePathOf);
-      // Load every bundle before publishing any, so one broken path leaves the store untouched.
-      const loaded = files.map((file) => ({ file, component: loadComponentFromPath(file) }));
-      for (const { component } of loaded) assertConnectable(component);
-      const keys = new Map<string, string>();
-      for (const { file, component } of loaded) {
-        const other = keys.get(component.key);
-        if (other !== undefined) {
-          throw new KeywayError('KW_COMPONENT_INVALID', {
-            message: `${other} and ${file} are both component "${component.key}"; publish one of them`,
-          });
-        }
-        keys.set(component.key, file);
-      }
-      const published = await withStore(loadStoreConfig(flags), async (store) => {
-        const registry = new ComponentRegistry({ store });
-        const bar = out.progress();
-        const rows = [];
-        try {
-          for (const [i, { file }] of loaded.entries()) {
-            bar.update(i, loaded.length, file);
-            const { published: row } = await registry.publish(file);
-            rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: file });
-          }
-          bar.update(loaded.length, loaded.length);
-        } finally {
-          bar.done();
-        }
-        return rows;
-      });
-      out.result({ published }, () =>
-        renderTable(published, [
-          { header: 'KEY', value: (r) => r.key },
-          { header: 'VERSION', value: (r) => String(r.version) },
-          { header: 'SHA256', value: (r) => short(r.bundleHash) },
-          { header: 'PATH', value: (r) => r.path },
-        ]),
-      );
-    }),
+    cliAction((out, flags: CommonFlags, paths: string[]) =>
+      withBundles(paths, (files) => publish(out, flags, files)),
+    ),
   );
 
   withCommonOptions(
@@ -237,5 +230,46 @@ export function registerComponentCommands(program: Command): void {
             ]),
       );
     }),
+  );
+}
+
+/** Publishes built bundles into the store, all loaded and checked first so a bad one publishes nothing. */
+async function publish(out: Output, flags: CommonFlags, files: readonly string[]): Promise<void> {
+  // Load every bundle before publishing any, so one broken path leaves the store untouched.
+  const loaded = files.map((file) => ({ file, component: loadComponentFromPath(file) }));
+  for (const { component } of loaded) assertConnectable(component);
+  const keys = new Map<string, string>();
+  for (const { file, component } of loaded) {
+    const other = keys.get(component.key);
+    if (other !== undefined) {
+      throw new KeywayError('KW_COMPONENT_INVALID', {
+        message: `${other} and ${file} are both component "${component.key}"; publish one of them`,
+      });
+    }
+    keys.set(component.key, file);
+  }
+  const published = await withStore(loadStoreConfig(flags), async (store) => {
+    const registry = new ComponentRegistry({ store });
+    const bar = out.progress();
+    const rows = [];
+    try {
+      for (const [i, { file }] of loaded.entries()) {
+        bar.update(i, loaded.length, file);
+        const { published: row } = await registry.publish(file);
+        rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: file });
+      }
+      bar.update(loaded.length, loaded.length);
+    } finally {
+      bar.done();
+    }
+    return rows;
+  });
+  out.result({ published }, () =>
+    renderTable(published, [
+      { header: 'KEY', value: (r) => r.key },
+      { header: 'VERSION', value: (r) => String(r.version) },
+      { header: 'SHA256', value: (r) => short(r.bundleHash) },
+      { header: 'PATH', value: (r) => r.path },
+    ]),
   );
 }

@@ -4,8 +4,9 @@
  * answered — never the token. A refusal exits non-zero with the provider's typed error.
  */
 import type { Command } from 'commander';
-import { ComponentRegistry, ConnectFlows, findConnection, findInstance } from '../../runtime';
+import { findConnection, findInstance } from '../../runtime';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import { composeRuntime } from '../runtime';
 import type { CommonFlags } from '../config';
 import { when } from '../output';
 import { summarizeConnection } from './instances';
@@ -25,8 +26,7 @@ export function registerConnectionCommands(program: Command): void {
       const activation = await withStore(loadStoreConfig(flags), async (store) => {
         const instance = await findInstance(store, instanceRef);
         const connection = await findConnection(store, instance, connectionRef);
-        const flows = new ConnectFlows({ store, components: new ComponentRegistry({ store }) });
-        return flows.activate(connection.id);
+        return composeRuntime(store).flows.activate(connection.id);
       });
       const connection = summarizeConnection(activation.connection);
       const { token } = activation;

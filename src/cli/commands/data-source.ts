@@ -4,9 +4,10 @@
  * `dataSourceType`.
  */
 import type { Command } from 'commander';
-import { ComponentRegistry, CredentialManager, findInstance, runDataSource } from '../../runtime';
+import { findInstance, runDataSource } from '../../runtime';
 import { collect, parseJsonObject, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import { composeRuntime } from '../runtime';
 import type { CommonFlags } from '../config';
 
 interface DataSourceFlags extends CommonFlags {
@@ -37,8 +38,7 @@ export function registerDataSource(program: Command): void {
       };
       const connections = parseKeyValues('--connection', flags.connection);
       const run = await withStore(loadStoreConfig(flags), async (store) => {
-        const components = new ComponentRegistry({ store });
-        const credentials = new CredentialManager({ store, components });
+        const { components, credentials } = composeRuntime(store);
         const instance = await findInstance(store, instanceRef);
         return runDataSource(
           { store, components, credentials },

@@ -3,9 +3,10 @@
  * connection (its token refreshed first when due), and prints what `perform` returned.
  */
 import type { Command } from 'commander';
-import { ComponentRegistry, CredentialManager, findInstance, runAction } from '../../runtime';
+import { findInstance, runAction } from '../../runtime';
 import { collect, parseJsonObject, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import { composeRuntime } from '../runtime';
 import type { CommonFlags } from '../config';
 
 interface RunFlags extends CommonFlags {
@@ -36,8 +37,7 @@ export function registerRun(program: Command): void {
       };
       const connections = parseKeyValues('--connection', flags.connection);
       const run = await withStore(loadStoreConfig(flags), async (store) => {
-        const components = new ComponentRegistry({ store });
-        const credentials = new CredentialManager({ store, components });
+        const { components, credentials } = composeRuntime(store);
         const instance = await findInstance(store, instanceRef);
         return runAction(
           { store, components, credentials },

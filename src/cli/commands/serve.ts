@@ -9,9 +9,6 @@ import type * as Pino from 'pino';
 import type { Logger } from 'pino';
 import { pinoRedactPaths } from '../../redact';
 import {
-  ComponentRegistry,
-  ConnectFlows,
-  CredentialManager,
   Triggers,
   WebhookDirectory,
   startHeartbeat,
@@ -26,6 +23,7 @@ import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
+import { composeRuntime } from '../runtime';
 import type { ServeConfig, ServeFlags } from '../serve-config';
 import { waitForStop } from '../signals';
 
@@ -74,11 +72,7 @@ export async function startKeywayServer(
   logger: Logger,
 ): Promise<RunningServer> {
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
-  const components = new ComponentRegistry({ store });
-  const flows = new ConnectFlows({ store, components });
-  const credentials = new CredentialManager({
-    store,
-    components,
+  const { components, flows, credentials } = composeRuntime(store, {
     recentUseWindowMs: config.serve.grantRefreshWindowMinutes * 60_000,
   });
   const metrics = new Metrics();

@@ -67,6 +67,31 @@ const BAD_CREDENTIALS = {
   status: '401',
 };
 
+/**
+ * GitHub's page-number pagination: `per_page` (default 30, at most 100) and `page` (from 1), and a Link header
+ * (RFC 8288) with `next`/`last` when there are more pages, keeping the other query parameters.
+ * https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+ */
+function paged(
+  query: URLSearchParams,
+  total: number,
+  url: string,
+): { page: { start: number; end: number }; headers: Record<string, string> } {
+  const perPage = Math.min(Number(query.get('per_page') ?? 30), 100);
+  const number = Math.max(Number(query.get('page') ?? 1), 1);
+  const last = Math.max(Math.ceil(total / perPage), 1);
+  const link = (page: number, rel: string): string => {
+    const params = new URLSearchParams(query);
+    params.set('page', String(page));
+    return `<${url}?${params.toString()}>; rel="${rel}"`;
+  };
+  const links = number < last ? [link(number + 1, 'next'), link(last, 'last')] : [];
+  return {
+    page: { start: (number - 1) * perPage, end: number * perPage },
+    headers: links.length > 0 ? { link: links.join(', ') } : {},
+  };
+}
+
 /** Starts the GitHub fake on 127.0.0.1. */
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const now = options.now ?? Date.now;
@@ -282,11 +307,27 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       return;
     }
     if (route === 'GET /user/repos') {
-      const perPage = Number(req.query.get('per_page') ?? 30);
-      sendJson(res, 200, repos.slice(0, perPage));
+      const { page, headers } = paged(req.query, repos.length, `${baseUrl}${req.path}`);
+      sendJson(res, 200, repos.slice(page.start, page.end), headers);
       return;
     }
     const issue = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(req.path);
+    if (req.method === 'GET' && issue) {
+      const full = `${decodeURIComponent(issue[1] ?? '')}/${decodeURIComponent(issue[2] ?? '')}`;
+      if (!repos.some((repo) => repo.full_name === full)) {
+        sendJson(res, 404, {
+          message: 'Not Found',
+          documentation_url: 'https://docs.github.com/rest/issues/issues#list-repository-issues',
+          status: '404',
+        });
+        return;
+      }
+      const state = req.query.get('state') ?? 'open';
+      const list = (issues.get(full) ?? []).filter((i) => state === 'all' || i['state'] === state);
+      const { page, headers } = paged(req.query, list.length, `${baseUrl}${req.path}`);
+      sendJson(res, 200, list.slice(page.start, page.end), headers);
+      return;
+    }
     if (req.method === 'POST' && issue) {
       const full = `${decodeURIComponent(issue[1] ?? '')}/${decodeURIComponent(issue[2] ?? '')}`;
       if (!repos.some((repo) => repo.full_name === full)) {

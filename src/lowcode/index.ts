@@ -1,0 +1,7 @@
+/** Low-code connectors: one YAML or JSON file per connector, built into a standard spectral component bundle. */
+export { buildConnector, connectorBundlePath, connectorEntry } from './build';
+export type { BuildConnectorOptions } from './build';
+export { connectorJsonSchema, ConnectorDefinitionSchema } from './definition';
+export type { CompiledConnector, ConnectorDefinition } from './definition';
+export { isConnectorFile, loadConnectorFile, loadConnectorText } from './validate';
+export type { LoadedConnector } from './validate';
