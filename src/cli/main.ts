@@ -19,6 +19,7 @@ import { registerApiKeyCommands } from './commands/api-keys';
 import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerInit } from './commands/init';
 import { registerStart } from './commands/start';
+import { registerTriggerCommands } from './commands/triggers';
 
 export function buildProgram(): Command {
   const program = new Command('keyway').description('Keyway connector runtime').version(version);
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerRun(program);
   registerDataSource(program);
+  registerTriggerCommands(program);
   registerApiKeyCommands(program);
   registerOAuthAppCommands(program);
   registerInit(program);
