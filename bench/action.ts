@@ -281,7 +281,7 @@ function echoRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
 /**
  * The runtime's own CPU per call: `runAction` of an action that makes no request (echoItem) against the same
  * action's spectral perform called directly, both at 16 callers. The difference is what Keyway adds around an
- * action (snapshot lookup, cached token, context, state, execution record, on SQLite the writer thread too),
+ * action (snapshot lookup, cached token, context, state, its share of the execution records' group commit),
  * the part of the runAction-vs-GET gap that Keyway's code can close.
  */
 async function runtimeOwnCost(

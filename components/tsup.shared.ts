@@ -1,12 +1,9 @@
 import { defineConfig } from 'tsup';
-import { nativeSyntaxPlugin } from './native-syntax';
 
 /**
  * The build every component package uses: one self-contained CommonJS file. Spectral, axios and
  * connections/ are bundled in, so the runtime (or Prismatic) can load dist/index.js with nothing else
- * installed. Spectral's published code has its async functions compiled to generators (`__awaiter`), which
- * cost every action call a generator function of its own; the bundle gets native async functions instead
- * (components/native-syntax.ts).
+ * installed. Spectral's code goes in as spectral publishes it, as Prismatic's own tooling builds components.
  */
 export function componentTsupConfig(): ReturnType<typeof defineConfig> {
   return defineConfig({
@@ -19,6 +16,5 @@ export function componentTsupConfig(): ReturnType<typeof defineConfig> {
     sourcemap: false,
     splitting: false,
     clean: true,
-    esbuildPlugins: [nativeSyntaxPlugin()],
   });
 }

@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
-import { nativeSyntaxPlugin } from '../../components/native-syntax';
 import { openStore } from '../../src/store';
 import type { Connection, Store, StoreConfig } from '../../src/store';
 import { COMPONENT_BUNDLE_OPTIONS } from '../../test/support/components/build';
@@ -241,29 +240,22 @@ export async function startFastServer(): Promise<FastServer> {
   };
 }
 
-const bundles = new Map<boolean, Promise<string>>();
+let bundle: Promise<string> | undefined;
 
 /**
  * The bench component built the way components/* are (components/tsup.shared.ts: one self-contained CommonJS
- * bundle, spectral and axios inside, spectral's async functions and spreads made native), once per process.
- * `nativeSyntax: false` builds it without that rewrite, as other tooling builds spectral components.
+ * bundle, spectral and axios inside, as spectral publishes them), once per process.
  */
-export function benchComponentBundle(options: { nativeSyntax?: boolean } = {}): Promise<string> {
-  const native = options.nativeSyntax ?? true;
-  let bundle = bundles.get(native);
-  if (bundle === undefined) {
-    bundle = (async () => {
-      const outfile = join(mkdtempSync(join(tmpdir(), 'keyway-bench-component-')), 'index.js');
-      await build({
-        entryPoints: [join(ROOT, 'bench', 'support', 'component.ts')],
-        outfile,
-        ...COMPONENT_BUNDLE_OPTIONS,
-        plugins: native ? [nativeSyntaxPlugin()] : [],
-      });
-      return outfile;
-    })();
-    bundles.set(native, bundle);
-  }
+export function benchComponentBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const outfile = join(mkdtempSync(join(tmpdir(), 'keyway-bench-component-')), 'index.js');
+    await build({
+      entryPoints: [join(ROOT, 'bench', 'support', 'component.ts')],
+      outfile,
+      ...COMPONENT_BUNDLE_OPTIONS,
+    });
+    return outfile;
+  })();
   return bundle;
 }
 
@@ -271,11 +263,8 @@ export function benchComponentBundle(options: { nativeSyntax?: boolean } = {}): 
  * A registry that loads the bench component from the store, as `keyway serve` loads published components:
  * the bundle is published first (a no-op when the store already has this exact bundle).
  */
-export async function benchComponents(
-  store: Store,
-  options: { nativeSyntax?: boolean } = {},
-): Promise<ComponentRegistry> {
-  await new ComponentRegistry({ store }).publish(await benchComponentBundle(options));
+export async function benchComponents(store: Store): Promise<ComponentRegistry> {
+  await new ComponentRegistry({ store }).publish(await benchComponentBundle());
   return new ComponentRegistry({ store });
 }
 

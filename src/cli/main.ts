@@ -18,6 +18,7 @@ import { registerDataSource } from './commands/data-source';
 import { registerApiKeyCommands } from './commands/api-keys';
 import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerStart } from './commands/start';
+import { registerTriggerCommands } from './commands/triggers';
 
 export function buildProgram(): Command {
   const program = new Command('keyway').description('Keyway connector runtime').version(version);
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerRun(program);
   registerDataSource(program);
+  registerTriggerCommands(program);
   registerApiKeyCommands(program);
   registerOAuthAppCommands(program);
   registerStart(program);

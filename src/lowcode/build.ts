@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { nativeSyntaxPlugin } from '../../components/native-syntax';
 import { KeywayError } from '../errors';
 import { loadConnectorFile } from './validate';
 import type { LoadedConnector } from './validate';
@@ -71,7 +70,6 @@ export async function buildConnector(
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
-      plugins: [nativeSyntaxPlugin()],
     });
   } catch (cause) {
     throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {

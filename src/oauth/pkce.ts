@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
-import { randomToken } from '../random';
 
 /** PKCE code challenge methods. S256 is the default; `plain` only for servers that support nothing else. */
 export type PkceMethod = 'S256' | 'plain';
@@ -10,12 +9,12 @@ export type PkceMethod = 'S256' | 'plain';
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
  */
 export function generateCodeVerifier(): string {
-  return randomToken(32);
+  return randomBytes(32).toString('base64url');
 }
 
 /** A fresh `state` value (RFC 6749 §10.12): 32 random bytes, base64url. */
 export function generateState(): string {
-  return randomToken(32);
+  return randomBytes(32).toString('base64url');
 }
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

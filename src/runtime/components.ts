@@ -92,10 +92,10 @@ export class ComponentRegistry {
   }
 
   /**
-   * The component with this key when {@link ComponentRegistry.get} would answer it without a read (registered
-   * here, or published and checked within the recheck interval), at once; otherwise `undefined`.
+   * The component with this key when {@link ComponentRegistry.get} can answer it without a read (registered
+   * here, or published and checked within the recheck interval); otherwise `undefined`.
    */
-  cached(key: string): LoadedComponent | undefined {
+  #cached(key: string): LoadedComponent | undefined {
     const local = this.#local.get(key);
     if (local) return local;
     const entry = this.#published.get(key);
@@ -104,7 +104,7 @@ export class ComponentRegistry {
 
   /** The component with this key; KW_COMPONENT_NOT_FOUND when neither registered nor published. */
   async get(key: string): Promise<LoadedComponent> {
-    const known = this.cached(key);
+    const known = this.#cached(key);
     if (known) return known;
     const entry = this.#published.get(key);
     if (entry) {

@@ -52,6 +52,7 @@ import {
   sameGrant,
   saveDespiteOutage,
 } from './interrupted-refresh';
+import { ParsedTokens, toAccessToken } from './parsed-tokens';
 import type { AccessToken, CredentialSource, GetTokenOptions } from './types';
 
 export { DEFAULT_REFRESH_MARGIN_MS, refreshSchedule } from './refresh-schedule';
@@ -133,38 +134,16 @@ interface Prepared {
   readonly resolved: ResolvedClient;
   readonly config: ResolvedClient['config'];
   readonly tokenSet: TokenSet | undefined;
+  /** The access token served from `tokenSet`. */
+  readonly token: AccessToken | undefined;
   readonly marginMs: number;
 }
 
 const USABLE_STATUSES: ReadonlySet<string> = new Set(['connected', 'error']);
 
-/** Access tokens by the token set they came from: a cached snapshot serves the same one on every call. */
-const accessTokens = new WeakMap<TokenSet, AccessToken>();
-
-function toAccessToken(tokenSet: TokenSet): AccessToken {
-  let token = accessTokens.get(tokenSet);
-  if (token === undefined) {
-    token = Object.freeze({
-      raw: tokenSet.raw,
-      accessToken: tokenSet.accessToken,
-      ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
-    });
-    accessTokens.set(tokenSet, token);
-  }
-  return token;
-}
-
-/**
- * Parsed token sets by the row they were parsed from, for rows that cannot change: the store's cached
- * instance snapshots are frozen and handed out again while unchanged.
- */
-const parsedTokenSets = new WeakMap<Connection, TokenSet>();
-
 /** The row's token set, parsed; a malformed one is KW_CREDENTIALS_TOKEN_MALFORMED. */
 function parseTokenSet(row: Connection): TokenSet | undefined {
   if (row.tokenSet === null) return undefined;
-  const known = parsedTokenSets.get(row);
-  if (known !== undefined) return known;
   const parsed = TokenSet.safeParse(row.tokenSet);
   if (!parsed.success) {
     throw new KeywayError('KW_CREDENTIALS_TOKEN_MALFORMED', {
@@ -174,7 +153,6 @@ function parseTokenSet(row: Connection): TokenSet | undefined {
       details: { connectionId: row.id },
     });
   }
-  if (Object.isFrozen(row)) parsedTokenSets.set(row, parsed.data);
   return parsed.data;
 }
 
@@ -211,12 +189,8 @@ export class CredentialManager implements CredentialSource {
   /** How long another process's refresh request can still be waiting for its answer. */
   readonly #inFlightMs: number;
   readonly #inflight = new Map<string, Promise<Flight>>();
-  /**
-   * Snapshot rows (frozen, so they cannot change under us) whose token was found servable, with the time the
-   * verdict holds until: the token's expiry less the margin. Keyed by the row object, so a changed row (a
-   * refresh, a disconnect) is a new object and misses.
-   */
-  readonly #servable = new WeakMap<Connection, { readonly token: AccessToken; readonly until: number }>();
+  /** Stored token sets parsed once per snapshot row, and until when each may be served (./parsed-tokens). */
+  readonly #parsed = new ParsedTokens(parseTokenSet);
 
   constructor(options: CredentialManagerOptions) {
     this.#store = options.store;
@@ -257,6 +231,11 @@ export class CredentialManager implements CredentialSource {
     options: GetTokenOptions = {},
     connection?: Connection,
   ): Promise<AccessToken> {
+    if (options.forceRefresh !== true && connection?.id === connectionId) {
+      // The row of a cached snapshot whose token an earlier call found servable: no client lookup, no decision.
+      const servable = this.#parsed.servable(connection, this.#now());
+      if (servable !== undefined) return servable;
+    }
     const intent: Intent = options.forceRefresh
       ? { kind: 'forced', rejected: options.rejectedAccessToken }
       : { kind: 'use' };
@@ -268,16 +247,6 @@ export class CredentialManager implements CredentialSource {
       return (await this.#run(connectionId, intent, false)).token;
     }
     return token;
-  }
-
-  /**
-   * The token of a snapshot row that an earlier {@link getToken} found servable, while that verdict still holds;
-   * `undefined` otherwise (then call `getToken`). Synchronous: on an action's hot path a fresh cached token costs
-   * no promise, no client resolution and no decision.
-   */
-  cachedToken(connection: Connection): AccessToken | undefined {
-    const known = this.#servable.get(connection);
-    return known !== undefined && this.#now() < known.until ? known.token : undefined;
   }
 
   /**
@@ -323,9 +292,9 @@ export class CredentialManager implements CredentialSource {
   ): Promise<Flight & { joined: boolean }> {
     const prepared = await this.#prepare(connectionId, given);
     if (this.#decide(prepared, intent) === 'serve') {
-      const token = toAccessToken(prepared.tokenSet as TokenSet);
+      const token = prepared.token ?? toAccessToken(prepared.tokenSet as TokenSet);
       if (intent.kind === 'use') {
-        this.#rememberServable(prepared, token);
+        this.#rememberServable(prepared);
         if (this.#windowMs > 0) await this.#keepWarm(prepared);
       }
       return { token, refreshed: false, joined: false };
@@ -368,19 +337,19 @@ export class CredentialManager implements CredentialSource {
         details: { connectionId },
       });
     }
-    const tokenSet = parseTokenSet(row);
+    const parsed = this.#parsed.of(row);
     const resolved = await this.#resolve(row);
     const config = resolved.config;
     const marginMs =
       config.refreshMarginSeconds !== undefined ? config.refreshMarginSeconds * 1000 : this.#defaultMarginMs;
-    return { row, resolved, config, tokenSet, marginMs };
+    return { row, resolved, config, tokenSet: parsed?.tokenSet, token: parsed?.token, marginMs };
   }
 
   /**
    * Remembers a snapshot row's servable token until its refresh margin starts. Only a plain verdict counts: a
    * token served during a cooldown (inside the margin, refresh failing) is decided afresh on every call.
    */
-  #rememberServable(prepared: Prepared, token: AccessToken): void {
+  #rememberServable(prepared: Prepared): void {
     const { row, tokenSet } = prepared;
     if (tokenSet === undefined || !Object.isFrozen(row)) return;
     const now = this.#now();
@@ -393,7 +362,7 @@ export class CredentialManager implements CredentialSource {
     if (this.#windowMs > 0 && row.refreshAt === null && renewalOf(prepared.config, tokenSet) === 'grant') {
       until -= this.#windowMs;
     }
-    if (until > now) this.#servable.set(row, { token, until });
+    if (until > now) this.#parsed.markServable(row, until);
   }
 
   /** Serve or refresh; throws when there is nothing to serve and no way to refresh now. */

@@ -39,7 +39,7 @@ function watchLongRuns(): void {
 
 /**
  * Records a run with as few writes as possible: a run that ends within {@link RECORD_RUNNING_AFTER_MS} is
- * appended once, finished, with no promise of its own (see `Store.appendExecution`); a longer one gets its
+ * recorded once, finished (`Store.recordExecution`, group commit); a longer one gets its
  * `running` row once that time has passed (so the execution log shows it while it runs) and is updated when
  * it ends. The log keeps the same facts either way.
  *
@@ -95,38 +95,30 @@ export class ExecutionRecord implements FinishedExecution {
   }
 
   /**
-   * Hands the outcome to the store's execution log; the run does not wait for the write. Returns a promise
-   * only when the log is too far behind (backpressure): the run waits for it before it returns.
+   * Writes the outcome to the store's execution log and resolves once it is committed (`Store.recordExecution`,
+   * which concurrent runs share a commit of). A record that cannot be written goes to the run's
+   * `onRecordError`: it must not turn a finished run into a failed one.
    */
-  finish(
+  async finish(
     status: 'succeeded' | 'failed',
     finishedAt: number,
     errorCode: string | null,
     errorMessage: string | null,
     log: readonly ExecutionLogEntry[],
-  ): Promise<void> | undefined {
+  ): Promise<void> {
     inFlight.delete(this);
     this.status = status;
     this.finishedAt = finishedAt;
     this.errorCode = errorCode;
     this.errorMessage = errorMessage;
     this.log = log;
-    const running = this.#running;
-    if (running === undefined) {
-      try {
-        return this.#store.appendExecution(this, this.#onError);
-      } catch (error) {
-        // A malformed record is the runtime's own bug; it must not turn a finished run into a failed one.
-        this.#onError(error, this.id);
-        return undefined;
-      }
+    try {
+      if (this.#running !== undefined && (await this.#running))
+        await this.#store.finishExecution(this.id, this);
+      else await this.#store.recordExecution(this);
+    } catch (error) {
+      this.#onError(error, this.id);
     }
-    running
-      .then((inserted) =>
-        inserted ? this.#store.finishExecution(this.id, this) : this.#store.recordExecution(this),
-      )
-      .catch((error: unknown) => this.#onError(error, this.id));
-    return undefined;
   }
 
   #started(): NewExecution {

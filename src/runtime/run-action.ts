@@ -43,8 +43,8 @@ export interface RunActionDeps {
   /** Receives every redacted log line of every run (e.g. to forward to pino). */
   readonly onLog?: (entry: ActionLogEntry & { readonly executionId: string }) => void;
   /**
-   * Receives a failure to write an execution record. The run does not wait for its record (the store writes
-   * records in the background, in batches), so such a failure cannot fail the run. Default: a process warning.
+   * Receives a failure to write an execution record. The run waits for its record (concurrent runs share one
+   * commit), but a record that cannot be written does not fail a run that succeeded. Default: a process warning.
    */
   readonly onRecordError?: (error: unknown, executionId: string) => void;
   /** The instance's trigger URLs, for `context.webhookUrls` / `webhookApiKeys` (see ./webhook-directory). */
@@ -151,20 +151,18 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
     const state = finalState(live, result);
     const writes = stateWrites(loaded, state);
     if (writes !== undefined) await saveState(deps.store, request.instanceId, flow.id, executionId, writes);
-    const backlog = execution.finish(
+    await execution.finish(
       'succeeded',
       now(),
       null,
       null,
       entries.length === 0 ? NO_LOG : entries.map(toExecutionLog),
     );
-    if (backlog !== undefined) await backlog;
     return { executionId, result, logs: entries, state };
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     redactingLogger.error(`${error.code}: ${error.message}`);
-    const backlog = execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
-    if (backlog !== undefined) await backlog;
+    await execution.finish('failed', now(), error.code, error.message, entries.map(toExecutionLog));
     throw error;
   }
 }
@@ -178,12 +176,10 @@ async function findAction(
   request: RunActionRequest,
   flowId: string,
 ): Promise<{ found: InstanceWithConnections; component: LoadedComponent; action: WireAction }> {
-  // One query, or none when the store still holds an unchanged snapshot (then no promise either). Execution
-  // state starts empty: this execution id is new.
+  // One query, or none when the store still holds an unchanged snapshot. Execution state starts empty: this
+  // execution id is new.
   const read = { states: storedStateKeys(request.instanceId, flowId) };
-  const found =
-    deps.store.cachedInstanceWithConnections?.(request.instanceId, read) ??
-    (await deps.store.getInstanceWithConnections(request.instanceId, read));
+  const found = await deps.store.getInstanceWithConnections(request.instanceId, read);
   if (!found) {
     throw new KeywayError('KW_STORE_NOT_FOUND', {
       message: `Instance "${request.instanceId}" does not exist`,
@@ -197,8 +193,7 @@ async function findAction(
       details: { instanceId: instance.id, componentKey: request.componentKey },
     });
   }
-  const component =
-    deps.components.cached(request.componentKey) ?? (await deps.components.get(request.componentKey));
+  const component = await deps.components.get(request.componentKey);
   const action = component.actions.get(request.actionKey);
   if (!action) {
     throw new KeywayError('KW_ACTION_NOT_FOUND', {
@@ -215,11 +210,8 @@ async function withTokens(credentials: CredentialSource, plan: RunPlan): Promise
   for (const item of plan.bound) {
     let token: AccessToken | undefined;
     if (item.connection.grantType !== 'none') {
-      // The row was read just above: the credential manager need not read (or decrypt) it again, and a token
-      // it already found fresh in this very row is served without a promise.
-      token =
-        credentials.cachedToken?.(item.connection) ??
-        (await credentials.getToken(item.connection.id, undefined, item.connection));
+      // The row was read just above: the credential manager need not read (or decrypt) it again.
+      token = await credentials.getToken(item.connection.id, undefined, item.connection);
     }
     bound.push({
       inputKey: item.inputKey,

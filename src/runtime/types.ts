@@ -118,11 +118,6 @@ export interface CredentialSource {
    * the row under its lock anyway.
    */
   getToken(connectionId: string, options?: GetTokenOptions, connection?: Connection): Promise<AccessToken>;
-  /**
-   * Optional synchronous fast path: the token of `connection` (a row just read) when the source already knows
-   * it can be served as it is, else `undefined` and the caller uses {@link getToken}.
-   */
-  cachedToken?(connection: Connection): AccessToken | undefined;
 }
 
 /** The spectral connection value handed to an action (`params.connection`). */

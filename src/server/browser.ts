@@ -7,8 +7,7 @@
  * tokens derived from the same id (HMAC under the server secret), so they need no storage and a token taken
  * from one browser is useless in another.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { randomToken } from '../random';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The browser cookie's name. */
 export const BROWSER_COOKIE = 'kw_browser';
@@ -45,7 +44,7 @@ export function readBrowserId(cookieHeader: string | undefined): string | undefi
 
 /** A new random browser id. */
 export function newBrowserId(): string {
-  return randomToken(32);
+  return randomBytes(32).toString('base64url');
 }
 
 /** The `Set-Cookie` value for a browser id. */

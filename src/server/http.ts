@@ -2,11 +2,11 @@
  * Request and response helpers shared by the page routes and the API: the one JSON error shape, zod
  * validation of request parts, and the headers every HTML page gets.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { KeywayError, isKeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
-import { secureRandomBytes } from '../random';
 import { contentSecurityPolicy } from './pages/layout';
 
 /** The one JSON error shape of the API. */
@@ -108,7 +108,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, whe
 
 /** A fresh CSP nonce. */
 export function newNonce(): string {
-  return secureRandomBytes(16).toString('base64');
+  return randomBytes(16).toString('base64');
 }
 
 /** Sends an HTML page with the security headers every page needs. */

@@ -3,6 +3,9 @@
  * statement (one transaction, one commit) instead of one commit each. Every caller's promise settles only
  * after its own row is committed — or has failed on its own: when a batch fails, its rows are written again
  * one by one, so one bad row (a duplicate id, a missing instance) cannot fail the others.
+ *
+ * The rows of a batch share one promise: a caller waits on its batch and then looks up its own row's outcome,
+ * so a row costs an array slot, not a promise and two settle functions of its own.
  */
 
 /** How {@link BatchWriter} writes. */
@@ -11,65 +14,66 @@ export interface BatchWriterOptions<T> {
   readonly writeMany: (rows: readonly T[]) => Promise<void>;
   /** Writes one row on its own. */
   readonly writeOne: (row: T) => Promise<void>;
-  /** A batch is flushed at once when this many rows are waiting; larger queues go in several batches. */
+  /** A batch holds at most this many rows; it leaves at once when full. */
   readonly maxBatch: number;
-  /**
-   * How long the first queued row waits for others (default 0: until the current turn of the event loop
-   * ends). Longer waits make fewer, larger batches for callers that do not wait on each row.
-   */
-  readonly delayMs?: number;
 }
 
-/** A settle callback for rows whose success nobody waits for. */
-export function ignore(): void {}
+/** Rows that go in one statement, and what became of them. */
+export class Batch<T> {
+  readonly rows: T[] = [];
+  /** The error of each row that failed on its own; most batches have none. */
+  failures: Map<T, Error> | undefined;
+  /** Settles (never rejects) once every row is committed or has failed. */
+  readonly settled: Promise<void>;
+  done!: () => void;
 
-interface Pending<T> {
-  readonly row: T;
-  readonly resolve: () => void;
-  /** Receives the row too, so one handler can serve every appended row (no closure per row). */
-  readonly reject: (error: unknown, row: T) => void;
+  constructor() {
+    this.settled = new Promise<void>((resolve) => (this.done = resolve));
+  }
+
+  /** After {@link Batch.settled}: throws the error of writing `row` alone, if it failed. */
+  check(row: T): void {
+    const failure = this.failures?.get(row);
+    if (failure !== undefined) throw failure;
+  }
 }
 
 /**
- * A small batching writer. Rows queue until the current turn of the event loop ends (`setImmediate`, so
- * every I/O callback of the turn can add its row), or for `delayMs` when set, or until `maxBatch` are waiting. At most one batch is in
- * flight; rows arriving meanwhile form the next one, which is what makes batches grow under load.
+ * A small batching writer. Rows queue until the current turn of the event loop ends (`setImmediate`, so every
+ * I/O callback of the turn can add its row) or until `maxBatch` are waiting. At most one batch is in flight;
+ * rows arriving meanwhile form the next one, which is what makes batches grow under load.
  */
 export class BatchWriter<T> {
   readonly #options: BatchWriterOptions<T>;
-  #queue: Pending<T>[] = [];
-  #timer: { cancel(): void } | undefined;
+  /** Batches not yet written, oldest first; the last one takes new rows while it has room. */
+  readonly #queue: Batch<T>[] = [];
+  #immediate: NodeJS.Immediate | undefined;
   #draining: Promise<void> | undefined;
-  /** Rows in the batch being written. */
-  #writing = 0;
 
   constructor(options: BatchWriterOptions<T>) {
     this.#options = options;
   }
 
   /** Queues `row`; resolves once it is committed, rejects with the error of writing it alone. */
-  write(row: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ row, resolve, reject });
-      this.#schedule();
-    });
+  async write(row: T): Promise<void> {
+    const batch = this.add(row);
+    await batch.settled;
+    batch.check(row);
   }
 
-  /** Queues `row` without a promise: `onError` receives the error of writing it alone, and the row, if it fails. */
-  append(row: T, onError: (error: unknown, row: T) => void): void {
-    this.#queue.push({ row, resolve: ignore, reject: onError });
-    this.#schedule();
-  }
-
-  /** Rows not yet settled: queued, or in the batch being written. */
-  get waiting(): number {
-    return this.#queue.length + this.#writing;
-  }
-
-  /** Resolves when the batch being written now has settled (at once when none is). */
-  async drained(): Promise<void> {
-    if (this.#draining === undefined) this.#drainNow();
-    await this.#draining;
+  /**
+   * Queues `row` (an object of its own: its outcome is looked up by it) and returns its batch, for a caller
+   * that awaits `settled` and then `check(row)` itself: {@link BatchWriter.write} without a promise of its own.
+   */
+  add(row: T): Batch<T> {
+    let batch = this.#queue[this.#queue.length - 1];
+    if (batch === undefined || batch.rows.length >= this.#options.maxBatch) {
+      batch = new Batch<T>();
+      this.#queue.push(batch);
+    }
+    batch.rows.push(row);
+    this.#schedule(batch.rows.length >= this.#options.maxBatch);
+    return batch;
   }
 
   /** Resolves when every row queued so far has settled. */
@@ -80,60 +84,52 @@ export class BatchWriter<T> {
     }
   }
 
-  #schedule(): void {
+  #schedule(full: boolean): void {
     // A running drain takes whatever is queued when its batch ends.
     if (this.#draining !== undefined) return;
-    if (this.#queue.length >= this.#options.maxBatch) {
-      this.#drainNow();
-      return;
-    }
-    if (this.#timer !== undefined) return;
-    const delayMs = this.#options.delayMs ?? 0;
-    if (delayMs > 0) {
-      const timeout = setTimeout(() => this.#drainNow(), delayMs);
-      this.#timer = { cancel: () => clearTimeout(timeout) };
-    } else {
-      const immediate = setImmediate(() => this.#drainNow());
-      this.#timer = { cancel: () => clearImmediate(immediate) };
-    }
+    if (full) this.#drainNow();
+    else this.#immediate ??= setImmediate(() => this.#drainNow());
   }
 
   #drainNow(): void {
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     if (this.#draining !== undefined) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = undefined;
-      if (this.#queue.length > 0) this.#schedule();
+      if (this.#queue.length > 0) this.#schedule(false);
     });
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#options.maxBatch);
-      this.#writing = batch.length;
+    for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
       try {
         await this.#flush(batch);
       } finally {
-        this.#writing = 0;
+        batch.done();
       }
     }
   }
 
-  async #flush(batch: readonly Pending<T>[]): Promise<void> {
-    if (batch.length > 1) {
+  async #flush(batch: Batch<T>): Promise<void> {
+    const { rows } = batch;
+    if (rows.length > 1) {
       try {
-        await this.#options.writeMany(batch.map((item) => item.row));
-        for (const item of batch) item.resolve();
+        await this.#options.writeMany(rows);
         return;
       } catch {
         // The statement is atomic, so nothing of it was written: fall through to one write per row, which
-        // gives each caller its own outcome.
+        // gives each row its own outcome.
       }
     }
     await Promise.all(
-      batch.map((item) =>
-        this.#options.writeOne(item.row).then(item.resolve, (error: unknown) => item.reject(error, item.row)),
+      rows.map((row) =>
+        this.#options.writeOne(row).catch((error: unknown) => {
+          // Whatever the rejection carried, its caller gets an error.
+          const failure =
+            error instanceof Error ? error : new Error(`The row was not written: ${String(error)}`);
+          (batch.failures ??= new Map()).set(row, failure);
+        }),
       ),
     );
   }

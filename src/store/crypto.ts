@@ -7,7 +7,6 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
-import { secureRandomBytes } from '../random';
 
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
@@ -133,7 +132,7 @@ export class KeyRing {
   /** Encrypts `plaintext` under the primary key (or `keyId`), bound to `aad`. */
   encrypt(plaintext: string, aad: string, keyId: string = this.primaryId): string {
     const key = this.#key(keyId);
-    const iv = secureRandomBytes(IV_BYTES);
+    const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -1,6 +1,6 @@
 /**
  * What differs between the two engines, behind one small shape: a kysely handle, write transactions and a
- * cross-process lock. Everything else is one query layer in ./kysely-store.
+ * cross-process lock. Everything else is one query layer: the aggregate modules behind ./kysely-store.
  */
 import type { Kysely } from 'kysely';
 import { KeywayError } from '../errors';

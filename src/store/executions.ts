@@ -21,7 +21,6 @@ import {
   parseInput,
   parseRow,
   translateWriteError,
-  writeError,
 } from './rows';
 import type { ExecutionsTable } from './schema';
 import type { Execution, ExecutionFilter, FinishExecution, FinishedExecution, NewExecution } from './types';
@@ -139,7 +138,6 @@ export class Executions {
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
-    // SQLite on a file: a writer thread; PostgreSQL: one JSON parameter per batch.
     this.#writer = openExecutionWriter(ctx.handle);
   }
 
@@ -189,37 +187,13 @@ export class Executions {
   async record(input: FinishedExecution): Promise<Execution> {
     const execution = this.#finished(input);
     // No RETURNING: everything in the row was just validated, so it is answered from the input. Concurrent
-    // runs share one batch (one commit), written off the main thread where the engine allows; see
-    // ./execution-writer.
-    await this.#writer
-      .write(executionRow(execution))
-      .catch((err: unknown) => translateWriteError(err, 'An execution with this id'));
+    // runs share one batch (one commit); a row that fails alone fails with the store's typed error (see
+    // ./execution-writer).
+    const row = executionRow(execution);
+    const batch = this.#writer.add(row);
+    await batch.settled;
+    batch.check(row);
     return execution;
-  }
-
-  append(
-    input: FinishedExecution,
-    onError: (error: unknown, executionId: string) => void,
-  ): Promise<void> | undefined {
-    const row = executionRow(this.#finished(input));
-    return this.#writer.append(row, this.#rowErrorHandler(onError));
-  }
-
-  /** Handlers of failed rows by the caller's handler: one per caller's handler, not one per row. */
-  readonly #rowErrorHandlers = new WeakMap<
-    (error: unknown, executionId: string) => void,
-    (error: unknown, row: ExecutionRow) => void
-  >();
-
-  #rowErrorHandler(
-    onError: (error: unknown, executionId: string) => void,
-  ): (error: unknown, row: ExecutionRow) => void {
-    let handler = this.#rowErrorHandlers.get(onError);
-    if (handler === undefined) {
-      handler = (error, row) => onError(writeError(error, 'An execution with this id'), row.id);
-      this.#rowErrorHandlers.set(onError, handler);
-    }
-    return handler;
   }
 
   /** A finished run's record, validated, with the defaults filled in. */
@@ -280,8 +254,8 @@ export class Executions {
     return this.#writer.flush();
   }
 
-  /** Queued records are committed (or fail) before the handle goes; a writer thread ends here. */
+  /** Queued records are committed (or fail) before the handle goes. */
   close(): Promise<void> {
-    return this.#writer.close();
+    return this.#writer.flush();
   }
 }

@@ -81,20 +81,13 @@ export function toInstance(row: Selectable<InstancesTable>): Instance {
   return parseRow(instanceRow, row, `instance ${row.id}`);
 }
 
-/** Snapshot cache keys by frozen state-key array (a caller that reuses its array skips building the key). */
-const snapshotKeys = new WeakMap<readonly InstanceStateKey[], string>();
-
 /**
  * The snapshot cache key of a request. It only has to tell different requests apart: a snapshot is stored
  * after its state keys were validated.
  */
 function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
-  if (states.length === 0) return id;
-  const known = snapshotKeys.get(states);
-  // `${id}\u0000…`, checked without building that prefix.
-  if (known !== undefined && known.charCodeAt(id.length) === 0 && known.startsWith(id)) return known;
-  const key = `${id}\u0000${JSON.stringify(states.map((k) => [k.scope, k.key]))}`;
-  if (Object.isFrozen(states) && states.every((k) => Object.isFrozen(k))) snapshotKeys.set(states, key);
+  let key = id;
+  for (const state of states) key += `\u0000${state.scope}\u0000${state.key ?? ''}`;
   return key;
 }
 
@@ -140,20 +133,13 @@ export class Instances {
     return row && toInstance(row);
   }
 
-  async getWithConnections(
+  /** The cache's own promise, not one of this method's: this runs on every action call. */
+  getWithConnections(
     id: string,
     options: { readonly states?: readonly InstanceStateKey[] } = {},
   ): Promise<InstanceWithConnections | undefined> {
     const states = options.states ?? [];
     return this.#snapshots.get(snapshotKey(id, states), id, () => this.#readWithConnections(id, states));
-  }
-
-  cachedWithConnections(
-    id: string,
-    options: { readonly states?: readonly InstanceStateKey[] } = {},
-  ): InstanceWithConnections | undefined {
-    const states = options.states ?? [];
-    return this.#snapshots.peek(snapshotKey(id, states), id);
   }
 
   async #readWithConnections(

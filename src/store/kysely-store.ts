@@ -183,12 +183,6 @@ export class KyselyStore implements Store {
   ): Promise<InstanceWithConnections | undefined> {
     return this.#instances.getWithConnections(id, options);
   }
-  cachedInstanceWithConnections(
-    id: string,
-    options?: { readonly states?: readonly InstanceStateKey[] },
-  ): InstanceWithConnections | undefined {
-    return this.#instances.cachedWithConnections(id, options);
-  }
   listInstances(filter?: { readonly customerId?: string }): Promise<Instance[]> {
     return this.#instances.list(filter);
   }
@@ -347,12 +341,6 @@ export class KyselyStore implements Store {
   }
   recordExecution(input: FinishedExecution): Promise<Execution> {
     return this.#executions.record(input);
-  }
-  appendExecution(
-    input: FinishedExecution,
-    onError: (error: unknown, executionId: string) => void,
-  ): Promise<void> | undefined {
-    return this.#executions.append(input, onError);
   }
   getExecution(id: string): Promise<Execution | undefined> {
     return this.#executions.get(id);

@@ -109,7 +109,7 @@ export function openSqliteEngine(file: string): EngineHandle {
   return {
     engine: 'sqlite',
     db,
-    // A second connection (the execution writer thread) can open a file, never an in-memory database.
+    // A file can be opened again by another connection (tests, tools); an in-memory database cannot.
     ...(database.memory ? {} : { file: resolve(file) }),
     lock: (name, options, fn) => withLeaseLock(db, name, options, fn),
     changes: {

@@ -115,15 +115,6 @@ export interface Store {
     id: string,
     options?: { readonly states?: readonly InstanceStateKey[] },
   ): Promise<InstanceWithConnections | undefined>;
-  /**
-   * What {@link Store.getInstanceWithConnections} would answer from memory, at once: the snapshot it holds
-   * while nothing in it changed, else `undefined` (call that method, which reads). For an action call's hot
-   * path, which then needs no promise for its snapshot. Optional: a store without snapshots leaves it out.
-   */
-  cachedInstanceWithConnections?(
-    id: string,
-    options?: { readonly states?: readonly InstanceStateKey[] },
-  ): InstanceWithConnections | undefined;
   updateInstance(id: string, patch: InstancePatch): Promise<Instance>;
   deleteInstance(id: string): Promise<void>;
 
@@ -227,20 +218,11 @@ export interface Store {
   finishExecution(id: string, input: FinishExecution): Promise<Execution>;
   /**
    * Records a run that has already finished in one write: the row {@link Store.createExecution} followed by
-   * {@link Store.finishExecution} would leave. `KW_STORE_CONFLICT` if the id exists.
+   * {@link Store.finishExecution} would leave. Concurrent records share one commit (group commit); the promise
+   * settles once this one is committed. `KW_STORE_CONFLICT` if the id exists, `KW_STORE_NOT_FOUND` for a
+   * missing instance.
    */
   recordExecution(input: FinishedExecution): Promise<Execution>;
-  /**
-   * Records a finished run without waiting for the write (an action's hot path): the row joins the next batch,
-   * and `onError` receives the `KeywayError` and the record's id if it cannot be written (`KW_STORE_CONFLICT`
-   * for an existing id, `KW_STORE_NOT_FOUND` for a missing instance): one handler can serve every record.
-   * Throws at once for a malformed record. Returns `undefined`, or a promise when too many records are
-   * waiting: wait for it before recording more (backpressure).
-   */
-  appendExecution(
-    input: FinishedExecution,
-    onError: (error: unknown, executionId: string) => void,
-  ): Promise<void> | undefined;
   getExecution(id: string): Promise<Execution | undefined>;
   listExecutions(filter?: ExecutionFilter): Promise<Execution[]>;
 

@@ -102,48 +102,47 @@ describe('CredentialManager caches', () => {
     expect(isKeywayError(failure, 'KW_OAUTH_INVALID_CLIENT')).toBe(true);
   });
 
-  it('serves a token it found fresh in a snapshot row without a promise, until the refresh margin starts', async () => {
+  it('serves a fresh token from the snapshot row it is given without reading the store', async () => {
     const { instanceId, connection } = await connectedSandboxConnection(store, components, sandbox);
     const snapshot = await store.getInstanceWithConnections(instanceId);
     const row = snapshot?.connections.find((c) => c.id === connection.id);
     if (!row) throw new Error('no snapshot row');
-    expect(Object.isFrozen(row)).toBe(true);
-    const expiresAt = Number(row.tokenSet?.['expiresAt']);
-    const expiresIn = Number(row.tokenSet?.['expiresIn']);
-    const marginMs = Math.min(60_000, (expiresIn * 1000) / 2);
-    let clock = Date.now();
     const counting = countingReads(store);
-    const credentials = new CredentialManager({
-      store: counting.store,
-      components,
-      refreshMarginMs: 60_000,
-      now: () => clock,
-    });
-    // Nothing is known before the first decision.
-    expect(credentials.cachedToken(row)).toBeUndefined();
+    const credentials = new CredentialManager({ store: counting.store, components, refreshMarginMs: 60_000 });
     const token = await credentials.getToken(row.id, undefined, row);
-    expect(credentials.cachedToken(row)).toBe(token);
-    // A copy of the row is not the row the decision was made for (and could have been changed).
-    expect(credentials.cachedToken({ ...row })).toBeUndefined();
-    clock = expiresAt - marginMs - 1;
-    expect(credentials.cachedToken(row)).toBe(token);
-    // Inside the margin the token must be decided again (and refreshed), never served from memory.
-    clock = expiresAt - marginMs;
-    expect(credentials.cachedToken(row)).toBeUndefined();
+    expect(token.accessToken).toBe(row.tokenSet?.['accessToken']);
+    expect((await credentials.getToken(row.id, undefined, row)).accessToken).toBe(token.accessToken);
     expect(counting.reads()).toBe(0);
-    // A token write makes a new snapshot row, which starts unknown.
-    clock = Date.now();
-    await expireStoredToken(store, connection.id);
-    const changed = (await store.getInstanceWithConnections(instanceId))?.connections.find(
-      (c) => c.id === connection.id,
-    );
-    if (!changed) throw new Error('no changed row');
-    expect(changed).not.toBe(row);
-    expect(credentials.cachedToken(changed)).toBeUndefined();
-    const refreshed = await credentials.getToken(changed.id, undefined, changed);
+  });
+
+  it('decides once per snapshot row until the refresh margin starts, then looks again', async () => {
+    const { instanceId, connection } = await connectedSandboxConnection(store, components, sandbox);
+    const snapshot = await store.getInstanceWithConnections(instanceId);
+    const row = snapshot?.connections.find((c) => c.id === connection.id);
+    const expiresAt = row?.tokenSet?.['expiresAt'];
+    if (!row || typeof expiresAt !== 'number') throw new Error('no snapshot row with an expiry');
+    const resolve = cachedClientResolver({ store, components });
+    let resolves = 0;
+    let now = expiresAt - 120_000;
+    const credentials = new CredentialManager({
+      store,
+      resolveClient: (c) => {
+        resolves++;
+        return resolve(c);
+      },
+      now: () => now,
+      refreshMarginMs: 60_000,
+    });
+    const token = await credentials.getToken(row.id, undefined, row);
+    expect(resolves).toBe(1);
+    now += 30_000;
+    expect(await credentials.getToken(row.id, undefined, row)).toBe(token);
+    expect(resolves).toBe(1);
+    // Inside the margin: decided afresh (and refreshed).
+    now = expiresAt - 30_000;
+    const refreshed = await credentials.getToken(row.id, undefined, row);
+    expect(resolves).toBeGreaterThan(1);
     expect(refreshed.accessToken).not.toBe(token.accessToken);
-    // The expired row itself is never remembered as servable.
-    expect(credentials.cachedToken(changed)).toBeUndefined();
   });
 
   it('resolves a definition once for every connection with the same fields, each result with its own row', async () => {

@@ -359,91 +359,44 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(JSON.stringify(execution)).not.toContain(API_KEY);
   });
 
-  it('returns without waiting for its execution record, which a read of the log then finds', async () => {
-    const recorded: string[] = [];
-    let releaseWrite: () => void = () => undefined;
-    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
-    const slowLog: Store = new Proxy(store, {
+  /** `store` with `recordExecution` replaced. */
+  const withRecord = (record: Store['recordExecution']): Store =>
+    new Proxy(store, {
       get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            // The record is written only once the test lets it, after the run has returned.
-            writeGate
-              .then(() => target.recordExecution(input))
-              .then((execution) => recorded.push(execution.id))
-              .catch((error: unknown) => onError(error, input.id ?? ''));
-            return undefined;
-          };
-        }
+        if (property === 'recordExecution') return record;
         const value: unknown = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const { executionId } = await runAction(
-      { ...deps(), store: slowLog },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
-    );
-    expect(recorded).toEqual([]);
-    releaseWrite();
-    const deadline = Date.now() + 5000;
-    while (recorded.length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(recorded).toEqual([executionId]);
-    expect((await store.getExecution(executionId))?.status).toBe('succeeded');
+  const describeRequest = () => ({
+    instanceId: instance.id,
+    componentKey: 'testkit',
+    actionKey: 'describe',
+    inputs: { message: 'hi' },
+    connections: { connection: 'primary' },
   });
 
-  it('waits for a backlogged execution log before returning, when the store asks it to', async () => {
+  it('returns only once its execution record is committed', async () => {
     let release: () => void = () => undefined;
-    const backlog = new Promise<void>((resolve) => (release = resolve));
-    let appended: () => void = () => undefined;
-    const appendCalled = new Promise<void>((resolve) => (appended = resolve));
-    const backlogged: Store = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            target.recordExecution(input).catch((error: unknown) => onError(error, input.id ?? ''));
-            appended();
-            return backlog;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    const committed = new Promise<void>((resolve) => (release = resolve));
+    let recording: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (recording = resolve));
+    const held = withRecord(async (input) => {
+      recording();
+      await committed;
+      return store.recordExecution(input);
     });
     let returned = false;
-    const running = runAction(
-      { ...deps(), store: backlogged },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
-    ).then((result) => {
+    const running = runAction({ ...deps(), store: held }, describeRequest()).then((result) => {
       returned = true;
       return result;
     });
-    await appendCalled;
-    // Past every promise reaction queued so far: a run that did not wait would have returned by now.
+    await asked;
+    // The store has the record but has not committed it: the run is still waiting.
     await new Promise((resolve) => setImmediate(resolve));
     expect(returned).toBe(false);
     release();
     const { executionId } = await running;
-    expect(returned).toBe(true);
     expect((await store.getExecution(executionId))?.status).toBe('succeeded');
   });
 
@@ -511,44 +464,17 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
   });
 
   it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
-    const failing: Store = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'appendExecution') {
-          return (
-            input: Parameters<Store['appendExecution']>[0],
-            onError: Parameters<Store['appendExecution']>[1],
-          ) => {
-            // The store names the record it could not write: the run's own handler gets no closure per run.
-            setImmediate(() => onError(new Error('disk full'), input.id ?? ''));
-            return undefined;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const failing = withRecord(() => Promise.reject(new Error('disk full')));
     const reported: { message: string; executionId: string }[] = [];
-    let done: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (done = resolve));
     const { executionId, result } = await runAction(
       {
         ...deps(),
         store: failing,
-        onRecordError: (error, id) => {
-          reported.push({ message: (error as Error).message, executionId: id });
-          done();
-        },
+        onRecordError: (error, id) => reported.push({ message: (error as Error).message, executionId: id }),
       },
-      {
-        instanceId: instance.id,
-        componentKey: 'testkit',
-        actionKey: 'describe',
-        inputs: { message: 'hi' },
-        connections: { connection: 'primary' },
-      },
+      describeRequest(),
     );
     expect(result).toBeDefined();
-    await seen;
     expect(reported).toEqual([{ message: 'disk full', executionId }]);
   });
 

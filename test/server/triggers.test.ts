@@ -4,56 +4,12 @@
  * events, lifecycle hooks that register and remove a vendor webhook with a valid token, and their failures.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import triggerComponent from '../support/components/triggers';
 import { createInstance } from '../../src/runtime';
 import { storeEngines } from '../support/runtime-stores';
+import { startVendor } from '../support/trigger-vendor';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
-
-/** An in-process vendor: a webhook registry and an item feed, both behind a bearer token. */
-function startVendor() {
-  const hooks = new Map<string, { url: string; token: string }>();
-  const state = { failCreate: false, failDelete: false, items: [] as number[], next: 1 };
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      const send = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(value));
-      };
-      const url = new URL(req.url ?? '/', 'http://vendor');
-      if (req.method === 'POST' && url.pathname === '/hooks') {
-        if (state.failCreate) return send(500, { error: 'down' });
-        const id = String(state.next++);
-        hooks.set(id, { url: (JSON.parse(body) as { url: string }).url, token });
-        return send(201, { id });
-      }
-      if (req.method === 'DELETE' && url.pathname.startsWith('/hooks/')) {
-        if (state.failDelete) return send(500, { error: 'down' });
-        return hooks.delete(url.pathname.slice('/hooks/'.length)) ? send(200, {}) : send(404, {});
-      }
-      if (req.method === 'GET' && url.pathname === '/items') {
-        return send(200, { items: state.items.slice(Number(url.searchParams.get('since') ?? 0)) });
-      }
-      return send(404, {});
-    });
-  });
-  return {
-    hooks,
-    state,
-    start: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, '127.0.0.1', () =>
-          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-        ),
-      ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
   let h: Harness;

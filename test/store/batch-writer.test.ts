@@ -51,31 +51,19 @@ describe('BatchWriter', () => {
     expect(table.committed).toEqual([1, 2, 3]);
   });
 
-  it('appends rows without a promise each, reporting only the bad row to its handler', async () => {
-    const table = fakeTable({ badRow: 3 });
-    const failed: { row: number; message: string }[] = [];
-    for (const row of [1, 2, 3, 4]) {
-      table.writer.append(row, (error) => failed.push({ row, message: (error as Error).message }));
-    }
-    expect(table.writer.waiting).toBe(4);
-    await table.writer.idle();
-    expect(failed).toEqual([{ row: 3, message: 'row 3' }]);
-    expect(table.committed.sort()).toEqual([1, 2, 4]);
-    expect(table.writer.waiting).toBe(0);
-  });
-
-  it('counts the batch being written as waiting until it settles', async () => {
+  it('sends a full batch at once, and queues the rows after it for the next', async () => {
     const table = fakeTable();
     table.hold();
-    for (const row of [1, 2, 3, 4, 5, 6]) table.writer.append(row, () => undefined);
-    // A full batch (4) left at once and is held; 2 are still queued.
+    const written = [1, 2, 3, 4, 5, 6].map((row) => table.writer.write(row));
+    // The first four filled a batch, which left before the turn ended and is held; 5 and 6 wait for it.
     expect(table.calls).toEqual([{ kind: 'many', rows: [1, 2, 3, 4] }]);
-    expect(table.writer.waiting).toBe(6);
-    const drained = table.writer.drained();
     table.release();
-    await drained;
+    await Promise.all(written);
+    expect(table.calls.map((call) => call.rows)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
     expect(table.committed).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(table.writer.waiting).toBe(0);
   });
 
   it('splits a long queue into batches of at most maxBatch rows', async () => {

@@ -233,26 +233,6 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       }).toThrow(TypeError);
     });
 
-    it('hands out the snapshot it holds at once, and nothing it would have to read', async () => {
-      const { instanceId, connection } = await fixture();
-      const peek = (id: string): unknown => store.cachedInstanceWithConnections?.(id, { states });
-      expect(peek('no-such-instance')).toBeUndefined();
-      const first = await cached(instanceId);
-      expect(peek(instanceId)).toBe(first);
-      // Other state keys are another snapshot, not yet read.
-      expect(store.cachedInstanceWithConnections?.(instanceId, { states: [{ scope: 'integration' }] })).toBe(
-        undefined,
-      );
-      await store.updateConnection(connection.id, { status: 'needs_reauthorization' });
-      expect(peek(instanceId)).toBeUndefined();
-      const fresh = await store.getInstanceWithConnections(instanceId, { states });
-      expect(fresh?.connections[0]?.status).toBe('needs_reauthorization');
-      // Served from memory again once it is cached (PostgreSQL: after its own NOTIFY has arrived).
-      const again = await cached(instanceId);
-      expect(peek(instanceId)).toBe(again);
-      expect(again?.connections[0]?.status).toBe('needs_reauthorization');
-    });
-
     it("shows this process's own writes on the very next read", async () => {
       const { instanceId, connection } = await fixture();
       await cached(instanceId);
@@ -1184,7 +1164,7 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
       expect(await store.listExecutions({ instanceId, limit: 1000 })).toHaveLength(good.length + 2);
     });
 
-    it('appends execution records without a promise each, reporting only the bad ones to their handler', async () => {
+    it('records concurrent execution records, failing only the bad ones with their own code', async () => {
       const { instanceId } = await fixture();
       const existing = await store.recordExecution({
         instanceId,
@@ -1192,35 +1172,36 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         actionKey: 'a',
         status: 'succeeded',
       });
-      const failures = new Map<string, unknown>();
-      // One handler for every record: the store names the record that failed.
-      const onError = (error: unknown, executionId: string): void => {
-        failures.set(executionId, error);
-      };
-      const append = (id: string, instance = instanceId): Promise<void> | undefined =>
-        store.appendExecution(
-          {
-            id,
-            instanceId: instance,
-            componentKey: 'c',
-            actionKey: 'a',
-            startedAt: 7000,
-            status: 'succeeded',
-            finishedAt: 7025,
-            log: [],
-          },
-          onError,
-        );
+      const record = (id: string, instance = instanceId): Promise<unknown> =>
+        store.recordExecution({
+          id,
+          instanceId: instance,
+          componentKey: 'c',
+          actionKey: 'a',
+          startedAt: 7000,
+          status: 'succeeded',
+          finishedAt: 7025,
+          log: [],
+        });
       const good = Array.from({ length: 30 }, () => randomUUID());
       const orphan = randomUUID();
-      // Well under the queue limit: nobody is asked to wait.
-      const waits = [
-        ...good.map((id) => append(id)),
-        append(existing.id),
-        append(orphan, 'no-such-instance'),
-      ];
-      expect(waits.every((wait) => wait === undefined)).toBe(true);
-      // A read of the log sees every record this process queued.
+      // Written together: they share commits, and a bad record fails only its own promise.
+      const outcomes = await Promise.allSettled([
+        ...good.map((id) => record(id)),
+        record(existing.id),
+        record(orphan, 'no-such-instance'),
+      ]);
+      const codeOf = (outcome: PromiseSettledResult<unknown> | undefined): string =>
+        outcome?.status === 'rejected'
+          ? isKeywayError(outcome.reason)
+            ? outcome.reason.code
+            : String(outcome.reason)
+          : 'recorded';
+      expect(outcomes.map(codeOf)).toEqual([
+        ...good.map(() => 'recorded'),
+        'KW_STORE_CONFLICT',
+        'KW_STORE_NOT_FOUND',
+      ]);
       for (const id of good) {
         expect(await store.getExecution(id)).toMatchObject({
           id,
@@ -1229,28 +1210,17 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
           log: [],
         });
       }
-      await store.listExecutions({ instanceId });
-      const codeOf = (error: unknown): string => (isKeywayError(error) ? error.code : String(error));
-      expect(codeOf(failures.get(existing.id))).toBe('KW_STORE_CONFLICT');
-      expect(codeOf(failures.get(orphan))).toBe('KW_STORE_NOT_FOUND');
-      expect(failures.size).toBe(2);
       expect(await store.getExecution(existing.id)).toEqual(existing);
       expect(await store.getExecution(orphan)).toBeUndefined();
-      expect(() =>
-        store.appendExecution({ instanceId, componentKey: '', actionKey: 'a', status: 'succeeded' }, () => {
-          throw new Error('not expected: the record is refused at once');
-        }),
-      ).toThrow(expect.objectContaining({ code: 'KW_STORE_INVALID_INPUT' }) as Error);
     });
 
-    it('appends the same record recordExecution writes: defaults filled, log entries with their three fields', async () => {
+    it('stores a record with its defaults filled and only the three fields of each log entry', async () => {
       const { instanceId } = await fixture();
       const log = [
         { at: 7001, level: 'info' as const, message: 'one', extra: 'dropped' },
         { at: 7002, level: 'warn' as const, message: 'two' },
       ];
-      const input = (id: string): FinishedExecution => ({
-        id,
+      const recorded = await store.recordExecution({
         instanceId,
         componentKey: 'c',
         actionKey: 'a',
@@ -1258,40 +1228,22 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
         errorCode: 'KW_ACTION_FAILED',
         errorMessage: 'it broke',
         log,
-      });
-      const recorded = await store.recordExecution(input(randomUUID()));
-      const appendedId = randomUUID();
-      expect(store.appendExecution(input(appendedId), () => undefined)).toBeUndefined();
-      const appended = await store.getExecution(appendedId);
-      expect(appended).toEqual({
-        ...recorded,
-        id: appendedId,
-        startedAt: appended?.startedAt,
-        finishedAt: appended?.finishedAt,
-      });
+      } satisfies FinishedExecution);
+      expect(await store.getExecution(recorded.id)).toEqual(recorded);
+      expect(recorded.id).toMatch(/^[0-9a-f-]{36}$/);
       // No start or finish given: both are the same reading of the store's clock.
-      expect(appended?.startedAt).toBe(appended?.finishedAt);
-      expect(appended?.durationMs).toBe(0);
+      expect(recorded.startedAt).toBe(recorded.finishedAt);
+      expect(recorded.durationMs).toBe(0);
       // As stored, not only as read back: nothing but the three fields reaches the database.
-      const row = await (store as KyselyStore).db
+      const row = await (store as unknown as KyselyStore).db
         .selectFrom('executions')
         .select('log')
-        .where('id', '=', appendedId)
+        .where('id', '=', recorded.id)
         .executeTakeFirstOrThrow();
       expect(JSON.parse(row.log)).toEqual([
         { at: 7001, level: 'info', message: 'one' },
         { at: 7002, level: 'warn', message: 'two' },
       ]);
-      // Without an id the store makes one, and a failure names it.
-      const failures: string[] = [];
-      const wait = store.appendExecution(
-        { instanceId: 'no-such-instance', componentKey: 'c', actionKey: 'a', status: 'succeeded' },
-        (_error, executionId) => failures.push(executionId),
-      );
-      expect(wait).toBeUndefined();
-      await store.listExecutions({ instanceId });
-      expect(failures).toHaveLength(1);
-      expect(failures[0]).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('rejects an invalid execution record at once, without touching the others', async () => {

@@ -14,6 +14,7 @@
  * - `chat.postMessage` — https://api.slack.com/methods/chat.postMessage
  *
  * Data sources (./data-sources): `channels`, the channel picklist a customer chooses from on the connect page.
+ * Triggers (./triggers): `events`, the Events API (signed requests, the URL verification handshake).
  */
 import {
   ConnectionError,
@@ -28,6 +29,7 @@ import {
 import axios, { type AxiosInstance } from 'axios';
 import { slack, toSpectralConnection } from '../../../connections';
 import { slackDataSources } from './data-sources';
+import { slackTriggers } from './triggers';
 
 /** The connection input choosing the token actions send. */
 export const TOKEN_TYPE_INPUT = 'tokenType';
@@ -191,4 +193,5 @@ export default component({
   connections: [slackOAuth],
   actions: { authTest, listChannels, postMessage },
   dataSources: slackDataSources(call),
+  triggers: slackTriggers,
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * esbuild's options for a component bundle in the format of components/tsup.shared.ts (without its plugin):
+ * esbuild's options for a component bundle in the format of components/tsup.shared.ts:
  * one self-contained CommonJS file for node 20.
  */
 export const COMPONENT_BUNDLE_OPTIONS = {
