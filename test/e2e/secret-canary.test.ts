@@ -87,7 +87,7 @@ function forms(secret: string): string[] {
 }
 
 /** The `Authorization: Basic` value a client sends (id and secret form-encoded first, RFC 6749 §2.3.1). */
-function basic(clientId: string, secret: string): string {
+function basicCredentials(clientId: string, secret: string): string {
   const enc = (v: string) => new URLSearchParams({ v }).toString().slice(2);
   return Buffer.from(`${enc(clientId)}:${enc(secret)}`, 'utf8').toString('base64');
 }
@@ -110,7 +110,11 @@ async function startHtmlProvider(): Promise<{ server: Server; url: string }> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const echoed = `${req.headers.authorization ?? ''} ${Buffer.concat(chunks).toString('utf8')}`;
+      // Both the raw header and the decoded secret, as a careless provider's debug page would show them.
+      const header = req.headers.authorization ?? '';
+      const decoded = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8');
+      const secret = decodeURIComponent(decoded.split(':')[1] ?? '');
+      const echoed = `${header} ${Buffer.concat(chunks).toString('utf8')} secret ${secret} rejected`;
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end(`<html><body><h1>Internal error</h1><pre>${echoed}</pre></body></html>`);
     });
@@ -254,7 +258,10 @@ afterAll(async () => {
   if (receiver) await new Promise<void>((done) => receiver?.close(() => done()));
 });
 
+/** A webhook receiver for this run; what it gets joins the sweep. Closed in afterAll. */
 async function startReceiver(): Promise<string> {
+  if (receiver) await new Promise<void>((done) => receiver?.close(() => done()));
+  deliveries.length = 0;
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -269,6 +276,257 @@ async function startReceiver(): Promise<string> {
 
 const passwordBundle = buildTestComponent('sandbox-password');
 
+type Created = { instance: { id: string; connections: { id: string; name: string }[] } };
+type Instance = Created['instance'];
+
+/** One engine's run: the CLI setup, the served flows, and what it learnt of the secrets on the way. */
+class Scenario {
+  readonly t = new Transcript();
+  readonly secrets = new Map<string, string>();
+  apiKey = '';
+  inst: Instance = { id: '', connections: [] };
+  pw: Instance = { id: '', connections: [] };
+
+  constructor(
+    readonly engine: Engine,
+    readonly sb: Sandbox,
+    readonly base: string,
+    readonly htmlUrl: string,
+  ) {}
+
+  conn(name: string): string {
+    const id = [...this.inst.connections, ...this.pw.connections].find((c) => c.name === name)?.id;
+    if (id === undefined) throw new Error(`no connection ${name}`);
+    return id;
+  }
+
+  get auth(): Record<string, string> {
+    return { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json' };
+  }
+
+  /** `keyway <args>` in-process against the engine; a failure ends the test with what it printed. */
+  async cli(what: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+    const run = this.t.cli(
+      what,
+      await runCli([...args, ...this.engine.args], { ...this.engine.env, ...env }),
+    );
+    if (run.exitCode !== 0) throw new Error(`keyway ${what} failed:\n${run.stdout}${run.stderr}`);
+    return run;
+  }
+
+  /** Components, the platform's OAuth app (its secret from the environment), an API key, two instances. */
+  async setUp(): Promise<void> {
+    const { sb } = this;
+    await this.cli('publish demo', ['components', 'publish', demoBundle]);
+    await this.cli('publish password', ['components', 'publish', passwordBundle]);
+    const app = sb.clients.basic;
+    await this.cli(
+      'oauth-apps set',
+      [
+        'oauth-apps',
+        'set',
+        'sandboxDemo',
+        '--definition',
+        'sandboxOAuth',
+        '--client-id',
+        app.clientId,
+      ].concat(['--client-secret-env', 'KW_CANARY_APP_SECRET']),
+      { KW_CANARY_APP_SECRET: app.clientSecret ?? '' },
+    );
+    const keyRun = await runCli(
+      ['api-keys', 'create', '--name', 'canary', '--scopes', SCOPES, ...this.engine.args],
+      this.engine.env,
+    );
+    expect(keyRun.exitCode).toBe(0);
+    this.apiKey = keyRun.stdout.trim();
+    // The one output meant to show the key; every other place is swept for it.
+    this.t.add('cli api-keys create (stderr)', keyRun.stderr);
+    const created = await this.cli('instances create', [
+      ...['instances', 'create', '--json', '--customer', 'canary-1', '--customer-name', 'Canary'],
+      ...['--name', 'Canary', '--component', 'sandboxDemo', '--connection', 'oauth=sandboxDemo:sandboxOAuth'],
+      ...['--connection', 'cc=sandboxDemo:sandboxClientCredentials'],
+      ...['--connection', 'html=sandboxDemo:sandboxClientCredentials'],
+      ...['--field', `oauth.issuer=${sb.url}`, '--field', 'oauth.scopes=openid offline_access api:read'],
+      ...['--field', `cc.issuer=${sb.url}`, '--field', 'cc.scopes=api:read'],
+      ...['--field', `html.issuer=${this.htmlUrl}`, '--field', 'html.clientId=html-client'],
+      ...['--field', `html.clientSecret=${CHOSEN.htmlClientSecret}`],
+    ]);
+    this.inst = created.json<Created>().instance;
+    const pw = await this.cli('instances create password', [
+      ...['instances', 'create', '--json', '--customer', 'canary-1', '--name', 'Canary password'],
+      ...['--component', 'sandboxPassword', '--connection', 'account=sandboxPassword:sandboxPassword'],
+      ...[
+        '--field',
+        `account.issuer=${sb.url}`,
+        '--field',
+        `account.clientId=${sb.clients.password.clientId}`,
+      ],
+      ...['--field', `account.clientSecret=${sb.clients.password.clientSecret ?? ''}`],
+    ]);
+    this.pw = pw.json<Created>().instance;
+  }
+
+  /** A connect link for the instance, opened as a browser would: its cookie, and a form poster. */
+  async openLink(instanceId: string) {
+    const { res, body } = await this.t.http(`${this.base}/api/instances/${instanceId}/connect-links`, {
+      method: 'POST',
+      headers: this.auth,
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    const link = (JSON.parse(body) as { link: { url: string } }).link.url;
+    const page = await this.t.http(link);
+    expect(page.res.status).toBe(200);
+    const cookie = (page.res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const post = (path: string, form: Record<string, string>) =>
+      this.t.http(`${link}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
+      });
+    return { cookie, post };
+  }
+
+  /** Code + PKCE (platform app), client credentials (wrong then right secret), an HTML error, password. */
+  async connectAll(): Promise<void> {
+    const { sb } = this;
+    const page = await this.openLink(this.inst.id);
+    const started = await page.post(`/c/${this.conn('oauth')}/authorize`, {});
+    expect(started.res.status).toBe(303);
+    const authorizeUrl = started.res.headers.get('location') ?? '';
+    expect(authorizeUrl.startsWith(sb.url)).toBe(true);
+    const state = new URL(authorizeUrl).searchParams.get('state') ?? '';
+    const store = await openStore(this.engine.store);
+    const session = await store.getAuthSession(state).finally(() => store.close());
+    this.secrets.set('pkce verifier', session?.codeVerifier ?? '');
+    const callback = await followAuthorization(authorizeUrl, { redirectUri: `${this.base}/oauth/callback` });
+    this.secrets.set('authorization code', new URL(callback).searchParams.get('code') ?? '');
+    const delivered = await this.t.http(callback, { headers: { cookie: page.cookie } });
+    expect(delivered.res.status).toBe(303);
+    expect(delivered.res.headers.get('location')).toContain('notice=connected');
+
+    const service = sb.clients.service;
+    const attempt = (name: string, clientId: string, clientSecret: string) =>
+      page.post(`/c/${this.conn(name)}/credentials`, { clientId, clientSecret });
+    expect((await attempt('cc', service.clientId, CHOSEN.wrongClientSecret)).res.status).toBe(400);
+    expect((await attempt('cc', service.clientId, service.clientSecret ?? '')).res.status).toBe(303);
+    // The provider's token endpoint answers an HTML page echoing the request, client secret included.
+    expect((await attempt('html', 'html-client', CHOSEN.htmlClientSecret)).res.status).toBe(502);
+
+    const pwPage = await this.openLink(this.pw.id);
+    const signedIn = await pwPage.post(`/c/${this.conn('account')}/credentials`, {
+      username: SANDBOX_LOGIN.username,
+      password: CHOSEN.password,
+    });
+    expect(signedIn.res.status).toBe(303);
+  }
+
+  /** The tokens as stored now (decrypted), added to the secrets. */
+  async snapshotTokens(): Promise<void> {
+    const reader = await openStore(this.engine.store);
+    try {
+      for (const name of ['oauth', 'cc', 'account']) {
+        const set = (await reader.getConnection(this.conn(name)))?.tokenSet as Record<string, unknown> | null;
+        for (const kind of ['accessToken', 'refreshToken']) {
+          const value = set?.[kind];
+          if (typeof value === 'string') this.secrets.set(`${name} ${kind} …${value.slice(-4)}`, value);
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+
+  runAction(instanceId: string, component: string, connection: string) {
+    return this.t.http(`${this.base}/api/instances/${instanceId}/actions/${component}/getMe`, {
+      method: 'POST',
+      headers: this.auth,
+      body: JSON.stringify({ connections: { connection } }),
+    });
+  }
+
+  /**
+   * Runs each connection's action. Access tokens live 4 s, so the refresh margin (half the lifetime) starts 2 s
+   * after issue: the code-flow connection is run until a use has refreshed it.
+   */
+  async runAndRefresh(): Promise<void> {
+    this.sb.resetCounts();
+    expect((await this.runAction(this.inst.id, 'sandboxDemo', 'cc')).res.status).toBe(200);
+    expect((await this.runAction(this.pw.id, 'sandboxPassword', 'account')).res.status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    while ((this.sb.tokenRequests()['refresh_token'] ?? 0) === 0) {
+      expect((await this.runAction(this.inst.id, 'sandboxDemo', 'oauth')).res.status).toBe(200);
+      if (Date.now() > deadline) throw new Error('the code-flow token was never refreshed');
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    expect((await this.runAction(this.inst.id, 'sandboxDemo', 'oauth')).res.status).toBe(200);
+  }
+
+  /** A revoked grant, a forged callback, then disconnects and a listing of the OAuth apps. */
+  async failAndDisconnect(): Promise<void> {
+    await this.sb.revokeAll();
+    expect((await this.runAction(this.inst.id, 'sandboxDemo', 'oauth')).res.status).toBe(409);
+    const forged = `${this.base}/oauth/callback?code=${CHOSEN.forgedCode}&state=forged-state-${tag}`;
+    expect((await this.t.http(forged)).res.status).toBe(400);
+    for (const name of ['oauth', 'cc']) {
+      const gone = await this.t.http(`${this.base}/api/connections/${this.conn(name)}/disconnect`, {
+        method: 'POST',
+        headers: this.auth,
+        body: '{}',
+      });
+      expect({ name, status: gone.res.status }).toEqual({ name, status: 200 });
+    }
+    expect((await this.t.http(`${this.base}/api/oauth-apps`, { headers: this.auth })).res.status).toBe(200);
+  }
+
+  /** CLI reads after the server stopped: instances, OAuth apps, and a run whose grant was revoked. */
+  async cliAfter(): Promise<void> {
+    await this.cli('instances show', ['instances', 'show', '--json', this.inst.id]);
+    await this.cli('instances show password', ['instances', 'show', '--json', this.pw.id]);
+    await this.cli('oauth-apps list', ['oauth-apps', 'list', '--json']);
+    const revoked = this.t.cli(
+      'run revoked',
+      await runCli(
+        ['run', '--json', ...this.engine.args, this.pw.id, 'sandboxPassword', 'getMe'],
+        this.engine.env,
+      ),
+    );
+    expect(revoked.exitCode).not.toBe(0);
+  }
+
+  /** Every secret: the ones chosen, the sandbox's client secrets (and their Basic forms), the ones read back. */
+  allSecrets(): Record<string, string> {
+    const { basic: app, service, password } = this.sb.clients;
+    return {
+      'app client secret': app.clientSecret ?? '',
+      'connection client secret': service.clientSecret ?? '',
+      'password client secret': password.clientSecret ?? '',
+      'wrong client secret': CHOSEN.wrongClientSecret,
+      'html provider client secret': CHOSEN.htmlClientSecret,
+      'app Basic credentials': basicCredentials(app.clientId, app.clientSecret ?? ''),
+      'connection Basic credentials': basicCredentials(service.clientId, service.clientSecret ?? ''),
+      'wrong Basic credentials': basicCredentials(service.clientId, CHOSEN.wrongClientSecret),
+      'html Basic credentials': basicCredentials('html-client', CHOSEN.htmlClientSecret),
+      password: CHOSEN.password,
+      'api key': this.apiKey,
+      'webhook secret': CHOSEN.webhookSecret,
+      'encryption key': CHOSEN.encryptionKey,
+      'encryption key bytes': CHOSEN.encryptionKeyRaw,
+      'link secret': CHOSEN.linkSecret,
+      'forged code': CHOSEN.forgedCode,
+      ...Object.fromEntries(this.secrets),
+    };
+  }
+}
+
+async function createSchema(engine: Engine): Promise<void> {
+  if (engine.name !== 'postgres') return;
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`create schema kw_canary_${tag}`).finally(() => client.end());
+}
+
 describe.each([
   ['sqlite', sqliteEngine],
   ['postgres', postgresEngine],
@@ -277,11 +535,7 @@ describe.each([
   afterAll(() => engine.cleanup());
 
   it('no secret reaches logs, HTTP answers, CLI output or the stored bytes', async () => {
-    if (engine.name === 'postgres') {
-      const client = new Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`create schema kw_canary_${tag}`).finally(() => client.end());
-    }
+    await createSchema(engine);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     await sandbox?.close();
@@ -291,275 +545,36 @@ describe.each([
       redirectUris: [`${base}/oauth/callback`],
     });
     html ??= await startHtmlProvider();
-    const webhookUrl = receiver
-      ? `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`
-      : await startReceiver();
-    const sb = sandbox;
-    const t = new Transcript();
-    const cli = async (what: string, args: string[], env: Record<string, string> = {}) => {
-      const run = t.cli(what, await runCli([...args, ...engine.args], { ...engine.env, ...env }));
-      if (run.exitCode !== 0) throw new Error(`keyway ${what} failed:\n${run.stdout}${run.stderr}`);
-      return run;
-    };
-
-    // Setup through the CLI: components, the platform's OAuth app (its secret from the environment), API key.
-    await cli('publish demo', ['components', 'publish', demoBundle]);
-    await cli('publish password', ['components', 'publish', passwordBundle]);
-    const appSecret = sb.clients.basic.clientSecret ?? '';
-    await cli(
-      'oauth-apps set',
-      [
-        'oauth-apps',
-        'set',
-        'sandboxDemo',
-        '--definition',
-        'sandboxOAuth',
-        '--client-id',
-        sb.clients.basic.clientId,
-        '--client-secret-env',
-        'KW_CANARY_APP_SECRET',
-      ],
-      { KW_CANARY_APP_SECRET: appSecret },
-    );
-    const keyRun = await runCli(
-      ['api-keys', 'create', '--name', 'canary', '--scopes', SCOPES, ...engine.args],
-      engine.env,
-    );
-    expect(keyRun.exitCode).toBe(0);
-    const apiKey = keyRun.stdout.trim();
-    // The one output meant to show the key; every other place is swept for it.
-    t.add('cli api-keys create (stderr)', keyRun.stderr);
-    const issuer = sb.url;
-    const created = await cli('instances create', [
-      'instances',
-      'create',
-      '--json',
-      '--customer',
-      'canary-1',
-      '--customer-name',
-      'Canary',
-      '--name',
-      'Canary',
-      '--component',
-      'sandboxDemo',
-      '--connection',
-      'oauth=sandboxDemo:sandboxOAuth',
-      '--connection',
-      'cc=sandboxDemo:sandboxClientCredentials',
-      '--connection',
-      'html=sandboxDemo:sandboxClientCredentials',
-      '--field',
-      `oauth.issuer=${issuer}`,
-      '--field',
-      'oauth.scopes=openid offline_access api:read',
-      '--field',
-      `cc.issuer=${issuer}`,
-      '--field',
-      'cc.scopes=api:read',
-      '--field',
-      `html.issuer=${html.url}`,
-      '--field',
-      'html.clientId=html-client',
-      '--field',
-      `html.clientSecret=${CHOSEN.htmlClientSecret}`,
-    ]);
-    type Created = { instance: { id: string; connections: { id: string; name: string }[] } };
-    const inst = created.json<Created>().instance;
-    const conn = (name: string) => inst.connections.find((c) => c.name === name)?.id ?? '';
-    const pw = (
-      await cli('instances create password', [
-        'instances',
-        'create',
-        '--json',
-        '--customer',
-        'canary-1',
-        '--name',
-        'Canary password',
-        '--component',
-        'sandboxPassword',
-        '--connection',
-        'account=sandboxPassword:sandboxPassword',
-        '--field',
-        `account.issuer=${issuer}`,
-        '--field',
-        `account.clientId=${sb.clients.password.clientId}`,
-        '--field',
-        `account.clientSecret=${sb.clients.password.clientSecret ?? ''}`,
-      ])
-    ).json<Created>().instance;
+    const webhookUrl = await startReceiver();
+    const s = new Scenario(engine, sandbox, base, html.url);
+    await s.setUp();
 
     const running = await serve(engine, port, webhookUrl);
-    const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-    let secrets: Record<string, string> = {};
     try {
-      const linkFor = async (instanceId: string) => {
-        const { res, body } = await t.http(`${base}/api/instances/${instanceId}/connect-links`, {
-          method: 'POST',
-          headers: auth,
-          body: '{}',
-        });
-        expect(res.status).toBe(201);
-        const link = (JSON.parse(body) as { link: { url: string } }).link.url;
-        const page = await t.http(link);
-        expect(page.res.status).toBe(200);
-        const cookie = (page.res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-        const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-        const post = (path: string, form: Record<string, string>) =>
-          t.http(`${link}${path}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-            body: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
-          });
-        return { link, cookie, post };
-      };
-      const page = await linkFor(inst.id);
-
-      // Authorization code + PKCE with the platform's OAuth app.
-      const started = await page.post(`/c/${conn('oauth')}/authorize`, {});
-      expect(started.res.status).toBe(303);
-      const authorizeUrl = started.res.headers.get('location') ?? '';
-      expect(authorizeUrl.startsWith(issuer)).toBe(true);
-      const state = new URL(authorizeUrl).searchParams.get('state') ?? '';
-      const store = await openStore(engine.store);
-      const verifier = await store.getAuthSession(state).then((s) => s?.codeVerifier ?? '');
-      await store.close();
-      const callback = await followAuthorization(authorizeUrl, { redirectUri: `${base}/oauth/callback` });
-      const code = new URL(callback).searchParams.get('code') ?? '';
-      const delivered = await t.http(callback, { headers: { cookie: page.cookie } });
-      expect(delivered.res.status).toBe(303);
-      expect(delivered.res.headers.get('location')).toContain('notice=connected');
-
-      // Client credentials: first a wrong secret (the provider's invalid_client), then the right one.
-      const service = sb.clients.service;
-      const wrong = await page.post(`/c/${conn('cc')}/credentials`, {
-        clientId: service.clientId,
-        clientSecret: CHOSEN.wrongClientSecret,
-      });
-      expect(wrong.res.status).not.toBe(303);
-      const right = await page.post(`/c/${conn('cc')}/credentials`, {
-        clientId: service.clientId,
-        clientSecret: service.clientSecret ?? '',
-      });
-      expect(right.res.status).toBe(303);
-
-      // A provider whose token endpoint answers an HTML page echoing the request (client secret included).
-      const htmlTry = await page.post(`/c/${conn('html')}/credentials`, {
-        clientId: 'html-client',
-        clientSecret: CHOSEN.htmlClientSecret,
-      });
-      expect(htmlTry.res.status).not.toBe(303);
-
-      // Password grant through its own link.
-      const pwPage = await linkFor(pw.id);
-      const signedIn = await pwPage.post(`/c/${pw.connections[0]?.id ?? ''}/credentials`, {
-        username: SANDBOX_LOGIN.username,
-        password: CHOSEN.password,
-      });
-      expect(signedIn.res.status).toBe(303);
-
-      // The tokens as stored (decrypted), snapshot after connecting and again after the refresh.
-      const tokens = new Map<string, string>();
-      const snapshotTokens = async () => {
-        const reader = await openStore(engine.store);
-        try {
-          for (const [label, id] of [
-            ['oauth', conn('oauth')],
-            ['cc', conn('cc')],
-            ['password', pw.connections[0]?.id ?? ''],
-          ] as const) {
-            const set = (await reader.getConnection(id))?.tokenSet as Record<string, unknown> | null;
-            for (const kind of ['accessToken', 'refreshToken'] as const) {
-              const value = set?.[kind];
-              if (typeof value === 'string') tokens.set(`${label} ${kind} ${value.slice(-4)}`, value);
-            }
-          }
-        } finally {
-          await reader.close();
-        }
-      };
-      await snapshotTokens();
-
-      // Actions. Access tokens live 4 s, so the refresh margin (half the lifetime) starts 2 s after issue:
-      // the code-flow connection is run until a use refreshes it.
-      const run = (instanceId: string, component: string, connection: string) =>
-        t.http(`${base}/api/instances/${instanceId}/actions/${component}/getMe`, {
-          method: 'POST',
-          headers: auth,
-          body: JSON.stringify({ connections: { connection } }),
-        });
-      sb.resetCounts();
-      for (const [id, component, name] of [
-        [inst.id, 'sandboxDemo', 'cc'],
-        [pw.id, 'sandboxPassword', 'account'],
-      ] as const) {
-        expect({ name, status: (await run(id, component, name)).res.status }).toEqual({ name, status: 200 });
-      }
-      const refreshDeadline = Date.now() + 15_000;
-      while ((sb.tokenRequests()['refresh_token'] ?? 0) === 0) {
-        expect((await run(inst.id, 'sandboxDemo', 'oauth')).res.status).toBe(200);
-        if (Date.now() > refreshDeadline) throw new Error('the code-flow token was never refreshed');
-        await new Promise((done) => setTimeout(done, 250));
-      }
-      expect((await run(inst.id, 'sandboxDemo', 'oauth')).res.status).toBe(200);
-      await snapshotTokens();
-      expect(tokens.size).toBeGreaterThanOrEqual(5);
-
-      secrets = {
-        'app client secret': appSecret,
-        'connection client secret': service.clientSecret ?? '',
-        'password client secret': sb.clients.password.clientSecret ?? '',
-        'wrong client secret': CHOSEN.wrongClientSecret,
-        'html provider client secret': CHOSEN.htmlClientSecret,
-        'app Basic credentials': basic(sb.clients.basic.clientId, appSecret),
-        'connection Basic credentials': basic(service.clientId, service.clientSecret ?? ''),
-        'wrong Basic credentials': basic(service.clientId, CHOSEN.wrongClientSecret),
-        'html Basic credentials': basic('html-client', CHOSEN.htmlClientSecret),
-        ...Object.fromEntries(tokens),
-        password: CHOSEN.password,
-        'api key': apiKey,
-        'webhook secret': CHOSEN.webhookSecret,
-        'encryption key': CHOSEN.encryptionKey,
-        'encryption key bytes': CHOSEN.encryptionKeyRaw,
-        'link secret': CHOSEN.linkSecret,
-        'pkce verifier': verifier,
-        'authorization code': code,
-        'forged code': CHOSEN.forgedCode,
-      };
-
-      // A revoked grant: the next run fails (the refresh is refused) with a typed error.
-      await sb.revokeAll();
-      const revoked = await run(inst.id, 'sandboxDemo', 'oauth');
-      expect(revoked.res.status).toBeGreaterThanOrEqual(400);
-
-      // A forged callback, and one whose provider reports an error with a code attached.
-      const forged = await t.http(
-        `${base}/oauth/callback?code=${CHOSEN.forgedCode}&state=forged-state-${tag}`,
-      );
-      expect(forged.res.status).toBeGreaterThanOrEqual(400);
-
-      // Disconnect both grants through the API.
-      for (const name of ['oauth', 'cc']) {
-        const gone = await t.http(`${base}/api/connections/${conn(name)}/disconnect`, {
-          method: 'POST',
-          headers: auth,
-          body: '{}',
-        });
-        expect({ name, status: gone.res.status }).toEqual({ name, status: 200 });
-      }
-      const listed = await t.http(`${base}/api/oauth-apps`, { headers: auth });
-      expect(listed.res.status).toBe(200);
+      await s.connectAll();
+      await s.snapshotTokens();
+      await s.runAndRefresh();
+      await s.snapshotTokens();
+      await s.failAndDisconnect();
     } finally {
       await running.stop();
     }
-    t.add('keyway serve stdout+stderr', running.output());
-    deliveries.forEach((d, i) => t.add(`webhook delivery ${i}`, d));
-    // The log really saw the flows, the failures included (Keyway logs nothing below info today).
-    expect(running.output()).toContain('/oauth/callback');
-    expect(running.output()).toMatch(/"level":50,.*"code":"KW_OAUTH_SERVER_ERROR"/);
-    expect(running.output()).toContain('KW_OAUTH_INVALID_CLIENT');
+    await s.cliAfter();
+    expect(s.sb.tokenRequests()['refresh_token']).toBeGreaterThan(0);
+    s.t.add('keyway serve stdout+stderr', running.output());
+    deliveries.forEach((d, i) => s.t.add(`webhook delivery ${i}`, d));
+    expect(deliveries.length).toBeGreaterThan(0);
+    // The log really saw the flows and the failures, and the provider really echoed the secret (redacted).
+    const log = running.output();
+    expect(log).toContain('/oauth/callback');
+    expect(log).toMatch(/"level":50,.*"code":"KW_OAUTH_SERVER_ERROR"/);
+    expect(log).toContain('KW_OAUTH_INVALID_CLIENT');
+    expect(log).toContain('secret [REDACTED] rejected');
 
+    const secrets = s.allSecrets();
+    expect(Object.keys(secrets).length).toBeGreaterThanOrEqual(22);
     const stored = await engine.dump();
-    expect({ engine: engine.name, leaks: leaks(secrets, [...t.seen, ...stored]) }).toEqual({
+    expect({ engine: engine.name, leaks: leaks(secrets, [...s.t.seen, ...stored]) }).toEqual({
       engine: engine.name,
       leaks: [],
     });
