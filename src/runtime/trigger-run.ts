@@ -100,6 +100,22 @@ export function jsonSafe(value: unknown): unknown {
   return JSON.parse(text) as unknown;
 }
 
+/**
+ * The trigger's payload as the platform receives it: without the subscription's `Api-Key` header and without
+ * `webhookUrls` / `webhookApiKeys` (capabilities the API already gives the platform), so the outbox and the
+ * deliveries never copy them.
+ */
+function withoutSecrets(payload: unknown): unknown {
+  if (!isPlainRecord(payload)) return payload;
+  const { webhookUrls: _urls, webhookApiKeys: _keys, ...rest } = payload;
+  const headers = rest.headers;
+  if (isPlainRecord(headers) && 'api-key' in headers) {
+    const { 'api-key': _key, ...others } = headers;
+    rest.headers = others;
+  }
+  return rest;
+}
+
 function event(call: TriggerCall, executionId: string, now: number, body: JsonObject): NewOutboxEvent {
   const sub = call.subscription;
   return {
@@ -209,7 +225,7 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
   if (call.events && outcome !== undefined && !polledNothing(outcome.result)) {
     const result = outcome.result;
     const payload = isPlainRecord(result) && 'payload' in result ? result.payload : undefined;
-    events.push(event(call, executionId, finishedAt, { payload: jsonSafe(payload) }));
+    events.push(event(call, executionId, finishedAt, { payload: jsonSafe(withoutSecrets(payload)) }));
   }
   if (call.events && failure !== undefined) {
     events.push(

@@ -168,6 +168,11 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
       payload: 'x',
     });
     expect(right.statusCode).toBe(202);
+    // The key is checked by Keyway and kept out of the payload the platform receives.
+    const events = await api('GET', `/api/events?instanceId=${instanceId}&type=trigger.fired`);
+    const sent = JSON.stringify((events.json() as { events: unknown[] }).events);
+    expect(sent).toContain('"greeting"');
+    expect(sent).not.toContain(String(trigger.apiKey));
   });
 
   it('answers 500 without internals when the trigger throws, and records a failed execution and event', async () => {
