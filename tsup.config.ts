@@ -1,11 +1,20 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  // `keyway` (the runtime), `keyway/providers` (loads spectral), `keyway/testing`, and the CLI.
+  entry: {
+    index: 'src/index.ts',
+    providers: 'src/provider-kit.ts',
+    testing: 'src/testing/index.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['cjs'],
   target: 'node20',
   platform: 'node',
-  dts: false,
+  // Type declarations for the library entries, so a connector package type-checks against them.
+  dts: {
+    entry: { index: 'src/index.ts', providers: 'src/provider-kit.ts', testing: 'src/testing/index.ts' },
+  },
   sourcemap: true,
   clean: true,
   splitting: false,

@@ -17,6 +17,7 @@ import { registerRun } from './commands/run';
 import { registerDataSource } from './commands/data-source';
 import { registerApiKeyCommands } from './commands/api-keys';
 import { registerOAuthAppCommands } from './commands/oauth-apps';
+import { registerInit } from './commands/init';
 import { registerStart } from './commands/start';
 import { registerTriggerCommands } from './commands/triggers';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerApiKeyCommands(program);
   registerOAuthAppCommands(program);
+  registerInit(program);
   registerStart(program);
   return program;
 }

@@ -65,9 +65,9 @@ export function oauthAppValues(app: OAuthApp | undefined): Record<string, unknow
 }
 
 /** Hidden inputs that carry a provider's quirks: definition data, not a platform's setting. */
-const QUIRK_INPUTS: ReadonlySet<string> = new Set(
-  Object.values(HIDDEN_INPUTS).filter((key) => !CONNECTION_OVERRIDES.includes(key)),
-);
+function isQuirkInput(key: string): boolean {
+  return (Object.values(HIDDEN_INPUTS) as string[]).includes(key) && !CONNECTION_OVERRIDES.includes(key);
+}
 
 function invalid(message: string, field?: string): KeywayError {
   return new KeywayError('KW_CONNECTION_INVALID', { message, ...(field ? { details: { field } } : {}) });
@@ -109,7 +109,7 @@ function splitFields(
         details: { field: key },
       });
     }
-    if (QUIRK_INPUTS.has(key)) {
+    if (isQuirkInput(key)) {
       throw invalid(
         `Field "${key}" is provider data carried by the definition, not a setting of the app`,
         key,

@@ -1,0 +1,43 @@
+/**
+ * `keyway init component`: what it writes and what it refuses. (Building, testing and publishing the scaffold
+ * outside the repository is test/e2e/connector-package.test.ts.)
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli-harness';
+
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'keyway-init-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('keyway init component', () => {
+  it('writes a package whose component key follows its name and which depends on the given keyway', async () => {
+    const dir = join(work, 'acme-crm');
+    const run = await runCli(['init', 'component', dir, '--keyway', 'file:/tmp/keyway.tgz', '--json']);
+    expect(run.exitCode).toBe(0);
+    expect(run.json<{ files: string[] }>().files).toContain('test/index.test.ts');
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
+    expect(pkg['devDependencies']).toMatchObject({ keyway: 'file:/tmp/keyway.tgz' });
+    expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain('key: "acmeCrm"');
+  });
+
+  it('refuses a directory that is not empty, writing nothing', async () => {
+    const dir = join(work, 'taken');
+    await runCli(['init', 'component', dir]);
+    writeFileSync(join(dir, 'src/index.ts'), '// mine');
+    const run = await runCli(['init', 'component', dir]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^error KW_CLI_ARGUMENT_INVALID: .*exists and is not empty/);
+    expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toBe('// mine');
+  });
+});
