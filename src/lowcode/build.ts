@@ -45,6 +45,8 @@ export function connectorEntry(loaded: LoadedConnector): string {
 export interface BuildConnectorOptions {
   /** The bundle to write; default {@link connectorBundlePath}. */
   readonly outfile?: string;
+  /** How messages name the file (default: its path relative to the working directory). */
+  readonly shownAs?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function buildConnector(
   file: string,
   options: BuildConnectorOptions = {},
 ): Promise<{ bundle: string; connector: LoadedConnector }> {
-  const connector = loadConnectorFile(file);
+  const connector = loadConnectorFile(file, options.shownAs);
   const outfile = resolve(options.outfile ?? connectorBundlePath(file));
   mkdirSync(dirname(outfile), { recursive: true });
   try {

@@ -83,10 +83,10 @@ function displayName(file: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }
 
-function parseText(file: string, text: string): { value: unknown; at: Locator } {
+function parseText(file: string, text: string, shownAs?: string): { value: unknown; at: Locator } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = new Locator(displayName(file), doc, lines);
+  const at = new Locator(shownAs ?? displayName(file), doc, lines);
   const problem = doc.errors[0];
   if (problem) {
     const line = lines.linePos(problem.pos[0]).line;
@@ -114,7 +114,7 @@ function schemaFailure(error: ZodError, at: Locator): never {
  * Reads, validates and compiles the connector file at `path`.
  * @throws KeywayError `KW_CONNECTOR_INVALID` naming file, line and field.
  */
-export function loadConnectorFile(path: string): LoadedConnector {
+export function loadConnectorFile(path: string, shownAs?: string): LoadedConnector {
   const file = resolve(path);
   let text: string;
   try {
@@ -126,12 +126,15 @@ export function loadConnectorFile(path: string): LoadedConnector {
       details: { file, line: 0, field: '' },
     });
   }
-  return loadConnectorText(file, text);
+  return loadConnectorText(file, text, shownAs);
 }
 
-/** As {@link loadConnectorFile}, for text already read (`file` names it in messages and anchors code files). */
-export function loadConnectorText(file: string, text: string): LoadedConnector {
-  const { value, at } = parseText(file, text);
+/**
+ * As {@link loadConnectorFile}, for text already read: `file` anchors code files, and names it in messages
+ * unless `shownAs` is given.
+ */
+export function loadConnectorText(file: string, text: string, shownAs?: string): LoadedConnector {
+  const { value, at } = parseText(file, text, shownAs);
   const parsed = ConnectorDefinitionSchema.safeParse(value);
   if (!parsed.success) schemaFailure(parsed.error, at);
   const definition = parsed.data;

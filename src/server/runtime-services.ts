@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
+import { buildConnector } from '../lowcode';
 import {
   createInstance,
   definitionOf,
@@ -251,7 +252,7 @@ async function connectWithClientCredentials(
 function componentApi(
   deps: RuntimeServicesDeps,
   views: RuntimeViews,
-): Pick<ApiPort, 'listComponents' | 'publishComponent' | 'hasAction'> {
+): Pick<ApiPort, 'listComponents' | 'publishComponent' | 'publishConnector' | 'hasAction'> {
   const { store, components } = deps;
   return {
     async listComponents() {
@@ -289,6 +290,20 @@ function componentApi(
         const path = join(dir, 'index.js');
         writeFileSync(path, bundle, { mode: 0o600 });
         const { component, published } = await components.publish(path);
+        return componentSummary(component, published.version);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+
+    async publishConnector(source) {
+      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along.
+      const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
+      try {
+        const file = join(dir, 'connector.yaml');
+        writeFileSync(file, source, { mode: 0o600 });
+        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml' });
+        const { component, published } = await components.publish(bundle);
         return componentSummary(component, published.version);
       } finally {
         rmSync(dir, { recursive: true, force: true });

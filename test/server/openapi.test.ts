@@ -134,6 +134,7 @@ describe('the OpenAPI document', () => {
       'application/javascript',
       'application/json',
       'application/octet-stream',
+      'application/yaml',
     ]);
   });
 

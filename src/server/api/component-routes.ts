@@ -62,6 +62,12 @@ function bundleOf(body: Buffer | z.output<typeof PublishComponentBodySchema>, ma
   return bytes;
 }
 
+/** True for the content types of a low-code connector file. */
+function isYaml(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  return type === 'application/yaml' || type === 'text/yaml';
+}
+
 /** Registers the component routes. */
 export function registerComponentRoutes(define: DefineRoute, api: ApiPort, config: ServerConfig): void {
   define({
@@ -83,7 +89,8 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     url: '/api/components',
     scope: 'components:write',
     operationId: 'publishComponent',
-    summary: 'Publish a built bundle (dist/index.js) as the next version of its key',
+    summary:
+      'Publish a built bundle (dist/index.js), or a low-code connector file as application/yaml, as the next version of its key',
     status: 201,
     body: PublishComponentBodySchema,
     upload: true,
@@ -93,8 +100,13 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     bodyLimit: Math.ceil((config.maxBundleBytes * 4) / 3) + 1024,
     preParsing: gunzipUpload,
     // `body` is the raw bytes when the upload was sent as such (see `upload`), the parsed JSON otherwise.
-    async handle({ body }) {
-      return { component: await api.publishComponent(bundleOf(body, config.maxBundleBytes)) };
+    async handle({ body, request }) {
+      const bytes = bundleOf(body, config.maxBundleBytes);
+      // A low-code connector file is built into a bundle first, then published the same way.
+      if (isYaml(request.headers['content-type'])) {
+        return { component: await api.publishConnector(bytes.toString('utf8')) };
+      }
+      return { component: await api.publishComponent(bytes) };
     },
   });
 

@@ -106,13 +106,15 @@ function requestBody(route: RouteDoc, bodyId: string | undefined): Json | undefi
     const raw = { schema: { type: 'string', contentMediaType: 'application/javascript' } };
     content['application/octet-stream'] = raw;
     content['application/javascript'] = raw;
+    // A low-code connector file (YAML or JSON text), built into a bundle by the server.
+    content['application/yaml'] = { schema: { type: 'string', contentMediaType: 'application/yaml' } };
   }
   return {
     required: !route.body.safeParse({}).success,
     ...(route.upload
       ? {
           description:
-            'The built bundle as the raw body (optionally `Content-Encoding: gzip`), or JSON with it in base64.',
+            'The built bundle as the raw body (optionally `Content-Encoding: gzip`), or JSON with it in base64; or a low-code connector file (YAML or JSON text) as `application/yaml`.',
         }
       : {}),
     content,

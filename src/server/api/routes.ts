@@ -36,10 +36,16 @@ export interface ApiRouteContext {
 
 /** Registers `/api/*` on `app`. */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): void {
-  // A built bundle published as it is (`application/octet-stream` or `application/javascript`); see
-  // ./component-routes.
+  // A built bundle published as it is (`application/octet-stream` or `application/javascript`), or a low-code
+  // connector file (`application/yaml`, YAML or JSON text); see ./component-routes.
   app.addContentTypeParser(
-    ['application/octet-stream', 'application/javascript', 'text/javascript'],
+    [
+      'application/octet-stream',
+      'application/javascript',
+      'text/javascript',
+      'application/yaml',
+      'text/yaml',
+    ],
     { parseAs: 'buffer' },
     (_request, body, done) => {
       done(null, body);

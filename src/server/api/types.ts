@@ -183,6 +183,8 @@ export interface ApiPort extends PlatformApiPort, OAuthAppPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
   /** Publishes a built bundle (`dist/index.js` bytes) as the next version of its key. */
   publishComponent(bundle: Uint8Array): Promise<ComponentSummary>;
+  /** Builds a low-code connector file (YAML or JSON text) into a bundle and publishes it (docs/low-code-connectors.md). */
+  publishConnector(source: string): Promise<ComponentSummary>;
   createCustomer(input: {
     readonly name: string;
     readonly externalId?: string | undefined;
