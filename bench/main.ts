@@ -18,10 +18,20 @@ import type { BenchRow, BenchSection } from './run';
 import { section as scheduler } from './scheduler';
 import { section as storm } from './storm';
 import { section as store } from './store';
+import { section as triggers } from './triggers';
 import { BENCH_BUILD_DIR, ROOT, buildBench } from './support/common';
 import { syscallMicros } from './support/host';
 
-const SECTIONS: readonly BenchSection[] = [budgets, action, coldstart, connect, scheduler, storm, store];
+const SECTIONS: readonly BenchSection[] = [
+  budgets,
+  action,
+  coldstart,
+  connect,
+  scheduler,
+  storm,
+  store,
+  triggers,
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

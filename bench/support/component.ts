@@ -1,7 +1,8 @@
 /**
  * The benchmark's component, written with plain spectral as a connector builder would: one OAuth 2.0
- * authorization-code connection (PKCE S256), one action doing a single axios GET with the token and one doing
- * nothing but read the token (to measure the runtime around an action).
+ * authorization-code connection (PKCE S256), one action doing a single axios GET with the token, one doing
+ * nothing but read the token (to measure the runtime around an action) and a webhook trigger doing as little
+ * (to measure the runtime around a webhook call).
  * The bench builds it into a bundle and publishes it into the store, and the runtime loads it from there, as
  * `keyway serve` loads published components.
  */
@@ -13,6 +14,7 @@ import {
   component,
   input,
   oauth2Connection,
+  trigger,
   util,
 } from '@prismatic-io/spectral';
 import axios from 'axios';
@@ -72,10 +74,32 @@ const echoItem = action({
   },
 });
 
+/** The webhook trigger's key. */
+export const BENCH_TRIGGER = 'echoHook';
+
+/**
+ * A webhook trigger that reads the token and answers the request from `response`, with no I/O: what is left is
+ * what Keyway does around a webhook call (route, subscription, token, context, execution, event) and spectral.
+ */
+const echoHook = trigger({
+  display: { label: 'Echo hook', description: 'Answers a webhook request without any I/O' },
+  inputs: { connection: input({ label: 'Connection', type: 'connection', required: true }) },
+  synchronousResponseSupport: 'valid',
+  scheduleSupport: 'invalid',
+  perform: async (_context, payload, { connection }) => {
+    const token = util.types.toString(connection.token?.access_token);
+    return Promise.resolve({
+      payload,
+      response: { statusCode: 200, contentType: 'application/json', body: `{"ok":${String(token !== '')}}` },
+    });
+  },
+});
+
 export default component({
   key: BENCH_COMPONENT,
   public: false,
   display: { label: 'Keyway bench', description: 'One GET with a token', iconPath: 'icon.png' },
   connections: [benchOAuth],
   actions: { getItem, echoItem },
+  triggers: { echoHook },
 });
