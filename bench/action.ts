@@ -308,13 +308,16 @@ async function runtimeOwnCost(
 }
 
 /** A bench action's spectral `perform` bound to a context and a connection value built once. */
-async function directPerform(
+export async function directPerform(
   components: ComponentRegistry,
   server: ApiServer,
   actionKey: string,
+  /** Another component's perform to call with the same context and connection (bench/lowcode.ts). */
+  perform?: (...args: unknown[]) => Promise<unknown>,
 ): Promise<() => Promise<unknown>> {
   const action = (await components.get(BENCH_COMPONENT)).actions.get(actionKey);
   if (!action) throw new Error(`the bench component has no ${actionKey} action`);
+  const run = perform ?? action.perform;
   const { logger } = createCollectingLogger([], Date.now);
   const state = { instanceState: {}, crossFlowState: {}, executionState: {}, integrationState: {} };
   const context = createActionContext(
@@ -340,7 +343,7 @@ async function directPerform(
     token: { access_token: 'at_baseline', token_type: 'bearer' },
     context: {},
   };
-  return () => action.perform(context, { connection });
+  return () => run(context, { connection });
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 import type { ApiServer, BenchEngine } from './support/common';
 import { BENCH_COMPONENT } from './support/component';
 import { directEcho } from './action';
+import { measureLowCode } from './lowcode';
 import { countStatements } from './support/statements';
 import { spawnWorker } from './support/workers';
 
@@ -126,6 +127,7 @@ export async function measureBudgets(
 
   const counted = await countStatements(() => drive(subject, iterations));
   const trips = counted.other / iterations;
+  const lowCode = await measureLowCode(components, server, variant, BUDGET.cpuMicros);
 
   return [
     {
@@ -158,6 +160,7 @@ export async function measureBudgets(
       verdict: verdict(counted.other === 0),
       note: `${iterations} calls: ${counted.other} statements on the calls' path, ${counted.executionBatches} group commits of execution records (${(iterations / Math.max(1, counted.executionBatches)).toFixed(0)} records each), ${counted.freshnessChecks} freshness checks on a timer (change counters, a newer component version)`,
     },
+    lowCode,
   ];
 }
 

@@ -11,13 +11,18 @@ import { KeywayError } from '../errors';
 import { loadConnectorFile } from './validate';
 import type { LoadedConnector } from './validate';
 
-/** Where the interpreter's source is: next to this file, or in src/ when running from dist/. */
+/**
+ * Where the interpreter's source is: next to this file (src/lowcode), or in src/lowcode of the nearest folder
+ * above that has one (when this file was bundled into dist/ or a cache).
+ */
 function runtimeSource(): string {
-  const candidates = [join(__dirname, 'runtime.ts'), join(__dirname, '..', 'src', 'lowcode', 'runtime.ts')];
+  const candidates = [join(__dirname, 'runtime.ts')];
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir))
+    candidates.push(join(dir, 'src', 'lowcode', 'runtime.ts'));
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
     throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {
-      message: `Cannot find the low-code interpreter (looked for ${candidates.join(', ')})`,
+      message: `Cannot find the low-code interpreter src/lowcode/runtime.ts above ${__dirname}`,
     });
   }
   return found;

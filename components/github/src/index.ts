@@ -5,33 +5,18 @@
  * - `GET /user` — https://docs.github.com/en/rest/users/users#get-the-authenticated-user
  * - `GET /user/repos` — https://docs.github.com/en/rest/repos/repos#list-repositories-for-the-authenticated-user
  * - `POST /repos/{owner}/{repo}/issues` — https://docs.github.com/en/rest/issues/issues#create-an-issue
+ *
+ * Triggers (./triggers): `repositoryEvents`, a repository webhook registered on deploy and removed on delete.
  */
-import { ConnectionError, action, component, input, util, type Connection } from '@prismatic-io/spectral';
-import axios, { type AxiosInstance } from 'axios';
+import { action, component, input, util } from '@prismatic-io/spectral';
 import { github, toSpectralConnection } from '../../../connections';
+import { client } from './client';
+import { githubTriggers } from './triggers';
 
 /** The web application flow. */
 export const githubOAuth = toSpectralConnection(github, { grantType: 'authorization_code' });
 /** The device flow, for people connecting from a terminal. */
 export const githubDevice = toSpectralConnection(github, { grantType: 'device_code' });
-
-const DEFAULT_API = 'https://api.github.com';
-
-function client(connection: Connection): AxiosInstance {
-  const token = util.types.toString(connection.token?.access_token);
-  if (token === '')
-    throw new ConnectionError(connection, 'This GitHub connection has no access token; connect it first.');
-  // The API base is a hidden connection input so tests (and GitHub Enterprise) can point elsewhere.
-  const baseURL = util.types.toString(connection.fields.apiBaseUrl) || DEFAULT_API;
-  return axios.create({
-    baseURL,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      Accept: 'application/vnd.github+json',
-      'X-GitHub-Api-Version': '2022-11-28',
-    },
-  });
-}
 
 const connectionInput = input({ label: 'Connection', type: 'connection', required: true });
 
@@ -96,9 +81,10 @@ export default component({
   public: false,
   display: {
     label: 'GitHub',
-    description: 'Read your GitHub profile and repositories, and open issues.',
+    description: 'Read your GitHub profile and repositories, open issues, and receive repository events.',
     iconPath: 'icon.png',
   },
   connections: [githubOAuth, githubDevice],
   actions: { getAuthenticatedUser, listRepositories, createIssue },
+  triggers: githubTriggers,
 });

@@ -8,6 +8,8 @@
  * - https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
  *   — expiring user tokens (`expires_in`, `refresh_token`, `refresh_token_expires_in`), `bad_refresh_token`.
  * - https://docs.github.com/en/rest/overview/troubleshooting-the-rest-api — 401 `{"message":"Bad credentials"}`.
+ * - https://docs.github.com/en/rest/repos/webhooks — `POST /repos/{owner}/{repo}/hooks` (201 with the hook and its
+ *   `id`; 422 without `config.url`; the secret is never echoed) and `DELETE …/hooks/{hook_id}` (204; 404 unknown).
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -56,9 +58,19 @@ export interface GitHubFake extends RunningServer {
   };
   /** Issues are created here, keyed `owner/repo`. */
   readonly issues: Map<string, Array<Record<string, unknown>>>;
+  /** Repository webhooks by id, as created (the secret included, which GitHub never shows back). */
+  readonly hooks: Map<number, GitHubHook>;
   /** The user approves the device code shown as `userCode`. */
   approveDevice(userCode: string): void;
   denyDevice(userCode: string): void;
+}
+
+/** A repository webhook held by the fake. */
+export interface GitHubHook {
+  readonly id: number;
+  readonly repo: string;
+  readonly events: string[];
+  readonly config: { url: string; content_type: string; secret?: string; insecure_ssl: string };
 }
 
 const BAD_CREDENTIALS = {
@@ -101,6 +113,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   book.addClient(clientId, clientSecret);
   const devices = new Map<string, DeviceRecord>();
   const issues = new Map<string, Array<Record<string, unknown>>>();
+  const hooks = new Map<number, GitHubHook>();
+  let nextHookId = 12345678;
   const repos = [
     {
       id: 1296269,
@@ -163,6 +177,73 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         ? { expires_in: ttl, refresh_token: issued.refreshToken, refresh_token_expires_in: 15_897_600 }
         : {}),
     });
+  };
+
+  const notFound = (res: ServerResponse, doc: string): void =>
+    sendJson(res, 404, {
+      message: 'Not Found',
+      documentation_url: `https://docs.github.com/rest/repos/webhooks#${doc}`,
+      status: '404',
+    });
+
+  /** `POST /repos/{owner}/{repo}/hooks` and `DELETE /repos/{owner}/{repo}/hooks/{hook_id}`. */
+  const repositoryHooks = (req: FakeRequest, res: ServerResponse): void => {
+    const [, , owner = '', repo = '', , id] = req.path.split('/');
+    const full = `${decodeURIComponent(owner)}/${decodeURIComponent(repo)}`;
+    const known = repos.some((r) => r.full_name === full);
+    if (req.method === 'POST' && id === undefined) {
+      if (!known) return notFound(res, 'create-a-repository-webhook');
+      const body = (req.json ?? {}) as { events?: unknown; config?: Record<string, unknown> };
+      const config = body.config ?? {};
+      if (typeof config['url'] !== 'string' || config['url'] === '') {
+        sendJson(res, 422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Hook', code: 'custom', message: 'Config must contain URL for webhooks' }],
+          documentation_url: 'https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook',
+          status: '422',
+        });
+        return;
+      }
+      const hook: GitHubHook = {
+        id: nextHookId++,
+        repo: full,
+        events: Array.isArray(body.events) ? body.events.map(String) : ['push'],
+        config: {
+          url: config['url'],
+          content_type: typeof config['content_type'] === 'string' ? config['content_type'] : 'form',
+          insecure_ssl: config['insecure_ssl'] === '1' ? '1' : '0',
+          ...(typeof config['secret'] === 'string' ? { secret: config['secret'] } : {}),
+        },
+      };
+      hooks.set(hook.id, hook);
+      const hookUrl = `${baseUrl}/repos/${full}/hooks/${hook.id}`;
+      const { secret, ...shown } = hook.config;
+      sendJson(res, 201, {
+        type: 'Repository',
+        id: hook.id,
+        name: 'web',
+        active: true,
+        events: hook.events,
+        config: { ...shown, ...(secret !== undefined ? { secret: '********' } : {}) },
+        created_at: new Date(now()).toISOString(),
+        updated_at: new Date(now()).toISOString(),
+        url: hookUrl,
+        test_url: `${hookUrl}/test`,
+        ping_url: `${hookUrl}/pings`,
+        deliveries_url: `${hookUrl}/deliveries`,
+        last_response: { code: null, status: 'unused', message: null },
+      });
+      return;
+    }
+    if (req.method === 'DELETE' && id !== undefined) {
+      const hook = hooks.get(Number(id));
+      if (!known || hook?.repo !== full) return notFound(res, 'delete-a-repository-webhook');
+      hooks.delete(hook.id);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    notFound(res, 'repository-webhooks');
   };
 
   const server = await startServer((req, res) => {
@@ -311,6 +392,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       sendJson(res, 200, repos.slice(page.start, page.end), headers);
       return;
     }
+    if (/^\/repos\/[^/]+\/[^/]+\/hooks(\/[^/]+)?$/.test(req.path)) {
+      repositoryHooks(req, res);
+      return;
+    }
     const issue = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(req.path);
     if (req.method === 'GET' && issue) {
       const full = `${decodeURIComponent(issue[1] ?? '')}/${decodeURIComponent(issue[2] ?? '')}`;
@@ -382,6 +467,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     clientId,
     clientSecret,
     issues,
+    hooks,
     urls: {
       authorizeUrl: `${baseUrl}/login/oauth/authorize`,
       tokenUrl: `${baseUrl}/login/oauth/access_token`,

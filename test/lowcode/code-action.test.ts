@@ -1,0 +1,63 @@
+/**
+ * An action may point at a small JavaScript file instead of a declarative request: the file is bundled in and
+ * called with the inputs, the connection's fields and an axios set up with the base URL and the bearer token.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { buildConnector } from '../../src/lowcode';
+import { loadComponentFromPath } from '../../src/runtime';
+import { startSpotifyFake } from '../support/vendors/spotify';
+import type { SpotifyFake } from '../support/vendors/spotify';
+
+let dir: string;
+let fake: SpotifyFake;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'keyway-lowcode-code-'));
+  fake = await startSpotifyFake();
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('bundles a code action file and calls it with inputs, connection fields and an authorized http client', async () => {
+  writeFileSync(
+    join(dir, 'names.js'),
+    `module.exports = async ({ inputs, connection, http }) => {
+      const { data } = await http.get('/artists/' + encodeURIComponent(inputs.artistId));
+      return { name: data.name.toUpperCase(), base: connection.apiBaseUrl, hasToken: 'access_token' in connection };
+    };\n`,
+  );
+  writeFileSync(
+    join(dir, 'connector.yaml'),
+    `key: spotifyCode
+label: Spotify code
+provider: spotify
+connections: [{ grantType: client_credentials }]
+actions:
+  shout:
+    inputs: { artistId: { required: true } }
+    code: ./names.js
+`,
+  );
+  const { bundle } = await buildConnector(join(dir, 'connector.yaml'));
+  const action = loadComponentFromPath(bundle).actions.get('shout');
+  const { data: token } = await axios.post<{ access_token: string }>(
+    fake.urls.tokenUrl,
+    'grant_type=client_credentials',
+    { auth: { username: fake.clientId, password: fake.clientSecret } },
+  );
+  const connection = {
+    key: 'spotifyClientCredentials',
+    configVarKey: 'c',
+    fields: { apiBaseUrl: fake.urls.apiBaseUrl },
+    token: { access_token: token.access_token },
+  };
+  const result = await action?.perform(
+    { logger: console },
+    { connection, artistId: '4Z8W4fKeB5YxbusRsdQVPb' },
+  );
+  expect(result).toEqual({ data: { name: 'RADIOHEAD', base: fake.urls.apiBaseUrl, hasToken: false } });
+});
