@@ -6,8 +6,14 @@
  * call: the request's CPU per call (this process) less the direct perform's, paired in the same run, as for the
  * action budget (bench/budgets.ts). `inject`'s simulated request and response are counted as Keyway's.
  */
-import { ComponentRegistry, CredentialManager, Triggers, WebhookDirectory } from '../src/runtime';
-import { createActionContext, createCollectingLogger } from '../src/runtime';
+import type { ComponentRegistry } from '../src/runtime';
+import {
+  CredentialManager,
+  Triggers,
+  WebhookDirectory,
+  createActionContext,
+  createCollectingLogger,
+} from '../src/runtime';
 import { webhookPayload } from '../src/runtime/trigger-payload';
 import { buildApp, createRuntimeServices } from '../src/server';
 import type { Store } from '../src/store';
