@@ -3,5 +3,6 @@ export { buildConnector, connectorBundlePath, connectorEntry } from './build';
 export type { BuildConnectorOptions } from './build';
 export { connectorJsonSchema, ConnectorDefinitionSchema } from './definition';
 export type { CompiledConnector, ConnectorDefinition } from './definition';
-export { isConnectorFile, loadConnectorFile, loadConnectorText } from './validate';
+export { isConnectorFile } from './lazy';
+export { loadConnectorFile, loadConnectorText } from './validate';
 export type { LoadedConnector } from './validate';

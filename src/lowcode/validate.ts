@@ -31,11 +31,6 @@ export interface LoadedConnector {
   readonly codeFiles: Readonly<Record<string, string>>;
 }
 
-/** True for a path that names a connector file rather than a bundle or a package directory. */
-export function isConnectorFile(path: string): boolean {
-  return /\.(ya?ml|json)$/i.test(path);
-}
-
 const SECRET_TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'];
 const TOKEN_FIELDS = ['scope', 'token_type', 'expires_in'];
 

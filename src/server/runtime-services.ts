@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
-import { buildConnector } from '../lowcode';
+import { buildConnector } from '../lowcode/lazy';
 import {
   createInstance,
   definitionOf,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
-import { buildConnector, isConnectorFile } from '../../lowcode';
+import { buildConnector, isConnectorFile } from '../../lowcode/lazy';
 import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
 import type { ConnectionCheck, LoadedComponent } from '../../runtime';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
