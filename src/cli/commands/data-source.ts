@@ -5,50 +5,32 @@
  */
 import type { Command } from 'commander';
 import { findInstance, runDataSource } from '../../runtime';
-import { collect, parseJsonObject, parseKeyValues } from '../args';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import { composeRuntime } from '../runtime';
-import type { CommonFlags } from '../config';
-
-interface DataSourceFlags extends CommonFlags {
-  readonly inputs?: string;
-  readonly input?: string[];
-  readonly connection?: string[];
-  readonly logs?: boolean;
-}
+import { runArguments, withRunOptions } from './run';
+import type { RunFlags } from './run';
 
 /** Registers `keyway data-source`. */
 export function registerDataSource(program: Command): void {
   withCommonOptions(
-    program
-      .command('data-source')
-      .description("run a component data source for an instance with the instance's connections")
-      .argument('<instance>', 'instance id or name')
-      .argument('<component>', 'component key')
-      .argument('<key>', 'data source key')
-      .option('--inputs <json>', 'inputs as a JSON object, @file or - for stdin')
-      .option('--input <key=value>', 'one input (repeatable; wins over --inputs)', collect)
-      .option('--connection <input=name>', 'which instance connection fills a connection input', collect)
-      .option('--logs', "also print the data source's log lines (stderr)"),
+    withRunOptions(
+      program
+        .command('data-source')
+        .description("run a component data source for an instance with the instance's connections")
+        .argument('<instance>', 'instance id or name')
+        .argument('<component>', 'component key')
+        .argument('<key>', 'data source key'),
+      'data source',
+    ),
   ).action(
-    cliAction(async (out, flags: DataSourceFlags, instanceRef: string, componentKey: string, key: string) => {
-      const inputs = {
-        ...parseJsonObject('--inputs', flags.inputs),
-        ...parseKeyValues('--input', flags.input),
-      };
-      const connections = parseKeyValues('--connection', flags.connection);
+    cliAction(async (out, flags: RunFlags, instanceRef: string, componentKey: string, key: string) => {
+      const args = runArguments(flags);
       const run = await withStore(loadStoreConfig(flags), async (store) => {
         const { components, credentials } = composeRuntime(store);
         const instance = await findInstance(store, instanceRef);
         return runDataSource(
           { store, components, credentials },
-          {
-            instanceId: instance.id,
-            componentKey,
-            dataSourceKey: key,
-            inputs,
-            ...(Object.keys(connections).length > 0 ? { connections } : {}),
-          },
+          { instanceId: instance.id, componentKey, dataSourceKey: key, ...args },
         );
       });
       if (flags.logs === true) {
