@@ -1,7 +1,8 @@
 /**
  * Runs one part of a trigger for a subscription, the way Prismatic's runner does: `perform(context, payload,
  * params)` for a webhook request or a poll, `onInstanceDeploy(context, params)` / `onInstanceDelete(context,
- * params)` for the lifecycle hooks. The context is an action's (./context), built from the same parts as
+ * params)` and spectral's `webhookLifecycleHandlers` (on the wire `webhookCreate` / `webhookDelete`, same
+ * arguments) for the lifecycle hooks. The context is an action's (./context), built from the same parts as
  * `runAction` (./run-action): connections bound by input type with a valid token, inputs filled from defaults,
  * secrets redacted from logs. The run's state, its execution record, its event and the subscription's new
  * status are committed in one transaction (`Store.triggers.commitRun`): never half.
@@ -23,8 +24,19 @@ import { loadedState, stateWrites, storedStateKeys } from './run-state';
 import type { AccessToken, WireAction, WirePerform } from './types';
 import { connectionInputKeys } from './inputs';
 
-/** Which function of the trigger runs. */
-export type TriggerPhase = 'perform' | 'onInstanceDeploy' | 'onInstanceDelete';
+/**
+ * Which function of the trigger runs. `webhookCreate` / `webhookDelete` are what spectral's `component()` makes of
+ * a trigger's `webhookLifecycleHandlers.create` / `.delete` (`convertTrigger`).
+ */
+export type TriggerPhase =
+  'perform' | 'onInstanceDeploy' | 'onInstanceDelete' | 'webhookCreate' | 'webhookDelete';
+
+/**
+ * The phases that see no flow-scoped state: Prismatic's webhook lifecycle handlers get no `instanceState` (its
+ * docs: keep a webhook id in `crossFlowState`, keyed by the flow's stable id), so they get an empty one and what
+ * they put in it is not kept.
+ */
+const WITHOUT_FLOW_STATE: ReadonlySet<TriggerPhase> = new Set(['webhookCreate', 'webhookDelete']);
 
 /** One run of a trigger part for a subscription. */
 export interface TriggerCall {
@@ -201,14 +213,18 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
       given,
       new Map(bound.map((item) => [item.inputKey, item.value])),
     );
-    const loaded = loadedState(found.states);
+    const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
+    // found.states is in the stored scopes' order, instanceState first.
+    const loaded = loadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);
     const live = loaded.copy();
     const context = createActionContext(identity, live, logger);
     const result =
       call.phase === 'perform'
         ? await fn(context, call.payload?.(identity) ?? {}, params)
         : await fn(context, params);
-    const writes = stateWrites(loaded, finalState(live, result)) ?? [];
+    const writes = (stateWrites(loaded, finalState(live, result)) ?? []).filter(
+      (write) => flowState || write.scope !== 'instanceState',
+    );
     outcome = {
       result,
       states: writes.map(({ scope, json }) => {
