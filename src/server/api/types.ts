@@ -181,10 +181,13 @@ export interface OAuthAppPort {
 
 export interface ApiPort extends PlatformApiPort, OAuthAppPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
-  /** Publishes a built bundle (`dist/index.js` bytes) as the next version of its key. */
-  publishComponent(bundle: Uint8Array): Promise<ComponentSummary>;
-  /** Builds a low-code connector file (YAML or JSON text) into a bundle and publishes it (docs/low-code-connectors.md). */
-  publishConnector(source: string): Promise<ComponentSummary>;
+  /** Publishes the built bundle at `bundlePath` (a `dist/index.js`) as the next version of its key. */
+  publishComponent(bundlePath: string): Promise<ComponentSummary>;
+  /**
+   * Builds the low-code connector file at `file` (YAML or JSON text) into a bundle next to it and publishes it
+   * (docs/low-code-connectors.md).
+   */
+  publishConnector(file: string): Promise<ComponentSummary>;
   createCustomer(input: {
     readonly name: string;
     readonly externalId?: string | undefined;
