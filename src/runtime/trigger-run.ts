@@ -1,7 +1,8 @@
 /**
  * Runs one part of a trigger for a subscription, the way Prismatic's runner does: `perform(context, payload,
  * params)` for a webhook request or a poll, `onInstanceDeploy(context, params)` / `onInstanceDelete(context,
- * params)` for the lifecycle hooks. The context is an action's (./context), built from the same parts as
+ * params)` and spectral's `webhookLifecycleHandlers` (on the wire `webhookCreate` / `webhookDelete`, same
+ * arguments) for the lifecycle hooks. The context is an action's (./context), built from the same parts as
  * `runAction` (./run-action): connections bound by input type with a valid token, inputs filled from defaults,
  * secrets redacted from logs, a provider 401 answered with one forced refresh and one retry. The run's state, its
  * execution record, its event and the subscription's new status are committed in one transaction
@@ -25,8 +26,19 @@ import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
 import { connectionInputKeys } from './inputs';
 
-/** Which function of the trigger runs. */
-export type TriggerPhase = 'perform' | 'onInstanceDeploy' | 'onInstanceDelete';
+/**
+ * Which function of the trigger runs. `webhookCreate` / `webhookDelete` are what spectral's `component()` makes of
+ * a trigger's `webhookLifecycleHandlers.create` / `.delete` (`convertTrigger`).
+ */
+export type TriggerPhase =
+  'perform' | 'onInstanceDeploy' | 'onInstanceDelete' | 'webhookCreate' | 'webhookDelete';
+
+/**
+ * The phases that see no flow-scoped state: Prismatic's webhook lifecycle handlers get no `instanceState` (its
+ * docs: keep a webhook id in `crossFlowState`, keyed by the flow's stable id), so they get an empty one and what
+ * they put in it is not kept.
+ */
+const WITHOUT_FLOW_STATE: ReadonlySet<TriggerPhase> = new Set(['webhookCreate', 'webhookDelete']);
 
 /** One run of a trigger part for a subscription. */
 export interface TriggerCall {
@@ -197,7 +209,9 @@ async function runPart(
     ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
   };
   const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
-  const loaded = loadedState(found.states);
+  const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
+  // found.states is in the stored scopes' order, instanceState first.
+  const loaded = loadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);
   let live = loaded.copy();
   const result = await retryOnUnauthorized(deps.credentials, bound, run.logger, (retrying) => {
     if (retrying) live = loaded.copy();
@@ -213,7 +227,9 @@ async function runPart(
       ? fn(context, call.payload?.(identity) ?? {}, params)
       : fn(context, params);
   });
-  const writes = stateWrites(loaded, finalState(live, result)) ?? [];
+  const writes = (stateWrites(loaded, finalState(live, result)) ?? []).filter(
+    (write) => flowState || write.scope !== 'instanceState',
+  );
   return {
     result,
     states: writes.map(({ scope, json }) => {
