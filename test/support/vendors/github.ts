@@ -8,6 +8,9 @@
  * - https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
  *   — expiring user tokens (`expires_in`, `refresh_token`, `refresh_token_expires_in`), `bad_refresh_token`.
  * - https://docs.github.com/en/rest/overview/troubleshooting-the-rest-api — 401 `{"message":"Bad credentials"}`.
+ * - https://docs.github.com/en/rest/issues/issues#list-repository-issues — `since` (issues "last updated after"
+ *   an ISO 8601 time; the fake includes the boundary, the harder case for a poller), `sort` (`created`, `updated`, `comments`) and `direction` (`asc`, `desc`); issues carry
+ *   `created_at` and `updated_at`. Without `sort` the fake lists in creation order (GitHub: newest first).
  * - https://docs.github.com/en/rest/repos/webhooks — `POST /repos/{owner}/{repo}/hooks` (201 with the hook and its
  *   `id`; 422 without `config.url`; the secret is never echoed) and `DELETE …/hooks/{hook_id}` (204; 404 unknown).
  */
@@ -102,6 +105,11 @@ function paged(
     page: { start: (number - 1) * perPage, end: number * perPage },
     headers: links.length > 0 ? { link: links.join(', ') } : {},
   };
+}
+
+/** A time as GitHub writes it: ISO 8601 in UTC, whole seconds (`2011-04-22T13:33:48Z`). */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Starts the GitHub fake on 127.0.0.1. */
@@ -408,7 +416,18 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         return;
       }
       const state = req.query.get('state') ?? 'open';
-      const list = (issues.get(full) ?? []).filter((i) => state === 'all' || i['state'] === state);
+      const since = req.query.get('since');
+      const list = (issues.get(full) ?? []).filter(
+        (i) =>
+          (state === 'all' || i['state'] === state) &&
+          (since === null || String(i['updated_at']) >= since),
+      );
+      const sort = req.query.get('sort');
+      if (sort === 'created' || sort === 'updated') {
+        const field = `${sort}_at`;
+        const sign = req.query.get('direction') === 'asc' ? 1 : -1;
+        list.sort((a, b) => sign * String(a[field]).localeCompare(String(b[field])));
+      }
       const { page, headers } = paged(req.query, list.length, `${baseUrl}${req.path}`);
       sendJson(res, 200, list.slice(page.start, page.end), headers);
       return;
@@ -434,6 +453,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         return;
       }
       const list = issues.get(full) ?? [];
+      const at = isoSeconds(now());
       const created = {
         id: 1000 + list.length,
         number: list.length + 1,
@@ -441,6 +461,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         body: typeof body.body === 'string' ? body.body : null,
         state: 'open',
         html_url: `https://github.com/${full}/issues/${list.length + 1}`,
+        created_at: at,
+        updated_at: at,
       };
       list.push(created);
       issues.set(full, list);
