@@ -21,7 +21,7 @@ import {
 } from '../../src/runtime';
 import { followAuthorization } from '../../src/sandbox';
 import type { Connection, Store } from '../../src/store';
-import { isoSeconds, startGitHubFake } from '../support/vendors/github';
+import { githubTime, startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
 import { storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
@@ -160,7 +160,7 @@ describe.each(storeEngines)('a low-code polling trigger on %s', (_engine, openSt
       // The first issue is edited: it is delivered again.
       clock += 301_000;
       const first = fake.issues.get(REPO)?.[0];
-      if (first) Object.assign(first, { title: 'First, edited', updated_at: isoSeconds(clock) });
+      if (first) Object.assign(first, { title: 'First, edited', updated_at: githubTime(clock) });
       expect(await worker.runOnce()).toMatchObject({ claimed: 1, succeeded: 1 });
 
       expect(await delivered(sub.id)).toEqual([['First', 'Second'], ['Third'], ['First, edited']]);
@@ -174,7 +174,7 @@ describe.each(storeEngines)('a low-code polling trigger on %s', (_engine, openSt
       expect(
         queries.every((r) => r.query.get('sort') === 'updated' && r.query.get('direction') === 'asc'),
       ).toBe(true);
-      expect(await pollingState(sub.id)).toMatchObject({ cursor: isoSeconds(clock) });
+      expect(await pollingState(sub.id)).toMatchObject({ cursor: githubTime(clock) });
     } finally {
       await worker.stop();
       await triggers.disable(sub.id);

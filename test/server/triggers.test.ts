@@ -221,6 +221,32 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
     expect((await api('GET', `/api/triggers/${String(trigger.id)}`)).statusCode).toBe(404);
   });
 
+  it('runs webhookLifecycleHandlers create on enable and delete on disable, with a valid token', async () => {
+    const before = vendor.hooks.size;
+    const { trigger } = await enable({ triggerKey: 'lifecycle', name: 'Lifecycle', inputs: { vendorUrl } });
+    expect(trigger.status).toBe('enabled');
+    const id = String(trigger.id);
+    expect(vendor.hooks.size).toBe(before + 1);
+    const [hookId, hook] = [...vendor.hooks.entries()].at(-1) as [string, { url: string; token: string }];
+    expect(hook.url).toBe(trigger.webhookUrl);
+    const svc = await h.connection(instanceId, 'svc');
+    expect(hook.token).toBe((await h.credentials.getToken(svc.id)).accessToken);
+    expect(await h.store.getState({ instanceId, scope: 'crossFlow' })).toMatchObject({ [id]: hookId });
+    // The handlers get no flow-scoped state, so what create put in instanceState was not kept.
+    expect(await h.store.getState({ instanceId, scope: 'instance', key: id })).toBeUndefined();
+    const executions = await api('GET', `/api/executions?instanceId=${instanceId}&limit=100`);
+    expect(JSON.stringify(executions.json())).toContain('webhookCreate:lifecycle');
+
+    vendor.state.failDelete = true;
+    const failed = await api('DELETE', `/api/triggers/${id}`);
+    expect(failed.json()).toMatchObject({ error: { code: 'KW_TRIGGER_HOOK_FAILED' } });
+    expect(String((failed.json() as { error: { message: string } }).error.message)).toMatch(/^webhookDelete/);
+    vendor.state.failDelete = false;
+    expect((await api('DELETE', `/api/triggers/${id}`)).statusCode).toBe(204);
+    expect(vendor.hooks.has(hookId)).toBe(false);
+    expect(await h.store.getState({ instanceId, scope: 'crossFlow' })).not.toHaveProperty(id);
+  });
+
   it('leaves a failing hook in a clear status that can be retried', async () => {
     vendor.state.failCreate = true;
     const { trigger } = await enable({ triggerKey: 'hooked', name: 'Flaky', inputs: { vendorUrl } });

@@ -8,11 +8,11 @@
  * - https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
  *   — expiring user tokens (`expires_in`, `refresh_token`, `refresh_token_expires_in`), `bad_refresh_token`.
  * - https://docs.github.com/en/rest/overview/troubleshooting-the-rest-api — 401 `{"message":"Bad credentials"}`.
- * - https://docs.github.com/en/rest/issues/issues#list-repository-issues — `since` (issues "last updated after"
- *   an ISO 8601 time; the fake includes the boundary, the harder case for a poller), `sort` (`created`, `updated`, `comments`) and `direction` (`asc`, `desc`); issues carry
- *   `created_at` and `updated_at`. Without `sort` the fake lists in creation order (GitHub: newest first).
  * - https://docs.github.com/en/rest/repos/webhooks — `POST /repos/{owner}/{repo}/hooks` (201 with the hook and its
  *   `id`; 422 without `config.url`; the secret is never echoed) and `DELETE …/hooks/{hook_id}` (204; 404 unknown).
+ * - https://docs.github.com/en/rest/issues/issues#list-repository-issues — `state` (default `open`), `sort`
+ *   (`created` default, `updated`, `comments`), `direction` (default `desc`), `since` (ISO 8601; issues updated at
+ *   or after it, compared at whole seconds), page-number pagination; timestamps as `YYYY-MM-DDTHH:MM:SSZ`.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -63,6 +63,10 @@ export interface GitHubFake extends RunningServer {
   readonly issues: Map<string, Array<Record<string, unknown>>>;
   /** Repository webhooks by id, as created (the secret included, which GitHub never shows back). */
   readonly hooks: Map<number, GitHubHook>;
+  /** Changes issue `number` of `repo` (`owner/repo`) as someone editing it would: `updated_at` becomes now. */
+  updateIssue(repo: string, number: number, changes: Record<string, unknown>): void;
+  /** Failure injection: while true every REST call answers 401 Bad credentials, whatever the token. */
+  readonly faults: { badCredentials: boolean };
   /** The user approves the device code shown as `userCode`. */
   approveDevice(userCode: string): void;
   denyDevice(userCode: string): void;
@@ -107,9 +111,35 @@ function paged(
   };
 }
 
-/** A time as GitHub writes it: ISO 8601 in UTC, whole seconds (`2011-04-22T13:33:48Z`). */
-export function isoSeconds(ms: number): string {
+/** GitHub's timestamp format: ISO 8601 in UTC at whole seconds. */
+export function githubTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The issues listing's filters and order: `state`, `since` (at or after, whole seconds), `sort`, `direction`.
+ * Without `sort` the fake keeps the order issues were created in (oldest first), which older tests rely on;
+ * GitHub's default would be newest first.
+ */
+function listIssues(
+  all: readonly Record<string, unknown>[],
+  query: URLSearchParams,
+): Record<string, unknown>[] {
+  const state = query.get('state') ?? 'open';
+  const since = query.get('since');
+  const from = since === null ? undefined : Math.floor(Date.parse(since) / 1000) * 1000;
+  const sort = query.get('sort');
+  const field = sort === 'updated' ? 'updated_at' : sort === 'comments' ? 'comments' : 'created_at';
+  const sign = query.get('direction') === 'asc' ? 1 : -1;
+  const value = (issue: Record<string, unknown>): number =>
+    field === 'comments' ? Number(issue[field] ?? 0) : Date.parse(String(issue[field]));
+  const found = all
+    .filter((i) => state === 'all' || i['state'] === state)
+    .filter((i) => from === undefined || Date.parse(String(i['updated_at'])) >= from);
+  if (sort === null) return found;
+  return found.sort(
+    (a, b) => sign * (value(a) - value(b)) || sign * (Number(a['number']) - Number(b['number'])),
+  );
 }
 
 /** Starts the GitHub fake on 127.0.0.1. */
@@ -122,6 +152,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const devices = new Map<string, DeviceRecord>();
   const issues = new Map<string, Array<Record<string, unknown>>>();
   const hooks = new Map<number, GitHubHook>();
+  const faults = { badCredentials: false };
   let nextHookId = 12345678;
   const repos = [
     {
@@ -387,7 +418,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
     // REST API: every call needs a live token.
     const check = book.checkAccessToken(req.bearer);
-    if (!check.ok) {
+    if (!check.ok || faults.badCredentials) {
       sendJson(res, 401, BAD_CREDENTIALS);
       return;
     }
@@ -415,19 +446,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         });
         return;
       }
-      const state = req.query.get('state') ?? 'open';
-      const since = req.query.get('since');
-      const list = (issues.get(full) ?? []).filter(
-        (i) =>
-          (state === 'all' || i['state'] === state) &&
-          (since === null || String(i['updated_at']) >= since),
-      );
-      const sort = req.query.get('sort');
-      if (sort === 'created' || sort === 'updated') {
-        const field = `${sort}_at`;
-        const sign = req.query.get('direction') === 'asc' ? 1 : -1;
-        list.sort((a, b) => sign * String(a[field]).localeCompare(String(b[field])));
-      }
+      const list = listIssues(issues.get(full) ?? [], req.query);
       const { page, headers } = paged(req.query, list.length, `${baseUrl}${req.path}`);
       sendJson(res, 200, list.slice(page.start, page.end), headers);
       return;
@@ -453,7 +472,6 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         return;
       }
       const list = issues.get(full) ?? [];
-      const at = isoSeconds(now());
       const created = {
         id: 1000 + list.length,
         number: list.length + 1,
@@ -461,8 +479,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         body: typeof body.body === 'string' ? body.body : null,
         state: 'open',
         html_url: `https://github.com/${full}/issues/${list.length + 1}`,
-        created_at: at,
-        updated_at: at,
+        comments: 0,
+        created_at: githubTime(now()),
+        updated_at: githubTime(now()),
       };
       list.push(created);
       issues.set(full, list);
@@ -490,6 +509,12 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     clientSecret,
     issues,
     hooks,
+    faults,
+    updateIssue: (repo, number, changes) => {
+      const issue = issues.get(repo)?.find((i) => i['number'] === number);
+      if (!issue) throw new Error(`no issue ${repo}#${number}`);
+      Object.assign(issue, changes, { updated_at: githubTime(now()) });
+    },
     urls: {
       authorizeUrl: `${baseUrl}/login/oauth/authorize`,
       tokenUrl: `${baseUrl}/login/oauth/access_token`,

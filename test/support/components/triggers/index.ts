@@ -2,7 +2,8 @@
  * A test-only component with triggers, written with plain spectral: a webhook trigger that answers a
  * URL-verification handshake from `response` and digests the raw body, one that throws, one whose
  * onInstanceDeploy / onInstanceDelete register and remove a webhook at a vendor (an in-process fake given by the
- * `vendorUrl` input) with the connection's token, a polling trigger keeping a counter in `context.polling`, and an
+ * `vendorUrl` input) with the connection's token, one doing the same from spectral's `webhookLifecycleHandlers`
+ * (keeping the vendor's hook id in `crossFlowState` by the flow's stable id, as Prismatic's docs advise), a polling trigger keeping a counter in `context.polling`, and an
  * action that returns `context.webhookUrls`.
  */
 import { createHash } from 'node:crypto';
@@ -113,6 +114,37 @@ export default component({
           tokenOf(params.connection),
         );
         return {};
+      },
+    }),
+    lifecycle: trigger({
+      display: { label: 'Lifecycle', description: 'Registers its URL from webhookLifecycleHandlers.' },
+      inputs: {
+        connection: connectionInput,
+        vendorUrl: input({ label: 'Vendor URL', type: 'string', required: true }),
+      },
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (_context, payload) => Promise.resolve({ payload }),
+      webhookLifecycleHandlers: {
+        create: async (context, params) => {
+          const url = context.webhookUrls[context.flow.name];
+          const made = await vendor(`${String(params.vendorUrl)}/hooks`, 'POST', tokenOf(params.connection), {
+            url,
+          });
+          // Flow-scoped state is not given to these handlers: what is put there is not kept.
+          context.instanceState.lost = true;
+          return { crossFlowState: { ...context.crossFlowState, [context.flow.stableId]: made.id } };
+        },
+        delete: async (context, params) => {
+          const hookId = context.crossFlowState[context.flow.stableId];
+          await vendor(
+            `${String(params.vendorUrl)}/hooks/${String(hookId)}`,
+            'DELETE',
+            tokenOf(params.connection),
+          );
+          const { [context.flow.stableId]: _gone, ...rest } = context.crossFlowState;
+          return { crossFlowState: rest };
+        },
       },
     }),
     poll: pollingTrigger({
