@@ -24,6 +24,20 @@ export {
   removeOAuthApp,
 } from './oauth-apps';
 export type { OAuthAppSpec, OAuthAppView } from './oauth-apps';
+export {
+  ProviderOAuthAppSpecSchema,
+  providerOAuthAppView,
+  registerProviderOAuthApp,
+  removeProviderOAuthApp,
+} from './provider-oauth-apps';
+export type {
+  ProviderLookup,
+  ProviderOAuthAppDeps,
+  ProviderOAuthAppSpec,
+  ProviderOAuthAppView,
+} from './provider-oauth-apps';
+export { inheritedApp, providerKeyOf } from './app-values';
+export type { InheritedApp } from './app-values';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
 export {
