@@ -201,9 +201,19 @@ export class Triggers {
 
   /** Disables every subscription of an instance (before it is deleted); the first hook failure is thrown. */
   async disableAll(instanceId: string): Promise<void> {
+    await this.disableEach([instanceId]);
+  }
+
+  /**
+   * Disables every subscription of each instance (before a customer is deleted). Every hook runs even when one
+   * fails; the first failure is thrown then.
+   */
+  async disableEach(instanceIds: readonly string[]): Promise<void> {
     const failures: unknown[] = [];
-    for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
-      await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+    for (const instanceId of instanceIds) {
+      for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
+        await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+      }
     }
     const [first] = failures;
     if (first instanceof Error) throw first;

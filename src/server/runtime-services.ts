@@ -104,6 +104,14 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       await subscriptions?.triggers.disableAll(id);
       await platform.deleteInstance(id);
     },
+    async deleteCustomer(id) {
+      // As for one instance, for each of the customer's: a hook that fails keeps the customer (and says why).
+      if (subscriptions) {
+        const instances = await deps.store.listInstances({ customerId: id });
+        await subscriptions.triggers.disableEach(instances.map((instance) => instance.id));
+      }
+      await platform.deleteCustomer(id);
+    },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),
     ...connectionApi(deps, views),
