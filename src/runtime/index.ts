@@ -55,7 +55,16 @@ export { dataSourceOf, runDataSource } from './run-data-source';
 export { CONFIGURABLE_TYPES, ConfigVarSpecSchema, configVarSpecs } from './config-var-spec';
 export type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
 export { describeConfigVars, saveConfigVar } from './config-vars';
-export type { ConfigVarDeps, ConfigVarView } from './config-vars';
+export type { ConfigVarChoice, ConfigVarDeps, ConfigVarView } from './config-vars';
+export { STRUCTURED_TYPES } from './config-var-forms';
+export type {
+  FormFields,
+  JsonFormField,
+  JsonFormForm,
+  ObjectFieldMapForm,
+  ObjectSelectionForm,
+  StructuredForm,
+} from './config-var-forms';
 export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
 export {
   checkDataSourceResult,

@@ -107,6 +107,14 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       await subscriptions?.triggers.disableAll(id);
       await platform.deleteInstance(id);
     },
+    async deleteCustomer(id) {
+      // As for one instance, for each of the customer's: a hook that fails keeps the customer (and says why).
+      if (subscriptions) {
+        const instances = await deps.store.listInstances({ customerId: id });
+        await subscriptions.triggers.disableEach(instances.map((instance) => instance.id));
+      }
+      await platform.deleteCustomer(id);
+    },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),
     ...connectionApi(deps, views),
@@ -313,12 +321,13 @@ function componentApi(
     },
 
     async publishConnector(source) {
-      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along.
+      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along,
+      // so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
       const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
       try {
         const file = join(dir, 'connector.yaml');
         writeFileSync(file, source, { mode: 0o600 });
-        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml' });
+        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
         const { component, published } = await components.publish(bundle);
         return componentSummary(component, published.version);
       } finally {

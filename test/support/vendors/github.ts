@@ -112,7 +112,7 @@ function paged(
 }
 
 /** GitHub's timestamp format: ISO 8601 in UTC at whole seconds. */
-function githubTime(ms: number): string {
+export function githubTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
