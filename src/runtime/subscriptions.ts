@@ -103,7 +103,7 @@ export class Triggers {
     }
     const trigger = await this.#trigger(request.componentKey, request.triggerKey);
     const polling = isPollingTrigger(trigger);
-    const schedule = scheduleFor(polling, trigger.key, request.schedule);
+    const schedule = scheduleFor(polling, trigger, request.schedule);
     const id = randomUUID();
     const sub = await store.triggers.createSubscription({
       id,
@@ -201,9 +201,19 @@ export class Triggers {
 
   /** Disables every subscription of an instance (before it is deleted); the first hook failure is thrown. */
   async disableAll(instanceId: string): Promise<void> {
+    await this.disableEach([instanceId]);
+  }
+
+  /**
+   * Disables every subscription of each instance (before a customer is deleted). Every hook runs even when one
+   * fails; the first failure is thrown then.
+   */
+  async disableEach(instanceIds: readonly string[]): Promise<void> {
     const failures: unknown[] = [];
-    for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
-      await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+    for (const instanceId of instanceIds) {
+      for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
+        await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+      }
     }
     const [first] = failures;
     if (first instanceof Error) throw first;
@@ -314,11 +324,27 @@ export function backoffMs(failures: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, failures - 1), 3_600_000);
 }
 
+/**
+ * A polling trigger's own default schedule: low-code triggers carry one as `defaultSchedule` (spectral passes the
+ * member through); a component without one has none.
+ */
+function defaultScheduleOf(trigger: WireAction): ScheduleInput | undefined {
+  const value = trigger['defaultSchedule'];
+  if (value === null || typeof value !== 'object') return undefined;
+  const { everySeconds, cron } = value as Record<string, unknown>;
+  return {
+    ...(typeof everySeconds === 'number' ? { everySeconds } : {}),
+    ...(typeof cron === 'string' ? { cron } : {}),
+  };
+}
+
 function scheduleFor(
   polling: boolean,
-  key: string,
-  input: ScheduleInput | undefined,
+  trigger: WireAction,
+  requested: ScheduleInput | undefined,
 ): TriggerSchedule | null {
+  const key = trigger.key;
+  const input = polling ? (requested ?? defaultScheduleOf(trigger)) : requested;
   if (polling && input === undefined) {
     throw new KeywayError('KW_TRIGGER_INVALID', {
       message: `Trigger "${key}" polls: give a schedule (everySeconds or cron)`,

@@ -6,6 +6,7 @@
  * failure injection, but the security and browser tests use the real runtime.
  */
 import type { KeywayError } from '../errors';
+import type { ConfigVarChoice, ConfigurableType, StructuredForm } from '../runtime';
 
 /** Life cycle of a connection, as shown to customers. */
 export type ConnectionViewStatus =
@@ -17,13 +18,24 @@ export interface ScopeView {
   readonly description?: string;
 }
 
-/** A value the customer types in for client-credentials or password connections. */
+/**
+ * A value the customer gives on the connect page: credentials of a client-credentials or password connection,
+ * or a choice (an environment as a select, a subdomain as a text field) of any connection.
+ */
 export interface FormFieldView {
   readonly key: string;
   readonly label: string;
-  readonly type: 'string' | 'password';
+  readonly type: 'string' | 'password' | 'select';
   readonly required: boolean;
   readonly comments?: string;
+  /** A select's options. */
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** The current value, shown in the field (never for a secret). */
+  readonly value?: string;
+  /** The whole value must match this (HTML `pattern`; the runtime checks it again). */
+  readonly pattern?: string;
+  /** An example value, shown as the field's placeholder. */
+  readonly example?: string;
 }
 
 /** One connection of an instance, as the connect page shows it. Never carries a token or a secret. */
@@ -42,7 +54,10 @@ export interface ConnectionView {
   readonly grantedScopes: readonly string[];
   readonly requestedScopes: readonly ScopeView[];
   readonly lastError: { readonly code: string; readonly message: string } | null;
-  /** Fields the customer fills in on the page (client credentials, password); empty for browser grants. */
+  /**
+   * Fields the customer fills in on the page: credentials (client credentials, password) and choices (an
+   * environment, a subdomain) the platform's app leaves to them.
+   */
   readonly formFields: readonly FormFieldView[];
 }
 
@@ -104,6 +119,8 @@ export interface ConnectPort {
     readonly redirectUri: string;
     readonly flow: FlowContext;
     readonly now: number;
+    /** The customer's choices from the form (environment, subdomain); checked by the runtime. */
+    readonly choices?: Readonly<Record<string, string>>;
   }): Promise<{ readonly authorizeUrl: string }>;
   /** Consumes the session named by `state`, exchanges the code and stores the tokens. */
   completeAuthorization(
@@ -148,13 +165,15 @@ export interface ConfigVarPageView {
   readonly key: string;
   readonly label: string;
   readonly description: string | null;
-  /** The data source's type: `picklist` shows a select, the others one field. */
-  readonly type: 'picklist' | 'string' | 'date' | 'timestamp' | 'boolean' | 'number' | 'code';
+  /** The data source's type: `picklist` shows a select, the simple types one field, the others `form`. */
+  readonly type: ConfigurableType;
   /** `waiting` until the connections it reads through are connected; `failed` when its data source failed. */
   readonly state: 'waiting' | 'ready' | 'failed';
   readonly connectionIds: readonly string[];
   readonly choices: readonly { readonly key: string; readonly label: string }[];
   readonly suggested: string | null;
+  /** The form of an `objectSelection`, `objectFieldMap` or `jsonForm` variable. */
+  readonly form: StructuredForm | null;
   readonly value: string | null;
   readonly error: { readonly code: string; readonly message: string } | null;
 }
@@ -163,12 +182,11 @@ export interface ConfigVarPageView {
 export interface ConfigPort {
   /** The instance's config variables with their choices (their data sources run now). */
   describeConfigVars(instanceId: string): Promise<readonly ConfigVarPageView[]>;
-  /** Checks `value` against the variable's choices (or type) and saves it in the instance's config. */
-  saveConfigVar(input: {
-    readonly instanceId: string;
-    readonly key: string;
-    readonly value: string;
-  }): Promise<void>;
+  /**
+   * Checks `value` (or, for a structured type, the posted form's `fields`) against the variable's choices (or
+   * type) and saves it in the instance's config.
+   */
+  saveConfigVar(input: ConfigVarChoice): Promise<void>;
 }
 
 /** A verified API key. */

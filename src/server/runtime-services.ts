@@ -8,8 +8,11 @@
 import { KeywayError, isKeywayError } from '../errors';
 import { buildConnector } from '../lowcode/lazy';
 import {
+  checkChoices,
+  connectChoices,
   createInstance,
   definitionOf,
+  inheritedApp,
   findConnection,
   findInstance,
   describeConfigVars,
@@ -23,6 +26,7 @@ import type {
   ConnectFlows,
   CredentialSource,
   PlatformConnectionDefaults,
+  ProviderLookup,
   WebhookEndpoint,
 } from '../runtime';
 import type { Triggers, WebhookDirectory } from '../runtime';
@@ -52,6 +56,8 @@ export interface RuntimeServicesDeps {
   /** Valid tokens for action runs (the runtime's CredentialManager). Without it, running actions is refused. */
   readonly credentials?: CredentialSource;
   readonly platformDefaults?: PlatformConnectionDefaults;
+  /** The provider catalog, for OAuth apps per provider (the CLI passes connections/catalog). */
+  readonly providers?: ProviderLookup;
   /** Webhook endpoints from the deployment's configuration; the API lists and tests them but cannot delete them. */
   readonly webhookEndpoints?: readonly WebhookEndpoint[];
   readonly now?: () => number;
@@ -87,12 +93,24 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   });
   const subscriptions = deps.triggers;
   const api: ApiPort = {
-    ...oauthAppApi({ store: deps.store, components: deps.components }),
+    ...oauthAppApi({
+      store: deps.store,
+      components: deps.components,
+      ...(deps.providers ? { providers: deps.providers } : {}),
+    }),
     ...platform,
     async deleteInstance(id) {
       // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
       await subscriptions?.triggers.disableAll(id);
       await platform.deleteInstance(id);
+    },
+    async deleteCustomer(id) {
+      // As for one instance, for each of the customer's: a hook that fails keeps the customer (and says why).
+      if (subscriptions) {
+        const instances = await deps.store.listInstances({ customerId: id });
+        await subscriptions.triggers.disableEach(instances.map((instance) => instance.id));
+      }
+      await platform.deleteCustomer(id);
     },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),
@@ -155,6 +173,7 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
         redirectUri: input.redirectUri,
         now: input.now,
         returnTo: input.flow.linkToken,
+        ...(input.choices ? { choices: input.choices } : {}),
       });
       return { authorizeUrl: started.authorizationUrl };
     },
@@ -227,6 +246,11 @@ async function connectWithClientCredentials(
   const connection = await store.getConnection(input.connectionId);
   if (!connection) throw new KeywayError('KW_STORE_NOT_FOUND', { message: 'This connection does not exist' });
   const definition = await definitionOf(deps.components, connection);
+  // The environment and template fields the customer chose are checked before anything is saved.
+  const inherited = await inheritedApp(store, connection.componentKey, definition);
+  const choices = connectChoices(definition, connection, inherited);
+  const asked = new Set(choices.map((choice) => choice.key));
+  checkChoices(choices, Object.fromEntries(Object.entries(input.fields).filter(([key]) => asked.has(key))));
   const changed = Object.keys(input.fields).length > 0;
   if (changed) {
     await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, input.fields));
@@ -286,8 +310,9 @@ function componentApi(
     },
 
     async publishConnector(file) {
-      // Built next to the file (the caller's private upload folder); a code file beside it cannot come along.
-      const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml' });
+      // Built next to the file (the caller's private upload folder); a code file next to the definition cannot
+      // come along, so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
+      const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
       const { component, published } = await components.publish(bundle);
       return componentSummary(component, published.version);
     },

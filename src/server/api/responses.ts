@@ -90,15 +90,26 @@ export const ConnectionSchema = z
     grantedScopes: z.array(z.string()),
     requestedScopes: z.array(z.object({ scope: z.string(), description: z.string().optional() })),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
-    formFields: z.array(
-      z.object({
-        key: z.string(),
-        label: z.string(),
-        type: z.enum(['string', 'password']),
-        required: z.boolean(),
-        comments: z.string().optional(),
-      }),
-    ),
+    formFields: z
+      .array(
+        z.object({
+          key: z.string(),
+          label: z.string(),
+          type: z.enum(['string', 'password', 'select']),
+          required: z.boolean(),
+          comments: z.string().optional(),
+          options: z
+            .array(z.object({ value: z.string(), label: z.string() }))
+            .optional()
+            .describe("A select's options (an environment)."),
+          value: z.string().optional().describe('The current value; never a secret.'),
+          pattern: z.string().optional().describe('The whole value must match this regular expression.'),
+          example: z.string().optional(),
+        }),
+      )
+      .describe(
+        'What the connect page asks the customer: their own credentials, or choices the platform app leaves open (environment, subdomain).',
+      ),
   })
   .meta({
     examples: [
@@ -249,6 +260,29 @@ export const OAuthAppSchema = z.object({
   updatedAt: epochMs,
 });
 
+/** A platform's OAuth app for a catalog provider: the secret values by name only. */
+export const ProviderOAuthAppSchema = z
+  .object({
+    providerKey: z.string().describe('The catalog provider key (docs/providers.md).'),
+    fields: z.record(z.string(), z.unknown()).describe('The non-secret field values.'),
+    secretFields: z
+      .array(z.string())
+      .describe('The names of the secret fields that are set; never their values.'),
+    createdAt: epochMs,
+    updatedAt: epochMs,
+  })
+  .meta({
+    examples: [
+      {
+        providerKey: 'github',
+        fields: { clientId: 'Iv1.8a61f9b3a7aba766', scopes: 'repo read:user' },
+        secretFields: ['clientSecret'],
+        createdAt: 1_767_225_600_000,
+        updatedAt: 1_767_225_600_000,
+      },
+    ],
+  });
+
 /** The schemas named in the document's `components.schemas`. */
 export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Error: ErrorBodySchema,
@@ -262,4 +296,5 @@ export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Execution: ExecutionSchema,
   AuditEntry: AuditEntrySchema,
   OAuthApp: OAuthAppSchema,
+  ProviderOAuthApp: ProviderOAuthAppSchema,
 };
