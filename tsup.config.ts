@@ -7,6 +7,9 @@ export default defineConfig({
     providers: 'src/provider-kit.ts',
     testing: 'src/testing/index.ts',
     cli: 'src/cli/main.ts',
+    // The low-code interpreter every connector bundle includes: `keyway components build` bundles this file
+    // from an installed package, where src/ is not shipped (src/lowcode/build.ts).
+    'lowcode-runtime': 'src/lowcode/runtime.ts',
   },
   format: ['cjs'],
   target: 'node20',

@@ -1,9 +1,9 @@
 /**
  * `keyway components build connector.yaml`: a low-code connector file becomes a standard spectral component
  * bundle (CommonJS, spectral inlined, `default` export), built the way component packages are
- * (components/tsup.shared.ts): a generated entry imports the interpreter (./runtime.ts), the checked definition
- * and any code action files (or the code written in the connector, served to esbuild as modules of their own),
- * and esbuild bundles it into one file.
+ * (components/tsup.shared.ts): a generated entry imports the interpreter (./runtime.ts, or its build in dist/), the
+ * checked definition and any code action files (or the code written in the connector, served to esbuild as modules
+ * of their own), and esbuild bundles it into one file.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -13,18 +13,22 @@ import { KeywayError } from '../errors';
 import { loadConnectorFile } from './validate';
 import type { LoadConnectorOptions, LoadedConnector } from './validate';
 
+/** The interpreter's file name in dist/, built by tsup beside the CLI (see tsup.config.ts). */
+export const RUNTIME_BUILD = 'lowcode-runtime.js';
+
 /**
- * Where the interpreter's source is: next to this file (src/lowcode), or in src/lowcode of the nearest folder
- * above that has one (when this file was bundled into dist/ or a cache).
+ * Where the interpreter is: its source next to this file (src/lowcode, run from the repository); its built copy
+ * next to the bundle this file was bundled into (dist/ of the repository or of an installed `keyway`); else
+ * src/lowcode in the nearest folder above that has one (this file bundled into a cache, as the bench does).
  */
 function runtimeSource(): string {
-  const candidates = [join(__dirname, 'runtime.ts')];
+  const candidates = [join(__dirname, 'runtime.ts'), join(__dirname, RUNTIME_BUILD)];
   for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir))
     candidates.push(join(dir, 'src', 'lowcode', 'runtime.ts'));
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
     throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {
-      message: `Cannot find the low-code interpreter src/lowcode/runtime.ts above ${__dirname}`,
+      message: `Cannot find the low-code interpreter ${RUNTIME_BUILD} or src/lowcode/runtime.ts from ${__dirname}; reinstall keyway`,
     });
   }
   return found;

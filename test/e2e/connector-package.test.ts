@@ -5,16 +5,18 @@
  * 1. `npm pack` Keyway (its `prepack` builds dist/ with tsup, type declarations included);
  * 2. `keyway init component` (the packed CLI) scaffolds a package in a temp directory outside this repository,
  *    depending on the tarball;
- * 3. `npm install --prefer-offline` there, `npm run build` (tsup), `npm test` (its own jest test, which connects
- *    to Keyway's sandbox through `keyway/testing` and runs an action three ways);
+ * 3. `npm install --prefer-offline` there; the installed CLI builds a low-code connector file in another temp
+ *    directory, and the bundle loads as a spectral component; `npm run build` (tsup), `npm test` (its own jest
+ *    test, which connects to Keyway's sandbox through `keyway/testing` and runs an action three ways);
  * 4. `npm run publish:keyway` posts the bundle to a running Keyway's REST API, and the published component runs
  *    an action through that API with a client-credentials token from the sandbox.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { loadComponentFromPath } from '../../src/runtime';
 import { startHarness } from '../server/harness';
 import type { Harness } from '../server/harness';
 
@@ -54,7 +56,7 @@ async function sh(command: string, args: string[], cwd: string, env: NodeJS.Proc
 }
 
 describe('SLOW: a connector package outside the repository', () => {
-  it('scaffolds, installs the packed keyway, builds, passes its own test, publishes and runs an action', async () => {
+  it('scaffolds, installs the packed keyway, builds (a connector file too), passes its own test, publishes and runs an action', async () => {
     await sh('npm', ['pack', '--pack-destination', work], ROOT);
     const tarball = join(work, readdirSync(work).find((name) => name.endsWith('.tgz')) ?? 'missing.tgz');
 
@@ -76,6 +78,19 @@ describe('SLOW: a connector package outside the repository', () => {
     ]);
 
     await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+
+    // The installed CLI builds a low-code connector file outside the repository (src/ is not in the package:
+    // the interpreter comes from the package's dist/), and the bundle loads as a spectral component.
+    const lowcode = join(work, 'lowcode');
+    mkdirSync(lowcode);
+    copyFileSync(join(ROOT, 'connectors', 'spotify.yaml'), join(lowcode, 'spotify.yaml'));
+    const installedCli = join(dir, 'node_modules', 'keyway', 'dist', 'cli.js');
+    await sh('node', [installedCli, 'components', 'build', 'spotify.yaml'], lowcode);
+    const connectorBundle = join(lowcode, 'dist', 'spotify.js');
+    expect(readFileSync(connectorBundle, 'utf8')).toContain('node_modules/keyway/dist/lowcode-runtime.js');
+    const connector = loadComponentFromPath(connectorBundle);
+    expect(connector.key).toBe('spotifyLowCode');
+    expect([...connector.actions.keys()]).toEqual(expect.arrayContaining(['getArtist']));
     await sh('npm', ['run', 'build'], dir);
     const tested = await sh('npm', ['test'], dir);
     expect(`${tested.stdout}${tested.stderr}`).toMatch(/Tests:\s+3 passed, 3 total/);
