@@ -1,6 +1,7 @@
 /**
  * An in-process vendor for the trigger tests: a webhook registry (create, delete) and an item feed, behind a
- * bearer token it records, with switches to make each part fail.
+ * bearer token it records, with switches to make each part fail, to hold feed requests unanswered (a poll
+ * blocked at the vendor) and to grow the feed by one item per request served.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,21 @@ import type { AddressInfo } from 'node:net';
 /** An in-process vendor: a webhook registry and an item feed, both behind a bearer token. */
 export function startVendor() {
   const hooks = new Map<string, { url: string; token: string }>();
-  const state = { failCreate: false, failDelete: false, failItems: false, items: [] as number[], next: 1 };
+  const state = {
+    failCreate: false,
+    failDelete: false,
+    failItems: false,
+    /** Park feed requests until {@link release} (the poll blocks at the vendor). */
+    holdItems: false,
+    /** After each feed request served, append the next item (1, 2, 3, …). */
+    grow: false,
+    items: [] as number[],
+    next: 1,
+  };
+  /** The `since` of every feed request received, in order. */
+  const itemRequests: number[] = [];
+  const held: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -30,8 +45,17 @@ export function startVendor() {
         return hooks.delete(url.pathname.slice('/hooks/'.length)) ? send(200, {}) : send(404, {});
       }
       if (req.method === 'GET' && url.pathname === '/items') {
-        if (state.failItems) return send(503, { error: 'down' });
-        return send(200, { items: state.items.slice(Number(url.searchParams.get('since') ?? 0)) });
+        const since = Number(url.searchParams.get('since') ?? 0);
+        itemRequests.push(since);
+        const answer = (): void => {
+          if (state.failItems) return send(503, { error: 'down' });
+          send(200, { items: state.items.slice(since) });
+          if (state.grow) state.items.push(state.items.length + 1);
+        };
+        if (!state.holdItems) return answer();
+        held.push(answer);
+        for (const wake of waiters.splice(0)) wake();
+        return undefined;
       }
       return send(404, {});
     });
@@ -39,6 +63,22 @@ export function startVendor() {
   return {
     hooks,
     state,
+    itemRequests,
+    /** Resolves once a feed request is held (see `holdItems`). */
+    waitForHeld: (timeoutMs: number) =>
+      new Promise<void>((resolve, reject) => {
+        if (held.length > 0) return resolve();
+        const timer = setTimeout(() => reject(new Error('no feed request was held in time')), timeoutMs);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+    /** Stops holding and answers every held request (a caller that is gone gets nothing). */
+    release: () => {
+      state.holdItems = false;
+      for (const answer of held.splice(0)) answer();
+    },
     start: () =>
       new Promise<string>((resolve) =>
         server.listen(0, '127.0.0.1', () =>

@@ -2,8 +2,9 @@
  * A test-only component with triggers, written with plain spectral: a webhook trigger that answers a
  * URL-verification handshake from `response` and digests the raw body, one that throws, one whose
  * onInstanceDeploy / onInstanceDelete register and remove a webhook at a vendor (an in-process fake given by the
- * `vendorUrl` input) with the connection's token, a polling trigger keeping a counter in `context.polling`, and an
- * action that returns `context.webhookUrls`.
+ * `vendorUrl` input) with the connection's token, a polling trigger keeping a counter in `context.polling`, a
+ * stateless webhook trigger answering with the `id` of the body it received (the burst tests), and an action that
+ * returns `context.webhookUrls`.
  */
 import { createHash } from 'node:crypto';
 import { action, component, input, pollingTrigger, trigger } from '@prismatic-io/spectral';
@@ -81,6 +82,24 @@ export default component({
           },
         });
       },
+    }),
+    echo: trigger({
+      display: { label: 'Echo', description: 'Keeps no state; answers with the id of the body it received.' },
+      inputs: {},
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (context, payload) =>
+        Promise.resolve({
+          payload,
+          response: {
+            statusCode: 200,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              id: (payload.body.data as { id?: unknown } | null)?.id ?? null,
+              executionId: context.executionId,
+            }),
+          },
+        }),
     }),
     boom: trigger({
       display: { label: 'Boom', description: 'Always throws.' },
