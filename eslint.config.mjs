@@ -65,7 +65,7 @@ export const boundaries = [
     message: 'The server is a thin HTTP layer.',
   },
   {
-    target: './src/lowcode/{runtime,template,json-path}.ts',
+    target: './src/lowcode/{runtime,template,json-path,poll-state}.ts',
     from: ['./src/!(lowcode)/**', './src/*.ts', CONNECTIONS],
     message:
       'The low-code interpreter is bundled into connectors: spectral and axios only, so it runs anywhere.',

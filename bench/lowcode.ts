@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { buildConnector } from '../src/lowcode';
 import { loadComponentFromPath } from '../src/runtime';
 import type { ComponentRegistry } from '../src/runtime';
-import { directPerform } from './action';
 import { compareThroughput, knob, verdict } from './run';
 import type { BenchRow } from './run';
 import type { ApiServer } from './support/common';
+import { directPerform } from './support/direct';
 
 const CONNECTOR = `key: benchLowCode
 label: Bench low-code

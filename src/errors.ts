@@ -184,7 +184,7 @@ export const errorTable = {
     status: 502,
     transient: false,
     description:
-      "The trigger's onInstanceDeploy or onInstanceDelete threw; the subscription is left `enable_failed` / `disable_failed` with the message (secrets removed). Retry with `POST /api/triggers/:id/retry` or by disabling again.",
+      'A lifecycle hook of the trigger (onInstanceDeploy, onInstanceDelete, webhookLifecycleHandlers.create or .delete) threw; the subscription is left `enable_failed` / `disable_failed` with the message (secrets removed). Retry with `POST /api/triggers/:id/retry` or by disabling again.',
   },
   KW_TRIGGER_FAILED: {
     status: 500,

@@ -99,6 +99,53 @@ export const ConnectorDataSourceSchema = z.strictObject({
   }),
 });
 
+/** Where a polling trigger's next cursor comes from. */
+export const ConnectorCursorSchema = z.discriminatedUnion('from', [
+  z.strictObject({
+    from: z
+      .literal('items')
+      .describe('The greatest value of path among the items of a poll (and the previous cursor)'),
+    path: jsonPath.describe('Relative to one item, e.g. $.updated_at (ISO 8601 times or numbers)'),
+  }),
+  z.strictObject({
+    from: z.literal('response').describe('A field of the response; absent or empty keeps the previous one'),
+    path: jsonPath.describe('Where the next cursor is in the response body, e.g. $.next_cursor'),
+  }),
+]);
+
+/** A polling trigger's default schedule: the one used when it is enabled without one. */
+export const ConnectorScheduleSchema = z.union([
+  z.strictObject({ everySeconds: z.number().int().min(10).max(2_678_400) }),
+  z.strictObject({ cron: z.string().min(1).describe('Five or six fields, UTC') }),
+]);
+
+/**
+ * A polling trigger: one request per poll (its templates may use `{{state.cursor}}`), the items it lists, each
+ * delivered once (dedupe by id, a bounded set of recently seen ids kept in the polling state).
+ */
+export const ConnectorTriggerSchema = z.strictObject({
+  label: z.string().optional(),
+  description: z.string().optional(),
+  inputs: z.record(key, ConnectorInputSchema).default({}),
+  request: ConnectorRequestSchema.describe('Sent once per poll; {{state.cursor}} is the stored cursor'),
+  items: jsonPath.default('$').describe('Where the list of items is in the response body'),
+  id: jsonPath.describe(
+    'The id of one item, relative to it (e.g. $.id): an item already delivered is dropped',
+  ),
+  cursor: ConnectorCursorSchema.optional(),
+  remember: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1000)
+    .describe('How many recently delivered ids the polling state keeps'),
+  schedule: ConnectorScheduleSchema.default({ everySeconds: 300 }).describe(
+    'The schedule used when the trigger is enabled without one',
+  ),
+  errors: ConnectorErrorsSchema.optional(),
+});
+
 /** One connection of the connector, rendered from the provider. */
 export const ConnectorConnectionSchema = z.strictObject({
   grantType: z
@@ -129,8 +176,9 @@ export const ConnectorDefinitionSchema = z.strictObject({
     .enum(['bearer', 'none'])
     .default('bearer')
     .describe('bearer: Authorization: Bearer <access token> on every request'),
-  actions: z.record(key, ConnectorActionSchema),
+  actions: z.record(key, ConnectorActionSchema).default({}),
   dataSources: z.record(key, ConnectorDataSourceSchema).default({}),
+  triggers: z.record(key, ConnectorTriggerSchema).default({}),
 });
 
 /** A validated connector file. */
@@ -139,6 +187,8 @@ export type ConnectorDefinition = z.output<typeof ConnectorDefinitionSchema>;
 export type ConnectorRunnable = z.output<typeof ConnectorActionSchema> & {
   readonly picklist?: { readonly label: string; readonly value: string };
 };
+/** A validated polling trigger. */
+export type ConnectorTrigger = z.output<typeof ConnectorTriggerSchema>;
 /** A validated input. */
 export type ConnectorInput = z.output<typeof ConnectorInputSchema>;
 
@@ -154,6 +204,7 @@ export interface CompiledConnector {
   readonly auth: 'bearer' | 'none';
   readonly actions: Readonly<Record<string, ConnectorRunnable>>;
   readonly dataSources: Readonly<Record<string, ConnectorRunnable>>;
+  readonly triggers: Readonly<Record<string, ConnectorTrigger>>;
 }
 
 /** The JSON Schema of the format, for editor completion (`$schema` or yaml-language-server). */

@@ -1,15 +1,17 @@
 /**
  * The interpreter inside every low-code connector bundle: turns a {@link CompiledConnector} into a spectral
- * component whose actions and data sources make the declared HTTP requests. It uses only spectral and axios
+ * component whose actions, data sources and polling triggers make the declared HTTP requests. It uses only spectral and axios
  * (and this folder's template and JSON path helpers), so the bundle runs wherever a spectral component runs.
  */
-import { action, component, dataSource, input, util } from '@prismatic-io/spectral';
+import { action, component, dataSource, input, pollingTrigger, util } from '@prismatic-io/spectral';
 import type { Connection } from '@prismatic-io/spectral';
 import axios from 'axios';
-import type { AxiosResponse } from 'axios';
-import type { CompiledConnector, ConnectorInput, ConnectorRunnable } from './definition';
+import type { AxiosAdapter, AxiosResponse } from 'axios';
+import type { CompiledConnector, ConnectorInput, ConnectorRunnable, ConnectorTrigger } from './definition';
 import { parseJsonPath, selectPath } from './json-path';
 import type { PathStep } from './json-path';
+import { nextPoll, readPollState } from './poll-state';
+import type { PollSpec } from './poll-state';
 import { renderJson, renderString } from './template';
 import type { TemplateValues } from './template';
 
@@ -24,6 +26,15 @@ export interface CodeActionContext {
 
 /** A code action: a function from a JavaScript file named by the action's `code`. */
 export type CodeAction = (context: CodeActionContext) => Promise<unknown>;
+
+/** Options of {@link lowCodeComponent}; a built bundle passes none. */
+export interface LowCodeOptions {
+  /** Answers every request instead of the network (tests and the bench; an axios adapter). */
+  readonly adapter?: AxiosAdapter;
+}
+
+/** The part of every request config that {@link LowCodeOptions} sets. */
+type Transport = { readonly adapter?: AxiosAdapter };
 
 /** A vendor error answer: `status` lets the runtime refresh and retry on 401. */
 export class VendorError extends Error {
@@ -204,13 +215,13 @@ function nextPage(prepared: Prepared, page: Page, response: AxiosResponse, items
 async function runRequest(
   connector: CompiledConnector,
   prepared: Prepared,
-  params: Record<string, unknown>,
-): Promise<unknown> {
+  values: TemplateValues,
+  connection: Connection,
+  transport: Transport,
+): Promise<{ items: unknown; body: unknown }> {
   const def = prepared.def;
   const request = def.request;
   if (!request) throw new Error('This action has no request');
-  const connection = params['connection'] as Connection;
-  const values = templateValues(params);
   const headers = headersOf(connector, request.headers, values, connection);
   const rendered = request.body === undefined ? undefined : renderJson(request.body, values);
   const data =
@@ -233,17 +244,22 @@ async function runRequest(
       headers,
       data,
       validateStatus: () => true,
+      ...transport,
     });
     if (response.status >= 400) throw vendorError(prepared, response);
     const items = selectPath(response.data, prepared.response);
-    if (!def.pagination) return items;
+    if (!def.pagination) return { items, body: response.data };
     if (Array.isArray(items)) collected.push(...(items as unknown[]));
     page = nextPage(prepared, page, response, items);
   }
-  return collected;
+  return { items: collected, body: undefined };
 }
 
-function codeContext(connector: CompiledConnector, params: Record<string, unknown>): CodeActionContext {
+function codeContext(
+  connector: CompiledConnector,
+  params: Record<string, unknown>,
+  transport: Transport,
+): CodeActionContext {
   const connection = params['connection'] as Connection;
   const values = templateValues(params);
   const { connection: _omit, ...inputs } = params;
@@ -253,6 +269,7 @@ function codeContext(connector: CompiledConnector, params: Record<string, unknow
     http: axios.create({
       baseURL: textOf(renderString(connector.baseUrl, values)),
       headers: headersOf(connector, {}, values, connection),
+      ...transport,
     }),
   };
 }
@@ -261,12 +278,63 @@ function performOf(
   connector: CompiledConnector,
   prepared: Prepared,
   code: CodeAction | undefined,
+  transport: Transport,
 ): (params: Record<string, unknown>) => Promise<unknown> {
   if (prepared.def.code !== undefined) {
     if (!code) throw new Error(`The code of ${prepared.def.code} was not bundled`);
-    return (params) => code(codeContext(connector, params));
+    return (params) => code(codeContext(connector, params, transport));
   }
-  return (params) => runRequest(connector, prepared, params);
+  return async (params) => {
+    const connection = params['connection'] as Connection;
+    const values = templateValues(params);
+    return (await runRequest(connector, prepared, values, connection, transport)).items;
+  };
+}
+
+/**
+ * A polling trigger: one request per poll with the stored cursor, the new items delivered as the payload's body
+ * and the state saved with `context.polling` (./poll-state.ts). `defaultSchedule` rides along on the trigger
+ * object (spectral passes unknown members through); Keyway uses it when the trigger is enabled without a schedule.
+ */
+function triggerOf(
+  connector: CompiledConnector,
+  name: string,
+  def: ConnectorTrigger,
+  transport: Transport,
+): unknown {
+  const prepared = prepare({
+    inputs: def.inputs,
+    request: def.request,
+    response: def.items,
+    ...(def.errors ? { errors: def.errors } : {}),
+  });
+  const spec: PollSpec = {
+    id: path(def.id),
+    remember: def.remember,
+    ...(def.cursor ? { cursor: { from: def.cursor.from, path: path(def.cursor.path) } } : {}),
+  };
+  const definition = pollingTrigger({
+    display: { label: def.label ?? name, description: def.description ?? def.label ?? name },
+    inputs: spectralInputs(def.inputs) as never,
+    perform: async (context, payload, params) => {
+      const state = readPollState(context.polling.getState());
+      const all = params as Record<string, unknown>;
+      const connection = all['connection'] as Connection;
+      const values: TemplateValues = {
+        ...templateValues(all),
+        state: state.cursor === undefined ? {} : { cursor: state.cursor },
+      };
+      const { items, body } = await runRequest(connector, prepared, values, connection, transport);
+      if (!Array.isArray(items)) throw new Error(`${def.items} is not a list in the vendor's answer`);
+      const next = nextPoll(state, body, items, spec);
+      context.polling.setState({ ...next.state });
+      return {
+        payload: { ...payload, body: { data: next.items } },
+        polledNoChanges: next.items.length === 0,
+      };
+    },
+  });
+  return { ...definition, defaultSchedule: def.schedule };
 }
 
 function toChoices(prepared: Prepared, items: unknown): { key: string; label: string }[] {
@@ -284,10 +352,12 @@ function toChoices(prepared: Prepared, items: unknown): { key: string; label: st
 export function lowCodeComponent(
   connector: CompiledConnector,
   code: Readonly<Record<string, CodeAction>> = {},
+  options: LowCodeOptions = {},
 ): ReturnType<typeof component> {
+  const transport: Transport = options.adapter ? { adapter: options.adapter } : {};
   const actions: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(connector.actions)) {
-    const run = performOf(connector, prepare(def), code[name]);
+    const run = performOf(connector, prepare(def), code[name], transport);
     actions[name] = action({
       display: { label: def.label ?? name, description: def.description ?? def.label ?? name },
       inputs: spectralInputs(def.inputs) as never,
@@ -297,7 +367,7 @@ export function lowCodeComponent(
   const dataSources: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(connector.dataSources)) {
     const prepared = prepare(def);
-    const run = performOf(connector, prepared, code[name]);
+    const run = performOf(connector, prepared, code[name], transport);
     dataSources[name] = dataSource({
       display: { label: def.label ?? name, description: def.description ?? def.label ?? name },
       dataSourceType: 'picklist',
@@ -307,6 +377,9 @@ export function lowCodeComponent(
       }),
     });
   }
+  const triggers: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(connector.triggers))
+    triggers[name] = triggerOf(connector, name, def, transport);
   return component({
     key: connector.key,
     public: false,
@@ -318,5 +391,6 @@ export function lowCodeComponent(
     connections: connector.connections as never,
     actions: actions as never,
     dataSources: dataSources as never,
+    triggers: triggers as never,
   });
 }

@@ -1,12 +1,12 @@
 /**
  * The template notation of low-code connectors: `{{inputs.name}}`, `{{connection.field}}` and
- * `{{token.field}}` inside strings. Rendering is a lookup, never evaluation: a slot names one value, nothing
+ * `{{token.field}}` inside strings (and `{{state.cursor}}` in a polling trigger's request). Rendering is a lookup, never evaluation: a slot names one value, nothing
  * else is accepted, and a string that is exactly one slot keeps the value's type (a number stays a number in a
  * JSON body).
  */
 
 /** Where a slot reads from. */
-export type TemplateScope = 'inputs' | 'connection' | 'token';
+export type TemplateScope = 'inputs' | 'connection' | 'token' | 'state';
 
 /** One `{{scope.name}}` reference. */
 export interface TemplateRef {
@@ -19,10 +19,12 @@ export interface TemplateValues {
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly connection: Readonly<Record<string, unknown>>;
   readonly token: Readonly<Record<string, unknown>>;
+  /** A polling trigger's stored state (`cursor`); absent elsewhere. */
+  readonly state?: Readonly<Record<string, unknown>>;
 }
 
 const ANY_SLOT = /{{(.*?)}}/g;
-const SLOT = /^\s*(inputs|connection|token)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+const SLOT = /^\s*(inputs|connection|token|state)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/;
 const WHOLE = /^{{[^{}]*}}$/;
 
 /**
@@ -43,7 +45,7 @@ function lookup(values: TemplateValues, body: string): unknown {
   if (!slot) return undefined;
   const scope = values[slot[1] as TemplateScope];
   const name = slot[2] ?? '';
-  return Object.prototype.hasOwnProperty.call(scope, name) ? scope[name] : undefined;
+  return scope !== undefined && Object.prototype.hasOwnProperty.call(scope, name) ? scope[name] : undefined;
 }
 
 /**

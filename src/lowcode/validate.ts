@@ -4,6 +4,7 @@
  * `KW_CONNECTOR_INVALID` naming the file, the line and the field, found through the `yaml` parser's positions.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { Cron } from 'croner';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
@@ -15,7 +16,12 @@ import { toSpectralConnection } from '../providers/spectral';
 import type { ToSpectralConnectionOptions } from '../providers/spectral';
 import { KeywayError } from '../errors';
 import { ConnectorDefinitionSchema } from './definition';
-import type { CompiledConnector, ConnectorDefinition, ConnectorRunnable } from './definition';
+import type {
+  CompiledConnector,
+  ConnectorDefinition,
+  ConnectorRunnable,
+  ConnectorTrigger,
+} from './definition';
 import { parseJsonPath } from './json-path';
 import { stringsIn, templateRefs } from './template';
 import type { TemplateScope } from './template';
@@ -159,6 +165,8 @@ export function loadConnectorText(file: string, text: string, shownAs?: string):
       if (code !== undefined) codeFiles[name] = code;
     }
   }
+  for (const [name, trigger] of Object.entries(definition.triggers))
+    checkTrigger(trigger, ['triggers', name], known, at);
   const compiled: CompiledConnector = {
     key: definition.key,
     label: definition.label,
@@ -169,6 +177,7 @@ export function loadConnectorText(file: string, text: string, shownAs?: string):
     auth: definition.auth,
     actions: definition.actions,
     dataSources: definition.dataSources,
+    triggers: definition.triggers,
   };
   return { file: resolve(file), definition, compiled, codeFiles };
 }
@@ -199,6 +208,7 @@ function checkTemplate(
   known: Known,
   inputs: Readonly<Record<string, unknown>> | undefined,
   at: Locator,
+  state: readonly string[] = [],
 ): void {
   const { refs, bad } = templateRefs(template);
   if (bad !== undefined)
@@ -206,7 +216,7 @@ function checkTemplate(
       path,
       `${bad} is not a template slot; write {{inputs.name}}, {{connection.name}} or {{token.name}}`,
     );
-  for (const ref of refs) checkRef(ref.scope, ref.name, path, known, inputs, at);
+  for (const ref of refs) checkRef(ref.scope, ref.name, path, known, inputs, at, state);
 }
 
 function checkRef(
@@ -216,9 +226,18 @@ function checkRef(
   known: Known,
   inputs: Readonly<Record<string, unknown>> | undefined,
   at: Locator,
+  state: readonly string[],
 ): void {
   const slot = `{{${scope}.${name}}}`;
-  if (scope === 'inputs') {
+  if (scope === 'state') {
+    if (!state.includes(name))
+      at.fail(
+        path,
+        state.length === 0
+          ? `${slot}: only a polling trigger with a cursor has state; its request can use {{state.cursor}}`
+          : `${slot}: the polling state has ${state.join(', ')}`,
+      );
+  } else if (scope === 'inputs') {
     if (inputs === undefined)
       return at.fail(
         path,
@@ -268,23 +287,61 @@ function checkRunnable(
     if (!existsSync(code)) at.fail([...path, 'code'], `no file ${code}`);
     return code;
   }
-  const request = runnable.request;
-  if (!request) return undefined;
+  if (runnable.request) checkRequest(runnable.inputs, runnable.request, path, known, at);
+  return undefined;
+}
+
+/** Checks the templates of a request against the inputs (and the polling state) they may use. */
+function checkRequest(
+  inputs: ConnectorTrigger['inputs'],
+  request: ConnectorTrigger['request'],
+  path: Path,
+  known: Known,
+  at: Locator,
+  state: readonly string[] = [],
+): void {
   for (const [text, where] of stringsIn({
     path: request.path,
     query: request.query,
     headers: request.headers,
     body: request.body,
   }))
-    checkTemplate(text, [...path, 'request', ...where], known, runnable.inputs, at);
+    checkTemplate(text, [...path, 'request', ...where], known, inputs, at, state);
   // A path slot that can be empty would call another endpoint than the one meant.
   for (const ref of templateRefs(request.path).refs) {
-    const input = ref.scope === 'inputs' ? runnable.inputs[ref.name] : undefined;
+    if (ref.scope === 'state')
+      at.fail(
+        [...path, 'request', 'path'],
+        `{{state.${ref.name}}} is empty at the first poll; use it in query`,
+      );
+    const input = ref.scope === 'inputs' ? inputs[ref.name] : undefined;
     if (input && !input.required && input.default === undefined)
       at.fail(
         [...path, 'inputs', ref.name],
         `is used in the request path, so it must be required or have a default`,
       );
   }
-  return undefined;
+}
+
+/** Checks one polling trigger: its paths, its request, its default schedule. */
+function checkTrigger(trigger: ConnectorTrigger, path: Path, known: Known, at: Locator): void {
+  checkPath(trigger.items, [...path, 'items'], at);
+  checkPath(trigger.id, [...path, 'id'], at);
+  checkPath(trigger.cursor?.path, [...path, 'cursor', 'path'], at);
+  checkPath(trigger.errors?.messagePath, [...path, 'errors', 'messagePath'], at);
+  if (trigger.id === '$') at.fail([...path, 'id'], 'names a field of an item, e.g. $.id');
+  if (trigger.cursor && trigger.cursor.path === '$')
+    at.fail([...path, 'cursor', 'path'], 'names a field, e.g. $.updated_at');
+  checkRequest(trigger.inputs, trigger.request, path, known, at, trigger.cursor ? ['cursor'] : []);
+  const schedule = trigger.schedule;
+  if ('cron' in schedule) {
+    let runs = false;
+    try {
+      runs = new Cron(schedule.cron, { timezone: 'UTC', paused: true }).nextRun() !== null;
+    } catch {
+      runs = false;
+    }
+    if (!runs)
+      at.fail([...path, 'schedule', 'cron'], `"${schedule.cron}" is not a cron expression that runs (UTC)`);
+  }
 }

@@ -8,7 +8,10 @@ import { KeywayError } from '../errors';
 import type { Instance } from '../store';
 import type { LoadedComponent, WireAction } from './types';
 
-/** The data source types the connect page can show: a select for `picklist`, one field for the others. */
+/**
+ * The data source types the connect page can show: a select for `picklist`, one field for the simple types, a
+ * small form for the structured ones (./config-var-forms).
+ */
 export const CONFIGURABLE_TYPES = [
   'picklist',
   'string',
@@ -17,6 +20,9 @@ export const CONFIGURABLE_TYPES = [
   'boolean',
   'number',
   'code',
+  'objectSelection',
+  'objectFieldMap',
+  'jsonForm',
 ] as const;
 /** One of {@link CONFIGURABLE_TYPES}. */
 export type ConfigurableType = (typeof CONFIGURABLE_TYPES)[number];

@@ -1,8 +1,8 @@
 /**
  * Config variables chosen on the connect page: an instance declares, for a component it uses, variables whose
  * choices come from one of that component's data sources (a Slack channel, a folder, a pipeline). Once the
- * connections the data source needs are connected, the connect page runs it and shows the choices; the
- * customer's choice is checked against them, saved in the instance's `config` under the variable's key (so
+ * connections the data source needs are connected, the connect page runs it and shows the choices (or a small
+ * form for the structured types, ./config-var-forms); the customer's choice is checked against them, saved in the instance's `config` under the variable's key (so
  * `context.configVars` carries it) and, when the declaration names an action input, passed to later action runs
  * of that component as that input's value whenever the caller gives none. See docs/data-sources.md.
  */
@@ -16,6 +16,8 @@ import { dataSourceOf, runDataSource } from './run-data-source';
 import type { CredentialSource } from './types';
 import { configVarSpecs } from './config-var-spec';
 import type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
+import { isStructuredType, structuredForm, structuredValue } from './config-var-forms';
+import type { FormFields, StructuredForm } from './config-var-forms';
 
 /** What the connect page shows for one config variable. */
 export interface ConfigVarView {
@@ -29,8 +31,10 @@ export interface ConfigVarView {
   readonly connectionIds: readonly string[];
   /** For `picklist`: the choices. */
   readonly choices: readonly Choice[];
-  /** For the other types: the data source's answer, as the field's initial value. */
+  /** For the other simple types: the data source's answer, as the field's initial value. */
   readonly suggested: string | null;
+  /** For `objectSelection`, `objectFieldMap` and `jsonForm`: the form to show (./config-var-forms). */
+  readonly form: StructuredForm | null;
   /** The saved value, if any. */
   readonly value: string | null;
   readonly error: { readonly code: string; readonly message: string } | null;
@@ -83,12 +87,16 @@ async function instanceOf(store: Store, instanceId: string): Promise<Instance> {
   return instance;
 }
 
-/** Runs a declaration's data source; the choices (picklist) or the answer as text (other types). */
-async function answer(
-  deps: ConfigVarDeps,
-  instance: Instance,
-  spec: ConfigVarSpec,
-): Promise<{ readonly choices: Choice[]; readonly suggested: string | null }> {
+/** What a declaration's data source answered, for the page. */
+interface Answer {
+  readonly result: unknown;
+  readonly choices: Choice[];
+  readonly suggested: string | null;
+  readonly form: StructuredForm | null;
+}
+
+/** Runs a declaration's data source: the choices (picklist), a form (structured types) or the answer as text. */
+async function answer(deps: ConfigVarDeps, instance: Instance, spec: ConfigVarSpec): Promise<Answer> {
   const run = await runDataSource(deps, {
     instanceId: instance.id,
     componentKey: spec.dataSource.component,
@@ -96,8 +104,13 @@ async function answer(
     inputs: spec.dataSource.inputs,
     ...(spec.dataSource.connections ? { connections: spec.dataSource.connections } : {}),
   });
-  if (run.dataSourceType === 'picklist') return { choices: picklistChoices(run.result), suggested: null };
-  return { choices: [], suggested: String(run.result) };
+  const { result } = run;
+  const none = { result, choices: [], suggested: null, form: null };
+  if (run.dataSourceType === 'picklist') return { ...none, choices: picklistChoices(result) };
+  if (isStructuredType(run.dataSourceType)) {
+    return { ...none, form: structuredForm(run.dataSourceType, result, instance.config[spec.key]) };
+  }
+  return { ...none, suggested: String(result) };
 }
 
 /**
@@ -124,6 +137,7 @@ export async function describeConfigVars(deps: ConfigVarDeps, instanceId: string
     let state: ConfigVarView['state'] = 'ready';
     let choices: Choice[] = [];
     let suggested: string | null = null;
+    let form: StructuredForm | null = null;
     let error: ConfigVarView['error'] = null;
     try {
       const bound = bindConnections(
@@ -135,7 +149,7 @@ export async function describeConfigVars(deps: ConfigVarDeps, instanceId: string
         spec.dataSource.connections,
       );
       connectionIds = bound.map((item) => item.connection.id);
-      ({ choices, suggested } = await within(
+      ({ choices, suggested, form } = await within(
         answer(deps, instance, spec),
         deps.timeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS,
         spec,
@@ -145,7 +159,7 @@ export async function describeConfigVars(deps: ConfigVarDeps, instanceId: string
       state = thrown.code === 'KW_CONNECTION_NOT_CONNECTED' ? 'waiting' : 'failed';
       error = state === 'failed' ? { code: thrown.code, message: thrown.message } : null;
     }
-    views.push({ ...base, state, connectionIds, choices, suggested, error });
+    views.push({ ...base, state, connectionIds, choices, suggested, form, error });
   }
   return views;
 }
@@ -177,16 +191,24 @@ function problemWith(type: ConfigurableType, value: string, choices: readonly Ch
   }
 }
 
+/** A choice to save: `value` for the simple types and `picklist`, the posted form's `fields` for the others. */
+export interface ConfigVarChoice {
+  readonly instanceId: string;
+  readonly key: string;
+  /** The value of a simple type or a picklist (`fields.value` when absent). */
+  readonly value?: string | undefined;
+  /** The posted form of a structured type (./config-var-forms names its fields). */
+  readonly fields?: FormFields | undefined;
+}
+
 /**
  * Saves the customer's choice for config variable `key`: its data source is run again (with a valid token) and
- * the value must be one of its choices (picklist) or of its type; only then is it written to the instance's
- * `config`. Nothing is written when it is refused.
+ * the value must be one of its choices (picklist), of its type, or (structured types) made only of what its
+ * answer offers; only then is it written to the instance's `config`, for a structured type in the shape spectral
+ * gives config variables at run time. Nothing is written when it is refused.
  * @throws KeywayError KW_CONFIG_VAR_INVALID (unknown variable, value refused), or the data source's error.
  */
-export async function saveConfigVar(
-  deps: ConfigVarDeps,
-  input: { readonly instanceId: string; readonly key: string; readonly value: string },
-): Promise<Instance> {
+export async function saveConfigVar(deps: ConfigVarDeps, input: ConfigVarChoice): Promise<Instance> {
   const instance = await instanceOf(deps.store, input.instanceId);
   const spec = configVarSpecs(instance).find((candidate) => candidate.key === input.key);
   if (!spec) {
@@ -197,17 +219,26 @@ export async function saveConfigVar(
   }
   const component = await deps.components.get(spec.dataSource.component);
   const type = dataSourceOf(component, spec.dataSource.key).dataSourceType as ConfigurableType;
-  const { choices } = await within(
+  const { result, choices } = await within(
     answer(deps, instance, spec),
     deps.timeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS,
     spec,
   );
-  const problem = problemWith(type, input.value, choices);
-  if (problem !== undefined) {
-    throw new KeywayError('KW_CONFIG_VAR_INVALID', {
+  const refuse = (problem: string): KeywayError =>
+    new KeywayError('KW_CONFIG_VAR_INVALID', {
       message: `The value for "${spec.label ?? spec.key}" ${problem}`,
       details: { key: spec.key },
     });
+  let value: unknown;
+  if (isStructuredType(type)) {
+    const made = structuredValue(type, result, input.fields ?? {});
+    if ('problem' in made) throw refuse(made.problem);
+    value = made.value;
+  } else {
+    value = input.value ?? input.fields?.['value'];
+    if (typeof value !== 'string') throw refuse('is missing');
+    const problem = problemWith(type, value, choices);
+    if (problem !== undefined) throw refuse(problem);
   }
-  return deps.store.updateInstance(instance.id, { config: { ...instance.config, [spec.key]: input.value } });
+  return deps.store.updateInstance(instance.id, { config: { ...instance.config, [spec.key]: value } });
 }

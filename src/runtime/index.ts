@@ -24,6 +24,20 @@ export {
   removeOAuthApp,
 } from './oauth-apps';
 export type { OAuthAppSpec, OAuthAppView } from './oauth-apps';
+export {
+  ProviderOAuthAppSpecSchema,
+  providerOAuthAppView,
+  registerProviderOAuthApp,
+  removeProviderOAuthApp,
+} from './provider-oauth-apps';
+export type {
+  ProviderLookup,
+  ProviderOAuthAppDeps,
+  ProviderOAuthAppSpec,
+  ProviderOAuthAppView,
+} from './provider-oauth-apps';
+export { inheritedApp, providerKeyOf } from './app-values';
+export type { InheritedApp } from './app-values';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';
 export {
@@ -39,7 +53,16 @@ export { dataSourceOf, runDataSource } from './run-data-source';
 export { CONFIGURABLE_TYPES, ConfigVarSpecSchema, configVarSpecs } from './config-var-spec';
 export type { ConfigVarSpec, ConfigurableType } from './config-var-spec';
 export { describeConfigVars, saveConfigVar } from './config-vars';
-export type { ConfigVarDeps, ConfigVarView } from './config-vars';
+export type { ConfigVarChoice, ConfigVarDeps, ConfigVarView } from './config-vars';
+export { STRUCTURED_TYPES } from './config-var-forms';
+export type {
+  FormFields,
+  JsonFormField,
+  JsonFormForm,
+  ObjectFieldMapForm,
+  ObjectSelectionForm,
+  StructuredForm,
+} from './config-var-forms';
 export type { DataSourceRun, RunDataSourceDeps, RunDataSourceRequest } from './run-data-source';
 export {
   checkDataSourceResult,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../providers';
 import { KeywayError } from '../errors';
 import type { Connection, Instance, NewConnection, Store } from '../store';
+import { inheritedApp } from './app-values';
 import type { ComponentRegistry } from './components';
 import { ConfigVarSpecSchema, checkConfigVarSpecs } from './config-var-spec';
 import type { LoadedComponent, WireConnection } from './types';
@@ -116,12 +117,10 @@ export async function createInstance(
       });
     }
     const definition = pickDefinition(component, spec.name, spec.definitionKey);
-    // The platform's values: its configured defaults, then its registered OAuth app (see ./oauth-apps).
-    const app = await deps.store.oauthApps.get(component.key, definition.key);
-    const platform = {
-      ...deps.platformDefaults?.[component.key]?.[definition.key],
-      ...(app ? { ...app.fields, ...app.secretFields } : {}),
-    };
+    // The platform's values: its configured defaults, then the OAuth app the definition inherits (its own, else
+    // its provider's; see ./app-values).
+    const app = await inheritedApp(deps.store, component.key, definition);
+    const platform = { ...deps.platformDefaults?.[component.key]?.[definition.key], ...app.values };
     planned.push(planConnection(spec.name, component.key, definition, spec.fields, platform));
   }
 

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CONNECTION_OVERRIDES, HIDDEN_INPUTS } from '../providers';
 import { KeywayError } from '../errors';
 import type { JsonObject, OAuthApp, Store } from '../store';
+import { inheritedApp, oauthAppValues } from './app-values';
 import type { ComponentRegistry } from './components';
 import { grantTypeOf } from './instances';
 import type { WireConnection } from './types';
@@ -59,17 +60,15 @@ export function oauthAppView(app: OAuthApp): OAuthAppView {
   };
 }
 
-/** Every value an app sets, secret or not: what its connections inherit. */
-export function oauthAppValues(app: OAuthApp | undefined): Record<string, unknown> {
-  return app ? { ...app.fields, ...app.secretFields } : {};
-}
+export { oauthAppValues };
 
 /** Hidden inputs that carry a provider's quirks: definition data, not a platform's setting. */
 function isQuirkInput(key: string): boolean {
   return (Object.values(HIDDEN_INPUTS) as string[]).includes(key) && !CONNECTION_OVERRIDES.includes(key);
 }
 
-function invalid(message: string, field?: string): KeywayError {
+/** A `KW_CONNECTION_INVALID` naming the field; shared with the provider apps (./provider-oauth-apps). */
+export function invalid(message: string, field?: string): KeywayError {
   return new KeywayError('KW_CONNECTION_INVALID', { message, ...(field ? { details: { field } } : {}) });
 }
 
@@ -122,16 +121,16 @@ function splitFields(
 }
 
 /**
- * Writes `values` into every connection of the definition, after removing what the previous app (`previous`)
- * set: the app owns those fields now, so a customer's earlier value for one of them goes too.
+ * Writes `values` into every connection of the definition, after removing what the previously inherited app
+ * set (`previous`, its values): the app owns those fields now, so a customer's earlier value for one goes too.
  */
-async function applyToConnections(
+export async function applyToConnections(
   store: Store,
   app: { readonly componentKey: string; readonly definitionKey: string },
-  previous: OAuthApp | undefined,
+  previous: Readonly<Record<string, unknown>>,
   values: Readonly<Record<string, unknown>>,
 ): Promise<number> {
-  const owned = new Set([...Object.keys(oauthAppValues(previous)), ...Object.keys(values)]);
+  const owned = new Set([...Object.keys(previous), ...Object.keys(values)]);
   const without = (object: JsonObject): JsonObject =>
     Object.fromEntries(Object.entries(object).filter(([key]) => !owned.has(key)));
   const ids = await store.oauthApps.connectionIds(app.componentKey, app.definitionKey);
@@ -172,7 +171,8 @@ export async function registerOAuthApp(
     throw invalid(`Connection definition "${definition.key}" does not use OAuth, so it takes no OAuth app`);
   }
   const split = splitFields(definition, input.fields);
-  const previous = await deps.store.oauthApps.get(component.key, definition.key);
+  // What the connections inherited until now: an earlier app of the definition, or its provider's.
+  const previous = (await inheritedApp(deps.store, component.key, definition)).values;
   const app = await deps.store.oauthApps.put({
     componentKey: component.key,
     definitionKey: definition.key,
@@ -183,22 +183,29 @@ export async function registerOAuthApp(
 }
 
 /**
- * Removes a definition's app and its values from every connection bound to it: they need a client id again
- * (from a new app, or from the customer where the definition lets them supply one).
+ * Removes a definition's app and its values from every connection bound to it. They inherit the app of the
+ * definition's provider when there is one; otherwise they need a client id again (from a new app, or from the
+ * customer where the definition lets them supply one).
  * @throws KeywayError `KW_STORE_NOT_FOUND` when the definition has no app.
  */
 export async function removeOAuthApp(
-  deps: { readonly store: Store },
+  deps: OAuthAppDeps,
   componentKey: string,
   definitionKey: string,
 ): Promise<{ readonly connectionsUpdated: number }> {
-  const previous = await deps.store.oauthApps.get(componentKey, definitionKey);
+  const previous: OAuthApp | undefined = await deps.store.oauthApps.get(componentKey, definitionKey);
   await deps.store.oauthApps.delete(componentKey, definitionKey);
+  const definition = await deps.components
+    .get(componentKey)
+    .then((component) => component.connections.get(definitionKey))
+    // A component that can no longer be loaded has no provider to fall back to.
+    .catch(() => undefined);
+  const fallback = definition ? (await inheritedApp(deps.store, componentKey, definition)).values : {};
   const connectionsUpdated = await applyToConnections(
     deps.store,
     { componentKey, definitionKey },
-    previous,
-    {},
+    oauthAppValues(previous),
+    fallback,
   );
   return { connectionsUpdated };
 }

@@ -15,11 +15,12 @@ import { ExecutionRecord, NO_LOG, toExecutionLog } from './execution-record';
 import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
 import type { ConnectionValueLookup } from './inputs';
-import { isUnauthorized, surface } from './run-errors';
+import { surface } from './run-errors';
 import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor, withConfigInputs } from './run-plan';
 import type { BoundConnection, RunPlan } from './run-plan';
 import { LazySecrets } from './run-secrets';
 import { saveState, stateWrites, storedStateKeys } from './run-state';
+import { retryOnUnauthorized } from './unauthorized-retry';
 import type { LoadedState } from './run-state';
 import type {
   AccessToken,
@@ -267,7 +268,8 @@ interface Attempt {
 
 /**
  * Calls the action; on a provider 401, refreshes the tokens of its OAuth connections and calls it once more with
- * fresh state. Each attempt gets a fresh copy of the state, so what the action mutates in place is seen afterwards.
+ * fresh state (./unauthorized-retry). Each attempt gets a fresh copy of the state, so what the action mutates in
+ * place is seen afterwards.
  */
 async function performWithRetry(
   credentials: CredentialSource,
@@ -276,32 +278,14 @@ async function performWithRetry(
 ): Promise<{ live: StateSnapshot; result: unknown }> {
   const { bound, identity } = attempt;
   let live = loaded.copy();
-  try {
-    return { live, result: await perform(attempt, live) };
-  } catch (first) {
-    const rejected = bound.filter((item) => item.token !== undefined);
-    if (!isUnauthorized(first) || rejected.length === 0) throw first;
-    attempt.logger.warn('The provider answered 401; refreshing the token and retrying once');
-    for (const item of rejected) {
-      item.token = await credentials.getToken(item.connection.id, {
-        forceRefresh: true,
-        rejectedAccessToken: item.token?.accessToken ?? '',
-      });
-      item.value = connectionValue(item, item.token);
-      identity.configVars[item.connection.name] = item.value;
+  const result = await retryOnUnauthorized(credentials, bound, attempt.logger, (retrying) => {
+    if (retrying) {
+      live = loaded.copy();
+      for (const item of bound) identity.configVars[item.connection.name] = item.value;
     }
-    live = loaded.copy();
-    try {
-      return { live, result: await perform(attempt, live) };
-    } catch (second) {
-      if (!isUnauthorized(second)) throw second;
-      throw new KeywayError('KW_ACTION_UNAUTHORIZED', {
-        message: `The provider rejected the access token of ${rejected.map((r) => `"${r.connection.name}"`).join(', ')} again after a refresh (HTTP 401)`,
-        details: { connections: rejected.map((r) => r.connection.id), status: 401 },
-        provider: { status: 401 },
-      });
-    }
-  }
+    return perform(attempt, live);
+  });
+  return { live, result };
 }
 
 /**

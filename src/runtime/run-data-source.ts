@@ -6,7 +6,7 @@
  * `dataSourceType` (./data-source-result).
  *
  * A data source only reads: it has no state and no execution record. A 401 from the provider forces one refresh
- * and one retry, as for actions.
+ * and one retry, as for actions (./unauthorized-retry).
  */
 import { KeywayError } from '../errors';
 import type { Store } from '../store';
@@ -17,10 +17,11 @@ import { connectionValue } from './connection-value';
 import { checkDataSourceResult } from './data-source-result';
 import type { DataSourceResult } from './data-source-result';
 import { buildActionParams, connectionInputKeys } from './inputs';
-import { isUnauthorized, surface } from './run-errors';
+import { surface } from './run-errors';
 import { bindConnections } from './run-plan';
 import type { BoundConnection } from './run-plan';
 import { secretsOf } from './run-secrets';
+import { retryOnUnauthorized } from './unauthorized-retry';
 import type {
   AccessToken,
   ActionLogEntry,
@@ -134,28 +135,7 @@ export async function runDataSource(
 
   let returned: unknown;
   try {
-    try {
-      returned = await attempt();
-    } catch (first) {
-      const rejected = bound.filter((item) => item.token !== undefined);
-      if (!isUnauthorized(first) || rejected.length === 0) throw first;
-      logger.warn('The provider answered 401; refreshing the token and retrying once');
-      for (const item of rejected) {
-        item.token = await deps.credentials.getToken(item.connection.id, {
-          forceRefresh: true,
-          rejectedAccessToken: item.token?.accessToken ?? '',
-        });
-        item.value = connectionValue(item, item.token);
-      }
-      returned = await attempt().catch((second: unknown) => {
-        if (!isUnauthorized(second)) throw second;
-        throw new KeywayError('KW_ACTION_UNAUTHORIZED', {
-          message: `The provider rejected the access token of ${rejected.map((r) => `"${r.connection.name}"`).join(', ')} again after a refresh (HTTP 401)`,
-          details: { connections: rejected.map((r) => r.connection.id), status: 401 },
-          provider: { status: 401 },
-        });
-      });
-    }
+    returned = await retryOnUnauthorized(deps.credentials, bound, logger, attempt);
   } catch (thrown) {
     const error = await surface(deps, thrown, bound, secrets, now);
     if (error.code !== 'KW_ACTION_FAILED') throw error;

@@ -1,8 +1,8 @@
 /**
  * Trigger subscriptions: a platform enables a trigger of a component on an instance with its inputs; Keyway runs
- * the trigger's `onInstanceDeploy`, gives a webhook trigger a URL of its own (an unguessable token on the public
+ * the trigger's `onInstanceDeploy` and `webhookLifecycleHandlers.create`, gives a webhook trigger a URL of its own (an unguessable token on the public
  * URL, optionally also an `Api-Key`), schedules a polling trigger, and on disable (or instance deletion) runs
- * `onInstanceDelete`. A hook that throws leaves the subscription `enable_failed` / `disable_failed` with its
+ * `webhookLifecycleHandlers.delete` and `onInstanceDelete`. A hook that throws leaves the subscription `enable_failed` / `disable_failed` with its
  * message, and {@link Triggers.retry} runs it again.
  */
 import { randomBytes, randomUUID, timingSafeEqual, createHash } from 'node:crypto';
@@ -103,7 +103,7 @@ export class Triggers {
     }
     const trigger = await this.#trigger(request.componentKey, request.triggerKey);
     const polling = isPollingTrigger(trigger);
-    const schedule = scheduleFor(polling, trigger.key, request.schedule);
+    const schedule = scheduleFor(polling, trigger, request.schedule);
     const id = randomUUID();
     const sub = await store.triggers.createSubscription({
       id,
@@ -122,7 +122,10 @@ export class Triggers {
     return this.#deploy(sub, trigger);
   }
 
-  /** Runs `onInstanceDeploy` (when the trigger has one) and marks the subscription enabled or `enable_failed`. */
+  /**
+   * Runs the deploy hooks the trigger has, `onInstanceDeploy` then `webhookLifecycleHandlers.create` (both run on
+   * deploy on Prismatic), and marks the subscription enabled, or `enable_failed` at the first that throws.
+   */
   async #deploy(sub: Subscription, trigger: WireAction): Promise<Subscription> {
     const now = this.#now();
     const enabled: SubscriptionPatch = {
@@ -131,18 +134,21 @@ export class Triggers {
       failures: 0,
       nextRunAt: sub.schedule === null ? null : now,
     };
-    if (!hasPhase(trigger, 'onInstanceDeploy'))
-      return this.#deps.store.triggers.updateSubscription(sub.id, enabled);
-    await runTriggerPart(this.#deps, {
-      subscription: sub,
-      phase: 'onInstanceDeploy',
-      events: false,
-      onSuccess: enabled,
-      onFailure: (error) => ({
-        status: 'enable_failed',
-        lastError: { code: error.code, message: error.message, at: now },
-      }),
-    });
+    const phases = DEPLOY_PHASES.filter((phase) => hasPhase(trigger, phase));
+    if (phases.length === 0) return this.#deps.store.triggers.updateSubscription(sub.id, enabled);
+    for (const [index, phase] of phases.entries()) {
+      const outcome = await runTriggerPart(this.#deps, {
+        subscription: sub,
+        phase,
+        events: false,
+        onSuccess: index === phases.length - 1 ? enabled : {},
+        onFailure: (error) => ({
+          status: 'enable_failed',
+          lastError: { code: error.code, message: error.message, at: now },
+        }),
+      });
+      if (outcome.error !== undefined) break;
+    }
     this.#deps.webhooks.forget(sub.instanceId);
     return this.#require(sub.id);
   }
@@ -159,7 +165,8 @@ export class Triggers {
   }
 
   /**
-   * Disables a subscription: its URL stops answering at once, `onInstanceDelete` runs, and the subscription
+   * Disables a subscription: its URL stops answering at once, `webhookLifecycleHandlers.delete` and
+   * `onInstanceDelete` run (those it has, in that order), and the subscription
    * (with its state) is removed. When the hook throws, the subscription stays `disable_failed` and this throws
    * KW_TRIGGER_HOOK_FAILED; disabling again retries.
    */
@@ -172,11 +179,13 @@ export class Triggers {
     const trigger = await this.#trigger(sub.componentKey, sub.triggerKey).catch(() => undefined);
     // A deploy that never succeeded registered nothing to remove.
     const deployed = sub.status !== 'enable_failed' && sub.status !== 'enabling';
-    if (trigger !== undefined && deployed && hasPhase(trigger, 'onInstanceDelete')) {
+    const phases =
+      trigger === undefined || !deployed ? [] : DELETE_PHASES.filter((p) => hasPhase(trigger, p));
+    for (const phase of phases) {
       const now = this.#now();
       const outcome = await runTriggerPart(this.#deps, {
         subscription: { ...sub, status: 'disabling' },
-        phase: 'onInstanceDelete',
+        phase,
         events: false,
         onSuccess: {},
         onFailure: (error) => ({
@@ -184,7 +193,7 @@ export class Triggers {
           lastError: { code: error.code, message: error.message, at: now },
         }),
       });
-      if (outcome.error !== undefined) throw hookFailed(sub, 'onInstanceDelete', outcome);
+      if (outcome.error !== undefined) throw hookFailed(sub, phase, outcome);
     }
     await this.#deps.store.triggers.deleteSubscription(id);
     this.#deps.webhooks.forget(sub.instanceId);
@@ -192,9 +201,19 @@ export class Triggers {
 
   /** Disables every subscription of an instance (before it is deleted); the first hook failure is thrown. */
   async disableAll(instanceId: string): Promise<void> {
+    await this.disableEach([instanceId]);
+  }
+
+  /**
+   * Disables every subscription of each instance (before a customer is deleted). Every hook runs even when one
+   * fails; the first failure is thrown then.
+   */
+  async disableEach(instanceIds: readonly string[]): Promise<void> {
     const failures: unknown[] = [];
-    for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
-      await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+    for (const instanceId of instanceIds) {
+      for (const sub of await this.#deps.store.triggers.listSubscriptions({ instanceId })) {
+        await this.disable(sub.id).catch((error: unknown) => failures.push(error));
+      }
     }
     const [first] = failures;
     if (first instanceof Error) throw first;
@@ -289,6 +308,11 @@ export class Triggers {
   }
 }
 
+/** The deploy hooks, in the order they run. */
+const DEPLOY_PHASES: readonly TriggerPhase[] = ['onInstanceDeploy', 'webhookCreate'];
+/** The delete hooks, in the order they run: the mirror of {@link DEPLOY_PHASES}. */
+const DELETE_PHASES: readonly TriggerPhase[] = ['webhookDelete', 'onInstanceDelete'];
+
 /** Failures that wait for the customer to reconnect rather than back off. */
 const PAUSING: ReadonlySet<string> = new Set([
   'KW_CONNECTION_NOT_CONNECTED',
@@ -301,11 +325,27 @@ export function backoffMs(failures: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, failures - 1), 3_600_000);
 }
 
+/**
+ * A polling trigger's own default schedule: low-code triggers carry one as `defaultSchedule` (spectral passes the
+ * member through); a component without one has none.
+ */
+function defaultScheduleOf(trigger: WireAction): ScheduleInput | undefined {
+  const value = trigger['defaultSchedule'];
+  if (value === null || typeof value !== 'object') return undefined;
+  const { everySeconds, cron } = value as Record<string, unknown>;
+  return {
+    ...(typeof everySeconds === 'number' ? { everySeconds } : {}),
+    ...(typeof cron === 'string' ? { cron } : {}),
+  };
+}
+
 function scheduleFor(
   polling: boolean,
-  key: string,
-  input: ScheduleInput | undefined,
+  trigger: WireAction,
+  requested: ScheduleInput | undefined,
 ): TriggerSchedule | null {
+  const key = trigger.key;
+  const input = polling ? (requested ?? defaultScheduleOf(trigger)) : requested;
   if (polling && input === undefined) {
     throw new KeywayError('KW_TRIGGER_INVALID', {
       message: `Trigger "${key}" polls: give a schedule (everySeconds or cron)`,

@@ -1,15 +1,17 @@
 /**
  * Runs one part of a trigger for a subscription, the way Prismatic's runner does: `perform(context, payload,
  * params)` for a webhook request or a poll, `onInstanceDeploy(context, params)` / `onInstanceDelete(context,
- * params)` for the lifecycle hooks. The context is an action's (./context), built from the same parts as
+ * params)` and spectral's `webhookLifecycleHandlers` (on the wire `webhookCreate` / `webhookDelete`, same
+ * arguments) for the lifecycle hooks. The context is an action's (./context), built from the same parts as
  * `runAction` (./run-action): connections bound by input type with a valid token, inputs filled from defaults,
- * secrets redacted from logs. The run's state, its execution record, its event and the subscription's new
- * status are committed in one transaction (`Store.triggers.commitRun`): never half.
+ * secrets redacted from logs, a provider 401 answered with one forced refresh and one retry. The run's state, its
+ * execution record, its event and the subscription's new status are committed in one transaction
+ * (`Store.triggers.commitRun`): never half.
  */
 import { KeywayError } from '../errors';
 import type { JsonObject, NewOutboxEvent, StateScope, Subscription, SubscriptionPatch } from '../store';
 import { createActionContext, createCollectingLogger, finalState, isPlainRecord } from './context';
-import type { ContextIdentity } from './context';
+import type { ActionLogger, ContextIdentity } from './context';
 import { connectionValue } from './connection-value';
 import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
@@ -20,11 +22,23 @@ import { bindConnections, paramInputs, peopleOf } from './run-plan';
 import type { BoundConnection } from './run-plan';
 import { LazySecrets } from './run-secrets';
 import { loadedState, stateWrites, storedStateKeys } from './run-state';
+import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
 import { connectionInputKeys } from './inputs';
 
-/** Which function of the trigger runs. */
-export type TriggerPhase = 'perform' | 'onInstanceDeploy' | 'onInstanceDelete';
+/**
+ * Which function of the trigger runs. `webhookCreate` / `webhookDelete` are what spectral's `component()` makes of
+ * a trigger's `webhookLifecycleHandlers.create` / `.delete` (`convertTrigger`).
+ */
+export type TriggerPhase =
+  'perform' | 'onInstanceDeploy' | 'onInstanceDelete' | 'webhookCreate' | 'webhookDelete';
+
+/**
+ * The phases that see no flow-scoped state: Prismatic's webhook lifecycle handlers get no `instanceState` (its
+ * docs: keep a webhook id in `crossFlowState`, keyed by the flow's stable id), so they get an empty one and what
+ * they put in it is not kept.
+ */
+const WITHOUT_FLOW_STATE: ReadonlySet<TriggerPhase> = new Set(['webhookCreate', 'webhookDelete']);
 
 /** One run of a trigger part for a subscription. */
 export interface TriggerCall {
@@ -144,6 +158,87 @@ function polledNothing(result: unknown): boolean {
   );
 }
 
+/** What a trigger part returned, and the state writes it made. */
+interface PartOutcome {
+  readonly result: unknown;
+  readonly states: { scope: StateScope; key: string; value: JsonObject }[];
+}
+
+/**
+ * Calls `call.phase` of the subscription's trigger: connections bound with a valid token, inputs filled, and on a
+ * provider 401 one forced refresh and one retry with fresh state (./unauthorized-retry), as for actions.
+ */
+async function runPart(
+  deps: RunActionDeps,
+  call: TriggerCall,
+  run: { readonly executionId: string; readonly startedAt: number; readonly logger: ActionLogger },
+  secrets: RunSecrets,
+): Promise<PartOutcome> {
+  const sub = call.subscription;
+  const trigger = await triggerOf(deps, sub);
+  const fn = trigger[call.phase] as WirePerform | undefined;
+  const keys = storedStateKeys(sub.instanceId, sub.id);
+  const found = await deps.store.getInstanceWithConnections(sub.instanceId, { states: keys });
+  if (!found || typeof fn !== 'function') {
+    throw new KeywayError('KW_STORE_NOT_FOUND', {
+      message: found
+        ? `Trigger "${trigger.key}" has no ${call.phase}`
+        : `Instance "${sub.instanceId}" does not exist`,
+      details: { instanceId: sub.instanceId },
+    });
+  }
+  const component = await deps.components.get(sub.componentKey);
+  const planned = bindConnections(
+    found.connections,
+    found.instance,
+    component,
+    trigger,
+    sub.inputs,
+    sub.connections,
+  );
+  const bound = await withTokens(deps, planned);
+  secrets.bound = bound;
+  const identity: ContextIdentity = {
+    executionId: run.executionId,
+    stepId: sub.triggerKey,
+    startedAt: run.startedAt,
+    ...peopleOf(found),
+    flow: { id: sub.id, name: sub.name, stableId: sub.id },
+    componentActionKey: `${sub.componentKey}.${sub.triggerKey}`,
+    configVars: { ...found.instance.config },
+    ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
+  };
+  const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
+  const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
+  // found.states is in the stored scopes' order, instanceState first.
+  const loaded = loadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);
+  let live = loaded.copy();
+  const result = await retryOnUnauthorized(deps.credentials, bound, run.logger, (retrying) => {
+    if (retrying) live = loaded.copy();
+    for (const item of bound) identity.configVars[item.connection.name] = item.value;
+    const params = buildActionParams(
+      trigger.display.label,
+      trigger.inputs,
+      given,
+      new Map(bound.map((item) => [item.inputKey, item.value])),
+    );
+    const context = createActionContext(identity, live, run.logger);
+    return call.phase === 'perform'
+      ? fn(context, call.payload?.(identity) ?? {}, params)
+      : fn(context, params);
+  });
+  const writes = (stateWrites(loaded, finalState(live, result)) ?? []).filter(
+    (write) => flowState || write.scope !== 'instanceState',
+  );
+  return {
+    result,
+    states: writes.map(({ scope, json }) => {
+      const key = scope === 'instanceState' ? sub.id : scope === 'executionState' ? run.executionId : '';
+      return { scope: STORE_SCOPE[scope], key, value: JSON.parse(json) as JsonObject };
+    }),
+  };
+}
+
 /**
  * Runs `call.phase` of the subscription's trigger and commits the outcome. Never throws for what the trigger
  * does (a failure is recorded and returned as `error`); throws only when the outcome cannot be committed.
@@ -155,67 +250,10 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
   const startedAt = now();
   const secrets = new RunSecrets();
   const { logger, entries } = createCollectingLogger(secrets, now);
-  const keys = storedStateKeys(sub.instanceId, sub.id);
-  let outcome:
-    { result: unknown; states: { scope: StateScope; key: string; value: JsonObject }[] } | undefined;
+  let outcome: PartOutcome | undefined;
   let failure: KeywayError | undefined;
   try {
-    const trigger = await triggerOf(deps, sub);
-    const fn = trigger[call.phase] as WirePerform | undefined;
-    const found = await deps.store.getInstanceWithConnections(sub.instanceId, { states: keys });
-    if (!found || typeof fn !== 'function') {
-      throw new KeywayError('KW_STORE_NOT_FOUND', {
-        message: found
-          ? `Trigger "${trigger.key}" has no ${call.phase}`
-          : `Instance "${sub.instanceId}" does not exist`,
-        details: { instanceId: sub.instanceId },
-      });
-    }
-    const component = await deps.components.get(sub.componentKey);
-    const planned = bindConnections(
-      found.connections,
-      found.instance,
-      component,
-      trigger,
-      sub.inputs,
-      sub.connections,
-    );
-    const bound = await withTokens(deps, planned);
-    secrets.bound = bound;
-    const people = peopleOf(found);
-    const identity: ContextIdentity = {
-      executionId,
-      stepId: sub.triggerKey,
-      startedAt,
-      ...people,
-      flow: { id: sub.id, name: sub.name, stableId: sub.id },
-      componentActionKey: `${sub.componentKey}.${sub.triggerKey}`,
-      configVars: { ...found.instance.config },
-      ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
-    };
-    for (const item of bound) identity.configVars[item.connection.name] = item.value;
-    const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
-    const params = buildActionParams(
-      trigger.display.label,
-      trigger.inputs,
-      given,
-      new Map(bound.map((item) => [item.inputKey, item.value])),
-    );
-    const loaded = loadedState(found.states);
-    const live = loaded.copy();
-    const context = createActionContext(identity, live, logger);
-    const result =
-      call.phase === 'perform'
-        ? await fn(context, call.payload?.(identity) ?? {}, params)
-        : await fn(context, params);
-    const writes = stateWrites(loaded, finalState(live, result)) ?? [];
-    outcome = {
-      result,
-      states: writes.map(({ scope, json }) => {
-        const key = scope === 'instanceState' ? sub.id : scope === 'executionState' ? executionId : '';
-        return { scope: STORE_SCOPE[scope], key, value: JSON.parse(json) as JsonObject };
-      }),
-    };
+    outcome = await runPart(deps, call, { executionId, startedAt, logger }, secrets);
   } catch (thrown) {
     failure = await surface(deps, thrown, secrets.bound, secrets, now);
     logger.error(`${failure.code}: ${failure.message}`);

@@ -29,7 +29,8 @@ const configParams = z.object({
   token: z.string().min(1).max(4096),
   key: z.string().min(1).max(200),
 });
-const configForm = z.object({ _csrf: z.string().optional(), value: z.string().max(10_000) }).loose();
+/** `value` for a simple type or a picklist; a structured type's form posts named fields (runtime config-var-forms). */
+const configForm = z.record(z.string(), z.string().max(10_000));
 
 /** The variables a link may show: those whose connections it covers. */
 function covered(claims: ConnectLinkClaims, variables: readonly ConfigVarPageView[]): ConfigVarPageView[] {
@@ -56,7 +57,7 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConfigRouteConte
       base = `/connect/${params.token}`;
       const body = parseRequest(configForm, request.body ?? {}, 'body');
       const browserId = readBrowserId(request.headers.cookie);
-      if (browserId === undefined || !verifyCsrfToken(browserId, body._csrf, config.linkSecret)) {
+      if (browserId === undefined || !verifyCsrfToken(browserId, body['_csrf'], config.linkSecret)) {
         throw new KeywayError('KW_CSRF_INVALID', {
           message:
             'This form has expired or was not sent from the connect page; reload the page and try again',
@@ -72,7 +73,8 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConfigRouteConte
           });
         }
       }
-      await ctx.configVars.saveConfigVar({ instanceId: claims.iid, key: params.key, value: body.value });
+      const { _csrf: _token, ...fields } = body;
+      await ctx.configVars.saveConfigVar({ instanceId: claims.iid, key: params.key, fields });
       return reply.redirect(`${base}?notice=configured`, 303);
     } catch (error) {
       return ctx.sendError(reply, error, base);

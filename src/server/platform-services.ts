@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
-import { definitionOf, oauthAppValues, postWebhook } from '../runtime';
+import { definitionOf, inheritedApp, postWebhook } from '../runtime';
 import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
 import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
 import type {
@@ -115,9 +115,8 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
     // Every name and value is checked before anything is written: a bad one changes nothing.
     const merged = [];
     for (const { connection, values } of updates) {
-      const owned = oauthAppValues(
-        await store.oauthApps.get(connection.componentKey, connection.definitionKey),
-      );
+      const definition = await definitionOf(deps.components, connection);
+      const owned = (await inheritedApp(store, connection.componentKey, definition)).values;
       const taken = Object.keys(values).find((key) => key in owned);
       if (taken !== undefined) {
         throw new KeywayError('KW_CONNECTION_INVALID', {

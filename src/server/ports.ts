@@ -6,6 +6,7 @@
  * failure injection, but the security and browser tests use the real runtime.
  */
 import type { KeywayError } from '../errors';
+import type { ConfigVarChoice, ConfigurableType, StructuredForm } from '../runtime';
 
 /** Life cycle of a connection, as shown to customers. */
 export type ConnectionViewStatus =
@@ -148,13 +149,15 @@ export interface ConfigVarPageView {
   readonly key: string;
   readonly label: string;
   readonly description: string | null;
-  /** The data source's type: `picklist` shows a select, the others one field. */
-  readonly type: 'picklist' | 'string' | 'date' | 'timestamp' | 'boolean' | 'number' | 'code';
+  /** The data source's type: `picklist` shows a select, the simple types one field, the others `form`. */
+  readonly type: ConfigurableType;
   /** `waiting` until the connections it reads through are connected; `failed` when its data source failed. */
   readonly state: 'waiting' | 'ready' | 'failed';
   readonly connectionIds: readonly string[];
   readonly choices: readonly { readonly key: string; readonly label: string }[];
   readonly suggested: string | null;
+  /** The form of an `objectSelection`, `objectFieldMap` or `jsonForm` variable. */
+  readonly form: StructuredForm | null;
   readonly value: string | null;
   readonly error: { readonly code: string; readonly message: string } | null;
 }
@@ -163,12 +166,11 @@ export interface ConfigVarPageView {
 export interface ConfigPort {
   /** The instance's config variables with their choices (their data sources run now). */
   describeConfigVars(instanceId: string): Promise<readonly ConfigVarPageView[]>;
-  /** Checks `value` against the variable's choices (or type) and saves it in the instance's config. */
-  saveConfigVar(input: {
-    readonly instanceId: string;
-    readonly key: string;
-    readonly value: string;
-  }): Promise<void>;
+  /**
+   * Checks `value` (or, for a structured type, the posted form's `fields`) against the variable's choices (or
+   * type) and saves it in the instance's config.
+   */
+  saveConfigVar(input: ConfigVarChoice): Promise<void>;
 }
 
 /** A verified API key. */

@@ -26,6 +26,7 @@ import type {
   ConnectFlows,
   CredentialSource,
   PlatformConnectionDefaults,
+  ProviderLookup,
   WebhookEndpoint,
 } from '../runtime';
 import type { Triggers, WebhookDirectory } from '../runtime';
@@ -55,6 +56,8 @@ export interface RuntimeServicesDeps {
   /** Valid tokens for action runs (the runtime's CredentialManager). Without it, running actions is refused. */
   readonly credentials?: CredentialSource;
   readonly platformDefaults?: PlatformConnectionDefaults;
+  /** The provider catalog, for OAuth apps per provider (the CLI passes connections/catalog). */
+  readonly providers?: ProviderLookup;
   /** Webhook endpoints from the deployment's configuration; the API lists and tests them but cannot delete them. */
   readonly webhookEndpoints?: readonly WebhookEndpoint[];
   readonly now?: () => number;
@@ -90,12 +93,24 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   });
   const subscriptions = deps.triggers;
   const api: ApiPort = {
-    ...oauthAppApi({ store: deps.store, components: deps.components }),
+    ...oauthAppApi({
+      store: deps.store,
+      components: deps.components,
+      ...(deps.providers ? { providers: deps.providers } : {}),
+    }),
     ...platform,
     async deleteInstance(id) {
       // Each trigger's onInstanceDelete runs (removing its vendor webhook) before the instance goes.
       await subscriptions?.triggers.disableAll(id);
       await platform.deleteInstance(id);
+    },
+    async deleteCustomer(id) {
+      // As for one instance, for each of the customer's: a hook that fails keeps the customer (and says why).
+      if (subscriptions) {
+        const instances = await deps.store.listInstances({ customerId: id });
+        await subscriptions.triggers.disableEach(instances.map((instance) => instance.id));
+      }
+      await platform.deleteCustomer(id);
     },
     ...componentApi(deps, views),
     ...customerAndInstanceApi(deps, views),

@@ -3,7 +3,7 @@
  * as views and DTOs. A view never carries a token or a secret value.
  */
 import { KeywayError } from '../errors';
-import { definitionOf, oauthAppValues, resolveClient } from '../runtime';
+import { definitionOf, inheritedApp, resolveClient } from '../runtime';
 import type { ComponentRegistry, LoadedComponent, WireConnection, WireInput } from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
 import type { ComponentSummary, CustomerDto, InstanceDto } from './api/types';
@@ -120,11 +120,11 @@ export function runtimeViews(store: Store, components: ComponentRegistry): Runti
       if (component) providerName = component.display.label;
       const definition = await definitionOf(components, connection);
       label = definition.label;
-      const app = await store.oauthApps.get(connection.componentKey, connection.definitionKey);
+      const app = await inheritedApp(store, connection.componentKey, definition);
       formFields = formFieldsOf(
         connection,
         definition,
-        app ? new Set(Object.keys(oauthAppValues(app))) : undefined,
+        app.source === 'none' ? undefined : new Set(Object.keys(app.values)),
       );
       requestedScopes = await requestedScopesOf(store, components, connection, definition);
     } catch {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Expression, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type {
@@ -68,6 +68,41 @@ function pageLimit(page: PageRequest): number {
 
 const int = (value: number | string): number => Number(value);
 
+/** How a table is paged: by `(at, id)`, in one direction. */
+interface Keyset<A extends string> {
+  readonly at: A;
+  readonly direction: 'asc' | 'desc';
+}
+
+const byCreation: Keyset<'created_at'> = { at: 'created_at', direction: 'asc' };
+
+/**
+ * One page of `query` (a table with its filters) in `keyset` order: the rows after the request's cursor,
+ * `limit + 1` read so the extra row says whether there is a next page.
+ */
+async function pageOf<
+  DB,
+  TB extends keyof DB,
+  A extends string,
+  R extends { id: string } & Record<A, number | string>,
+  T,
+>(
+  query: SelectQueryBuilder<DB, TB, R>,
+  keyset: Keyset<A>,
+  page: PageRequest,
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const { at, direction } = keyset;
+  const cursor = page.after;
+  const rows = await query
+    .$if(cursor !== undefined, (q) => q.where(after(at, 'id', cursor as PageCursor, direction)))
+    .orderBy(sql.ref(at), direction)
+    .orderBy(sql.ref('id'), direction)
+    .limit(pageLimit(page) + 1)
+    .execute();
+  return toPage(rows, page, (r) => ({ at: int(r[at]), id: r.id }), map);
+}
+
 /** {@link AdminStore} on the main store's database handle. */
 export class KyselyAdminStore implements AdminStore {
   readonly #deps: AdminStoreDeps;
@@ -81,59 +116,31 @@ export class KyselyAdminStore implements AdminStore {
   }
 
   async customersPage(page: PageRequest): Promise<Page<Customer>> {
-    const rows = await this.#db
-      .selectFrom('customers')
-      .selectAll()
-      .$if(page.after !== undefined, (q) =>
-        q.where(after('created_at', 'id', page.after as PageCursor, 'asc')),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    return toPage(rows, page, (r) => ({ at: int(r.created_at), id: r.id }), this.#deps.toCustomer);
+    const query = this.#db.selectFrom('customers').selectAll();
+    return pageOf(query, byCreation, page, this.#deps.toCustomer);
   }
 
   async instancesPage(
     filter: { readonly customerId?: string | undefined },
     page: PageRequest,
   ): Promise<Page<Instance>> {
-    const rows = await this.#db
+    const query = this.#db
       .selectFrom('instances')
       .selectAll()
-      .$if(filter.customerId !== undefined, (q) => q.where('customer_id', '=', filter.customerId ?? ''))
-      .$if(page.after !== undefined, (q) =>
-        q.where(after('created_at', 'id', page.after as PageCursor, 'asc')),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    return toPage(rows, page, (r) => ({ at: int(r.created_at), id: r.id }), this.#deps.toInstance);
+      .$if(filter.customerId !== undefined, (q) => q.where('customer_id', '=', filter.customerId ?? ''));
+    return pageOf(query, byCreation, page, this.#deps.toInstance);
   }
 
   async connectionsPage(
     filter: { readonly instanceId?: string | undefined; readonly status?: ConnectionStatus | undefined },
     page: PageRequest,
   ): Promise<Page<Connection>> {
-    const rows = await this.#db
+    const query = this.#db
       .selectFrom('connections')
       .select(['id', 'created_at'])
       .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
-      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? 'pending'))
-      .$if(page.after !== undefined, (q) =>
-        q.where(after('created_at', 'id', page.after as PageCursor, 'asc')),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    const ids = toPage(
-      rows,
-      page,
-      (r) => ({ at: int(r.created_at), id: r.id }),
-      (r) => r.id,
-    );
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? 'pending'));
+    const ids = await pageOf(query, byCreation, page, (r) => r.id);
     // The secrets are decrypted by the main store's reader; a row deleted in between is left out.
     const found = await Promise.all(ids.items.map((id) => this.#deps.getConnection(id)));
     return { items: found.filter((c): c is Connection => c !== undefined), next: ids.next };
@@ -141,33 +148,17 @@ export class KyselyAdminStore implements AdminStore {
 
   async executionsPage(filter: ExecutionPageFilter, page: PageRequest): Promise<Page<Execution>> {
     await this.#deps.flushExecutions();
-    const rows = await this.#db
+    const query = this.#db
       .selectFrom('executions')
       .selectAll()
       .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
-      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? 'running'))
-      .$if(page.after !== undefined, (q) =>
-        q.where(after('started_at', 'id', page.after as PageCursor, 'desc')),
-      )
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    return toPage(rows, page, (r) => ({ at: int(r.started_at), id: r.id }), this.#deps.toExecution);
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? 'running'));
+    return pageOf(query, { at: 'started_at', direction: 'desc' }, page, this.#deps.toExecution);
   }
 
   async apiKeysPage(page: PageRequest): Promise<Page<ApiKey>> {
-    const rows = await this.#db
-      .selectFrom('api_keys')
-      .selectAll()
-      .$if(page.after !== undefined, (q) =>
-        q.where(after('created_at', 'id', page.after as PageCursor, 'asc')),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    return toPage(rows, page, (r) => ({ at: int(r.created_at), id: r.id }), this.#deps.toApiKey);
+    const query = this.#db.selectFrom('api_keys').selectAll();
+    return pageOf(query, byCreation, page, this.#deps.toApiKey);
   }
 
   async componentVersionsPage(key: string, page: PageRequest): Promise<Page<ComponentVersion>> {
@@ -268,15 +259,12 @@ export class KyselyAdminStore implements AdminStore {
   }
 
   async auditPage(page: PageRequest): Promise<Page<AuditEntry>> {
-    const rows = await this.#db
-      .selectFrom('audit_log')
-      .selectAll()
-      .$if(page.after !== undefined, (q) => q.where(after('at', 'id', page.after as PageCursor, 'desc')))
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(pageLimit(page) + 1)
-      .execute();
-    return toPage(rows, page, (r) => ({ at: int(r.at), id: r.id }), toAudit);
+    return pageOf(
+      this.#db.selectFrom('audit_log').selectAll(),
+      { at: 'at', direction: 'desc' },
+      page,
+      toAudit,
+    );
   }
 }
 

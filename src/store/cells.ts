@@ -15,6 +15,7 @@ export const encryptedColumns = [
   { table: 'device_sessions', idColumn: 'id', column: 'device_code' },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret' },
   { table: 'oauth_apps', idColumn: 'id', column: 'secret_fields' },
+  { table: 'provider_oauth_apps', idColumn: 'id', column: 'secret_fields' },
   { table: 'trigger_subscriptions', idColumn: 'id', column: 'webhook_token' },
   { table: 'trigger_subscriptions', idColumn: 'id', column: 'api_key' },
 ] as const;

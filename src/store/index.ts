@@ -8,6 +8,12 @@ export type * from './admin-types';
 export type * from './trigger-types';
 export { subscriptionStatuses } from './trigger-types';
 export type { NewOAuthApp, OAuthApp, OAuthAppStore } from './oauth-apps';
+export type {
+  BoundDefinition,
+  NewProviderOAuthApp,
+  ProviderOAuthApp,
+  ProviderOAuthAppStore,
+} from './provider-oauth-apps';
 export { connectionStatuses } from './types';
 export { KeyRing, cellAad, envelopeKeyId } from './crypto';
 export type { EncryptionKey } from './crypto';

@@ -6,6 +6,8 @@
 import { KyselyAdminStore } from './admin';
 import type { AdminStore } from './admin-types';
 import { KyselyOAuthAppStore } from './oauth-apps';
+import { KyselyProviderOAuthAppStore } from './provider-oauth-apps';
+import type { ProviderOAuthAppStore } from './provider-oauth-apps';
 import { KyselyTriggerStore } from './triggers';
 import type { TriggerStore } from './trigger-types';
 import type { OAuthAppStore } from './oauth-apps';
@@ -85,6 +87,7 @@ export class KyselyStore implements Store {
   readonly engine: StoreEngine;
   readonly admin: AdminStore;
   readonly oauthApps: OAuthAppStore;
+  readonly providerOAuthApps: ProviderOAuthAppStore;
   readonly triggers: TriggerStore;
   readonly #ctx: StoreContext;
   readonly #customers: Customers;
@@ -124,6 +127,7 @@ export class KyselyStore implements Store {
     this.#replicas = new Replicas(handle.db, keys, now, encryptedColumns);
     this.#refreshMarkers = new RefreshMarkers(handle.db);
     this.oauthApps = new KyselyOAuthAppStore(ctx);
+    this.providerOAuthApps = new KyselyProviderOAuthAppStore(ctx);
     this.triggers = new KyselyTriggerStore(ctx);
     this.admin = new KyselyAdminStore({
       db: handle.db,

@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
 import { oauthAppsMigration } from './oauth-apps';
+import { providerOAuthAppsMigration } from './provider-oauth-apps';
 import type { Database } from './schema';
 import { triggerSubscriptionsMigration } from './triggers';
 import type { StoreEngine } from './types';
@@ -380,6 +381,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0010_h6_trigger_subscriptions': triggerSubscriptionsMigration,
         '0011_h7_instance_config_vars': instanceConfigVars,
         '0012_h5_oauth_apps': oauthAppsMigration(),
+        '0025_h5_provider_oauth_apps': providerOAuthAppsMigration(),
       }),
   };
 }

@@ -240,6 +240,18 @@ export interface OAuthAppsTable {
   updated_at: Int64;
 }
 
+/** A platform's OAuth app for one catalog provider (see ./provider-oauth-apps). */
+export interface ProviderOAuthAppsTable {
+  /** The provider's key. */
+  id: string;
+  /** JSON object of the values that are not secret (client id, scopes, environment). */
+  fields: string;
+  /** Encrypted JSON object of the secret values (client secret). */
+  secret_fields: string;
+  created_at: Int64;
+  updated_at: Int64;
+}
+
 export interface Database {
   meta: MetaTable;
   customers: CustomersTable;
@@ -259,4 +271,5 @@ export interface Database {
   audit_log: AuditLogTable;
   trigger_subscriptions: TriggerSubscriptionsTable;
   oauth_apps: OAuthAppsTable;
+  provider_oauth_apps: ProviderOAuthAppsTable;
 }

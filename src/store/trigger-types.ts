@@ -102,7 +102,7 @@ export interface TriggerExecutionRow {
   readonly id: string;
   readonly instanceId: string;
   readonly componentKey: string;
-  /** `trigger:<key>`, `onInstanceDeploy:<key>` or `onInstanceDelete:<key>`. */
+  /** `trigger:<key>`, or the hook and the key: `onInstanceDeploy:<key>`, `webhookCreate:<key>`, … */
   readonly actionKey: string;
   readonly status: 'succeeded' | 'failed';
   readonly startedAt: EpochMs;

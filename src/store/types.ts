@@ -10,6 +10,7 @@
 import type { AdminStore } from './admin-types';
 import type { TriggerStore } from './trigger-types';
 import type { OAuthAppStore } from './oauth-apps';
+import type { ProviderOAuthAppStore } from './provider-oauth-apps';
 import type { ApiKey, CreatedApiKey, NewApiKey } from './api-key-types';
 import type {
   ClaimOptions,
@@ -91,6 +92,8 @@ export interface Store {
   readonly triggers: TriggerStore;
   /** Platform-owned OAuth apps, inherited by the connections of their definition. */
   readonly oauthApps: OAuthAppStore;
+  /** OAuth apps per catalog provider, inherited by every definition built on it that has no app of its own. */
+  readonly providerOAuthApps: ProviderOAuthAppStore;
 
   // Customers
   createCustomer(input: NewCustomer): Promise<Customer>;

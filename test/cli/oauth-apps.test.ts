@@ -78,7 +78,7 @@ describe('keyway oauth-apps', () => {
       connectionsUpdated: 1,
     });
     const list = await runCli(['oauth-apps', 'list', '--data-dir', dataDir]);
-    expect(list.stdout).toMatch(/sandboxDemo\s+sandboxClientCredentials\s+platform-client\s+clientSecret/);
+    expect(list.stdout).toMatch(/sandboxDemo\/sandboxClientCredentials\s+platform-client\s+clientSecret/);
     for (const run of [set, list]) expect(run.stdout + run.stderr).not.toContain(SECRET);
 
     await withTestStore(async (store) => {
@@ -116,5 +116,67 @@ describe('keyway oauth-apps', () => {
     expect(template.exitCode).toBe(1);
     expect(template.stderr).toContain('KW_CONNECTION_TEMPLATE_SET');
     expect(await withTestStore((store) => store.oauthApps.list())).toEqual([]);
+  });
+
+  it('registers an app per provider that a definition without its own app inherits, and removes it', async () => {
+    const connectionId = await withTestStore(async (store) => {
+      const customer = await store.createCustomer({ name: 'Umbrella' });
+      const created = await createInstance(
+        { store, components: new ComponentRegistry({ store }) },
+        {
+          customerId: customer.id,
+          name: 'Umbrella',
+          components: ['sandboxDemo'],
+          connections: [{ name: 'crm', componentKey: 'sandboxDemo', definitionKey: 'sandboxOAuth' }],
+        },
+      );
+      return created.connections[0]?.id ?? '';
+    });
+    const unknown = await runCli([
+      'oauth-apps',
+      'set-provider',
+      'nosuchvendor',
+      '--client-id',
+      'x',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain('KW_PROVIDER_UNKNOWN');
+    const set = await runCli(
+      [
+        'oauth-apps',
+        'set-provider',
+        'sandbox',
+        '--client-id',
+        'provider-client',
+        '--client-secret-env',
+        'S',
+        '--data-dir',
+        dataDir,
+        '--json',
+      ],
+      { S: SECRET },
+    );
+    expect(set.exitCode).toBe(0);
+    expect(set.json()).toMatchObject({
+      providerOAuthApp: {
+        providerKey: 'sandbox',
+        fields: { clientId: 'provider-client' },
+        secretFields: ['clientSecret'],
+      },
+      // This crm, and the first test's client-credentials connection, whose own app was removed.
+      connectionsUpdated: 2,
+    });
+    const list = await runCli(['oauth-apps', 'list', '--data-dir', dataDir]);
+    expect(list.stdout).toMatch(/provider sandbox\s+provider-client\s+clientSecret/);
+    for (const run of [set, list]) expect(run.stdout + run.stderr).not.toContain(SECRET);
+    const inherited = await withTestStore((store) => store.getConnection(connectionId));
+    expect(inherited?.secretFields).toEqual({ clientId: 'provider-client', clientSecret: SECRET });
+
+    const removed = await runCli(['oauth-apps', 'remove-provider', 'sandbox', '--data-dir', dataDir]);
+    expect(removed.exitCode).toBe(0);
+    const after = await withTestStore((store) => store.getConnection(connectionId));
+    expect(after?.secretFields).toEqual({});
   });
 });

@@ -87,11 +87,11 @@ const cfgTest = component({
       inputs: { connection: connectionInput },
       perform: async () => new Promise<never>(() => undefined),
     }),
-    mapping: dataSource({
-      display: { label: 'Mapping', description: 'Not shown on the page.' },
-      dataSourceType: 'objectFieldMap',
+    when: dataSource({
+      display: { label: 'When', description: 'Not shown on the page.' },
+      dataSourceType: 'schedule',
       inputs: { connection: connectionInput },
-      perform: async () => Promise.resolve({ result: { fields: [] } }),
+      perform: async () => Promise.resolve({ result: { value: '0 * * * *' } }),
     }),
   },
 });
@@ -140,7 +140,7 @@ describe.each(storeEngines)('config variables on %s', (_engine, open) => {
     const before = (await store.listInstances()).length;
     const cases: [NewInstanceSpec['configVars'], string][] = [
       [[{ key: 'X', dataSource: { component: 'cfgTest', key: 'nope' } }], 'has no data source "nope"'],
-      [[{ key: 'X', dataSource: { component: 'cfgTest', key: 'mapping' } }], 'is a objectFieldMap'],
+      [[{ key: 'X', dataSource: { component: 'cfgTest', key: 'when' } }], 'is a schedule'],
       [[{ key: 'X', dataSource: { component: 'other', key: 'targets' } }], 'does not include'],
       [[{ ...target, input: 'nope' }], 'no action of "cfgTest" has an input "nope"'],
       [[target, target], '"Target" is declared twice'],

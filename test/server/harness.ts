@@ -15,6 +15,7 @@ import {
   createInstance,
 } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
+import type { ProviderLookup } from '../../src/runtime';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox';
 import { buildApp, createRuntimeServices, signConnectLink } from '../../src/server';
 import type { ServerConfigInput } from '../../src/server';
@@ -132,6 +133,8 @@ export async function startHarness(
     openStore?: () => Promise<TestStore>;
     /** A pino logger for the app; logging is off when omitted. */
     logger?: FastifyBaseLogger;
+    /** The provider catalog for OAuth apps per provider; none when omitted. */
+    providers?: ProviderLookup;
   } = {},
 ): Promise<Harness> {
   const baseUrl = options.baseUrl ?? 'http://keyway.test';
@@ -153,6 +156,7 @@ export async function startHarness(
     credentials,
     now,
     triggers: { triggers, webhooks },
+    ...(options.providers ? { providers: options.providers } : {}),
   });
 
   const customer = await store.createCustomer({ name: 'Customer <b>A</b>' });

@@ -221,6 +221,32 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
     expect((await api('GET', `/api/triggers/${String(trigger.id)}`)).statusCode).toBe(404);
   });
 
+  it('runs webhookLifecycleHandlers create on enable and delete on disable, with a valid token', async () => {
+    const before = vendor.hooks.size;
+    const { trigger } = await enable({ triggerKey: 'lifecycle', name: 'Lifecycle', inputs: { vendorUrl } });
+    expect(trigger.status).toBe('enabled');
+    const id = String(trigger.id);
+    expect(vendor.hooks.size).toBe(before + 1);
+    const [hookId, hook] = [...vendor.hooks.entries()].at(-1) as [string, { url: string; token: string }];
+    expect(hook.url).toBe(trigger.webhookUrl);
+    const svc = await h.connection(instanceId, 'svc');
+    expect(hook.token).toBe((await h.credentials.getToken(svc.id)).accessToken);
+    expect(await h.store.getState({ instanceId, scope: 'crossFlow' })).toMatchObject({ [id]: hookId });
+    // The handlers get no flow-scoped state, so what create put in instanceState was not kept.
+    expect(await h.store.getState({ instanceId, scope: 'instance', key: id })).toBeUndefined();
+    const executions = await api('GET', `/api/executions?instanceId=${instanceId}&limit=100`);
+    expect(JSON.stringify(executions.json())).toContain('webhookCreate:lifecycle');
+
+    vendor.state.failDelete = true;
+    const failed = await api('DELETE', `/api/triggers/${id}`);
+    expect(failed.json()).toMatchObject({ error: { code: 'KW_TRIGGER_HOOK_FAILED' } });
+    expect(String((failed.json() as { error: { message: string } }).error.message)).toMatch(/^webhookDelete/);
+    vendor.state.failDelete = false;
+    expect((await api('DELETE', `/api/triggers/${id}`)).statusCode).toBe(204);
+    expect(vendor.hooks.has(hookId)).toBe(false);
+    expect(await h.store.getState({ instanceId, scope: 'crossFlow' })).not.toHaveProperty(id);
+  });
+
   it('leaves a failing hook in a clear status that can be retried', async () => {
     vendor.state.failCreate = true;
     const { trigger } = await enable({ triggerKey: 'hooked', name: 'Flaky', inputs: { vendorUrl } });
@@ -272,6 +298,89 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
     expect(vendor.hooks.size).toBe(1);
     expect((await api('DELETE', `/api/instances/${created.instance.id}`)).statusCode).toBe(204);
     expect(vendor.hooks.size).toBe(0);
+  });
+
+  it('runs onInstanceDelete for every instance of a customer that is deleted, and refuses while a hook fails', async () => {
+    const customer = await h.store.createCustomer({ name: 'Departing customer' });
+    const instanceIds: string[] = [];
+    for (const name of ['Departing one', 'Departing two']) {
+      const created = await createInstance(
+        { store: h.store, components: h.components },
+        {
+          customerId: customer.id,
+          name,
+          components: ['triggerTest'],
+          connections: [
+            { name: 'svc', componentKey: 'triggerTest', definitionKey: 'cc', fields: serviceFields() },
+          ],
+        },
+      );
+      instanceIds.push(created.instance.id);
+      const res = await api('POST', `/api/instances/${created.instance.id}/triggers`, {
+        componentKey: 'triggerTest',
+        triggerKey: 'hooked',
+        inputs: { vendorUrl },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const hooks = vendor.hooks.size;
+    expect(hooks).toBeGreaterThanOrEqual(2);
+
+    // A hook that fails keeps the customer, so its vendor webhooks are not orphaned silently.
+    vendor.state.failDelete = true;
+    try {
+      const refused = await api('DELETE', `/api/customers/${customer.id}`);
+      expect(refused.statusCode).toBe(502);
+      expect(refused.json()).toMatchObject({ error: { code: 'KW_TRIGGER_HOOK_FAILED' } });
+    } finally {
+      vendor.state.failDelete = false;
+    }
+    expect(await h.store.getCustomer(customer.id)).toBeDefined();
+    expect(vendor.hooks.size).toBe(hooks);
+
+    expect((await api('DELETE', `/api/customers/${customer.id}`)).statusCode).toBe(204);
+    expect(vendor.hooks.size).toBe(hooks - 2);
+    expect(await h.store.getCustomer(customer.id)).toBeUndefined();
+    for (const id of instanceIds) {
+      expect(await h.store.triggers.listSubscriptions({ instanceId: id })).toEqual([]);
+    }
+  });
+
+  it('refreshes the token once when a webhook perform gets a 401, and fails typed on a second 401', async () => {
+    const { trigger } = await enable({ triggerKey: 'lookup', name: 'Lookup', inputs: { vendorUrl } });
+    expect(trigger.status).toBe('enabled');
+    const url = path(trigger.webhookUrl);
+    vendor.state.items = [7];
+    expect((await h.inject({ method: 'POST', url, payload: '{}' })).statusCode).toBe(200);
+    const [used] = vendor.state.itemTokens.slice(-1);
+    vendor.state.revoked.add(used ?? '');
+    const from = vendor.state.itemTokens.length;
+    const retried = await h.inject({ method: 'POST', url, payload: '{}' });
+    expect(retried.statusCode).toBe(200);
+    const tokens = vendor.state.itemTokens.slice(from);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(used);
+    expect(tokens[1]).not.toBe(used);
+
+    vendor.state.refuseAll = true;
+    try {
+      const refused = await h.inject({ method: 'POST', url, payload: '{}' });
+      expect(refused.statusCode).toBe(500);
+      expect(refused.json()).toMatchObject({ error: { code: 'KW_TRIGGER_FAILED' } });
+      const { executionId } = (refused.json() as { error: { details: { executionId: string } } }).error
+        .details;
+      expect(await h.store.getExecution(executionId)).toMatchObject({
+        status: 'failed',
+        errorCode: 'KW_ACTION_UNAUTHORIZED',
+      });
+      expect((await api('GET', `/api/triggers/${String(trigger.id)}`)).json()).toMatchObject({
+        trigger: { status: 'enabled', lastError: { code: 'KW_ACTION_UNAUTHORIZED' } },
+      });
+      expect(vendor.state.itemTokens.length - from).toBe(4);
+    } finally {
+      vendor.state.refuseAll = false;
+    }
+    expect((await api('DELETE', `/api/triggers/${String(trigger.id)}`)).statusCode).toBe(204);
   });
 
   it('refuses a trigger the component lacks and a schedule on a webhook trigger, writing nothing', async () => {

@@ -1,7 +1,8 @@
 /**
  * An in-process vendor for the trigger tests: a webhook registry (create, delete) and an item feed, behind a
- * bearer token it records, with switches to make each part fail, to hold feed requests unanswered (a poll
- * blocked at the vendor) and to grow the feed by one item per request served.
+ * bearer token it records, with switches to make each part fail (the feed also answers 401 to revoked tokens),
+ * to hold feed requests unanswered (a poll blocked at the vendor) and to grow the feed by one item per request
+ * served.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,11 @@ export function startVendor() {
     grow: false,
     items: [] as number[],
     next: 1,
+    /** Tokens the item feed answers 401 to (revoked at the vendor), and whether it refuses every token. */
+    revoked: new Set<string>(),
+    refuseAll: false,
+    /** The bearer token of each item feed request, in order. */
+    itemTokens: [] as string[],
   };
   /** The `since` of every feed request received, in order. */
   const itemRequests: number[] = [];
@@ -47,7 +53,9 @@ export function startVendor() {
       if (req.method === 'GET' && url.pathname === '/items') {
         const since = Number(url.searchParams.get('since') ?? 0);
         itemRequests.push(since);
+        state.itemTokens.push(token);
         const answer = (): void => {
+          if (state.refuseAll || state.revoked.has(token)) return send(401, { error: 'invalid_token' });
           if (state.failItems) return send(503, { error: 'down' });
           send(200, { items: state.items.slice(since) });
           if (state.grow) state.items.push(state.items.length + 1);

@@ -6,7 +6,9 @@
  * - `GET /user/repos` — https://docs.github.com/en/rest/repos/repos#list-repositories-for-the-authenticated-user
  * - `POST /repos/{owner}/{repo}/issues` — https://docs.github.com/en/rest/issues/issues#create-an-issue
  *
- * Triggers (./triggers): `repositoryEvents`, a repository webhook registered on deploy and removed on delete.
+ * Triggers (./triggers): `repositoryEvents`, a repository webhook registered on deploy and removed on delete;
+ * `newOrUpdatedIssues` (./issues-poll), a polling trigger over
+ * `GET /repos/{owner}/{repo}/issues` — https://docs.github.com/en/rest/issues/issues#list-repository-issues
  */
 import { action, component, input, util } from '@prismatic-io/spectral';
 import { github, toSpectralConnection } from '../../../connections';

@@ -18,6 +18,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { input, trigger, util } from '@prismatic-io/spectral';
 import { isAxiosError } from 'axios';
 import { client } from './client';
+import { newOrUpdatedIssues } from './issues-poll';
 
 function header(headers: Record<string, string>, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -120,4 +121,4 @@ export const repositoryEvents = trigger({
 });
 
 /** The triggers of the GitHub component. */
-export const githubTriggers = { repositoryEvents };
+export const githubTriggers = { repositoryEvents, newOrUpdatedIssues };

@@ -1,11 +1,22 @@
 /**
- * `keyway oauth-apps set|list|remove`: the platform's OAuth apps, one per connection definition of a component.
- * Every connection of the definition inherits the app (see src/runtime/oauth-apps.ts). The client secret is read
- * from an environment variable, never from the command line (where `ps` would show it), and never printed.
+ * `keyway oauth-apps set|set-provider|list|remove|remove-provider`: the platform's OAuth apps, one per connection
+ * definition of a component or one per catalog provider. Every connection of the definition (or of every
+ * definition built on the provider that has no app of its own) inherits the app (see src/runtime/oauth-apps.ts
+ * and src/runtime/provider-oauth-apps.ts). The client secret is read from an environment variable, never from the
+ * command line (where `ps` would show it), and never printed.
  */
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
-import { ComponentRegistry, oauthAppView, registerOAuthApp, removeOAuthApp } from '../../runtime';
+import {
+  ComponentRegistry,
+  oauthAppView,
+  providerOAuthAppView,
+  registerOAuthApp,
+  registerProviderOAuthApp,
+  removeOAuthApp,
+  removeProviderOAuthApp,
+} from '../../runtime';
+import { catalogLookup } from '../catalog';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable } from '../output';
@@ -84,15 +95,19 @@ export function registerOAuthAppCommands(program: Command): void {
 
   withCommonOptions(apps.command('list').description('list OAuth apps (never their secrets)')).action(
     cliAction(async (out, flags: CommonFlags) => {
-      const list = await withStore(loadStoreConfig(flags), async (store) =>
-        (await store.oauthApps.list()).map(oauthAppView),
-      );
-      out.result({ oauthApps: list }, () =>
-        list.length === 0
-          ? 'No OAuth apps yet; register one with `keyway oauth-apps set <component> --client-id …`.'
-          : renderTable(list, [
-              { header: 'COMPONENT', value: (a) => a.componentKey },
-              { header: 'DEFINITION', value: (a) => a.definitionKey },
+      const { list, byProvider } = await withStore(loadStoreConfig(flags), async (store) => ({
+        list: (await store.oauthApps.list()).map(oauthAppView),
+        byProvider: (await store.providerOAuthApps.list()).map(providerOAuthAppView),
+      }));
+      const rows = [
+        ...byProvider.map((a) => ({ ...a, target: `provider ${a.providerKey}` })),
+        ...list.map((a) => ({ ...a, target: `${a.componentKey}/${a.definitionKey}` })),
+      ];
+      out.result({ oauthApps: list, providerOAuthApps: byProvider }, () =>
+        rows.length === 0
+          ? 'No OAuth apps yet; register one with `keyway oauth-apps set <component> --client-id …` or `keyway oauth-apps set-provider <provider> --client-id …`.'
+          : renderTable(rows, [
+              { header: 'FOR', value: (a) => a.target },
               { header: 'CLIENT ID', value: (a) => text(a.fields['clientId']) },
               { header: 'SECRETS', value: (a) => a.secretFields.join(',') },
             ]),
@@ -109,11 +124,61 @@ export function registerOAuthAppCommands(program: Command): void {
   ).action(
     cliAction(async (out, flags: CommonFlags, componentKey: string, definitionKey: string) => {
       const done = await withStore(loadStoreConfig(flags), (store) =>
-        removeOAuthApp({ store }, componentKey, definitionKey),
+        removeOAuthApp({ store, components: new ComponentRegistry({ store }) }, componentKey, definitionKey),
       );
       out.result(
         { removed: { componentKey, definitionKey }, connectionsUpdated: done.connectionsUpdated },
         () => `removed ${componentKey}/${definitionKey}; ${done.connectionsUpdated} connection(s) updated`,
+      );
+    }),
+  );
+  registerProviderCommands(apps);
+}
+
+/** `keyway oauth-apps set-provider|remove-provider`: one app for every definition built on a catalog provider. */
+function registerProviderCommands(apps: Command): void {
+  withCommonOptions(
+    apps
+      .command('set-provider')
+      .description(
+        'register or replace the OAuth app of a catalog provider; every definition built on it without an app of its own inherits it',
+      )
+      .argument('<provider>', 'catalog provider key (docs/providers.md)')
+      .option('--client-id <id>', 'the client id')
+      .option('--client-secret-env <name>', 'environment variable holding the client secret')
+      .option('--field <key=value>', 'scopes, environment or a field of the provider', collect, []),
+  ).action(
+    cliAction(async (out, flags: SetFlags, providerKey: string) => {
+      const fields = appFields(flags);
+      const done = await withStore(loadStoreConfig(flags), (store) =>
+        registerProviderOAuthApp(
+          { store, components: new ComponentRegistry({ store }), providers: catalogLookup },
+          { providerKey, fields },
+        ),
+      );
+      out.result(
+        { providerOAuthApp: done.app, connectionsUpdated: done.connectionsUpdated },
+        () =>
+          `OAuth app of provider ${done.app.providerKey} saved (secret fields: ${done.app.secretFields.join(', ') || 'none'}); ${done.connectionsUpdated} connection(s) updated`,
+      );
+    }),
+  );
+
+  withCommonOptions(
+    apps
+      .command('remove-provider')
+      .description(
+        'remove the OAuth app of a catalog provider and its values from the connections inheriting it',
+      )
+      .argument('<provider>', 'catalog provider key'),
+  ).action(
+    cliAction(async (out, flags: CommonFlags, providerKey: string) => {
+      const done = await withStore(loadStoreConfig(flags), (store) =>
+        removeProviderOAuthApp({ store, components: new ComponentRegistry({ store }) }, providerKey),
+      );
+      out.result(
+        { removed: { providerKey }, connectionsUpdated: done.connectionsUpdated },
+        () => `removed the app of provider ${providerKey}; ${done.connectionsUpdated} connection(s) updated`,
       );
     }),
   );

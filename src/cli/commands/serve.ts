@@ -21,6 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import { Metrics, buildApp, buildMetricsApp, createRuntimeServices } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
+import { catalogLookup } from '../catalog';
 import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
 import { composeRuntime } from '../runtime';
@@ -151,6 +152,7 @@ export async function startKeywayServer(
     webhookEndpoints: endpoints,
     onRecordError,
     triggers: { triggers, webhooks: webhookUrls },
+    providers: catalogLookup,
   });
   const app = buildApp({ ...services, logger, metrics }, config.server);
   const metricsApp = config.serve.metricsListen ? buildMetricsApp(metrics) : undefined;

@@ -96,8 +96,11 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     url: '/api/customers/:id',
     scope: 'customers:write',
     operationId: 'deleteCustomer',
-    summary: 'Delete a customer and its instances, disconnecting (and revoking) their connections',
+    summary:
+      "Delete a customer and its instances: their triggers' onInstanceDelete first, then their connections disconnected (and revoked)",
     status: 204,
+    // KW_TRIGGER_HOOK_FAILED: a trigger's onInstanceDelete failed, and the customer is kept.
+    errors: [502],
     params: idParam,
     async handle({ params: { id } }) {
       await api.deleteCustomer(id);
@@ -165,8 +168,11 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     url: '/api/instances/:id',
     scope: 'instances:write',
     operationId: 'deleteInstance',
-    summary: 'Delete an instance, disconnecting (and revoking) its connections first',
+    summary:
+      "Delete an instance: its triggers' onInstanceDelete first, then its connections disconnected (and revoked)",
     status: 204,
+    // KW_TRIGGER_HOOK_FAILED: a trigger's onInstanceDelete failed, and the instance is kept.
+    errors: [502],
     params: instanceParam,
     async handle({ params: { id } }) {
       await api.deleteInstance(id);

@@ -1,13 +1,14 @@
 /**
- * `/api/oauth-apps`: the platform's OAuth apps, one per connection definition of a component. Registering one
- * writes it into every connection of the definition; no response ever carries a secret value (only its name).
+ * `/api/oauth-apps`: the platform's OAuth apps, one per connection definition of a component, and
+ * `/api/provider-oauth-apps`, one per catalog provider. Registering one writes it into every connection that
+ * inherits it; no response ever carries a secret value (only its name).
  */
 import { z } from 'zod';
 import { notFound } from './customer-routes';
 import { nextCursor, pageOfList, pageQuery, pageRequest } from './pagination';
-import { OAuthAppSchema, pageOf } from './responses';
+import { OAuthAppSchema, ProviderOAuthAppSchema, pageOf } from './responses';
 import type { DefineRoute } from './route';
-import type { ApiPort, OAuthAppDto } from './types';
+import type { ApiPort, OAuthAppDto, ProviderOAuthAppDto } from './types';
 
 /** Body of `POST /api/oauth-apps`. */
 export const PutOAuthAppBodySchema = z.strictObject({
@@ -17,6 +18,28 @@ export const PutOAuthAppBodySchema = z.strictObject({
   /** `clientId`, `clientSecret` and overrides of the definition's inputs (`tokenUrl`, `scopes`, …). */
   fields: z.record(z.string().min(1).max(200), z.string().max(10_000)),
 });
+
+/** Body of `POST /api/provider-oauth-apps`. */
+export const PutProviderOAuthAppBodySchema = z
+  .strictObject({
+    providerKey: z.string().min(1).max(200).describe('A catalog provider key (docs/providers.md).'),
+    /** `clientId`, `clientSecret`, and optionally `scopes`, `environment`, the provider's own fields. */
+    fields: z
+      .record(z.string().min(1).max(200), z.string().max(10_000))
+      .describe(
+        'clientId, clientSecret (write-only), and optionally scopes, environment, keywayClientAuthMethod or a field of the provider.',
+      ),
+  })
+  .meta({
+    examples: [
+      {
+        providerKey: 'github',
+        fields: { clientId: 'Iv1.8a61f9b3a7aba766', clientSecret: '…', scopes: 'repo read:user' },
+      },
+    ],
+  });
+
+const providerParams = z.object({ providerKey: z.string().min(1).max(200) });
 
 const appParams = z.object({
   componentKey: z.string().min(1).max(200),
@@ -84,6 +107,71 @@ export function registerOAuthAppRoutes(define: DefineRoute, api: ApiPort): void 
         deleted: { componentKey, definitionKey },
         ...(await api.deleteOAuthApp(componentKey, definitionKey)),
       };
+    },
+  });
+  registerProviderOAuthAppRoutes(define, api);
+}
+
+/** `/api/provider-oauth-apps`: one app per catalog provider. */
+function registerProviderOAuthAppRoutes(define: DefineRoute, api: ApiPort): void {
+  define({
+    method: 'GET',
+    url: '/api/provider-oauth-apps',
+    scope: 'oauthApps:read',
+    operationId: 'listProviderOAuthApps',
+    summary: 'List the platform’s OAuth apps per provider (secret values by name only)',
+    query: pageQuery,
+    response: pageOf('providerOAuthApps', ProviderOAuthAppSchema),
+    async handle({ query }) {
+      const page = pageOfList(
+        await api.listProviderOAuthApps(),
+        (app: ProviderOAuthAppDto) => app.providerKey,
+        pageRequest(query),
+      );
+      return { providerOAuthApps: page.items, nextCursor: nextCursor(page) };
+    },
+  });
+  define({
+    method: 'POST',
+    url: '/api/provider-oauth-apps',
+    scope: 'oauthApps:write',
+    operationId: 'putProviderOAuthApp',
+    summary:
+      'Register (or replace) the platform’s OAuth app of a catalog provider; every connection definition built on it without an app of its own inherits it',
+    body: PutProviderOAuthAppBodySchema,
+    response: z.object({ providerOAuthApp: ProviderOAuthAppSchema, connectionsUpdated: z.number().int() }),
+    errors: [404, 409],
+    async handle({ body }) {
+      return api.putProviderOAuthApp(body);
+    },
+  });
+  define({
+    method: 'GET',
+    url: '/api/provider-oauth-apps/:providerKey',
+    scope: 'oauthApps:read',
+    operationId: 'getProviderOAuthApp',
+    summary: 'Get the platform’s OAuth app of a catalog provider',
+    params: providerParams,
+    response: z.object({ providerOAuthApp: ProviderOAuthAppSchema }),
+    async handle({ params: { providerKey } }) {
+      const providerOAuthApp = await api.getProviderOAuthApp(providerKey);
+      if (!providerOAuthApp) throw notFound('provider OAuth app', providerKey);
+      return { providerOAuthApp };
+    },
+  });
+  define({
+    method: 'DELETE',
+    url: '/api/provider-oauth-apps/:providerKey',
+    scope: 'oauthApps:write',
+    operationId: 'deleteProviderOAuthApp',
+    summary: 'Remove the platform’s OAuth app of a catalog provider from the connections that inherit it',
+    params: providerParams,
+    response: z.object({
+      deleted: z.object({ providerKey: z.string() }),
+      connectionsUpdated: z.number().int(),
+    }),
+    async handle({ params: { providerKey } }) {
+      return { deleted: { providerKey }, ...(await api.deleteProviderOAuthApp(providerKey)) };
     },
   });
 }

@@ -249,6 +249,29 @@ export const OAuthAppSchema = z.object({
   updatedAt: epochMs,
 });
 
+/** A platform's OAuth app for a catalog provider: the secret values by name only. */
+export const ProviderOAuthAppSchema = z
+  .object({
+    providerKey: z.string().describe('The catalog provider key (docs/providers.md).'),
+    fields: z.record(z.string(), z.unknown()).describe('The non-secret field values.'),
+    secretFields: z
+      .array(z.string())
+      .describe('The names of the secret fields that are set; never their values.'),
+    createdAt: epochMs,
+    updatedAt: epochMs,
+  })
+  .meta({
+    examples: [
+      {
+        providerKey: 'github',
+        fields: { clientId: 'Iv1.8a61f9b3a7aba766', scopes: 'repo read:user' },
+        secretFields: ['clientSecret'],
+        createdAt: 1_767_225_600_000,
+        updatedAt: 1_767_225_600_000,
+      },
+    ],
+  });
+
 /** The schemas named in the document's `components.schemas`. */
 export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Error: ErrorBodySchema,
@@ -262,4 +285,5 @@ export const namedSchemas: Readonly<Record<string, z.ZodType>> = {
   Execution: ExecutionSchema,
   AuditEntry: AuditEntrySchema,
   OAuthApp: OAuthAppSchema,
+  ProviderOAuthApp: ProviderOAuthAppSchema,
 };

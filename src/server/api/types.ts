@@ -179,7 +179,29 @@ export interface OAuthAppPort {
   ): Promise<{ readonly connectionsUpdated: number }>;
 }
 
-export interface ApiPort extends PlatformApiPort, OAuthAppPort {
+/** A provider's OAuth app as the API shows it: secret values by name only. */
+export interface ProviderOAuthAppDto {
+  readonly providerKey: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly secretFields: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** OAuth apps per catalog provider: inherited by every definition built on it that has no app of its own. */
+export interface ProviderOAuthAppPort {
+  /** Creates or replaces the provider's app and writes it into every connection that inherits it. */
+  putProviderOAuthApp(input: {
+    readonly providerKey: string;
+    readonly fields: Readonly<Record<string, string>>;
+  }): Promise<{ readonly providerOAuthApp: ProviderOAuthAppDto; readonly connectionsUpdated: number }>;
+  listProviderOAuthApps(): Promise<readonly ProviderOAuthAppDto[]>;
+  getProviderOAuthApp(providerKey: string): Promise<ProviderOAuthAppDto | undefined>;
+  /** `KW_API_NOT_FOUND` when the provider has no app. */
+  deleteProviderOAuthApp(providerKey: string): Promise<{ readonly connectionsUpdated: number }>;
+}
+
+export interface ApiPort extends PlatformApiPort, OAuthAppPort, ProviderOAuthAppPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
   /** Publishes a built bundle (`dist/index.js` bytes) as the next version of its key. */
   publishComponent(bundle: Uint8Array): Promise<ComponentSummary>;

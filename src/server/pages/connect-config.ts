@@ -1,8 +1,10 @@
 /**
  * The connect page's configuration section: one card per config variable the customer chooses, a select for a
- * `picklist` data source and one field for the simpler types, each a CSRF-protected form posting to
- * `<base>/config/<key>`. Every value is escaped by {@link html}.
+ * `picklist` data source, one field for the simpler types and a small form for the structured ones
+ * (./config-forms), each a CSRF-protected form posting to `<base>/config/<key>`. Every value is escaped by
+ * {@link html}.
  */
+import { isEmptyForm, structuredFields, unsupportedMessage } from './config-forms';
 import { html } from './html';
 import type { SafeHtml } from './html';
 import type { ConfigVarPageView } from '../ports';
@@ -58,8 +60,23 @@ function card(variable: ConfigVarPageView, base: string, csrf: string, index: nu
     body = html`<p role="alert">
       The choices could not be loaded: ${variable.error?.message ?? 'unknown error'}
     </p>`;
-  } else if (variable.type === 'picklist' && variable.choices.length === 0) {
+  } else if (
+    (variable.type === 'picklist' && variable.choices.length === 0) ||
+    (variable.form !== null && isEmptyForm(variable.form))
+  ) {
     body = html`<p>There is nothing to choose from yet.</p>`;
+  } else if (variable.form?.kind === 'jsonForm' && variable.form.unsupported !== null) {
+    body = unsupportedMessage(variable.form.unsupported);
+  } else if (variable.form !== null) {
+    body = html`<form
+      method="post"
+      action="${base}/config/${encodeURIComponent(variable.key)}"
+      aria-label="${variable.label}"
+    >
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      ${structuredFields(variable.form, id)}
+      <div class="actions"><button type="submit">Save</button></div>
+    </form>`;
   } else {
     body = html`<form method="post" action="${base}/config/${encodeURIComponent(variable.key)}">
       <input type="hidden" name="_csrf" value="${csrf}" />

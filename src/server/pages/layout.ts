@@ -36,6 +36,10 @@ color:#fff;cursor:pointer;min-height:44px}
 button.secondary{background:transparent;color:var(--accent)}
 label{display:block;margin:.5rem 0 .15rem;font-weight:600}
 input,select,textarea{font:inherit;width:100%;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+label.check{display:flex;gap:.5rem;align-items:center;font-weight:400}
+input[type=checkbox]{width:1.25rem;height:1.25rem;margin:0}
+fieldset{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.25rem .75rem .5rem}
+fieldset.nested{margin-left:1.75rem}legend{font-weight:600;padding:0 .25rem}
 .notice{border-left:4px solid var(--ok)}.notice.bad{border-left-color:var(--bad)}
 .code{font:700 1.8rem/1.2 ui-monospace,monospace;letter-spacing:.15em;word-break:break-all}
 a{color:var(--accent)}

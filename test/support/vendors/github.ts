@@ -10,6 +10,9 @@
  * - https://docs.github.com/en/rest/overview/troubleshooting-the-rest-api — 401 `{"message":"Bad credentials"}`.
  * - https://docs.github.com/en/rest/repos/webhooks — `POST /repos/{owner}/{repo}/hooks` (201 with the hook and its
  *   `id`; 422 without `config.url`; the secret is never echoed) and `DELETE …/hooks/{hook_id}` (204; 404 unknown).
+ * - https://docs.github.com/en/rest/issues/issues#list-repository-issues — `state` (default `open`), `sort`
+ *   (`created` default, `updated`, `comments`), `direction` (default `desc`), `since` (ISO 8601; issues updated at
+ *   or after it, compared at whole seconds), page-number pagination; timestamps as `YYYY-MM-DDTHH:MM:SSZ`.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -60,6 +63,10 @@ export interface GitHubFake extends RunningServer {
   readonly issues: Map<string, Array<Record<string, unknown>>>;
   /** Repository webhooks by id, as created (the secret included, which GitHub never shows back). */
   readonly hooks: Map<number, GitHubHook>;
+  /** Changes issue `number` of `repo` (`owner/repo`) as someone editing it would: `updated_at` becomes now. */
+  updateIssue(repo: string, number: number, changes: Record<string, unknown>): void;
+  /** Failure injection: while true every REST call answers 401 Bad credentials, whatever the token. */
+  readonly faults: { badCredentials: boolean };
   /** The user approves the device code shown as `userCode`. */
   approveDevice(userCode: string): void;
   denyDevice(userCode: string): void;
@@ -104,6 +111,37 @@ function paged(
   };
 }
 
+/** GitHub's timestamp format: ISO 8601 in UTC at whole seconds. */
+export function githubTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The issues listing's filters and order: `state`, `since` (at or after, whole seconds), `sort`, `direction`.
+ * Without `sort` the fake keeps the order issues were created in (oldest first), which older tests rely on;
+ * GitHub's default would be newest first.
+ */
+function listIssues(
+  all: readonly Record<string, unknown>[],
+  query: URLSearchParams,
+): Record<string, unknown>[] {
+  const state = query.get('state') ?? 'open';
+  const since = query.get('since');
+  const from = since === null ? undefined : Math.floor(Date.parse(since) / 1000) * 1000;
+  const sort = query.get('sort');
+  const field = sort === 'updated' ? 'updated_at' : sort === 'comments' ? 'comments' : 'created_at';
+  const sign = query.get('direction') === 'asc' ? 1 : -1;
+  const value = (issue: Record<string, unknown>): number =>
+    field === 'comments' ? Number(issue[field] ?? 0) : Date.parse(String(issue[field]));
+  const found = all
+    .filter((i) => state === 'all' || i['state'] === state)
+    .filter((i) => from === undefined || Date.parse(String(i['updated_at'])) >= from);
+  if (sort === null) return found;
+  return found.sort(
+    (a, b) => sign * (value(a) - value(b)) || sign * (Number(a['number']) - Number(b['number'])),
+  );
+}
+
 /** Starts the GitHub fake on 127.0.0.1. */
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const now = options.now ?? Date.now;
@@ -114,6 +152,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const devices = new Map<string, DeviceRecord>();
   const issues = new Map<string, Array<Record<string, unknown>>>();
   const hooks = new Map<number, GitHubHook>();
+  const faults = { badCredentials: false };
   let nextHookId = 12345678;
   const repos = [
     {
@@ -379,7 +418,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
     // REST API: every call needs a live token.
     const check = book.checkAccessToken(req.bearer);
-    if (!check.ok) {
+    if (!check.ok || faults.badCredentials) {
       sendJson(res, 401, BAD_CREDENTIALS);
       return;
     }
@@ -407,8 +446,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         });
         return;
       }
-      const state = req.query.get('state') ?? 'open';
-      const list = (issues.get(full) ?? []).filter((i) => state === 'all' || i['state'] === state);
+      const list = listIssues(issues.get(full) ?? [], req.query);
       const { page, headers } = paged(req.query, list.length, `${baseUrl}${req.path}`);
       sendJson(res, 200, list.slice(page.start, page.end), headers);
       return;
@@ -441,6 +479,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         body: typeof body.body === 'string' ? body.body : null,
         state: 'open',
         html_url: `https://github.com/${full}/issues/${list.length + 1}`,
+        comments: 0,
+        created_at: githubTime(now()),
+        updated_at: githubTime(now()),
       };
       list.push(created);
       issues.set(full, list);
@@ -468,6 +509,12 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     clientSecret,
     issues,
     hooks,
+    faults,
+    updateIssue: (repo, number, changes) => {
+      const issue = issues.get(repo)?.find((i) => i['number'] === number);
+      if (!issue) throw new Error(`no issue ${repo}#${number}`);
+      Object.assign(issue, changes, { updated_at: githubTime(now()) });
+    },
     urls: {
       authorizeUrl: `${baseUrl}/login/oauth/authorize`,
       tokenUrl: `${baseUrl}/login/oauth/access_token`,

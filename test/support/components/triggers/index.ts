@@ -2,7 +2,8 @@
  * A test-only component with triggers, written with plain spectral: a webhook trigger that answers a
  * URL-verification handshake from `response` and digests the raw body, one that throws, one whose
  * onInstanceDeploy / onInstanceDelete register and remove a webhook at a vendor (an in-process fake given by the
- * `vendorUrl` input) with the connection's token, a polling trigger keeping a counter in `context.polling`, a
+ * `vendorUrl` input) with the connection's token, one reading the vendor's items on each request, one doing the same from spectral's `webhookLifecycleHandlers`
+ * (keeping the vendor's hook id in `crossFlowState` by the flow's stable id, as Prismatic's docs advise), a polling trigger keeping a counter in `context.polling`, a
  * stateless webhook trigger answering with the `id` of the body it received (the burst tests), and an action that
  * returns `context.webhookUrls`.
  */
@@ -29,7 +30,8 @@ async function vendor(
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  if (!res.ok) throw new Error(`vendor answered ${res.status}`);
+  // The status rides on the error, as axios's `response.status` does: Keyway retries a 401 after a refresh.
+  if (!res.ok) throw Object.assign(new Error(`vendor answered ${res.status}`), { status: res.status });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -101,6 +103,22 @@ export default component({
           },
         }),
     }),
+    lookup: trigger({
+      display: {
+        label: 'Lookup',
+        description: 'Reads the vendor’s items with the connection’s token per request.',
+      },
+      inputs: {
+        connection: connectionInput,
+        vendorUrl: input({ label: 'Vendor URL', type: 'string', required: true }),
+      },
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (_context, payload, params) => {
+        const found = await vendor(`${String(params.vendorUrl)}/items`, 'GET', tokenOf(params.connection));
+        return { payload: { ...payload, body: { data: found.items } } };
+      },
+    }),
     boom: trigger({
       display: { label: 'Boom', description: 'Always throws.' },
       inputs: {},
@@ -132,6 +150,37 @@ export default component({
           tokenOf(params.connection),
         );
         return {};
+      },
+    }),
+    lifecycle: trigger({
+      display: { label: 'Lifecycle', description: 'Registers its URL from webhookLifecycleHandlers.' },
+      inputs: {
+        connection: connectionInput,
+        vendorUrl: input({ label: 'Vendor URL', type: 'string', required: true }),
+      },
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (_context, payload) => Promise.resolve({ payload }),
+      webhookLifecycleHandlers: {
+        create: async (context, params) => {
+          const url = context.webhookUrls[context.flow.name];
+          const made = await vendor(`${String(params.vendorUrl)}/hooks`, 'POST', tokenOf(params.connection), {
+            url,
+          });
+          // Flow-scoped state is not given to these handlers: what is put there is not kept.
+          context.instanceState.lost = true;
+          return { crossFlowState: { ...context.crossFlowState, [context.flow.stableId]: made.id } };
+        },
+        delete: async (context, params) => {
+          const hookId = context.crossFlowState[context.flow.stableId];
+          await vendor(
+            `${String(params.vendorUrl)}/hooks/${String(hookId)}`,
+            'DELETE',
+            tokenOf(params.connection),
+          );
+          const { [context.flow.stableId]: _gone, ...rest } = context.crossFlowState;
+          return { crossFlowState: rest };
+        },
       },
     }),
     poll: pollingTrigger({
