@@ -5,4 +5,4 @@ export { connectorJsonSchema, ConnectorDefinitionSchema } from './definition';
 export type { CompiledConnector, ConnectorDefinition } from './definition';
 export { isConnectorFile } from './lazy';
 export { loadConnectorFile, loadConnectorText } from './validate';
-export type { LoadedConnector } from './validate';
+export type { LoadConnectorOptions, LoadedConnector } from './validate';

@@ -312,12 +312,13 @@ function componentApi(
     },
 
     async publishConnector(source) {
-      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along.
+      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along,
+      // so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
       const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
       try {
         const file = join(dir, 'connector.yaml');
         writeFileSync(file, source, { mode: 0o600 });
-        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml' });
+        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
         const { component, published } = await components.publish(bundle);
         return componentSummary(component, published.version);
       } finally {
