@@ -135,6 +135,7 @@ export interface ActionRunDto {
 
 /** The result of running a data source: checked against its `dataSourceType`. */
 export interface DataSourceRunDto {
+  readonly executionId: string;
   readonly dataSourceType: string;
   readonly result: unknown;
   readonly supplementalData?: { readonly data: unknown; readonly contentType: string };
