@@ -11,24 +11,16 @@
  * which is what the action call would lose if that time were all the runtime cost.
  */
 import axios from 'axios';
-import { CredentialManager, createActionContext, createCollectingLogger, runAction } from '../src/runtime';
+import { CredentialManager, runAction } from '../src/runtime';
 import type { ComponentRegistry, RunActionDeps } from '../src/runtime';
 import type { Store } from '../src/store';
-import { QUICK, compareThroughput, knob } from './run';
+import { compareThroughput, knob } from './run';
 import type { BenchRow, BenchSection, Spread, Throughput } from './run';
-import {
-  CLIENT_SECRET,
-  CLIENT_SECRET_ENV,
-  benchComponents,
-  benchEngines,
-  benchFlows,
-  connectOnce,
-  createBenchInstance,
-  startFastServer,
-} from './support/common';
+import { connectedBenchInstance } from './support/common';
 import type { ApiServer, BenchEngine } from './support/common';
-import { spawnWorker } from './support/workers';
-import { BENCH_COMPONENT, BENCH_CONNECTION, keepAliveAgent } from './support/component';
+import { directEcho, directPerform, echoRun } from './support/direct';
+import { actionWorkerSection } from './support/workers';
+import { BENCH_COMPONENT, keepAliveAgent } from './support/component';
 
 /** A spread in milliseconds as microseconds. */
 function us(ms: Spread): Spread {
@@ -40,11 +32,7 @@ export async function measureEngine(
   server: ApiServer,
   store: Store,
 ): Promise<BenchRow[]> {
-  const components = await benchComponents(store);
-  const { instanceId, connections } = await createBenchInstance(store, components, server.url);
-  const connection = connections[0];
-  if (!connection) throw new Error('no bench connection');
-  await connectOnce(benchFlows(store, components), connection.id);
+  const { components, instanceId } = await connectedBenchInstance(store, server.url);
   const credentials = new CredentialManager({ store, components });
   const deps = { store, components, credentials };
   const url = `${server.url}/api/item`;
@@ -248,32 +236,11 @@ async function costBesideRequest(options: {
   };
 }
 
-/** The no-request action's spectral perform called directly (see {@link directPerform}), checking its result. */
-export async function directEcho(
-  components: ComponentRegistry,
-  server: ApiServer,
-): Promise<() => Promise<void>> {
-  const echo = await directPerform(components, server, 'echoItem');
-  return async () => {
-    const result = (await echo()) as { data?: { authorized?: unknown } };
-    if (result.data?.authorized !== true) throw new Error('unexpected result');
-  };
-}
-
 /** `runAction` of getItem, the bench action doing one GET, checking its result. */
 function getItemRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
   return async () => {
     const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'getItem' });
     if ((run.result as { data?: { id?: unknown } }).data?.id !== 'item-1')
-      throw new Error('unexpected result');
-  };
-}
-
-/** `runAction` of echoItem, the bench action that makes no request, checking its result. */
-function echoRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
-  return async () => {
-    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
-    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
       throw new Error('unexpected result');
   };
 }
@@ -305,45 +272,6 @@ async function runtimeOwnCost(
     baseline: { label: 'its spectral perform called directly', value: us(result.baseline.cpuMsPerOp) },
     note: `${iterations} calls per run; Keyway adds ${added.toFixed(1)} µs per call (medians); ${Math.round(result.subject.perSecond.median)} runAction calls/s; main-thread GC pauses ${gc(result.subject)} µs per call against ${gc(result.baseline)}`,
   };
-}
-
-/** A bench action's spectral `perform` bound to a context and a connection value built once. */
-export async function directPerform(
-  components: ComponentRegistry,
-  server: ApiServer,
-  actionKey: string,
-  /** Another component's perform to call with the same context and connection (bench/lowcode.ts). */
-  perform?: (...args: unknown[]) => Promise<unknown>,
-): Promise<() => Promise<unknown>> {
-  const action = (await components.get(BENCH_COMPONENT)).actions.get(actionKey);
-  if (!action) throw new Error(`the bench component has no ${actionKey} action`);
-  const run = perform ?? action.perform;
-  const { logger } = createCollectingLogger([], Date.now);
-  const state = { instanceState: {}, crossFlowState: {}, executionState: {}, integrationState: {} };
-  const context = createActionContext(
-    {
-      executionId: 'bench',
-      stepId: actionKey,
-      startedAt: Date.now(),
-      customer: { id: 'c', externalId: '', name: 'Bench' },
-      instance: { id: 'i', name: 'Bench' },
-      user: { id: '', email: '', name: '', externalId: '' },
-      integration: { id: 'i', name: 'Bench', versionSequenceId: '', externalVersion: '' },
-      flow: { id: 'default', name: 'Default', stableId: 'default' },
-      componentActionKey: `${BENCH_COMPONENT}.${actionKey}`,
-      configVars: {},
-    },
-    state,
-    logger,
-  );
-  const connection = {
-    key: BENCH_CONNECTION,
-    configVarKey: 'bench0',
-    fields: { apiBaseUrl: server.url },
-    token: { access_token: 'at_baseline', token_type: 'bearer' },
-    context: {},
-  };
-  return () => run(context, { connection });
 }
 
 /**
@@ -386,38 +314,10 @@ const ENGINE_TIMEOUT_MS = 15 * 60_000;
  * one process the engine measured second ran after the other's rows and a second build of the bench component,
  * and read 0.73×–0.79× where it read 0.82×–0.83× alone. The fast server is shared.
  */
-export const section: BenchSection = {
-  name: 'action',
-  async setup() {
-    const { engines, unavailable } = await benchEngines();
-    const variants = engines.map((engine) => engine.variant);
-    // The workers make engines of their own (PostgreSQL: a throw-away schema each).
-    for (const engine of engines) await engine.dispose();
-    const server = await startFastServer();
-    return {
-      unavailable,
-      notes: [
-        'the API and the token endpoint are the fast local server (bench/support/fast-server.ts) in a child process; each engine is measured in a process of its own; runAction records an execution and loads state per call, as in production',
-      ],
-      measure: async () => {
-        const rows: BenchRow[] = [];
-        for (const variant of variants) {
-          const worker = spawnWorker(
-            'workers/action-worker',
-            { variant, serverUrl: server.url },
-            { [CLIENT_SECRET_ENV]: CLIENT_SECRET, ...(QUICK ? { KEYWAY_BENCH_QUICK: '1' } : {}) },
-          );
-          try {
-            const message = await worker.next(ENGINE_TIMEOUT_MS);
-            if (message.event !== 'rows') throw new Error(`action worker said ${message.event}`);
-            rows.push(...(message['rows'] as BenchRow[]));
-          } finally {
-            await worker.stop();
-          }
-        }
-        return rows;
-      },
-      teardown: () => server.close(),
-    };
-  },
-};
+export const section: BenchSection = actionWorkerSection(
+  'action',
+  [
+    'the API and the token endpoint are the fast local server (bench/support/fast-server.ts) in a child process; each engine is measured in a process of its own; runAction records an execution and loads state per call, as in production',
+  ],
+  ENGINE_TIMEOUT_MS,
+);

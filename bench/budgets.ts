@@ -18,39 +18,19 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import { CredentialManager, runAction } from '../src/runtime';
-import type { RunActionDeps } from '../src/runtime';
+import { CredentialManager } from '../src/runtime';
 import type { Store } from '../src/store';
-import { QUICK, compareThroughput, drive, knob, verdict, warmUp } from './run';
+import { compareThroughput, drive, knob, verdict, warmUp } from './run';
 import type { BenchRow, BenchSection } from './run';
-import {
-  CLIENT_SECRET,
-  CLIENT_SECRET_ENV,
-  benchComponents,
-  benchEngines,
-  benchFlows,
-  connectOnce,
-  createBenchInstance,
-  startFastServer,
-} from './support/common';
+import { connectedBenchInstance } from './support/common';
 import type { ApiServer, BenchEngine } from './support/common';
-import { BENCH_COMPONENT } from './support/component';
-import { directEcho } from './action';
+import { directEcho, echoRun } from './support/direct';
 import { measureLowCode } from './lowcode';
 import { countStatements } from './support/statements';
-import { spawnWorker } from './support/workers';
+import { actionWorkerSection } from './support/workers';
 
 /** The budgets, per warm cached-token call of an action making no request. */
 export const BUDGET = { cpuMicros: 15, allocatedKb: 10, roundTrips: 0 } as const;
-
-/** `runAction` of echoItem, checking its result. */
-export function echoRun(deps: RunActionDeps, instanceId: string): () => Promise<void> {
-  return async () => {
-    const run = await runAction(deps, { instanceId, componentKey: BENCH_COMPONENT, actionKey: 'echoItem' });
-    if ((run.result as { data?: { authorized?: unknown } }).data?.authorized !== true)
-      throw new Error('unexpected result');
-  };
-}
 
 /** Bytes allocated on the JavaScript heap while `work` runs: heap growth plus what collections freed. */
 async function allocatedBytes(work: () => Promise<void>): Promise<number> {
@@ -96,11 +76,7 @@ export async function measureBudgets(
   server: ApiServer,
   store: Store,
 ): Promise<BenchRow[]> {
-  const components = await benchComponents(store);
-  const { instanceId, connections } = await createBenchInstance(store, components, server.url);
-  const connection = connections[0];
-  if (!connection) throw new Error('no bench connection');
-  await connectOnce(benchFlows(store, components), connection.id);
+  const { components, instanceId } = await connectedBenchInstance(store, server.url);
   const deps = { store, components, credentials: new CredentialManager({ store, components }) };
   const subject = echoRun(deps, instanceId);
   const iterations = knob('BUDGET_CALLS', 20_000, 3000);
@@ -168,35 +144,8 @@ export async function measureBudgets(
 const ENGINE_TIMEOUT_MS = 10 * 60_000;
 
 /** `npm run bench -- --only budgets` (or `budgets` as a section name) runs these rows alone. */
-export const section: BenchSection = {
-  name: 'budgets',
-  async setup() {
-    const { engines, unavailable } = await benchEngines();
-    const variants = engines.map((engine) => engine.variant);
-    for (const engine of engines) await engine.dispose();
-    const server = await startFastServer();
-    return {
-      unavailable,
-      notes: ['budgets: each engine in a process of its own; the action makes no request'],
-      measure: async () => {
-        const rows: BenchRow[] = [];
-        for (const variant of variants) {
-          const worker = spawnWorker(
-            'workers/action-worker',
-            { variant, serverUrl: server.url, rows: 'budgets' },
-            { [CLIENT_SECRET_ENV]: CLIENT_SECRET, ...(QUICK ? { KEYWAY_BENCH_QUICK: '1' } : {}) },
-          );
-          try {
-            const message = await worker.next(ENGINE_TIMEOUT_MS);
-            if (message.event !== 'rows') throw new Error(`budget worker said ${message.event}`);
-            rows.push(...(message['rows'] as BenchRow[]));
-          } finally {
-            await worker.stop();
-          }
-        }
-        return rows;
-      },
-      teardown: () => server.close(),
-    };
-  },
-};
+export const section: BenchSection = actionWorkerSection(
+  'budgets',
+  ['each engine in a process of its own; the action makes no request'],
+  ENGINE_TIMEOUT_MS,
+);

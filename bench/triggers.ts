@@ -7,27 +7,16 @@
  * action budget (bench/budgets.ts). `inject`'s simulated request and response are counted as Keyway's.
  */
 import type { ComponentRegistry } from '../src/runtime';
-import {
-  CredentialManager,
-  Triggers,
-  WebhookDirectory,
-  createActionContext,
-  createCollectingLogger,
-} from '../src/runtime';
+import { CredentialManager, Triggers, WebhookDirectory } from '../src/runtime';
 import { webhookPayload } from '../src/runtime/trigger-payload';
 import { buildApp, createRuntimeServices } from '../src/server';
 import type { Store } from '../src/store';
 import { compareThroughput, drive, knob, verdict } from './run';
 import type { BenchRow, BenchSection } from './run';
-import {
-  benchComponents,
-  benchFlows,
-  connectOnce,
-  createBenchInstance,
-  fastServerSection,
-} from './support/common';
+import { benchFlows, connectedBenchInstance, fastServerSection } from './support/common';
 import type { BenchEngine, FastServer } from './support/common';
 import { BENCH_COMPONENT, BENCH_TRIGGER } from './support/component';
+import { directConnection, directContext } from './support/direct';
 import { countStatements } from './support/statements';
 
 /**
@@ -47,21 +36,7 @@ async function directTrigger(
 ): Promise<() => Promise<void>> {
   const trigger = (await components.get(BENCH_COMPONENT)).triggers.get(BENCH_TRIGGER);
   if (!trigger) throw new Error(`the bench component has no ${BENCH_TRIGGER} trigger`);
-  const { logger } = createCollectingLogger([], Date.now);
-  const identity = {
-    executionId: 'bench',
-    stepId: BENCH_TRIGGER,
-    startedAt: Date.now(),
-    customer: { id: 'c', externalId: '', name: 'Bench' },
-    instance: { id: 'i', name: 'Bench' },
-    user: { id: '', email: '', name: '', externalId: '' },
-    integration: { id: 'i', name: 'Bench', versionSequenceId: '', externalVersion: '' },
-    flow: { id: 'f', name: 'Bench hook', stableId: 'f' },
-    componentActionKey: `${BENCH_COMPONENT}.${BENCH_TRIGGER}`,
-    configVars: {},
-  };
-  const state = { instanceState: {}, crossFlowState: {}, executionState: {}, integrationState: {} };
-  const context = createActionContext(identity, state, logger);
+  const { identity, context } = directContext(BENCH_TRIGGER, { id: 'f', name: 'Bench hook', stableId: 'f' });
   const payload = webhookPayload(
     {
       token: 't',
@@ -73,13 +48,7 @@ async function directTrigger(
     },
     identity,
   );
-  const connection = {
-    key: 'benchOAuth',
-    configVarKey: 'bench0',
-    fields: { apiBaseUrl: server.url },
-    token: { access_token: 'at_baseline', token_type: 'bearer' },
-    context: {},
-  };
+  const connection = directConnection(server);
   return async () => {
     const result = (await trigger.perform(context, payload, { connection })) as {
       response?: { body?: unknown };
@@ -89,11 +58,7 @@ async function directTrigger(
 }
 
 async function measureEngine(engine: BenchEngine, server: FastServer, store: Store): Promise<BenchRow[]> {
-  const components = await benchComponents(store);
-  const { instanceId, connections } = await createBenchInstance(store, components, server.url);
-  const connection = connections[0];
-  if (!connection) throw new Error('no bench connection');
-  await connectOnce(benchFlows(store, components), connection.id);
+  const { components, instanceId } = await connectedBenchInstance(store, server.url);
   const credentials = new CredentialManager({ store, components });
   const webhooks = new WebhookDirectory({ store, publicBaseUrl: PUBLIC_URL });
   const triggers = new Triggers({ store, components, credentials, webhooks });

@@ -261,6 +261,12 @@ export const errorTable = {
     description:
       'Several instances carry the name given; the message lists their ids. Use the id, or name the customer.',
   },
+  KW_CONNECT_CHOICE_INVALID: {
+    status: 400,
+    transient: false,
+    description:
+      'A value chosen on the connect page (an environment, a subdomain) is not one the connection offers or is not well formed.',
+  },
   KW_CONNECT_GRANT_UNSUPPORTED: {
     status: 400,
     transient: false,

@@ -319,6 +319,19 @@ export async function connectOnce(flows: ConnectFlows, connectionId: string): Pr
   return done.connection;
 }
 
+/** The bench component published in `store`, and an instance of it whose one connection is connected. */
+export async function connectedBenchInstance(
+  store: Store,
+  serverUrl: string,
+): Promise<{ readonly components: ComponentRegistry; readonly instanceId: string }> {
+  const components = await benchComponents(store);
+  const { instanceId, connections } = await createBenchInstance(store, components, serverUrl);
+  const connection = connections[0];
+  if (!connection) throw new Error('no bench connection');
+  await connectOnce(benchFlows(store, components), connection.id);
+  return { components, instanceId };
+}
+
 /** Connect flows over `store` and `components` (token requests over the default transport). */
 export function benchFlows(store: Store, components: ComponentRegistry): ConnectFlows {
   return new ConnectFlows({ store, components });

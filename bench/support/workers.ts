@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ROOT, benchScript } from './common';
+import { QUICK } from '../run';
+import type { BenchRow, BenchSection } from '../run';
+import { CLIENT_SECRET, CLIENT_SECRET_ENV, ROOT, benchEngines, benchScript, startFastServer } from './common';
 
 /** A message a worker printed. */
 export interface WorkerMessage {
@@ -87,6 +89,51 @@ export function spawnWorker(
         await exited;
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/**
+ * A section whose rows `workers/action-worker` measures (`rows` says which: the action section's or the
+ * budgets'), each engine in a process of its own, one after the other, against one fast server started here.
+ */
+export function actionWorkerSection(
+  rows: 'action' | 'budgets',
+  notes: readonly string[],
+  /** How long one engine's rows may take. */
+  timeoutMs: number,
+): BenchSection {
+  return {
+    name: rows,
+    async setup() {
+      const { engines, unavailable } = await benchEngines();
+      const variants = engines.map((engine) => engine.variant);
+      // The workers make engines of their own (PostgreSQL: a throw-away schema each).
+      for (const engine of engines) await engine.dispose();
+      const server = await startFastServer();
+      return {
+        unavailable,
+        notes: [...notes],
+        measure: async () => {
+          const measured: BenchRow[] = [];
+          for (const variant of variants) {
+            const worker = spawnWorker(
+              'workers/action-worker',
+              { variant, serverUrl: server.url, rows },
+              { [CLIENT_SECRET_ENV]: CLIENT_SECRET, ...(QUICK ? { KEYWAY_BENCH_QUICK: '1' } : {}) },
+            );
+            try {
+              const message = await worker.next(timeoutMs);
+              if (message.event !== 'rows') throw new Error(`${rows} worker said ${message.event}`);
+              measured.push(...(message['rows'] as BenchRow[]));
+            } finally {
+              await worker.stop();
+            }
+          }
+          return measured;
+        },
+        teardown: () => server.close(),
+      };
     },
   };
 }

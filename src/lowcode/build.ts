@@ -2,14 +2,16 @@
  * `keyway components build connector.yaml`: a low-code connector file becomes a standard spectral component
  * bundle (CommonJS, spectral inlined, `default` export), built the way component packages are
  * (components/tsup.shared.ts): a generated entry imports the interpreter (./runtime.ts), the checked definition
- * and any code action files, and esbuild bundles it into one file.
+ * and any code action files (or the code written in the connector, served to esbuild as modules of their own),
+ * and esbuild bundles it into one file.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { KeywayError } from '../errors';
 import { loadConnectorFile } from './validate';
-import type { LoadedConnector } from './validate';
+import type { LoadConnectorOptions, LoadedConnector } from './validate';
 
 /**
  * Where the interpreter's source is: next to this file (src/lowcode), or in src/lowcode of the nearest folder
@@ -34,9 +36,15 @@ export function connectorBundlePath(file: string): string {
   return join(dirname(full), 'dist', `${basename(full, extname(full))}.js`);
 }
 
+/** How the entry names the module of code written in the connector for `key`. */
+const INLINE = 'keyway-inline-code:';
+
 /** The generated entry module of a checked connector. */
 export function connectorEntry(loaded: LoadedConnector): string {
-  const codes = Object.entries(loaded.codeFiles);
+  const codes = [
+    ...Object.entries(loaded.codeFiles),
+    ...Object.keys(loaded.codeSources).map((key): [string, string] => [key, `${INLINE}${key}`]),
+  ];
   return [
     `import { lowCodeComponent } from ${JSON.stringify(runtimeSource())};`,
     ...codes.map(([, file], i) => `import code${i} from ${JSON.stringify(file)};`),
@@ -46,12 +54,28 @@ export function connectorEntry(loaded: LoadedConnector): string {
   ].join('\n');
 }
 
+/** esbuild modules for the code written in the connector (`code: { source }`), resolved next to the file. */
+function inlineCode(loaded: LoadedConnector): Plugin {
+  return {
+    name: 'keyway-inline-code',
+    setup(bundler) {
+      bundler.onResolve({ filter: new RegExp(`^${INLINE}`) }, (args) => ({
+        path: args.path.slice(INLINE.length),
+        namespace: 'keyway-inline-code',
+      }));
+      bundler.onLoad({ filter: /.*/, namespace: 'keyway-inline-code' }, (args) => ({
+        contents: loaded.codeSources[args.path] ?? '',
+        loader: 'js',
+        resolveDir: dirname(loaded.file),
+      }));
+    },
+  };
+}
+
 /** Options for {@link buildConnector}. */
-export interface BuildConnectorOptions {
+export interface BuildConnectorOptions extends LoadConnectorOptions {
   /** The bundle to write; default {@link connectorBundlePath}. */
   readonly outfile?: string;
-  /** How messages name the file (default: its path relative to the working directory). */
-  readonly shownAs?: string;
 }
 
 /**
@@ -63,7 +87,7 @@ export async function buildConnector(
   file: string,
   options: BuildConnectorOptions = {},
 ): Promise<{ bundle: string; connector: LoadedConnector }> {
-  const connector = loadConnectorFile(file, options.shownAs);
+  const connector = loadConnectorFile(file, options);
   const outfile = resolve(options.outfile ?? connectorBundlePath(file));
   mkdirSync(dirname(outfile), { recursive: true });
   try {
@@ -75,6 +99,7 @@ export async function buildConnector(
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
+      plugins: [inlineCode(connector)],
     });
   } catch (cause) {
     throw new KeywayError('KW_COMPONENT_BUILD_FAILED', {

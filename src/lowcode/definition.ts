@@ -77,10 +77,18 @@ const runnableShape = {
   inputs: z.record(key, ConnectorInputSchema).default({}),
   request: ConnectorRequestSchema.optional(),
   code: z
-    .string()
+    .union([
+      z.string().min(1).describe('A JavaScript file, relative to this file (not over the REST publish)'),
+      z.strictObject({
+        source: z
+          .string()
+          .min(1)
+          .describe('The JavaScript module itself, as a YAML block scalar (source: |)'),
+      }),
+    ])
     .optional()
     .describe(
-      'Instead of request: a JavaScript file (relative to this file) exporting async ({ inputs, connection, http }) => result',
+      'Instead of request: a JavaScript module whose default export (or module.exports) is async ({ inputs, connection, http }) => result',
     ),
   response: jsonPath.default('$').describe('What to return from the response body'),
   pagination: ConnectorPaginationSchema.optional(),

@@ -24,7 +24,7 @@ export interface CodeActionContext {
   readonly http: ReturnType<typeof axios.create>;
 }
 
-/** A code action: a function from a JavaScript file named by the action's `code`. */
+/** A code action: the function of the action's `code` (a file, or source in the connector file). */
 export type CodeAction = (context: CodeActionContext) => Promise<unknown>;
 
 /** Options of {@link lowCodeComponent}; a built bundle passes none. */
@@ -281,7 +281,7 @@ function performOf(
   transport: Transport,
 ): (params: Record<string, unknown>) => Promise<unknown> {
   if (prepared.def.code !== undefined) {
-    if (!code) throw new Error(`The code of ${prepared.def.code} was not bundled`);
+    if (!code) throw new Error('The code of this action was not bundled');
     return (params) => code(codeContext(connector, params, transport));
   }
   return async (params) => {

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Cron } from 'croner';
+import { transformSync } from 'esbuild';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { ZodError } from 'zod';
 import { getProvider } from '../../connections/catalog';
@@ -35,6 +36,19 @@ export interface LoadedConnector {
   readonly compiled: CompiledConnector;
   /** Absolute paths of code action files, by action or data source key. */
   readonly codeFiles: Readonly<Record<string, string>>;
+  /** The source of code actions written in the file (`code: { source: | … }`), by action or data source key. */
+  readonly codeSources: Readonly<Record<string, string>>;
+}
+
+/** How a connector file is read. */
+export interface LoadConnectorOptions {
+  /** How messages name the file (default: its path relative to the working directory). */
+  readonly shownAs?: string | undefined;
+  /**
+   * The file came alone (a REST publish): a code file next to it cannot come along, so `code: ./file.js` is
+   * refused with what to do instead.
+   */
+  readonly singleFile?: boolean | undefined;
 }
 
 const SECRET_TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'];
@@ -69,9 +83,18 @@ class Locator {
     return 1;
   }
 
-  fail(path: Path, message: string, key?: string): never {
+  /**
+   * The file line of line `inner` (1-based) of the string at `path`: a block scalar (`source: |`) starts on the
+   * line after its key; any other string is reported at its key.
+   */
+  innerLine(path: Path, inner: number): number {
+    const node = this.doc.getIn(path, true);
+    const block = isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
+    return this.line(path) + (block ? inner : 0);
+  }
+
+  fail(path: Path, message: string, key?: string, line = this.line(path, key)): never {
     const field = [...path, ...(key !== undefined ? [key] : [])].join('.') || '(top)';
-    const line = this.line(path, key);
     throw new KeywayError('KW_CONNECTOR_INVALID', {
       message: `${this.file}:${line}: ${field}: ${message}`,
       details: { file: this.file, line, field },
@@ -115,7 +138,7 @@ function schemaFailure(error: ZodError, at: Locator): never {
  * Reads, validates and compiles the connector file at `path`.
  * @throws KeywayError `KW_CONNECTOR_INVALID` naming file, line and field.
  */
-export function loadConnectorFile(path: string, shownAs?: string): LoadedConnector {
+export function loadConnectorFile(path: string, options: LoadConnectorOptions = {}): LoadedConnector {
   const file = resolve(path);
   let text: string;
   try {
@@ -127,15 +150,19 @@ export function loadConnectorFile(path: string, shownAs?: string): LoadedConnect
       details: { file, line: 0, field: '' },
     });
   }
-  return loadConnectorText(file, text, shownAs);
+  return loadConnectorText(file, text, options);
 }
 
 /**
  * As {@link loadConnectorFile}, for text already read: `file` anchors code files, and names it in messages
- * unless `shownAs` is given.
+ * unless `options.shownAs` is given.
  */
-export function loadConnectorText(file: string, text: string, shownAs?: string): LoadedConnector {
-  const { value, at } = parseText(file, text, shownAs);
+export function loadConnectorText(
+  file: string,
+  text: string,
+  options: LoadConnectorOptions = {},
+): LoadedConnector {
+  const { value, at } = parseText(file, text, options.shownAs);
   const parsed = ConnectorDefinitionSchema.safeParse(value);
   if (!parsed.success) schemaFailure(parsed.error, at);
   const definition = parsed.data;
@@ -159,10 +186,13 @@ export function loadConnectorText(file: string, text: string, shownAs?: string):
   for (const [name, value] of Object.entries(definition.headers))
     checkTemplate(value, ['headers', name], known, undefined, at);
   const codeFiles: Record<string, string> = {};
+  const codeSources: Record<string, string> = {};
   for (const kind of ['actions', 'dataSources'] as const) {
     for (const [name, runnable] of Object.entries(definition[kind])) {
-      const code = checkRunnable(runnable, [kind, name], known, at, dirname(resolve(file)));
-      if (code !== undefined) codeFiles[name] = code;
+      checkRunnable(runnable, [kind, name], known, at);
+      const code = runnable.code;
+      if (typeof code === 'string') codeFiles[name] = checkCodeFile(code, [kind, name], at, file, options);
+      else if (code !== undefined) codeSources[name] = checkCodeSource(code.source, [kind, name], at);
     }
   }
   for (const [name, trigger] of Object.entries(definition.triggers))
@@ -179,7 +209,7 @@ export function loadConnectorText(file: string, text: string, shownAs?: string):
     dataSources: definition.dataSources,
     triggers: definition.triggers,
   };
-  return { file: resolve(file), definition, compiled, codeFiles };
+  return { file: resolve(file), definition, compiled, codeFiles, codeSources };
 }
 
 function definedOnly(options: Record<string, unknown>): ToSpectralConnectionOptions {
@@ -260,14 +290,8 @@ function checkPath(text: string | undefined, path: Path, at: Locator): void {
     at.fail(path, `"${text}" is not a JSON path this format accepts ($, .name, ['name'], [0], [*])`);
 }
 
-/** Checks one action or data source; returns the absolute path of its code file, if any. */
-function checkRunnable(
-  runnable: ConnectorRunnable,
-  path: Path,
-  known: Known,
-  at: Locator,
-  dir: string,
-): string | undefined {
+/** Checks one action or data source (its code apart: {@link checkCodeFile}, {@link checkCodeSource}). */
+function checkRunnable(runnable: ConnectorRunnable, path: Path, known: Known, at: Locator): void {
   checkPath(runnable.response, [...path, 'response'], at);
   checkPath(runnable.errors?.messagePath, [...path, 'errors', 'messagePath'], at);
   if (runnable.pagination?.type === 'cursor')
@@ -281,14 +305,44 @@ function checkRunnable(
   }
   if ((runnable.request === undefined) === (runnable.code === undefined))
     at.fail(path, 'needs exactly one of request or code', runnable.request ? 'code' : 'request');
-  if (runnable.code !== undefined) {
-    if (runnable.pagination) at.fail([...path, 'pagination'], 'a code action pages by itself');
-    const code = resolve(dir, runnable.code);
-    if (!existsSync(code)) at.fail([...path, 'code'], `no file ${code}`);
-    return code;
-  }
+  if (runnable.code !== undefined && runnable.pagination)
+    at.fail([...path, 'pagination'], 'a code action pages by itself');
   if (runnable.request) checkRequest(runnable.inputs, runnable.request, path, known, at);
-  return undefined;
+}
+
+/** The absolute path of a code file named by `code`, which must exist and come along with the connector. */
+function checkCodeFile(
+  code: string,
+  path: Path,
+  at: Locator,
+  file: string,
+  options: LoadConnectorOptions,
+): string {
+  if (options.singleFile === true)
+    at.fail(
+      [...path, 'code'],
+      `"${code}" is a file next to the connector, and a REST publish carries one file. Put the function in the connector as code: { source: | … }, or build the bundle with \`keyway components build\` and publish the bundle`,
+    );
+  const full = resolve(dirname(resolve(file)), code);
+  if (!existsSync(full)) at.fail([...path, 'code'], `no file ${full}`);
+  return full;
+}
+
+/** Checks that inline code is JavaScript, naming the line of the file a syntax error is on. */
+function checkCodeSource(source: string, path: Path, at: Locator): string {
+  try {
+    transformSync(source, { loader: 'js', logLevel: 'silent' });
+  } catch (cause) {
+    const first = (cause as { errors?: { text: string; location: { line: number } | null }[] }).errors?.[0];
+    const where = [...path, 'code', 'source'];
+    at.fail(
+      where,
+      `not valid JavaScript: ${first?.text ?? String(cause)}`,
+      undefined,
+      at.innerLine(where, first?.location?.line ?? 0),
+    );
+  }
+  return source;
 }
 
 /** Checks the templates of a request against the inputs (and the polling state) they may use. */

@@ -30,6 +30,7 @@ import {
 import type { CallbackResult, CompletedAuthorization, OnSessionConsumed } from './callback';
 import type { ComponentRegistry } from './components';
 import { cachedClientResolver, requireConnection, resolveClient } from './client-config';
+import { chosenValues, sessionChoices } from './connect-choices';
 import type { OAuthIo, ResolvedClient } from './client-config';
 import { refreshSchedule } from './credentials';
 import { connectionEvent } from './events';
@@ -54,6 +55,11 @@ export interface StartAuthorizationInput {
   readonly now?: number;
   /** Where to send the user after the callback. */
   readonly returnTo?: string;
+  /**
+   * What the customer chose on the connect page (an environment, a subdomain; see ./connect-choices): checked,
+   * used for this flow's URLs, and saved with the connection when it connects.
+   */
+  readonly choices?: Readonly<Record<string, string>>;
 }
 
 /** Result of {@link ConnectFlows.startAuthorization}. */
@@ -164,10 +170,11 @@ export class ConnectFlows {
     const connection = await requireConnection(this.#deps.store, input.connectionId);
     // A legacy implicit connection starts the same way, asking for the token itself (response_type=token).
     const implicit = connection.grantType === 'implicit';
+    const choices = await chosenValues(this.#deps, connection, input.choices ?? {});
     const resolved = await this.#resolve(
       input.connectionId,
       implicit ? 'implicit' : 'authorization_code',
-      {},
+      choices,
       connection,
     );
     const { config } = resolved;
@@ -207,6 +214,7 @@ export class ConnectFlows {
         authorizationEndpoint: config.authorizeUrl ?? null,
         issuer,
         issRequired,
+        ...(Object.keys(choices).length > 0 ? { choices } : {}),
       },
       expiresAt,
     });
@@ -233,8 +241,15 @@ export class ConnectFlows {
       browserBinding: options.browserBinding,
     });
     options.onSession?.(session);
-    // The connection came back with the session (one round trip on PostgreSQL).
-    const resolved = await this.#resolve(session.connectionId, 'authorization_code', {}, session.connection);
+    // The connection came back with the session (one round trip on PostgreSQL); the token request goes where the
+    // authorize request went, with the customer's choices.
+    const choices = sessionChoices(session.extra);
+    const resolved = await this.#resolve(
+      session.connectionId,
+      'authorization_code',
+      choices,
+      session.connection,
+    );
     const callback = validateAuthorizationCallback(callbackQuery, {
       expectedState: session.state,
       expectedIssuer: expectedIssuer(session.extra, singleParamOrUndefined(callbackQuery, 'iss')),
@@ -253,6 +268,7 @@ export class ConnectFlows {
     // The callback's other parameters are the connection's context; a reconnect replaces the old one.
     const connection = await this.#saveConnected(resolved, tokenSet, now, {
       context: callbackContext(callbackQuery),
+      ...(Object.keys(choices).length > 0 ? { fields: { ...resolved.connection.fields, ...choices } } : {}),
     });
     return { connection, returnTo: session.returnTo };
   }

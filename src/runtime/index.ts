@@ -37,6 +37,8 @@ export type {
   ProviderOAuthAppView,
 } from './provider-oauth-apps';
 export { inheritedApp, providerKeyOf } from './app-values';
+export { checkChoices, chosenValues, connectChoices } from './connect-choices';
+export type { ConnectChoice } from './connect-choices';
 export type { InheritedApp } from './app-values';
 export { createActionContext, createCollectingLogger } from './context';
 export type { ActionLogger, CollectingLogger, ContextIdentity } from './context';

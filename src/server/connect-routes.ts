@@ -362,7 +362,7 @@ function registerAuthorizeForm(app: FastifyInstance, ctx: ConnectRouteContext): 
   app.post('/connect/:token/c/:connectionId/authorize', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
-      const { linkScope, connection, browserId } = await formRequest(ctx, request);
+      const { linkScope, connection, browserId, fields } = await formRequest(ctx, request);
       base = linkScope.base;
       // A legacy implicit connection signs in the same way; its answer comes back in the fragment.
       const grant = connection.grantType;
@@ -377,6 +377,8 @@ function registerAuthorizeForm(app: FastifyInstance, ctx: ConnectRouteContext): 
         redirectUri,
         flow: { linkToken: linkScope.base.slice('/connect/'.length) },
         now: ctx.now(),
+        // The environment or subdomain the customer chose, if the card asked (the runtime checks them again).
+        choices: credentialValues(connection, fields),
       });
       ctx.metrics.inc('keyway_connect_flows_total', { grant, outcome: 'started' });
       return reply.redirect(authorizeUrl, 303);
@@ -386,7 +388,7 @@ function registerAuthorizeForm(app: FastifyInstance, ctx: ConnectRouteContext): 
   });
 }
 
-/** The form fields a credentials connection asks for, refusing a form that leaves a required one empty. */
+/** The form fields a card asks for (credentials, choices), refusing a form that leaves a required one empty. */
 function credentialValues(
   connection: ConnectionView,
   fields: Record<string, string>,

@@ -18,13 +18,24 @@ export interface ScopeView {
   readonly description?: string;
 }
 
-/** A value the customer types in for client-credentials or password connections. */
+/**
+ * A value the customer gives on the connect page: credentials of a client-credentials or password connection,
+ * or a choice (an environment as a select, a subdomain as a text field) of any connection.
+ */
 export interface FormFieldView {
   readonly key: string;
   readonly label: string;
-  readonly type: 'string' | 'password';
+  readonly type: 'string' | 'password' | 'select';
   readonly required: boolean;
   readonly comments?: string;
+  /** A select's options. */
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** The current value, shown in the field (never for a secret). */
+  readonly value?: string;
+  /** The whole value must match this (HTML `pattern`; the runtime checks it again). */
+  readonly pattern?: string;
+  /** An example value, shown as the field's placeholder. */
+  readonly example?: string;
 }
 
 /** One connection of an instance, as the connect page shows it. Never carries a token or a secret. */
@@ -43,7 +54,10 @@ export interface ConnectionView {
   readonly grantedScopes: readonly string[];
   readonly requestedScopes: readonly ScopeView[];
   readonly lastError: { readonly code: string; readonly message: string } | null;
-  /** Fields the customer fills in on the page (client credentials, password); empty for browser grants. */
+  /**
+   * Fields the customer fills in on the page: credentials (client credentials, password) and choices (an
+   * environment, a subdomain) the platform's app leaves to them.
+   */
   readonly formFields: readonly FormFieldView[];
 }
 
@@ -105,6 +119,8 @@ export interface ConnectPort {
     readonly redirectUri: string;
     readonly flow: FlowContext;
     readonly now: number;
+    /** The customer's choices from the form (environment, subdomain); checked by the runtime. */
+    readonly choices?: Readonly<Record<string, string>>;
   }): Promise<{ readonly authorizeUrl: string }>;
   /** Consumes the session named by `state`, exchanges the code and stores the tokens. */
   completeAuthorization(

@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
 import { buildConnector } from '../lowcode/lazy';
 import {
+  checkChoices,
+  connectChoices,
   createInstance,
   definitionOf,
+  inheritedApp,
   findConnection,
   findInstance,
   describeConfigVars,
@@ -173,6 +176,7 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
         redirectUri: input.redirectUri,
         now: input.now,
         returnTo: input.flow.linkToken,
+        ...(input.choices ? { choices: input.choices } : {}),
       });
       return { authorizeUrl: started.authorizationUrl };
     },
@@ -245,6 +249,11 @@ async function connectWithClientCredentials(
   const connection = await store.getConnection(input.connectionId);
   if (!connection) throw new KeywayError('KW_STORE_NOT_FOUND', { message: 'This connection does not exist' });
   const definition = await definitionOf(deps.components, connection);
+  // The environment and template fields the customer chose are checked before anything is saved.
+  const inherited = await inheritedApp(store, connection.componentKey, definition);
+  const choices = connectChoices(definition, connection, inherited);
+  const asked = new Set(choices.map((choice) => choice.key));
+  checkChoices(choices, Object.fromEntries(Object.entries(input.fields).filter(([key]) => asked.has(key))));
   const changed = Object.keys(input.fields).length > 0;
   if (changed) {
     await store.updateConnection(connection.id, mergeConnectionFields(connection, definition, input.fields));
@@ -312,12 +321,13 @@ function componentApi(
     },
 
     async publishConnector(source) {
-      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along.
+      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along,
+      // so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
       const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
       try {
         const file = join(dir, 'connector.yaml');
         writeFileSync(file, source, { mode: 0o600 });
-        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml' });
+        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
         const { component, published } = await components.publish(bundle);
         return componentSummary(component, published.version);
       } finally {

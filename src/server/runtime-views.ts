@@ -3,8 +3,15 @@
  * as views and DTOs. A view never carries a token or a secret value.
  */
 import { KeywayError } from '../errors';
-import { definitionOf, inheritedApp, resolveClient } from '../runtime';
-import type { ComponentRegistry, LoadedComponent, WireConnection, WireInput } from '../runtime';
+import { connectChoices, definitionOf, inheritedApp, resolveClient } from '../runtime';
+import type {
+  ComponentRegistry,
+  ConnectChoice,
+  InheritedApp,
+  LoadedComponent,
+  WireConnection,
+  WireInput,
+} from '../runtime';
 import type { Connection, Customer, Instance, Store } from '../store';
 import type { ComponentSummary, CustomerDto, InstanceDto } from './api/types';
 import type { ConnectionView, DeviceFlowView, FormFieldView, ScopeView } from './ports';
@@ -21,15 +28,35 @@ function hasValue(connection: Connection, key: string): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
+/** A choice (./connect-choices in the runtime) as a form field; a current value makes it optional. */
+function choiceField(choice: ConnectChoice): FormFieldView {
+  return {
+    key: choice.key,
+    label: choice.label,
+    type: choice.kind === 'select' ? 'select' : 'string',
+    required: choice.required && choice.value === null,
+    ...(choice.comments ? { comments: choice.comments } : {}),
+    ...(choice.kind === 'select' ? { options: choice.options } : {}),
+    ...(choice.value !== null ? { value: choice.value } : {}),
+    ...(choice.pattern !== undefined ? { pattern: choice.pattern } : {}),
+    ...(choice.example !== undefined ? { example: choice.example } : {}),
+  };
+}
+
+/** Grants whose card on the connect page offers the customer's choices (environment, subdomain). */
+const CHOOSING_GRANTS = new Set(['authorization_code', 'implicit', 'client_credentials']);
+
 /**
- * What the customer types in on the connect page. With the platform's OAuth app (`platformOwned`: the fields it
- * sets) the customer is asked only for what is still undecided — a value with no default, stored or platform
- * value (a subdomain) — and never for a field the app sets; without one, for their own client credentials.
+ * What the customer gives on the connect page. First the choices the platform's app leaves to them (an
+ * environment, a subdomain; see the runtime's `connectChoices`), for every browser or client-credentials
+ * connection. Then, for client credentials: with the platform's OAuth app, only what is still undecided — a value
+ * with no default, stored or platform value — and never a field the app sets; without one, the customer's own
+ * client credentials.
  */
 function formFieldsOf(
   connection: Connection,
   definition: WireConnection,
-  platformOwned: ReadonlySet<string> | undefined,
+  inherited: InheritedApp,
 ): FormFieldView[] {
   const field = (input: WireInput, required: boolean, comments?: string): FormFieldView => ({
     key: input.key,
@@ -45,29 +72,41 @@ function formFieldsOf(
       .filter((input) => input.key === 'username' || input.key === 'password')
       .map((input) => field(input, true));
   }
-  if (connection.grantType !== 'client_credentials') return [];
+  const choices = CHOOSING_GRANTS.has(connection.grantType)
+    ? connectChoices(definition, connection, inherited)
+    : [];
+  const chosen = choices.map(choiceField);
+  if (connection.grantType !== 'client_credentials') return chosen;
+  const asked = new Set(choices.map((choice) => choice.key));
   const shown = definition.inputs.filter(
-    (input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key),
+    (input) => isShownTextInput(input) && !NOT_FOR_CUSTOMERS.has(input.key) && !asked.has(input.key),
   );
-  if (platformOwned !== undefined) {
-    return shown
-      .filter(
-        (input) =>
-          !platformOwned.has(input.key) &&
-          !hasValue(connection, input.key) &&
-          (input.default === undefined || input.default === ''),
-      )
-      .map((input) => field(input, input.required === true));
+  if (inherited.source !== 'none') {
+    const platformOwned = new Set(Object.keys(inherited.values));
+    return [
+      ...chosen,
+      ...shown
+        .filter(
+          (input) =>
+            !platformOwned.has(input.key) &&
+            !hasValue(connection, input.key) &&
+            (input.default === undefined || input.default === ''),
+        )
+        .map((input) => field(input, input.required === true)),
+    ];
   }
-  return shown.map((input) => {
-    const stored = hasValue(connection, input.key);
-    const fallback = input.default !== undefined && input.default !== '';
-    return field(
-      input,
-      input.required === true && !stored && !fallback,
-      stored ? 'Leave blank to keep the current value.' : undefined,
-    );
-  });
+  return [
+    ...chosen,
+    ...shown.map((input) => {
+      const stored = hasValue(connection, input.key);
+      const fallback = input.default !== undefined && input.default !== '';
+      return field(
+        input,
+        input.required === true && !stored && !fallback,
+        stored ? 'Leave blank to keep the current value.' : undefined,
+      );
+    }),
+  ];
 }
 
 /** A component summary; `version` is null for a local (unpublished) component. */
@@ -121,11 +160,7 @@ export function runtimeViews(store: Store, components: ComponentRegistry): Runti
       const definition = await definitionOf(components, connection);
       label = definition.label;
       const app = await inheritedApp(store, connection.componentKey, definition);
-      formFields = formFieldsOf(
-        connection,
-        definition,
-        app.source === 'none' ? undefined : new Set(Object.keys(app.values)),
-      );
+      formFields = formFieldsOf(connection, definition, app);
       requestedScopes = await requestedScopesOf(store, components, connection, definition);
     } catch {
       // The page still lists the connection; its status (and last error) say what is wrong.

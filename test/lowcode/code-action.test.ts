@@ -1,12 +1,14 @@
 /**
- * An action may point at a small JavaScript file instead of a declarative request: the file is bundled in and
- * called with the inputs, the connection's fields and an axios set up with the base URL and the bearer token.
+ * An action may point at a small JavaScript file instead of a declarative request, or carry the function in the
+ * connector file itself (`code: { source: | … }`): it is bundled in and called with the inputs, the connection's
+ * fields and an axios set up with the base URL and the bearer token. Inline code that is not JavaScript fails
+ * validation at the line of the connector file it is on.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import { buildConnector } from '../../src/lowcode';
+import { buildConnector, loadConnectorText } from '../../src/lowcode';
 import { loadComponentFromPath } from '../../src/runtime';
 import { startSpotifyFake } from '../support/vendors/spotify';
 import type { SpotifyFake } from '../support/vendors/spotify';
@@ -60,4 +62,60 @@ actions:
     { connection, artistId: '4Z8W4fKeB5YxbusRsdQVPb' },
   );
   expect(result).toEqual({ data: { name: 'RADIOHEAD', base: fake.urls.apiBaseUrl, hasToken: false } });
+});
+
+it('bundles code written in the connector file and calls it the same way', async () => {
+  writeFileSync(
+    join(dir, 'inline.yaml'),
+    `key: spotifyInline
+label: Spotify inline code
+provider: spotify
+connections: [{ grantType: client_credentials }]
+actions:
+  shout:
+    inputs: { artistId: { required: true } }
+    code:
+      source: |
+        module.exports = async ({ inputs, http }) => {
+          const { data } = await http.get('/artists/' + encodeURIComponent(inputs.artistId));
+          return { name: data.name.toUpperCase() };
+        };
+`,
+  );
+  const { bundle } = await buildConnector(join(dir, 'inline.yaml'));
+  const action = loadComponentFromPath(bundle).actions.get('shout');
+  const { data: token } = await axios.post<{ access_token: string }>(
+    fake.urls.tokenUrl,
+    'grant_type=client_credentials',
+    { auth: { username: fake.clientId, password: fake.clientSecret } },
+  );
+  const connection = {
+    key: 'spotifyClientCredentials',
+    configVarKey: 'c',
+    fields: { apiBaseUrl: fake.urls.apiBaseUrl },
+    token: { access_token: token.access_token },
+  };
+  const result = await action?.perform(
+    { logger: console },
+    { connection, artistId: '4Z8W4fKeB5YxbusRsdQVPb' },
+  );
+  expect(result).toEqual({ data: { name: 'RADIOHEAD' } });
+});
+
+it('names the connector line of a syntax error in inline code', () => {
+  const text = `key: broken
+label: Broken
+provider: spotify
+connections: [{ grantType: client_credentials }]
+actions:
+  shout:
+    code:
+      source: |
+        module.exports = async () => {
+          return { ok: true ;
+        };
+`;
+  expect(() => loadConnectorText('/tmp/check/connector.yaml', text)).toThrow(
+    /^\/tmp\/check\/connector\.yaml:10: actions\.shout\.code\.source: not valid JavaScript: Expected "}" but found ";"$/,
+  );
 });

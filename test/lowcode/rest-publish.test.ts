@@ -1,7 +1,8 @@
 /**
  * The REST publish accepts a low-code connector file directly (`POST /api/components` with
  * `Content-Type: application/yaml`): it is checked, built and published like a bundle; a file with a mistake is
- * a 400 KW_CONNECTOR_INVALID naming the line and field, and nothing is published.
+ * a 400 KW_CONNECTOR_INVALID naming the line and field, and nothing is published. A code action travels inside
+ * the file (`code: { source: | … }`); one that names a file next to it is refused with what to do instead.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,5 +56,50 @@ describe('REST publish of a connector file', () => {
       'getArtist',
       'getAlbum',
     ]);
+  });
+});
+
+describe('REST publish of a connector with a code action', () => {
+  const WITH_FILE = `key: restCode
+label: REST code
+provider: spotify
+connections: [{ grantType: client_credentials }]
+actions:
+  hello:
+    code: ./hello.js
+`;
+
+  it('refuses a code file reference, saying how to send the code instead, and publishes nothing', async () => {
+    const res = await publish(WITH_FILE);
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({
+      code: 'KW_CONNECTOR_INVALID',
+      message:
+        'connector.yaml:7: actions.hello.code: "./hello.js" is a file next to the connector, and a REST publish carries one file. Put the function in the connector as code: { source: | … }, or build the bundle with `keyway components build` and publish the bundle',
+    });
+    expect((await h.store.listComponents()).map((c) => c.key)).not.toContain('restCode');
+  });
+
+  it('publishes code written in the file, which runs', async () => {
+    const inline = WITH_FILE.replace(
+      '    code: ./hello.js\n',
+      '    code:\n      source: |\n        module.exports = async ({ connection }) => ({ hello: connection.apiBaseUrl });\n',
+    );
+    const res = await publish(inline);
+    expect(res.statusCode).toBe(201);
+    const action = (await h.components.get('restCode')).actions.get('hello');
+    const result = await action?.perform(
+      { logger: console },
+      {
+        connection: {
+          key: 'spotifyClientCredentials',
+          configVarKey: 'c',
+          fields: { apiBaseUrl: 'https://api.example' },
+          token: { access_token: 'at' },
+        },
+      },
+    );
+    expect(result).toEqual({ data: { hello: 'https://api.example' } });
   });
 });

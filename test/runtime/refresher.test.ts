@@ -9,6 +9,7 @@ import {
   expireStoredToken,
   sqliteConfig,
 } from './workers/fixture';
+import { until } from '../support/until';
 
 let sandbox: Sandbox;
 let store: Store;
@@ -41,8 +42,13 @@ async function dueConnection(): Promise<string> {
   return connection.id;
 }
 
-function refresher(credentials: CredentialManager, owner: string, intervalMs = 60_000): Refresher {
-  const started = startRefresher({ store, credentials, owner, intervalMs });
+function refresher(
+  credentials: CredentialManager,
+  owner: string,
+  intervalMs = 60_000,
+  now: () => number = Date.now,
+): Refresher {
+  const started = startRefresher({ store, credentials, owner, intervalMs, now });
   running.push(started);
   return started;
 }
@@ -179,20 +185,36 @@ describe('startRefresher', () => {
   it('keeps polling on its own until stopped', async () => {
     const id = await dueConnection();
     const before = await store.getConnection(id);
-    const started = refresher(new CredentialManager({ store, components }), 'replica-a', 20);
-
-    for (let i = 0; i < 200; i++) {
-      if ((await store.getConnection(id))?.version !== before?.version) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect((await store.getConnection(id))?.tokenSet?.['accessToken']).not.toBe(
-      before?.tokenSet?.['accessToken'],
+    // Each pass reads the clock once, to claim what is due: counting the reads counts the passes.
+    const passes = { 'replica-a': 0, 'replica-b': 0 };
+    const counted = (owner: keyof typeof passes) => () => {
+      passes[owner] += 1;
+      return Date.now();
+    };
+    const started = refresher(
+      new CredentialManager({ store, components }),
+      'replica-a',
+      20,
+      counted('replica-a'),
     );
 
+    await until('the refresher to refresh on its own', async () => {
+      const now = await store.getConnection(id);
+      return now?.tokenSet?.['accessToken'] !== before?.tokenSet?.['accessToken'];
+    });
+
     await started.stop();
+    const passesWhenStopped = passes['replica-a'];
     await store.updateConnection(id, { refreshAt: Date.now() - 1000 });
-    const stoppedVersion = (await store.getConnection(id))?.version;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect((await store.getConnection(id))?.version).toBe(stoppedVersion);
+    // A replica polling at the same interval, started after the stop: by the time it has refreshed the row and
+    // polled twice more, the stopped one would have polled too had its timer survived.
+    const dueVersion = (await store.getConnection(id))?.version;
+    refresher(new CredentialManager({ store, components }), 'replica-b', 20, counted('replica-b'));
+    await until('the other replica to refresh the row', async () => {
+      return (await store.getConnection(id))?.version !== dueVersion;
+    });
+    const seen = passes['replica-b'];
+    await until('the other replica to poll twice more', () => passes['replica-b'] >= seen + 2);
+    expect(passes['replica-a']).toBe(passesWhenStopped);
   });
 });

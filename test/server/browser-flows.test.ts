@@ -144,12 +144,26 @@ document.getElementById('open').addEventListener('click', function () {
     // message was posted, to the configured origin only, and chromium did not deliver it here.
     await connectInPopup(opener);
 
-    // A message is delivered as a task right after postMessage; the popup has closed since, so one more
-    // round trip to the opener's event loop would have seen it.
-    await opener.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
-    expect(await opener.evaluate(() => (globalThis as unknown as { received: unknown[] }).received)).toEqual(
-      [],
+    // A later message from Keyway's origin, posted to any origin by a frame the opener loads now: messages
+    // from one origin to one window arrive in order, so once it has arrived, the popup's (posted before the
+    // popup closed) would have arrived before it.
+    const probeUrl = `${h.baseUrl}/message-probe`;
+    await opener.route(probeUrl, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<!doctype html><script>parent.postMessage("probe", "*");</script>',
+      }),
     );
+    await opener.addScriptTag({
+      content: `document.body.insertAdjacentHTML('beforeend', '<iframe src=${JSON.stringify(probeUrl)}></iframe>');`,
+    });
+    await opener.waitForFunction(() =>
+      (globalThis as unknown as { received: { data: unknown }[] }).received.some((m) => m.data === 'probe'),
+    );
+    expect(await opener.evaluate(() => (globalThis as unknown as { received: unknown[] }).received)).toEqual([
+      { origin: h.baseUrl, data: 'probe' },
+    ]);
     // The flow itself finished: only the message was withheld.
     expect((await h.connection(h.instanceB, 'crm')).id).toBe(crm.id);
     expect((await h.connection(h.instanceB, 'crm')).status).toBe('connected');

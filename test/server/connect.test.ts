@@ -190,8 +190,13 @@ describe('authorization code + PKCE through /oauth/callback', () => {
     expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
     const res = await deliver(callback, browser.cookie);
     expect(res.statusCode).toBe(403);
-    expect(res.body).toContain('Access was not granted');
-    expect(res.body).toContain('KW_OAUTH_ACCESS_DENIED');
+    expect(res.body).toContain('<h1>Access was not granted</h1>');
+    // Words for the customer; the protocol's code and Keyway's are for support, in small print only.
+    const alert = /<div class="card notice bad" role="alert">\s*<p>([^<]*)<\/p>/.exec(res.body)?.[1] ?? '';
+    expect(alert).toBe(
+      'You chose not to allow access, so nothing was connected. You can connect again from your connections page whenever you are ready.',
+    );
+    expect(res.body).toContain('Error code: <code>KW_OAUTH_ACCESS_DENIED</code>');
     expect(res.body).toContain(`href="${link}"`);
     expect((await h.store.getConnection(crmId))?.status).toBe('pending');
   });

@@ -346,6 +346,43 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
     }
   });
 
+  it('refreshes the token once when a webhook perform gets a 401, and fails typed on a second 401', async () => {
+    const { trigger } = await enable({ triggerKey: 'lookup', name: 'Lookup', inputs: { vendorUrl } });
+    expect(trigger.status).toBe('enabled');
+    const url = path(trigger.webhookUrl);
+    vendor.state.items = [7];
+    expect((await h.inject({ method: 'POST', url, payload: '{}' })).statusCode).toBe(200);
+    const [used] = vendor.state.itemTokens.slice(-1);
+    vendor.state.revoked.add(used ?? '');
+    const from = vendor.state.itemTokens.length;
+    const retried = await h.inject({ method: 'POST', url, payload: '{}' });
+    expect(retried.statusCode).toBe(200);
+    const tokens = vendor.state.itemTokens.slice(from);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(used);
+    expect(tokens[1]).not.toBe(used);
+
+    vendor.state.refuseAll = true;
+    try {
+      const refused = await h.inject({ method: 'POST', url, payload: '{}' });
+      expect(refused.statusCode).toBe(500);
+      expect(refused.json()).toMatchObject({ error: { code: 'KW_TRIGGER_FAILED' } });
+      const { executionId } = (refused.json() as { error: { details: { executionId: string } } }).error
+        .details;
+      expect(await h.store.getExecution(executionId)).toMatchObject({
+        status: 'failed',
+        errorCode: 'KW_ACTION_UNAUTHORIZED',
+      });
+      expect((await api('GET', `/api/triggers/${String(trigger.id)}`)).json()).toMatchObject({
+        trigger: { status: 'enabled', lastError: { code: 'KW_ACTION_UNAUTHORIZED' } },
+      });
+      expect(vendor.state.itemTokens.length - from).toBe(4);
+    } finally {
+      vendor.state.refuseAll = false;
+    }
+    expect((await api('DELETE', `/api/triggers/${String(trigger.id)}`)).statusCode).toBe(204);
+  });
+
   it('refuses a trigger the component lacks and a schedule on a webhook trigger, writing nothing', async () => {
     const before = (await h.store.triggers.listSubscriptions({ instanceId })).length;
     const missing = await enable({ triggerKey: 'nope' });

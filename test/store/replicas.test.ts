@@ -20,8 +20,8 @@ const engines: [string, () => Promise<StoreConfig>][] = [
 describe.each(engines)('replica keys on %s', (_name, makeConfig) => {
   let config: StoreConfig;
   const opened: Store[] = [];
-  const open = async (keys: string): Promise<Store> => {
-    const store = await openStore({ ...config, keys });
+  const open = async (keys: string, now?: () => number): Promise<Store> => {
+    const store = await openStore({ ...config, keys, ...(now ? { now } : {}) });
     opened.push(store);
     return store;
   };
@@ -75,9 +75,12 @@ describe.each(engines)('replica keys on %s', (_name, makeConfig) => {
   });
 
   it('does not let an expired heartbeat (a crashed replica) block rotation', async () => {
-    const old = await open(k1);
-    await old.publishReplica({ id: 'gone', label: 'host-b:202', ttlMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The crashed replica's clock: its last heartbeat was ten seconds ago, and lasted one.
+    let clock = Date.now() - 10_000;
+    const old = await open(k1, () => clock);
+    await old.publishReplica({ id: 'gone', label: 'host-b:202', ttlMs: 1000 });
+    expect(await old.listLiveReplicas()).toHaveLength(1);
+    clock = Date.now();
     expect(await old.listLiveReplicas()).toEqual([]);
     await expect(rotateKeys(await open(`${k1},${k2}`))).resolves.toMatchObject({ primaryKeyId: 'k2' });
   });

@@ -11,22 +11,11 @@ import pg from 'pg';
 import { isKeywayError } from '../../src/errors';
 import { openStore, sqliteFile, type Store, type StoreConfig } from '../../src/store';
 import { dropPostgresSchema, postgresConfig, sqliteConfig } from '../runtime/workers/fixture';
+import { until } from '../support/until';
 
 /** The store's kysely handle (KyselyStore exposes it for tests and tooling). */
 function dbOf(store: Store): Kysely<unknown> {
   return (store as unknown as { db: Kysely<unknown> }).db;
-}
-
-async function waitUntil(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('PostgreSQL backends terminated under the store', () => {
@@ -61,7 +50,7 @@ describe('PostgreSQL backends terminated under the store', () => {
     await store.withConnectionLock('chaos', { timeoutMs: 5000 }, async (lease) => {
       expect(lease.held).toBe(true);
       expect(await terminate()).toBeGreaterThan(0);
-      await waitUntil('the lease to be lost', () => !lease.held);
+      await until('the lease to be lost', () => !lease.held);
       heldAfter = lease.held;
       let thrown: unknown;
       try {
@@ -87,7 +76,7 @@ describe('PostgreSQL backends terminated under the store', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    await waitUntil('the query to be running', async () => {
+    await until('the query to be running', async () => {
       const running = await admin.query(
         `select 1 from pg_stat_activity where application_name = $1 and query like '%pg_sleep%'`,
         [application],
@@ -102,7 +91,7 @@ describe('PostgreSQL backends terminated under the store', () => {
     // Pooled connections whose backends were terminated may still be handed out once each; every such failure
     // is the same retryable error, and the pool replaces them by itself.
     const codes = new Set<string>();
-    await waitUntil('the store to serve again', () =>
+    await until('the store to serve again', () =>
       store.listCustomers().then(
         () => true,
         (err: unknown) => {

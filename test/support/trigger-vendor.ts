@@ -1,6 +1,6 @@
 /**
  * An in-process vendor for the trigger tests: a webhook registry (create, delete) and an item feed, behind a
- * bearer token it records, with switches to make each part fail.
+ * bearer token it records, with switches to make each part fail (the feed also answers 401 to revoked tokens).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,18 @@ import type { AddressInfo } from 'node:net';
 /** An in-process vendor: a webhook registry and an item feed, both behind a bearer token. */
 export function startVendor() {
   const hooks = new Map<string, { url: string; token: string }>();
-  const state = { failCreate: false, failDelete: false, failItems: false, items: [] as number[], next: 1 };
+  const state = {
+    failCreate: false,
+    failDelete: false,
+    failItems: false,
+    items: [] as number[],
+    next: 1,
+    /** Tokens the item feed answers 401 to (revoked at the vendor), and whether it refuses every token. */
+    revoked: new Set<string>(),
+    refuseAll: false,
+    /** The bearer token of each item feed request, in order. */
+    itemTokens: [] as string[],
+  };
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -30,6 +41,8 @@ export function startVendor() {
         return hooks.delete(url.pathname.slice('/hooks/'.length)) ? send(200, {}) : send(404, {});
       }
       if (req.method === 'GET' && url.pathname === '/items') {
+        state.itemTokens.push(token);
+        if (state.refuseAll || state.revoked.has(token)) return send(401, { error: 'invalid_token' });
         if (state.failItems) return send(503, { error: 'down' });
         return send(200, { items: state.items.slice(Number(url.searchParams.get('since') ?? 0)) });
       }

@@ -90,15 +90,26 @@ export const ConnectionSchema = z
     grantedScopes: z.array(z.string()),
     requestedScopes: z.array(z.object({ scope: z.string(), description: z.string().optional() })),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
-    formFields: z.array(
-      z.object({
-        key: z.string(),
-        label: z.string(),
-        type: z.enum(['string', 'password']),
-        required: z.boolean(),
-        comments: z.string().optional(),
-      }),
-    ),
+    formFields: z
+      .array(
+        z.object({
+          key: z.string(),
+          label: z.string(),
+          type: z.enum(['string', 'password', 'select']),
+          required: z.boolean(),
+          comments: z.string().optional(),
+          options: z
+            .array(z.object({ value: z.string(), label: z.string() }))
+            .optional()
+            .describe("A select's options (an environment)."),
+          value: z.string().optional().describe('The current value; never a secret.'),
+          pattern: z.string().optional().describe('The whole value must match this regular expression.'),
+          example: z.string().optional(),
+        }),
+      )
+      .describe(
+        'What the connect page asks the customer: their own credentials, or choices the platform app leaves open (environment, subdomain).',
+      ),
   })
   .meta({
     examples: [

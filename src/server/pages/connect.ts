@@ -6,7 +6,7 @@ import { html, scriptJson } from './html';
 import type { SafeHtml } from './html';
 import { layout } from './layout';
 import type { Branding } from './layout';
-import type { ConnectionView, DeviceFlowView, InstanceView } from '../ports';
+import type { ConnectionView, DeviceFlowView, FormFieldView, InstanceView } from '../ports';
 
 /** Shared by every page render. */
 export interface PageContext {
@@ -44,6 +44,38 @@ function grantLabel(grantType: string): string {
   }
 }
 
+/** One form field: a select (an environment), or a text or password input (never showing a secret back). */
+function formField(connection: ConnectionView, field: FormFieldView): SafeHtml {
+  const id = `${connection.id}-${field.key}`;
+  const label = html`<label for="${id}">${field.label}${field.required ? '' : ' (optional)'}</label>`;
+  const comments = field.comments ? html`<div class="muted">${field.comments}</div>` : '';
+  if (field.type === 'select') {
+    return html`${label}
+      <select id="${id}" name="${field.key}" ${field.required ? 'required' : ''}>
+        ${(field.options ?? []).map(
+          (option) =>
+            html`<option value="${option.value}" ${option.value === field.value ? 'selected' : ''}>
+              ${option.label}
+            </option>`,
+        )}
+      </select>
+      ${comments}`;
+  }
+  const value = field.type === 'password' ? undefined : field.value;
+  return html`${label}
+    <input
+      id="${id}"
+      name="${field.key}"
+      type="${field.type === 'password' ? 'password' : 'text'}"
+      autocomplete="off"
+      ${value !== undefined ? html`value="${value}"` : ''}
+      ${field.pattern !== undefined ? html`pattern="${field.pattern}"` : ''}
+      ${field.example !== undefined ? html`placeholder="${field.example}"` : ''}
+      ${field.required ? 'required' : ''}
+    />
+    ${comments}`;
+}
+
 function connectionCard(connection: ConnectionView, base: string, csrf: string): SafeHtml {
   const action = `${base}/c/${encodeURIComponent(connection.id)}`;
   const isConnected = connection.status === 'connected';
@@ -55,7 +87,8 @@ function connectionCard(connection: ConnectionView, base: string, csrf: string):
   const verb = hasCredentials ? 'Reconnect' : 'Connect';
   if (connection.grantType === 'authorization_code' || connection.grantType === 'implicit') {
     connect = html`<form method="post" action="${action}/authorize">
-      ${csrfInput} <button type="submit" aria-describedby="${headingId}">${verb}</button>
+      ${csrfInput} ${connection.formFields.map((field) => formField(connection, field))}
+      <p><button type="submit" aria-describedby="${headingId}">${verb}</button></p>
     </form>`;
   } else if (connection.grantType === 'device_code') {
     connect = html`<form method="post" action="${action}/device">
@@ -63,21 +96,7 @@ function connectionCard(connection: ConnectionView, base: string, csrf: string):
     </form>`;
   } else if (connection.grantType === 'client_credentials' || connection.grantType === 'password') {
     connect = html`<form method="post" action="${action}/credentials">
-      ${csrfInput}
-      ${connection.formFields.map(
-        (field) =>
-          html`<label for="${connection.id}-${field.key}"
-              >${field.label}${field.required ? '' : ' (optional)'}</label
-            >
-            <input
-              id="${connection.id}-${field.key}"
-              name="${field.key}"
-              type="${field.type === 'password' ? 'password' : 'text'}"
-              autocomplete="off"
-              ${field.required ? 'required' : ''}
-            />
-            ${field.comments ? html`<div class="muted">${field.comments}</div>` : ''}`,
-      )}
+      ${csrfInput} ${connection.formFields.map((field) => formField(connection, field))}
       <p><button type="submit" aria-describedby="${headingId}">${verb}</button></p>
     </form>`;
   }

@@ -1,8 +1,9 @@
 /**
  * What the connect page tells a customer when a flow fails. A customer cannot fix a connection's setup (a missing
  * client id, a URL template with nothing to fill it): they get a sentence saying who can, while the operator finds
- * the code and the field in the server log and in the API's error details. Errors a customer can act on (a
- * refused sign-in, a form to fill in) keep their own message.
+ * the code and the field in the server log and in the API's error details. A refused or failed sign-in at the
+ * provider is said in plain words (the provider's own description follows in small print); errors a customer can
+ * act on (a form to fill in) keep their own message.
  */
 import type { ErrorCode, KeywayError } from '../../errors';
 
@@ -23,6 +24,12 @@ const SETUP_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export function customerMessage(error: KeywayError, platformName: string): string {
   if (SETUP_ERRORS.has(error.code)) {
     return `This connection is not fully set up yet, so it cannot connect. Please tell ${platformName}: they can complete its setup, then you can connect from this page.`;
+  }
+  if (error.code === 'KW_OAUTH_ACCESS_DENIED') {
+    return 'You chose not to allow access, so nothing was connected. You can connect again from your connections page whenever you are ready.';
+  }
+  if (error.code === 'KW_OAUTH_CALLBACK_ERROR') {
+    return `The provider could not finish signing you in, so nothing was connected. Try again; if it keeps happening, please tell ${platformName}.`;
   }
   if (error.code === 'KW_OAUTH_INVALID_CLIENT') {
     return `The provider did not accept the app's client ID or secret. If you typed them on this page, check them and try again; otherwise please tell ${platformName}.`;

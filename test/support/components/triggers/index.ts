@@ -2,7 +2,7 @@
  * A test-only component with triggers, written with plain spectral: a webhook trigger that answers a
  * URL-verification handshake from `response` and digests the raw body, one that throws, one whose
  * onInstanceDeploy / onInstanceDelete register and remove a webhook at a vendor (an in-process fake given by the
- * `vendorUrl` input) with the connection's token, one doing the same from spectral's `webhookLifecycleHandlers`
+ * `vendorUrl` input) with the connection's token, one reading the vendor's items on each request, one doing the same from spectral's `webhookLifecycleHandlers`
  * (keeping the vendor's hook id in `crossFlowState` by the flow's stable id, as Prismatic's docs advise), a polling trigger keeping a counter in `context.polling`, and an
  * action that returns `context.webhookUrls`.
  */
@@ -29,7 +29,8 @@ async function vendor(
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  if (!res.ok) throw new Error(`vendor answered ${res.status}`);
+  // The status rides on the error, as axios's `response.status` does: Keyway retries a 401 after a refresh.
+  if (!res.ok) throw Object.assign(new Error(`vendor answered ${res.status}`), { status: res.status });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -81,6 +82,22 @@ export default component({
             }),
           },
         });
+      },
+    }),
+    lookup: trigger({
+      display: {
+        label: 'Lookup',
+        description: 'Reads the vendor’s items with the connection’s token per request.',
+      },
+      inputs: {
+        connection: connectionInput,
+        vendorUrl: input({ label: 'Vendor URL', type: 'string', required: true }),
+      },
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (_context, payload, params) => {
+        const found = await vendor(`${String(params.vendorUrl)}/items`, 'GET', tokenOf(params.connection));
+        return { payload: { ...payload, body: { data: found.items } } };
       },
     }),
     boom: trigger({
