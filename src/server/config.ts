@@ -53,6 +53,8 @@ export const ServerConfigSchema = z
       .positive()
       .max(512 * 1024 * 1024)
       .default(32 * 1024 * 1024),
+    /** Where `POST /api/components` streams an upload while it arrives (a private folder each); default the OS temp dir. */
+    uploadDir: z.string().min(1).optional(),
     /** The largest webhook request body a trigger URL accepts, in bytes. */
     triggerBodyLimit: z
       .number()

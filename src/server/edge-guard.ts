@@ -3,6 +3,7 @@
  * query or body hold text a database cannot store (a NUL character, see ../storable-text) is refused with
  * `KW_REQUEST_INVALID` (400) before any handler runs, so SQLite and PostgreSQL answer the same.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KeywayError } from '../errors';
 import { findUnstorableText } from '../storable-text';
@@ -12,6 +13,8 @@ const PARTS = ['params', 'query', 'body'] as const;
 /** Throws `KW_REQUEST_INVALID` naming the first part and field that holds unstorable text. */
 export function checkRequestText(request: FastifyRequest): void {
   for (const part of PARTS) {
+    // An upload's unread stream is raw bytes, as a Buffer is: the route that streams it checks what it reads.
+    if (request[part] instanceof Readable) continue;
     const found = findUnstorableText(request[part]);
     if (!found) continue;
     const path = [part, ...found.path.map(String)].join('.');

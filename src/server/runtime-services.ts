@@ -5,9 +5,6 @@
  * It takes the store through its interface only (the composition root chooses the engine) and reaches
  * provider configuration through the runtime's `resolveClient`, never through connections/ or src/oauth.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KeywayError, isKeywayError } from '../errors';
 import { buildConnector } from '../lowcode/lazy';
 import {
@@ -306,33 +303,18 @@ function componentApi(
       return out;
     },
 
-    async publishComponent(bundle) {
-      // The registry publishes from a path (it also loads the bundle to validate it); a private temp dir keeps
-      // the bytes away from other users.
-      const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
-      try {
-        const path = join(dir, 'index.js');
-        writeFileSync(path, bundle, { mode: 0o600 });
-        const { component, published } = await components.publish(path);
-        return componentSummary(component, published.version);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    // The registry publishes from a path, as `keyway components publish` does; it loads the bundle to validate it.
+    async publishComponent(bundlePath) {
+      const { component, published } = await components.publish(bundlePath);
+      return componentSummary(component, published.version);
     },
 
-    async publishConnector(source) {
-      // Built in a private temp dir, as a bundle upload is; a code file next to the definition cannot come along,
-      // so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
-      const dir = mkdtempSync(join(tmpdir(), 'keyway-publish-'));
-      try {
-        const file = join(dir, 'connector.yaml');
-        writeFileSync(file, source, { mode: 0o600 });
-        const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
-        const { component, published } = await components.publish(bundle);
-        return componentSummary(component, published.version);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    async publishConnector(file) {
+      // Built next to the file (the caller's private upload folder); a code file next to the definition cannot
+      // come along, so only code written in the file (`code: { source }`) is taken, and a file reference is refused.
+      const { bundle } = await buildConnector(file, { shownAs: 'connector.yaml', singleFile: true });
+      const { component, published } = await components.publish(bundle);
+      return componentSummary(component, published.version);
     },
 
     async hasAction(componentKey, actionKey) {

@@ -131,6 +131,7 @@ describe('the OpenAPI document', () => {
     }
     const publish = doc.paths['/api/components']?.['post']?.requestBody?.content ?? {};
     expect(Object.keys(publish).sort()).toEqual([
+      'application/gzip',
       'application/javascript',
       'application/json',
       'application/octet-stream',

@@ -2,8 +2,9 @@
  * `/api/components`: list, publish a built bundle (raw bytes or base64 JSON, gzip accepted, up to the
  * deployment's `maxBundleBytes`) and list a component's versions.
  */
-import { createGunzip } from 'node:zlib';
-import type { preParsingHookHandler } from 'fastify';
+import { writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
 import type { ServerConfig } from '../config';
@@ -11,61 +12,54 @@ import { nextCursor, pageOfList, pageQuery, pageRequest } from './pagination';
 import type { DefineRoute } from './route';
 import { ComponentSchema, ComponentVersionSchema, pageOf } from './responses';
 import { PublishComponentBodySchema } from './schemas';
-import type { ApiPort } from './types';
+import type { ApiPort, ComponentSummary } from './types';
+import {
+  bodyTooLarge,
+  gunzipUpload,
+  isUploadStream,
+  mediaTypeOf,
+  receiveUpload,
+  withTempFile,
+} from './upload';
 
 const keyParam = z.object({ key: z.string().min(1).max(200) });
 
-/**
- * Inflates a gzip-encoded upload before the body parser reads it. The parser counts both the inflated bytes
- * and (through `receivedEncodedLength`) the bytes on the wire against the route's limit, so a small
- * compressed body cannot inflate past it.
- */
-export const gunzipUpload: preParsingHookHandler = (request, _reply, payload, done) => {
-  const encoding = request.headers['content-encoding'];
-  if (encoding === undefined || encoding === 'identity') {
-    done(null, payload);
-    return;
-  }
-  if (encoding !== 'gzip') {
-    done(
-      new KeywayError('KW_REQUEST_INVALID', {
-        message: `Content-Encoding "${encoding}" is not supported; send the bundle as is or gzip-compressed`,
-        details: { issues: [{ path: 'headers.content-encoding', message: 'must be gzip or identity' }] },
-      }),
-    );
-    return;
-  }
-  const gunzip = Object.assign(createGunzip(), { receivedEncodedLength: 0 });
-  payload.on('data', (chunk: Buffer) => {
-    gunzip.receivedEncodedLength += chunk.length;
-  });
-  payload.on('error', (err) => gunzip.destroy(err));
-  payload.pipe(gunzip);
-  done(null, gunzip);
-};
-
-/** The bundle bytes of a publish request: the raw body, or the JSON body's base64. */
-function bundleOf(body: Buffer | z.output<typeof PublishComponentBodySchema>, maxBytes: number): Buffer {
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.bundleBase64, 'base64');
-  if (bytes.length === 0) {
-    throw new KeywayError('KW_REQUEST_INVALID', {
-      message: 'The bundle is empty: send the built dist/index.js as the body',
-      details: { issues: [{ path: 'body', message: 'empty' }] },
-    });
-  }
-  if (bytes.length > maxBytes) {
-    throw new KeywayError('KW_BODY_TOO_LARGE', {
-      message: `The bundle is larger than this deployment accepts (${maxBytes} bytes; KEYWAY_MAX_BUNDLE_BYTES)`,
-      details: { maxBytes },
-    });
-  }
-  return bytes;
+/** True for the content types of a low-code connector file. */
+function isYaml(request: FastifyRequest): boolean {
+  const type = mediaTypeOf(request);
+  return type === 'application/yaml' || type === 'text/yaml';
 }
 
-/** True for the content types of a low-code connector file. */
-function isYaml(contentType: string | undefined): boolean {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  return type === 'application/yaml' || type === 'text/yaml';
+/**
+ * Publishes the upload of `request` from a temporary file, as the CLI publishes from one: a raw body is
+ * streamed there (see ./upload), the JSON body's base64 written there.
+ */
+async function publishUpload(
+  api: ApiPort,
+  config: ServerConfig,
+  request: FastifyRequest,
+  body: z.output<typeof PublishComponentBodySchema> | Readable,
+): Promise<ComponentSummary> {
+  const yaml = isYaml(request);
+  return withTempFile(config.uploadDir, yaml ? 'connector.yaml' : 'index.js', async (path) => {
+    let size: number;
+    if (isUploadStream(body)) {
+      size = await receiveUpload(request, body, path, config.maxBundleBytes);
+    } else {
+      const bytes = Buffer.from(body.bundleBase64, 'base64');
+      if (bytes.length > config.maxBundleBytes) throw bodyTooLarge(config.maxBundleBytes);
+      await writeFile(path, bytes, { flag: 'wx', mode: 0o600 });
+      size = bytes.length;
+    }
+    if (size === 0) {
+      throw new KeywayError('KW_REQUEST_INVALID', {
+        message: 'The bundle is empty: send the built dist/index.js as the body',
+        details: { issues: [{ path: 'body', message: 'empty' }] },
+      });
+    }
+    // A low-code connector file is built into a bundle first, then published the same way.
+    return yaml ? api.publishConnector(path) : api.publishComponent(path);
+  });
 }
 
 /** Registers the component routes. */
@@ -96,17 +90,12 @@ export function registerComponentRoutes(define: DefineRoute, api: ApiPort, confi
     upload: true,
     response: z.object({ component: ComponentSchema }),
     errors: [409, 413],
-    // Base64 in JSON is 4/3 of the bundle; raw bodies are held to maxBundleBytes exactly in bundleOf.
+    // Base64 in JSON is 4/3 of the bundle; a raw body is streamed, and held to maxBundleBytes while it is.
     bodyLimit: Math.ceil((config.maxBundleBytes * 4) / 3) + 1024,
     preParsing: gunzipUpload,
-    // `body` is the raw bytes when the upload was sent as such (see `upload`), the parsed JSON otherwise.
+    // `body` is the unread stream when the upload was sent raw (see `upload`), the parsed JSON otherwise.
     async handle({ body, request }) {
-      const bytes = bundleOf(body, config.maxBundleBytes);
-      // A low-code connector file is built into a bundle first, then published the same way.
-      if (isYaml(request.headers['content-type'])) {
-        return { component: await api.publishConnector(bytes.toString('utf8')) };
-      }
-      return { component: await api.publishComponent(bytes) };
+      return { component: await publishUpload(api, config, request, body) };
     },
   });
 

@@ -106,6 +106,7 @@ function requestBody(route: RouteDoc, bodyId: string | undefined): Json | undefi
     const raw = { schema: { type: 'string', contentMediaType: 'application/javascript' } };
     content['application/octet-stream'] = raw;
     content['application/javascript'] = raw;
+    content['application/gzip'] = { schema: { type: 'string', contentMediaType: 'application/gzip' } };
     // A low-code connector file (YAML or JSON text), built into a bundle by the server.
     content['application/yaml'] = { schema: { type: 'string', contentMediaType: 'application/yaml' } };
   }
@@ -114,7 +115,7 @@ function requestBody(route: RouteDoc, bodyId: string | undefined): Json | undefi
     ...(route.upload
       ? {
           description:
-            'The built bundle as the raw body (optionally `Content-Encoding: gzip`), or JSON with it in base64; or a low-code connector file (YAML or JSON text) as `application/yaml`.',
+            'The built bundle as the raw body, streamed (optionally `Content-Encoding: gzip`, or gzip-compressed as `application/gzip`), or JSON with it in base64; or a low-code connector file (YAML or JSON text) as `application/yaml`.',
         }
       : {}),
     content,

@@ -8,6 +8,7 @@ import { KeywayError } from '../../errors';
 import { parseRequest } from '../http';
 import type { ApiKeyPort, ApiPrincipal } from '../ports';
 import type { ApiPort } from './types';
+import { isUploadStream } from './upload';
 
 /** True when `granted` includes `required`, directly or through `*` / `<resource>:*`. */
 export function scopeAllows(granted: readonly string[], required: string): boolean {
@@ -84,7 +85,7 @@ export interface RouteDoc {
   readonly params?: z.ZodType;
   /** The JSON body, parsed before the handler runs (an absent body is parsed as `{}`). */
   readonly body?: z.ZodType;
-  /** The body may also be raw bytes (`application/octet-stream`, `application/javascript`); the handler reads it. */
+  /** The body may also be raw (`application/octet-stream`, `application/javascript`, …): the handler streams it. */
   readonly upload?: boolean;
   /** The success body; none for a 204. */
   readonly response?: z.ZodType;
@@ -202,9 +203,16 @@ function parseInput<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodTyp
   const params = parseRequest(route.params ?? noParams, request.params ?? {}, 'params') as z.output<P>;
   const query = parseRequest(route.query ?? noQuery, request.query ?? {}, 'query') as z.output<Q>;
   const raw: unknown = request.body;
-  // An upload's raw bytes are the handler's to read; a JSON body is parsed here.
+  if (isUploadStream(raw) && !route.upload) {
+    raw.resume();
+    throw new KeywayError('KW_REQUEST_INVALID', {
+      message: `${route.method} ${route.url} takes a JSON body: send it as Content-Type: application/json`,
+      details: { issues: [{ path: 'headers.content-type', message: 'must be application/json' }] },
+    });
+  }
+  // An upload's raw stream is the handler's to read; a JSON body is parsed here.
   const body = (
-    route.body && !(route.upload && Buffer.isBuffer(raw)) ? parseRequest(route.body, raw ?? {}, 'body') : raw
+    route.body && !(route.upload && isUploadStream(raw)) ? parseRequest(route.body, raw ?? {}, 'body') : raw
   ) as z.output<B>;
   return { query, params, body };
 }

@@ -20,6 +20,7 @@ import type { RouteDoc } from './route';
 import type { TriggerApiPort } from './trigger-port';
 import { registerTriggerRoutes } from './trigger-routes';
 import type { ApiPort } from './types';
+import { UPLOAD_CONTENT_TYPES } from './upload';
 
 export { API_SCOPES, isKnownScope, scopeAllows } from './route';
 
@@ -36,21 +37,12 @@ export interface ApiRouteContext {
 
 /** Registers `/api/*` on `app`. */
 export function registerApiRoutes(app: FastifyInstance, ctx: ApiRouteContext): void {
-  // A built bundle published as it is (`application/octet-stream` or `application/javascript`), or a low-code
-  // connector file (`application/yaml`, YAML or JSON text); see ./component-routes.
-  app.addContentTypeParser(
-    [
-      'application/octet-stream',
-      'application/javascript',
-      'text/javascript',
-      'application/yaml',
-      'text/yaml',
-    ],
-    { parseAs: 'buffer' },
-    (_request, body, done) => {
-      done(null, body);
-    },
-  );
+  // A built bundle published as it is (`application/octet-stream`, `application/javascript`, gzip), or a
+  // low-code connector file (`application/yaml`, YAML or JSON text): passed on unread, for the route to stream
+  // to a file (see ./upload). A route that takes no upload refuses it as a body that is not JSON.
+  app.addContentTypeParser(UPLOAD_CONTENT_TYPES, (_request, payload, done) => {
+    done(null, payload);
+  });
   const catalog: RouteDoc[] = [];
   const define = routeDefiner(app, ctx.apiKeys, ctx.api, catalog);
   registerComponentRoutes(define, ctx.api, ctx.config);
