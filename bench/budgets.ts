@@ -108,7 +108,7 @@ export async function measureBudgets(
   return [
     {
       section: 'budgets',
-      name: "Keyway's own CPU per warm cached-token runAction (no request), 16 callers",
+      name: "Keyway's own CPU per warm cached-token runAction (no request; runAction's CPU less its spectral perform's), 16 callers",
       variant,
       unit: 'µs',
       value: { median: ownMicros, min: ownMicros, max: ownMicros },
@@ -118,7 +118,7 @@ export async function measureBudgets(
     },
     {
       section: 'budgets',
-      name: "Keyway's own allocation per warm cached-token runAction (no request), 16 callers",
+      name: "Keyway's own allocation per warm cached-token runAction (no request; runAction's JS heap bytes less its spectral perform's), 16 callers",
       variant,
       unit: 'KB',
       value: { median: ownKb, min: ownKb, max: ownKb },

@@ -11,6 +11,8 @@ import { registerServe } from './commands/serve';
 import { registerSandbox } from './commands/sandbox';
 import { registerComponentCommands } from './commands/components';
 import { registerInstanceCommands } from './commands/instances';
+import { registerInstanceChanges } from './commands/instance-changes';
+import { registerCustomerCommands } from './commands/customers';
 import { registerConnectLink } from './commands/connect-link';
 import { registerConnectionCommands } from './commands/connections';
 import { registerRun } from './commands/run';
@@ -28,7 +30,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerSandbox(program);
   registerComponentCommands(program);
-  registerInstanceCommands(program);
+  registerCustomerCommands(program);
+  registerInstanceChanges(registerInstanceCommands(program));
   registerConnectLink(program);
   registerConnectionCommands(program);
   registerRun(program);

@@ -5,4 +5,6 @@ export { connectorJsonSchema, ConnectorDefinitionSchema } from './definition';
 export type { CompiledConnector, ConnectorDefinition } from './definition';
 export { isConnectorFile } from './lazy';
 export { loadConnectorFile, loadConnectorText } from './validate';
+export { lowCodeComponent } from './runtime';
+export type { LowCodeOptions } from './runtime';
 export type { LoadConnectorOptions, LoadedConnector } from './validate';

@@ -347,7 +347,8 @@ function toChoices(prepared: Prepared, items: unknown): { key: string; label: st
 }
 
 /**
- * The spectral component of a compiled connector. `code` holds the functions of code actions, by action key.
+ * The spectral component of a compiled connector. `code` holds the functions of code actions and data sources,
+ * by `actions.<key>` and `dataSources.<key>`.
  */
 export function lowCodeComponent(
   connector: CompiledConnector,
@@ -357,7 +358,7 @@ export function lowCodeComponent(
   const transport: Transport = options.adapter ? { adapter: options.adapter } : {};
   const actions: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(connector.actions)) {
-    const run = performOf(connector, prepare(def), code[name], transport);
+    const run = performOf(connector, prepare(def), code[`actions.${name}`], transport);
     actions[name] = action({
       display: { label: def.label ?? name, description: def.description ?? def.label ?? name },
       inputs: spectralInputs(def.inputs) as never,
@@ -367,7 +368,7 @@ export function lowCodeComponent(
   const dataSources: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(connector.dataSources)) {
     const prepared = prepare(def);
-    const run = performOf(connector, prepared, code[name], transport);
+    const run = performOf(connector, prepared, code[`dataSources.${name}`], transport);
     dataSources[name] = dataSource({
       display: { label: def.label ?? name, description: def.description ?? def.label ?? name },
       dataSourceType: 'picklist',

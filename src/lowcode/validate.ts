@@ -34,9 +34,9 @@ export interface LoadedConnector {
   readonly file: string;
   readonly definition: ConnectorDefinition;
   readonly compiled: CompiledConnector;
-  /** Absolute paths of code action files, by action or data source key. */
+  /** Absolute paths of code action files, by `actions.<key>` or `dataSources.<key>`. */
   readonly codeFiles: Readonly<Record<string, string>>;
-  /** The source of code actions written in the file (`code: { source: | … }`), by action or data source key. */
+  /** The source of code written in the file (`code: { source: | … }`), keyed as {@link codeFiles}. */
   readonly codeSources: Readonly<Record<string, string>>;
 }
 
@@ -191,8 +191,10 @@ export function loadConnectorText(
     for (const [name, runnable] of Object.entries(definition[kind])) {
       checkRunnable(runnable, [kind, name], known, at);
       const code = runnable.code;
-      if (typeof code === 'string') codeFiles[name] = checkCodeFile(code, [kind, name], at, file, options);
-      else if (code !== undefined) codeSources[name] = checkCodeSource(code.source, [kind, name], at);
+      // Keyed `actions.x` / `dataSources.x`: an action and a data source may share a key.
+      const id = `${kind}.${name}`;
+      if (typeof code === 'string') codeFiles[id] = checkCodeFile(code, [kind, name], at, file, options);
+      else if (code !== undefined) codeSources[id] = checkCodeSource(code.source, [kind, name], at);
     }
   }
   for (const [name, trigger] of Object.entries(definition.triggers))

@@ -2,8 +2,10 @@
  * The polling worker: every replica may run one. Each pass leases the due polling subscriptions
  * (`Store.triggers.claimDuePolls`, as the refresher claims connections), so one replica runs each poll; a poll's
  * state, execution, event and next run time are committed together and only while the lease is held, so a
- * replica that dies mid-poll leaves the state as it was before that poll. A pass also resumes subscriptions
- * paused for a connection that has since been reconnected.
+ * replica that dies mid-poll leaves the state as it was before that poll. The lease is confirmed just before a
+ * poll starts and renewed while it runs, so a slow poll keeps it however long it takes, while a dead replica's
+ * lease lapses after `leaseMs`. A pass also resumes subscriptions paused for a connection that has since been
+ * reconnected.
  */
 import type { Store, Subscription } from '../store';
 import { startPolling } from './polling';
@@ -18,7 +20,10 @@ export interface PollerOptions {
   readonly owner: string;
   /** How often to look for due polls; default 5 s. */
   readonly intervalMs?: number;
-  /** How long a lease lasts; must exceed one poll's worst case. Default 5 min. */
+  /**
+   * How long a lease lasts unless renewed; renewed every third of it while the poll runs. A replica killed
+   * mid-poll holds its subscription this long. Default 60 s.
+   */
   readonly leaseMs?: number;
   /** Subscriptions per pass; default 20. */
   readonly batchSize?: number;
@@ -48,7 +53,7 @@ async function reconnected(store: Store, sub: Subscription): Promise<boolean> {
 export function startPoller(options: PollerOptions): Polling<PollerPass> {
   const now = options.now ?? Date.now;
   const { store, triggers, owner } = options;
-  const leaseMs = options.leaseMs ?? 300_000;
+  const leaseMs = options.leaseMs ?? 60_000;
   const batchSize = options.batchSize ?? 20;
 
   async function resume(): Promise<number> {
@@ -61,6 +66,21 @@ export function startPoller(options: PollerOptions): Polling<PollerPass> {
     return resumed;
   }
 
+  /** Runs `poll`, renewing the lease every third of `leaseMs` until it settles. */
+  async function whileLeased<T>(sub: Subscription, poll: () => Promise<T>): Promise<T> {
+    const renew = (): void => {
+      store.triggers
+        .renewPollLease(sub.id, owner, now() + leaseMs)
+        .catch((err: unknown) => options.onError?.(err));
+    };
+    const timer = setInterval(renew, Math.max(1, Math.floor(leaseMs / 3))).unref();
+    try {
+      return await poll();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   async function pass(): Promise<PollerPass> {
     const resumed = await resume();
     const due = await store.triggers.claimDuePolls({ now: now(), limit: batchSize, leaseMs, owner });
@@ -69,7 +89,13 @@ export function startPoller(options: PollerOptions): Polling<PollerPass> {
     let lost = 0;
     for (const sub of due) {
       try {
-        const outcome = await triggers.poll(sub, owner);
+        // The batch's later polls waited for the earlier ones: one whose lease lapsed and was taken over meanwhile
+        // is another replica's now, and must not run here as well.
+        if (!(await store.triggers.renewPollLease(sub.id, owner, now() + leaseMs))) {
+          lost += 1;
+          continue;
+        }
+        const outcome = await whileLeased(sub, () => triggers.poll(sub, owner));
         if (!outcome.committed) lost += 1;
         else if (outcome.error === undefined) succeeded += 1;
         else failed += 1;

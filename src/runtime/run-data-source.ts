@@ -5,13 +5,17 @@
  * `configVars`, `customer`, `instance`, `user`), and the result checked against the data source's
  * `dataSourceType` (./data-source-result).
  *
- * A data source only reads: it has no state and no execution record. A 401 from the provider forces one refresh
- * and one retry, as for actions (./unauthorized-retry).
+ * A data source only reads: it has no state. Each run that gets as far as calling `perform` is an execution
+ * record with `actionKey` `dataSource:<key>` (as trigger runs are `trigger:<key>`): its redacted log and, when it
+ * failed, its error. A 401 from the provider forces one refresh and one retry, as for actions
+ * (./unauthorized-retry).
  */
-import { KeywayError } from '../errors';
+import { KeywayError, isKeywayError } from '../errors';
 import type { Store } from '../store';
 import type { ComponentRegistry } from './components';
 import { createCollectingLogger } from './context';
+import { ExecutionRecord, toExecutionLog } from './execution-record';
+import { timeOrderedId } from './ids';
 import type { ActionLogger } from './context';
 import { connectionValue } from './connection-value';
 import { checkDataSourceResult } from './data-source-result';
@@ -36,6 +40,14 @@ export interface RunDataSourceDeps {
   readonly components: ComponentRegistry;
   readonly credentials: CredentialSource;
   readonly now?: () => number;
+  readonly newId?: () => string;
+  /** Receives a failure to write the execution record (as `RunActionDeps`); default: a process warning. */
+  readonly onRecordError?: (error: unknown, executionId: string) => void;
+}
+
+/** The default `onRecordError`: a process warning naming the execution. */
+function warnRecordError(_error: unknown, executionId: string): void {
+  process.emitWarning(`Keyway could not record execution ${executionId}`, 'KeywayExecutionLog');
 }
 
 /** One data source run. */
@@ -51,6 +63,8 @@ export interface RunDataSourceRequest {
 
 /** A data source's checked result, with its type and what it logged. */
 export interface DataSourceRun extends DataSourceResult {
+  /** The run's execution record (`GET /api/executions/:id`, `actionKey` `dataSource:<key>`). */
+  readonly executionId: string;
   readonly dataSourceType: string;
   readonly logs: readonly ActionLogEntry[];
 }
@@ -117,6 +131,17 @@ export async function runDataSource(
   }
   const secrets = { [Symbol.iterator]: () => secretsOf(bound).values() };
   const { logger, entries } = createCollectingLogger(secrets, now);
+  const executionId = (deps.newId ?? timeOrderedId)();
+  const execution = new ExecutionRecord(
+    deps.store,
+    executionId,
+    instance.id,
+    component.key,
+    `dataSource:${dataSource.key}`,
+    now(),
+    deps.onRecordError ?? warnRecordError,
+    now,
+  );
   const people = {
     customer: {
       id: customer?.id ?? instance.customerId,
@@ -133,21 +158,38 @@ export async function runDataSource(
     return performDataSource(dataSource, { logger, configVars, ...people }, label, params, values);
   };
 
-  let returned: unknown;
+  let checked: DataSourceResult;
   try {
-    returned = await retryOnUnauthorized(deps.credentials, bound, logger, attempt);
+    const returned = await retryOnUnauthorized(deps.credentials, bound, logger, attempt).catch(
+      async (thrown: unknown) => {
+        throw dataSourceError(await surface(deps, thrown, bound, secrets, now), component, dataSource);
+      },
+    );
+    const ref = { componentKey: component.key, dataSourceKey: dataSource.key };
+    checked = checkDataSourceResult(ref, dataSource.dataSourceType, returned);
   } catch (thrown) {
-    const error = await surface(deps, thrown, bound, secrets, now);
-    if (error.code !== 'KW_ACTION_FAILED') throw error;
-    throw new KeywayError('KW_DATA_SOURCE_FAILED', {
-      message: `Data source "${dataSource.key}" of component "${component.key}" failed: ${error.message}`,
-      details: { componentKey: component.key, dataSourceKey: dataSource.key, ...error.details },
-      ...(error.provider ? { provider: error.provider } : {}),
-    });
+    const error = isKeywayError(thrown) ? thrown : undefined;
+    if (error) logger.error(`${error.code}: ${error.message}`);
+    const log = entries.map(toExecutionLog);
+    await execution.finish('failed', now(), error?.code ?? null, error?.message ?? null, log);
+    throw thrown;
   }
-  const ref = { componentKey: component.key, dataSourceKey: dataSource.key };
-  const checked = checkDataSourceResult(ref, dataSource.dataSourceType, returned);
-  return { ...checked, dataSourceType: String(dataSource.dataSourceType), logs: entries };
+  await execution.finish('succeeded', now(), null, null, entries.map(toExecutionLog));
+  return { ...checked, executionId, dataSourceType: String(dataSource.dataSourceType), logs: entries };
+}
+
+/** What `perform` threw, as a data source's error: KW_DATA_SOURCE_FAILED for a plain failure. */
+function dataSourceError(
+  error: KeywayError,
+  component: LoadedComponent,
+  dataSource: WireTriggerOrDataSource,
+): KeywayError {
+  if (error.code !== 'KW_ACTION_FAILED') return error;
+  return new KeywayError('KW_DATA_SOURCE_FAILED', {
+    message: `Data source "${dataSource.key}" of component "${component.key}" failed: ${error.message}`,
+    details: { componentKey: component.key, dataSourceKey: dataSource.key, ...error.details },
+    ...(error.provider ? { provider: error.provider } : {}),
+  });
 }
 
 /** One attempt: `perform(context, params)` with exactly two arguments (spectral dispatches on the count). */

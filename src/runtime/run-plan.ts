@@ -217,7 +217,10 @@ export function bindConnections(
       (connection.status === 'error' && connection.tokenSet !== null);
     if (!usable && !(connection.grantType === 'none' && connection.status === 'error')) {
       throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
-        message: `Connection "${connection.name}" is ${connection.status.replace('_', ' ')}; connect it first`,
+        message:
+          connection.status === 'needs_reauthorization'
+            ? `Connection "${connection.name}" needs to be authorized again: the provider no longer accepts its grant. Reconnect it through the instance's connect link.`
+            : `Connection "${connection.name}" is ${connection.status}; connect it through the instance's connect link first`,
         details: { connectionId: connection.id, status: connection.status },
       });
     }

@@ -258,7 +258,8 @@ export class Triggers {
       phase: 'perform',
       events: true,
       payload: (identity) => webhookPayload(request, identity),
-      onSuccess: { lastError: null },
+      // Nothing to change on the subscription when all is well: a burst of requests then never queues on its row.
+      onSuccess: sub.lastError === null ? {} : { lastError: null },
       onFailure: (error) => ({ lastError: { code: error.code, message: error.message, at: now } }),
     });
     if (outcome.error !== undefined) {

@@ -22,3 +22,4 @@ export { openApiDocument } from './api/openapi';
 export type * from './ports';
 export type * from './api/types';
 export { CALLBACK_PATH } from './connect-routes';
+export { CreateCustomerBodySchema, UpdateInstanceBodySchema } from './api/schemas';

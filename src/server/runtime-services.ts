@@ -466,6 +466,7 @@ function connectionApi(
         },
       );
       return {
+        executionId: run.executionId,
         dataSourceType: run.dataSourceType,
         result: run.result,
         ...(run.supplementalData ? { supplementalData: run.supplementalData } : {}),

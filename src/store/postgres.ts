@@ -7,7 +7,8 @@
  * none of pg-pool's), a dead client is dropped by the pool on release, and queries on it fail with
  * `KW_STORE_UNAVAILABLE` (./unavailable).
  */
-import { Kysely, PostgresDialect, PostgresDriver } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver, sql } from 'kysely';
+import type { DatabaseIntrospector, TableMetadata } from 'kysely';
 import type pg from 'pg';
 import { KeywayError } from '../errors';
 import { reportingChanges } from './changes';
@@ -29,6 +30,30 @@ const CONNECT_TIMEOUT_MS = 5_000;
 function loadPg(): typeof pg {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
   return require('pg') as typeof pg;
+}
+
+/**
+ * What the migrator asks of introspection: which tables exist, by name, in the store's own schema. kysely's own
+ * introspector reads every column of every schema in the database and names each schema in
+ * `has_schema_privilege()`, so a schema that another tenant, replica or test drops meanwhile fails the migration
+ * with `schema "…" does not exist` (seen with parallel tests); it also grows with every schema in the database.
+ */
+function currentSchemaIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(db);
+    return rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.kind === 'v', columns: [] }));
+  };
+  return {
+    getSchemas: async () => {
+      const { rows } = await sql<{ name: string }>`select current_schema() as name`.execute(db);
+      return rows;
+    },
+    getTables,
+    getMetadata: async () => ({ tables: await getTables() }),
+  };
 }
 
 /** Options for {@link openPostgresEngine}. */
@@ -83,7 +108,7 @@ export function openPostgresEngine(options: PostgresEngineOptions): EngineHandle
       reportingChanges(reportingUnavailable(new PostgresDriver({ pool })), () => emit(ALL_INSTANCES)),
     createAdapter: () => base.createAdapter(),
     createQueryCompiler: () => base.createQueryCompiler(),
-    createIntrospector: (kysely: Kysely<unknown>) => base.createIntrospector(kysely),
+    createIntrospector: (kysely: Kysely<unknown>) => currentSchemaIntrospector(kysely),
   };
   const db = new Kysely<Database>({ dialect });
   let feed: NotificationFeed | undefined;

@@ -159,6 +159,11 @@ export interface TriggerStore {
   deleteSubscription(id: string): Promise<void>;
   /** Leases due polling subscriptions to `owner` (one replica each) and returns them. */
   claimDuePolls(options: PollClaimOptions): Promise<Subscription[]>;
+  /**
+   * Extends `owner`'s poll lease to `leaseUntil`; false when `owner` no longer holds it (another replica took the
+   * subscription over, or it was disabled): the poll must then not run, or not commit.
+   */
+  renewPollLease(id: string, owner: string, leaseUntil: EpochMs): Promise<boolean>;
   /** Gives a poll lease back without a run (the row's schedule says when it is due again). */
   releasePoll(id: string, owner: string, patch: SubscriptionPatch): Promise<void>;
   /**

@@ -312,6 +312,17 @@ export class KyselyTriggerStore implements TriggerStore {
     return rows.map((row) => this.#toSubscription(row));
   }
 
+  async renewPollLease(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    const row = await this.#db
+      .updateTable(TABLE)
+      .set({ lease_until: leaseUntil })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async releasePoll(id: string, owner: string, patch: SubscriptionPatch): Promise<void> {
     await this.#db
       .updateTable(TABLE)
@@ -324,21 +335,7 @@ export class KyselyTriggerStore implements TriggerStore {
   async commitRun(commit: TriggerRunCommit): Promise<boolean> {
     const now = this.#now();
     return this.#db.transaction().execute(async (trx) => {
-      // The subscription row first: it is the lease check, and it locks the row for the rest of the commit.
-      const set: Partial<TriggerSubscriptionsTable> = patchColumns(commit.patch, now);
-      if (commit.patch.lastRunAt !== undefined) set.last_run_at = commit.patch.lastRunAt;
-      if (commit.leaseOwner !== undefined) {
-        set.lease_owner = null;
-        set.lease_until = null;
-      }
-      const updated = await trx
-        .updateTable(TABLE)
-        .set(set)
-        .where('id', '=', commit.subscriptionId)
-        .$if(commit.leaseOwner !== undefined, (q) => q.where('lease_owner', '=', commit.leaseOwner ?? ''))
-        .returning('id')
-        .executeTakeFirst();
-      if (!updated) return false;
+      if (!(await this.#holdSubscription(trx, commit, now))) return false;
       await writeStates(trx, commit, now);
       const e = commit.execution;
       await trx
@@ -365,6 +362,41 @@ export class KyselyTriggerStore implements TriggerStore {
       }
       return true;
     });
+  }
+
+  /**
+   * The subscription row first: it is the lease check, and it keeps the row from being deleted under the commit.
+   * A run that changes nothing on it (a webhook request while all is well) only share-locks it, so the requests
+   * of one subscription commit side by side instead of queueing on one row lock.
+   */
+  async #holdSubscription(
+    trx: Transaction<Database>,
+    commit: TriggerRunCommit,
+    now: number,
+  ): Promise<boolean> {
+    if (commit.leaseOwner === undefined && Object.keys(commit.patch).length === 0) {
+      const found = await trx
+        .selectFrom(TABLE)
+        .select('id')
+        .where('id', '=', commit.subscriptionId)
+        .$if(this.#engine === 'postgres', (q) => q.forKeyShare())
+        .executeTakeFirst();
+      return found !== undefined;
+    }
+    const set: Partial<TriggerSubscriptionsTable> = patchColumns(commit.patch, now);
+    if (commit.patch.lastRunAt !== undefined) set.last_run_at = commit.patch.lastRunAt;
+    if (commit.leaseOwner !== undefined) {
+      set.lease_owner = null;
+      set.lease_until = null;
+    }
+    const updated = await trx
+      .updateTable(TABLE)
+      .set(set)
+      .where('id', '=', commit.subscriptionId)
+      .$if(commit.leaseOwner !== undefined, (q) => q.where('lease_owner', '=', commit.leaseOwner ?? ''))
+      .returning('id')
+      .executeTakeFirst();
+    return updated !== undefined;
   }
 
   async eventsPage(filter: EventPageFilter, page: PageRequest): Promise<Page<OutboxEvent>> {

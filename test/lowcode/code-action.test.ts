@@ -119,3 +119,40 @@ actions:
     /^\/tmp\/check\/connector\.yaml:10: actions\.shout\.code\.source: not valid JavaScript: Expected "}" but found ";"$/,
   );
 });
+
+it('keeps the code of an action and a data source that share a key apart', async () => {
+  writeFileSync(
+    join(dir, 'same-key.yaml'),
+    `key: sameKey
+label: Same key
+provider: spotify
+connections: [{ grantType: client_credentials }]
+actions:
+  things:
+    code:
+      source: |
+        module.exports = async () => ({ from: 'action' });
+dataSources:
+  things:
+    code:
+      source: |
+        module.exports = async () => [{ name: 'from the data source' }];
+    picklist: { label: $.name, value: $.name }
+`,
+  );
+  const { bundle } = await buildConnector(join(dir, 'same-key.yaml'));
+  const loaded = loadComponentFromPath(bundle);
+  const connection = {
+    key: 'spotifyClientCredentials',
+    configVarKey: 'c',
+    fields: {},
+    token: { access_token: 'at' },
+  };
+  const params = { connection };
+  expect(await loaded.actions.get('things')?.perform({ logger: console }, params)).toEqual({
+    data: { from: 'action' },
+  });
+  expect(await loaded.dataSources.get('things')?.perform({ logger: console }, params)).toEqual({
+    result: [{ key: 'from the data source', label: 'from the data source' }],
+  });
+});

@@ -4,6 +4,7 @@
  * source context and argument count, and every `dataSourceType`'s result shape checked, a wrong one refused with
  * KW_DATA_SOURCE_RESULT_INVALID naming the data source and what is wrong.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { component, connection, dataSource, input } from '@prismatic-io/spectral';
 import {
@@ -278,6 +279,44 @@ describe.each(storeEngines)('data sources on %s', (_engine, open) => {
       'Data source "throws" of component "dsTest" failed: upstream refused key',
     );
     expect(error.message).not.toContain(API_KEY);
+  });
+
+  it('records each run as an execution, dataSource:<key>, a failed one with its code and no secret', async () => {
+    const done = await run('echo');
+    expect(await store.getExecution(done.executionId)).toMatchObject({
+      instanceId: dsInstance,
+      componentKey: 'dsTest',
+      actionKey: 'dataSource:echo',
+      status: 'succeeded',
+      errorCode: null,
+    });
+    // A failed run returns no id: this one is given its id.
+    const failing = async (dataSourceKey: string, inputs: Record<string, unknown> = {}) => {
+      const id = randomUUID();
+      const error = await caught(
+        runDataSource(
+          { store, components, credentials, newId: () => id },
+          { instanceId: dsInstance, componentKey: 'dsTest', dataSourceKey, inputs },
+        ),
+      );
+      return { error, execution: await store.getExecution(id) };
+    };
+    const threw = await failing('throws');
+    expect(threw.execution).toMatchObject({
+      actionKey: 'dataSource:throws',
+      status: 'failed',
+      errorCode: 'KW_DATA_SOURCE_FAILED',
+      errorMessage: threw.error.message,
+    });
+    const shape = await failing('picklist', { json: JSON.stringify({ result: 'general' }) });
+    expect(shape.execution).toMatchObject({
+      actionKey: 'dataSource:picklist',
+      status: 'failed',
+      errorCode: 'KW_DATA_SOURCE_RESULT_INVALID',
+      errorMessage: shape.error.message,
+    });
+    const recorded = [threw.execution, shape.execution];
+    expect(JSON.stringify(recorded)).not.toContain(API_KEY);
   });
 
   it('names the data sources a component has when the key is unknown', async () => {

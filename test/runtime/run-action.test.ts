@@ -483,6 +483,20 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     expect(error.code).toBe('KW_CONNECTION_NOT_CONNECTED');
   });
 
+  it('tells how to fix a connection that needs authorizing again: through the connect link', async () => {
+    const before = await store.getConnection(oauthConnection.id);
+    await store.updateConnection(oauthConnection.id, { status: 'needs_reauthorization' });
+    try {
+      const error = await caught(run('whoami', {}, 'oauth'));
+      expect(error.code).toBe('KW_CONNECTION_NOT_CONNECTED');
+      expect(error.message).toMatch(
+        /needs to be authorized again.*Reconnect it through the instance's connect link/,
+      );
+    } finally {
+      await store.updateConnection(oauthConnection.id, { status: before?.status ?? 'pending' });
+    }
+  });
+
   describe('with a connected OAuth connection', () => {
     beforeAll(async () => {
       await store.updateConnection(oauthConnection.id, {

@@ -81,7 +81,8 @@ describe.each(storeEngines)('POST /api/instances/:id/data-sources/:component/:ke
     h = await startHarness({ openStore: open });
     h.components.loadFromPath(slackBundle);
     instanceId = await connectedSlackInstance(h.store, h.components);
-    key = (await h.store.createApiKey({ name: 'platform', scopes: ['actions:write'] })).key;
+    key = (await h.store.createApiKey({ name: 'platform', scopes: ['actions:write', 'executions:read'] }))
+      .key;
   });
   afterAll(async () => {
     await h.close();
@@ -98,8 +99,19 @@ describe.each(storeEngines)('POST /api/instances/:id/data-sources/:component/:ke
   it('answers the checked picklist', async () => {
     const res = await post(`/api/instances/${instanceId}/data-sources/slack/channels`, {});
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ dataSourceType: 'picklist', result: CHANNELS });
+    const body = res.json() as { executionId: string };
+    expect(body).toEqual({ executionId: expect.any(String), dataSourceType: 'picklist', result: CHANNELS });
     expect(res.body).not.toMatch(/xox[bp]-/);
+    // The run is in the execution log, as dataSource:<key>.
+    const execution = await h.inject({
+      method: 'GET',
+      url: `/api/executions/${body.executionId}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(execution.statusCode).toBe(200);
+    expect(execution.json()).toMatchObject({
+      execution: { instanceId, componentKey: 'slack', actionKey: 'dataSource:channels', status: 'succeeded' },
+    });
   });
 
   it('passes inputs and answers typed errors in the one error shape', async () => {
@@ -107,6 +119,7 @@ describe.each(storeEngines)('POST /api/instances/:id/data-sources/:component/:ke
       inputs: { types: 'private_channel' },
     });
     expect(withPrivate.json()).toEqual({
+      executionId: expect.any(String),
       dataSourceType: 'picklist',
       result: [{ key: 'G0PRIVATE1', label: '#leadership' }],
     });
@@ -151,7 +164,11 @@ describe('keyway data-source', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(run.json()).toEqual({ dataSourceType: 'picklist', result: CHANNELS });
+    expect(run.json()).toEqual({
+      executionId: expect.any(String),
+      dataSourceType: 'picklist',
+      result: CHANNELS,
+    });
     const human = await runCli([
       'data-source',
       '--data-dir',

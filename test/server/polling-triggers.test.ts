@@ -65,6 +65,38 @@ describe.each(storeEngines)('polling triggers on %s', (engine, openStore) => {
     });
   }
 
+  /** `store` with its `triggers.renewPollLease` calls counted in `renewals`. */
+  function countingRenewals(store: Store, renewals: { count: number }): Store {
+    const bind = <T extends object>(target: T, wrap: (key: string | symbol, value: unknown) => unknown): T =>
+      new Proxy(target, {
+        get: (t, key) => {
+          const value: unknown = Reflect.get(t, key, t);
+          return wrap(
+            key,
+            typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value,
+          );
+        },
+      });
+    const triggers = bind(store.triggers, (key, value) =>
+      key === 'renewPollLease'
+        ? async (...args: Parameters<Store['triggers']['renewPollLease']>) => {
+            const renewed = await store.triggers.renewPollLease(...args);
+            renewals.count += 1;
+            return renewed;
+          }
+        : value,
+    );
+    return bind(store, (key, value) => (key === 'triggers' ? triggers : value));
+  }
+
+  async function eventually(timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+
   async function pollingState(subscriptionId: string) {
     const state = await h.store.getState({ instanceId, scope: 'instance', key: subscriptionId });
     return (state?.__prismaticInternal as { polling?: unknown } | undefined)?.polling;
@@ -154,6 +186,45 @@ describe.each(storeEngines)('polling triggers on %s', (engine, openStore) => {
     expect(onTime.committed).toBe(true);
     expect(await pollingState(sub.id)).toEqual({ seen: 3 });
     await h.triggers.disable(sub.id);
+  });
+
+  it('keeps its lease while a slow poll runs, so no other replica runs it too', async () => {
+    vendor.state.items = [1, 2];
+    vendor.itemRequests.splice(0);
+    const sub = await enablePoll('Slow');
+    const renewals = { count: 0 };
+    const worker = startPoller({
+      store: countingRenewals(h.store, renewals),
+      triggers: h.triggers,
+      owner: 'a',
+      now: () => h.now(),
+      leaseMs: 3_000,
+      intervalMs: 3_600_000,
+    });
+    try {
+      vendor.state.holdItems = true;
+      const pass = worker.runOnce();
+      await vendor.waitForHeld(10_000);
+      // The poll is still blocked at the vendor long after its first lease would have lapsed.
+      h.advance(60_000);
+      const before = renewals.count;
+      await eventually(10_000, () => Promise.resolve(renewals.count > before));
+      const taken = await replica.triggers.claimDuePolls({
+        now: h.now(),
+        limit: 10,
+        leaseMs: 60_000,
+        owner: 'b',
+      });
+      expect(taken).toEqual([]);
+      vendor.release();
+      expect(await pass).toMatchObject({ claimed: 1, succeeded: 1, lost: 0 });
+      expect(vendor.itemRequests).toEqual([0]);
+      expect(await pollingState(sub.id)).toEqual({ seen: 2 });
+    } finally {
+      vendor.release();
+      await worker.stop();
+      await h.triggers.disable(sub.id);
+    }
   });
 
   it('backs off after a failed poll and shows it in the status', async () => {

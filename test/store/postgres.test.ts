@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { isKeywayError } from '../../src/errors';
 import { openStore } from '../../src/store';
+import { openEngine } from '../../src/store/open';
 import { keyA, storeContract } from './contract';
 
 const databaseUrl = process.env['KEYWAY_TEST_DATABASE_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
@@ -100,6 +101,25 @@ describe('PostgreSQL store', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+
+  it('looks only at its own schema when it migrates, so schemas dropped meanwhile cannot fail it', async () => {
+    // kysely's own introspector read every schema and failed with 'schema "…" does not exist' when a parallel
+    // test dropped its schema mid-query; the store's sees its own schema's tables and nothing else.
+    const other = `kw_other_${randomBytes(6).toString('hex')}`;
+    const pool = await connectAdmin();
+    await pool.query(`create schema ${other}`);
+    await pool.query(`create table ${other}.keyway_migrations (name text)`);
+    const handle = openEngine({ databaseUrl, postgresSchema: schema, keys: keyA });
+    try {
+      const tables = await handle.db.introspection.getTables({ withInternalKyselyTables: true });
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([schema]));
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['keyway_migrations', 'connections']));
+    } finally {
+      await handle.close();
+      await pool.query(`drop schema ${other} cascade`);
+      await pool.end();
     }
   });
 

@@ -1,6 +1,8 @@
 /**
  * An in-process vendor for the trigger tests: a webhook registry (create, delete) and an item feed, behind a
- * bearer token it records, with switches to make each part fail (the feed also answers 401 to revoked tokens).
+ * bearer token it records, with switches to make each part fail (the feed also answers 401 to revoked tokens),
+ * to hold feed requests unanswered (a poll blocked at the vendor) and to grow the feed by one item per request
+ * served.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,10 @@ export function startVendor() {
     failCreate: false,
     failDelete: false,
     failItems: false,
+    /** Park feed requests until {@link release} (the poll blocks at the vendor). */
+    holdItems: false,
+    /** After each feed request served, append the next item (1, 2, 3, …). */
+    grow: false,
     items: [] as number[],
     next: 1,
     /** Tokens the item feed answers 401 to (revoked at the vendor), and whether it refuses every token. */
@@ -20,6 +26,10 @@ export function startVendor() {
     /** The bearer token of each item feed request, in order. */
     itemTokens: [] as string[],
   };
+  /** The `since` of every feed request received, in order. */
+  const itemRequests: number[] = [];
+  const held: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -41,10 +51,19 @@ export function startVendor() {
         return hooks.delete(url.pathname.slice('/hooks/'.length)) ? send(200, {}) : send(404, {});
       }
       if (req.method === 'GET' && url.pathname === '/items') {
+        const since = Number(url.searchParams.get('since') ?? 0);
+        itemRequests.push(since);
         state.itemTokens.push(token);
-        if (state.refuseAll || state.revoked.has(token)) return send(401, { error: 'invalid_token' });
-        if (state.failItems) return send(503, { error: 'down' });
-        return send(200, { items: state.items.slice(Number(url.searchParams.get('since') ?? 0)) });
+        const answer = (): void => {
+          if (state.refuseAll || state.revoked.has(token)) return send(401, { error: 'invalid_token' });
+          if (state.failItems) return send(503, { error: 'down' });
+          send(200, { items: state.items.slice(since) });
+          if (state.grow) state.items.push(state.items.length + 1);
+        };
+        if (!state.holdItems) return answer();
+        held.push(answer);
+        for (const wake of waiters.splice(0)) wake();
+        return undefined;
       }
       return send(404, {});
     });
@@ -52,6 +71,22 @@ export function startVendor() {
   return {
     hooks,
     state,
+    itemRequests,
+    /** Resolves once a feed request is held (see `holdItems`). */
+    waitForHeld: (timeoutMs: number) =>
+      new Promise<void>((resolve, reject) => {
+        if (held.length > 0) return resolve();
+        const timer = setTimeout(() => reject(new Error('no feed request was held in time')), timeoutMs);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+    /** Stops holding and answers every held request (a caller that is gone gets nothing). */
+    release: () => {
+      state.holdItems = false;
+      for (const answer of held.splice(0)) answer();
+    },
     start: () =>
       new Promise<string>((resolve) =>
         server.listen(0, '127.0.0.1', () =>

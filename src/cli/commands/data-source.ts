@@ -37,6 +37,7 @@ export function registerDataSource(program: Command): void {
         for (const entry of run.logs) out.note(`[${entry.level}] ${entry.message}`);
       }
       const printed = {
+        executionId: run.executionId,
         dataSourceType: run.dataSourceType,
         result: run.result,
         ...(run.supplementalData ? { supplementalData: run.supplementalData } : {}),

@@ -1,5 +1,5 @@
 /**
- * `keyway instances create|list|show`: customer instances with their connections. Output never contains a
+ * `keyway instances create|list|show`: customer instances (`update` and `delete` are in ./instance-changes) with their connections. Output never contains a
  * token or a secret field's value; secret fields are listed by name only.
  */
 import type { Command } from 'commander';
@@ -60,7 +60,8 @@ export function summarizeConnection(connection: Connection): ConnectionSummary {
   };
 }
 
-async function summarizeInstance(store: Store, instance: Instance): Promise<InstanceSummary> {
+/** An instance and its connections as the CLI shows them. */
+export async function summarizeInstance(store: Store, instance: Instance): Promise<InstanceSummary> {
   const connections = await store.listConnections({ instanceId: instance.id });
   return {
     id: instance.id,
@@ -112,7 +113,10 @@ export async function resolveCustomer(store: Store, ref: string, createName?: st
 }
 
 /** `--field` (text) and `--field-json` (JSON) values, per connection name. */
-function fieldsFromFlags(flags: CreateFlags): Record<string, Record<string, unknown>> {
+export function fieldsFromFlags(flags: {
+  readonly field?: string[] | undefined;
+  readonly fieldJson?: string[] | undefined;
+}): Record<string, Record<string, unknown>> {
   const fields: Record<string, Record<string, unknown>> = {};
   const given: [string, Record<string, unknown>][] = [
     ['--field', parseKeyValues('--field', flags.field)],
@@ -159,7 +163,8 @@ function connectionsFromFlags(
   return specs;
 }
 
-function printInstance(summary: InstanceSummary): string {
+/** The text form of an instance (`instances show`). */
+export function printInstance(summary: InstanceSummary): string {
   const lines = [
     `instance ${summary.id} "${summary.name}" (${summary.status})`,
     `  customer:   ${summary.customerId}`,
@@ -179,9 +184,11 @@ function printInstance(summary: InstanceSummary): string {
   return [...lines, table].join('\n');
 }
 
-/** Registers `keyway instances ...`. */
-export function registerInstanceCommands(program: Command): void {
-  const instances = program.command('instances').description('create, list and show customer instances');
+/** Registers `keyway instances create|list|show` and returns the `instances` command. */
+export function registerInstanceCommands(program: Command): Command {
+  const instances = program
+    .command('instances')
+    .description('create, list, show, update and delete customer instances');
 
   withCommonOptions(
     instances
@@ -297,4 +304,5 @@ export function registerInstanceCommands(program: Command): void {
       out.result({ instance: summary }, () => printInstance(summary));
     }),
   );
+  return instances;
 }

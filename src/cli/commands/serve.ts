@@ -65,12 +65,26 @@ export interface RunningServer {
 }
 
 /**
+ * How often the background workers look for work and how long the poller's lease lasts. The defaults suit a
+ * deployment; the multi-process tests shorten them so a test sees many scheduled ticks and a lease lapse quickly.
+ */
+export interface WorkerTimings {
+  /** The poller's pass interval (default 5 s). */
+  readonly pollIntervalMs?: number;
+  /** The poll lease: how long a replica killed mid-poll holds its subscription (default 5 min). */
+  readonly pollLeaseMs?: number;
+  /** The outbox delivery worker's pass interval (default 1 s). */
+  readonly deliveryIntervalMs?: number;
+}
+
+/**
  * Wires store → runtime → server from a resolved configuration and listens: what `keyway serve` and
  * `keyway start` run. The caller owns the process lifetime and calls `close()`.
  */
 export async function startKeywayServer(
   config: { readonly serve: ServeConfig; readonly server: ServerConfig; readonly store: StoreConfig },
   logger: Logger,
+  timings: WorkerTimings = {},
 ): Promise<RunningServer> {
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const { components, flows, credentials } = composeRuntime(store, {
@@ -114,6 +128,7 @@ export async function startKeywayServer(
         ...(events ? { events: [...events] } : {}),
       })),
     owner,
+    ...(timings.deliveryIntervalMs !== undefined ? { intervalMs: timings.deliveryIntervalMs } : {}),
     onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
   });
   const onRecordError = (err: unknown, executionId: string): void =>
@@ -125,6 +140,8 @@ export async function startKeywayServer(
     store,
     triggers,
     owner,
+    ...(timings.pollIntervalMs !== undefined ? { intervalMs: timings.pollIntervalMs } : {}),
+    ...(timings.pollLeaseMs !== undefined ? { leaseMs: timings.pollLeaseMs } : {}),
     onError: (err) => logger.error({ err }, 'poller pass failed'),
   });
   const services = createRuntimeServices({

@@ -243,6 +243,7 @@ export const ActionRunResponseSchema = z.object({
 
 /** `POST /api/instances/:id/data-sources/:componentKey/:dataSourceKey`. */
 export const DataSourceRunResponseSchema = z.object({
+  executionId: z.string().describe('The run’s execution record (`actionKey` `dataSource:<key>`).'),
   dataSourceType: z.string().describe('The data source’s spectral `dataSourceType`, e.g. `picklist`.'),
   result: z.unknown().describe('What the data source returned, checked against its type.'),
   supplementalData: z.object({ data: z.unknown(), contentType: z.string() }).optional(),

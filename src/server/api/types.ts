@@ -2,85 +2,66 @@
  * The REST API's port: the operations `/api` exposes, implemented on the runtime by `createRuntimeServices`.
  * Every shape here is JSON-safe and free of secrets (no tokens, no secret field values).
  */
+import type { z } from 'zod';
 import type {
   ApiKey,
   AuditEntry,
   ComponentVersion,
   ConnectionStatus,
-  ExecutionLogEntry,
   ExecutionStatus,
   NewAuditEntry,
   Page,
   PageRequest,
 } from '../../store';
 import type { ConnectionView, DisconnectView } from '../ports';
+import type {
+  ActionRunResponseSchema,
+  ActivationResponseSchema,
+  ComponentSchema,
+  CustomerSchema,
+  DataSourceRunResponseSchema,
+  ExecutionSchema,
+  InstanceSchema,
+  OAuthAppSchema,
+  ProviderOAuthAppSchema,
+  WebhookEndpointSchema,
+} from './responses';
+import type { UpdateInstanceBodySchema } from './schemas';
 
 export type { ApiKey, AuditEntry, ComponentVersion, Page, PageRequest };
 
+/** Deeply read-only: what the API hands out is not changed on the way. */
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** A body as the zod schema the route validates it with describes it: one source of truth for both. */
+type Dto<S extends z.ZodType> = DeepReadonly<z.output<S>>;
+
 /** A published or loaded component, as the API lists it. */
-export interface ComponentSummary {
-  readonly key: string;
-  readonly version: number | null;
-  readonly bundleHash: string;
-  readonly label: string;
-  readonly actions: readonly string[];
-  readonly connections: readonly string[];
-}
+export type ComponentSummary = Dto<typeof ComponentSchema>;
 
 /** A customer, as the API returns it. */
-export interface CustomerDto {
-  readonly id: string;
-  readonly externalId: string | null;
-  readonly name: string;
-  readonly createdAt: number;
-}
+export type CustomerDto = Dto<typeof CustomerSchema>;
 
-/** An instance with its connections' status, as the API returns it. */
-export interface InstanceDto {
-  readonly id: string;
-  readonly customerId: string;
-  readonly name: string;
-  readonly componentKeys: readonly string[];
-  readonly status: string;
-  readonly config: Readonly<Record<string, unknown>>;
-  /** Config variables the customer chooses on the connect page (their declarations; values are in `config`). */
-  readonly configVars: readonly Readonly<Record<string, unknown>>[];
-  readonly connections: readonly ConnectionView[];
-  readonly createdAt: number;
-}
+/**
+ * An instance with its connections' status, as the runtime gives it to the API: always with its connections
+ * (the route leaves them out for a key without `connections:read`).
+ */
+export type InstanceDto = Dto<typeof InstanceSchema> & {
+  readonly connections: NonNullable<Dto<typeof InstanceSchema>['connections']>;
+};
 
 /** A webhook receiver, without its secret: from the deployment's config file or created through the API. */
-export interface WebhookEndpointDto {
-  readonly id: string;
-  readonly url: string;
-  readonly events?: readonly string[];
-  readonly source: 'config' | 'api';
-}
+export type WebhookEndpointDto = Dto<typeof WebhookEndpointSchema>;
 
 /** A recorded action run, its log redacted. */
-export interface ExecutionDto {
-  readonly id: string;
-  readonly instanceId: string;
-  readonly componentKey: string;
-  readonly actionKey: string;
-  readonly status: ExecutionStatus;
-  readonly startedAt: number;
-  readonly finishedAt: number | null;
-  readonly durationMs: number | null;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly log: readonly ExecutionLogEntry[];
-}
+export type ExecutionDto = Dto<typeof ExecutionSchema>;
 
 /** Fields `PATCH /api/instances/:id` may change; `config` keys set to null are removed. */
-export interface InstancePatchInput {
-  readonly name?: string | undefined;
-  readonly status?: 'active' | 'paused' | undefined;
-  readonly config?: Readonly<Record<string, unknown>> | undefined;
-  /** Field values per connection name; secret inputs (type `password`) are stored encrypted. */
-  readonly connections?:
-    Readonly<Record<string, { readonly fields: Readonly<Record<string, unknown>> }>> | undefined;
-}
+export type InstancePatchInput = Dto<typeof UpdateInstanceBodySchema>;
 
 /** The platform-administration part of the API: paged listings, updates, deletes, keys, webhooks, audit. */
 export interface PlatformApiPort {
@@ -128,39 +109,16 @@ export interface PlatformApiPort {
 }
 
 /** The result of running an action. */
-export interface ActionRunDto {
-  readonly executionId: string;
-  readonly result: unknown;
-}
+export type ActionRunDto = Dto<typeof ActionRunResponseSchema>;
 
 /** The result of running a data source: checked against its `dataSourceType`. */
-export interface DataSourceRunDto {
-  readonly dataSourceType: string;
-  readonly result: unknown;
-  readonly supplementalData?: { readonly data: unknown; readonly contentType: string };
-}
+export type DataSourceRunDto = Dto<typeof DataSourceRunResponseSchema>;
 
 /** What the provider answered to an activation: facts about the token, never the token itself. */
-export interface ActivationDto {
-  readonly connection: ConnectionView;
-  readonly token: {
-    readonly tokenType: string;
-    readonly scopes: readonly string[];
-    readonly expiresAt: number | null;
-    readonly refreshToken: boolean;
-  };
-}
+export type ActivationDto = Dto<typeof ActivationResponseSchema>;
 
-/** What `/api` needs from the runtime. */
 /** A platform's OAuth app as the API shows it: the secret values by name only. */
-export interface OAuthAppDto {
-  readonly componentKey: string;
-  readonly definitionKey: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly secretFields: readonly string[];
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+export type OAuthAppDto = Dto<typeof OAuthAppSchema>;
 
 /** Platform-owned OAuth apps: registered once per connection definition, inherited by its connections. */
 export interface OAuthAppPort {
@@ -180,13 +138,7 @@ export interface OAuthAppPort {
 }
 
 /** A provider's OAuth app as the API shows it: secret values by name only. */
-export interface ProviderOAuthAppDto {
-  readonly providerKey: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly secretFields: readonly string[];
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+export type ProviderOAuthAppDto = Dto<typeof ProviderOAuthAppSchema>;
 
 /** OAuth apps per catalog provider: inherited by every definition built on it that has no app of its own. */
 export interface ProviderOAuthAppPort {
@@ -201,6 +153,7 @@ export interface ProviderOAuthAppPort {
   deleteProviderOAuthApp(providerKey: string): Promise<{ readonly connectionsUpdated: number }>;
 }
 
+/** What `/api` needs from the runtime. */
 export interface ApiPort extends PlatformApiPort, OAuthAppPort, ProviderOAuthAppPort {
   listComponents(): Promise<readonly ComponentSummary[]>;
   /** Publishes the built bundle at `bundlePath` (a `dist/index.js`) as the next version of its key. */

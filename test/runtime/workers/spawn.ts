@@ -17,6 +17,7 @@ export interface Message {
   readonly codes?: Record<string, number>;
   readonly message?: string;
   readonly recovered?: boolean;
+  readonly address?: string;
 }
 
 /** A worker process and what it printed. */

@@ -3,8 +3,9 @@
  * URL-verification handshake from `response` and digests the raw body, one that throws, one whose
  * onInstanceDeploy / onInstanceDelete register and remove a webhook at a vendor (an in-process fake given by the
  * `vendorUrl` input) with the connection's token, one reading the vendor's items on each request, one doing the same from spectral's `webhookLifecycleHandlers`
- * (keeping the vendor's hook id in `crossFlowState` by the flow's stable id, as Prismatic's docs advise), a polling trigger keeping a counter in `context.polling`, and an
- * action that returns `context.webhookUrls`.
+ * (keeping the vendor's hook id in `crossFlowState` by the flow's stable id, as Prismatic's docs advise), a polling trigger keeping a counter in `context.polling`, a
+ * stateless webhook trigger answering with the `id` of the body it received (the burst tests), and an action that
+ * returns `context.webhookUrls`.
  */
 import { createHash } from 'node:crypto';
 import { action, component, input, pollingTrigger, trigger } from '@prismatic-io/spectral';
@@ -83,6 +84,24 @@ export default component({
           },
         });
       },
+    }),
+    echo: trigger({
+      display: { label: 'Echo', description: 'Keeps no state; answers with the id of the body it received.' },
+      inputs: {},
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (context, payload) =>
+        Promise.resolve({
+          payload,
+          response: {
+            statusCode: 200,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              id: (payload.body.data as { id?: unknown } | null)?.id ?? null,
+              executionId: context.executionId,
+            }),
+          },
+        }),
     }),
     lookup: trigger({
       display: {
