@@ -142,7 +142,8 @@ export async function completeAuthorization(
 /**
  * Completes a legacy implicit grant from the redirect's fragment (`#access_token=…&state=…`), which the
  * browser read and handed over: the session is consumed first, exactly as for a callback with a code, then
- * the token is checked against the session's state and saved. Works only for a definition that opted in.
+ * the token is checked against the session's state and saved, with the customer's choices (an environment) as
+ * the code flow saves them. Works only for a definition that opted in.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.2.2
  */
 export async function completeImplicit(
@@ -157,13 +158,15 @@ export async function completeImplicit(
     browserBinding: options.browserBinding,
   });
   options.onSession?.(session);
-  const resolved = await kit.resolve(session.connectionId, 'implicit', {}, session.connection);
+  // The customer's choices were made for this flow at its start; they are kept as the code flow keeps them.
+  const choices = sessionChoices(session.extra);
+  const resolved = await kit.resolve(session.connectionId, 'implicit', choices, session.connection);
   const tokenSet = parseImplicitResponse(fragment, {
     expectedState: session.state,
     allowImplicit: resolved.config.allowImplicit,
     now: () => now,
     scopeSeparator: resolved.config.scopeSeparator,
   });
-  const connection = await kit.saveConnected(resolved, tokenSet, now);
+  const connection = await kit.saveConnected(resolved, tokenSet, now, choicesPatch(resolved, choices));
   return { connection, returnTo: session.returnTo };
 }

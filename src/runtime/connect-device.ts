@@ -6,19 +6,25 @@ import { KeywayError, isKeywayError } from '../errors';
 import { deviceCodeGrantRequest, processDeviceCodeResponse, requestDeviceAuthorization } from '../oauth';
 import type { DeviceSession } from '../store';
 import { requireConnection } from './client-config';
+import { chosenValues } from './connect-choices';
+import { choicesPatch } from './connect-kit';
 import type { FlowKit } from './connect-kit';
-import type { DevicePollOutcome, StartedDeviceAuthorization } from './connect-types';
+import type { DevicePollOutcome, StartDeviceOptions, StartedDeviceAuthorization } from './connect-types';
 
 /**
- * Starts a device authorization: asks the provider for a device and user code and keeps the session in the
- * store, so any replica can poll it.
+ * Starts a device authorization: checks the customer's choices (an environment, a subdomain: a forged one is
+ * `KW_CONNECT_CHOICE_INVALID` before the provider is asked), asks the chosen endpoint for a device and user code,
+ * and keeps the session, with the choices, in the store, so any replica can poll it.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  */
 export async function startDeviceAuthorization(
   kit: FlowKit,
   connectionId: string,
+  options: StartDeviceOptions = {},
 ): Promise<StartedDeviceAuthorization> {
-  const resolved = await kit.resolve(connectionId, 'device_code');
+  const connection = await requireConnection(kit.deps.store, connectionId);
+  const choices = await chosenValues(kit.deps, connection, options.choices ?? {});
+  const resolved = await kit.resolve(connectionId, 'device_code', choices, connection);
   const now = kit.now();
   const authorization = await requestDeviceAuthorization(
     resolved.server,
@@ -36,6 +42,7 @@ export async function startDeviceAuthorization(
     intervalMs,
     nextPollAt: now + intervalMs,
     expiresAt: authorization.expiresAt,
+    choices,
   });
   return {
     sessionId: session.id,
@@ -72,7 +79,8 @@ export async function pollDeviceAuthorization(
   }
   if (now < session.nextPollAt) return { status: 'pending', nextPollAt: session.nextPollAt };
 
-  const resolved = await kit.resolve(session.connectionId, 'device_code');
+  // Every poll goes to the token endpoint of the environment the customer chose at the start.
+  const resolved = await kit.resolve(session.connectionId, 'device_code', session.choices);
   const request = deviceCodeGrantRequest(
     resolved.server,
     resolved.client,
@@ -106,7 +114,13 @@ export async function pollDeviceAuthorization(
   }
   const won = await completeDevice(kit, session, 'approved', now);
   if (!won) return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
-  return { status: 'connected', connection: await kit.saveConnected(resolved, result.tokenSet, now) };
+  const connection = await kit.saveConnected(
+    resolved,
+    result.tokenSet,
+    now,
+    choicesPatch(resolved, session.choices),
+  );
+  return { status: 'connected', connection };
 }
 
 /** Ends a pending session; false when another poll (another replica) ended it first. */

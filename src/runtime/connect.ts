@@ -22,6 +22,7 @@ import type {
   DevicePollOutcome,
   DisconnectResult,
   StartAuthorizationInput,
+  StartDeviceOptions,
   StartedAuthorization,
   StartedDeviceAuthorization,
 } from './connect-types';
@@ -113,8 +114,11 @@ export class ConnectFlows {
   }
 
   /** Starts a device authorization (RFC 8628); see ./connect-device. */
-  startDeviceAuthorization(connectionId: string): Promise<StartedDeviceAuthorization> {
-    return startDeviceAuthorization(this.#kit, connectionId);
+  startDeviceAuthorization(
+    connectionId: string,
+    options: StartDeviceOptions = {},
+  ): Promise<StartedDeviceAuthorization> {
+    return startDeviceAuthorization(this.#kit, connectionId, options);
   }
 
   /** Polls a device authorization once, if its interval has passed; see ./connect-device. */
