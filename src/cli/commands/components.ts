@@ -12,6 +12,7 @@ import { KeywayError } from '../../errors';
 import { buildConnector, isConnectorFile } from '../../lowcode/lazy';
 import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
 import type { ConnectionCheck, LoadedComponent } from '../../runtime';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import type { Output } from '../output';
@@ -255,7 +256,13 @@ async function publish(out: Output, flags: CommonFlags, files: readonly string[]
     try {
       for (const [i, { file }] of loaded.entries()) {
         bar.update(i, loaded.length, file);
-        const { published: row } = await registry.publish(file);
+        // The API records a publish with no target: a component has a key and versions, not an id.
+        const { published: row } = await audited(
+          store,
+          'publishComponent',
+          () => registry.publish(file),
+          () => null,
+        );
         rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: file });
       }
       bar.update(loaded.length, loaded.length);
