@@ -12,6 +12,7 @@ import { KeywayError } from '../../errors';
 import { buildConnector, isConnectorFile } from '../../lowcode/lazy';
 import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
 import type { ConnectionCheck, LoadedComponent } from '../../runtime';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import type { Output } from '../output';
@@ -269,7 +270,13 @@ async function publish(
     try {
       for (const [i, { file, shown }] of loaded.entries()) {
         bar.update(i, loaded.length, shown);
-        const { published: row } = await registry.publish(file);
+        // The API records a publish with no target: a component has a key and versions, not an id.
+        const { published: row } = await audited(
+          store,
+          'publishComponent',
+          () => registry.publish(file),
+          () => null,
+        );
         rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: shown });
       }
       bar.update(loaded.length, loaded.length);
