@@ -36,7 +36,7 @@ export interface RunPlan {
   readonly bound: readonly PlannedConnection[];
   readonly loaded: LoadedState;
   /** The keys of the action's connection inputs. */
-  readonly connectionInputs: ReadonlySet<string>;
+  readonly connectionInputs: readonly string[];
   /** Inputs filled from the instance's saved config variables (./config-var-spec), if any. */
   readonly configInputs: Readonly<Record<string, unknown>> | undefined;
   /** Who the run is for, as the context describes them (frozen). */
@@ -53,13 +53,13 @@ const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'p
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
 export function paramInputs(
   inputs: Readonly<Record<string, unknown>> | undefined,
-  connectionInputs: ReadonlySet<string>,
+  connectionInputs: readonly string[],
 ): Readonly<Record<string, unknown>> {
   if (inputs === undefined) return NO_INPUTS;
   const out: Record<string, unknown> = {};
   let any = false;
   for (const key of Object.keys(inputs)) {
-    if (connectionInputs.has(key)) continue;
+    if (connectionInputs.includes(key)) continue;
     out[key] = inputs[key];
     any = true;
   }
@@ -86,7 +86,7 @@ export function planFor(
   return {
     bound: bindConnections(found.connections, found.instance, component, action, inputs, names),
     loaded: loadedState(found.states),
-    connectionInputs: new Set(connectionInputKeys(action.inputs)),
+    connectionInputs: connectionInputKeys(action.inputs),
     configInputs: configInputsFor(found.instance, component, action),
     people: peopleOf(found),
     componentActionKey: `${component.key}.${action.key}`,
@@ -178,7 +178,8 @@ export function bindConnections(
     }
     const fields = buildConnectionFields(definition, connectionFieldValues(connection));
     const secrets: string[] = [];
-    for (const value of Object.values(connection.secretFields)) {
+    for (const key in connection.secretFields) {
+      const value = connection.secretFields[key];
       if (typeof value === 'string') secrets.push(value);
     }
     for (const input of definition.inputs) {
