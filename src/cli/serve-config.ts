@@ -3,7 +3,8 @@
  * of precedence and validated with zod. A module of its own so that src/cli/config.ts (shared by every command)
  * and src/cli/commands/serve.ts both import it without importing each other.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import { WebhookEndpointsSchema } from '../runtime';
@@ -27,6 +28,7 @@ export interface ServeFlags {
   readonly failureUrl?: string;
   readonly logLevel?: string;
   readonly maxBundleBytes?: string;
+  readonly uploadDir?: string;
   readonly triggerBodyLimit?: string;
   readonly metricsListen?: string;
   readonly json?: boolean;
@@ -94,6 +96,8 @@ export const ServeConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The largest bundle `POST /api/components` accepts (bytes, after gzip is inflated); default 32 MiB. */
   maxBundleBytes: z.coerce.number().int().positive().optional(),
+  /** Where `POST /api/components` streams an upload while it arrives; default the OS temp dir. Checked at start. */
+  uploadDir: z.string().trim().min(1).optional(),
   /** The largest webhook body a trigger URL accepts (bytes); default 1 MiB. */
   triggerBodyLimit: z.coerce.number().int().positive().optional(),
   /** Receivers of connection events; see docs/refresh-and-crashes.md, Webhooks. */
@@ -131,6 +135,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   failureUrl: 'KEYWAY_FAILURE_URL',
   logLevel: 'KEYWAY_LOG_LEVEL',
   maxBundleBytes: 'KEYWAY_MAX_BUNDLE_BYTES',
+  uploadDir: 'KEYWAY_UPLOAD_DIR',
   triggerBodyLimit: 'KEYWAY_TRIGGER_BODY_LIMIT',
   webhooks: 'KEYWAY_WEBHOOKS',
   metricsListen: 'KEYWAY_METRICS_LISTEN',
@@ -207,6 +212,7 @@ export function resolveServeConfig(
         ...(serve.successUrl ? { successUrl: serve.successUrl } : {}),
         ...(serve.failureUrl ? { failureUrl: serve.failureUrl } : {}),
         ...(serve.maxBundleBytes !== undefined ? { maxBundleBytes: serve.maxBundleBytes } : {}),
+        ...(serve.uploadDir !== undefined ? { uploadDir: resolve(serve.uploadDir) } : {}),
         ...(serve.triggerBodyLimit !== undefined ? { triggerBodyLimit: serve.triggerBodyLimit } : {}),
         ...(serve.metricsToken ? { metricsToken: serve.metricsToken } : {}),
       });
@@ -236,6 +242,36 @@ export function resolveServeConfig(
     ...(serve.encryptionKeys ? { keys: serve.encryptionKeys } : {}),
   };
   return { serve, server, store };
+}
+
+/**
+ * Checks at start that uploads can be spooled to `dir` (the server's `uploadDir`) by doing what an upload does:
+ * making a private directory in it, then removing it. `KW_CONFIG_INVALID` (details `{ setting, reason }`, reason
+ * `missing`, `not_a_directory` or `not_writable`) when it cannot, so a deployment fails at start, not at its first
+ * publish. Nothing to check when `dir` is undefined (the OS temp dir).
+ */
+export function assertUploadDir(dir: string | undefined): void {
+  if (dir === undefined) return;
+  const refuse = (reason: string, text: string, cause?: unknown): never => {
+    throw new KeywayError('KW_CONFIG_INVALID', {
+      message: `Invalid configuration:\n  - ${problem('uploadDir', `${dir} ${text}`)}`,
+      details: { setting: 'uploadDir', reason },
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  };
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat) refuse('missing', 'does not exist: create it, or unset uploadDir to use the OS temp dir');
+  if (!stat?.isDirectory()) refuse('not_a_directory', 'is not a directory');
+  try {
+    rmSync(mkdtempSync(join(dir, 'keyway-upload-check-')), { recursive: true, force: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    refuse(
+      'not_writable',
+      `is not writable by this process (${typeof code === 'string' ? code : 'error'}): uploads are spooled there`,
+      err,
+    );
+  }
 }
 
 /** Reads the `--config` JSON file; `KW_CONFIG_INVALID` when it is unreadable or not a JSON object. */

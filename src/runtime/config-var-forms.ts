@@ -15,6 +15,7 @@
  * refused, whatever slot it comes in.
  */
 import { z } from 'zod';
+import { objectFieldMapResult, objectSelectionResult } from './data-source-result';
 import type { Choice } from './data-source-result';
 
 /** The structured types, each with a form of its own. */
@@ -72,26 +73,6 @@ interface Element {
   readonly key: string;
   readonly label?: string | undefined;
 }
-const element = z.looseObject({ key: z.string(), label: z.string().optional() });
-const selectionResult = z.array(
-  z.looseObject({
-    object: element,
-    fields: z.array(element).optional(),
-    defaultSelected: z.boolean().optional(),
-  }),
-);
-const fieldMapResult = z.looseObject({
-  fields: z.array(
-    z.looseObject({
-      field: element,
-      mappedObject: element.optional(),
-      mappedField: element.optional(),
-      defaultObject: element.optional(),
-      defaultField: element.optional(),
-    }),
-  ),
-  options: z.array(z.looseObject({ object: element, fields: z.array(element) })).optional(),
-});
 const jsonFormResult = z.looseObject({
   schema: z.record(z.string(), z.unknown()),
   data: z.unknown().optional(),
@@ -125,8 +106,8 @@ export function structuredForm(type: StructuredType, result: unknown, saved: unk
 }
 
 function selectionForm(result: unknown, saved: unknown): ObjectSelectionForm {
-  const offered = selectionResult.parse(result);
-  const chosen = selectionResult.safeParse(saved);
+  const offered = objectSelectionResult.parse(result);
+  const chosen = objectSelectionResult.safeParse(saved);
   const pick = chosen.success ? new Map(chosen.data.map((s) => [s.object.key, s])) : undefined;
   return {
     kind: 'objectSelection',
@@ -149,8 +130,8 @@ function selectionForm(result: unknown, saved: unknown): ObjectSelectionForm {
 }
 
 function fieldMapForm(result: unknown, saved: unknown): ObjectFieldMapForm {
-  const offered = fieldMapResult.parse(result);
-  const chosen = fieldMapResult.safeParse(saved);
+  const offered = objectFieldMapResult.parse(result);
+  const chosen = objectFieldMapResult.safeParse(saved);
   const savedMap = chosen.success ? new Map(chosen.data.fields.map((f) => [f.field.key, f])) : undefined;
   return {
     kind: 'objectFieldMap',
@@ -287,7 +268,7 @@ function slots(form: FormFields, pattern: RegExp): [string, string][] {
 }
 
 function selectionValue(result: unknown, form: FormFields): StructuredValue {
-  const offered = new Map(selectionResult.parse(result).map((item) => [item.object.key, item]));
+  const offered = new Map(objectSelectionResult.parse(result).map((item) => [item.object.key, item]));
   const chosen: { object: Element; fields?: Element[] }[] = [];
   const bySlot = new Map<string, { object: Element; fields?: Element[] }>();
   for (const [slot, key] of slots(form, /^o(\d{1,4})$/)) {
@@ -321,7 +302,7 @@ function selectionValue(result: unknown, form: FormFields): StructuredValue {
 }
 
 function fieldMapValue(result: unknown, form: FormFields): StructuredValue {
-  const offered = fieldMapResult.parse(result);
+  const offered = objectFieldMapResult.parse(result);
   const options = offered.options ?? [];
   if (options.length === 0) return { problem: 'has nothing to map to' };
   const mappings = new Map(slots(form, /^m(\d{1,4})$/));

@@ -13,6 +13,29 @@ const element = z.looseObject({ key: z.string(), label: z.string().optional() })
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'must be a date (YYYY-MM-DD)');
 const timestamp = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date and time');
 
+/** spectral's `ObjectSelection`: objects to choose, each with the fields to choose of it. */
+export const objectSelectionResult = z.array(
+  z.looseObject({
+    object: element,
+    fields: z.array(element).optional(),
+    defaultSelected: z.boolean().optional(),
+  }),
+);
+
+/** spectral's `ObjectFieldMap`: fields to match, each to a field of one of the `options`' objects. */
+export const objectFieldMapResult = z.looseObject({
+  fields: z.array(
+    z.looseObject({
+      field: element,
+      mappedObject: element.optional(),
+      mappedField: element.optional(),
+      defaultObject: element.optional(),
+      defaultField: element.optional(),
+    }),
+  ),
+  options: z.array(z.looseObject({ object: element, fields: z.array(element) })).optional(),
+});
+
 /** The shape of `result` for each `dataSourceType`. */
 const RESULT_SHAPES = {
   string: z.string(),
@@ -23,25 +46,8 @@ const RESULT_SHAPES = {
   number: z.number().finite(),
   picklist: z.array(z.union([z.string(), element])),
   schedule: z.looseObject({ value: z.string() }),
-  objectSelection: z.array(
-    z.looseObject({
-      object: element,
-      fields: z.array(element).optional(),
-      defaultSelected: z.boolean().optional(),
-    }),
-  ),
-  objectFieldMap: z.looseObject({
-    fields: z.array(
-      z.looseObject({
-        field: element,
-        mappedObject: element.optional(),
-        mappedField: element.optional(),
-        defaultObject: element.optional(),
-        defaultField: element.optional(),
-      }),
-    ),
-    options: z.array(z.looseObject({ object: element, fields: z.array(element) })).optional(),
-  }),
+  objectSelection: objectSelectionResult,
+  objectFieldMap: objectFieldMapResult,
   jsonForm: z.looseObject({
     schema: z.record(z.string(), z.unknown()),
     uiSchema: z.record(z.string(), z.unknown()),

@@ -85,9 +85,12 @@ export type {
   DevicePollOutcome,
   DisconnectResult,
   RevocationOutcome,
+  Choices,
   StartAuthorizationInput,
+  StartDeviceOptions,
   StartedAuthorization,
   StartedDeviceAuthorization,
+  TokenFacts,
 } from './connect';
 export {
   CredentialManager,

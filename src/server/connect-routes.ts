@@ -447,7 +447,7 @@ function registerDeviceRoutes(app: FastifyInstance, ctx: ConnectRouteContext): v
   app.post('/connect/:token/c/:connectionId/device', PAGE, async (request, reply) => {
     let base: string | undefined;
     try {
-      const { linkScope, connection } = await formRequest(ctx, request);
+      const { linkScope, connection, fields } = await formRequest(ctx, request);
       base = linkScope.base;
       if (connection.grantType !== 'device_code') {
         throw new KeywayError('KW_CONNECT_GRANT_UNSUPPORTED', {
@@ -457,6 +457,8 @@ function registerDeviceRoutes(app: FastifyInstance, ctx: ConnectRouteContext): v
       const device = await ctx.connect.startDeviceAuthorization({
         connectionId: connection.id,
         now: ctx.now(),
+        // The environment or subdomain the customer chose, if the card asked (the runtime checks them again).
+        choices: credentialValues(connection, fields),
       });
       ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: 'started' });
       return reply.redirect(

@@ -147,9 +147,14 @@ export interface ConnectPort {
     readonly fields: Readonly<Record<string, string>>;
     readonly now: number;
   }): Promise<void>;
+  /**
+   * Starts a device-code flow. `choices` are what the card asked for (an environment, a subdomain): the runtime
+   * checks them again, uses them for the device and token endpoints, and saves them when the flow connects.
+   */
   startDeviceAuthorization(input: {
     readonly connectionId: string;
     readonly now: number;
+    readonly choices?: Readonly<Record<string, string>>;
   }): Promise<DeviceFlowView>;
   /** Polls the provider if the interval allows, and returns the session's current state. */
   pollDeviceAuthorization(input: {

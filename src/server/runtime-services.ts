@@ -192,7 +192,9 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
     },
 
     async startDeviceAuthorization(input) {
-      const started = await flows.startDeviceAuthorization(input.connectionId);
+      const started = await flows.startDeviceAuthorization(input.connectionId, {
+        ...(input.choices ? { choices: input.choices } : {}),
+      });
       return views.deviceView(started.sessionId);
     },
 

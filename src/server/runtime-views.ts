@@ -44,12 +44,12 @@ function choiceField(choice: ConnectChoice): FormFieldView {
 }
 
 /** Grants whose card on the connect page offers the customer's choices (environment, subdomain). */
-const CHOOSING_GRANTS = new Set(['authorization_code', 'implicit', 'client_credentials']);
+const CHOOSING_GRANTS = new Set(['authorization_code', 'implicit', 'client_credentials', 'device_code']);
 
 /**
  * What the customer gives on the connect page. First the choices the platform's app leaves to them (an
- * environment, a subdomain; see the runtime's `connectChoices`), for every browser or client-credentials
- * connection. Then, for client credentials: with the platform's OAuth app, only what is still undecided — a value
+ * environment, a subdomain; see the runtime's `connectChoices`), for every browser, device-code or
+ * client-credentials connection. Then, for client credentials: with the platform's OAuth app, only what is still undecided — a value
  * with no default, stored or platform value — and never a field the app sets; without one, the customer's own
  * client credentials.
  */

@@ -47,10 +47,8 @@ import type {
 const positiveInt = z.number().int().positive();
 const connectionStatus = z.enum(['pending', 'connected', 'needs_reauthorization', 'error', 'disconnected']);
 const connectionError = z.object({ code: z.string(), message: z.string(), at: epoch });
-const connectionPatchSchema = z.object({
-  componentKey: nonEmpty.optional(),
-  definitionKey: nonEmpty.optional(),
-  grantType: nonEmpty.optional(),
+/** The values a new connection may be given and a patch may change. */
+const connectionValues = {
   fields: jsonObject.optional(),
   secretFields: jsonObject.optional(),
   tokenSet: jsonObject.nullable().optional(),
@@ -59,6 +57,12 @@ const connectionPatchSchema = z.object({
   refreshAt: epoch.nullable().optional(),
   scopes: stringArray.optional(),
   status: connectionStatus.optional(),
+};
+const connectionPatchSchema = z.object({
+  componentKey: nonEmpty.optional(),
+  definitionKey: nonEmpty.optional(),
+  grantType: nonEmpty.optional(),
+  ...connectionValues,
   lastError: connectionError.nullable().optional(),
   refreshFailures: z.number().int().nonnegative().optional(),
   cooldownUntil: epoch.nullable().optional(),
@@ -71,14 +75,7 @@ const newConnectionSchema = z.object({
   componentKey: nonEmpty,
   definitionKey: nonEmpty,
   grantType: nonEmpty,
-  fields: jsonObject.optional(),
-  secretFields: jsonObject.optional(),
-  tokenSet: jsonObject.nullable().optional(),
-  context: jsonObject.nullable().optional(),
-  expiresAt: epoch.nullable().optional(),
-  refreshAt: epoch.nullable().optional(),
-  scopes: stringArray.optional(),
-  status: connectionStatus.optional(),
+  ...connectionValues,
   connectedAt: epoch.nullable().optional(),
 });
 /** A connections row; the encrypted cells stay ciphertext here (see {@link toConnection}). */

@@ -1,6 +1,6 @@
 /** Device sessions: one device-authorization flow (RFC 8628) being polled until approved, denied or expired. */
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Migration, Selectable } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { StoreContext } from './context';
@@ -8,6 +8,8 @@ import {
   epoch,
   intColumn,
   intOrNullColumn,
+  json,
+  jsonColumn,
   nonEmpty,
   parseInput,
   parseRow,
@@ -32,6 +34,7 @@ const newDeviceSessionSchema = z.object({
   intervalMs: z.number().int().nonnegative(),
   nextPollAt: epoch.optional(),
   expiresAt: epoch,
+  choices: z.record(z.string(), z.string()).optional(),
 });
 const deviceSessionPatchSchema = z.object({ intervalMs: epoch.optional(), nextPollAt: epoch.optional() });
 const deviceOutcomeSchema = z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch });
@@ -49,7 +52,22 @@ const deviceSessionRow = z.object({
   status: z.enum(['pending', 'approved', 'denied', 'expired']),
   created_at: intColumn,
   completed_at: intOrNullColumn,
+  // NULL when the customer chose nothing (and on rows written before migration 0028).
+  choices: jsonColumn(z.record(z.string(), z.string())).nullable(),
 });
+
+/**
+ * Migration `0028_device_session_choices`: what the customer chose on the connect page for a device flow (an
+ * environment, a subdomain), kept with the session so every poll goes to the chosen endpoints and the poll that
+ * connects saves them. Not secret: the same values are plain fields of the connection once it connects.
+ */
+export function deviceSessionChoicesMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('device_sessions').addColumn('choices', 'text').execute();
+    },
+  };
+}
 
 /** The device_sessions table. */
 export class DeviceSessions {
@@ -78,6 +96,7 @@ export class DeviceSessions {
         status: 'pending',
         created_at: now,
         completed_at: null,
+        choices: data.choices && Object.keys(data.choices).length > 0 ? json(data.choices) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -159,6 +178,7 @@ export class DeviceSessions {
       status: r.status,
       createdAt: r.created_at,
       completedAt: r.completed_at,
+      choices: r.choices ?? {},
     };
   }
 }

@@ -6,6 +6,7 @@ import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KeywayError } from '../errors';
 import { connectionContextMigration } from './connection-context';
+import { deviceSessionChoicesMigration } from './device-sessions';
 import { oauthAppsMigration } from './oauth-apps';
 import { providerOAuthAppsMigration } from './provider-oauth-apps';
 import type { Database } from './schema';
@@ -382,6 +383,7 @@ export function migrationProvider(engine: StoreEngine): MigrationProvider {
         '0011_h7_instance_config_vars': instanceConfigVars,
         '0012_h5_oauth_apps': oauthAppsMigration(),
         '0025_h5_provider_oauth_apps': providerOAuthAppsMigration(),
+        '0028_device_session_choices': deviceSessionChoicesMigration(),
       }),
   };
 }

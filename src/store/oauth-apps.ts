@@ -6,22 +6,20 @@
  * API, which shows their names only.
  */
 import type { Kysely, Migration } from 'kysely';
-import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { StoreContext } from './context';
+import type { AppValues } from './oauth-app-rows';
+import { createAppTable, decodeAppValues, encodeAppValues, upsertApp } from './oauth-app-rows';
 import type { OAuthAppsTable } from './schema';
-import type { EpochMs, JsonObject } from './types';
+import type { JsonObject } from './types';
 
-/** A stored OAuth app, decrypted. `secretFields` holds secrets: never log it or send it anywhere. */
-export interface OAuthApp {
+/**
+ * A stored OAuth app, decrypted: `fields` holds the values that are not secret (the client id, URL overrides,
+ * scopes), `secretFields` the secret ones (the client secret), encrypted at rest: never log it or send it anywhere.
+ */
+export interface OAuthApp extends AppValues {
   readonly componentKey: string;
   readonly definitionKey: string;
-  /** Values that are not secret: the client id, URL overrides, scopes. */
-  readonly fields: JsonObject;
-  /** Secret values (the client secret), encrypted at rest. */
-  readonly secretFields: JsonObject;
-  readonly createdAt: EpochMs;
-  readonly updatedAt: EpochMs;
 }
 
 /** Input to {@link OAuthAppStore.put}. */
@@ -46,7 +44,6 @@ export interface OAuthAppStore {
 }
 
 const TABLE = 'oauth_apps';
-const jsonObject = z.record(z.string(), z.unknown());
 
 /** The row id of a definition's app. Component and definition keys hold no `/`. */
 function appId(componentKey: string, definitionKey: string): string {
@@ -67,28 +64,11 @@ export class KyselyOAuthAppStore implements OAuthAppStore {
 
   async put(input: NewOAuthApp): Promise<OAuthApp> {
     const id = appId(input.componentKey, input.definitionKey);
-    const now = this.#ctx.now();
-    const secret = this.#ctx.cells.encrypt(TABLE, id, 'secret_fields', JSON.stringify(input.secretFields));
-    const row: OAuthAppsTable = {
-      id,
+    await upsertApp(this.#ctx, TABLE, {
+      ...encodeAppValues(this.#ctx, TABLE, id, input),
       component_key: input.componentKey,
       definition_key: input.definitionKey,
-      fields: JSON.stringify(input.fields),
-      secret_fields: secret,
-      created_at: now,
-      updated_at: now,
-    };
-    await this.#db
-      .insertInto(TABLE)
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          fields: row.fields,
-          secret_fields: row.secret_fields,
-          updated_at: now,
-        }),
-      )
-      .execute();
+    });
     const stored = await this.get(input.componentKey, input.definitionKey);
     if (!stored) throw new KeywayError('KW_STORE_NOT_FOUND', { message: `OAuth app "${id}" vanished` });
     return stored;
@@ -131,14 +111,10 @@ export class KyselyOAuthAppStore implements OAuthAppStore {
   }
 
   #toApp(row: OAuthAppsTable): OAuthApp {
-    const secret = this.#ctx.cells.decrypt(TABLE, row.id, 'secret_fields', row.secret_fields);
     return {
       componentKey: row.component_key,
       definitionKey: row.definition_key,
-      fields: jsonObject.parse(JSON.parse(row.fields)),
-      secretFields: jsonObject.parse(JSON.parse(secret)),
-      createdAt: Number(row.created_at),
-      updatedAt: Number(row.updated_at),
+      ...decodeAppValues(this.#ctx, TABLE, row),
     };
   }
 }
@@ -147,16 +123,11 @@ export class KyselyOAuthAppStore implements OAuthAppStore {
 export function oauthAppsMigration(): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable(TABLE)
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('component_key', 'text', (c) => c.notNull())
-        .addColumn('definition_key', 'text', (c) => c.notNull())
-        .addColumn('fields', 'text', (c) => c.notNull())
-        .addColumn('secret_fields', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createAppTable(db, TABLE, (table) =>
+        table
+          .addColumn('component_key', 'text', (c) => c.notNull())
+          .addColumn('definition_key', 'text', (c) => c.notNull()),
+      );
     },
   };
 }

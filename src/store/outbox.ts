@@ -33,6 +33,28 @@ const newEventSchema = z.object({
   connectionId: nonEmpty.nullable().optional(),
   nextAttemptAt: epoch.optional(),
 });
+/** The outbox row of a new event, pending and due at `nextAttemptAt` (default: `now`). */
+export function newEventRow(
+  event: z.output<typeof newEventSchema>,
+  now: number,
+): Selectable<OutboxEventsTable> {
+  return {
+    id: event.id ?? randomUUID(),
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    instance_id: event.instanceId ?? null,
+    connection_id: event.connectionId ?? null,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: event.nextAttemptAt ?? now,
+    lease_owner: null,
+    lease_until: null,
+    last_error: null,
+    created_at: now,
+    delivered_at: null,
+  };
+}
+
 const eventFailureSchema = z.object({ nextAttemptAt: epoch.nullable(), error: z.string() });
 const eventRow = z
   .object({
@@ -106,22 +128,7 @@ export class Outbox {
   prepare(events: readonly NewOutboxEvent[] | undefined): Selectable<OutboxEventsTable>[] {
     const now = this.#ctx.now();
     return (events ?? []).map((input) => {
-      const data = parseInput(newEventSchema, input, 'event');
-      return {
-        id: data.id ?? randomUUID(),
-        type: data.type,
-        payload: JSON.stringify(data.payload),
-        instance_id: data.instanceId ?? null,
-        connection_id: data.connectionId ?? null,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: data.nextAttemptAt ?? now,
-        lease_owner: null,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-      };
+      return newEventRow(parseInput(newEventSchema, input, 'event'), now);
     });
   }
 

@@ -5,22 +5,21 @@
  * rotated by `keyway keys rotate` like every other secret); nothing here returns them to the API.
  */
 import type { Kysely, Migration } from 'kysely';
-import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { StoreContext } from './context';
+import type { AppValues } from './oauth-app-rows';
+import { createAppTable, decodeAppValues, encodeAppValues, upsertApp } from './oauth-app-rows';
 import type { ProviderOAuthAppsTable } from './schema';
-import type { EpochMs, JsonObject } from './types';
+import type { JsonObject } from './types';
 
-/** A stored provider app, decrypted. `secretFields` holds secrets: never log it or send it anywhere. */
-export interface ProviderOAuthApp {
+/**
+ * A stored provider app, decrypted: `fields` holds the values that are not secret (the client id, scopes, an
+ * environment), `secretFields` the secret ones (the client secret), encrypted at rest: never log it or send it
+ * anywhere.
+ */
+export interface ProviderOAuthApp extends AppValues {
   /** The provider's key (`connections/catalog/<key>.ts`, the hidden `keywayProvider` input of a definition). */
   readonly providerKey: string;
-  /** Values that are not secret: the client id, scopes, an environment. */
-  readonly fields: JsonObject;
-  /** Secret values (the client secret), encrypted at rest. */
-  readonly secretFields: JsonObject;
-  readonly createdAt: EpochMs;
-  readonly updatedAt: EpochMs;
 }
 
 /** Input to {@link ProviderOAuthAppStore.put}. */
@@ -50,7 +49,6 @@ export interface ProviderOAuthAppStore {
 }
 
 const TABLE = 'provider_oauth_apps';
-const jsonObject = z.record(z.string(), z.unknown());
 
 /** {@link ProviderOAuthAppStore} on the store's shared context (database handle, cell cipher, clock). */
 export class KyselyProviderOAuthAppStore implements ProviderOAuthAppStore {
@@ -66,26 +64,7 @@ export class KyselyProviderOAuthAppStore implements ProviderOAuthAppStore {
 
   async put(input: NewProviderOAuthApp): Promise<ProviderOAuthApp> {
     const id = input.providerKey;
-    const now = this.#ctx.now();
-    const secret = this.#ctx.cells.encrypt(TABLE, id, 'secret_fields', JSON.stringify(input.secretFields));
-    const row: ProviderOAuthAppsTable = {
-      id,
-      fields: JSON.stringify(input.fields),
-      secret_fields: secret,
-      created_at: now,
-      updated_at: now,
-    };
-    await this.#db
-      .insertInto(TABLE)
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          fields: row.fields,
-          secret_fields: row.secret_fields,
-          updated_at: now,
-        }),
-      )
-      .execute();
+    await upsertApp(this.#ctx, TABLE, encodeAppValues(this.#ctx, TABLE, id, input));
     const stored = await this.get(id);
     if (!stored) throw new KeywayError('KW_STORE_NOT_FOUND', { message: `OAuth app of "${id}" vanished` });
     return stored;
@@ -123,14 +102,7 @@ export class KyselyProviderOAuthAppStore implements ProviderOAuthAppStore {
   }
 
   #toApp(row: ProviderOAuthAppsTable): ProviderOAuthApp {
-    const secret = this.#ctx.cells.decrypt(TABLE, row.id, 'secret_fields', row.secret_fields);
-    return {
-      providerKey: row.id,
-      fields: jsonObject.parse(JSON.parse(row.fields)),
-      secretFields: jsonObject.parse(JSON.parse(secret)),
-      createdAt: Number(row.created_at),
-      updatedAt: Number(row.updated_at),
-    };
+    return { providerKey: row.id, ...decodeAppValues(this.#ctx, TABLE, row) };
   }
 }
 
@@ -138,14 +110,7 @@ export class KyselyProviderOAuthAppStore implements ProviderOAuthAppStore {
 export function providerOAuthAppsMigration(): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable(TABLE)
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('fields', 'text', (c) => c.notNull())
-        .addColumn('secret_fields', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createAppTable(db, TABLE);
     },
   };
 }

@@ -90,6 +90,8 @@ export interface DeviceSessionsTable {
   status: string;
   created_at: Int64;
   completed_at: Int64 | null;
+  /** JSON of the customer's choices; NULL when none. */
+  choices: string | null;
 }
 
 export interface ComponentsTable {

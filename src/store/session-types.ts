@@ -74,6 +74,8 @@ export interface DeviceSession {
   readonly status: DeviceSessionStatus;
   readonly createdAt: EpochMs;
   readonly completedAt: EpochMs | null;
+  /** What the customer chose on the connect page (an environment, a subdomain); `{}` when nothing. */
+  readonly choices: Readonly<Record<string, string>>;
 }
 
 /** Input to {@link Store.createDeviceSession}. */
@@ -87,6 +89,8 @@ export interface NewDeviceSession {
   readonly intervalMs: number;
   readonly nextPollAt?: EpochMs;
   readonly expiresAt: EpochMs;
+  /** What the customer chose on the connect page, for the flow's endpoints and saved when it connects. */
+  readonly choices?: Readonly<Record<string, string>>;
 }
 
 /** Fields {@link Store.updateDeviceSession} may change while the session is pending. */

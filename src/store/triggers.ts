@@ -3,12 +3,13 @@
  * subscription's API key are encrypted at rest (the row's identity as associated data); the URL secret is found
  * again by its SHA-256, so a request never decrypts more than the one row it names.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { KeywayError } from '../errors';
 import type { Page, PageRequest } from './admin-types';
 import type { CellCipher } from './cells';
 import type { Db, StoreContext } from './context';
+import { newEventRow } from './outbox';
 import type { Database, OutboxEventsTable, TriggerSubscriptionsTable } from './schema';
 import { subscriptionStatuses } from './trigger-types';
 import type {
@@ -23,7 +24,7 @@ import type {
   TriggerSchedule,
   TriggerStore,
 } from './trigger-types';
-import type { NewOutboxEvent, OutboxEvent, StoreEngine } from './types';
+import type { OutboxEvent, StoreEngine } from './types';
 
 const TABLE = 'trigger_subscriptions';
 /** Statuses whose polling subscriptions are run on their schedule. */
@@ -78,25 +79,6 @@ function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
     lastError: row.last_error,
     createdAt: int(row.created_at, `${where} created_at`),
     deliveredAt: intOrNull(row.delivered_at, `${where} delivered_at`),
-  };
-}
-
-/** The outbox row of a new event. */
-function eventRow(event: NewOutboxEvent, now: number): Selectable<OutboxEventsTable> {
-  return {
-    id: event.id ?? randomUUID(),
-    type: event.type,
-    payload: JSON.stringify(event.payload),
-    instance_id: event.instanceId ?? null,
-    connection_id: event.connectionId ?? null,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: event.nextAttemptAt ?? now,
-    lease_owner: null,
-    lease_until: null,
-    last_error: null,
-    created_at: now,
-    delivered_at: null,
   };
 }
 
@@ -357,7 +339,7 @@ export class KyselyTriggerStore implements TriggerStore {
       if (commit.events.length > 0) {
         await trx
           .insertInto('outbox_events')
-          .values(commit.events.map((event) => eventRow(event, now)))
+          .values(commit.events.map((event) => newEventRow(event, now)))
           .execute();
       }
       return true;

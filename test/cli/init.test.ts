@@ -29,6 +29,26 @@ describe('keyway init component', () => {
     >;
     expect(pkg['devDependencies']).toMatchObject({ keyway: 'file:/tmp/keyway.tgz' });
     expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain('key: "acmeCrm"');
+    // `npx keyway serve` in the package keeps its key, link secret and database in .keyway/: never committed.
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining(['node_modules/', 'dist/', '.keyway/']),
+    );
+  });
+
+  it('writes a relative file: tarball as seen from the new package, so npm install finds it', async () => {
+    const dir = join(work, 'packed', 'acme-crm');
+    const cwd = process.cwd();
+    process.chdir(work);
+    const run = await runCli(['init', 'component', dir, '--keyway', 'file:keyway-0.1.0.tgz']).finally(() =>
+      process.chdir(cwd),
+    );
+    expect(run.exitCode).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
+    // `file:` specs in a package.json are relative to that package's directory, not to where init ran.
+    expect(pkg['devDependencies']?.['keyway']).toBe('file:../../keyway-0.1.0.tgz');
   });
 
   it('refuses a directory that is not empty, writing nothing', async () => {

@@ -6,7 +6,8 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isWaitingForStop, requestStop } from '../../src/cli/signals';
 import { verifyWebhook } from '../../src/runtime';
@@ -276,6 +277,77 @@ describe('keyway serve: the URL it prints', () => {
       expect(run.exitCode).toBe(1);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/^error KW_PUBLIC_URL_UNKNOWN: No public URL is configured/);
+    }
+  });
+});
+
+describe('keyway serve: where uploads are spooled', () => {
+  it('spools uploaded bundles in --upload-dir, a directory it needs while it serves', async () => {
+    const uploadDir = mkdtempSync(join(tmpdir(), 'keyway-serve-uploads-'));
+    const key = (
+      await runCli(['api-keys', 'create', '--data-dir', dataDir, '--name', 'up', '--scopes', '*'])
+    ).stdout.trim();
+    const port = await freePort();
+    const running = runCli(
+      ['serve', '--data-dir', dataDir, '--port', String(port), '--upload-dir', uploadDir],
+      {
+        KEYWAY_LOG_LEVEL: 'silent',
+      },
+    );
+    const publish = () =>
+      fetch(`http://127.0.0.1:${port}/api/components`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/javascript' },
+        body: readFileSync(demoBundle),
+      });
+    try {
+      await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
+      expect((await publish()).status).toBe(201);
+      // Without the directory the upload has nowhere to go: the server was using it.
+      rmSync(uploadDir, { recursive: true, force: true });
+      expect((await publish()).status).toBe(500);
+      mkdirSync(uploadDir);
+      expect((await publish()).status).toBe(201);
+      expect(readdirSync(uploadDir)).toEqual([]);
+    } finally {
+      requestStop();
+      rmSync(uploadDir, { recursive: true, force: true });
+    }
+    expect((await running).exitCode).toBe(0);
+  });
+
+  it('refuses to start with an upload dir that is missing, not a directory or not writable', async () => {
+    const missing = join(tmpdir(), `keyway-no-such-dir-${process.pid}`);
+    const file = join(dataDir, 'not-a-dir');
+    writeFileSync(file, '');
+    const configFile = join(dataDir, 'upload-config.json');
+    // /proc takes no new directory, whoever runs the test (root too).
+    writeFileSync(configFile, JSON.stringify({ uploadDir: '/proc' }));
+    const cases: [string[], Record<string, string>, string, RegExp][] = [
+      [['--upload-dir', missing], {}, 'missing', /does not exist/],
+      [[], { KEYWAY_UPLOAD_DIR: file }, 'not_a_directory', /is not a directory/],
+      [['--config', configFile], {}, 'not_writable', /is not writable/],
+    ];
+    for (const [args, env, reason, message] of cases) {
+      const port = await freePort();
+      const running = runCli(
+        ['serve', '--json', '--data-dir', dataDir, '--port', String(port), ...args],
+        env,
+      );
+      const started = await Promise.race([
+        running.then(() => false),
+        until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to exit or listen'),
+      ]);
+      if (started) requestStop();
+      const run = await running;
+      expect(started).toBe(false);
+      expect(run.exitCode).toBe(1);
+      const { error } = JSON.parse(run.stderr) as {
+        error: { code: string; message: string; details: Record<string, unknown> };
+      };
+      expect(error).toMatchObject({ code: 'KW_CONFIG_INVALID', details: { setting: 'uploadDir', reason } });
+      expect(error.message).toContain('uploadDir (KEYWAY_UPLOAD_DIR)');
+      expect(error.message).toMatch(message);
     }
   });
 });

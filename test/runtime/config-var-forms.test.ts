@@ -5,19 +5,14 @@
  */
 import { structuredForm, structuredValue } from '../../src/runtime/config-var-forms';
 import type { FormFields, StructuredType } from '../../src/runtime/config-var-forms';
+import {
+  FIELD_MAP_OPTIONS,
+  JSON_FORM,
+  JSON_FORM_PROPERTIES,
+  OBJECT_SELECTION,
+} from '../support/structured-results';
 
-const objects = [
-  {
-    object: { key: 'contact', label: 'Contacts' },
-    fields: [
-      { key: 'email', label: 'Email' },
-      { key: 'phone', label: 'Phone' },
-    ],
-    defaultSelected: true,
-  },
-  { object: { key: 'deal', label: 'Deals' } },
-  { object: { key: 'note' }, fields: [{ key: 'body' }] },
-];
+const objects = [...OBJECT_SELECTION, { object: { key: 'note' }, fields: [{ key: 'body' }] }];
 
 const fieldMap = {
   fields: [
@@ -28,31 +23,18 @@ const fieldMap = {
     },
     { field: { key: 'amount', label: 'Amount' } },
   ],
-  options: [
-    {
-      object: { key: 'contact', label: 'Contacts' },
-      fields: [
-        { key: 'email', label: 'Email' },
-        { key: 'phone', label: 'Phone' },
-      ],
-    },
-    { object: { key: 'deal', label: 'Deals' }, fields: [{ key: 'value', label: 'Value' }] },
-  ],
+  options: FIELD_MAP_OPTIONS,
 };
 
 const form = {
+  ...JSON_FORM,
   schema: {
-    type: 'object',
+    ...JSON_FORM.schema,
     properties: {
-      region: { type: 'string', title: 'Region', enum: ['eu', 'us'] },
-      batch: { type: 'integer', title: 'Batch size', minimum: 1, maximum: 500 },
-      archive: { type: 'boolean', title: 'Archive' },
+      ...JSON_FORM_PROPERTIES,
       prefix: { type: 'string', title: 'Prefix', maxLength: 5, description: 'Put before each name.' },
     },
-    required: ['region', 'batch'],
   },
-  uiSchema: { type: 'VerticalLayout', elements: [] },
-  data: { batch: 50 },
 };
 
 function value(type: StructuredType, result: unknown, fields: FormFields): unknown {

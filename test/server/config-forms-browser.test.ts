@@ -11,6 +11,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { sandbox as sandboxProvider, toSpectralConnection } from '../../connections';
 import { createInstance, runAction } from '../../src/runtime';
 import { storeEngines } from '../support/runtime-stores';
+import { FIELD_MAP_OPTIONS, JSON_FORM, OBJECT_SELECTION } from '../support/structured-results';
 import { card, freePort, launchChromium, status } from './browser-support';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -19,32 +20,12 @@ jest.setTimeout(120_000);
 
 const connectionInput = input({ label: 'Connection', type: 'connection', required: true });
 
-const OBJECTS = [
-  {
-    object: { key: 'contact', label: 'Contacts' },
-    fields: [
-      { key: 'email', label: 'Email' },
-      { key: 'phone', label: 'Phone' },
-    ],
-    defaultSelected: true,
-  },
-  { object: { key: 'deal', label: 'Deals' } },
-];
 const MAPPING = {
   fields: [
     { field: { key: 'mail', label: 'Customer email' } },
     { field: { key: 'amount', label: 'Amount' } },
   ],
-  options: [
-    {
-      object: { key: 'contact', label: 'Contacts' },
-      fields: [
-        { key: 'email', label: 'Email' },
-        { key: 'phone', label: 'Phone' },
-      ],
-    },
-    { object: { key: 'deal', label: 'Deals' }, fields: [{ key: 'value', label: 'Value' }] },
-  ],
+  options: FIELD_MAP_OPTIONS,
 };
 
 /** A component on the sandbox whose data sources answer the structured types. */
@@ -82,7 +63,7 @@ const sandboxForms = component({
       display: { label: 'Objects', description: 'What can be synced.' },
       dataSourceType: 'objectSelection',
       inputs: { connection: connectionInput },
-      perform: async () => Promise.resolve({ result: OBJECTS }),
+      perform: async () => Promise.resolve({ result: OBJECT_SELECTION }),
     }),
     mapping: dataSource({
       display: { label: 'Mapping', description: 'Fields to match.' },
@@ -94,22 +75,7 @@ const sandboxForms = component({
       display: { label: 'Settings', description: 'A simple form.' },
       dataSourceType: 'jsonForm',
       inputs: { connection: connectionInput },
-      perform: async () =>
-        Promise.resolve({
-          result: {
-            schema: {
-              type: 'object',
-              properties: {
-                region: { type: 'string', title: 'Region', enum: ['eu', 'us'] },
-                batch: { type: 'integer', title: 'Batch size', minimum: 1, maximum: 500 },
-                archive: { type: 'boolean', title: 'Archive' },
-              },
-              required: ['region', 'batch'],
-            },
-            uiSchema: { type: 'VerticalLayout', elements: [] },
-            data: { batch: 50 },
-          },
-        }),
+      perform: async () => Promise.resolve({ result: JSON_FORM }),
     }),
     advanced: dataSource({
       display: { label: 'Advanced', description: 'A form beyond the simple subset.' },

@@ -10,6 +10,8 @@ import { defineProvider, toSpectralConnection } from '../../connections';
 import type { ProviderDefinition } from '../../connections';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
+import { platformApi } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { card, freePort, launchChromium, status } from './browser-support';
 import { cookieFrom, csrfFrom, startHarness } from './harness';
 import type { Harness, TestResponse } from './harness';
@@ -22,7 +24,7 @@ let h: Harness;
 let other: Sandbox;
 let browser: { context: BrowserContext; close(): Promise<void> };
 let page: Page;
-let key: string;
+let api: ApiCall<TestResponse>;
 let instanceId: string;
 
 function testProviders(regionalHosts: { us: string; eu: string }): Record<string, ProviderDefinition> {
@@ -76,7 +78,7 @@ beforeAll(async () => {
     actions: {},
   });
   h.components.registerExports({ default: regionalComponent }, 'regional-test-bundle');
-  key = (await h.store.createApiKey({ name: 'platform', scopes: ['*'] })).key;
+  api = await platformApi(h);
   browser = await launchChromium();
   page = await browser.context.newPage();
 });
@@ -86,18 +88,6 @@ afterAll(async () => {
   await h?.close();
   await other?.close();
 });
-
-function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<TestResponse> {
-  return h.inject({
-    method,
-    url,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-}
 
 function platformSecrets(): string[] {
   return [h.sandbox.clients.basic.clientSecret ?? '', TENANT_SECRET];

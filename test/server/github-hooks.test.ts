@@ -7,9 +7,7 @@
  * @see https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
  */
 import { createHmac } from 'node:crypto';
-import { ConnectFlows, createInstance } from '../../src/runtime';
-import { followAuthorization } from '../../src/sandbox';
-import { loadBuiltComponent } from '../support/built-components';
+import { connectedGitHubInstance } from '../support/github-instance';
 import { storeEngines } from '../support/runtime-stores';
 import { startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
@@ -17,7 +15,6 @@ import { startHarness } from './harness';
 import type { Harness } from './harness';
 
 const SECRET = "It's a Secret to Everybody";
-const REDIRECT_URI = 'http://keyway.test/oauth/callback';
 
 /** GitHub's delivery headers for `body`, signed with `secret`. */
 function delivery(event: string, body: string, secret = SECRET): Record<string, string> {
@@ -37,40 +34,7 @@ describe.each(storeEngines)('the GitHub repository events trigger on %s', (_engi
   beforeAll(async () => {
     fake = await startGitHubFake();
     h = await startHarness({ openStore });
-    // The built bundle (components/github/dist), as Keyway loads a published component.
-    h.components.registerExports({ default: loadBuiltComponent('github') }, 'github-dist');
-    const customer = await h.store.createCustomer({ name: 'GitHub customer' });
-    const created = await createInstance(
-      { store: h.store, components: h.components },
-      {
-        customerId: customer.id,
-        name: 'GitHub',
-        components: ['github'],
-        connections: [
-          {
-            name: 'octocat',
-            componentKey: 'github',
-            definitionKey: 'githubOAuth',
-            fields: {
-              authorizeUrl: fake.urls.authorizeUrl,
-              tokenUrl: fake.urls.tokenUrl,
-              apiBaseUrl: fake.urls.apiBaseUrl,
-              clientId: fake.clientId,
-              clientSecret: fake.clientSecret,
-            },
-          },
-        ],
-      },
-    );
-    instanceId = created.instance.id;
-    const flows = new ConnectFlows({ store: h.store, components: h.components });
-    const { authorizationUrl } = await flows.startAuthorization({
-      connectionId: created.connections[0]?.id ?? '',
-      browserBinding: 'github-hooks',
-      redirectUri: REDIRECT_URI,
-    });
-    const callback = await followAuthorization(authorizationUrl, { redirectUri: REDIRECT_URI });
-    await flows.completeAuthorization(callback, { browserBinding: 'github-hooks' });
+    ({ instanceId } = await connectedGitHubInstance(h, fake, 'GitHub'));
   });
   afterAll(async () => {
     await h.close();

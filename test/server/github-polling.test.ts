@@ -7,16 +7,14 @@
  * gets the same one refresh and retry.
  * @see https://docs.github.com/en/rest/issues/issues#list-repository-issues
  */
-import { ConnectFlows, createInstance, startPoller } from '../../src/runtime';
-import { followAuthorization } from '../../src/sandbox';
-import { loadBuiltComponent } from '../support/built-components';
+import { startPoller } from '../../src/runtime';
+import { connectedGitHubInstance } from '../support/github-instance';
 import { storeEngines } from '../support/runtime-stores';
-import { startGitHubFake } from '../support/vendors/github';
+import { githubTime, startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
 
-const REDIRECT_URI = 'http://keyway.test/oauth/callback';
 const REPO = 'octocat/Hello-World';
 const TESTER_TOKEN = 'ghu_tester_opening_issues';
 
@@ -45,10 +43,6 @@ describe.each(storeEngines)('the GitHub new or updated issues trigger on %s', (_
     return ((await res.json()) as { number: number }).number;
   }
 
-  function githubTime(ms: number): string {
-    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-
   function refreshes(): number {
     return fake.requests.filter(
       (r) => r.path === '/login/oauth/access_token' && r.form?.get('grant_type') === 'refresh_token',
@@ -73,40 +67,7 @@ describe.each(storeEngines)('the GitHub new or updated issues trigger on %s', (_
     h = await startHarness({ openStore });
     fake = await startGitHubFake({ expiringTokens: true, now: () => githubNow });
     fake.book.addAccessToken(TESTER_TOKEN);
-    h.components.registerExports({ default: loadBuiltComponent('github') }, 'github-dist');
-    const customer = await h.store.createCustomer({ name: 'GitHub polling customer' });
-    const created = await createInstance(
-      { store: h.store, components: h.components },
-      {
-        customerId: customer.id,
-        name: 'GitHub polling',
-        components: ['github'],
-        connections: [
-          {
-            name: 'octocat',
-            componentKey: 'github',
-            definitionKey: 'githubOAuth',
-            fields: {
-              authorizeUrl: fake.urls.authorizeUrl,
-              tokenUrl: fake.urls.tokenUrl,
-              apiBaseUrl: fake.urls.apiBaseUrl,
-              clientId: fake.clientId,
-              clientSecret: fake.clientSecret,
-            },
-          },
-        ],
-      },
-    );
-    instanceId = created.instance.id;
-    connectionId = created.connections[0]?.id ?? '';
-    const flows = new ConnectFlows({ store: h.store, components: h.components });
-    const { authorizationUrl } = await flows.startAuthorization({
-      connectionId,
-      browserBinding: 'github-polling',
-      redirectUri: REDIRECT_URI,
-    });
-    const callback = await followAuthorization(authorizationUrl, { redirectUri: REDIRECT_URI });
-    await flows.completeAuthorization(callback, { browserBinding: 'github-polling' });
+    ({ instanceId, connectionId } = await connectedGitHubInstance(h, fake, 'GitHub polling'));
   });
   afterAll(async () => {
     await h.close();

@@ -5,11 +5,13 @@
  */
 import { createInstance } from '../../src/runtime';
 import { verifyConnectLink } from '../../src/server';
+import { platformApi } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { startHarness } from './harness';
-import type { Harness } from './harness';
+import type { Harness, TestResponse } from './harness';
 
 let h: Harness;
-let key: string;
+let call: ApiCall<TestResponse>;
 let shop: string;
 let twins: string[];
 
@@ -39,7 +41,7 @@ async function instanceNamed(name: string, customerId: string): Promise<string> 
 
 beforeAll(async () => {
   h = await startHarness();
-  key = (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key;
+  call = await platformApi(h, 'admin');
   const acme = (await h.store.createCustomer({ name: 'Acme' })).id;
   const globex = (await h.store.createCustomer({ name: 'Globex' })).id;
   shop = await instanceNamed('Acme shop/eu', acme);
@@ -48,18 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-
-function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
-  return h.inject({
-    method,
-    url: path,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-}
 
 const byName = (name: string) => `/api/instances/${encodeURIComponent(name)}`;
 

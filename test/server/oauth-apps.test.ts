@@ -7,6 +7,8 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { KyselyStore } from '../../src/store/kysely-store';
+import { platformApi, sandboxClientSecrets } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { card, freePort, launchChromium, status } from './browser-support';
 import { startHarness } from './harness';
 import type { Harness, TestResponse } from './harness';
@@ -16,7 +18,7 @@ jest.setTimeout(120_000);
 let h: Harness;
 let browser: { context: BrowserContext; close(): Promise<void> };
 let page: Page;
-let key: string;
+let api: ApiCall<TestResponse>;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -25,7 +27,7 @@ beforeAll(async () => {
     port,
     config: { platformLogoUrl: 'https://cdn.acme.example/logo.png' },
   });
-  key = (await h.store.createApiKey({ name: 'platform', scopes: ['*'] })).key;
+  api = await platformApi(h);
   browser = await launchChromium();
   page = await browser.context.newPage();
 });
@@ -35,26 +37,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-function api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<TestResponse> {
-  return h.inject({
-    method,
-    url,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-}
-
 /** Every secret of the sandbox's clients: none may appear anywhere a customer or an API caller can read. */
-function secrets(): string[] {
-  const { basic, service } = h.sandbox.clients;
-  return [basic.clientSecret ?? '', service.clientSecret ?? ''].filter((s) => s.length > 0);
-}
-
 function expectNoSecret(text: string): void {
-  for (const secret of secrets()) expect(text).not.toContain(secret);
+  for (const secret of sandboxClientSecrets(h.sandbox)) expect(text).not.toContain(secret);
 }
 
 describe('platform-owned OAuth apps', () => {

@@ -6,42 +6,27 @@
  */
 import { providers } from '../../connections/catalog';
 import type { KyselyStore } from '../../src/store/kysely-store';
+import { platformApi, sandboxClientSecrets } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { startHarness } from './harness';
 import type { Harness, TestResponse } from './harness';
 
 jest.setTimeout(60_000);
 
 let h: Harness;
-let key: string;
+let api: ApiCall<TestResponse>;
 
 beforeAll(async () => {
   h = await startHarness({ providers: (k) => (Object.hasOwn(providers, k) ? providers[k] : undefined) });
-  key = (await h.store.createApiKey({ name: 'platform', scopes: ['*'] })).key;
+  api = await platformApi(h);
 });
 
 afterAll(async () => {
   await h?.close();
 });
 
-function api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<TestResponse> {
-  return h.inject({
-    method,
-    url,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-}
-
-function secrets(): string[] {
-  const { basic, service } = h.sandbox.clients;
-  return [basic.clientSecret ?? '', service.clientSecret ?? ''].filter((s) => s.length > 0);
-}
-
 function expectNoSecret(text: string): void {
-  for (const secret of secrets()) expect(text).not.toContain(secret);
+  for (const secret of sandboxClientSecrets(h.sandbox)) expect(text).not.toContain(secret);
 }
 
 async function clientIdOf(instanceId: string, name: string): Promise<unknown> {

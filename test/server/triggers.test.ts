@@ -6,14 +6,16 @@
 import { createHash } from 'node:crypto';
 import triggerComponent from '../support/components/triggers';
 import { createInstance } from '../../src/runtime';
+import { platformApi } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { storeEngines } from '../support/runtime-stores';
 import { startVendor } from '../support/trigger-vendor';
 import { startHarness } from './harness';
-import type { Harness } from './harness';
+import type { Harness, TestResponse } from './harness';
 
 describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
   let h: Harness;
-  let key: string;
+  let api: ApiCall<TestResponse>;
   let instanceId: string;
   const vendor = startVendor();
   let vendorUrl: string;
@@ -22,7 +24,7 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
     h = await startHarness({ openStore, config: { triggerBodyLimit: 4096 } });
     h.components.registerExports({ default: triggerComponent }, 'trigger-test-bundle');
     vendorUrl = await vendor.start();
-    key = (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key;
+    api = await platformApi(h, 'admin');
     const customer = await h.store.createCustomer({ name: 'Trigger customer' });
     const created = await createInstance(
       { store: h.store, components: h.components },
@@ -50,18 +52,6 @@ describe.each(storeEngines)('triggers on %s', (_engine, openStore) => {
   function serviceFields() {
     const { clientId, clientSecret } = h.sandbox.clients.service;
     return { issuer: h.sandbox.url, clientId, clientSecret: clientSecret ?? '' };
-  }
-
-  function api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
-    return h.inject({
-      method,
-      url,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
   }
 
   async function enable(body: Record<string, unknown>) {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
 import { API_SCOPES, isKnownScope } from '../../server';
 import type { CreatedApiKey, Store } from '../../store';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
@@ -50,7 +51,12 @@ export function registerApiKeyCommands(program: Command): void {
     cliAction(async (out, flags: CommonFlags & { name: string; scopes: string }) => {
       const scopes = parseScopes(flags.scopes);
       const created = await withStore(loadStoreConfig(flags), (store) =>
-        createApiKey(store, flags.name, scopes),
+        audited(
+          store,
+          'createApiKey',
+          () => createApiKey(store, flags.name, scopes),
+          (made) => made.apiKey.id,
+        ),
       );
       out.result(
         {
@@ -94,7 +100,14 @@ export function registerApiKeyCommands(program: Command): void {
   ).action(
     cliAction(async (out, flags: CommonFlags, id: string) => {
       // KW_STORE_NOT_FOUND for an unknown id; revoking a revoked key again is a no-op.
-      await withStore(loadStoreConfig(flags), (store) => store.revokeApiKey(id));
+      await withStore(loadStoreConfig(flags), (store) =>
+        audited(
+          store,
+          'revokeApiKey',
+          () => store.revokeApiKey(id),
+          () => id,
+        ),
+      );
       out.result({ revoked: { id } }, () => `revoked ${id}`);
     }),
   );

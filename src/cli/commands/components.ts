@@ -12,6 +12,7 @@ import { KeywayError } from '../../errors';
 import { buildConnector, isConnectorFile } from '../../lowcode/lazy';
 import { ComponentRegistry, assertConnectable, checkConnections, loadComponentFromPath } from '../../runtime';
 import type { ConnectionCheck, LoadedComponent } from '../../runtime';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import type { Output } from '../output';
@@ -193,7 +194,17 @@ export function registerComponentCommands(program: Command): void {
       .argument('<paths...>', 'bundle files, component directories (dist/index.js) or connector files'),
   ).action(
     cliAction((out, flags: CommonFlags, paths: string[]) =>
-      withBundles(paths, (files) => publish(out, flags, files)),
+      withBundles(paths, (files) =>
+        // A connector file is reported by its own path: its bundle is a temporary file, gone once published.
+        publish(
+          out,
+          flags,
+          files.map((file, i) => ({
+            file,
+            shown: isConnectorFile(paths[i] ?? '') ? resolve(paths[i] ?? '') : file,
+          })),
+        ),
+      ),
     ),
   );
 
@@ -234,29 +245,39 @@ export function registerComponentCommands(program: Command): void {
 }
 
 /** Publishes built bundles into the store, all loaded and checked first so a bad one publishes nothing. */
-async function publish(out: Output, flags: CommonFlags, files: readonly string[]): Promise<void> {
+async function publish(
+  out: Output,
+  flags: CommonFlags,
+  files: readonly { readonly file: string; readonly shown: string }[],
+): Promise<void> {
   // Load every bundle before publishing any, so one broken path leaves the store untouched.
-  const loaded = files.map((file) => ({ file, component: loadComponentFromPath(file) }));
+  const loaded = files.map(({ file, shown }) => ({ file, shown, component: loadComponentFromPath(file) }));
   for (const { component } of loaded) assertConnectable(component);
   const keys = new Map<string, string>();
-  for (const { file, component } of loaded) {
+  for (const { shown, component } of loaded) {
     const other = keys.get(component.key);
     if (other !== undefined) {
       throw new KeywayError('KW_COMPONENT_INVALID', {
-        message: `${other} and ${file} are both component "${component.key}"; publish one of them`,
+        message: `${other} and ${shown} are both component "${component.key}"; publish one of them`,
       });
     }
-    keys.set(component.key, file);
+    keys.set(component.key, shown);
   }
   const published = await withStore(loadStoreConfig(flags), async (store) => {
     const registry = new ComponentRegistry({ store });
     const bar = out.progress();
     const rows = [];
     try {
-      for (const [i, { file }] of loaded.entries()) {
-        bar.update(i, loaded.length, file);
-        const { published: row } = await registry.publish(file);
-        rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: file });
+      for (const [i, { file, shown }] of loaded.entries()) {
+        bar.update(i, loaded.length, shown);
+        // The API records a publish with no target: a component has a key and versions, not an id.
+        const { published: row } = await audited(
+          store,
+          'publishComponent',
+          () => registry.publish(file),
+          () => null,
+        );
+        rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: shown });
       }
       bar.update(loaded.length, loaded.length);
     } finally {

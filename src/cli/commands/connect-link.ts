@@ -10,6 +10,7 @@ import { signConnectLink } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { Store } from '../../store';
 import { collect, parsePositiveInt } from '../args';
+import { audited } from '../audit';
 import { cliAction, loadServeConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 
@@ -95,11 +96,17 @@ export function registerConnectLink(program: Command): void {
         });
       }
       const link = await withStore(config.store, (store) =>
-        createConnectLink(store, config.server, {
-          instanceId,
-          ...(flags.connection ? { connections: flags.connection } : {}),
-          ...(ttlMs !== undefined ? { ttlMs } : {}),
-        }),
+        audited(
+          store,
+          'createConnectLink',
+          () =>
+            createConnectLink(store, config.server, {
+              instanceId,
+              ...(flags.connection ? { connections: flags.connection } : {}),
+              ...(ttlMs !== undefined ? { ttlMs } : {}),
+            }),
+          (made) => made.instanceId,
+        ),
       );
       out.result({ link }, () => link.url);
       out.note(`expires ${link.expiresAt}`);

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { findConnection, findInstance } from '../../runtime';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import { composeRuntime } from '../runtime';
 import type { CommonFlags } from '../config';
@@ -26,7 +27,12 @@ export function registerConnectionCommands(program: Command): void {
       const activation = await withStore(loadStoreConfig(flags), async (store) => {
         const instance = await findInstance(store, instanceRef);
         const connection = await findConnection(store, instance, connectionRef);
-        return composeRuntime(store).flows.activate(connection.id);
+        return audited(
+          store,
+          'activateConnection',
+          () => composeRuntime(store).flows.activate(connection.id),
+          () => instance.id,
+        );
       });
       const connection = summarizeConnection(activation.connection);
       const { token } = activation;

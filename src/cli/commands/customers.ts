@@ -7,25 +7,12 @@ import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
 import { CreateCustomerBodySchema } from '../../server';
 import type { CustomerDto } from '../../server';
-import type { Store } from '../../store';
-import { cliAction, loadServeConfig, loadStoreConfig, withCommonOptions, withStore } from '../config';
+import { audited } from '../audit';
+import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
-import { composeApiServices, requirePublicUrlForHooks } from '../runtime';
-import { PUBLIC_URL_OPTION, publicUrlOf } from './instance-changes';
-
-/**
- * The customer whose id, or else external id, is `ref`.
- * @throws KeywayError `KW_STORE_NOT_FOUND` when there is none.
- */
-export async function findCustomer(store: Store, ref: string): Promise<{ id: string }> {
-  const found = (await store.getCustomer(ref)) ?? (await store.getCustomerByExternalId(ref));
-  if (found) return found;
-  throw new KeywayError('KW_STORE_NOT_FOUND', {
-    message: `Customer "${ref}" does not exist (by id or external id); see \`keyway customers list\``,
-    details: { customer: ref },
-  });
-}
+import { composeApiServices } from '../runtime';
+import { PUBLIC_URL_OPTION, deleteThroughApi, findCustomer, parseLikeApi } from './api-changes';
 
 function customerLine(customer: CustomerDto): string {
   return `customer ${customer.id} "${customer.name}"${customer.externalId === null ? '' : ` (external id ${customer.externalId})`}`;
@@ -43,18 +30,21 @@ export function registerCustomerCommands(program: Command): void {
       .option('--external-id <id>', 'your own id for the customer (unique; commands take it where ids go)'),
   ).action(
     cliAction(async (out, flags: CommonFlags & { name: string; externalId?: string }) => {
-      // The API's body schema: the same limits, and the same message for a bad value.
-      const input = CreateCustomerBodySchema.safeParse({
-        name: flags.name,
-        ...(flags.externalId !== undefined ? { externalId: flags.externalId } : {}),
-      });
-      if (!input.success) {
-        throw new KeywayError('KW_CLI_ARGUMENT_INVALID', {
-          message: input.error.issues.map((i) => `--${kebab(i.path.join('.'))}: ${i.message}`).join('; '),
-        });
-      }
+      const input = parseLikeApi(
+        CreateCustomerBodySchema,
+        {
+          name: flags.name,
+          ...(flags.externalId !== undefined ? { externalId: flags.externalId } : {}),
+        },
+        (path) => `--${kebab(path)}`,
+      );
       const customer = await withStore(loadStoreConfig(flags), (store) =>
-        composeApiServices(store).createCustomer(input.data),
+        audited(
+          store,
+          'createCustomer',
+          () => composeApiServices(store).createCustomer(input),
+          (created) => created.id,
+        ),
       );
       out.result({ customer }, () => customerLine(customer));
     }),
@@ -117,22 +107,19 @@ export function registerCustomerCommands(program: Command): void {
       .option(...PUBLIC_URL_OPTION),
   ).action(
     cliAction(async (out, flags: CommonFlags & { publicUrl?: string }, ref: string) => {
-      const config = loadServeConfig(flags);
-      const publicBaseUrl = publicUrlOf(config);
-      const deleted = await withStore(config.store, async (store) => {
-        const { id } = await findCustomer(store, ref);
-        const instances = await store.listInstances({ customerId: id });
-        await requirePublicUrlForHooks(
-          store,
-          instances.map((i) => i.id),
-          publicBaseUrl,
-        );
-        await composeApiServices(store, { publicBaseUrl }).deleteCustomer(id);
-        return { id, instances: instances.map((i) => i.id) };
-      });
+      const { id, instances } = await deleteThroughApi(
+        flags,
+        'deleteCustomer',
+        async (store) => {
+          const customer = await findCustomer(store, ref);
+          const ids = (await store.listInstances({ customerId: customer.id })).map((i) => i.id);
+          return { id: customer.id, instances: ids, instanceIds: ids };
+        },
+        (api, id) => api.deleteCustomer(id),
+      );
       out.result(
-        { deleted },
-        () => `deleted customer ${deleted.id} and ${deleted.instances.length} instance(s)`,
+        { deleted: { id, instances } },
+        () => `deleted customer ${id} and ${instances.length} instance(s)`,
       );
     }),
   );

@@ -3,12 +3,24 @@
  * builds, tests and publishes without a Keyway checkout.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { version } from '../../../package.json';
 import { KeywayError } from '../../errors';
 import { cliAction } from '../config';
 import { componentScaffold } from '../scaffold/component';
+
+/**
+ * npm reads a `file:` spec relative to the package.json holding it, but a person types it relative to where
+ * they run `init`: rewrite a relative one as seen from the new package (`file:keyway-0.1.0.tgz` typed in the
+ * parent directory becomes `file:../keyway-0.1.0.tgz`). Other specs are kept as given.
+ */
+function keywaySpecFrom(root: string, spec: string): string {
+  if (!spec.startsWith('file:')) return spec;
+  const path = spec.slice('file:'.length);
+  if (isAbsolute(path)) return spec;
+  return `file:${relative(root, resolve(path)).split('\\').join('/')}`;
+}
 
 /** Writes the scaffold into `dir` (created; refused when it exists and is not empty). Returns the paths written. */
 export function initComponent(
@@ -37,7 +49,7 @@ export function initComponent(
   const files = componentScaffold({
     packageName,
     componentKey,
-    keywaySpec: options.keyway ?? `^${version}`,
+    keywaySpec: options.keyway !== undefined ? keywaySpecFrom(root, options.keyway) : `^${version}`,
   });
   for (const [path, text] of Object.entries(files)) {
     const target = join(root, path);

@@ -8,9 +8,12 @@ import { KeywayError } from '../../errors';
 import { ComponentRegistry, createInstance, findInstance } from '../../runtime';
 import type { Connection, Customer, Instance, Store } from '../../store';
 import { collect, parseJsonObject, parseJsonValues, parseKeyValues } from '../args';
+import { recordCliChange } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
+import type { Output } from '../output';
+import { lookupCustomer } from './api-changes';
 
 /** A connection as the CLI shows it: no token, secret fields by name only. */
 export interface ConnectionSummary {
@@ -101,7 +104,7 @@ interface CreateFlags extends CommonFlags {
  * given, so a typo does not silently create a customer.
  */
 export async function resolveCustomer(store: Store, ref: string, createName?: string): Promise<Customer> {
-  const found = (await store.getCustomer(ref)) ?? (await store.getCustomerByExternalId(ref));
+  const found = await lookupCustomer(store, ref);
   if (found) return found;
   if (createName === undefined) {
     throw new KeywayError('KW_INSTANCE_INVALID', {
@@ -110,6 +113,38 @@ export async function resolveCustomer(store: Store, ref: string, createName?: st
     });
   }
   return store.createCustomer({ externalId: ref, name: createName });
+}
+
+/**
+ * Adds the value options `instances create` and `instances update` share: `--field`, `--field-json`,
+ * `--config-var` and `--config-var-json` (all repeatable); `verb` starts their descriptions ("set ").
+ */
+export function withValueOptions(command: Command, verb = ''): Command {
+  return command
+    .option('--field <connection.field=value>', `${verb}a connection field value (repeatable)`, collect)
+    .option(
+      '--field-json <connection.field=json>',
+      `${verb}a connection field value as JSON: list, key/value list, object, boolean (repeatable)`,
+      collect,
+    )
+    .option('--config-var <key=value>', `${verb}an instance config value (repeatable)`, collect)
+    .option('--config-var-json <key=json>', `${verb}an instance config value as JSON (repeatable)`, collect);
+}
+
+/** `--config-var` (text) and `--config-var-json` (JSON) values; a key given in both takes the JSON one. */
+export function configVarsFromFlags(flags: {
+  readonly configVar?: string[] | undefined;
+  readonly configVarJson?: string[] | undefined;
+}): Record<string, unknown> {
+  return {
+    ...parseKeyValues('--config-var', flags.configVar),
+    ...parseJsonValues('--config-var-json', flags.configVarJson),
+  };
+}
+
+/** Prints an instance: `{ instance }` with `--json`, else {@link printInstance}'s text. */
+export function showInstance(out: Output, summary: InstanceSummary): void {
+  out.result({ instance: summary }, () => printInstance(summary));
 }
 
 /** `--field` (text) and `--field-json` (JSON) values, per connection name. */
@@ -191,24 +226,18 @@ export function registerInstanceCommands(program: Command): Command {
     .description('create, list, show, update and delete customer instances');
 
   withCommonOptions(
-    instances
-      .command('create')
-      .description('create an instance of published components with its connections')
-      .option('--spec <json>', 'the whole spec as JSON, @file or - for stdin (flags below override it)')
-      .option('--id <id>', 'instance id (default: generated)')
-      .option('--customer <ref>', 'customer id or external id')
-      .option('--customer-name <name>', 'create the customer with this name when it does not exist')
-      .option('--name <name>', 'instance name')
-      .option('--component <key>', 'component key (repeatable)', collect)
-      .option('--connection <name=component[:definition]>', 'a named connection (repeatable)', collect)
-      .option('--field <connection.field=value>', 'a connection field value (repeatable)', collect)
-      .option(
-        '--field-json <connection.field=json>',
-        'a connection field value as JSON: list, key/value list, object, boolean (repeatable)',
-        collect,
-      )
-      .option('--config-var <key=value>', 'an instance config value (repeatable)', collect)
-      .option('--config-var-json <key=json>', 'an instance config value as JSON (repeatable)', collect),
+    withValueOptions(
+      instances
+        .command('create')
+        .description('create an instance of published components with its connections')
+        .option('--spec <json>', 'the whole spec as JSON, @file or - for stdin (flags below override it)')
+        .option('--id <id>', 'instance id (default: generated)')
+        .option('--customer <ref>', 'customer id or external id')
+        .option('--customer-name <name>', 'create the customer with this name when it does not exist')
+        .option('--name <name>', 'instance name')
+        .option('--component <key>', 'component key (repeatable)', collect)
+        .option('--connection <name=component[:definition]>', 'a named connection (repeatable)', collect),
+    ),
   ).action(
     cliAction(async (out, flags: CreateFlags) => {
       const spec = parseJsonObject('--spec', flags.spec);
@@ -226,15 +255,11 @@ export function registerInstanceCommands(program: Command): Command {
         });
       }
       const flagConnections = connectionsFromFlags(flags);
-      const configVars = {
-        ...parseKeyValues('--config-var', flags.configVar),
-        ...parseJsonValues('--config-var-json', flags.configVarJson),
-      };
+      const configVars = configVarsFromFlags(flags);
       const summary = await withStore(loadStoreConfig(flags), async (store) => {
         const components = new ComponentRegistry({ store });
         const name = flags.customerName ?? specCustomerName;
-        const customer =
-          (await store.getCustomer(customerRef)) ?? (await store.getCustomerByExternalId(customerRef));
+        const customer = await lookupCustomer(store, customerRef);
         const merged = {
           ...rest,
           ...(flags.id !== undefined ? { id: flags.id } : {}),
@@ -249,6 +274,9 @@ export function registerInstanceCommands(program: Command): Command {
             ...merged,
             customerId: owner.id,
           } as Parameters<typeof createInstance>[1]);
+          // Recorded once both exist: a failed create leaves neither, and no record of either.
+          if (!customer) await recordCliChange(store, 'createCustomer', owner.id);
+          await recordCliChange(store, 'createInstance', created.instance.id);
           return await summarizeInstance(store, created.instance);
         } catch (err) {
           // A customer made only for this instance goes again, so a failed create leaves nothing behind.
@@ -256,7 +284,7 @@ export function registerInstanceCommands(program: Command): Command {
           throw err;
         }
       });
-      out.result({ instance: summary }, () => printInstance(summary));
+      showInstance(out, summary);
     }),
   );
 
@@ -301,7 +329,7 @@ export function registerInstanceCommands(program: Command): Command {
         const instance = await findInstance(store, id);
         return summarizeInstance(store, instance);
       });
-      out.result({ instance: summary }, () => printInstance(summary));
+      showInstance(out, summary);
     }),
   );
   return instances;

@@ -17,6 +17,7 @@ import {
   removeProviderOAuthApp,
 } from '../../runtime';
 import { catalogLookup } from '../catalog';
+import { audited } from '../audit';
 import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 import { renderTable } from '../output';
@@ -27,6 +28,9 @@ interface SetFlags extends CommonFlags {
   readonly clientSecretEnv?: string;
   readonly field: readonly string[];
 }
+
+/** The API records an OAuth app's change with no target: an app is named by keys, not by an id. */
+const noTarget = (): null => null;
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -80,9 +84,15 @@ export function registerOAuthAppCommands(program: Command): void {
     cliAction(async (out, flags: SetFlags, componentKey: string) => {
       const fields = appFields(flags);
       const done = await withStore(loadStoreConfig(flags), (store) =>
-        registerOAuthApp(
-          { store, components: new ComponentRegistry({ store }) },
-          { componentKey, ...(flags.definition ? { definitionKey: flags.definition } : {}), fields },
+        audited(
+          store,
+          'putOAuthApp',
+          () =>
+            registerOAuthApp(
+              { store, components: new ComponentRegistry({ store }) },
+              { componentKey, ...(flags.definition ? { definitionKey: flags.definition } : {}), fields },
+            ),
+          noTarget,
         ),
       );
       out.result(
@@ -124,7 +134,17 @@ export function registerOAuthAppCommands(program: Command): void {
   ).action(
     cliAction(async (out, flags: CommonFlags, componentKey: string, definitionKey: string) => {
       const done = await withStore(loadStoreConfig(flags), (store) =>
-        removeOAuthApp({ store, components: new ComponentRegistry({ store }) }, componentKey, definitionKey),
+        audited(
+          store,
+          'deleteOAuthApp',
+          () =>
+            removeOAuthApp(
+              { store, components: new ComponentRegistry({ store }) },
+              componentKey,
+              definitionKey,
+            ),
+          noTarget,
+        ),
       );
       out.result(
         { removed: { componentKey, definitionKey }, connectionsUpdated: done.connectionsUpdated },
@@ -151,9 +171,15 @@ function registerProviderCommands(apps: Command): void {
     cliAction(async (out, flags: SetFlags, providerKey: string) => {
       const fields = appFields(flags);
       const done = await withStore(loadStoreConfig(flags), (store) =>
-        registerProviderOAuthApp(
-          { store, components: new ComponentRegistry({ store }), providers: catalogLookup },
-          { providerKey, fields },
+        audited(
+          store,
+          'putProviderOAuthApp',
+          () =>
+            registerProviderOAuthApp(
+              { store, components: new ComponentRegistry({ store }), providers: catalogLookup },
+              { providerKey, fields },
+            ),
+          noTarget,
         ),
       );
       out.result(
@@ -174,7 +200,12 @@ function registerProviderCommands(apps: Command): void {
   ).action(
     cliAction(async (out, flags: CommonFlags, providerKey: string) => {
       const done = await withStore(loadStoreConfig(flags), (store) =>
-        removeProviderOAuthApp({ store, components: new ComponentRegistry({ store }) }, providerKey),
+        audited(
+          store,
+          'deleteProviderOAuthApp',
+          () => removeProviderOAuthApp({ store, components: new ComponentRegistry({ store }) }, providerKey),
+          noTarget,
+        ),
       );
       out.result(
         { removed: { providerKey }, connectionsUpdated: done.connectionsUpdated },

@@ -25,6 +25,7 @@ import { catalogLookup } from '../catalog';
 import { cliAction, loadServeConfig, loadStore } from '../config';
 import type { Output } from '../output';
 import { composeRuntime } from '../runtime';
+import { assertUploadDir } from '../serve-config';
 import type { ServeConfig, ServeFlags } from '../serve-config';
 import { waitForStop } from '../signals';
 
@@ -86,6 +87,7 @@ export async function startKeywayServer(
   logger: Logger,
   timings: WorkerTimings = {},
 ): Promise<RunningServer> {
+  assertUploadDir(config.server.uploadDir);
   const store = await loadStore().openStore({ ...config.store, notice: (message) => logger.warn(message) });
   const { components, flows, credentials } = composeRuntime(store, {
     recentUseWindowMs: config.serve.grantRefreshWindowMinutes * 60_000,
@@ -247,6 +249,10 @@ export function registerServe(program: Command): void {
     .option(
       '--max-bundle-bytes <bytes>',
       'largest bundle POST /api/components accepts (env KEYWAY_MAX_BUNDLE_BYTES)',
+    )
+    .option(
+      '--upload-dir <dir>',
+      'an existing, writable directory to spool uploaded bundles in (env KEYWAY_UPLOAD_DIR, default the OS temp dir)',
     )
     .option(
       '--trigger-body-limit <bytes>',

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
 import { ComponentRegistry, createInstance } from '../../runtime';
+import { audited } from '../audit';
 import { startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
 import { API_SCOPES, CALLBACK_PATH } from '../../server';
@@ -101,24 +102,35 @@ export async function prepareDemo(
   if (!instance) {
     const customer =
       (await store.getCustomerByExternalId(DEMO.customerExternalId)) ??
-      (await store.createCustomer({ externalId: DEMO.customerExternalId, name: DEMO.customerName }));
+      (await audited(
+        store,
+        'createCustomer',
+        () => store.createCustomer({ externalId: DEMO.customerExternalId, name: DEMO.customerName }),
+        (made) => made.id,
+      ));
     instance = (
-      await createInstance(
-        { store, components },
-        {
-          id: DEMO.instanceId,
-          customerId: customer.id,
-          name: DEMO.instanceName,
-          components: [DEMO.componentKey],
-          connections: [
+      await audited(
+        store,
+        'createInstance',
+        () =>
+          createInstance(
+            { store, components },
             {
-              name: DEMO.connectionName,
-              componentKey: DEMO.componentKey,
-              definitionKey: DEMO.definitionKey,
-              fields,
+              id: DEMO.instanceId,
+              customerId: customer.id,
+              name: DEMO.instanceName,
+              components: [DEMO.componentKey],
+              connections: [
+                {
+                  name: DEMO.connectionName,
+                  componentKey: DEMO.componentKey,
+                  definitionKey: DEMO.definitionKey,
+                  fields,
+                },
+              ],
             },
-          ],
-        },
+          ),
+        (made) => made.instance.id,
       )
     ).instance;
     instanceCreated = true;
@@ -138,7 +150,12 @@ export async function prepareDemo(
   let newApiKey: string | undefined;
   const existing = existsSync(apiKeyFile) ? readFileSync(apiKeyFile, 'utf8').trim() : '';
   if (existing === '' || !(await store.verifyApiKey(existing))) {
-    const created = await store.createApiKey({ name: DEMO.apiKeyName, scopes: [...API_SCOPES] });
+    const created = await audited(
+      store,
+      'createApiKey',
+      () => store.createApiKey({ name: DEMO.apiKeyName, scopes: [...API_SCOPES] }),
+      (made) => made.apiKey.id,
+    );
     writeFileSync(apiKeyFile, `${created.key}\n`, { mode: 0o600 });
     newApiKey = created.key;
   }

@@ -14,6 +14,7 @@ import {
 } from '../../runtime';
 import type { Store, Subscription } from '../../store';
 import { collect, parseJsonObject, parseKeyValues, parsePositiveInt } from '../args';
+import { audited } from '../audit';
 import { cliAction, loadServeConfig, withCommonOptions, withStore } from '../config';
 import type { CommonFlags } from '../config';
 
@@ -119,16 +120,23 @@ export function registerTriggerCommands(program: Command): void {
             : undefined;
         const shown = await withTriggers(flags, async (runtime, store, webhooks) => {
           const instance = await findInstance(store, instanceRef);
-          const sub = await runtime.enable({
-            instanceId: instance.id,
-            componentKey,
-            triggerKey,
-            name: flags.name,
-            inputs,
-            connections,
-            requireApiKey: flags.apiKey === true,
-            schedule,
-          });
+          const enable = runtime.enable.bind(runtime);
+          const sub = await audited(
+            store,
+            'enableTrigger',
+            () =>
+              enable({
+                instanceId: instance.id,
+                componentKey,
+                triggerKey,
+                name: flags.name,
+                inputs,
+                connections,
+                requireApiKey: flags.apiKey === true,
+                schedule,
+              }),
+            () => instance.id,
+          );
           return view(sub, webhooks);
         });
         out.result({ trigger: shown }, () => line(shown));
@@ -162,7 +170,14 @@ export function registerTriggerCommands(program: Command): void {
       .option(...PUBLIC_URL_OPTION),
   ).action(
     cliAction(async (out, flags: TriggerFlags, id: string) => {
-      await withTriggers(flags, (runtime) => runtime.disable(id));
+      await withTriggers(flags, (runtime, store) =>
+        audited(
+          store,
+          'disableTrigger',
+          () => runtime.disable(id),
+          () => id,
+        ),
+      );
       out.result({ disabled: id }, () => `disabled ${id}`);
     }),
   );
@@ -174,8 +189,13 @@ export function registerTriggerCommands(program: Command): void {
       .option(...PUBLIC_URL_OPTION),
   ).action(
     cliAction(async (out, flags: TriggerFlags, id: string) => {
-      const shown = await withTriggers(flags, async (runtime, _store, webhooks) => {
-        const sub = await runtime.retry(id);
+      const shown = await withTriggers(flags, async (runtime, store, webhooks) => {
+        const sub = await audited(
+          store,
+          'retryTrigger',
+          () => runtime.retry(id),
+          () => id,
+        );
         return sub === undefined ? null : view(sub, webhooks);
       });
       out.result({ trigger: shown }, () => (shown === null ? `disabled ${id}` : line(shown)));

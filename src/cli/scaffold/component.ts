@@ -222,8 +222,10 @@ if (!res.ok) {
 console.log(\`published \${body.component.key} version \${body.component.version}\`);
 `;
 
+// .keyway/ is where `npx keyway serve` run in the package keeps its encryption key, link secret and database.
 const GITIGNORE = `node_modules/
 dist/
+.keyway/
 `;
 
 /** Every file of the scaffold, by path relative to the package directory. */

@@ -92,7 +92,8 @@ function connectionCard(connection: ConnectionView, base: string, csrf: string):
     </form>`;
   } else if (connection.grantType === 'device_code') {
     connect = html`<form method="post" action="${action}/device">
-      ${csrfInput} <button type="submit" aria-describedby="${headingId}">${verb} with a code</button>
+      ${csrfInput} ${connection.formFields.map((field) => formField(connection, field))}
+      <p><button type="submit" aria-describedby="${headingId}">${verb} with a code</button></p>
     </form>`;
   } else if (connection.grantType === 'client_credentials' || connection.grantType === 'password') {
     connect = html`<form method="post" action="${action}/credentials">

@@ -43,5 +43,22 @@ export function deviceSessionsContract(ctx: ContractContext): void {
         'KW_DEVICE_SESSION_NOT_FOUND',
       );
     });
+
+    it("keeps the customer's choices with the session, and none as an empty object", async () => {
+      const { connection } = await fixture();
+      const base = {
+        connectionId: connection.id,
+        deviceCode: 'device-code-choices',
+        userCode: 'WXYZ-1234',
+        verificationUri: 'https://idp.test/device',
+        intervalMs: 5000,
+        expiresAt: 9_000_000,
+      };
+      const chosen = await store.createDeviceSession({ ...base, choices: { environment: 'eu' } });
+      expect(chosen.choices).toEqual({ environment: 'eu' });
+      expect((await store.getDeviceSession(chosen.id))?.choices).toEqual({ environment: 'eu' });
+      const plain = await store.createDeviceSession(base);
+      expect((await store.getDeviceSession(plain.id))?.choices).toEqual({});
+    });
   });
 }
