@@ -61,8 +61,10 @@ export function cliAuditEntry(operation: CliOperation, target: string | null): N
 }
 
 /**
- * Runs `change`, then records it as `operation` on the target `targetOf` names from its result (the API's target
- * for the same change: the id in the route's path, else the id of what it created). A change that throws records
+ * Runs `change`, then records it as `operation` on the target `targetOf` names from its result: the API's target
+ * for the same change (`auditTarget` in src/server/api/route.ts), i.e. the resource in the route's path, else the
+ * one it returns — an id, or the keys of what has none (`componentKey/definitionKey`, `providerKey`, a component's
+ * `key`). A change that throws records
  * nothing. A change made whose record cannot be written is not undone and the command does not fail (so that it
  * is not retried): a warning on stderr says so, as the API logs it.
  */

@@ -68,12 +68,13 @@ export interface NewWebhookEndpoint {
 export interface AuditEntry {
   readonly id: string;
   readonly at: EpochMs;
-  /** The API key that made the change. */
+  /** The API key that made the change; `cli` for a change made with the `keyway` command line. */
   readonly actorKeyId: string;
+  /** The API key's name; `cli:<operating-system user>` for the command line. */
   readonly actorName: string;
   /** e.g. `POST /api/customers`. */
   readonly action: string;
-  /** The resource changed (its id), when there is one. */
+  /** The resource changed (its id, else its keys), when there is one. */
   readonly target: string | null;
   /** The response status. */
   readonly status: number;

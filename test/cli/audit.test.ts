@@ -122,7 +122,7 @@ describe('the audit log of CLI changes', () => {
 
   it('records publish, customers, instances and their deletion by the CLI actor', async () => {
     expect(await recorded(() => cli(['components', 'publish', demoBundle]))).toEqual([
-      ['POST /api/components', null, 201],
+      ['POST /api/components', 'sandboxDemo', 201],
     ]);
 
     let customerId = '';
@@ -206,10 +206,30 @@ describe('the audit log of CLI changes', () => {
       '--client-secret-env',
       'AUDIT_CLIENT_SECRET',
     ];
-    expect(await recorded(() => cli(set, env))).toEqual([['POST /api/oauth-apps', null, 200]]);
+    expect(await recorded(() => cli(set, env))).toEqual([
+      ['POST /api/oauth-apps', 'sandboxDemo/sandboxClientCredentials', 200],
+    ]);
     expect(
       await recorded(() => cli(['oauth-apps', 'remove', 'sandboxDemo', 'sandboxClientCredentials'])),
-    ).toEqual([['DELETE /api/oauth-apps/:componentKey/:definitionKey', null, 200]]);
+    ).toEqual([
+      ['DELETE /api/oauth-apps/:componentKey/:definitionKey', 'sandboxDemo/sandboxClientCredentials', 200],
+    ]);
+
+    const provider = [
+      'oauth-apps',
+      'set-provider',
+      'sandbox',
+      '--client-id',
+      'p',
+      '--client-secret-env',
+      'AUDIT_CLIENT_SECRET',
+    ];
+    expect(await recorded(() => cli(provider, env))).toEqual([
+      ['POST /api/provider-oauth-apps', 'sandbox', 200],
+    ]);
+    expect(await recorded(() => cli(['oauth-apps', 'remove-provider', 'sandbox']))).toEqual([
+      ['DELETE /api/provider-oauth-apps/:providerKey', 'sandbox', 200],
+    ]);
 
     const log = JSON.stringify(await auditLog());
     expect(log).not.toContain(key);
@@ -232,6 +252,7 @@ describe('the audit log of CLI changes', () => {
       'KW_',
     );
     await cliFails(['oauth-apps', 'remove', 'sandboxDemo', 'sandboxClientCredentials'], 'KW_');
+    await cliFails(['oauth-apps', 'set-provider', 'nosuchvendor', '--client-id', 'x'], 'KW_PROVIDER_UNKNOWN');
 
     expect(await auditLog()).toEqual(before);
   });

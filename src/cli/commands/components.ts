@@ -270,12 +270,11 @@ async function publish(
     try {
       for (const [i, { file, shown }] of loaded.entries()) {
         bar.update(i, loaded.length, shown);
-        // The API records a publish with no target: a component has a key and versions, not an id.
         const { published: row } = await audited(
           store,
           'publishComponent',
           () => registry.publish(file),
-          () => null,
+          ({ published: made }) => made.key,
         );
         rows.push({ key: row.key, version: row.version, bundleHash: row.bundleHash, path: shown });
       }

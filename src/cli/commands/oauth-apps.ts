@@ -29,9 +29,6 @@ interface SetFlags extends CommonFlags {
   readonly field: readonly string[];
 }
 
-/** The API records an OAuth app's change with no target: an app is named by keys, not by an id. */
-const noTarget = (): null => null;
-
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
@@ -92,7 +89,7 @@ export function registerOAuthAppCommands(program: Command): void {
               { store, components: new ComponentRegistry({ store }) },
               { componentKey, ...(flags.definition ? { definitionKey: flags.definition } : {}), fields },
             ),
-          noTarget,
+          ({ app }) => `${app.componentKey}/${app.definitionKey}`,
         ),
       );
       out.result(
@@ -143,7 +140,7 @@ export function registerOAuthAppCommands(program: Command): void {
               componentKey,
               definitionKey,
             ),
-          noTarget,
+          () => `${componentKey}/${definitionKey}`,
         ),
       );
       out.result(
@@ -179,7 +176,7 @@ function registerProviderCommands(apps: Command): void {
               { store, components: new ComponentRegistry({ store }), providers: catalogLookup },
               { providerKey, fields },
             ),
-          noTarget,
+          ({ app }) => app.providerKey,
         ),
       );
       out.result(
@@ -204,7 +201,7 @@ function registerProviderCommands(apps: Command): void {
           store,
           'deleteProviderOAuthApp',
           () => removeProviderOAuthApp({ store, components: new ComponentRegistry({ store }) }, providerKey),
-          noTarget,
+          () => providerKey,
         ),
       );
       out.result(

@@ -190,10 +190,15 @@ export const ExecutionSchema = z.object({
 export const AuditEntrySchema = z.object({
   id: z.string(),
   at: epochMs,
-  actorKeyId: z.string(),
-  actorName: z.string(),
+  actorKeyId: z.string().describe('The API key that made the change; `cli` for the `keyway` command line.'),
+  actorName: z.string().describe('The API key’s name; `cli:<user>` for the command line.'),
   action: z.string().describe('e.g. `POST /api/customers`.'),
-  target: z.string().nullable(),
+  target: z
+    .string()
+    .nullable()
+    .describe(
+      'The resource changed: its id, else its keys (`componentKey/definitionKey`, `providerKey`, a component `key`).',
+    ),
   status: z.number().int(),
 });
 

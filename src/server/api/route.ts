@@ -158,19 +158,32 @@ async function authorize(apiKeys: ApiKeyPort, request: FastifyRequest, scope: st
   return principal;
 }
 
-/** The id of what a write changed: the path's `:id`, else the id of the resource the response returns. */
-function targetOf(params: unknown, body: unknown): string | null {
-  const idOf = (value: unknown): string | undefined => {
-    if (typeof value !== 'object' || value === null) return undefined;
-    const id = (value as { readonly id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
-  };
-  const fromPath = idOf(params);
+/**
+ * How the audit log names a resource: its `id`; else, for what has keys rather than an id, its keys — an OAuth
+ * app `componentKey/definitionKey`, a provider's app `providerKey`, a component `key`.
+ */
+function resourceName(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { id, componentKey, definitionKey, providerKey, key } = value as Readonly<Record<string, unknown>>;
+  if (typeof id === 'string') return id;
+  if (typeof componentKey === 'string' && typeof definitionKey === 'string') {
+    return `${componentKey}/${definitionKey}`;
+  }
+  if (typeof providerKey === 'string') return providerKey;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * The audit target of a write: the resource its path names (after `:id` is resolved to an instance's id), else
+ * the one its response returns (see {@link resourceName}); null when neither names one.
+ */
+export function auditTarget(params: unknown, body: unknown): string | null {
+  const fromPath = resourceName(params);
   if (fromPath !== undefined) return fromPath;
   if (typeof body !== 'object' || body === null) return null;
   for (const value of Object.values(body)) {
-    const id = idOf(value);
-    if (id !== undefined) return id;
+    const name = resourceName(value);
+    if (name !== undefined) return name;
   }
   return null;
 }
@@ -244,7 +257,7 @@ export function routeDefiner(
               actorKeyId: principal.keyId,
               actorName: principal.name,
               action: `${route.method} ${route.url}`,
-              target: targetOf(input.params, body),
+              target: auditTarget(input.params, body),
               status,
             })
             // The change is made: a failed audit write is logged, not turned into an error the client would retry.
