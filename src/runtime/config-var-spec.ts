@@ -111,8 +111,8 @@ export function configVarSpecs(instance: Instance): ConfigVarSpec[] {
 
 /**
  * The inputs of `action` that saved config variables fill: for each declaration of this component naming an
- * input the action has, the saved value; `undefined` when none does. Worked out once per instance snapshot (see
- * `runAction`'s plans).
+ * input the action has, the saved value; `undefined` when none does. Worked out on every run, from the instance
+ * as read (no query).
  */
 export function configInputsFor(
   instance: Instance,

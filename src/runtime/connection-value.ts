@@ -6,24 +6,16 @@
  */
 import type { AccessToken, ConnectionValue } from './types';
 
-/** The token object of each access token, with `expires_at` added, worked out once per token. */
-const platformTokens = new WeakMap<AccessToken, Readonly<Record<string, unknown>>>();
-
 /**
  * The token a component sees: the provider's response and `expires_at`, the absolute expiry as ISO 8601 (what
  * components compare against the clock; some fetch a token of their own when it is missing). Keyway's own
- * expiry wins over a provider field of the same name, as on the platform.
+ * expiry wins over a provider field of the same name, as on the platform. A fresh object on every call: the
+ * component may mutate it.
  */
-export function platformToken(token: AccessToken): Readonly<Record<string, unknown>> {
-  let found = platformTokens.get(token);
-  if (found === undefined) {
-    found =
-      token.expiresAt === undefined
-        ? token.raw
-        : { ...token.raw, expires_at: new Date(token.expiresAt).toISOString() };
-    platformTokens.set(token, found);
-  }
-  return found;
+function platformToken(token: AccessToken): Record<string, unknown> {
+  return token.expiresAt === undefined
+    ? { ...token.raw }
+    : { ...token.raw, expires_at: new Date(token.expiresAt).toISOString() };
 }
 
 /** What {@link connectionValue} builds a value from. */
@@ -47,6 +39,6 @@ export function connectionValue(
   const context = { ...item.context };
   // Two literals rather than a conditional spread: one object per value, of one shape per kind.
   return token
-    ? { key, configVarKey, fields: { ...item.fields }, token: { ...platformToken(token) }, context }
+    ? { key, configVarKey, fields: { ...item.fields }, token: platformToken(token), context }
     : { key, configVarKey, fields: { ...item.fields }, context };
 }

@@ -44,7 +44,7 @@ export function buildActionParams(
   let unknown: string[] | undefined;
   // `for...in` rather than Object.keys: the usual call gives no inputs at all and should allocate nothing.
   for (const key in given) {
-    if (!declaredKeys(inputs).has(key)) (unknown ??= []).push(key);
+    if (!declares(inputs, key)) (unknown ??= []).push(key);
   }
   if (unknown !== undefined) {
     throw new KeywayError('KW_ACTION_INPUT_INVALID', {
@@ -71,28 +71,16 @@ export function buildActionParams(
   return hasTemplates(inputs) ? renderTemplates(inputs, params) : params;
 }
 
-/** The declared input keys of an input list, worked out once per (immutable, loaded) list. */
-const declared = new WeakMap<readonly WireInput[], ReadonlySet<string>>();
-
-function declaredKeys(inputs: readonly WireInput[]): ReadonlySet<string> {
-  let keys = declared.get(inputs);
-  if (keys === undefined) {
-    keys = new Set(inputs.map((input) => input.key));
-    declared.set(inputs, keys);
-  }
-  return keys;
+/** True when `inputs` declares an input named `key`. */
+function declares(inputs: readonly WireInput[], key: string): boolean {
+  for (const input of inputs) if (input.key === key) return true;
+  return false;
 }
 
-/** Whether an input list has a `template` input, worked out once per list. */
-const templated = new WeakMap<readonly WireInput[], boolean>();
-
+/** True when `inputs` has a `template` input. */
 function hasTemplates(inputs: readonly WireInput[]): boolean {
-  let any = templated.get(inputs);
-  if (any === undefined) {
-    any = inputs.some((input) => input.type === 'template');
-    templated.set(inputs, any);
-  }
-  return any;
+  for (const input of inputs) if (input.type === 'template') return true;
+  return false;
 }
 
 /**
@@ -111,10 +99,11 @@ export function buildConnectionFields(
       value === undefined || input.type === 'template' ? input.default : toPlatformValue(value);
   }
   // Extra values (not declared by this version of the definition) are kept: a component may read them.
-  for (const [key, value] of Object.entries(values)) {
-    if (!(key in fields)) fields[key] = toPlatformValue(value);
+  for (const key in values) {
+    if (Object.hasOwn(values, key) && !(key in fields)) fields[key] = toPlatformValue(values[key]);
   }
-  return renderTemplates(definition.inputs, fields);
+  // `fields` is this call's own object: without templates there is nothing to render and nothing to copy.
+  return hasTemplates(definition.inputs) ? renderTemplates(definition.inputs, fields) : fields;
 }
 
 /**

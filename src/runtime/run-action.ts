@@ -114,10 +114,8 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
   const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, plan.connectionInputs));
-  // Refuse bad inputs before any token is fetched or any execution recorded (no inputs: checked once per plan).
-  if (givenInputs !== NO_INPUTS || !plan.defaultsValid) {
-    buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
-  }
+  // Refuse bad inputs before any token is fetched or any execution recorded.
+  buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
   const bound = await withTokens(deps.credentials, plan);
 
   const startedAt = now();

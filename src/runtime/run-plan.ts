@@ -1,12 +1,12 @@
 /**
  * What a run works out before it calls the action: which instance connection fills each connection input (with
- * its spectral fields and its secrets), the loaded state, and who the run is for. Plans are kept per snapshot.
+ * its spectral fields and its secrets), the loaded state, and who the run is for. Worked out on every call.
  */
 import { KeywayError } from '../errors';
 import type { Connection, Instance, InstanceWithConnections } from '../store';
 import { configInputsFor } from './config-var-spec';
 import type { ContextIdentity } from './context';
-import { buildActionParams, buildConnectionFields, connectionInputKeys } from './inputs';
+import { buildConnectionFields, connectionInputKeys } from './inputs';
 import { connectionFieldValues } from './instances';
 import { loadedState } from './run-state';
 import type { LoadedState } from './run-state';
@@ -33,18 +33,13 @@ export interface BoundConnection extends PlannedConnection {
 
 /** What a run works out from the instance snapshot alone; see {@link planFor}. */
 export interface RunPlan {
-  readonly component: LoadedComponent;
-  /** Which connection each connection input names ('' for the only one). */
-  readonly named: string;
   readonly bound: readonly PlannedConnection[];
   readonly loaded: LoadedState;
   /** The keys of the action's connection inputs. */
-  readonly connectionInputs: ReadonlySet<string>;
-  /** True when the action's defaults alone satisfy its inputs. */
-  readonly defaultsValid: boolean;
+  readonly connectionInputs: readonly string[];
   /** Inputs filled from the instance's saved config variables (./config-var-spec), if any. */
   readonly configInputs: Readonly<Record<string, unknown>> | undefined;
-  /** Who the run is for, as the context describes them: frozen, and shared by every run of this plan. */
+  /** Who the run is for, as the context describes them (frozen). */
   readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
   /** `component.action`, as the execution frame names it. */
   readonly componentActionKey: string;
@@ -58,13 +53,13 @@ const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'p
 /** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
 export function paramInputs(
   inputs: Readonly<Record<string, unknown>> | undefined,
-  connectionInputs: ReadonlySet<string>,
+  connectionInputs: readonly string[],
 ): Readonly<Record<string, unknown>> {
   if (inputs === undefined) return NO_INPUTS;
   const out: Record<string, unknown> = {};
   let any = false;
   for (const key of Object.keys(inputs)) {
-    if (connectionInputs.has(key)) continue;
+    if (connectionInputs.includes(key)) continue;
     out[key] = inputs[key];
     any = true;
   }
@@ -80,21 +75,7 @@ export function withConfigInputs(
   return given === NO_INPUTS ? filled : { ...filled, ...given };
 }
 
-function defaultsSatisfy(action: WireAction): boolean {
-  try {
-    buildActionParams(action.display.label, action.inputs, NO_INPUTS, NO_CONNECTIONS);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Plans by snapshot: the store hands out the same frozen snapshot while nothing in it changed, so binding
- * connections, rendering their fields and serialising the loaded state are done once per snapshot, not per call.
- */
-const plans = new WeakMap<InstanceWithConnections, Map<WireAction, RunPlan[]>>();
-
+/** What a run of `action` works out from the instance snapshot `found` before it gets any token. */
 export function planFor(
   found: InstanceWithConnections,
   component: LoadedComponent,
@@ -102,43 +83,14 @@ export function planFor(
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
 ): RunPlan {
-  // A call naming no connections (the commonest) finds its plan without listing the action's inputs.
-  let inputKeys: string[] | undefined;
-  let named = '';
-  if (names !== undefined || inputs !== NO_INPUTS) {
-    inputKeys = connectionInputKeys(action.inputs);
-    named = inputKeys
-      .map((key) => names?.[key] ?? (typeof inputs[key] === 'string' ? inputs[key] : ''))
-      .join('\u0000');
-  }
-  let byAction = plans.get(found);
-  const candidates = byAction?.get(action);
-  if (candidates !== undefined) {
-    for (const known of candidates) if (known.component === component && known.named === named) return known;
-  }
-  const plan: RunPlan = {
-    component,
-    named,
+  return {
     bound: bindConnections(found.connections, found.instance, component, action, inputs, names),
     loaded: loadedState(found.states),
-    connectionInputs: new Set(inputKeys ?? connectionInputKeys(action.inputs)),
-    defaultsValid: defaultsSatisfy(action),
+    connectionInputs: connectionInputKeys(action.inputs),
     configInputs: configInputsFor(found.instance, component, action),
     people: peopleOf(found),
     componentActionKey: `${component.key}.${action.key}`,
   };
-  if (Object.isFrozen(found)) {
-    if (byAction === undefined) {
-      byAction = new Map();
-      plans.set(found, byAction);
-    }
-    const list = byAction.get(action) ?? [];
-    // Bounded: a caller naming ever different connections must not grow a snapshot's plans without end.
-    if (list.length >= 16) list.shift();
-    list.push(plan);
-    byAction.set(action, list);
-  }
-  return plan;
 }
 
 /** The customer, instance, user and integration a context describes, from the snapshot. */
@@ -226,7 +178,8 @@ export function bindConnections(
     }
     const fields = buildConnectionFields(definition, connectionFieldValues(connection));
     const secrets: string[] = [];
-    for (const value of Object.values(connection.secretFields)) {
+    for (const key in connection.secretFields) {
+      const value = connection.secretFields[key];
       if (typeof value === 'string') secrets.push(value);
     }
     for (const input of definition.inputs) {

@@ -1,6 +1,5 @@
 /** The secrets a run's log lines and error messages must not show: secret fields, passwords and every token. */
 import type { BoundConnection } from './run-plan';
-import type { AccessToken } from './types';
 
 /**
  * The secrets of `bound`, gathered afresh at each iteration (a token refreshed mid-run is redacted too). A class,
@@ -25,21 +24,12 @@ export function secretsOf(bound: readonly BoundConnection[]): Set<string> {
   return secrets;
 }
 
-/** The secret strings of each token, collected once per token. */
-const tokenSecrets = new WeakMap<AccessToken, readonly string[]>();
-
 function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
   for (const secret of item.secrets) secrets.add(secret);
   const token = item.token;
   if (token === undefined) return;
-  let found = tokenSecrets.get(token);
-  if (found === undefined) {
-    const collected = new Set<string>([token.accessToken]);
-    collectTokenFields(token.raw, collected, 0);
-    found = [...collected];
-    tokenSecrets.set(token, found);
-  }
-  for (const secret of found) secrets.add(secret);
+  secrets.add(token.accessToken);
+  collectTokenFields(token.raw, secrets, 0);
 }
 
 const TOKEN_FIELDS: ReadonlySet<string> = new Set(['access_token', 'refresh_token', 'id_token']);

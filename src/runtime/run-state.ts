@@ -19,34 +19,13 @@ export function stateKeysFor(
   };
 }
 
-/**
- * The stored scopes' keys as one array per (instance, flow), handed out again on later calls: the store
- * recognises an array it has seen and skips deriving its cache key from it.
- */
-const storedKeyArrays = new Map<string, Map<string, readonly StateKey[]>>();
-let storedKeyArrayCount = 0;
-const STORED_KEY_ARRAYS_MAX = 10_000;
-
+/** The keys of the scopes a run reads at its start, in {@link STORED_SCOPES} order (execution state starts empty). */
 export function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
-  // By instance, then flow: no key string is built per call.
-  let byFlow = storedKeyArrays.get(instanceId);
-  let array = byFlow?.get(flowId);
-  if (array === undefined) {
-    if (storedKeyArrayCount >= STORED_KEY_ARRAYS_MAX) {
-      storedKeyArrays.clear();
-      storedKeyArrayCount = 0;
-      byFlow = undefined;
-    }
-    if (byFlow === undefined) {
-      byFlow = new Map();
-      storedKeyArrays.set(instanceId, byFlow);
-    }
-    const keys = stateKeysFor(instanceId, flowId, '');
-    array = Object.freeze(STORED_SCOPES.map((scope) => Object.freeze(keys[scope])));
-    byFlow.set(flowId, array);
-    storedKeyArrayCount += 1;
-  }
-  return array;
+  return [
+    { instanceId, scope: 'instance', key: flowId },
+    { instanceId, scope: 'crossFlow' },
+    { instanceId, scope: 'integration' },
+  ];
 }
 
 /** The state as loaded, by scope, in its stored (JSON) form. */

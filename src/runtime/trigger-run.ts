@@ -208,7 +208,7 @@ async function runPart(
     configVars: { ...found.instance.config },
     ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
   };
-  const given = paramInputs(sub.inputs, new Set(connectionInputKeys(trigger.inputs)));
+  const given = paramInputs(sub.inputs, connectionInputKeys(trigger.inputs));
   const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
   // found.states is in the stored scopes' order, instanceState first.
   const loaded = loadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);

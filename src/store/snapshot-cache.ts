@@ -34,8 +34,6 @@ interface Entry<V> {
   readonly version: number | undefined;
   /** The change epoch at which `version` was last confirmed (SQLite). */
   epoch: number;
-  /** Read since eviction last passed over it (see {@link SnapshotCache} `#evictOne`). */
-  used: boolean;
 }
 
 /** A read's result together with the `change_seq` it was read at (`undefined` on PostgreSQL). */
@@ -119,8 +117,9 @@ export class SnapshotCache<V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (this.#current(entry)) {
-      // A mark, not a move: re-inserting on every hit churns the map's table once per action call.
-      entry.used = true;
+      // Re-inserting moves it to the end: Map iteration order is the eviction order (least recently used first).
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
       return entry.value;
     }
     this.#drop(instanceId);
@@ -195,7 +194,7 @@ export class SnapshotCache<V> {
 
   #put(key: string, instanceId: string, result: VersionedRead<V>, epoch: number): void {
     if (this.#entries.size >= this.#capacity) this.#evictOne();
-    this.#entries.set(key, { instanceId, value: result.value, version: result.version, epoch, used: false });
+    this.#entries.set(key, { instanceId, value: result.value, version: result.version, epoch });
     let keys = this.#keysByInstance.get(instanceId);
     if (keys === undefined) {
       keys = new Set();
@@ -222,21 +221,10 @@ export class SnapshotCache<V> {
     this.#drop(instanceId);
   }
 
-  /**
-   * Drops the oldest snapshot not read since eviction last passed over it ("second chance", an approximation
-   * of least-recently-used that costs a hit nothing but a flag): a snapshot read meanwhile loses its mark and
-   * moves to the end of the map, whose insertion order is the eviction order. At most two passes.
-   */
+  /** Drops the least recently used snapshot (the first in the map), with the other snapshots of its instance. */
   #evictOne(): void {
-    for (const [key, entry] of this.#entries) {
-      if (!entry.used) {
-        this.#drop(entry.instanceId);
-        return;
-      }
-      entry.used = false;
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
+    const oldest = this.#entries.values().next();
+    if (oldest.done !== true) this.#drop(oldest.value.instanceId);
   }
 
   #drop(instanceId: string): void {

@@ -5,7 +5,7 @@
  * 1. `npm pack` Keyway (its `prepack` builds dist/ with tsup, type declarations included);
  * 2. `keyway init component` (the packed CLI) scaffolds a package in a temp directory outside this repository,
  *    depending on the tarball;
- * 3. `npm install --prefer-offline` there; the installed CLI builds a low-code connector file in another temp
+ * 3. `npm install --prefer-offline` there; every catalog provider loads from `keyway/catalog`; the installed CLI builds a low-code connector file in another temp
  *    directory, and the bundle loads as a spectral component; `npm run build` (tsup), `npm test` (its own jest
  *    test, which connects to Keyway's sandbox through `keyway/testing` and runs an action three ways);
  * 4. `npm run publish:keyway` posts the bundle to a running Keyway's REST API, and the published component runs
@@ -91,6 +91,20 @@ describe('SLOW: a connector package outside the repository', () => {
     const connector = loadComponentFromPath(connectorBundle);
     expect(connector.key).toBe('spotifyLowCode');
     expect([...connector.actions.keys()]).toEqual(expect.arrayContaining(['getArtist']));
+    // Every catalog provider is importable from the package (`keyway/catalog`), not only the few
+    // `keyway/providers` names, and renders to a spectral connection there.
+    const fromCatalog = await sh(
+      'node',
+      [
+        '-e',
+        "const { getProvider } = require('keyway/catalog'); const { toSpectralConnection } = require('keyway/providers');" +
+          " const c = toSpectralConnection(getProvider('hubspot'), { grantType: 'authorization_code' });" +
+          ' console.log(JSON.stringify({ key: c.key, type: c.oauth2Type }));',
+      ],
+      dir,
+    );
+    expect(JSON.parse(fromCatalog.stdout)).toEqual({ key: 'hubspotOAuth', type: 'authorization_code' });
+    expect(readdirSync(join(dir, 'node_modules', 'keyway', 'dist'))).toContain('catalog.d.ts');
     await sh('npm', ['run', 'build'], dir);
     const tested = await sh('npm', ['test'], dir);
     expect(`${tested.stdout}${tested.stderr}`).toMatch(/Tests:\s+3 passed, 3 total/);

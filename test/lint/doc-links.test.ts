@@ -1,7 +1,8 @@
 /**
  * Every relative link in the repository's markdown (README.md, docs/, the READMEs of bench/, connections/ and
  * components/) names a file or folder that exists, and a `#fragment` into a markdown file names one of its
- * headings (GitHub's anchor rule). Links to the web and links inside code are not checked.
+ * headings (GitHub's anchor rule). Links to the web and links inside code are not checked. The README stays
+ * at most 15 KB.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -95,5 +96,11 @@ describe('markdown links', () => {
       }),
     );
     expect(broken).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  it('stays a front door of at most 15 KB; reference goes in docs/', () => {
+    expect(statSync(join(ROOT, 'README.md')).size).toBeLessThanOrEqual(15 * 1024);
   });
 });

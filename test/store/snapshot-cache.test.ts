@@ -180,7 +180,7 @@ describe('SnapshotCache, eviction', () => {
     return { cache, get, reads };
   }
 
-  it('keeps the snapshots read since they were cached and drops the oldest one that was not', async () => {
+  it('drops the least recently read snapshot when full', async () => {
     const { cache, get, reads } = counted(3);
     for (const id of ['a', 'b', 'c']) await get(id);
     await get('a');
@@ -192,18 +192,18 @@ describe('SnapshotCache, eviction', () => {
     expect(reads.get('b')).toBe(2);
   });
 
-  it('drops the oldest snapshot when every one was read since', async () => {
+  it('drops the least recently read snapshot, not the first one cached', async () => {
     const { cache, get, reads } = counted(2);
     await get('a');
     await get('b');
-    await get('a');
     await get('b');
-    await get('c'); // both marked: each loses its mark once, then 'a', the oldest, goes
+    await get('a');
+    await get('c'); // 'a' was cached first but read last: 'b' goes
     expect(cache.size).toBe(2);
-    await get('b');
-    await get('c');
-    expect(reads.get('b')).toBe(1);
     await get('a');
-    expect(reads.get('a')).toBe(2);
+    await get('c');
+    expect(reads.get('a')).toBe(1);
+    await get('b');
+    expect(reads.get('b')).toBe(2);
   });
 });

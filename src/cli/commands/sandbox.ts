@@ -45,8 +45,20 @@ const FLAG_NAMES: Record<string, string> = {
   redirectUri: '--redirect-uri',
 };
 
+/**
+ * The callback the sandbox's clients accept when no `--redirect-uri` is given: Keyway's at `KEYWAY_PUBLIC_URL`
+ * (the URL `keyway serve` prints in its links), else at the loopback default port.
+ */
+function defaultRedirectUris(env: NodeJS.ProcessEnv): string[] {
+  const publicUrl = (env['KEYWAY_PUBLIC_URL'] ?? '').replace(/\/+$/, '');
+  return [`${publicUrl === '' ? 'http://127.0.0.1:3000' : publicUrl}/oauth/callback`];
+}
+
 /** Sandbox options from the flags; `KW_CONFIG_INVALID` with one line per wrong flag. */
-export function sandboxOptionsFromFlags(flags: Record<string, unknown>): SandboxOptions {
+export function sandboxOptionsFromFlags(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): SandboxOptions {
   const parsed = SandboxFlagsSchema.safeParse(flags);
   if (!parsed.success) {
     throw new KeywayError('KW_CONFIG_INVALID', {
@@ -61,7 +73,7 @@ export function sandboxOptionsFromFlags(flags: Record<string, unknown>): Sandbox
     interactive: !f.autoConsent,
     adminEndpoints: true,
     behaviour: { denyConsent: f.denyConsent, tokenDelayMs: f.slowTokenMs },
-    redirectUris: f.redirectUri.length > 0 ? f.redirectUri : ['http://127.0.0.1:3000/oauth/callback'],
+    redirectUris: f.redirectUri.length > 0 ? f.redirectUri : defaultRedirectUris(env),
     ...(f.accessTokenTtl !== undefined ? { accessTokenTtlS: f.accessTokenTtl } : {}),
     ...(f.refreshTokenTtl !== undefined ? { refreshTokenTtlS: f.refreshTokenTtl } : {}),
     ...(f.deviceCodeTtl !== undefined ? { deviceCodeTtlS: f.deviceCodeTtl } : {}),
@@ -158,7 +170,7 @@ export function registerSandbox(program: Command): void {
     .option('--auto-consent', 'consent automatically instead of showing the Approve / Deny page')
     .option(
       '--redirect-uri <url>',
-      'a redirect URI the clients accept (repeatable; default http://127.0.0.1:3000/oauth/callback)',
+      'a redirect URI the clients accept (repeatable; default <KEYWAY_PUBLIC_URL>/oauth/callback, else http://127.0.0.1:3000/oauth/callback)',
       collect,
     )
     .option('--json', 'print the description as JSON')
