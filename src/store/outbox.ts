@@ -84,7 +84,8 @@ const eventRow = z
     deliveredAt: row.delivered_at,
   }));
 
-function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
+/** Reads an outbox row; `KW_STORE_CORRUPT_ROW` when it does not have an event's shape. */
+export function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
   return parseRow(eventRow, row, `event ${row.id}`);
 }
 

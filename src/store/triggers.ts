@@ -4,13 +4,13 @@
  * again by its SHA-256, so a request never decrypts more than the one row it names.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
 import { KeywayError } from '../errors';
-import type { Page, PageRequest } from './admin-types';
+import type { Page, PageCursor, PageRequest } from './admin-types';
 import type { CellCipher } from './cells';
 import type { Db, StoreContext } from './context';
-import { newEventRow } from './outbox';
-import type { Database, OutboxEventsTable, TriggerSubscriptionsTable } from './schema';
+import { newEventRow, toEvent } from './outbox';
+import type { Database, TriggerSubscriptionsTable } from './schema';
 import { subscriptionStatuses } from './trigger-types';
 import type {
   EventPageFilter,
@@ -64,22 +64,29 @@ function unique(err: unknown, name: string): unknown {
   return err;
 }
 
-/** Reads an outbox row (the API's event listing). */
-function toEvent(row: Selectable<OutboxEventsTable>): OutboxEvent {
-  const where = `event ${row.id}`;
-  return {
-    id: row.id,
-    type: row.type,
-    payload: parsed<Record<string, unknown>>(row.payload, `${where} payload`),
-    instanceId: row.instance_id,
-    connectionId: row.connection_id,
-    status: row.status as OutboxEvent['status'],
-    attempts: int(row.attempts, `${where} attempts`),
-    nextAttemptAt: int(row.next_attempt_at, `${where} next_attempt_at`),
-    lastError: row.last_error,
-    createdAt: int(row.created_at, `${where} created_at`),
-    deliveredAt: intOrNull(row.delivered_at, `${where} delivered_at`),
-  };
+/** The tables paged in (created_at, id) order. */
+type PagedTable = 'trigger_subscriptions' | 'outbox_events';
+
+/** Rows after `after` in (created_at, id) order: the keyset condition of a page. */
+function pastCursor<TB extends PagedTable>(
+  w: ExpressionBuilder<Database, TB>,
+  after: PageCursor | undefined,
+): Expression<SqlBool> {
+  // Both tables have the two columns; Kysely cannot see that through a generic table name.
+  const eb = w as unknown as ExpressionBuilder<Database, PagedTable>;
+  return eb.or([
+    eb('created_at', '>', after?.at ?? 0),
+    eb.and([eb('created_at', '=', after?.at ?? 0), eb('id', '>', after?.id ?? '')]),
+  ]);
+}
+
+/** A page of `items`, with the cursor of its last item when `more` rows follow. */
+function pageOf<T extends { readonly createdAt: number; readonly id: string }>(
+  items: T[],
+  more: boolean,
+): Page<T> {
+  const last = items[items.length - 1];
+  return { items, next: more && last ? { at: last.createdAt, id: last.id } : null };
 }
 
 /** The columns a {@link SubscriptionPatch} sets. */
@@ -215,21 +222,13 @@ export class KyselyTriggerStore implements TriggerStore {
       .selectFrom(TABLE)
       .selectAll()
       .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
-      .$if(after !== undefined, (q) =>
-        q.where((w) =>
-          w.or([
-            w('created_at', '>', after?.at ?? 0),
-            w.and([w('created_at', '=', after?.at ?? 0), w('id', '>', after?.id ?? '')]),
-          ]),
-        ),
-      )
+      .$if(after !== undefined, (q) => q.where((w) => pastCursor(w, after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(page.limit + 1)
       .execute();
     const items = rows.slice(0, page.limit).map((row) => this.#toSubscription(row));
-    const last = items[items.length - 1];
-    return { items, next: rows.length > page.limit && last ? { at: last.createdAt, id: last.id } : null };
+    return pageOf(items, rows.length > page.limit);
   }
 
   async updateSubscription(id: string, patch: SubscriptionPatch): Promise<Subscription> {
@@ -388,21 +387,13 @@ export class KyselyTriggerStore implements TriggerStore {
       .selectAll()
       .$if(filter.instanceId !== undefined, (q) => q.where('instance_id', '=', filter.instanceId ?? ''))
       .$if(filter.type !== undefined, (q) => q.where('type', '=', filter.type ?? ''))
-      .$if(after !== undefined, (q) =>
-        q.where((w) =>
-          w.or([
-            w('created_at', '>', after?.at ?? 0),
-            w.and([w('created_at', '=', after?.at ?? 0), w('id', '>', after?.id ?? '')]),
-          ]),
-        ),
-      )
+      .$if(after !== undefined, (q) => q.where((w) => pastCursor(w, after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(page.limit + 1)
       .execute();
     const items = rows.slice(0, page.limit).map(toEvent);
-    const last = items[items.length - 1];
-    return { items, next: rows.length > page.limit && last ? { at: last.createdAt, id: last.id } : null };
+    return pageOf(items, rows.length > page.limit);
   }
 }
 
