@@ -260,3 +260,58 @@ describe('keyway instances update|delete', () => {
     expect(await ok(['instances', 'show', 'Twin'])).toMatchObject({ instance: { id: second } });
   });
 });
+
+describe('the audit log of lifecycle commands', () => {
+  /** The audit entries written since `count` entries existed, oldest first: [action, target, status]. */
+  async function auditSince(count: number): Promise<[string, string | null, number][]> {
+    const store = await openStore({ dataDir, notice: () => undefined });
+    try {
+      const { items } = await store.admin.auditPage({ limit: 500 });
+      const added = [...items].reverse().slice(count);
+      for (const entry of added) expect(entry.actorKeyId).toBe('cli');
+      return added.map((e) => [e.action, e.target, e.status]);
+    } finally {
+      await store.close();
+    }
+  }
+
+  async function auditCount(): Promise<number> {
+    return (await auditSince(0)).length;
+  }
+
+  it('records activation, triggers and links, and nothing for a delete whose hook fails', async () => {
+    await ok(['customers', 'create', '--name', 'Audited hooks', '--external-id', 'audited-hooks']);
+    let before = await auditCount();
+    const id = await connectedInstance('audited-hooks', 'Audited shop');
+    await enableHook(id);
+    const link = await ok<{ link: { url: string } }>(['connect-link', id, ...PUBLIC]);
+    const added = await auditSince(before);
+    expect(added).toHaveLength(4);
+    expect(added).toEqual(
+      expect.arrayContaining([
+        ['POST /api/instances', id, 201],
+        ['POST /api/instances/:id/connections/:name/activate', id, 200],
+        ['POST /api/instances/:id/triggers', id, 201],
+        ['POST /api/instances/:id/connect-links', id, 201],
+      ]),
+    );
+    // The link is a bearer credential for the instance's connections: never in the log.
+    const token = link.link.url.split('/connect/')[1] ?? '';
+    expect(token).not.toBe('');
+    expect(JSON.stringify(added)).not.toContain(token);
+
+    before = await auditCount();
+    vendor.state.failDelete = true;
+    try {
+      await fails(['instances', 'delete', 'Audited shop', ...PUBLIC], 'KW_TRIGGER_HOOK_FAILED');
+    } finally {
+      vendor.state.failDelete = false;
+    }
+    expect(await auditSince(before)).toEqual([]);
+
+    const { triggers } = await ok<{ triggers: { id: string }[] }>(['triggers', 'list', id, ...PUBLIC]);
+    const subscription = triggers[0]?.id ?? '';
+    await ok(['triggers', 'disable', subscription, ...PUBLIC]);
+    expect(await auditSince(before)).toEqual([['DELETE /api/triggers/:id', subscription, 204]]);
+  });
+});
