@@ -17,6 +17,7 @@ import { executionsContract } from './executions';
 import { instanceCacheContract } from './instance-cache';
 import { instanceStateContract } from './instance-state';
 import { connectionLockContract, refreshClaimsContract } from './locks';
+import { oauthAppsContract } from './oauth-apps';
 import { outboxContract } from './outbox';
 import { encryptionContract, reencryptContract } from './reencrypt';
 
@@ -88,4 +89,5 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
   executionsContract(ctx);
   encryptionContract(ctx);
   reencryptContract(ctx);
+  oauthAppsContract(ctx);
 }
