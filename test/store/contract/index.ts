@@ -20,6 +20,7 @@ import { connectionLockContract, refreshClaimsContract } from './locks';
 import { oauthAppsContract } from './oauth-apps';
 import { outboxContract } from './outbox';
 import { encryptionContract, reencryptContract } from './reencrypt';
+import { triggersContract } from './triggers';
 
 export { keyA, keyB } from './context';
 export type { ContractEnv } from './context';
@@ -90,4 +91,5 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
   encryptionContract(ctx);
   reencryptContract(ctx);
   oauthAppsContract(ctx);
+  triggersContract(ctx);
 }
