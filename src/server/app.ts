@@ -157,6 +157,21 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     done();
   });
 
+  // The one JSON parser of every route: fastify's own (prototype poisoning refused), except that an empty body
+  // is no body. `curl -H 'content-type: application/json'` and generated clients send the header with nothing
+  // after it; a route whose body is optional takes that as none, and one that needs a body answers its own
+  // KW_REQUEST_INVALID naming the missing fields (see parseInput in ./api/route), not fastify's message.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
+
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },

@@ -66,17 +66,12 @@ export interface Connection {
   readonly connectedAt: EpochMs | null;
 }
 
-/** Input to {@link Store.createConnection}. */
-export interface NewConnection {
-  readonly id?: string;
-  readonly instanceId: string;
-  readonly name: string;
-  readonly componentKey: string;
-  readonly definitionKey: string;
-  readonly grantType: string;
+/** The values a new connection may be given and a {@link ConnectionPatch} may change. */
+export interface ConnectionValues {
   readonly fields?: JsonObject;
   readonly secretFields?: JsonObject;
   readonly tokenSet?: JsonObject | null;
+  /** The callback context; in a patch it replaces the stored one, and `null` or `{}` clears it. */
   readonly context?: JsonObject | null;
   readonly expiresAt?: EpochMs | null;
   readonly refreshAt?: EpochMs | null;
@@ -85,24 +80,24 @@ export interface NewConnection {
   readonly connectedAt?: EpochMs | null;
 }
 
+/** Input to {@link Store.createConnection}. */
+export interface NewConnection extends ConnectionValues {
+  readonly id?: string;
+  readonly instanceId: string;
+  readonly name: string;
+  readonly componentKey: string;
+  readonly definitionKey: string;
+  readonly grantType: string;
+}
+
 /** Fields a connection update may change. Omitted fields are left as they are; `null` clears. */
-export interface ConnectionPatch {
+export interface ConnectionPatch extends ConnectionValues {
   readonly componentKey?: string;
   readonly definitionKey?: string;
   readonly grantType?: string;
-  readonly fields?: JsonObject;
-  readonly secretFields?: JsonObject;
-  readonly tokenSet?: JsonObject | null;
-  /** Replaces the callback context; `null` or `{}` clears it. */
-  readonly context?: JsonObject | null;
-  readonly expiresAt?: EpochMs | null;
-  readonly refreshAt?: EpochMs | null;
-  readonly scopes?: readonly string[];
-  readonly status?: ConnectionStatus;
   readonly lastError?: ConnectionError | null;
   readonly refreshFailures?: number;
   readonly cooldownUntil?: EpochMs | null;
-  readonly connectedAt?: EpochMs | null;
 }
 
 /** Options shared by connection writes. */

@@ -5,8 +5,9 @@
  * Each table adds only its own key columns.
  */
 import type { CreateTableBuilder, Kysely } from 'kysely';
+import { z } from 'zod';
 import type { StoreContext } from './context';
-import { jsonObject } from './rows';
+import { intColumn, jsonObjectColumn, parseRow } from './rows';
 import type { Database } from './schema';
 import type { EpochMs, JsonObject } from './types';
 
@@ -48,14 +49,29 @@ export function encodeAppValues(
   };
 }
 
-/** The values of a stored app row, its secrets decrypted. */
+/** The value columns of an app row; the encrypted cell stays ciphertext here (see {@link decodeAppValues}). */
+const appRow = z.object({
+  id: z.string(),
+  fields: jsonObjectColumn,
+  secret_fields: z.string(),
+  created_at: intColumn,
+  updated_at: intColumn,
+});
+
+/**
+ * The values of a stored app row, its secrets decrypted. A row that does not read back is
+ * `KW_STORE_CORRUPT_ROW` naming the table and the row's id (never a cell's contents); a secret cell that does
+ * not decrypt is the key ring's typed error (`KW_CRYPTO_*`), as for every encrypted cell.
+ */
 export function decodeAppValues(ctx: StoreContext, table: OAuthAppTable, row: AppColumns): AppValues {
-  const secret = ctx.cells.decrypt(table, row.id, 'secret_fields', row.secret_fields);
+  const where = `${table} row ${row.id}`;
+  const r = parseRow(appRow, row, where);
+  const secret = ctx.cells.decrypt(table, r.id, 'secret_fields', r.secret_fields);
   return {
-    fields: jsonObject.parse(JSON.parse(row.fields)),
-    secretFields: jsonObject.parse(JSON.parse(secret)),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
+    fields: r.fields,
+    secretFields: parseRow(jsonObjectColumn, secret, `${where} secret fields`),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 

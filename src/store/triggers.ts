@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
+import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { Page, PageCursor, PageRequest } from './admin-types';
 import type { CellCipher } from './cells';
 import type { Db, StoreContext } from './context';
 import { newEventRow, toEvent } from './outbox';
+import { epoch, intColumn, intOrNullColumn, jsonColumn, jsonObjectColumn, parseRow } from './rows';
 import type { Database, TriggerSubscriptionsTable } from './schema';
 import { subscriptionStatuses } from './trigger-types';
 import type {
@@ -29,28 +31,39 @@ import type { OutboxEvent, StoreEngine } from './types';
 const TABLE = 'trigger_subscriptions';
 /** Statuses whose polling subscriptions are run on their schedule. */
 const POLLED: readonly SubscriptionStatus[] = ['enabled', 'backing_off'];
-const STATUSES: ReadonlySet<string> = new Set(subscriptionStatuses);
+const subscriptionError: z.ZodType<SubscriptionError> = z.object({
+  code: z.string(),
+  message: z.string(),
+  at: epoch,
+});
+const triggerSchedule: z.ZodType<TriggerSchedule> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('interval'), everyMs: z.number() }),
+  z.object({ kind: z.literal('cron'), expression: z.string() }),
+]);
+/** A trigger_subscriptions row; the encrypted cells stay ciphertext here (see {@link KyselyTriggerStore}). */
+const subscriptionRow = z.object({
+  id: z.string(),
+  instance_id: z.string(),
+  component_key: z.string(),
+  trigger_key: z.string(),
+  name: z.string(),
+  kind: z.enum(['webhook', 'polling']),
+  status: z.enum(subscriptionStatuses),
+  inputs: jsonObjectColumn,
+  connections: jsonColumn(z.record(z.string(), z.string())),
+  webhook_token: z.string().nullable(),
+  api_key: z.string().nullable(),
+  schedule: jsonColumn(triggerSchedule).nullable(),
+  next_run_at: intOrNullColumn,
+  failures: intColumn,
+  last_error: jsonColumn(subscriptionError).nullable(),
+  last_run_at: intOrNullColumn,
+  created_at: intColumn,
+  updated_at: intColumn,
+});
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function int(value: number | string | null, where: string): number {
-  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-  if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
-  throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not an integer.` });
-}
-
-function intOrNull(value: number | string | null, where: string): number | null {
-  return value === null ? null : int(value, where);
-}
-
-function parsed<T>(text: string, where: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} is not JSON.` });
-  }
 }
 
 function unique(err: unknown, name: string): unknown {
@@ -122,29 +135,26 @@ export class KyselyTriggerStore implements TriggerStore {
   }
 
   #toSubscription(row: Selectable<TriggerSubscriptionsTable>): Subscription {
-    const where = `trigger subscription ${row.id}`;
-    if (!STATUSES.has(row.status) || (row.kind !== 'webhook' && row.kind !== 'polling')) {
-      throw new KeywayError('KW_STORE_CORRUPT_ROW', { message: `Stored ${where} has an unknown status.` });
-    }
+    const r = parseRow(subscriptionRow, row, `trigger subscription ${row.id}`);
     return {
-      id: row.id,
-      instanceId: row.instance_id,
-      componentKey: row.component_key,
-      triggerKey: row.trigger_key,
-      name: row.name,
-      kind: row.kind,
-      status: row.status as SubscriptionStatus,
-      inputs: parsed(row.inputs, `${where} inputs`),
-      connections: parsed(row.connections, `${where} connections`),
-      webhookToken: this.#open(row.id, 'webhook_token', row.webhook_token),
-      apiKey: this.#open(row.id, 'api_key', row.api_key),
-      schedule: row.schedule === null ? null : parsed<TriggerSchedule>(row.schedule, `${where} schedule`),
-      nextRunAt: intOrNull(row.next_run_at, `${where} next_run_at`),
-      failures: int(row.failures, `${where} failures`),
-      lastError: row.last_error === null ? null : parsed<SubscriptionError>(row.last_error, `${where} error`),
-      lastRunAt: intOrNull(row.last_run_at, `${where} last_run_at`),
-      createdAt: int(row.created_at, `${where} created_at`),
-      updatedAt: int(row.updated_at, `${where} updated_at`),
+      id: r.id,
+      instanceId: r.instance_id,
+      componentKey: r.component_key,
+      triggerKey: r.trigger_key,
+      name: r.name,
+      kind: r.kind,
+      status: r.status,
+      inputs: r.inputs,
+      connections: r.connections,
+      webhookToken: this.#open(r.id, 'webhook_token', r.webhook_token),
+      apiKey: this.#open(r.id, 'api_key', r.api_key),
+      schedule: r.schedule,
+      nextRunAt: r.next_run_at,
+      failures: r.failures,
+      lastError: r.last_error,
+      lastRunAt: r.last_run_at,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
     };
   }
 

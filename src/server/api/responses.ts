@@ -254,28 +254,30 @@ export const DataSourceRunResponseSchema = z.object({
   supplementalData: z.object({ data: z.unknown(), contentType: z.string() }).optional(),
 });
 
-/** A platform's OAuth app: the secret values by name only. */
-export const OAuthAppSchema = z.object({
-  componentKey: z.string(),
-  definitionKey: z.string(),
-  fields: z.record(z.string(), z.unknown()).describe('The non-secret field values.'),
-  secretFields: z
-    .array(z.string())
-    .describe('The names of the secret fields that are set; never their values.'),
-  createdAt: epochMs,
-  updatedAt: epochMs,
-});
-
-/** A platform's OAuth app for a catalog provider: the secret values by name only. */
-export const ProviderOAuthAppSchema = z
-  .object({
-    providerKey: z.string().describe('The catalog provider key (docs/providers.md).'),
+/** The values both kinds of OAuth app show, the secret ones by name only (new schemas on each call). */
+function oauthAppValues() {
+  return {
     fields: z.record(z.string(), z.unknown()).describe('The non-secret field values.'),
     secretFields: z
       .array(z.string())
       .describe('The names of the secret fields that are set; never their values.'),
     createdAt: epochMs,
     updatedAt: epochMs,
+  };
+}
+
+/** A platform's OAuth app: the secret values by name only. */
+export const OAuthAppSchema = z.object({
+  componentKey: z.string(),
+  definitionKey: z.string(),
+  ...oauthAppValues(),
+});
+
+/** A platform's OAuth app for a catalog provider: the secret values by name only. */
+export const ProviderOAuthAppSchema = z
+  .object({
+    providerKey: z.string().describe('The catalog provider key (docs/providers.md).'),
+    ...oauthAppValues(),
   })
   .meta({
     examples: [

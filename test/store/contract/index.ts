@@ -17,8 +17,10 @@ import { executionsContract } from './executions';
 import { instanceCacheContract } from './instance-cache';
 import { instanceStateContract } from './instance-state';
 import { connectionLockContract, refreshClaimsContract } from './locks';
+import { oauthAppsContract } from './oauth-apps';
 import { outboxContract } from './outbox';
 import { encryptionContract, reencryptContract } from './reencrypt';
+import { triggersContract } from './triggers';
 
 export { keyA, keyB } from './context';
 export type { ContractEnv } from './context';
@@ -88,4 +90,6 @@ export function storeContract(setup: () => Promise<ContractEnv>, teardown: () =>
   executionsContract(ctx);
   encryptionContract(ctx);
   reencryptContract(ctx);
+  oauthAppsContract(ctx);
+  triggersContract(ctx);
 }
