@@ -32,6 +32,17 @@ export function withCommonOptions(command: Command): Command {
     .option('--json', 'print machine-readable JSON instead of tables');
 }
 
+/**
+ * Adds `--public-url` to a command that listens (`serve`, `start`): flag > `KEYWAY_PUBLIC_URL` > `publicUrl` in
+ * the config file, resolved by {@link loadServeConfig}.
+ */
+export function withPublicUrlOption(command: Command): Command {
+  return command.option(
+    '--public-url <url>',
+    'URL people and providers reach Keyway at (env KEYWAY_PUBLIC_URL, or publicUrl in --config)',
+  );
+}
+
 function fileString(file: Readonly<Record<string, unknown>>, key: string, path: string): string | undefined {
   const value = file[key];
   if (value === undefined) return undefined;

@@ -20,7 +20,7 @@ export async function followAuthorization(authorizeUrl: string, options: FollowO
   for (let hop = 0; hop < (options.maxRedirects ?? 10); hop++) {
     if (url.startsWith(options.redirectUri)) return url;
     const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const res = await fetch(url, {
+    const res = await get(url, {
       redirect: 'manual',
       headers: cookie ? { cookie } : {},
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
@@ -47,4 +47,23 @@ export async function followAuthorization(authorizeUrl: string, options: FollowO
   }
   if (url.startsWith(options.redirectUri)) return url;
   throw new KeywayError('KW_SANDBOX_FAILED', { message: 'The authorization redirected too many times.' });
+}
+
+/**
+ * A GET sent on a kept-alive socket that the server closed at the same moment fails with ECONNRESET before any
+ * answer; a browser sends it again on a new socket, and so does this user agent (once).
+ */
+async function get(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (!isConnectionReset(err)) throw err;
+    return fetch(url, init);
+  }
+}
+
+/** Not `instanceof TypeError`: fetch's errors may come from another realm (a VM context, as under jest). */
+function isConnectionReset(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  return cause?.code === 'ECONNRESET';
 }

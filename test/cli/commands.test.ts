@@ -565,6 +565,48 @@ describe('keyway sandbox', () => {
 });
 
 describe('keyway start, the demo setup', () => {
+  it('takes --public-url as keyway serve does: the printed URL and connect link use it', async () => {
+    const dir = tempDataDir();
+    const publicUrl = 'https://keyway.example.test:8443';
+    const running = runCli([
+      'start',
+      '--port',
+      '0',
+      '--sandbox-port',
+      '0',
+      '--data-dir',
+      dir,
+      '--public-url',
+      publicUrl,
+      '--auto-consent',
+      '--json',
+    ]);
+    let printed: { url: string; connectLink: string } | undefined;
+    try {
+      // It prints its URLs once listening, then waits to be stopped (or fails at once, refusing the flag).
+      const deadline = Date.now() + 30_000;
+      while (!isWaitingForStop() && Date.now() < deadline) {
+        const settled = await Promise.race([running.then(() => true), new Promise((r) => setTimeout(r, 50))]);
+        if (settled === true) break;
+      }
+      const text = (process.stdout.write as unknown as jest.Mock | undefined)?.mock?.calls
+        .map((c: unknown[]) => String(c[0]))
+        .find((line) => line.startsWith('{'));
+      printed = JSON.parse(text ?? 'null') as typeof printed;
+    } finally {
+      requestStop();
+    }
+    const run = await running;
+    try {
+      expect(run.stderr).not.toMatch(/error/i);
+      expect(run.exitCode).toBe(0);
+      expect(printed?.url).toBe(publicUrl);
+      expect(printed?.connectLink.startsWith(`${publicUrl}/`)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reuses the demo customer, instance and API key on a second start', async () => {
     const dir = tempDataDir();
     try {

@@ -22,7 +22,7 @@ import { Metrics, buildApp, buildMetricsApp, createRuntimeServices } from '../..
 import type { ServerConfig } from '../../server';
 import type { StoreConfig } from '../../store/config';
 import { catalogLookup } from '../catalog';
-import { cliAction, loadServeConfig, loadStore } from '../config';
+import { cliAction, loadServeConfig, loadStore, withPublicUrlOption } from '../config';
 import type { Output } from '../output';
 import { composeRuntime } from '../runtime';
 import { assertUploadDir } from '../serve-config';
@@ -230,13 +230,13 @@ async function runServe(out: Output, flags: ServeFlags): Promise<void> {
 
 /** Registers `keyway serve`. */
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('run the connect pages, the OAuth callback and the REST API')
     .option('--config <file>', 'JSON config file (keys as in docs/configuration.md)')
     .option('--port <port>', 'port to listen on (env KEYWAY_PORT, default 3000)')
-    .option('--host <host>', 'interface to listen on (env KEYWAY_HOST, default 127.0.0.1)')
-    .option('--public-url <url>', 'URL people and providers reach Keyway at (env KEYWAY_PUBLIC_URL)')
+    .option('--host <host>', 'interface to listen on (env KEYWAY_HOST, default 127.0.0.1)');
+  withPublicUrlOption(serve)
     .option('--data-dir <dir>', 'SQLite data directory (env KEYWAY_DATA_DIR)')
     .option('--database-url <url>', 'PostgreSQL URL (env KEYWAY_DATABASE_URL); default SQLite')
     .option('--platform-name <name>', 'shown on the connect page (env KEYWAY_PLATFORM_NAME)')

@@ -16,7 +16,7 @@ import { API_SCOPES, CALLBACK_PATH } from '../../server';
 import type { ServerConfig } from '../../server';
 import type { Store } from '../../store';
 import { DEFAULT_DATA_DIR } from '../../store/config';
-import { cliAction, loadServeConfig, withStore } from '../config';
+import { cliAction, loadServeConfig, withPublicUrlOption, withStore } from '../config';
 import type { Output } from '../output';
 import { waitForStop } from '../signals';
 import { buildComponent } from './components';
@@ -179,6 +179,7 @@ export async function prepareDemo(
 interface StartFlags {
   readonly config?: string;
   readonly port?: string;
+  readonly publicUrl?: string;
   readonly sandboxPort?: string;
   readonly dataDir?: string;
   readonly logLevel?: string;
@@ -240,6 +241,7 @@ async function runStart(out: Output, flags: StartFlags): Promise<void> {
   const config = loadServeConfig({
     ...(flags.config !== undefined ? { config: flags.config } : {}),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.publicUrl !== undefined ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
     // People read this terminal: only warnings and errors from the server unless asked for more.
     ...(flags.logLevel !== undefined
@@ -318,10 +320,11 @@ async function runStart(out: Output, flags: StartFlags): Promise<void> {
 
 /** Registers `keyway start`. */
 export function registerStart(program: Command): void {
-  program
+  const start = program
     .command('start')
     .description('start Keyway, the sandbox and a demo instance on this machine, and print a connect link')
-    .option('--port <port>', 'port for Keyway (env KEYWAY_PORT, default 3000)')
+    .option('--port <port>', 'port for Keyway (env KEYWAY_PORT, default 3000)');
+  withPublicUrlOption(start)
     .option('--sandbox-port <port>', `port for the sandbox (default ${DEFAULT_SANDBOX_PORT})`)
     .option('--data-dir <dir>', 'SQLite data directory (env KEYWAY_DATA_DIR, default ./.keyway)')
     .option('--config <file>', 'JSON config file (keys as in docs/configuration.md)')
