@@ -12,9 +12,11 @@ import {
   validateAuthorizationCallback,
 } from '../oauth';
 import type { CallbackInput } from '../oauth';
+import type { ConsumedAuthSession } from '../store';
 import { callbackContext, expectedIssuer, singleParam, singleParamOrUndefined } from './callback';
 import type { CompletedAuthorization } from './callback';
 import { requireConnection } from './client-config';
+import type { ResolvedClient } from './client-config';
 import { chosenValues, sessionChoices } from './connect-choices';
 import { choicesPatch } from './connect-kit';
 import type { FlowKit } from './connect-kit';
@@ -107,15 +109,7 @@ export async function completeAuthorization(
 ): Promise<CompletedAuthorization> {
   const now = kit.now(options.now);
   const state = singleParam(callbackQuery, 'state');
-  const session = await kit.deps.store.consumeAuthSession(state, {
-    now,
-    browserBinding: options.browserBinding,
-  });
-  options.onSession?.(session);
-  // The connection came back with the session (one round trip on PostgreSQL); the token request goes where the
-  // authorize request went, with the customer's choices.
-  const choices = sessionChoices(session.extra);
-  const resolved = await kit.resolve(session.connectionId, 'authorization_code', choices, session.connection);
+  const { session, choices, resolved } = await consumeSession(kit, state, 'authorization_code', options, now);
   const callback = validateAuthorizationCallback(callbackQuery, {
     expectedState: session.state,
     expectedIssuer: expectedIssuer(session.extra, singleParamOrUndefined(callbackQuery, 'iss')),
@@ -153,14 +147,8 @@ export async function completeImplicit(
 ): Promise<CompletedAuthorization> {
   const now = kit.now(options.now);
   const params = new URLSearchParams(fragment.startsWith('#') ? fragment.slice(1) : fragment);
-  const session = await kit.deps.store.consumeAuthSession(singleParam(params, 'state'), {
-    now,
-    browserBinding: options.browserBinding,
-  });
-  options.onSession?.(session);
-  // The customer's choices were made for this flow at its start; they are kept as the code flow keeps them.
-  const choices = sessionChoices(session.extra);
-  const resolved = await kit.resolve(session.connectionId, 'implicit', choices, session.connection);
+  const state = singleParam(params, 'state');
+  const { session, choices, resolved } = await consumeSession(kit, state, 'implicit', options, now);
   const tokenSet = parseImplicitResponse(fragment, {
     expectedState: session.state,
     allowImplicit: resolved.config.allowImplicit,
@@ -169,4 +157,35 @@ export async function completeImplicit(
   });
   const connection = await kit.saveConnected(resolved, tokenSet, now, choicesPatch(resolved, choices));
   return { connection, returnTo: session.returnTo };
+}
+
+/** A consumed browser session, the choices the customer made at the flow's start, and the resolved connection. */
+interface ConsumedFlow {
+  readonly session: ConsumedAuthSession;
+  readonly choices: Record<string, string>;
+  readonly resolved: ResolvedClient;
+}
+
+/**
+ * The first step of completing a browser flow: consumes the session named by `state` (atomically, so a replayed,
+ * forged, expired or other-browser answer fails typed and changes nothing), tells `onSession`, and resolves the
+ * session's connection for `grant` with the customer's choices.
+ */
+async function consumeSession(
+  kit: FlowKit,
+  state: string,
+  grant: 'authorization_code' | 'implicit',
+  options: CompleteOptions,
+  now: number,
+): Promise<ConsumedFlow> {
+  const session = await kit.deps.store.consumeAuthSession(state, {
+    now,
+    browserBinding: options.browserBinding,
+  });
+  options.onSession?.(session);
+  // The connection came back with the session (one round trip on PostgreSQL). The choices were made for this
+  // flow at its start: the token request goes where the authorize request went, with them.
+  const choices = sessionChoices(session.extra);
+  const resolved = await kit.resolve(session.connectionId, grant, choices, session.connection);
+  return { session, choices, resolved };
 }
