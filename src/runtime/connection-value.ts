@@ -9,13 +9,19 @@ import type { AccessToken, ConnectionValue } from './types';
 /**
  * The token a component sees: the provider's response and `expires_at`, the absolute expiry as ISO 8601 (what
  * components compare against the clock; some fetch a token of their own when it is missing). Keyway's own
- * expiry wins over a provider field of the same name, as on the platform. A fresh object on every call: the
- * component may mutate it.
+ * expiry wins over a provider field of the same name, as on the platform. A fresh object: the component may
+ * mutate it.
  */
-function platformToken(token: AccessToken): Record<string, unknown> {
-  return token.expiresAt === undefined
-    ? { ...token.raw }
-    : { ...token.raw, expires_at: new Date(token.expiresAt).toISOString() };
+export function platformToken(
+  raw: Readonly<Record<string, unknown>>,
+  expiresAt: number | undefined,
+): Record<string, unknown> {
+  return expiresAt === undefined ? { ...raw } : { ...raw, expires_at: new Date(expiresAt).toISOString() };
+}
+
+/** A copy of {@link platformToken} for one connection value, from the one the token holds when it has one. */
+function tokenForValue(token: AccessToken): Record<string, unknown> {
+  return token.platform === undefined ? platformToken(token.raw, token.expiresAt) : { ...token.platform };
 }
 
 /** What {@link connectionValue} builds a value from. */
@@ -39,6 +45,6 @@ export function connectionValue(
   const context = { ...item.context };
   // Two literals rather than a conditional spread: one object per value, of one shape per kind.
   return token
-    ? { key, configVarKey, fields: { ...item.fields }, token: platformToken(token), context }
+    ? { key, configVarKey, fields: { ...item.fields }, token: tokenForValue(token), context }
     : { key, configVarKey, fields: { ...item.fields }, context };
 }

@@ -136,8 +136,8 @@ export interface ContextIdentity {
   readonly flow: { readonly id: string; readonly name: string; readonly stableId: string };
   readonly componentActionKey: string;
   readonly configVars: Record<string, unknown>;
-  readonly webhookUrls?: Record<string, string>;
-  readonly webhookApiKeys?: Record<string, string[]>;
+  readonly webhookUrls?: Record<string, string> | undefined;
+  readonly webhookApiKeys?: Record<string, string[]> | undefined;
   readonly invokeUrl?: string;
 }
 
@@ -146,11 +146,11 @@ export interface ContextIdentity {
  * so mutations an action makes in place are seen after it returns.
  *
  * Only what differs from run to run is made for the run: the logger, the state, the config variables, the
- * execution frame. The identity objects are passed as given (`runAction` gives frozen ones it keeps per
- * instance snapshot), and the parts no run can change are shared, frozen objects. This matters beyond the
- * allocations themselves: spectral's perform wrapper, compiled by TypeScript for an older target, makes a new
- * generator function on every call, and V8 gives each new generator function a map of its own in old space
- * that points back at the function and its scope, which holds the call's arguments. Everything the context
+ * execution frame. The identity objects are passed as given, and the parts no run can change are shared, frozen
+ * objects. This matters beyond the allocations themselves: spectral's perform wrapper, compiled by TypeScript
+ * for an older target, makes a new generator function on every call, and V8 gives each new generator function
+ * a map of its own in old space that points back at the function and its scope, which holds the call's
+ * arguments. Everything the context
  * and params reach therefore survives the next young-generation collections and is copied into old space,
  * so each object a run adds to them costs several times its allocation.
  */

@@ -84,26 +84,41 @@ function hasTemplates(inputs: readonly WireInput[]): boolean {
 }
 
 /**
- * A connection's `fields`: the definition's inputs filled from `values` (platform defaults and the
- * customer's values, merged by the caller) or their defaults, then template inputs rendered.
+ * A connection's `fields`: the definition's inputs filled from `values` (platform defaults and the customer's
+ * values, merged by the caller), with `secretValues` over them (a connection's secret fields), or their
+ * defaults, then template inputs rendered.
  */
 export function buildConnectionFields(
   definition: WireConnection,
   values: Readonly<Record<string, unknown>>,
+  secretValues: Readonly<Record<string, unknown>> = NO_VALUES,
 ): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const input of definition.inputs) {
-    const value = values[input.key];
+    const value = Object.hasOwn(secretValues, input.key) ? secretValues[input.key] : values[input.key];
     // A template is always its definition's, rendered below: a stored value never replaces it.
     fields[input.key] =
       value === undefined || input.type === 'template' ? input.default : toPlatformValue(value);
   }
   // Extra values (not declared by this version of the definition) are kept: a component may read them.
-  for (const key in values) {
-    if (Object.hasOwn(values, key) && !(key in fields)) fields[key] = toPlatformValue(values[key]);
-  }
+  addUndeclared(fields, values, secretValues);
+  addUndeclared(fields, secretValues, NO_VALUES);
   // `fields` is this call's own object: without templates there is nothing to render and nothing to copy.
   return hasTemplates(definition.inputs) ? renderTemplates(definition.inputs, fields) : fields;
+}
+
+const NO_VALUES: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** Adds each key of `values` that `fields` has none for yet, as a platform value, `over` winning. */
+function addUndeclared(
+  fields: Record<string, unknown>,
+  values: Readonly<Record<string, unknown>>,
+  over: Readonly<Record<string, unknown>>,
+): void {
+  for (const key in values) {
+    if (!Object.hasOwn(values, key) || key in fields) continue;
+    fields[key] = toPlatformValue(Object.hasOwn(over, key) ? over[key] : values[key]);
+  }
 }
 
 /**

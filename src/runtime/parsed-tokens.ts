@@ -8,6 +8,7 @@
  */
 import type { TokenSet } from '../oauth';
 import type { Connection } from '../store';
+import { platformToken } from './connection-value';
 import type { AccessToken } from './types';
 
 /** A stored token set, parsed, and the access token served from it. */
@@ -26,13 +27,16 @@ interface Entry extends ParsedToken {
 /** Connections remembered; the least recently parsed goes first. */
 const CAPACITY = 10_000;
 
-/** The access token a component is given for `tokenSet`: frozen, as one is shared by every call. */
+/**
+ * The access token a component is given for `tokenSet`, with the token it sees worked out once (its expiry as
+ * ISO 8601 included): frozen, as one is shared by every call.
+ */
 export function toAccessToken(tokenSet: TokenSet): AccessToken {
-  return Object.freeze({
-    raw: tokenSet.raw,
-    accessToken: tokenSet.accessToken,
-    ...(tokenSet.expiresAt !== undefined ? { expiresAt: tokenSet.expiresAt } : {}),
-  });
+  const { raw, accessToken, expiresAt } = tokenSet;
+  const platform = Object.freeze(platformToken(raw, expiresAt));
+  return Object.freeze(
+    expiresAt === undefined ? { raw, accessToken, platform } : { raw, accessToken, expiresAt, platform },
+  );
 }
 
 /** Parsed token sets by connection; see the module comment. */

@@ -16,7 +16,7 @@ import { timeOrderedId } from './ids';
 import { buildActionParams } from './inputs';
 import type { ConnectionValueLookup } from './inputs';
 import { surface } from './run-errors';
-import { NO_CONNECTIONS, NO_INPUTS, paramInputs, planFor, withConfigInputs } from './run-plan';
+import { NO_CONNECTIONS, NO_INPUTS, paramInputs, peopleOf, planFor, withConfigInputs } from './run-plan';
 import type { BoundConnection, RunPlan } from './run-plan';
 import { LazySecrets } from './run-secrets';
 import { saveState, stateWrites, storedStateKeys } from './run-state';
@@ -113,7 +113,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const plan = planFor(found, component, action, request.inputs ?? NO_INPUTS, request.connections);
   const loaded = plan.loaded;
   // Connection inputs are resolved by the plan; a name given as an input value is not itself a param.
-  const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, plan.connectionInputs));
+  const givenInputs = withConfigInputs(plan.configInputs, paramInputs(request.inputs, action.inputs));
   // Refuse bad inputs before any token is fetched or any execution recorded.
   buildActionParams(action.display.label, action.inputs, givenInputs, NO_CONNECTIONS);
   const bound = await withTokens(deps.credentials, plan);
@@ -141,7 +141,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const webhooks = deps.webhooks;
   // Cached per instance: an action call reads no row for them while they are known.
   const urls = webhooks && (webhooks.cached(found.instance.id) ?? (await webhooks.load(found.instance.id)));
-  const identity = identityOf(plan, found, request, flow, executionId, startedAt, action, urls);
+  const identity = identityOf(found, request, flow, executionId, startedAt, component, action, urls);
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 
   try {
@@ -217,7 +217,6 @@ async function withTokens(credentials: CredentialSource, plan: RunPlan): Promise
       connection: item.connection,
       definition: item.definition,
       fields: item.fields,
-      secrets: item.secrets,
       context: item.context,
       token,
       value: connectionValue(item, token),
@@ -228,30 +227,32 @@ async function withTokens(credentials: CredentialSource, plan: RunPlan): Promise
 
 /** What the action's context says the run is: its execution, the people, the flow and the config variables. */
 function identityOf(
-  plan: RunPlan,
   found: InstanceWithConnections,
   request: RunActionRequest,
   flow: NonNullable<RunActionRequest['flow']>,
   executionId: string,
   startedAt: number,
+  component: LoadedComponent,
   action: WireAction,
   urls: WebhookUrls | undefined,
 ): ContextIdentity {
+  const people = peopleOf(found);
   return {
-    ...urls,
     executionId,
     stepId: request.stepId ?? action.key,
     startedAt,
-    customer: plan.people.customer,
-    instance: plan.people.instance,
-    user: plan.people.user,
-    integration: plan.people.integration,
+    customer: people.customer,
+    instance: people.instance,
+    user: people.user,
+    integration: people.integration,
     flow:
       flow === DEFAULT_FLOW
         ? DEFAULT_FLOW_IDENTITY
         : Object.freeze({ id: flow.id, name: flow.name ?? flow.id, stableId: flow.id }),
-    componentActionKey: plan.componentActionKey,
+    componentActionKey: `${component.key}.${action.key}`,
     configVars: { ...found.instance.config },
+    webhookUrls: urls?.webhookUrls,
+    webhookApiKeys: urls?.webhookApiKeys,
   };
 }
 

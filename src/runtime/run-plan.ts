@@ -1,16 +1,22 @@
 /**
  * What a run works out before it calls the action: which instance connection fills each connection input (with
- * its spectral fields and its secrets), the loaded state, and who the run is for. Worked out on every call.
+ * its spectral fields), the loaded state and the inputs saved config variables fill. Worked out on every call,
+ * without intermediate lists: a warm call's whole budget is 10 KB (bench/README.md).
  */
 import { KeywayError } from '../errors';
 import type { Connection, Instance, InstanceWithConnections } from '../store';
 import { configInputsFor } from './config-var-spec';
 import type { ContextIdentity } from './context';
-import { buildConnectionFields, connectionInputKeys } from './inputs';
-import { connectionFieldValues } from './instances';
-import { loadedState } from './run-state';
-import type { LoadedState } from './run-state';
-import type { AccessToken, ConnectionValue, LoadedComponent, WireAction, WireConnection } from './types';
+import { buildConnectionFields } from './inputs';
+import { LoadedState } from './run-state';
+import type {
+  AccessToken,
+  ConnectionValue,
+  LoadedComponent,
+  WireAction,
+  WireConnection,
+  WireInput,
+} from './types';
 
 /** A connection input resolved to an instance connection, before any token. */
 export interface PlannedConnection {
@@ -19,8 +25,6 @@ export interface PlannedConnection {
   readonly definition: WireConnection;
   /** spectral's `fields`: defaults filled, templates rendered. */
   readonly fields: Readonly<Record<string, unknown>>;
-  /** Secret field values and password inputs, to be redacted from logs and errors. */
-  readonly secrets: readonly string[];
   /** The callback's extra parameters: spectral's `connection.context`. */
   readonly context: Readonly<Record<string, unknown>>;
 }
@@ -35,14 +39,8 @@ export interface BoundConnection extends PlannedConnection {
 export interface RunPlan {
   readonly bound: readonly PlannedConnection[];
   readonly loaded: LoadedState;
-  /** The keys of the action's connection inputs. */
-  readonly connectionInputs: readonly string[];
   /** Inputs filled from the instance's saved config variables (./config-var-spec), if any. */
   readonly configInputs: Readonly<Record<string, unknown>> | undefined;
-  /** Who the run is for, as the context describes them (frozen). */
-  readonly people: Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'>;
-  /** `component.action`, as the execution frame names it. */
-  readonly componentActionKey: string;
 }
 
 export const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -50,20 +48,25 @@ export const NO_CONNECTIONS: ReadonlyMap<string, ConnectionValue> = new Map();
 /** Grants that get a token with no person involved, so a `pending` connection of theirs can run. */
 const UNATTENDED_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'password']);
 
-/** The given inputs without the connection inputs (those name connections); {@link NO_INPUTS} for none. */
+/** The given inputs without the connection inputs of `declared` (those name connections); {@link NO_INPUTS} for none. */
 export function paramInputs(
   inputs: Readonly<Record<string, unknown>> | undefined,
-  connectionInputs: readonly string[],
+  declared: readonly WireInput[],
 ): Readonly<Record<string, unknown>> {
   if (inputs === undefined) return NO_INPUTS;
   const out: Record<string, unknown> = {};
   let any = false;
   for (const key of Object.keys(inputs)) {
-    if (connectionInputs.includes(key)) continue;
+    if (isConnectionInput(declared, key)) continue;
     out[key] = inputs[key];
     any = true;
   }
   return any ? out : NO_INPUTS;
+}
+
+function isConnectionInput(declared: readonly WireInput[], key: string): boolean {
+  for (const input of declared) if (input.key === key) return input.type === 'connection';
+  return false;
 }
 
 /** The caller's inputs over those saved config variables fill; `given` itself when they fill none. */
@@ -85,32 +88,37 @@ export function planFor(
 ): RunPlan {
   return {
     bound: bindConnections(found.connections, found.instance, component, action, inputs, names),
-    loaded: loadedState(found.states),
-    connectionInputs: connectionInputKeys(action.inputs),
+    loaded: new LoadedState(found.states),
     configInputs: configInputsFor(found.instance, component, action),
-    people: peopleOf(found),
-    componentActionKey: `${component.key}.${action.key}`,
   };
 }
 
-/** The customer, instance, user and integration a context describes, from the snapshot. */
-export function peopleOf(found: InstanceWithConnections): RunPlan['people'] {
+/** The user a context describes: Keyway runs have none. */
+const NO_USER: ContextIdentity['user'] = Object.freeze({ id: '', email: '', name: '', externalId: '' });
+
+/**
+ * The customer, instance, user and integration a context describes, from the snapshot: frozen, so that an action
+ * trying to change them gets a TypeError rather than a silent no-op.
+ */
+export function peopleOf(
+  found: InstanceWithConnections,
+): Pick<ContextIdentity, 'customer' | 'instance' | 'user' | 'integration'> {
   const { instance, customer } = found;
-  return Object.freeze({
+  return {
     customer: Object.freeze({
       id: customer?.id ?? instance.customerId,
       externalId: customer?.externalId ?? '',
       name: customer?.name ?? '',
     }),
     instance: Object.freeze({ id: instance.id, name: instance.name }),
-    user: Object.freeze({ id: '', email: '', name: '', externalId: '' }),
+    user: NO_USER,
     integration: Object.freeze({
       id: instance.id,
       name: instance.name,
       versionSequenceId: '',
       externalVersion: '',
     }),
-  });
+  };
 }
 
 /**
@@ -126,33 +134,13 @@ export function bindConnections(
   inputs: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>> | undefined,
 ): PlannedConnection[] {
-  const keys = connectionInputKeys(action.inputs);
-  if (keys.length === 0) return [];
-  const all = connections.filter((c) => c.componentKey === component.key);
   const bound: PlannedConnection[] = [];
-  for (const inputKey of keys) {
-    const named = names?.[inputKey] ?? (typeof inputs[inputKey] === 'string' ? inputs[inputKey] : undefined);
-    let connection: Connection | undefined;
-    if (named !== undefined) {
-      connection = all.find((c) => c.name === named);
-      if (!connection) {
-        throw new KeywayError('KW_ACTION_INPUT_INVALID', {
-          message: `Instance "${instance.name}" has no connection "${named}" for component "${component.key}"`,
-          details: { input: inputKey },
-        });
-      }
-    } else if (all.length === 1) {
-      connection = all[0];
-    } else {
-      throw new KeywayError('KW_ACTION_INPUT_INVALID', {
-        message:
-          all.length === 0
-            ? `Instance "${instance.name}" has no connection for component "${component.key}" (input "${inputKey}")`
-            : `Instance "${instance.name}" has ${all.length} connections for "${component.key}"; name one for input "${inputKey}"`,
-        details: { input: inputKey },
-      });
-    }
-    if (!connection) continue;
+  for (const input of action.inputs) {
+    if (input.type !== 'connection') continue;
+    const inputKey = input.key;
+    const given = inputs[inputKey];
+    const named = names?.[inputKey] ?? (typeof given === 'string' ? given : undefined);
+    const connection = connectionFor(connections, instance, component, inputKey, named);
     const definition = component.connections.get(connection.definitionKey);
     if (!definition) {
       throw new KeywayError('KW_CONNECTION_INVALID', {
@@ -160,33 +148,60 @@ export function bindConnections(
         details: { connectionId: connection.id },
       });
     }
-    // A pending connection whose grant needs no person gets its first token from the credential manager, which
-    // refuses it (KW_CONNECTION_NOT_CONNECTED) when the values it needs are not all there.
-    const unattended = connection.status === 'pending' && UNATTENDED_GRANTS.has(connection.grantType);
-    const usable =
-      unattended ||
-      connection.status === 'connected' ||
-      (connection.status === 'error' && connection.tokenSet !== null);
-    if (!usable && !(connection.grantType === 'none' && connection.status === 'error')) {
-      throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
-        message:
-          connection.status === 'needs_reauthorization'
-            ? `Connection "${connection.name}" needs to be authorized again: the provider no longer accepts its grant. Reconnect it through the instance's connect link.`
-            : `Connection "${connection.name}" is ${connection.status}; connect it through the instance's connect link first`,
-        details: { connectionId: connection.id, status: connection.status },
-      });
-    }
-    const fields = buildConnectionFields(definition, connectionFieldValues(connection));
-    const secrets: string[] = [];
-    for (const key in connection.secretFields) {
-      const value = connection.secretFields[key];
-      if (typeof value === 'string') secrets.push(value);
-    }
-    for (const input of definition.inputs) {
-      const value = fields[input.key];
-      if (input.type === 'password' && typeof value === 'string') secrets.push(value);
-    }
-    bound.push({ inputKey, connection, definition, fields, secrets, context: connection.context });
+    checkUsable(connection);
+    const fields = buildConnectionFields(definition, connection.fields, connection.secretFields);
+    bound.push({ inputKey, connection, definition, fields, context: connection.context });
   }
   return bound;
+}
+
+/** The instance's connection for `component` that `named` names, else its only one, else a typed error. */
+function connectionFor(
+  connections: readonly Connection[],
+  instance: Instance,
+  component: LoadedComponent,
+  inputKey: string,
+  named: string | undefined,
+): Connection {
+  let only: Connection | undefined;
+  let count = 0;
+  for (const connection of connections) {
+    if (connection.componentKey !== component.key) continue;
+    if (named !== undefined && connection.name === named) return connection;
+    only = connection;
+    count += 1;
+  }
+  if (named !== undefined) {
+    throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+      message: `Instance "${instance.name}" has no connection "${named}" for component "${component.key}"`,
+      details: { input: inputKey },
+    });
+  }
+  if (count === 1 && only !== undefined) return only;
+  throw new KeywayError('KW_ACTION_INPUT_INVALID', {
+    message:
+      count === 0
+        ? `Instance "${instance.name}" has no connection for component "${component.key}" (input "${inputKey}")`
+        : `Instance "${instance.name}" has ${count} connections for "${component.key}"; name one for input "${inputKey}"`,
+    details: { input: inputKey },
+  });
+}
+
+/** Refuses a connection that cannot run now (not connected, or needing its customer to reconnect). */
+function checkUsable(connection: Connection): void {
+  // A pending connection whose grant needs no person gets its first token from the credential manager, which
+  // refuses it (KW_CONNECTION_NOT_CONNECTED) when the values it needs are not all there.
+  const unattended = connection.status === 'pending' && UNATTENDED_GRANTS.has(connection.grantType);
+  const usable =
+    unattended ||
+    connection.status === 'connected' ||
+    (connection.status === 'error' && connection.tokenSet !== null);
+  if (usable || (connection.grantType === 'none' && connection.status === 'error')) return;
+  throw new KeywayError('KW_CONNECTION_NOT_CONNECTED', {
+    message:
+      connection.status === 'needs_reauthorization'
+        ? `Connection "${connection.name}" needs to be authorized again: the provider no longer accepts its grant. Reconnect it through the instance's connect link.`
+        : `Connection "${connection.name}" is ${connection.status}; connect it through the instance's connect link first`,
+    details: { connectionId: connection.id, status: connection.status },
+  });
 }

@@ -1,4 +1,7 @@
-/** The secrets a run's log lines and error messages must not show: secret fields, passwords and every token. */
+/**
+ * The secrets a run's log lines and error messages must not show: secret fields, passwords and every token.
+ * Gathered only when a log line or an error needs them: most runs never do.
+ */
 import type { BoundConnection } from './run-plan';
 
 /**
@@ -25,7 +28,15 @@ export function secretsOf(bound: readonly BoundConnection[]): Set<string> {
 }
 
 function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
-  for (const secret of item.secrets) secrets.add(secret);
+  const { secretFields } = item.connection;
+  for (const key in secretFields) {
+    const value = secretFields[key];
+    if (typeof value === 'string') secrets.add(value);
+  }
+  for (const input of item.definition.inputs) {
+    const value = item.fields[input.key];
+    if (input.type === 'password' && typeof value === 'string') secrets.add(value);
+  }
   const token = item.token;
   if (token === undefined) return;
   secrets.add(token.accessToken);

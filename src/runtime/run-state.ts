@@ -4,7 +4,6 @@
  */
 import type { StateKey, Store } from '../store';
 import type { StateScope, StateSnapshot } from './types';
-import { stateScopes } from './types';
 
 export function stateKeysFor(
   instanceId: string,
@@ -19,7 +18,7 @@ export function stateKeysFor(
   };
 }
 
-/** The keys of the scopes a run reads at its start, in {@link STORED_SCOPES} order (execution state starts empty). */
+/** The keys of the scopes a run reads at its start: instance, cross-flow, integration (execution state starts empty). */
 export function storedStateKeys(instanceId: string, flowId: string): readonly StateKey[] {
   return [
     { instanceId, scope: 'instance', key: flowId },
@@ -28,30 +27,39 @@ export function storedStateKeys(instanceId: string, flowId: string): readonly St
   ];
 }
 
-/** The state as loaded, by scope, in its stored (JSON) form. */
-export interface LoadedState {
+/**
+ * The state as loaded, by scope, in its stored (JSON) form, from one value per scope in {@link storedStateKeys}
+ * order (execution state starts empty). Each attempt gets a fresh deep copy, so what the action mutates is
+ * detectable afterwards.
+ */
+export class LoadedState {
   readonly json: Readonly<Record<StateScope, string>>;
-  /** A fresh deep copy for one attempt, so what the action mutates is detectable afterwards. */
-  copy(): StateSnapshot;
-}
 
-/** The scopes whose state outlives one run, read at the start of each; execution state starts empty. */
-const STORED_SCOPES: readonly StateScope[] = stateScopes.filter((scope) => scope !== 'executionState');
+  constructor(values: readonly (Record<string, unknown> | undefined)[]) {
+    this.json = {
+      instanceState: jsonOf(values[0]),
+      crossFlowState: jsonOf(values[1]),
+      executionState: EMPTY_JSON,
+      integrationState: jsonOf(values[2]),
+    };
+  }
 
-/** The state as read, one value per scope in {@link STORED_SCOPES} order. */
-export function loadedState(values: readonly (Record<string, unknown> | undefined)[]): LoadedState {
-  const json = { executionState: '{}' } as Record<StateScope, string>;
-  STORED_SCOPES.forEach((scope, i) => (json[scope] = JSON.stringify(values[i] ?? {})));
-  return {
-    json,
+  /** A fresh deep copy for one attempt. */
+  copy(): StateSnapshot {
+    const json = this.json;
     // One literal with named reads, not a loop over the scopes: see finalState (./context) for why.
-    copy: () => ({
+    return {
       instanceState: parseState(json.instanceState),
       crossFlowState: parseState(json.crossFlowState),
       executionState: parseState(json.executionState),
       integrationState: parseState(json.integrationState),
-    }),
-  };
+    };
+  }
+}
+
+/** A scope's stored JSON; `{}` for none or an empty object (the commonest case, with nothing to serialise). */
+function jsonOf(value: Record<string, unknown> | undefined): string {
+  return value === undefined || isEmptyObject(value) ? EMPTY_JSON : JSON.stringify(value);
 }
 
 /** A scope whose JSON changed in a run, with its new JSON. */
@@ -60,7 +68,7 @@ export interface StateWrite {
   readonly json: string;
 }
 
-/** The scopes whose JSON changed, in {@link stateScopes} order; `undefined` when none did (the commonest case). */
+/** The scopes whose JSON changed, in `stateScopes` order; `undefined` when none did (the commonest case). */
 export function stateWrites(before: LoadedState, after: StateSnapshot): StateWrite[] | undefined {
   const was = before.json;
   let writes = stateWrite(undefined, 'instanceState', was.instanceState, after.instanceState);

@@ -21,10 +21,9 @@ import { surface } from './run-errors';
 import { bindConnections, paramInputs, peopleOf } from './run-plan';
 import type { BoundConnection } from './run-plan';
 import { LazySecrets } from './run-secrets';
-import { loadedState, stateWrites, storedStateKeys } from './run-state';
+import { LoadedState, stateWrites, storedStateKeys } from './run-state';
 import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
-import { connectionInputKeys } from './inputs';
 
 /**
  * Which function of the trigger runs. `webhookCreate` / `webhookDelete` are what spectral's `component()` makes of
@@ -208,10 +207,10 @@ async function runPart(
     configVars: { ...found.instance.config },
     ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
   };
-  const given = paramInputs(sub.inputs, connectionInputKeys(trigger.inputs));
+  const given = paramInputs(sub.inputs, trigger.inputs);
   const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
   // found.states is in the stored scopes' order, instanceState first.
-  const loaded = loadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);
+  const loaded = new LoadedState(flowState ? found.states : [undefined, ...found.states.slice(1)]);
   let live = loaded.copy();
   const result = await retryOnUnauthorized(deps.credentials, bound, run.logger, (retrying) => {
     if (retrying) live = loaded.copy();

@@ -103,6 +103,11 @@ export interface AccessToken {
   readonly accessToken: string;
   /** Epoch milliseconds. */
   readonly expiresAt?: number;
+  /**
+   * The token a component sees (`raw` and `expires_at`, see ./connection-value), when worked out once with the
+   * token (the credential manager's are); a source without it has it worked out for each connection value.
+   */
+  readonly platform?: Readonly<Record<string, unknown>>;
 }
 
 /**

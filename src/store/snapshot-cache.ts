@@ -56,6 +56,8 @@ export class SnapshotCache<V> {
   readonly #tracking: ChangeTracking;
   readonly #capacity: number;
   readonly #entries = new Map<string, Entry<V>>();
+  /** The key last put or re-inserted: while it is held, its entry is the last of {@link #entries}. */
+  #newest: string | undefined;
   /** Keys per instance, so a change drops every snapshot of that instance. */
   readonly #keysByInstance = new Map<string, Set<string>>();
   /** Reads in flight by key; see {@link Pending}. */
@@ -118,8 +120,12 @@ export class SnapshotCache<V> {
     if (entry === undefined) return undefined;
     if (this.#current(entry)) {
       // Re-inserting moves it to the end: Map iteration order is the eviction order (least recently used first).
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
+      // The newest needs no move (the commonest hit: one instance called again and again).
+      if (key !== this.#newest) {
+        this.#entries.delete(key);
+        this.#entries.set(key, entry);
+        this.#newest = key;
+      }
       return entry.value;
     }
     this.#drop(instanceId);
@@ -193,8 +199,11 @@ export class SnapshotCache<V> {
   }
 
   #put(key: string, instanceId: string, result: VersionedRead<V>, epoch: number): void {
+    // Deleted first so that a key read again goes to the end, where the newest is.
+    this.#entries.delete(key);
     if (this.#entries.size >= this.#capacity) this.#evictOne();
     this.#entries.set(key, { instanceId, value: result.value, version: result.version, epoch });
+    this.#newest = key;
     let keys = this.#keysByInstance.get(instanceId);
     if (keys === undefined) {
       keys = new Set();

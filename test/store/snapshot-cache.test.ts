@@ -206,4 +206,18 @@ describe('SnapshotCache, eviction', () => {
     await get('b');
     expect(reads.get('b')).toBe(2);
   });
+
+  it('moves the snapshot that was the newest when it is read again after another one', async () => {
+    const { get, reads } = counted(2);
+    await get('a');
+    await get('b'); // the newest
+    await get('b'); // still the newest: nothing moves
+    await get('a'); // now 'a' is
+    await get('b'); // and 'b' again, so 'a' is the least recently read
+    await get('c');
+    await get('b');
+    expect(reads.get('b')).toBe(1);
+    await get('a');
+    expect(reads.get('a')).toBe(2);
+  });
 });
