@@ -76,7 +76,7 @@ export type { Choice, DataSourceResult, DataSourceType } from './data-source-res
 export { requireConnection, resolveClient, definitionOf } from './client-config';
 export type { OAuthIo, ResolvedClient } from './client-config';
 export { AUTH_SESSION_TTL_MS, ConnectFlows, tokenFacts } from './connect';
-export { findConnection, findInstance } from './lookup';
+export { findConnection, findCustomer, findInstance, lookupCustomer } from './lookup';
 export type { CallbackResult, CompletedAuthorization } from './callback';
 export type {
   Activation,

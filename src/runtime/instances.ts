@@ -10,6 +10,7 @@ import type { Connection, Instance, NewConnection, Store } from '../store';
 import { inheritedApp } from './app-values';
 import type { ComponentRegistry } from './components';
 import { ConfigVarSpecSchema, checkConfigVarSpecs } from './config-var-spec';
+import { findCustomer } from './lookup';
 import type { LoadedComponent, WireConnection } from './types';
 
 /** The grant types Keyway knows; `none` is a connection without OAuth (API key, basic auth). */
@@ -35,7 +36,8 @@ const fieldValues = z.record(z.string(), z.unknown());
 /** The definition of a new instance, as callers (API, CLI, tests) give it. */
 export const NewInstanceSpecSchema = z.strictObject({
   id: z.string().min(1).optional(),
-  customerId: z.string().min(1),
+  /** The customer's id, or its external id. */
+  customerId: z.string().min(1).meta({ description: 'The customer’s id, or its external id' }),
   name: z.string().min(1),
   components: z.array(z.string().min(1)).min(1),
   config: fieldValues.default({}),
@@ -85,14 +87,9 @@ export async function createInstance(
       message: `Invalid instance: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'}`,
     });
   }
-  const input = parsed.data;
-  const customer = await deps.store.getCustomer(input.customerId);
-  if (!customer) {
-    throw new KeywayError('KW_INSTANCE_INVALID', {
-      message: `Customer "${input.customerId}" does not exist`,
-      details: { customerId: input.customerId },
-    });
-  }
+  // By id or external id, as the platform knows its customer; the instance is stored under the id.
+  const customer = await findCustomer(deps.store, parsed.data.customerId);
+  const input = { ...parsed.data, customerId: customer.id };
   const components = new Map<string, LoadedComponent>();
   for (const key of input.components) {
     if (components.has(key)) {

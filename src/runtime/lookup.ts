@@ -1,10 +1,29 @@
 /**
- * Finding an instance and one of its connections from what a person types: an id or a name. Names are what
- * people remember; ids are what the store keys on. A name must point at exactly one instance (within the
- * customer, when one is given); anything else is a clear error, never a guess.
+ * Finding a customer, an instance and one of its connections from what a person (or a platform's code) gives: an
+ * id, or the name it knows them by — a customer's external id, an instance's name. Names are what people
+ * remember; ids are what the store keys on. A name must point at exactly one instance (within the customer,
+ * when one is given); anything else is a clear error, never a guess. The CLI and the REST API both look up here.
  */
 import { KeywayError } from '../errors';
-import type { Connection, Instance, Store } from '../store';
+import type { Connection, Customer, Instance, Store } from '../store';
+
+/** The customer whose id, or else external id, is `ref`; `undefined` when there is none. */
+export async function lookupCustomer(store: Store, ref: string): Promise<Customer | undefined> {
+  return (await store.getCustomer(ref)) ?? (await store.getCustomerByExternalId(ref));
+}
+
+/**
+ * The customer whose id, or else external id, is `ref`.
+ * @throws KeywayError `KW_STORE_NOT_FOUND` (404) when there is none.
+ */
+export async function findCustomer(store: Store, ref: string): Promise<Customer> {
+  const found = await lookupCustomer(store, ref);
+  if (found) return found;
+  throw new KeywayError('KW_STORE_NOT_FOUND', {
+    message: `Customer "${ref}" does not exist (by id or external id); see \`keyway customers list\` or GET /api/customers`,
+    details: { customer: ref },
+  });
+}
 
 /**
  * The instance whose id is `ref`, else the one instance named `ref` (of `customerId`, when given).

@@ -158,7 +158,8 @@ describe.each(storeEngines)('instances and published components on %s', (_engine
         { customerId: 'no-such-customer', name: 'x', components: ['testkit'] },
       ),
     );
-    expect(noCustomer.code).toBe('KW_INSTANCE_INVALID');
+    // Not found by id nor by external id: the 404 the API answers for it.
+    expect(noCustomer.code).toBe('KW_STORE_NOT_FOUND');
     const noComponent = await caught(
       createInstance({ store, components }, { customerId, name: 'x', components: ['missing'] }),
     );

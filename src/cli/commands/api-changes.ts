@@ -1,12 +1,12 @@
 /**
  * What the commands changing customers and instances through the REST API's own operations (`composeApiServices`)
- * share: naming a customer by id or external id, checking flags with the API's body schema, the `--public-url`
- * a deletion's hooks need, and the deletion itself (hooks, then connections disconnected and revoked), recorded
- * in the audit log as the API's `DELETE` is.
+ * share: checking flags with the API's body schema, the `--public-url` a deletion's hooks need, and the deletion
+ * itself (hooks, then connections disconnected and revoked), recorded in the audit log as the API's `DELETE` is.
+ * Customers are named by id or external id with `findCustomer` / `lookupCustomer` of src/runtime, as the API does.
  */
 import type { z } from 'zod';
 import { KeywayError } from '../../errors';
-import type { Customer, Store } from '../../store';
+import type { Store } from '../../store';
 import { audited } from '../audit';
 import type { CliOperation } from '../audit';
 import { loadServeConfig, withStore } from '../config';
@@ -23,24 +23,6 @@ export const PUBLIC_URL_OPTION = [
 /** The configured public URL (flag, environment or file), or `undefined` when none is. */
 export function publicUrlOf(config: LoadedServeConfig): string | undefined {
   return config.serve.publicUrl === undefined ? undefined : config.server.publicBaseUrl;
-}
-
-/** The customer whose id, or else external id, is `ref`; `undefined` when there is none. */
-export async function lookupCustomer(store: Store, ref: string): Promise<Customer | undefined> {
-  return (await store.getCustomer(ref)) ?? (await store.getCustomerByExternalId(ref));
-}
-
-/**
- * The customer whose id, or else external id, is `ref`.
- * @throws KeywayError `KW_STORE_NOT_FOUND` when there is none.
- */
-export async function findCustomer(store: Store, ref: string): Promise<Customer> {
-  const found = await lookupCustomer(store, ref);
-  if (found) return found;
-  throw new KeywayError('KW_STORE_NOT_FOUND', {
-    message: `Customer "${ref}" does not exist (by id or external id); see \`keyway customers list\``,
-    details: { customer: ref },
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { KeywayError } from '../../errors';
+import { findCustomer } from '../../runtime';
 import { CreateCustomerBodySchema } from '../../server';
 import type { CustomerDto } from '../../server';
 import { audited } from '../audit';
@@ -12,7 +13,7 @@ import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../con
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
 import { composeApiServices } from '../runtime';
-import { PUBLIC_URL_OPTION, deleteThroughApi, findCustomer, parseLikeApi } from './api-changes';
+import { PUBLIC_URL_OPTION, deleteThroughApi, parseLikeApi } from './api-changes';
 
 function customerLine(customer: CustomerDto): string {
   return `customer ${customer.id} "${customer.name}"${customer.externalId === null ? '' : ` (external id ${customer.externalId})`}`;

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { KeywayError } from '../../errors';
-import { ComponentRegistry, createInstance, findInstance } from '../../runtime';
+import { ComponentRegistry, createInstance, findInstance, lookupCustomer } from '../../runtime';
 import type { Connection, Customer, Instance, Store } from '../../store';
 import { collect, parseJsonObject, parseJsonValues, parseKeyValues } from '../args';
 import { recordCliChange } from '../audit';
@@ -13,7 +13,6 @@ import { cliAction, loadStoreConfig, withCommonOptions, withStore } from '../con
 import type { CommonFlags } from '../config';
 import { renderTable, when } from '../output';
 import type { Output } from '../output';
-import { lookupCustomer } from './api-changes';
 
 /** A connection as the CLI shows it: no token, secret fields by name only. */
 export interface ConnectionSummary {
