@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
-import { definitionOf, inheritedApp, postWebhook } from '../runtime';
+import { definitionOf, inheritedApp, lookupCustomer, postWebhook } from '../runtime';
 import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
 import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
 import type {
@@ -153,8 +153,13 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
       await store.deleteCustomer(id);
     },
 
-    instancesPage: async (filter, page) =>
-      mapPage(await store.admin.instancesPage(filter, page), deps.instanceDto),
+    async instancesPage(filter, page) {
+      // The customer by id or external id, as POST /api/instances names it; one known by neither has none.
+      const customer =
+        filter.customerId === undefined ? undefined : await lookupCustomer(store, filter.customerId);
+      const customerId = customer?.id ?? filter.customerId;
+      return mapPage(await store.admin.instancesPage({ ...filter, customerId }, page), deps.instanceDto);
+    },
 
     async updateInstance(id, patch) {
       const instance = await store.getInstance(id);

@@ -1,6 +1,7 @@
 /**
  * `POST /api/instances` names its customer as `keyway instances create` does: `customerId` is the customer's id
  * or, failing that, its external id (the platform's own key for it). An unknown one is a 404 and creates nothing.
+ * The list's `?customerId=` filter takes either as well.
  */
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -48,5 +49,20 @@ describe('POST /api/instances, customerId', () => {
     expect(error.message).toContain('"no-such-customer"');
     expect(error.message).toContain('external id');
     expect(await h.store.listInstances()).toHaveLength(before);
+  });
+
+  it('filters GET /api/instances?customerId= by the external id too', async () => {
+    const customer = await h.store.createCustomer({ name: 'Globex', externalId: 'globex-7' });
+    expect((await createInstance('globex-7', 'Globex sync')).statusCode).toBe(201);
+    for (const ref of ['globex-7', customer.id]) {
+      const res = await h.inject({
+        method: 'GET',
+        url: `/api/instances?customerId=${ref}`,
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const { instances } = res.json() as { instances: { name: string; customerId: string }[] };
+      expect(instances.map((i) => [i.name, i.customerId])).toEqual([['Globex sync', customer.id]]);
+    }
   });
 });

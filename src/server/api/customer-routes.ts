@@ -32,7 +32,14 @@ export function notFound(what: string, id: string): KeywayError {
 
 const customerResponse = z.object({ customer: CustomerSchema });
 const instanceResponse = z.object({ instance: InstanceSchema });
-const instancesQuery = pageQuery.extend({ customerId: z.string().min(1).max(200).optional() });
+const instancesQuery = pageQuery.extend({
+  customerId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Only this customer’s instances: its id, or its external id' }),
+});
 
 /** Registers the customer and instance routes. */
 export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void {
