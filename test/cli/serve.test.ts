@@ -76,6 +76,20 @@ async function until<T>(read: () => T | undefined, what: string, timeoutMs = 15_
   }
 }
 
+/**
+ * Whether `keyway serve` got to listen before its run ended. One poll watches for both, so nothing is left
+ * polling once either happens (a race against a bare `until` kept its timer running for the whole timeout after
+ * the run had ended, and Jest did not exit).
+ */
+async function listensBeforeExit(running: Promise<unknown>): Promise<boolean> {
+  let ended = false;
+  void running.then(() => (ended = true));
+  return until(
+    () => (isWaitingForStop() ? true : ended ? false : undefined),
+    'keyway serve to exit or listen',
+  );
+}
+
 /** What the command under test wrote to stdout so far (runCli captures it until the command ends). */
 function printedSoFar(): string {
   return (process.stdout.write as unknown as jest.Mock).mock.calls
@@ -267,10 +281,7 @@ describe('keyway serve: the URL it prints', () => {
     ]) {
       const running = runCli(['serve', '--data-dir', dataDir, ...where]);
       // Were it to start anyway, stop it, so a regression fails here instead of hanging the suite.
-      const started = await Promise.race([
-        running.then(() => false),
-        until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to exit or listen'),
-      ]);
+      const started = await listensBeforeExit(running);
       if (started) requestStop();
       const run = await running;
       expect(started).toBe(false);
@@ -334,10 +345,7 @@ describe('keyway serve: where uploads are spooled', () => {
         ['serve', '--json', '--data-dir', dataDir, '--port', String(port), ...args],
         env,
       );
-      const started = await Promise.race([
-        running.then(() => false),
-        until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to exit or listen'),
-      ]);
+      const started = await listensBeforeExit(running);
       if (started) requestStop();
       const run = await running;
       expect(started).toBe(false);
