@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { loadComponentFromPath } from '../../src/runtime';
 import { startHarness } from '../server/harness';
 import type { Harness } from '../server/harness';
+import { platformApi } from '../support/platform-api';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -117,16 +118,9 @@ describe('SLOW: a connector package outside the repository', () => {
     });
     expect(published.stdout).toContain('published acmeCrm version 1');
 
+    const call = await platformApi(h);
     const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const res = await h!.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-      });
+      const res = await call(method, url, body);
       return { status: res.statusCode, json: res.json() };
     };
     const customer = await api('POST', '/api/customers', { name: 'Acme' });

@@ -17,7 +17,7 @@ import { followAuthorization, startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
 import type { Connection, OutboxEvent, Store } from '../../src/store';
 import type { RecordedRequest, RunningServer } from '../support/vendors/core';
-import { startGitHubFake } from '../support/vendors/github';
+import { githubFakeFields, startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
 import { startSalesforceFake } from '../support/vendors/salesforce';
 import type { SalesforceFake } from '../support/vendors/salesforce';
@@ -178,15 +178,6 @@ describe('GitHub', () => {
     await githubApp.close();
   });
 
-  const fieldsFor = (fake: GitHubFake, flow: 'code' | 'device'): Record<string, string> => ({
-    ...(flow === 'code'
-      ? { authorizeUrl: fake.urls.authorizeUrl, clientSecret: fake.clientSecret }
-      : { deviceAuthorizationUrl: fake.urls.deviceAuthorizationUrl }),
-    tokenUrl: fake.urls.tokenUrl,
-    apiBaseUrl: fake.urls.apiBaseUrl,
-    clientId: fake.clientId,
-  });
-
   async function runEveryAction(instanceId: string): Promise<void> {
     expect(await act(instanceId, 'github', 'getAuthenticatedUser')).toMatchObject({ login: 'octocat' });
     const repos = (await act(instanceId, 'github', 'listRepositories', { perPage: '1' })) as unknown;
@@ -203,7 +194,7 @@ describe('GitHub', () => {
 
   it('OAuth app (authorization code): tokens never expire, so a year later no refresh happens; a revoked grant needs reauthorization', async () => {
     const { instanceId, connections } = await newInstance('github', [
-      { name: 'octocat', definitionKey: 'githubOAuth', fields: fieldsFor(oauthApp, 'code') },
+      { name: 'octocat', definitionKey: 'githubOAuth', fields: githubFakeFields(oauthApp, 'code') },
     ]);
     const [connection] = connections as [Connection];
     const { connected, authorizeUrl } = await connectWithCode(connection);
@@ -233,7 +224,7 @@ describe('GitHub', () => {
 
   it('GitHub App user tokens (expiring): an expired token is refreshed once on the 401 and the action succeeds; a revoked grant needs reauthorization', async () => {
     const { instanceId, connections } = await newInstance('github', [
-      { name: 'app-user', definitionKey: 'githubOAuth', fields: fieldsFor(githubApp, 'code') },
+      { name: 'app-user', definitionKey: 'githubOAuth', fields: githubFakeFields(githubApp, 'code') },
     ]);
     const [connection] = connections as [Connection];
     const { connected } = await connectWithCode(connection);
@@ -259,7 +250,7 @@ describe('GitHub', () => {
 
   it('device flow: connects after the user approves; the OAuth-app token does not expire; a revoked grant needs reauthorization', async () => {
     const { instanceId, connections } = await newInstance('github', [
-      { name: 'terminal', definitionKey: 'githubDevice', fields: fieldsFor(oauthApp, 'device') },
+      { name: 'terminal', definitionKey: 'githubDevice', fields: githubFakeFields(oauthApp, 'device') },
     ]);
     const [connection] = connections as [Connection];
     expect(connection.grantType).toBe('device_code');

@@ -18,7 +18,7 @@ import {
 import { followAuthorization } from '../../src/sandbox';
 import type { Connection, Store } from '../../src/store';
 import { buildConnector } from '../../src/lowcode';
-import { startGitHubFake } from '../support/vendors/github';
+import { githubFakeFields, startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
 import { startSalesforceFake } from '../support/vendors/salesforce';
 import type { SalesforceFake } from '../support/vendors/salesforce';
@@ -103,13 +103,7 @@ describe('the GitHub issues low-code connector', () => {
   });
 
   it('lists every page of issues by following the Link header, opens issues, and maps a 404', async () => {
-    const { instanceId } = await connectedInstance('githubIssues', {
-      authorizeUrl: fake.urls.authorizeUrl,
-      tokenUrl: fake.urls.tokenUrl,
-      apiBaseUrl: fake.urls.apiBaseUrl,
-      clientId: fake.clientId,
-      clientSecret: fake.clientSecret,
-    });
+    const { instanceId } = await connectedInstance('githubIssues', githubFakeFields(fake));
     const act = runner(instanceId, 'githubIssues');
     for (const n of [1, 2, 3, 4, 5]) {
       expect(
@@ -141,13 +135,7 @@ describe('the GitHub issues low-code connector', () => {
   });
 
   it('runs the repositories data source as a picklist', async () => {
-    const { instanceId } = await connectedInstance('githubIssues', {
-      authorizeUrl: fake.urls.authorizeUrl,
-      tokenUrl: fake.urls.tokenUrl,
-      apiBaseUrl: fake.urls.apiBaseUrl,
-      clientId: fake.clientId,
-      clientSecret: fake.clientSecret,
-    });
+    const { instanceId } = await connectedInstance('githubIssues', githubFakeFields(fake));
     const run = await runDataSource(
       { store, components, credentials },
       { instanceId, componentKey: 'githubIssues', dataSourceKey: 'repositories' },

@@ -21,7 +21,7 @@ import {
 } from '../../src/runtime';
 import { followAuthorization } from '../../src/sandbox';
 import type { Connection, Store } from '../../src/store';
-import { githubTime, startGitHubFake } from '../support/vendors/github';
+import { githubFakeFields, githubTime, startGitHubFake } from '../support/vendors/github';
 import type { GitHubFake } from '../support/vendors/github';
 import { storeEngines } from '../support/runtime-stores';
 import type { TestStore } from '../support/runtime-stores';
@@ -72,13 +72,7 @@ describe.each(storeEngines)('a low-code polling trigger on %s', (_engine, openSt
           {
             name: 'main',
             componentKey: 'githubIssues',
-            fields: {
-              authorizeUrl: fake.urls.authorizeUrl,
-              tokenUrl: fake.urls.tokenUrl,
-              apiBaseUrl: fake.urls.apiBaseUrl,
-              clientId: fake.clientId,
-              clientSecret: fake.clientSecret,
-            },
+            fields: githubFakeFields(fake),
           },
         ],
       },

@@ -12,6 +12,8 @@ import { defineProvider, toSpectralConnection } from '../../connections';
 import type { ProviderDefinition } from '../../connections';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
+import { platformApi } from '../support/platform-api';
+import type { ApiCall } from '../support/platform-api';
 import { storeEngines } from '../support/runtime-stores';
 import { card, freePort, launchChromium, status } from './browser-support';
 import { cookieFrom, csrfFrom, startHarness } from './harness';
@@ -65,7 +67,7 @@ describe.each(storeEngines)(
     let us: Sandbox;
     let browser: { context: BrowserContext; close(): Promise<void> };
     let page: Page;
-    let key: string;
+    let api: ApiCall<TestResponse>;
     let instanceId: string;
 
     beforeAll(async () => {
@@ -91,7 +93,7 @@ describe.each(storeEngines)(
         },
         'regional-grants-bundle',
       );
-      key = (await h.store.createApiKey({ name: 'platform', scopes: ['*'] })).key;
+      api = await platformApi(h);
       // The platform's apps: the European sandbox's clients. Only Europe accepts the service client's secret.
       const { service, device } = h.sandbox.clients;
       for (const [providerKey, fields] of [
@@ -122,18 +124,6 @@ describe.each(storeEngines)(
       await h?.close();
       await us?.close();
     });
-
-    function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<TestResponse> {
-      return h.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-      });
-    }
 
     /** Nothing of the platform's apps is on the page: no secret, no client id, no field asking for either. */
     async function expectNoPlatformValues(): Promise<void> {

@@ -8,6 +8,7 @@ import { ConnectFlows, createInstance } from '../../src/runtime';
 import { followAuthorization } from '../../src/sandbox';
 import type { Store } from '../../src/store';
 import { loadBuiltComponent } from './built-components';
+import { githubFakeFields } from './vendors/github';
 import type { GitHubFake } from './vendors/github';
 
 const REDIRECT_URI = 'http://keyway.test/oauth/callback';
@@ -34,13 +35,7 @@ export async function connectedGitHubInstance(
         name: 'octocat',
         componentKey: 'github',
         definitionKey: 'githubOAuth',
-        fields: {
-          authorizeUrl: fake.urls.authorizeUrl,
-          tokenUrl: fake.urls.tokenUrl,
-          apiBaseUrl: fake.urls.apiBaseUrl,
-          clientId: fake.clientId,
-          clientSecret: fake.clientSecret,
-        },
+        fields: githubFakeFields(fake),
       },
     ],
   });

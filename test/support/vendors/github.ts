@@ -111,6 +111,22 @@ function paged(
   };
 }
 
+/**
+ * The connection fields that point a GitHub connection at `fake`: the code flow's (authorize URL, client secret)
+ * or the device flow's (device authorization URL, a public client), with the token URL, API base URL and client
+ * id both need.
+ */
+export function githubFakeFields(fake: GitHubFake, flow: 'code' | 'device' = 'code'): Record<string, string> {
+  return {
+    ...(flow === 'code'
+      ? { authorizeUrl: fake.urls.authorizeUrl, clientSecret: fake.clientSecret }
+      : { deviceAuthorizationUrl: fake.urls.deviceAuthorizationUrl }),
+    tokenUrl: fake.urls.tokenUrl,
+    apiBaseUrl: fake.urls.apiBaseUrl,
+    clientId: fake.clientId,
+  };
+}
+
 /** GitHub's timestamp format: ISO 8601 in UTC at whole seconds. */
 export function githubTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
