@@ -16,6 +16,7 @@ import {
   findConnection,
   findInstance,
   describeConfigVars,
+  lookupCustomer,
   runAction,
   runDataSource,
   saveConfigVar,
@@ -338,6 +339,7 @@ function customerAndInstanceApi(
   | 'listInstances'
   | 'getInstance'
   | 'resolveInstanceRef'
+  | 'resolveCustomerRef'
 > {
   const { store } = deps;
   return {
@@ -389,6 +391,10 @@ function customerAndInstanceApi(
         if (isKeywayError(error) && error.code === 'KW_STORE_NOT_FOUND') return ref;
         throw error;
       }
+    },
+
+    async resolveCustomerRef(ref) {
+      return (await lookupCustomer(store, ref))?.id ?? ref;
     },
   };
 }

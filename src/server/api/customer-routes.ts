@@ -16,6 +16,16 @@ import type { ApiPort, InstanceDto } from './types';
 
 /** The `:id` path parameter. */
 export const idParam = z.object({ id: z.string().min(1).max(200) });
+/** The `:id` of every `/api/customers/:id` route: the customer's id or its external id (see `takesCustomerRef`). */
+export const customerParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      "The customer id, or its external id; an id wins over another customer's external id equal to it.",
+    ),
+});
 /** The `:id` of every `/api/instances/:id…` route: the instance's id or its name (see `takesInstanceRef`). */
 export const instanceParam = z.object({
   id: z
@@ -76,7 +86,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     scope: 'customers:read',
     operationId: 'getCustomer',
     summary: 'Get a customer',
-    params: idParam,
+    params: customerParam,
     response: customerResponse,
     async handle({ params: { id } }) {
       const customer = await api.getCustomer(id);
@@ -90,7 +100,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     scope: 'customers:write',
     operationId: 'updateCustomer',
     summary: 'Change a customer’s name or external id (null clears it)',
-    params: idParam,
+    params: customerParam,
     body: UpdateCustomerBodySchema,
     response: customerResponse,
     errors: [409],
@@ -108,7 +118,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     status: 204,
     // KW_TRIGGER_HOOK_FAILED: a trigger's onInstanceDelete failed, and the customer is kept.
     errors: [502],
-    params: idParam,
+    params: customerParam,
     async handle({ params: { id } }) {
       await api.deleteCustomer(id);
       return undefined;

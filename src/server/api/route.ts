@@ -174,7 +174,7 @@ function resourceName(value: unknown): string | undefined {
 }
 
 /**
- * The audit target of a write: the resource its path names (after `:id` is resolved to an instance's id), else
+ * The audit target of a write: the resource its path names (after `:id` is resolved to an instance's or customer's id), else
  * the one its response returns (see {@link resourceName}); null when neither names one.
  */
 export function auditTarget(params: unknown, body: unknown): string | null {
@@ -190,22 +190,37 @@ export function auditTarget(params: unknown, body: unknown): string | null {
 
 /** Every route under this path takes the instance's id or its name as `:id`. */
 const INSTANCE_PATH = '/api/instances/:id';
+/** Every route under this path takes the customer's id or its external id as `:id`. */
+const CUSTOMER_PATH = '/api/customers/:id';
+
+function under(url: string, path: string): boolean {
+  return url === path || url.startsWith(`${path}/`);
+}
 
 /** True for a route whose `:id` names an instance. */
 export function takesInstanceRef(url: string): boolean {
-  return url === INSTANCE_PATH || url.startsWith(`${INSTANCE_PATH}/`);
+  return under(url, INSTANCE_PATH);
+}
+
+/** True for a route whose `:id` names a customer. */
+export function takesCustomerRef(url: string): boolean {
+  return under(url, CUSTOMER_PATH);
 }
 
 /**
- * The route's parsed path parameters with an instance's name replaced by its id, so every handler below works
- * on ids: a name that several instances carry is `KW_INSTANCE_AMBIGUOUS` (409), one that none carries is left
- * for the handler's 404.
+ * The route's parsed path parameters with an instance's name, or a customer's external id, replaced by its id,
+ * so every handler below (and the audit record) works on ids: an instance name that several instances carry is
+ * `KW_INSTANCE_AMBIGUOUS` (409); a reference nothing carries is left for the handler's 404.
  */
-async function withInstanceId<P>(api: ApiPort, url: string, params: P): Promise<P> {
-  if (!takesInstanceRef(url)) return params;
+async function withResourceId<P>(api: ApiPort, url: string, params: P): Promise<P> {
+  const resolve = takesInstanceRef(url)
+    ? (ref: string) => api.resolveInstanceRef(ref)
+    : takesCustomerRef(url)
+      ? (ref: string) => api.resolveCustomerRef(ref)
+      : undefined;
   const ref = (params as { readonly id?: unknown }).id;
-  if (typeof ref !== 'string') return params;
-  return { ...params, id: await api.resolveInstanceRef(ref) };
+  if (!resolve || typeof ref !== 'string') return params;
+  return { ...params, id: await resolve(ref) };
 }
 
 /** The parts of `request` parsed by `route`'s schemas, in the order a client fixes them: path, query, body. */
@@ -248,7 +263,7 @@ export function routeDefiner(
       handler: async (request, reply) => {
         const principal = await authorize(apiKeys, request, route.scope);
         const parsed = parseInput(route, request);
-        const input = { ...parsed, params: await withInstanceId(api, route.url, parsed.params) };
+        const input = { ...parsed, params: await withResourceId(api, route.url, parsed.params) };
         const body = await route.handle({ ...input, request, principal });
         const status = route.status ?? 200;
         if (audited) {

@@ -179,6 +179,11 @@ export interface ApiPort extends PlatformApiPort, OAuthAppPort, ProviderOAuthApp
    * @throws KeywayError `KW_INSTANCE_AMBIGUOUS` (409) when several instances carry the name, listing their ids.
    */
   resolveInstanceRef(ref: string): Promise<string>;
+  /**
+   * The id of the customer `ref` names: its id, else its external id (an id wins over an equal external id);
+   * `ref` unchanged when none matches (the route then answers its 404).
+   */
+  resolveCustomerRef(ref: string): Promise<string>;
   getConnection(id: string): Promise<ConnectionView | undefined>;
   /**
    * Revokes at the provider when possible and deletes the tokens; returns the connection afterwards and what
