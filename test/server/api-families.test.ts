@@ -6,19 +6,10 @@
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { buildTestComponent } from '../support/components/build';
-import { startHarness } from './harness';
-import type { Harness, TestRequest } from './harness';
+import { adminHarness } from './harness';
+import type { TestRequest } from './harness';
 
-let h: Harness;
-let admin: string;
-
-beforeAll(async () => {
-  h = await startHarness();
-  admin = (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key;
-});
-afterAll(async () => {
-  await h.close();
-});
+const ctx = adminHarness();
 
 function api(
   method: TestRequest['method'],
@@ -26,11 +17,11 @@ function api(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  return h.inject({
+  return ctx.h.inject({
     method,
     url,
     headers: {
-      authorization: `Bearer ${admin}`,
+      authorization: `Bearer ${ctx.admin}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
@@ -41,11 +32,11 @@ function api(
 describe('components', () => {
   it('publishes a bundle sent as application/javascript, gzip-compressed, and lists it page by page', async () => {
     const bundle = readFileSync(buildTestComponent('sandbox-password'));
-    const published = await h.inject({
+    const published = await ctx.h.inject({
       method: 'POST',
       url: '/api/components',
       headers: {
-        authorization: `Bearer ${admin}`,
+        authorization: `Bearer ${ctx.admin}`,
         'content-type': 'application/javascript',
         'content-encoding': 'gzip',
       },
@@ -72,13 +63,13 @@ describe('components', () => {
 
 describe('one connection', () => {
   it('is read by id, and disconnected: its tokens are deleted and it reads as disconnected', async () => {
-    const service = await h.connection(h.instanceA, 'service');
-    const { clientId, clientSecret = '' } = h.sandbox.clients.service;
-    const patched = await api('PATCH', `/api/instances/${h.instanceA}`, {
+    const service = await ctx.h.connection(ctx.h.instanceA, 'service');
+    const { clientId, clientSecret = '' } = ctx.h.sandbox.clients.service;
+    const patched = await api('PATCH', `/api/instances/${ctx.h.instanceA}`, {
       connections: { service: { fields: { clientId, clientSecret } } },
     });
     expect(patched.statusCode).toBe(200);
-    const activated = await api('POST', `/api/instances/${h.instanceA}/connections/service/activate`);
+    const activated = await api('POST', `/api/instances/${ctx.h.instanceA}/connections/service/activate`);
     expect(activated.statusCode).toBe(200);
 
     const read = await api('GET', `/api/connections/${service.id}`);
@@ -93,7 +84,7 @@ describe('one connection', () => {
       connection: { id: service.id, status: 'disconnected' },
       revocation: expect.stringMatching(/^(revoked|no_revocation_url)$/),
     });
-    expect((await h.connection(h.instanceA, 'service')).tokenSet).toBeNull();
+    expect((await ctx.h.connection(ctx.h.instanceA, 'service')).tokenSet).toBeNull();
     expect((await api('GET', `/api/connections/${service.id}`)).json()).toMatchObject({
       connection: { status: 'disconnected' },
     });
@@ -104,7 +95,7 @@ describe('one connection', () => {
 
 describe('a platform OAuth app', () => {
   it('is read and removed through the API, never showing its secret', async () => {
-    const { service } = h.sandbox.clients;
+    const { service } = ctx.h.sandbox.clients;
     const secret = service.clientSecret ?? '';
     const put = await api('POST', '/api/oauth-apps', {
       componentKey: 'serverTest',

@@ -3,26 +3,16 @@
  * `keyway customers show|delete` do: `:id` is the customer's id or, failing that, its external id. An id wins over
  * an external id equal to it; a value known by neither is a 404 that changes nothing.
  */
-import { startHarness } from './harness';
-import type { Harness } from './harness';
+import { adminHarness } from './harness';
 
-let h: Harness;
-let admin: string;
-
-beforeAll(async () => {
-  h = await startHarness();
-  admin = (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key;
-});
-afterAll(async () => {
-  await h.close();
-});
+const ctx = adminHarness();
 
 function call(method: 'GET' | 'PATCH' | 'DELETE', ref: string, body?: unknown) {
-  return h.inject({
+  return ctx.h.inject({
     method,
     url: `/api/customers/${encodeURIComponent(ref)}`,
     headers: {
-      authorization: `Bearer ${admin}`,
+      authorization: `Bearer ${ctx.admin}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
@@ -35,7 +25,7 @@ interface CustomerBody {
 
 describe('/api/customers/:id by external id', () => {
   it('reads, updates and deletes a customer named by its external id', async () => {
-    const customer = await h.store.createCustomer({ name: 'Hooli', externalId: 'hooli-9' });
+    const customer = await ctx.h.store.createCustomer({ name: 'Hooli', externalId: 'hooli-9' });
 
     const read = await call('GET', 'hooli-9');
     expect(read.statusCode).toBe(200);
@@ -44,13 +34,13 @@ describe('/api/customers/:id by external id', () => {
     const renamed = await call('PATCH', 'hooli-9', { name: 'Hooli XYZ' });
     expect(renamed.statusCode).toBe(200);
     expect((renamed.json() as CustomerBody).customer).toMatchObject({ id: customer.id, name: 'Hooli XYZ' });
-    expect((await h.store.getCustomer(customer.id))?.name).toBe('Hooli XYZ');
+    expect((await ctx.h.store.getCustomer(customer.id))?.name).toBe('Hooli XYZ');
 
     // The audit log names the customer by its id, whatever the path called it.
-    const audit = await h.inject({
+    const audit = await ctx.h.inject({
       method: 'GET',
       url: '/api/audit',
-      headers: { authorization: `Bearer ${admin}` },
+      headers: { authorization: `Bearer ${ctx.admin}` },
     });
     const entries = (audit.json() as { entries: { action: string; target: string | null }[] }).entries;
     expect(entries.filter((e) => e.action === 'PATCH /api/customers/:id').map((e) => e.target)).toEqual([
@@ -59,30 +49,30 @@ describe('/api/customers/:id by external id', () => {
 
     const deleted = await call('DELETE', 'hooli-9');
     expect(deleted.statusCode).toBe(204);
-    expect(await h.store.getCustomer(customer.id)).toBeUndefined();
+    expect(await ctx.h.store.getCustomer(customer.id)).toBeUndefined();
     expect((await call('GET', 'hooli-9')).statusCode).toBe(404);
   });
 
   it("resolves an external id equal to another customer's id to that id's customer", async () => {
-    const owner = await h.store.createCustomer({ name: 'Owner of the id' });
-    const twin = await h.store.createCustomer({ name: 'Twin', externalId: owner.id });
+    const owner = await ctx.h.store.createCustomer({ name: 'Owner of the id' });
+    const twin = await ctx.h.store.createCustomer({ name: 'Twin', externalId: owner.id });
 
     const read = await call('GET', owner.id);
     expect((read.json() as CustomerBody).customer).toMatchObject({ id: owner.id, name: 'Owner of the id' });
 
     expect((await call('PATCH', owner.id, { name: 'Owner renamed' })).statusCode).toBe(200);
-    expect((await h.store.getCustomer(owner.id))?.name).toBe('Owner renamed');
-    expect((await h.store.getCustomer(twin.id))?.name).toBe('Twin');
+    expect((await ctx.h.store.getCustomer(owner.id))?.name).toBe('Owner renamed');
+    expect((await ctx.h.store.getCustomer(twin.id))?.name).toBe('Twin');
 
     expect((await call('DELETE', owner.id)).statusCode).toBe(204);
-    expect(await h.store.getCustomer(owner.id)).toBeUndefined();
-    expect(await h.store.getCustomer(twin.id)).toMatchObject({ name: 'Twin' });
+    expect(await ctx.h.store.getCustomer(owner.id)).toBeUndefined();
+    expect(await ctx.h.store.getCustomer(twin.id)).toMatchObject({ name: 'Twin' });
     // With the id's customer gone, the same value now names the twin by its external id.
     expect((await call('GET', owner.id)).json()).toMatchObject({ customer: { id: twin.id } });
   });
 
   it('answers 404 KW_API_NOT_FOUND for a customer known by neither, and changes nothing', async () => {
-    const before = await h.store.listCustomers();
+    const before = await ctx.h.store.listCustomers();
     for (const [method, body] of [
       ['GET', undefined],
       ['PATCH', { name: 'Nobody' }],
@@ -94,13 +84,13 @@ describe('/api/customers/:id by external id', () => {
       expect(error.code).toBe('KW_API_NOT_FOUND');
       expect(error.message).toContain('"no-such-customer"');
     }
-    expect(await h.store.listCustomers()).toEqual(before);
+    expect(await ctx.h.store.listCustomers()).toEqual(before);
   });
 });
 
 describe('the OpenAPI document', () => {
   it('says that every /api/customers/{id} operation takes the id or the external id, the id first', async () => {
-    const res = await h.inject({ method: 'GET', url: '/api/openapi.json' });
+    const res = await ctx.h.inject({ method: 'GET', url: '/api/openapi.json' });
     const doc = res.json() as {
       paths: Record<
         string,

@@ -3,26 +3,16 @@
  * generated clients): a route whose body is optional takes it as no body; a route that needs one answers
  * Keyway's own `KW_REQUEST_INVALID` naming the missing fields, never fastify's "Body cannot be empty".
  */
-import { startHarness } from './harness';
-import type { Harness } from './harness';
+import { adminHarness } from './harness';
 
-let h: Harness;
-let admin: string;
-
-beforeAll(async () => {
-  h = await startHarness();
-  admin = (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key;
-});
-afterAll(async () => {
-  await h.close();
-});
+const ctx = adminHarness();
 
 /** POSTs `payload` as it is, with the JSON content type. */
 function postJson(url: string, payload: string) {
-  return h.inject({
+  return ctx.h.inject({
     method: 'POST',
     url,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${ctx.admin}`, 'content-type': 'application/json' },
     payload,
   });
 }
@@ -33,8 +23,8 @@ interface ErrorBody {
 
 describe('an empty body sent as application/json', () => {
   it('is no body on a route whose body is optional (activate, connect-links)', async () => {
-    const customerId = (await h.store.createCustomer({ name: 'Empty body' })).id;
-    const service = h.sandbox.clients.service;
+    const customerId = (await ctx.h.store.createCustomer({ name: 'Empty body' })).id;
+    const service = ctx.h.sandbox.clients.service;
     const created = await postJson(
       '/api/instances',
       JSON.stringify({
@@ -46,7 +36,11 @@ describe('an empty body sent as application/json', () => {
             name: 'service',
             componentKey: 'serverTest',
             definitionKey: 'sandboxCc',
-            fields: { issuer: h.sandbox.url, clientId: service.clientId, clientSecret: service.clientSecret },
+            fields: {
+              issuer: ctx.h.sandbox.url,
+              clientId: service.clientId,
+              clientSecret: service.clientSecret,
+            },
           },
         ],
       }),

@@ -337,3 +337,30 @@ export async function addPasswordInstance(h: Harness): Promise<PasswordInstance>
   );
   return { instanceId: created.instance.id, connectionName: 'account', componentKey: 'sandboxPassword' };
 }
+
+/**
+ * The setup most API test files share: before the file's tests a harness on SQLite and an API key with every
+ * scope (`ctx.h`, `ctx.admin`), closed after them.
+ */
+export function adminHarness(): { readonly h: Harness; readonly admin: string } {
+  let started: { h: Harness; admin: string } | undefined;
+  beforeAll(async () => {
+    const h = await startHarness();
+    started = { h, admin: (await h.store.createApiKey({ name: 'admin', scopes: ['*'] })).key };
+  });
+  afterAll(async () => {
+    await started?.h.close();
+  });
+  const get = () => {
+    if (!started) throw new Error('adminHarness is read before its beforeAll ran');
+    return started;
+  };
+  return {
+    get h() {
+      return get().h;
+    },
+    get admin() {
+      return get().admin;
+    },
+  };
+}
