@@ -503,7 +503,10 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     };
     const webhooks = { cached: () => urls, load: () => Promise.resolve(urls) };
     const { logs } = await runAction(
-      { ...deps(), webhooks: webhooks as unknown as Parameters<typeof runAction>[0]['webhooks'] },
+      {
+        ...deps(),
+        webhooks: webhooks as unknown as NonNullable<Parameters<typeof runAction>[0]['webhooks']>,
+      },
       {
         instanceId: instance.id,
         componentKey: 'testkit',
