@@ -238,7 +238,9 @@ export class CredentialManager implements CredentialSource {
       const servable = this.#parsed.servable(connection, this.#now());
       if (servable !== undefined) return servable;
     }
-    const intent: Intent = forced ? { kind: 'forced', rejected: options?.rejectedAccessToken } : { kind: 'use' };
+    const intent: Intent = forced
+      ? { kind: 'forced', rejected: options?.rejectedAccessToken }
+      : { kind: 'use' };
     // A row the caller just read spares the first read; a forced refresh must look at the current row.
     const given = intent.kind === 'use' && connection?.id === connectionId ? connection : undefined;
     const { token, joined } = await this.#run(connectionId, intent, true, given);
