@@ -259,7 +259,20 @@ export function assertUploadDir(dir: string | undefined): void {
       ...(cause !== undefined ? { cause } : {}),
     });
   };
-  const stat = statSync(dir, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    // A part of the path is a file (ENOTDIR), or a parent may not be searched (EACCES): typed, as below.
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOTDIR')
+      refuse('not_a_directory', 'is not a directory (a part of its path is a file)', err);
+    refuse(
+      'not_writable',
+      `cannot be reached by this process (${typeof code === 'string' ? code : 'error'}): uploads are spooled there`,
+      err,
+    );
+  }
   if (!stat) refuse('missing', 'does not exist: create it, or unset uploadDir to use the OS temp dir');
   if (!stat?.isDirectory()) refuse('not_a_directory', 'is not a directory');
   try {

@@ -33,6 +33,11 @@ export interface PlannedConnection {
 export interface BoundConnection extends PlannedConnection {
   token: AccessToken | undefined;
   value: ConnectionValue;
+  /**
+   * Tokens this run was given before `token` and that a 401 retired (./unauthorized-retry): still redacted, as
+   * the component may have kept one and show it later.
+   */
+  retired?: AccessToken[];
 }
 
 /** What a run works out from the instance snapshot alone; see {@link planFor}. */

@@ -3,6 +3,7 @@
  * Gathered only when a log line or an error needs them: most runs never do.
  */
 import type { BoundConnection } from './run-plan';
+import type { AccessToken } from './types';
 
 /**
  * The secrets of `bound`, gathered afresh at each iteration (a token refreshed mid-run is redacted too). A class,
@@ -37,8 +38,12 @@ function collectSecrets(item: BoundConnection, secrets: Set<string>): void {
     const value = item.fields[input.key];
     if (input.type === 'password' && typeof value === 'string') secrets.add(value);
   }
-  const token = item.token;
-  if (token === undefined) return;
+  if (item.token !== undefined) collectToken(item.token, secrets);
+  // A token a 401 retired mid-run: the component was given it, and may show it later.
+  if (item.retired !== undefined) for (const token of item.retired) collectToken(token, secrets);
+}
+
+function collectToken(token: AccessToken, secrets: Set<string>): void {
   secrets.add(token.accessToken);
   collectTokenFields(token.raw, secrets, 0);
 }

@@ -13,7 +13,7 @@ import type { CredentialSource } from './types';
 /**
  * Calls `attempt(false)`. When it throws a provider 401 (see `isUnauthorized`) and the run has connections with a
  * token, refreshes each of those tokens (forced, naming the rejected one so a token another run already replaced
- * is not refreshed twice), updates `bound` in place (`token` and `value`), and calls `attempt(true)` once: the
+ * is not refreshed twice), updates `bound` in place (`token`, `value`, and the old token in `retired`), and calls `attempt(true)` once: the
  * attempt reads its connection values from `bound` again and starts from fresh state. A second 401 is
  * KW_ACTION_UNAUTHORIZED; anything else thrown, by either attempt or by the refresh, is rethrown as it is.
  */
@@ -30,6 +30,8 @@ export async function retryOnUnauthorized<T>(
     if (!isUnauthorized(first) || rejected.length === 0) throw first;
     logger.warn('The provider answered 401; refreshing the token and retrying once');
     for (const item of rejected) {
+      // Still a secret of this run: the first attempt was given it.
+      if (item.token !== undefined) (item.retired ??= []).push(item.token);
       item.token = await credentials.getToken(item.connection.id, {
         forceRefresh: true,
         rejectedAccessToken: item.token?.accessToken ?? '',

@@ -17,6 +17,7 @@ import type {
   PlatformApiPort,
   WebhookEndpointDto,
 } from './api/types';
+import { customerNotFound } from './api/customer-routes';
 import type { ConnectionView } from './ports';
 
 /** What {@link platformApi} needs: the runtime's parts and the views `createRuntimeServices` builds. */
@@ -138,7 +139,7 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
     customersPage: async (page) => mapPage(await store.admin.customersPage(page), deps.customerDto),
 
     async updateCustomer(id, patch) {
-      if (!(await store.getCustomer(id))) throw notFound('customer', id);
+      if (!(await store.getCustomer(id))) throw customerNotFound(id);
       return deps.customerDto(
         await store.updateCustomer(id, {
           ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -148,7 +149,7 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
     },
 
     async deleteCustomer(id) {
-      if (!(await store.getCustomer(id))) throw notFound('customer', id);
+      if (!(await store.getCustomer(id))) throw customerNotFound(id);
       for (const instance of await store.listInstances({ customerId: id })) await removeInstance(instance.id);
       await store.deleteCustomer(id);
     },

@@ -98,6 +98,26 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
         },
       });
     }
+    // `whoami`, then, on its retry after the 401, an error quoting the token the first attempt was given (as a
+    // component that kept it would): the token the 401 retired must stay redacted, as its replacement is.
+    const whoami = actions.get('whoami');
+    if (!whoami) throw new Error('testkit has no whoami action');
+    let retired: string | undefined;
+    actions.set('whoamiRecall', {
+      ...whoami,
+      key: 'whoamiRecall',
+      perform: async (...args: unknown[]) => {
+        const params = args[1] as { connection?: { token?: { access_token?: unknown } } };
+        const token = String(params.connection?.token?.access_token);
+        if (retired === undefined) {
+          retired = token;
+          return whoami.perform(...args);
+        }
+        const old = retired;
+        retired = undefined;
+        throw new Error(`the provider refused ${old}; now holding ${token}`);
+      },
+    });
     testkit = { ...loaded, actions };
     components = new ComponentRegistry({ store });
     components.register(testkit);
@@ -542,6 +562,19 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
       expect(credentials.calls).toHaveLength(2);
       const [latest] = await store.listExecutions({ instanceId: instance.id, limit: 1 });
       expect(latest).toMatchObject({ status: 'failed', errorCode: 'KW_ACTION_UNAUTHORIZED' });
+    });
+
+    it('redacts the token a 401 retired from a later error, as well as its replacement', async () => {
+      valid.clear();
+      valid.add('tok-fresh');
+      const credentials = new ScriptedCredentials(['tok-retired', 'tok-fresh']);
+      const error = await caught(run('whoamiRecall', {}, 'oauth', credentials));
+      expect(error.code).toBe('KW_ACTION_FAILED');
+      expect(error.message).toContain('the provider refused');
+      expect(error.message).not.toContain('tok-retired');
+      expect(error.message).not.toContain('tok-fresh');
+      const [latest] = await store.listExecutions({ instanceId: instance.id, limit: 1 });
+      expect(JSON.stringify(latest)).not.toContain('tok-retired');
     });
 
     it('does not retry a failure that is not a 401', async () => {

@@ -83,6 +83,8 @@ describe('/api/customers/:id by external id', () => {
       const { error } = res.json() as { error: { code: string; message: string } };
       expect(error.code).toBe('KW_API_NOT_FOUND');
       expect(error.message).toContain('"no-such-customer"');
+      // The message says how the reference was tried: as an id, then as an external id.
+      expect(error.message).toMatch(/\bid\b.*\bexternal id\b/);
     }
     expect(await ctx.h.store.listCustomers()).toEqual(before);
   });

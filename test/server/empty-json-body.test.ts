@@ -68,7 +68,29 @@ describe('an empty body sent as application/json', () => {
     expect(error.code).toBe('KW_REQUEST_INVALID');
     expect(error.message).not.toMatch(/Body cannot be empty/i);
     expect(error.message).toContain('body.name');
+    // In words: the route needs a JSON body and none came.
+    expect(error.message).toMatch(/POST \/api\/customers needs a JSON body/);
     expect(error.details).toEqual({ issues: [expect.objectContaining({ path: 'body.name' })] });
+  });
+
+  it('says a JSON body is required when no body and no content type is sent at all', async () => {
+    const res = await ctx.h.inject({
+      method: 'POST',
+      url: '/api/customers',
+      headers: { authorization: `Bearer ${ctx.admin}` },
+    });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json() as ErrorBody;
+    expect(error.code).toBe('KW_REQUEST_INVALID');
+    expect(error.message).toMatch(/needs a JSON body/);
+  });
+
+  it('keeps the ordinary message for a body that is sent but wrong', async () => {
+    const res = await postJson('/api/customers', '{}');
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json() as ErrorBody;
+    expect(error.message).not.toMatch(/needs a JSON body/);
+    expect(error.message).toContain('body.name');
   });
 
   it('still refuses malformed JSON with KW_REQUEST_INVALID', async () => {

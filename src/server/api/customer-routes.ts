@@ -40,6 +40,14 @@ export function notFound(what: string, id: string): KeywayError {
   return new KeywayError('KW_API_NOT_FOUND', { message: `No ${what} "${id}"`, details: { id } });
 }
 
+/** The error of a customer reference (`:id`, tried as an id and then as an external id) naming no customer. */
+export function customerNotFound(ref: string): KeywayError {
+  return new KeywayError('KW_API_NOT_FOUND', {
+    message: `No customer has the id or the external id "${ref}"; see GET /api/customers`,
+    details: { id: ref },
+  });
+}
+
 const customerResponse = z.object({ customer: CustomerSchema });
 const instanceResponse = z.object({ instance: InstanceSchema });
 const instancesQuery = pageQuery.extend({
@@ -90,7 +98,7 @@ export function registerCustomerRoutes(define: DefineRoute, api: ApiPort): void 
     response: customerResponse,
     async handle({ params: { id } }) {
       const customer = await api.getCustomer(id);
-      if (!customer) throw notFound('customer', id);
+      if (!customer) throw customerNotFound(id);
       return { customer };
     },
   });

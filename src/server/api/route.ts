@@ -240,9 +240,26 @@ function parseInput<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodTyp
   }
   // An upload's raw stream is the handler's to read; a JSON body is parsed here.
   const body = (
-    route.body && !(route.upload && isUploadStream(raw)) ? parseRequest(route.body, raw ?? {}, 'body') : raw
+    route.body && !(route.upload && isUploadStream(raw)) ? parseBody(route, route.body, raw) : raw
   ) as z.output<B>;
   return { query, params, body };
+}
+
+/**
+ * `raw` parsed by `schema`; an absent body (none sent, or an empty one) is parsed as `{}`, and when that fails the
+ * message says first, in words, that the route needs a JSON body.
+ */
+function parseBody(route: RouteDoc, schema: z.ZodType, raw: unknown): unknown {
+  if (raw !== undefined && raw !== null) return parseRequest(schema, raw, 'body');
+  try {
+    return parseRequest(schema, {}, 'body');
+  } catch (error) {
+    if (!(error instanceof KeywayError)) throw error;
+    throw new KeywayError('KW_REQUEST_INVALID', {
+      message: `${route.method} ${route.url} needs a JSON body (Content-Type: application/json) and none was sent. ${error.message}`,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
 }
 
 /** A {@link DefineRoute} for `app`; every route declared is added to `catalog`, the OpenAPI document's source. */
