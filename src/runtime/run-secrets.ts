@@ -11,14 +11,33 @@ import type { AccessToken } from './types';
  */
 export class LazySecrets implements Iterable<string> {
   readonly #bound: readonly BoundConnection[];
+  /** The run's other secrets, set once it has them: the API keys of its instance's trigger URLs. */
+  also: readonly string[] = [];
 
   constructor(bound: readonly BoundConnection[]) {
     this.#bound = bound;
   }
 
   [Symbol.iterator](): Iterator<string> {
-    return secretsOf(this.#bound).values();
+    const secrets = secretsOf(this.#bound);
+    for (const secret of this.also) secrets.add(secret);
+    return secrets.values();
   }
+}
+
+/**
+ * The API keys a context's `webhookApiKeys` hands the component: credentials of the instance's trigger URLs, kept
+ * out of trigger events' payloads and, like tokens, out of log lines and error messages.
+ */
+export function webhookApiKeySecrets(
+  keys: Readonly<Record<string, readonly string[]>> | undefined,
+): readonly string[] {
+  if (keys === undefined) return [];
+  const secrets: string[] = [];
+  for (const name in keys) {
+    for (const key of keys[name] ?? []) if (typeof key === 'string' && key !== '') secrets.push(key);
+  }
+  return secrets;
 }
 
 /** Every secret a run's log lines and error messages must not show. */

@@ -20,7 +20,7 @@ import { toExecutionLog } from './execution-record';
 import { surface } from './run-errors';
 import { bindConnections, paramInputs, peopleOf } from './run-plan';
 import type { BoundConnection } from './run-plan';
-import { LazySecrets } from './run-secrets';
+import { LazySecrets, webhookApiKeySecrets } from './run-secrets';
 import { LoadedState, stateWrites, storedStateKeys } from './run-state';
 import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
@@ -197,6 +197,8 @@ async function runPart(
   );
   const bound = await withTokens(deps, planned);
   secrets.bound = bound;
+  const urls = deps.webhooks && (await deps.webhooks.load(sub.instanceId));
+  if (urls !== undefined) secrets.also = webhookApiKeySecrets(urls.webhookApiKeys);
   const identity: ContextIdentity = {
     executionId: run.executionId,
     stepId: sub.triggerKey,
@@ -205,7 +207,7 @@ async function runPart(
     flow: { id: sub.id, name: sub.name, stableId: sub.id },
     componentActionKey: `${sub.componentKey}.${sub.triggerKey}`,
     configVars: { ...found.instance.config },
-    ...(deps.webhooks && (await deps.webhooks.load(sub.instanceId))),
+    ...urls,
   };
   const given = paramInputs(sub.inputs, trigger.inputs);
   const flowState = !WITHOUT_FLOW_STATE.has(call.phase);
@@ -299,9 +301,12 @@ export async function runTriggerPart(deps: RunActionDeps, call: TriggerCall): Pr
 /** The secrets of a run's connections, once they are bound (none before). */
 class RunSecrets implements Iterable<string> {
   bound: readonly BoundConnection[] = [];
+  also: readonly string[] = [];
 
   [Symbol.iterator](): Iterator<string> {
-    return new LazySecrets(this.bound)[Symbol.iterator]();
+    const secrets = new LazySecrets(this.bound);
+    secrets.also = this.also;
+    return secrets[Symbol.iterator]();
   }
 }
 

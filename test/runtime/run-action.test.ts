@@ -118,6 +118,19 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
         throw new Error(`the provider refused ${old}; now holding ${token}`);
       },
     });
+    // Logs the API keys of the instance's trigger URLs, as a careless component might.
+    actions.set('logWebhookKeys', {
+      ...whoami,
+      key: 'logWebhookKeys',
+      perform: (...args: unknown[]) => {
+        const context = args[0] as {
+          webhookApiKeys: Record<string, string[]>;
+          logger: { info: (text: string) => void };
+        };
+        context.logger.info(`trigger keys: ${JSON.stringify(context.webhookApiKeys)}`);
+        return Promise.resolve({ data: null });
+      },
+    });
     testkit = { ...loaded, actions };
     components = new ComponentRegistry({ store });
     components.register(testkit);
@@ -481,6 +494,27 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     ]);
     expect(failed[0]?.log.some((entry) => entry.level === 'error')).toBe(true);
     expect(reported).toEqual([]);
+  });
+
+  it('redacts the API keys of the trigger URLs from what an action logs', async () => {
+    const urls = {
+      webhookUrls: { 'Nightly sync': 'https://keyway.example/trigger/whk_url_token_1' },
+      webhookApiKeys: { 'Nightly sync': ['whk_api_key_SECRET_42'] },
+    };
+    const webhooks = { cached: () => urls, load: () => Promise.resolve(urls) };
+    const { logs } = await runAction(
+      { ...deps(), webhooks: webhooks as unknown as Parameters<typeof runAction>[0]['webhooks'] },
+      {
+        instanceId: instance.id,
+        componentKey: 'testkit',
+        actionKey: 'logWebhookKeys',
+        inputs: {},
+        connections: { connection: 'primary' },
+      },
+    );
+    const text = JSON.stringify(logs);
+    expect(text).toContain('trigger keys');
+    expect(text).not.toContain('whk_api_key_SECRET_42');
   });
 
   it('reports a record that cannot be written to onRecordError, and the run still succeeds', async () => {
