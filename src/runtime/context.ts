@@ -52,32 +52,65 @@ export function createCollectingLogger(
   now: () => number,
   sink?: (entry: ActionLogEntry) => void,
 ): CollectingLogger {
-  const entries: ActionLogEntry[] = [];
-  // One shared writer; the seven methods are thin arrows over it (a run creates its logger on every call).
-  const write = (level: ActionLogEntry['level'], args: unknown[]): void => {
+  const logger = new RunLogger(secrets, now, sink);
+  return { logger, entries: logger.entries };
+}
+
+/**
+ * The logger a run hands to its component. A run makes one on every call and most runs never log, so its
+ * methods are getters on the prototype that make the function when it is read: no closure per run, and a
+ * method taken off the logger (`const { info } = context.logger`) still writes to it.
+ */
+class RunLogger implements ActionLogger {
+  readonly entries: ActionLogEntry[] = [];
+  readonly #secrets: Iterable<string>;
+  readonly #now: () => number;
+  readonly #sink: ((entry: ActionLogEntry) => void) | undefined;
+
+  constructor(
+    secrets: Iterable<string>,
+    now: () => number,
+    sink: ((entry: ActionLogEntry) => void) | undefined,
+  ) {
+    this.#secrets = secrets;
+    this.#now = now;
+    this.#sink = sink;
+  }
+
+  get metric(): ActionLogger['metric'] {
+    return (...args) => this.#write('metric', args);
+  }
+  get trace(): ActionLogger['trace'] {
+    return (...args) => this.#write('trace', args);
+  }
+  get debug(): ActionLogger['debug'] {
+    return (...args) => this.#write('debug', args);
+  }
+  get info(): ActionLogger['info'] {
+    return (...args) => this.#write('info', args);
+  }
+  get log(): ActionLogger['log'] {
+    return (...args) => this.#write('log', args);
+  }
+  get warn(): ActionLogger['warn'] {
+    return (...args) => this.#write('warn', args);
+  }
+  get error(): ActionLogger['error'] {
+    return (...args) => this.#write('error', args);
+  }
+
+  #write(level: ActionLogEntry['level'], args: unknown[]): void {
     const formatted = formatWithOptions(
       { depth: 6, colors: false },
       ...args.map((arg) => maskSecretKeys(arg)),
     );
-    const redacted = redactText(formatted, secrets);
+    const redacted = redactText(formatted, this.#secrets);
     const message =
       redacted.length > MAX_LOG_MESSAGE ? `${redacted.slice(0, MAX_LOG_MESSAGE)}…(truncated)` : redacted;
-    const entry: ActionLogEntry = { level, message, at: now() };
-    entries.push(entry);
-    sink?.(entry);
-  };
-  return {
-    entries,
-    logger: {
-      metric: (...args: unknown[]) => write('metric', args),
-      trace: (...args: unknown[]) => write('trace', args),
-      debug: (...args: unknown[]) => write('debug', args),
-      info: (...args: unknown[]) => write('info', args),
-      log: (...args: unknown[]) => write('log', args),
-      warn: (...args: unknown[]) => write('warn', args),
-      error: (...args: unknown[]) => write('error', args),
-    },
-  };
+    const entry: ActionLogEntry = { level, message, at: this.#now() };
+    this.entries.push(entry);
+    this.#sink?.(entry);
+  }
 }
 
 /** Copies `value` with the values under secret-looking keys replaced; cycles and depth are bounded. */

@@ -228,21 +228,23 @@ export class CredentialManager implements CredentialSource {
    */
   async getToken(
     connectionId: string,
-    options: GetTokenOptions = {},
+    options?: GetTokenOptions,
     connection?: Connection,
   ): Promise<AccessToken> {
-    if (options.forceRefresh !== true && connection?.id === connectionId) {
+    // No default object: this runs on every action call, most of them without options.
+    const forced = options?.forceRefresh === true;
+    if (!forced && connection?.id === connectionId) {
       // The row of a cached snapshot whose token an earlier call found servable: no client lookup, no decision.
       const servable = this.#parsed.servable(connection, this.#now());
       if (servable !== undefined) return servable;
     }
-    const intent: Intent = options.forceRefresh
-      ? { kind: 'forced', rejected: options.rejectedAccessToken }
+    const intent: Intent = forced
+      ? { kind: 'forced', rejected: options?.rejectedAccessToken }
       : { kind: 'use' };
     // A row the caller just read spares the first read; a forced refresh must look at the current row.
     const given = intent.kind === 'use' && connection?.id === connectionId ? connection : undefined;
     const { token, joined } = await this.#run(connectionId, intent, true, given);
-    if (intent.kind === 'forced' && joined && token.accessToken === options.rejectedAccessToken) {
+    if (intent.kind === 'forced' && joined && token.accessToken === options?.rejectedAccessToken) {
       // The flight we joined found nothing to do (it was not forced); the provider still rejects this token.
       return (await this.#run(connectionId, intent, false)).token;
     }

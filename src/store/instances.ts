@@ -25,7 +25,7 @@ import {
   translateWriteError,
 } from './rows';
 import type { ConnectionsTable, InstancesTable } from './schema';
-import { SnapshotCache } from './snapshot-cache';
+import { SNAPSHOT_CACHE_SIZE, SnapshotCache } from './snapshot-cache';
 import type { VersionedRead } from './snapshot-cache';
 import type {
   Connection,
@@ -82,24 +82,36 @@ export function toInstance(row: Selectable<InstancesTable>): Instance {
 }
 
 /**
- * The snapshot cache key of a request. It only has to tell different requests apart: a snapshot is stored
- * after its state keys were validated.
+ * True when two requests select the same state values (an absent key is the empty one). Compared in place on
+ * every action call, so a snapshot lookup builds no key.
  */
-function snapshotKey(id: string, states: readonly InstanceStateKey[]): string {
-  let key = id;
-  for (const state of states) key += `\u0000${state.scope}\u0000${state.key ?? ''}`;
-  return key;
+function sameStates(a: readonly InstanceStateKey[], b: readonly InstanceStateKey[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let n = 0; n < a.length; n += 1) {
+    const x = a[n];
+    const y = b[n];
+    if (x === undefined || y === undefined) return false;
+    if (x.scope !== y.scope || (x.key ?? '') !== (y.key ?? '')) return false;
+  }
+  return true;
 }
+
+const NO_STATES: readonly InstanceStateKey[] = [];
 
 /** The instances table and the instance snapshots. */
 export class Instances {
   readonly #ctx: StoreContext;
   /** Instance snapshots for action calls; see ./snapshot-cache. */
-  readonly #snapshots: SnapshotCache<InstanceWithConnections>;
+  readonly #snapshots: SnapshotCache<InstanceWithConnections, readonly InstanceStateKey[]>;
+  /** The snapshot cache's read, made once rather than per call. */
+  readonly #readSnapshot = (
+    id: string,
+    states: readonly InstanceStateKey[],
+  ): Promise<VersionedRead<InstanceWithConnections> | undefined> => this.#readWithConnections(id, states);
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
-    this.#snapshots = new SnapshotCache(ctx.handle.changes);
+    this.#snapshots = new SnapshotCache(ctx.handle.changes, SNAPSHOT_CACHE_SIZE, sameStates);
   }
 
   async create(input: NewInstance): Promise<Instance> {
@@ -136,10 +148,9 @@ export class Instances {
   /** The cache's own promise, not one of this method's: this runs on every action call. */
   getWithConnections(
     id: string,
-    options: { readonly states?: readonly InstanceStateKey[] } = {},
+    options?: { readonly states?: readonly InstanceStateKey[] },
   ): Promise<InstanceWithConnections | undefined> {
-    const states = options.states ?? [];
-    return this.#snapshots.get(snapshotKey(id, states), id, () => this.#readWithConnections(id, states));
+    return this.#snapshots.get(id, options?.states ?? NO_STATES, this.#readSnapshot);
   }
 
   async #readWithConnections(

@@ -21,14 +21,15 @@
 import type { ChangeSubscription, ChangeTracking } from './engine';
 import { ALL_INSTANCES } from './engine';
 
-/** How many snapshots (instance × state keys) are kept; least recently used ones go first. */
+/** How many snapshots (instance × selection) are kept; least recently used instances go first. */
 export const SNAPSHOT_CACHE_SIZE = 10_000;
 
 /** SQLite: how often the database-wide change counter is read, i.e. how stale another process's change may be. */
 export const CROSS_PROCESS_CHECK_MS = 10;
 
-interface Entry<V> {
-  readonly instanceId: string;
+interface Entry<V, S> {
+  /** What the read selected besides the instance (e.g. its state keys). */
+  readonly selector: S;
   readonly value: V;
   /** `change_seq` the value was read at (SQLite). */
   readonly version: number | undefined;
@@ -42,8 +43,9 @@ export interface VersionedRead<V> {
   readonly version: number | undefined;
 }
 
-/** A read in flight, which callers of the same key may join while nothing it covers has changed since. */
-interface Pending<V> {
+/** A read in flight, which callers of the same selection may join while nothing it covers has changed since. */
+interface Pending<V, S> {
+  readonly selector: S;
   readonly promise: Promise<VersionedRead<V> | undefined>;
   /** {@link SnapshotCache} `#changeCount` when the read started (feed). */
   readonly startedAt: number;
@@ -51,17 +53,26 @@ interface Pending<V> {
   readonly epoch: number;
 }
 
-/** Snapshots by key, each belonging to one instance. */
-export class SnapshotCache<V> {
+/** Reads one instance's snapshot for a selection; `undefined` for a missing instance. */
+export type SnapshotRead<V, S> = (instanceId: string, selector: S) => Promise<VersionedRead<V> | undefined>;
+
+/**
+ * Snapshots by instance, each instance holding one per selection (`same` tells two selections apart), so a
+ * lookup builds no key: the instance id finds the list, and the list is as long as the selections the instance
+ * is called with (one per flow).
+ */
+export class SnapshotCache<V, S = string> {
   readonly #tracking: ChangeTracking;
   readonly #capacity: number;
-  readonly #entries = new Map<string, Entry<V>>();
-  /** The key last put or re-inserted: while it is held, its entry is the last of {@link #entries}. */
+  readonly #same: (a: S, b: S) => boolean;
+  /** Snapshots by instance; the map's order is the eviction order (least recently used instance first). */
+  readonly #entries = new Map<string, Entry<V, S>[]>();
+  /** How many snapshots {@link #entries} holds in all. */
+  #count = 0;
+  /** The instance last put or re-inserted: while it is held, its entries are the last of {@link #entries}. */
   #newest: string | undefined;
-  /** Keys per instance, so a change drops every snapshot of that instance. */
-  readonly #keysByInstance = new Map<string, Set<string>>();
-  /** Reads in flight by key; see {@link Pending}. */
-  readonly #pending = new Map<string, Pending<V>>();
+  /** Reads in flight by instance; see {@link Pending}. */
+  readonly #pending = new Map<string, Pending<V, S>[]>();
   #subscription: ChangeSubscription | undefined;
   /** Bumped by every change heard; a read started before a change of its instance is not cached. */
   #changeCount = 0;
@@ -73,58 +84,71 @@ export class SnapshotCache<V> {
   #lastGlobalCheck = -Infinity;
   #unsubscribeLocal: (() => void) | undefined;
 
-  constructor(tracking: ChangeTracking, capacity = SNAPSHOT_CACHE_SIZE) {
+  constructor(
+    tracking: ChangeTracking,
+    capacity = SNAPSHOT_CACHE_SIZE,
+    same: (a: S, b: S) => boolean = Object.is,
+  ) {
     this.#tracking = tracking;
     this.#capacity = capacity;
+    this.#same = same;
   }
 
   /**
-   * The snapshot under `key` if it is still current, else what `read` returns (cached when that is safe).
-   * `read` must return `undefined` for a missing instance; that is never cached.
+   * The snapshot of `instanceId` for `selector` if it is still current, else what `read` returns (cached when
+   * that is safe). `read` must return `undefined` for a missing instance; that is never cached.
    */
-  async get(
-    key: string,
-    instanceId: string,
-    read: () => Promise<VersionedRead<V> | undefined>,
-  ): Promise<V | undefined> {
-    if (this.#tracking.kind === 'none') return (await read())?.value;
-    const hit = this.peek(key, instanceId);
+  async get(instanceId: string, selector: S, read: SnapshotRead<V, S>): Promise<V | undefined> {
+    if (this.#tracking.kind === 'none') return (await read(instanceId, selector))?.value;
+    const hit = this.peek(instanceId, selector);
     if (hit !== undefined) return hit;
-    const joined = this.#pending.get(key);
+    let pendings = this.#pending.get(instanceId);
+    const joined = pendings?.find((p) => this.#same(p.selector, selector));
     if (joined !== undefined && this.#fresh(joined, instanceId)) return (await joined.promise)?.value;
     const startedAt = this.#changeCount;
     const epoch = this.#epoch;
-    const pending: Pending<V> = {
-      promise: this.#read(key, instanceId, read, startedAt, epoch),
+    const pending: Pending<V, S> = {
+      selector,
+      promise: this.#read(instanceId, selector, read, startedAt, epoch),
       startedAt,
       epoch,
     };
-    this.#pending.set(key, pending);
+    if (pendings === undefined) {
+      pendings = [];
+      this.#pending.set(instanceId, pendings);
+    }
+    if (joined !== undefined) pendings.splice(pendings.indexOf(joined), 1);
+    pendings.push(pending);
     try {
       return (await pending.promise)?.value;
     } finally {
-      if (this.#pending.get(key) === pending) this.#pending.delete(key);
+      const index = pendings.indexOf(pending);
+      if (index >= 0) pendings.splice(index, 1);
+      if (pendings.length === 0 && this.#pending.get(instanceId) === pendings)
+        this.#pending.delete(instanceId);
     }
   }
 
   /**
-   * The snapshot under `key` if it is still current, at once (no read, no promise); `undefined` when
-   * {@link SnapshotCache.get} would have to read. A snapshot found out of date is dropped.
+   * The snapshot of `instanceId` for `selector` if it is still current, at once (no read, no promise);
+   * `undefined` when {@link SnapshotCache.get} would have to read. A snapshot found out of date is dropped.
    */
-  peek(key: string, instanceId: string): V | undefined {
+  peek(instanceId: string, selector: S): V | undefined {
     const tracking = this.#tracking;
     if (tracking.kind === 'none') return undefined;
     if (tracking.kind === 'feed') this.#subscription ??= tracking.subscribe((id) => this.#changed(id));
     if (tracking.kind === 'version') this.#syncEpoch(tracking);
-    const entry = this.#entries.get(key);
+    const entries = this.#entries.get(instanceId);
+    if (entries === undefined) return undefined;
+    const entry = this.#find(entries, selector);
     if (entry === undefined) return undefined;
-    if (this.#current(entry)) {
+    if (this.#current(instanceId, entry)) {
       // Re-inserting moves it to the end: Map iteration order is the eviction order (least recently used first).
       // The newest needs no move (the commonest hit: one instance called again and again).
-      if (key !== this.#newest) {
-        this.#entries.delete(key);
-        this.#entries.set(key, entry);
-        this.#newest = key;
+      if (instanceId !== this.#newest) {
+        this.#entries.delete(instanceId);
+        this.#entries.set(instanceId, entries);
+        this.#newest = instanceId;
       }
       return entry.value;
     }
@@ -132,23 +156,29 @@ export class SnapshotCache<V> {
     return undefined;
   }
 
+  #find(entries: readonly Entry<V, S>[], selector: S): Entry<V, S> | undefined {
+    for (const entry of entries) if (this.#same(entry.selector, selector)) return entry;
+    return undefined;
+  }
+
   /** Runs `read`, caches its result when that is safe, and freezes it: the callers who joined share it. */
   async #read(
-    key: string,
     instanceId: string,
-    read: () => Promise<VersionedRead<V> | undefined>,
+    selector: S,
+    read: SnapshotRead<V, S>,
     startedAt: number,
     epoch: number,
   ): Promise<VersionedRead<V> | undefined> {
-    const result = await read();
+    const result = await read(instanceId, selector);
     if (result === undefined) return undefined;
     deepFreeze(result.value);
-    if (this.#cacheable(instanceId, startedAt, result.version)) this.#put(key, instanceId, result, epoch);
+    if (this.#cacheable(instanceId, startedAt, result.version))
+      this.#put(instanceId, selector, result, epoch);
     return result;
   }
 
   /** True when no change this cache has heard of since `pending` started could be missing from its result. */
-  #fresh(pending: Pending<V>, instanceId: string): boolean {
+  #fresh(pending: Pending<V, S>, instanceId: string): boolean {
     if (this.#tracking.kind === 'version') return pending.epoch === this.#epoch;
     return this.#cacheable(instanceId, pending.startedAt, undefined);
   }
@@ -176,14 +206,13 @@ export class SnapshotCache<V> {
 
   /** How many snapshots are held (for tests). */
   get size(): number {
-    return this.#entries.size;
+    return this.#count;
   }
 
-  #current(entry: Entry<V>): boolean {
+  #current(instanceId: string, entry: Entry<V, S>): boolean {
     if (this.#tracking.kind === 'version') {
       if (entry.epoch === this.#epoch) return true;
-      if (entry.version === undefined || this.#tracking.version(entry.instanceId) !== entry.version)
-        return false;
+      if (entry.version === undefined || this.#tracking.version(instanceId) !== entry.version) return false;
       entry.epoch = this.#epoch;
       return true;
     }
@@ -198,18 +227,25 @@ export class SnapshotCache<V> {
     return this.#everythingChangedAt <= startedAt && (this.#changedAt.get(instanceId) ?? 0) <= startedAt;
   }
 
-  #put(key: string, instanceId: string, result: VersionedRead<V>, epoch: number): void {
-    // Deleted first so that a key read again goes to the end, where the newest is.
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.#capacity) this.#evictOne();
-    this.#entries.set(key, { instanceId, value: result.value, version: result.version, epoch });
-    this.#newest = key;
-    let keys = this.#keysByInstance.get(instanceId);
-    if (keys === undefined) {
-      keys = new Set();
-      this.#keysByInstance.set(instanceId, keys);
+  #put(instanceId: string, selector: S, result: VersionedRead<V>, epoch: number): void {
+    // A copy: the caller may reuse or change its selector after the call.
+    const kept = deepFreeze(structuredClone(selector));
+    const entry: Entry<V, S> = { selector: kept, value: result.value, version: result.version, epoch };
+    let entries = this.#entries.get(instanceId);
+    // Deleted first so that an instance read again goes to the end, where the newest is.
+    this.#entries.delete(instanceId);
+    if (entries === undefined) {
+      if (this.#count >= this.#capacity) this.#evictOne();
+      entries = [];
     }
-    keys.add(key);
+    this.#entries.set(instanceId, entries);
+    this.#newest = instanceId;
+    const old = this.#find(entries, selector);
+    if (old !== undefined) entries[entries.indexOf(old)] = entry;
+    else {
+      entries.push(entry);
+      this.#count += 1;
+    }
   }
 
   #changed(instanceId: string): void {
@@ -230,22 +266,22 @@ export class SnapshotCache<V> {
     this.#drop(instanceId);
   }
 
-  /** Drops the least recently used snapshot (the first in the map), with the other snapshots of its instance. */
+  /** Drops the snapshots of the least recently used instance (the first in the map). */
   #evictOne(): void {
-    const oldest = this.#entries.values().next();
-    if (oldest.done !== true) this.#drop(oldest.value.instanceId);
+    const oldest = this.#entries.keys().next();
+    if (oldest.done !== true) this.#drop(oldest.value);
   }
 
   #drop(instanceId: string): void {
-    const keys = this.#keysByInstance.get(instanceId);
-    if (keys === undefined) return;
-    for (const key of keys) this.#entries.delete(key);
-    this.#keysByInstance.delete(instanceId);
+    const entries = this.#entries.get(instanceId);
+    if (entries === undefined) return;
+    this.#count -= entries.length;
+    this.#entries.delete(instanceId);
   }
 
   #clear(): void {
     this.#entries.clear();
-    this.#keysByInstance.clear();
+    this.#count = 0;
   }
 }
 

@@ -56,7 +56,7 @@ describe('SnapshotCache, change feed', () => {
     const { tracking } = feed();
     const cache = new SnapshotCache<Snapshot>(tracking);
     const reads = controlledReads(() => 'at-1');
-    const callers = Array.from({ length: 100 }, () => cache.get('k', 'inst', reads.read));
+    const callers = Array.from({ length: 100 }, () => cache.get('inst', 'k', reads.read));
     await settle();
     reads.releaseAll();
     const results = await Promise.all(callers);
@@ -73,11 +73,11 @@ describe('SnapshotCache, change feed', () => {
     const cache = new SnapshotCache<Snapshot>(tracking);
     let token = 'at-old';
     const reads = controlledReads(() => token);
-    const before = cache.get('k', 'inst', reads.read);
+    const before = cache.get('inst', 'k', reads.read);
     await settle();
     token = 'at-new';
     emit(changed);
-    const after = cache.get('k', 'inst', reads.read);
+    const after = cache.get('inst', 'k', reads.read);
     await settle();
     reads.releaseAll();
     expect((await before)?.token).toBe('at-old');
@@ -89,10 +89,10 @@ describe('SnapshotCache, change feed', () => {
     const { tracking, emit } = feed();
     const cache = new SnapshotCache<Snapshot>(tracking);
     const reads = controlledReads(() => 'at-1');
-    const first = cache.get('k', 'inst', reads.read);
+    const first = cache.get('inst', 'k', reads.read);
     await settle();
     emit('other-instance');
-    const second = cache.get('k', 'inst', reads.read);
+    const second = cache.get('inst', 'k', reads.read);
     await settle();
     reads.releaseAll();
     expect(await second).toBe(await first);
@@ -111,14 +111,14 @@ describe('SnapshotCache, change feed', () => {
       if (fail) throw new Error('connection reset');
       return { value: { token: 'at-1' }, version: undefined };
     };
-    const callers = [cache.get('k', 'inst', read), cache.get('k', 'inst', read)];
+    const callers = [cache.get('inst', 'k', read), cache.get('inst', 'k', read)];
     await settle();
     open();
     const outcomes = await Promise.allSettled(callers);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(count).toBe(1);
     fail = false;
-    const later = cache.get('k', 'inst', read);
+    const later = cache.get('inst', 'k', read);
     await settle();
     open();
     expect((await later)?.token).toBe('at-1');
@@ -141,17 +141,51 @@ describe('SnapshotCache, version counter', () => {
     const cache = new SnapshotCache<Snapshot>(tracking);
     let token = 'at-old';
     const reads = controlledReads(() => token);
-    const a = cache.get('k', 'inst', reads.read);
-    const b = cache.get('k', 'inst', reads.read);
+    const a = cache.get('inst', 'k', reads.read);
+    const b = cache.get('inst', 'k', reads.read);
     await settle();
     token = 'at-new';
     local();
-    const c = cache.get('k', 'inst', reads.read);
+    const c = cache.get('inst', 'k', reads.read);
     await settle();
     reads.releaseAll();
     expect(await b).toBe(await a);
     expect((await c)?.token).toBe('at-new');
     expect(reads.started()).toBe(2);
+  });
+});
+
+describe('SnapshotCache, selections of one instance', () => {
+  it('keeps one snapshot per selection of an instance, and a change of the instance drops them all', async () => {
+    let listener: ChangeListener = () => undefined;
+    const tracking: ChangeTracking = {
+      kind: 'feed',
+      subscribe: (l) => {
+        listener = l;
+        return { live: true, close: () => Promise.resolve() };
+      },
+    };
+    const same = (a: readonly string[], b: readonly string[]): boolean =>
+      a.length === b.length && a.every((item, n) => item === b[n]);
+    const cache = new SnapshotCache<Snapshot, readonly string[]>(tracking, 10, same);
+    const reads: string[] = [];
+    const read = (id: string, selector: readonly string[]): Promise<VersionedRead<Snapshot>> => {
+      reads.push(`${id}:${selector.join(',')}`);
+      return Promise.resolve({ value: { token: selector.join(',') }, version: undefined });
+    };
+    const flowA = ['instance', 'a'];
+    expect((await cache.get('inst', flowA, read))?.token).toBe('instance,a');
+    expect((await cache.get('inst', ['instance', 'b'], read))?.token).toBe('instance,b');
+    // A selector changed after the call does not change what its snapshot was read for.
+    flowA[1] = 'b';
+    expect((await cache.get('inst', ['instance', 'a'], read))?.token).toBe('instance,a');
+    expect((await cache.get('inst', ['instance', 'b'], read))?.token).toBe('instance,b');
+    expect(reads).toEqual(['inst:instance,a', 'inst:instance,b']);
+    expect(cache.size).toBe(2);
+    listener('inst');
+    expect(cache.size).toBe(0);
+    expect((await cache.get('inst', ['instance', 'a'], read))?.token).toBe('instance,a');
+    expect(reads).toHaveLength(3);
   });
 });
 
