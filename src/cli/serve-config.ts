@@ -261,10 +261,13 @@ export function assertUploadDir(dir: string | undefined): void {
   };
   let stat;
   try {
-    stat = statSync(dir, { throwIfNoEntry: false });
+    // Not `throwIfNoEntry: false`: Node 24 answers undefined for ENOTDIR too, Node 22 throws it.
+    stat = statSync(dir);
   } catch (err) {
-    // A part of the path is a file (ENOTDIR), or a parent may not be searched (EACCES): typed, as below.
+    // Missing (ENOENT), a part of the path is a file (ENOTDIR), or a parent may not be searched (EACCES).
     const code = (err as { code?: unknown }).code;
+    if (code === 'ENOENT')
+      refuse('missing', 'does not exist: create it, or unset uploadDir to use the OS temp dir', err);
     if (code === 'ENOTDIR')
       refuse('not_a_directory', 'is not a directory (a part of its path is a file)', err);
     refuse(
@@ -273,7 +276,6 @@ export function assertUploadDir(dir: string | undefined): void {
       err,
     );
   }
-  if (!stat) refuse('missing', 'does not exist: create it, or unset uploadDir to use the OS temp dir');
   if (!stat?.isDirectory()) refuse('not_a_directory', 'is not a directory');
   try {
     rmSync(mkdtempSync(join(dir, 'keyway-upload-check-')), { recursive: true, force: true });
