@@ -50,8 +50,12 @@ export function spawnWorker(script: string, job: Record<string, unknown>): Worke
     }
     for (const wake of waiters.splice(0)) wake();
   });
+  // 'close', not 'exit': a worker that printed "done" and exited may still have that line in the pipe when
+  // 'exit' fires; 'close' comes after its stdout and stderr were read to the end.
+  let closed = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
+      closed = true;
       for (const wake of waiters.splice(0)) wake();
       done({ code, signal });
     });
@@ -68,8 +72,7 @@ export function spawnWorker(script: string, job: Record<string, unknown>): Worke
           const found = messages.find((m) => m.event === event || m.event === 'crashed');
           if (found?.event === 'crashed') reject(new Error(`worker crashed: ${found.message}\n${err}`));
           else if (found) resolvePromise(found);
-          else if (child.exitCode !== null || child.signalCode !== null)
-            reject(new Error(`worker exited before "${event}"\n${err}`));
+          else if (closed) reject(new Error(`worker exited before "${event}"\n${err}`));
           else if (Date.now() > deadline) reject(new Error(`timed out waiting for "${event}"\n${err}`));
           else {
             waiters.push(check);
