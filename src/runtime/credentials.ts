@@ -519,7 +519,10 @@ export class CredentialManager implements CredentialSource {
       throw notConnected(earlier.current ?? row);
     }
     const interrupted = earlier.kind === 'interrupted' ? earlier.marker : undefined;
-    // A refresh token must never be sent twice at once: only while the lock is known to be ours.
+    // A refresh token must never be sent twice: no marker once the lock is known to be lost, and no request
+    // unless the lock is confirmed after the marker is committed. `held` can lag a terminated session, and the
+    // next holder may already have looked for a marker; after the confirmation, every later holder finds it and
+    // waits for this answer. A marker left by a failed confirmation only makes the next holder wait for it.
     lease.assertHeld();
     await this.#store.putRefreshMarker({
       connectionId: row.id,
@@ -527,6 +530,7 @@ export class CredentialManager implements CredentialSource {
       owner: this.#owner,
       startedAt: this.#now(),
     });
+    await lease.confirm();
     let fresh: TokenSet;
     try {
       const answer = await refreshTokenGrant(

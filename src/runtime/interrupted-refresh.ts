@@ -75,17 +75,17 @@ export async function earlierRefresh(
   fingerprint: string,
   timing: { readonly now: Clock; readonly inFlightMs: number },
 ): Promise<EarlierRefresh> {
-  let marker = await store.getRefreshMarker(row.id);
-  while (
-    marker?.grantFingerprint === fingerprint &&
-    mayStillBeInFlight(marker, timing.now(), timing.inFlightMs)
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  for (;;) {
+    const marker = await store.getRefreshMarker(row.id);
+    // `row` was read before this marker. A holder writes its marker before it confirms its lock (so before we
+    // took the lock) and drops it only after saving the answer: a marker already gone means either no request
+    // or a saved answer, and only the row, read after the marker, tells which.
     const current = await store.getConnection(row.id);
     if (current === undefined || !sameGrant(row, current)) return { kind: 'saved', current };
-    marker = await store.getRefreshMarker(row.id);
+    if (marker?.grantFingerprint !== fingerprint) return { kind: 'none' };
+    if (!mayStillBeInFlight(marker, timing.now(), timing.inFlightMs)) return { kind: 'interrupted', marker };
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }
-  return marker?.grantFingerprint === fingerprint ? { kind: 'interrupted', marker } : { kind: 'none' };
 }
 
 /** How long the answer of a sent refresh is kept trying to be saved while the database does not answer. */

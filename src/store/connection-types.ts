@@ -134,13 +134,21 @@ export interface LockOptions {
 /**
  * What a lock holder can ask about its lock while `fn` runs. A lock can be lost without `fn` knowing: the
  * PostgreSQL session holding an advisory lock was terminated (the lock died with it), or a SQLite lease was
- * taken over after renewals failed. Check before doing something that must not happen twice.
+ * taken over after renewals failed. `held` and `assertHeld` say what this process has learnt so far, which can
+ * lag: a terminated session is noticed only when its socket's close event is handled. Before doing something
+ * that must not happen twice, write down what the next holder must know, then `confirm`.
  */
 export interface LockLease {
   /** False once the lock is known to be lost. */
   readonly held: boolean;
-  /** Throws `KW_STORE_UNAVAILABLE` when the lock is lost. */
+  /** Throws `KW_STORE_UNAVAILABLE` when the lock is known to be lost. */
   assertHeld(): void;
+  /**
+   * Asks the database whether the lock is still held; throws `KW_STORE_UNAVAILABLE` when it is not or the
+   * database does not answer. Whatever this holder committed before a confirmation that succeeds is seen by
+   * every later holder, because none can take the lock before that moment.
+   */
+  confirm(): Promise<void>;
 }
 
 /** A live process's heartbeat: which encryption keys it holds (see {@link Store.publishReplica}). */

@@ -86,9 +86,17 @@ export async function pollUntil(
   }
 }
 
-/** A {@link LockLease} whose `lose()` marks the lock lost. */
-export function lockLease(name: string): LockLease & { lose(): void } {
+/**
+ * A {@link LockLease} whose `lose()` marks the lock lost; `stillHeld` asks the database (on the lock's own
+ * session for PostgreSQL, the lease row for SQLite) and may reject when it cannot answer.
+ */
+export function lockLease(name: string, stillHeld: () => Promise<boolean>): LockLease & { lose(): void } {
   let held = true;
+  const lost = (): KeywayError =>
+    new KeywayError('KW_STORE_UNAVAILABLE', {
+      message: `The lock on ${name} was lost with its database session; the work it guarded was stopped.`,
+      retryAfterMs: 1000,
+    });
   return {
     get held() {
       return held;
@@ -97,11 +105,12 @@ export function lockLease(name: string): LockLease & { lose(): void } {
       held = false;
     },
     assertHeld: () => {
-      if (held) return;
-      throw new KeywayError('KW_STORE_UNAVAILABLE', {
-        message: `The lock on ${name} was lost with its database session; the work it guarded was stopped.`,
-        retryAfterMs: 1000,
-      });
+      if (!held) throw lost();
+    },
+    confirm: async () => {
+      if (held && (await stillHeld().catch(() => false))) return;
+      held = false;
+      throw lost();
     },
   };
 }

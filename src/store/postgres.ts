@@ -235,7 +235,8 @@ async function withAdvisoryLock<T>(
   fn: (lease: LockLease) => Promise<T>,
 ): Promise<T> {
   const client = await translatingUnavailable(() => pool.connect());
-  const lease = lockLease(name);
+  // The session answering proves the lock is still ours: a session lock ends only with an unlock or the session.
+  const lease = lockLease(name, async () => (await client.query('select 1')).rowCount === 1);
   const lose = (): void => lease.lose();
   client.on('error', lose);
   client.on('end', lose);

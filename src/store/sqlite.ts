@@ -174,7 +174,17 @@ async function withLeaseLock<T>(
     return row?.owner === owner;
   };
   await pollUntil(tryAcquire, options.timeoutMs, name);
-  const lease = lockLease(name);
+  // Nobody can take over a lease row before it expires.
+  const lease = lockLease(name, async () => {
+    const row = await db
+      .selectFrom('locks')
+      .select('owner')
+      .where('name', '=', name)
+      .where('owner', '=', owner)
+      .where('expires_at', '>', Date.now())
+      .executeTakeFirst();
+    return row !== undefined;
+  });
 
   const renew = setInterval(
     () => {

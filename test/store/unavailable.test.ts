@@ -47,9 +47,13 @@ describe('PostgreSQL backends terminated under the store', () => {
 
   it('keeps the process up when the session holding a lock is terminated, and tells the holder the lock is lost', async () => {
     let heldAfter: boolean | undefined;
+    let confirmedAfter: unknown;
     await store.withConnectionLock('chaos', { timeoutMs: 5000 }, async (lease) => {
       expect(lease.held).toBe(true);
+      await lease.confirm();
       expect(await terminate()).toBeGreaterThan(0);
+      // Asked at once, whether or not the close event has been handled yet: the database says it is gone.
+      confirmedAfter = await lease.confirm().catch((err: unknown) => err);
       await until('the lease to be lost', () => !lease.held);
       heldAfter = lease.held;
       let thrown: unknown;
@@ -61,6 +65,7 @@ describe('PostgreSQL backends terminated under the store', () => {
       expect(isKeywayError(thrown, 'KW_STORE_UNAVAILABLE')).toBe(true);
     });
     expect(heldAfter).toBe(false);
+    expect(isKeywayError(confirmedAfter, 'KW_STORE_UNAVAILABLE')).toBe(true);
     // The lock died with its session: it can be taken again at once, and nothing of ours holds one.
     await store.withConnectionLock('chaos', { timeoutMs: 1000 }, () => Promise.resolve());
     const locks = await admin.query(

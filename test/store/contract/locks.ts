@@ -49,6 +49,14 @@ export function connectionLockContract(ctx: ContractContext): void {
       ).toBe(1);
     });
 
+    it('confirms with the database that a held lock is still held', async () => {
+      const { connection } = await fixture();
+      await store.withConnectionLock(connection.id, { timeoutMs: 500 }, async (lease) => {
+        await lease.confirm();
+        expect(lease.held).toBe(true);
+      });
+    });
+
     it('does not block locks on other connections', async () => {
       const a = (await fixture()).connection;
       const b = (await fixture()).connection;
