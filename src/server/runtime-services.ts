@@ -205,9 +205,11 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
       } catch (error) {
         if (
           !isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED') &&
-          !isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED')
+          !isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') &&
+          !isKeywayError(error, 'KW_DEVICE_SESSION_FAILED')
         ) {
-          // A transient provider failure: the page shows "pending" and polls again.
+          // A transient failure (the provider, or the store while saving the tokens, which leaves the session
+          // pending): the page shows "pending" and polls again.
           if (!(isKeywayError(error) && error.transient)) throw error;
         }
       }
