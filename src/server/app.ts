@@ -58,8 +58,8 @@ export function routesOf(app: FastifyInstance): readonly RouteSummary[] {
 const FORM_BODY_LIMIT = 16 * 1024;
 
 /**
- * The URL as logs may show it: query secrets (`code=`) and connect-link tokens (bearer credentials for one
- * instance's connections) replaced.
+ * The URL as logs may show it: query secrets (`code=`), trigger tokens (`/trigger/[REDACTED]`, by `redactText`) and
+ * connect-link tokens (bearer credentials for one instance's connections) replaced.
  */
 export function loggableUrl(url: string): string {
   return redactText(url).replace(/\/connect\/[^/?#]+/, '/connect/[link]');
