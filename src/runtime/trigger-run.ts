@@ -20,7 +20,7 @@ import { toExecutionLog } from './execution-record';
 import { surface } from './run-errors';
 import { bindConnections, paramInputs, peopleOf } from './run-plan';
 import type { BoundConnection } from './run-plan';
-import { LazySecrets, webhookApiKeySecrets } from './run-secrets';
+import { LazySecrets, webhookSecrets } from './run-secrets';
 import { LoadedState, stateWrites, storedStateKeys } from './run-state';
 import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
@@ -198,7 +198,7 @@ async function runPart(
   const bound = await withTokens(deps, planned);
   secrets.bound = bound;
   const urls = deps.webhooks && (await deps.webhooks.load(sub.instanceId));
-  if (urls !== undefined) secrets.also = webhookApiKeySecrets(urls.webhookApiKeys);
+  secrets.also = webhookSecrets(urls);
   const identity: ContextIdentity = {
     executionId: run.executionId,
     stepId: sub.triggerKey,
