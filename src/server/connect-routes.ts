@@ -18,7 +18,7 @@ import {
   verifyCsrfToken,
 } from './browser';
 import type { ServerConfig } from './config';
-import { newNonce, parseRequest, sendHtml, setRetryAfter, toKeywayError } from './http';
+import { logServerError, newNonce, parseRequest, sendHtml, setRetryAfter, toKeywayError } from './http';
 import { customerMessage, operatorFacts } from './pages/error-text';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
@@ -138,7 +138,7 @@ export function sendErrorPage(
   backHref?: string,
 ): FastifyReply {
   const { error, status } = toKeywayError(thrown);
-  if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+  if (status >= 500) logServerError(reply.log, thrown, error, 'connect page failed');
   // The customer reads a sentence; the operator reads here which setting is wrong.
   else reply.log.warn(operatorFacts(error), 'connect page refused: %s', error.message);
   setRetryAfter(reply, error, status);
