@@ -73,7 +73,7 @@ export interface RunningServer {
 export interface WorkerTimings {
   /** The poller's pass interval (default 5 s). */
   readonly pollIntervalMs?: number;
-  /** The poll lease: how long a replica killed mid-poll holds its subscription (default 5 min). */
+  /** The poll lease: how long a replica killed mid-poll holds its subscription (default 60 s). */
   readonly pollLeaseMs?: number;
   /** The outbox delivery worker's pass interval (default 1 s). */
   readonly deliveryIntervalMs?: number;
