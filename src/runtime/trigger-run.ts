@@ -9,6 +9,7 @@
  * (`Store.triggers.commitRun`): never half.
  */
 import { KeywayError } from '../errors';
+import { redactText } from '../redact';
 import type { JsonObject, NewOutboxEvent, StateScope, Subscription, SubscriptionPatch } from '../store';
 import { createActionContext, createCollectingLogger, finalState, isPlainRecord } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
@@ -115,12 +116,13 @@ export function jsonSafe(value: unknown): unknown {
 
 /**
  * The trigger's payload as the platform receives it: without the subscription's `Api-Key` header and without
- * `webhookUrls` / `webhookApiKeys` (capabilities the API already gives the platform), so the outbox and the
- * deliveries never copy them.
+ * `webhookUrls` / `webhookApiKeys` (capabilities the API already gives the platform), and with the token of
+ * `invokeUrl` redacted (`…/trigger/[REDACTED]/<fragment>`), so the outbox and the deliveries never copy them.
  */
 function withoutSecrets(payload: unknown): unknown {
   if (!isPlainRecord(payload)) return payload;
   const { webhookUrls: _urls, webhookApiKeys: _keys, ...rest } = payload;
+  if (typeof rest.invokeUrl === 'string') rest.invokeUrl = redactText(rest.invokeUrl);
   const headers = rest.headers;
   if (isPlainRecord(headers) && 'api-key' in headers) {
     const { 'api-key': _key, ...others } = headers;

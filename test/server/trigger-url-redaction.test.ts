@@ -21,6 +21,13 @@ const careless = component({
   display: { label: 'Careless', description: 'Logs its own trigger URL.', iconPath: 'icon.png' },
   actions: {},
   triggers: {
+    quiet: trigger({
+      display: { label: 'Quiet', description: 'Hands the payload it got on to the platform.' },
+      inputs: {},
+      synchronousResponseSupport: 'valid',
+      scheduleSupport: 'invalid',
+      perform: async (_context, payload) => Promise.resolve({ payload }),
+    }),
     loud: trigger({
       display: { label: 'Loud', description: 'Logs its URL, then fails quoting it.' },
       inputs: {},
@@ -125,4 +132,26 @@ it('shows a trigger URL only as /trigger/[REDACTED] in logs, run logs and errors
     expect(text).not.toContain(token);
   }
   expect(failed.body).toContain('/trigger/[REDACTED]');
+});
+
+it('hands the platform the payload with its invokeUrl redacted, as webhookUrls are left out', async () => {
+  const enabled = await api('POST', `/api/instances/${instanceId}/triggers`, {
+    componentKey: 'carelessTrigger',
+    triggerKey: 'quiet',
+    name: 'Quiet',
+  });
+  const { trigger: sub } = enabled.json() as { trigger: { id: string; webhookUrl: string } };
+  const token = sub.webhookUrl.split('/trigger/')[1] ?? '';
+  const res = await h.inject({ method: 'POST', url: `/trigger/${token}/team?x=1`, payload: '{}' });
+  expect(res.statusCode).toBe(200);
+
+  const fired = await api('GET', `/api/events?instanceId=${instanceId}&type=trigger.fired`);
+  const { events } = fired.json() as { events: { payload: { payload: Record<string, unknown> } }[] };
+  expect(events).toHaveLength(1);
+  expect(events[0]?.payload.payload).toMatchObject({
+    invokeUrl: `${h.baseUrl}/trigger/[REDACTED]/team?x=1`,
+    pathFragment: '/team',
+  });
+  expect(events[0]?.payload.payload).not.toHaveProperty('webhookUrls');
+  expect(fired.body).not.toContain(token);
 });
