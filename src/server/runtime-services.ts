@@ -373,7 +373,14 @@ function customerAndInstanceApi(
         },
         spec as Parameters<typeof createInstance>[1],
       );
-      return views.instanceDto(created.instance);
+      try {
+        return await views.instanceDto(created.instance);
+      } catch (error) {
+        // All or nothing, as `keyway instances create`: the client's 500 means no instance, and no audit
+        // record is missing for one (the route records only once it has answered).
+        await store.deleteInstance(created.instance.id).catch(() => undefined);
+        throw error;
+      }
     },
 
     async listInstances(filter) {
