@@ -89,13 +89,15 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
     cluster.stop();
     const stoppedAt = Date.now();
     let answers = 0;
-    while (Date.now() - stoppedAt < OUTAGE_MS) {
+    // At least six refused requests, however slow a loaded host makes each.
+    while (Date.now() - stoppedAt < OUTAGE_MS || answers < 6) {
       const started = Date.now();
       const response = await fetch(`${base}/api/customers`, {
         headers: { authorization: `Bearer ${apiKey}` },
         signal: AbortSignal.timeout(10_000),
       });
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Refused at once (milliseconds on a quiet host); loose for a loaded one, well under the 10 s abort.
+      expect(Date.now() - started).toBeLessThan(5_000);
       expect(response.status).toBe(503);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
         'KW_STORE_UNAVAILABLE',
@@ -103,7 +105,6 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
       answers += 1;
       await new Promise((done) => setTimeout(done, 100));
     }
-    expect(answers).toBeGreaterThan(5);
     expect(worker.child.exitCode).toBeNull();
 
     cluster.start();

@@ -88,7 +88,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
       for (let probe = 0; probe < 3; probe += 1) {
         const started = Date.now();
         const notReady = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(15_000) });
-        expect(Date.now() - started).toBeLessThan(5_000);
+        // The probe gives up after 2 s; the bound is loose for a loaded host, well under the 15 s abort.
+        expect(Date.now() - started).toBeLessThan(10_000);
         expect(notReady.status).toBe(503);
         expect(await notReady.json()).toMatchObject({ ready: false, reason: 'KW_STORE_UNAVAILABLE' });
       }
