@@ -297,6 +297,12 @@ export const errorTable = {
     description:
       'A stored row does not match the schema Keyway expects; the database was edited by hand or is from a newer Keyway.',
   },
+  KW_STORE_WRITE_FAILED: {
+    status: 500,
+    transient: false,
+    description:
+      'The database refused a write for a reason the store does not recognise (a trigger, a check, the disk); nothing of that write was saved. See the cause.',
+  },
   KW_STORE_LOCK_TIMEOUT: {
     status: 503,
     transient: true,
@@ -373,7 +379,13 @@ export const errorTable = {
   KW_DEVICE_SESSION_COMPLETED: {
     status: 409,
     transient: false,
-    description: 'The device authorization session already finished (approved, denied or expired).',
+    description: 'The device authorization session already finished (approved, denied, expired or failed).',
+  },
+  KW_DEVICE_SESSION_FAILED: {
+    status: 409,
+    transient: false,
+    description:
+      'The device authorization can no longer complete: the provider no longer accepts its device code (e.g. the tokens of an approval could not be saved). Nothing was connected; start the device flow again.',
   },
 
   // Provider definitions and connection resolution (connections/)

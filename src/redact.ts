@@ -65,6 +65,11 @@ const FIELD_ALTERNATION = SECRET_FIELD_NAMES.join('|');
 const JSON_FIELD = new RegExp(`("(?:${FIELD_ALTERNATION})"\\s*:\\s*")([^"]*)(")`, 'gi');
 const FORM_FIELD = new RegExp(`(^|[?&#;\\s])((?:${FIELD_ALTERNATION})=)([^&#\\s"'<]*)`, 'gi');
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+/**
+ * A trigger URL's path, `/trigger/<token>`: the token (32 random bytes, base64url; see
+ * src/runtime/webhook-directory.ts) is the credential that fires the trigger, so whoever reads the URL can.
+ */
+const TRIGGER_TOKEN = /(\/trigger\/)[A-Za-z0-9_-]{20,}/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -72,8 +77,8 @@ function escapeRegExp(text: string): string {
 
 /**
  * Replaces every known secret in `text`, plus anything that looks like one (`Bearer …`, `Basic …`,
- * `access_token=…`, `"refresh_token":"…"`), with {@link REDACTED}. Also replaces the secrets'
- * URL-encoded forms, since they often appear inside URLs and form bodies.
+ * `access_token=…`, `"refresh_token":"…"`, a trigger URL's `/trigger/<token>`), with {@link REDACTED}. Also
+ * replaces the secrets' URL-encoded forms, since they often appear inside URLs and form bodies.
  */
 export function redactText(text: string, secrets: Iterable<string | undefined> = []): string {
   let out = text;
@@ -91,7 +96,8 @@ export function redactText(text: string, secrets: Iterable<string | undefined> =
   return out
     .replace(JSON_FIELD, `$1${REDACTED}$3`)
     .replace(FORM_FIELD, `$1$2${REDACTED}`)
-    .replace(AUTH_HEADER, `$1 ${REDACTED}`);
+    .replace(AUTH_HEADER, `$1 ${REDACTED}`)
+    .replace(TRIGGER_TOKEN, `$1${REDACTED}`);
 }
 
 /**

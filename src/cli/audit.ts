@@ -32,6 +32,9 @@ export const CLI_AUDITED_OPERATIONS = {
   enableTrigger: { action: 'POST /api/instances/:id/triggers', status: 201 },
   retryTrigger: { action: 'POST /api/triggers/:id/retry', status: 200 },
   disableTrigger: { action: 'DELETE /api/triggers/:id', status: 204 },
+  createWebhookEndpoint: { action: 'POST /api/webhooks', status: 201 },
+  deleteWebhookEndpoint: { action: 'DELETE /api/webhooks/:id', status: 204 },
+  testWebhookEndpoint: { action: 'POST /api/webhooks/:id/test', status: 200 },
 } as const satisfies Readonly<Record<string, { readonly action: string; readonly status: number }>>;
 
 /** An operation the CLI records; see {@link CLI_AUDITED_OPERATIONS}. */

@@ -22,6 +22,7 @@ import { registerOAuthAppCommands } from './commands/oauth-apps';
 import { registerInit } from './commands/init';
 import { registerStart } from './commands/start';
 import { registerTriggerCommands } from './commands/triggers';
+import { registerWebhookCommands } from './commands/webhooks';
 
 export function buildProgram(): Command {
   const program = new Command('keyway').description('Keyway connector runtime').version(version);
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDataSource(program);
   registerTriggerCommands(program);
   registerApiKeyCommands(program);
+  registerWebhookCommands(program);
   registerOAuthAppCommands(program);
   registerInit(program);
   registerStart(program);

@@ -7,7 +7,7 @@ import { deviceCodeGrantRequest, processDeviceCodeResponse, requestDeviceAuthori
 import type { DeviceSession } from '../store';
 import { requireConnection } from './client-config';
 import { chosenValues } from './connect-choices';
-import { choicesPatch } from './connect-kit';
+import { choicesPatch, connectedWrite } from './connect-kit';
 import type { FlowKit } from './connect-kit';
 import type { DevicePollOutcome, StartDeviceOptions, StartedDeviceAuthorization } from './connect-types';
 
@@ -57,7 +57,9 @@ export async function startDeviceAuthorization(
 /**
  * Polls a device authorization once, if its interval has passed: `pending` with the next poll time, or
  * `connected`. `slow_down` adds five seconds to the interval; `access_denied` and `expired_token` end the
- * session (KW_OAUTH_ACCESS_DENIED, KW_OAUTH_DEVICE_EXPIRED). A session completes exactly once across replicas.
+ * session (KW_OAUTH_ACCESS_DENIED, KW_OAUTH_DEVICE_EXPIRED), `invalid_grant` fails it (KW_DEVICE_SESSION_FAILED:
+ * start again). A session completes exactly once across replicas, and is approved only together with the save
+ * of its tokens: a poll whose save fails throws the store's error and leaves the session pending.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
@@ -97,37 +99,73 @@ export async function pollDeviceAuthorization(
       secrets: [session.deviceCode, ...resolved.client.auth.secrets()],
     });
   } catch (error) {
-    if (isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED')) await completeDevice(kit, session, 'denied', now);
-    else if (isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') || isExpiredToken(error)) {
-      await completeDevice(kit, session, 'expired', now);
-      throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED', { cause: error });
-    } else if (isKeywayError(error) && error.transient) {
-      // Polling is safe to repeat: wait one interval and let the caller poll again.
-      await store.updateDeviceSession(session.id, { nextPollAt: now + session.intervalMs });
-    }
-    throw error;
+    const ended = await endOnProviderError(kit, session, error, now);
+    // Another poll (another replica) ended the session first: its outcome is the answer.
+    if (ended.lost) return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
+    throw ended.error;
   }
   if (result.status === 'pending' || result.status === 'slow_down') {
     const intervalMs = session.intervalMs + (result.status === 'slow_down' ? 5000 : 0);
     const updated = await store.updateDeviceSession(session.id, { intervalMs, nextPollAt: now + intervalMs });
     return { status: 'pending', nextPollAt: updated.nextPollAt };
   }
-  const won = await completeDevice(kit, session, 'approved', now);
-  if (!won) return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
-  const connection = await kit.saveConnected(
+  // Approving the session and saving the tokens are one store transaction: when the save fails (the database,
+  // an encryption key), the session stays pending and the next poll asks the provider again.
+  const { patch, events } = connectedWrite(
     resolved,
     result.tokenSet,
     now,
     choicesPatch(resolved, session.choices),
   );
-  return { status: 'connected', connection };
+  try {
+    const approved = await store.approveDeviceSession(session.id, { now, patch, events });
+    return { status: 'connected', connection: approved.connection };
+  } catch (error) {
+    if (!isKeywayError(error, 'KW_DEVICE_SESSION_COMPLETED')) throw error;
+    // Another poll (another replica) finished the session first.
+    return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
+  }
+}
+
+/**
+ * What the token endpoint's refusal does to a pending session, and the error the poll throws; `lost` when
+ * another poll ended the session first. `access_denied` and `expired_token` end it (RFC 8628 section 3.5);
+ * `invalid_grant` means the provider no longer accepts the device code (it was used, typically by a poll whose
+ * tokens could not be saved), so the session fails and the customer starts again; a transient failure waits
+ * one interval.
+ */
+async function endOnProviderError(
+  kit: FlowKit,
+  session: DeviceSession,
+  error: unknown,
+  now: number,
+): Promise<{ readonly lost: true } | { readonly lost: false; readonly error: unknown }> {
+  const end = async (status: 'denied' | 'expired' | 'failed', thrown: unknown) =>
+    (await completeDevice(kit, session, status, now))
+      ? { lost: false as const, error: thrown }
+      : { lost: true as const };
+  if (isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED')) return end('denied', error);
+  if (isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') || isExpiredToken(error)) {
+    return end('expired', new KeywayError('KW_OAUTH_DEVICE_EXPIRED', { cause: error }));
+  }
+  if (isKeywayError(error, 'KW_OAUTH_INVALID_GRANT')) {
+    return end(
+      'failed',
+      new KeywayError('KW_DEVICE_SESSION_FAILED', { cause: error, details: { id: session.id } }),
+    );
+  }
+  if (isKeywayError(error) && error.transient) {
+    // Polling is safe to repeat: wait one interval and let the caller poll again.
+    await kit.deps.store.updateDeviceSession(session.id, { nextPollAt: now + session.intervalMs });
+  }
+  return { lost: false, error };
 }
 
 /** Ends a pending session; false when another poll (another replica) ended it first. */
 async function completeDevice(
   kit: FlowKit,
   session: DeviceSession,
-  status: 'approved' | 'denied' | 'expired',
+  status: 'denied' | 'expired' | 'failed',
   now: number,
 ): Promise<boolean> {
   try {
@@ -145,6 +183,9 @@ async function finished(kit: FlowKit, session: DeviceSession): Promise<DevicePol
     return { status: 'connected', connection: await requireConnection(kit.deps.store, session.connectionId) };
   }
   if (session.status === 'denied') throw new KeywayError('KW_OAUTH_ACCESS_DENIED');
+  if (session.status === 'failed') {
+    throw new KeywayError('KW_DEVICE_SESSION_FAILED', { details: { id: session.id } });
+  }
   throw new KeywayError('KW_OAUTH_DEVICE_EXPIRED');
 }
 

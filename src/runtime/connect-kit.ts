@@ -4,7 +4,7 @@
  */
 import { KeywayError } from '../errors';
 import type { TokenSet } from '../oauth';
-import type { Connection, ConnectionPatch } from '../store';
+import type { Connection, ConnectionPatch, NewOutboxEvent } from '../store';
 import { cachedClientResolver, requireConnection, resolveClient } from './client-config';
 import type { ResolvedClient } from './client-config';
 import type { Choices, ConnectDeps } from './connect-types';
@@ -72,31 +72,43 @@ export class FlowKit {
     now: number,
     extra: ConnectionPatch = {},
   ): Promise<Connection> {
-    // The same schedule the credential manager uses, so the background refresher picks the connection up.
-    const { expiresAt, refreshAt } = refreshSchedule(tokenSet, {
-      grantType: resolved.connection.grantType,
-      ...(resolved.config.refreshMarginSeconds !== undefined
-        ? { marginMs: resolved.config.refreshMarginSeconds * 1000 }
-        : {}),
-    });
-    const stored = JSON.parse(JSON.stringify(tokenSet)) as Record<string, unknown>;
-    return this.deps.store.updateConnection(
-      resolved.connection.id,
-      {
-        ...extra,
-        tokenSet: stored,
-        expiresAt,
-        refreshAt,
-        scopes: tokenSet.scope ?? resolved.config.scopes,
-        status: 'connected',
-        lastError: null,
-        refreshFailures: 0,
-        cooldownUntil: null,
-        connectedAt: now,
-      },
-      {
-        events: [connectionEvent('connection.connected', resolved.connection, { now, status: 'connected' })],
-      },
-    );
+    const { patch, events } = connectedWrite(resolved, tokenSet, now, extra);
+    return this.deps.store.updateConnection(resolved.connection.id, patch, { events });
   }
+}
+
+/**
+ * The write that connects: `tokenSet` with its refresh schedule, status `connected`, `extra` (fields, context)
+ * and the `connection.connected` event, for {@link FlowKit.saveConnected} or a store write that does more in
+ * the same transaction (a device session's approval).
+ */
+export function connectedWrite(
+  resolved: ResolvedClient,
+  tokenSet: TokenSet,
+  now: number,
+  extra: ConnectionPatch = {},
+): { readonly patch: ConnectionPatch; readonly events: NewOutboxEvent[] } {
+  // The same schedule the credential manager uses, so the background refresher picks the connection up.
+  const { expiresAt, refreshAt } = refreshSchedule(tokenSet, {
+    grantType: resolved.connection.grantType,
+    ...(resolved.config.refreshMarginSeconds !== undefined
+      ? { marginMs: resolved.config.refreshMarginSeconds * 1000 }
+      : {}),
+  });
+  const stored = JSON.parse(JSON.stringify(tokenSet)) as Record<string, unknown>;
+  return {
+    patch: {
+      ...extra,
+      tokenSet: stored,
+      expiresAt,
+      refreshAt,
+      scopes: tokenSet.scope ?? resolved.config.scopes,
+      status: 'connected',
+      lastError: null,
+      refreshFailures: 0,
+      cooldownUntil: null,
+      connectedAt: now,
+    },
+    events: [connectionEvent('connection.connected', resolved.connection, { now, status: 'connected' })],
+  };
 }

@@ -123,6 +123,19 @@ export {
   startWebhookDelivery,
   verifyWebhook,
 } from './webhooks';
+export {
+  NewWebhookEndpointSchema,
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+  testWebhookEndpoint,
+} from './webhook-endpoints';
+export type {
+  NewWebhookEndpointInput,
+  WebhookEndpointDeps,
+  WebhookEndpointListing,
+  WebhookTestResult,
+} from './webhook-endpoints';
 export type {
   VerifyWebhookOptions,
   WebhookBody,

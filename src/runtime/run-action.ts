@@ -18,7 +18,7 @@ import type { ConnectionValueLookup } from './inputs';
 import { surface } from './run-errors';
 import { NO_CONNECTIONS, NO_INPUTS, paramInputs, peopleOf, planFor, withConfigInputs } from './run-plan';
 import type { BoundConnection, RunPlan } from './run-plan';
-import { LazySecrets, webhookApiKeySecrets } from './run-secrets';
+import { LazySecrets, webhookSecrets } from './run-secrets';
 import { saveState, stateWrites, storedStateKeys } from './run-state';
 import { retryOnUnauthorized } from './unauthorized-retry';
 import type { LoadedState } from './run-state';
@@ -141,7 +141,7 @@ export async function runAction(deps: RunActionDeps, request: RunActionRequest):
   const webhooks = deps.webhooks;
   // Cached per instance: an action call reads no row for them while they are known.
   const urls = webhooks && (webhooks.cached(found.instance.id) ?? (await webhooks.load(found.instance.id)));
-  if (urls !== undefined) secrets.also = webhookApiKeySecrets(urls.webhookApiKeys);
+  secrets.also = webhookSecrets(urls);
   const identity = identityOf(found, request, flow, executionId, startedAt, component, action, urls);
   for (const item of bound) identity.configVars[item.connection.name] = item.value;
 

@@ -4,6 +4,8 @@
  */
 import type { BoundConnection } from './run-plan';
 import type { AccessToken } from './types';
+import { TRIGGER_PATH } from './webhook-directory';
+import type { WebhookUrls } from './webhook-directory';
 
 /**
  * The secrets of `bound`, gathered afresh at each iteration (a token refreshed mid-run is redacted too). A class,
@@ -11,7 +13,7 @@ import type { AccessToken } from './types';
  */
 export class LazySecrets implements Iterable<string> {
   readonly #bound: readonly BoundConnection[];
-  /** The run's other secrets, set once it has them: the API keys of its instance's trigger URLs. */
+  /** The run's other secrets, set once it has them: the credentials of its instance's trigger URLs. */
   also: readonly string[] = [];
 
   constructor(bound: readonly BoundConnection[]) {
@@ -26,16 +28,22 @@ export class LazySecrets implements Iterable<string> {
 }
 
 /**
- * The API keys a context's `webhookApiKeys` hands the component: credentials of the instance's trigger URLs, kept
- * out of trigger events' payloads and, like tokens, out of log lines and error messages.
+ * The credentials of an instance's trigger URLs that a context hands the component: the token each URL in
+ * `webhookUrls` carries in its path (whoever has the URL can fire the trigger) and the API keys of
+ * `webhookApiKeys`. Kept out of trigger events' payloads and, like tokens, out of log lines and error messages, where
+ * a URL then reads `…/trigger/[REDACTED]`.
  */
-export function webhookApiKeySecrets(
-  keys: Readonly<Record<string, readonly string[]>> | undefined,
-): readonly string[] {
-  if (keys === undefined) return [];
+export function webhookSecrets(urls: WebhookUrls | undefined): readonly string[] {
+  if (urls === undefined) return [];
   const secrets: string[] = [];
-  for (const name in keys) {
-    for (const key of keys[name] ?? []) if (typeof key === 'string' && key !== '') secrets.push(key);
+  for (const name in urls.webhookUrls) {
+    const url = urls.webhookUrls[name];
+    const at = url === undefined ? -1 : url.lastIndexOf(TRIGGER_PATH);
+    if (url !== undefined && at !== -1) secrets.push(url.slice(at + TRIGGER_PATH.length));
+  }
+  for (const name in urls.webhookApiKeys) {
+    for (const key of urls.webhookApiKeys[name] ?? [])
+      if (typeof key === 'string' && key !== '') secrets.push(key);
   }
   return secrets;
 }

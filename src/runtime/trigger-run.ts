@@ -9,6 +9,7 @@
  * (`Store.triggers.commitRun`): never half.
  */
 import { KeywayError } from '../errors';
+import { redactText } from '../redact';
 import type { JsonObject, NewOutboxEvent, StateScope, Subscription, SubscriptionPatch } from '../store';
 import { createActionContext, createCollectingLogger, finalState, isPlainRecord } from './context';
 import type { ActionLogger, ContextIdentity } from './context';
@@ -20,7 +21,7 @@ import { toExecutionLog } from './execution-record';
 import { surface } from './run-errors';
 import { bindConnections, paramInputs, peopleOf } from './run-plan';
 import type { BoundConnection } from './run-plan';
-import { LazySecrets, webhookApiKeySecrets } from './run-secrets';
+import { LazySecrets, webhookSecrets } from './run-secrets';
 import { LoadedState, stateWrites, storedStateKeys } from './run-state';
 import { retryOnUnauthorized } from './unauthorized-retry';
 import type { AccessToken, WireAction, WirePerform } from './types';
@@ -115,12 +116,13 @@ export function jsonSafe(value: unknown): unknown {
 
 /**
  * The trigger's payload as the platform receives it: without the subscription's `Api-Key` header and without
- * `webhookUrls` / `webhookApiKeys` (capabilities the API already gives the platform), so the outbox and the
- * deliveries never copy them.
+ * `webhookUrls` / `webhookApiKeys` (capabilities the API already gives the platform), and with the token of
+ * `invokeUrl` redacted (`…/trigger/[REDACTED]/<fragment>`), so the outbox and the deliveries never copy them.
  */
 function withoutSecrets(payload: unknown): unknown {
   if (!isPlainRecord(payload)) return payload;
   const { webhookUrls: _urls, webhookApiKeys: _keys, ...rest } = payload;
+  if (typeof rest.invokeUrl === 'string') rest.invokeUrl = redactText(rest.invokeUrl);
   const headers = rest.headers;
   if (isPlainRecord(headers) && 'api-key' in headers) {
     const { 'api-key': _key, ...others } = headers;
@@ -198,7 +200,7 @@ async function runPart(
   const bound = await withTokens(deps, planned);
   secrets.bound = bound;
   const urls = deps.webhooks && (await deps.webhooks.load(sub.instanceId));
-  if (urls !== undefined) secrets.also = webhookApiKeySecrets(urls.webhookApiKeys);
+  secrets.also = webhookSecrets(urls);
   const identity: ContextIdentity = {
     executionId: run.executionId,
     stepId: sub.triggerKey,

@@ -13,7 +13,7 @@ import { parseServerConfig } from './config';
 import type { ServerConfig, ServerConfigInput } from './config';
 import { registerConnectRoutes, sendErrorPage } from './connect-routes';
 import { registerEdgeGuard } from './edge-guard';
-import { errorBody, setRetryAfter, toKeywayError } from './http';
+import { errorBody, logServerError, setRetryAfter, toKeywayError } from './http';
 import { Metrics } from './metrics';
 import type { TriggerApiPort } from './api/trigger-port';
 import { registerTriggerEndpoint } from './trigger-endpoint';
@@ -58,8 +58,8 @@ export function routesOf(app: FastifyInstance): readonly RouteSummary[] {
 const FORM_BODY_LIMIT = 16 * 1024;
 
 /**
- * The URL as logs may show it: query secrets (`code=`) and connect-link tokens (bearer credentials for one
- * instance's connections) replaced.
+ * The URL as logs may show it: query secrets (`code=`), trigger tokens (`/trigger/[REDACTED]`, by `redactText`) and
+ * connect-link tokens (bearer credentials for one instance's connections) replaced.
  */
 export function loggableUrl(url: string): string {
   return redactText(url).replace(/\/connect\/[^/?#]+/, '/connect/[link]');
@@ -197,7 +197,7 @@ export function buildApp(deps: ServerDeps, configInput: ServerConfigInput | Serv
     // A page route's request refused before its handler ran (edge guard, form parser) still gets a page.
     if (request.routeOptions.config.page === true) return sendErrorPage(reply, config, thrown);
     const { error, status } = toKeywayError(thrown);
-    if (status >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
+    if (status >= 500) logServerError(request.log, thrown, error, 'request failed');
     setRetryAfter(reply, error, status);
     return reply.code(status).send(errorBody(error));
   });

@@ -18,7 +18,7 @@ import {
   verifyCsrfToken,
 } from './browser';
 import type { ServerConfig } from './config';
-import { newNonce, parseRequest, sendHtml, setRetryAfter, toKeywayError } from './http';
+import { logServerError, newNonce, parseRequest, sendHtml, setRetryAfter, toKeywayError } from './http';
 import { customerMessage, operatorFacts } from './pages/error-text';
 import { linkCoversConnection, verifyConnectLink } from './links';
 import type { ConnectLinkClaims } from './links';
@@ -138,7 +138,7 @@ export function sendErrorPage(
   backHref?: string,
 ): FastifyReply {
   const { error, status } = toKeywayError(thrown);
-  if (status >= 500) reply.log.error({ err: thrown }, 'connect page failed');
+  if (status >= 500) logServerError(reply.log, thrown, error, 'connect page failed');
   // The customer reads a sentence; the operator reads here which setting is wrong.
   else reply.log.warn(operatorFacts(error), 'connect page refused: %s', error.message);
   setRetryAfter(reply, error, status);
@@ -504,18 +504,31 @@ async function showDeviceSession(
     ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: 'connected' });
     return finish(reply, ctx.config, linkScope.claims, base, { ok: true, ...facts });
   }
-  if (device.status === 'denied' || device.status === 'expired') {
+  if (device.status === 'denied' || device.status === 'expired' || device.status === 'failed') {
     ctx.metrics.inc('keyway_connect_flows_total', { grant: 'device_code', outcome: device.status });
-    const error =
-      device.status === 'denied'
-        ? new KeywayError('KW_OAUTH_ACCESS_DENIED', { message: 'The request was denied at the provider' })
-        : new KeywayError('KW_OAUTH_DEVICE_EXPIRED', {
-            message: 'The code expired before it was approved; start again',
-          });
-    return finish(reply, ctx.config, linkScope.claims, base, { ok: false, ...facts, error });
+    return finish(reply, ctx.config, linkScope.claims, base, {
+      ok: false,
+      ...facts,
+      error: deviceFailure(device.status),
+    });
   }
   const p = pageContext(ctx.config);
   return sendHtml(reply, 200, p.nonce, renderDevicePage(p, device, { backHref: base, now }));
+}
+
+/** The error a device session that ended without connecting shows the customer. */
+function deviceFailure(status: 'denied' | 'expired' | 'failed'): KeywayError {
+  if (status === 'denied') {
+    return new KeywayError('KW_OAUTH_ACCESS_DENIED', { message: 'The request was denied at the provider' });
+  }
+  if (status === 'expired') {
+    return new KeywayError('KW_OAUTH_DEVICE_EXPIRED', {
+      message: 'The code expired before it was approved; start again',
+    });
+  }
+  return new KeywayError('KW_DEVICE_SESSION_FAILED', {
+    message: 'The sign-in was approved but could not be completed, and nothing was connected; start again',
+  });
 }
 
 /** `POST …/disconnect`: revokes at the provider where it can, deletes the tokens, says which happened. */

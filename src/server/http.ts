@@ -3,7 +3,7 @@
  * validation of request parts, and the headers every HTML page gets.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { KeywayError, isKeywayError } from '../errors';
 import type { ErrorCode } from '../errors';
@@ -39,6 +39,24 @@ export function errorBody(error: KeywayError): ErrorBody {
 export function setRetryAfter(reply: FastifyReply, error: KeywayError, status: number): void {
   if (status !== 503 && status !== 429) return;
   reply.header('retry-after', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))));
+}
+
+/**
+ * Logs a request that failed with a 5xx. A database outage (`KW_STORE_UNAVAILABLE`) is expected and the same for
+ * every request meanwhile: a warning with its code and reason, without a stack. Anything else is an error with
+ * its cause.
+ */
+export function logServerError(
+  log: FastifyBaseLogger,
+  thrown: unknown,
+  error: KeywayError,
+  message: string,
+): void {
+  if (error.code === 'KW_STORE_UNAVAILABLE') {
+    log.warn({ code: error.code, reason: error.message }, `${message}: the database is unavailable`);
+  } else {
+    log.error({ err: thrown, code: error.code }, message);
+  }
 }
 
 /**

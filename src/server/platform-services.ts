@@ -3,10 +3,17 @@
  * listings, updates and deletes of customers and instances, API keys, webhook endpoints, executions and the
  * audit log. `createRuntimeServices` merges it into the API port.
  */
-import { randomBytes } from 'node:crypto';
 import { KeywayError } from '../errors';
 import { redactText } from '../redact';
-import { definitionOf, inheritedApp, lookupCustomer, postWebhook } from '../runtime';
+import {
+  createWebhookEndpoint,
+  definitionOf,
+  deleteWebhookEndpoint,
+  inheritedApp,
+  listWebhookEndpoints,
+  lookupCustomer,
+  testWebhookEndpoint,
+} from '../runtime';
 import type { ComponentRegistry, ConnectFlows, WebhookEndpoint, WireConnection } from '../runtime';
 import type { Connection, Customer, Execution, Instance, JsonObject, Page, Store } from '../store';
 import type {
@@ -70,15 +77,6 @@ function executionDto(execution: Execution): ExecutionDto {
     ...execution,
     errorMessage: execution.errorMessage === null ? null : redactText(execution.errorMessage),
     log: execution.log.map((entry) => ({ ...entry, message: redactText(entry.message) })),
-  };
-}
-
-function endpointDto(endpoint: WebhookEndpoint, source: 'config' | 'api'): WebhookEndpointDto {
-  return {
-    id: endpoint.id,
-    url: endpoint.url,
-    ...(endpoint.events ? { events: endpoint.events } : {}),
-    source,
   };
 }
 
@@ -217,80 +215,25 @@ export function platformApi(deps: PlatformApiDeps): PlatformApiPort {
 function webhookEndpointApi(
   deps: PlatformApiDeps,
 ): Pick<PlatformApiPort, 'createWebhookEndpoint' | 'deleteWebhookEndpoint' | 'testWebhookEndpoint'> {
-  const { store } = deps;
-  const configured = deps.configuredWebhooks;
-
-  async function storedEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
-    const stored = await store.admin.getWebhookEndpoint(id);
-    if (!stored) return undefined;
-    return {
-      id: stored.id,
-      url: stored.url,
-      secret: stored.secret,
-      ...(stored.events ? { events: [...stored.events] } : {}),
-    };
-  }
-
+  const endpoints = { store: deps.store, configured: deps.configuredWebhooks, now: deps.now };
   return {
-    async createWebhookEndpoint(input) {
-      const id = input.id ?? `wh_${randomBytes(6).toString('hex')}`;
-      if (configured.some((endpoint) => endpoint.id === id)) {
-        throw new KeywayError('KW_STORE_CONFLICT', {
-          message: `The webhook endpoint "${id}" is in the deployment's configuration; choose another id.`,
-        });
-      }
-      const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
-      const stored = await store.admin.createWebhookEndpoint({
-        id,
-        url: input.url,
-        secret,
-        events: input.events ?? null,
-      });
-      return {
-        endpoint: endpointDto({ ...stored, events: stored.events ? [...stored.events] : undefined }, 'api'),
-        secret,
-      };
-    },
-
+    // The secret is returned once, like an API key: receivers verify signatures with it.
+    createWebhookEndpoint: (input) => createWebhookEndpoint(endpoints, input),
     async deleteWebhookEndpoint(id) {
-      if (configured.some((endpoint) => endpoint.id === id)) {
-        throw new KeywayError('KW_STORE_CONFLICT', {
-          message: `The webhook endpoint "${id}" comes from the deployment's configuration; remove it there.`,
-        });
-      }
-      if (!(await store.admin.getWebhookEndpoint(id))) throw notFound('webhook endpoint', id);
-      await store.admin.deleteWebhookEndpoint(id);
+      if (!(await deleteWebhookEndpoint(endpoints, id))) throw notFound('webhook endpoint', id);
     },
-
     async testWebhookEndpoint(id) {
-      const endpoint = configured.find((e) => e.id === id) ?? (await storedEndpoint(id));
-      if (!endpoint) throw notFound('webhook endpoint', id);
-      const now = deps.now();
-      const error = await postWebhook(
-        endpoint,
-        {
-          id: `test_${randomBytes(8).toString('hex')}`,
-          type: 'webhook.test',
-          createdAt: now,
-          data: { endpointId: id },
-        },
-        { now: deps.now },
-      );
-      return { delivered: error === undefined, error: error ?? null };
+      const result = await testWebhookEndpoint(endpoints, id);
+      if (!result) throw notFound('webhook endpoint', id);
+      return result;
     },
   };
 }
 
 /** Every webhook endpoint the API lists: the configured ones, then the stored ones. */
-export async function listWebhookEndpointDtos(
+export function listWebhookEndpointDtos(
   store: Store,
   configured: readonly WebhookEndpoint[],
 ): Promise<WebhookEndpointDto[]> {
-  const stored = await store.admin.listWebhookEndpoints();
-  return [
-    ...configured.map((endpoint) => endpointDto(endpoint, 'config')),
-    ...stored.map((endpoint) =>
-      endpointDto({ ...endpoint, events: endpoint.events ? [...endpoint.events] : undefined }, 'api'),
-    ),
-  ];
+  return listWebhookEndpoints({ store, configured });
 }

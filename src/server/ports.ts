@@ -85,7 +85,8 @@ export interface DeviceFlowView {
   readonly verificationUriComplete: string | null;
   readonly expiresAt: number;
   readonly intervalMs: number;
-  readonly status: 'pending' | 'approved' | 'denied' | 'expired';
+  /** `failed`: the provider no longer accepts the device code; nothing was connected, start again. */
+  readonly status: 'pending' | 'approved' | 'denied' | 'expired' | 'failed';
 }
 
 /** The outcome of the OAuth callback. Errors are values here: the page must still know which link to go back to. */

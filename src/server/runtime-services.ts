@@ -205,9 +205,11 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
       } catch (error) {
         if (
           !isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED') &&
-          !isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED')
+          !isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') &&
+          !isKeywayError(error, 'KW_DEVICE_SESSION_FAILED')
         ) {
-          // A transient provider failure: the page shows "pending" and polls again.
+          // A transient failure (the provider, or the store while saving the tokens, which leaves the session
+          // pending): the page shows "pending" and polls again.
           if (!(isKeywayError(error) && error.transient)) throw error;
         }
       }
@@ -371,7 +373,14 @@ function customerAndInstanceApi(
         },
         spec as Parameters<typeof createInstance>[1],
       );
-      return views.instanceDto(created.instance);
+      try {
+        return await views.instanceDto(created.instance);
+      } catch (error) {
+        // All or nothing, as `keyway instances create`: the client's 500 means no instance, and no audit
+        // record is missing for one (the route records only once it has answered).
+        await store.deleteInstance(created.instance.id).catch(() => undefined);
+        throw error;
+      }
     },
 
     async listInstances(filter) {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
 import type { CellCipher } from './cells';
@@ -30,7 +30,7 @@ import {
   stringArrayColumn,
   translateWriteError,
 } from './rows';
-import type { ConnectionsTable } from './schema';
+import type { ConnectionsTable, Database } from './schema';
 import type {
   ClaimOptions,
   CompareAndSetResult,
@@ -260,6 +260,39 @@ export class Connections {
       .catch((err: unknown) => translateWriteError(err, connectionWriteSubject(id, events)));
     if (!row) throw notFound('connection', id);
     return this.#toConnection(row);
+  }
+
+  /**
+   * `patch` of connection `id`, with the outbox `events`, as a write to run inside a caller's transaction (a
+   * device session's approval, see ./device-sessions). The input is parsed and the secrets are encrypted now,
+   * so bad input fails before any transaction begins. The write bumps the version; a missing connection is
+   * `KW_STORE_NOT_FOUND`, thrown inside the transaction so that it rolls back.
+   */
+  prepareUpdate(
+    id: string,
+    patch: ConnectionPatch,
+    options: ConnectionWriteOptions = {},
+  ): (trx: Transaction<Database>) => Promise<Connection> {
+    const set = this.#set(id, parseInput(connectionPatchSchema, patch, 'connection update'));
+    const events = this.#outbox.prepare(options.events);
+    return async (trx) => {
+      const row = await trx
+        .updateTable('connections')
+        .set({ ...set, version: sql<number>`version + 1` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+        .catch((err: unknown) => translateWriteError(err, `Connection "${id}" with these values`));
+      if (!row) throw notFound('connection', id);
+      if (events.length > 0) {
+        await trx
+          .insertInto('outbox_events')
+          .values(events)
+          .execute()
+          .catch((err: unknown) => translateWriteError(err, 'An outbox event with this id'));
+      }
+      return this.#toConnection(row);
+    };
   }
 
   async compareAndSetTokens(

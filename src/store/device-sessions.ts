@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Migration, Selectable } from 'kysely';
 import { z } from 'zod';
 import { KeywayError } from '../errors';
+import type { Connections } from './connections';
 import type { StoreContext } from './context';
 import {
   epoch,
@@ -17,6 +18,8 @@ import {
 } from './rows';
 import type { DeviceSessionsTable } from './schema';
 import type {
+  ApprovedDeviceSession,
+  DeviceApproval,
   DeviceSession,
   DeviceSessionPatch,
   DeviceSessionStatus,
@@ -37,7 +40,8 @@ const newDeviceSessionSchema = z.object({
   choices: z.record(z.string(), z.string()).optional(),
 });
 const deviceSessionPatchSchema = z.object({ intervalMs: epoch.optional(), nextPollAt: epoch.optional() });
-const deviceOutcomeSchema = z.object({ status: z.enum(['approved', 'denied', 'expired']), now: epoch });
+const deviceOutcomeSchema = z.object({ status: z.enum(['denied', 'expired', 'failed']), now: epoch });
+const deviceApprovalSchema = z.object({ now: epoch });
 /** A device_sessions row; the device code stays ciphertext here. */
 const deviceSessionRow = z.object({
   id: z.string(),
@@ -49,7 +53,7 @@ const deviceSessionRow = z.object({
   interval_ms: intColumn,
   next_poll_at: intColumn,
   expires_at: intColumn,
-  status: z.enum(['pending', 'approved', 'denied', 'expired']),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'failed']),
   created_at: intColumn,
   completed_at: intOrNullColumn,
   // NULL when the customer chose nothing (and on rows written before migration 0028).
@@ -72,9 +76,11 @@ export function deviceSessionChoicesMigration(): Migration {
 /** The device_sessions table. */
 export class DeviceSessions {
   readonly #ctx: StoreContext;
+  readonly #connections: Connections;
 
-  constructor(ctx: StoreContext) {
+  constructor(ctx: StoreContext, connections: Connections) {
     this.#ctx = ctx;
+    this.#connections = connections;
   }
 
   async create(input: NewDeviceSession): Promise<DeviceSession> {
@@ -143,7 +149,7 @@ export class DeviceSessions {
 
   async complete(
     id: string,
-    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
+    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending' | 'approved'>; readonly now: EpochMs },
   ): Promise<DeviceSession> {
     const data = parseInput(deviceOutcomeSchema, outcome, 'device session outcome');
     const row = await this.#ctx.db
@@ -154,6 +160,47 @@ export class DeviceSessions {
       .returningAll()
       .executeTakeFirst();
     if (row) return this.#toDeviceSession(row);
+    throw await this.#notPending(id);
+  }
+
+  /**
+   * Approves a pending session and saves the approval's patch on its connection in one transaction. The
+   * session's row is written first: a concurrent approver waits on it (PostgreSQL's row lock, SQLite's write
+   * lock), then finds it no longer pending and writes nothing.
+   */
+  async approve(id: string, approval: DeviceApproval): Promise<ApprovedDeviceSession> {
+    const { now } = parseInput(deviceApprovalSchema, { now: approval.now }, 'device session approval');
+    const session = await this.get(id);
+    if (!session) throw new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { details: { id } });
+    const save = this.#connections.prepareUpdate(
+      session.connectionId,
+      approval.patch,
+      approval.events ? { events: approval.events } : {},
+    );
+    const approved = await this.#ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        const row = await trx
+          .updateTable('device_sessions')
+          .set({ status: 'approved', completed_at: now })
+          .where('id', '=', id)
+          .where('status', '=', 'pending')
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return undefined;
+        return { session: this.#toDeviceSession(row), connection: await save(trx) };
+      })
+      .catch((err: unknown) => {
+        // Rolled back: nothing of the approval was written. The driver's message may quote values; keep it as
+        // the (non-enumerable) cause only.
+        if (err instanceof KeywayError) throw err;
+        throw new KeywayError('KW_STORE_WRITE_FAILED', {
+          message: `The approval of device session "${id}" could not be written; nothing was saved.`,
+          cause: err,
+          details: { id },
+        });
+      });
+    if (approved) return approved;
     throw await this.#notPending(id);
   }
 

@@ -33,6 +33,7 @@ import { Replicas } from './replicas';
 import { QueryTemplates } from './templates';
 import type {
   ApiKey,
+  ApprovedDeviceSession,
   AuthSession,
   ClaimOptions,
   CompareAndSetResult,
@@ -46,6 +47,7 @@ import type {
   CreatedApiKey,
   Customer,
   CustomerPatch,
+  DeviceApproval,
   DeviceSession,
   DeviceSessionPatch,
   DeviceSessionStatus,
@@ -120,7 +122,7 @@ export class KyselyStore implements Store {
     this.#outbox = new Outbox(ctx);
     this.#connections = new Connections(ctx, this.#outbox);
     this.#authSessions = new AuthSessions(ctx, this.#connections);
-    this.#deviceSessions = new DeviceSessions(ctx);
+    this.#deviceSessions = new DeviceSessions(ctx, this.#connections);
     this.#components = new Components(ctx);
     this.#apiKeys = new ApiKeys(ctx);
     this.#executions = new Executions(ctx);
@@ -267,9 +269,12 @@ export class KyselyStore implements Store {
   }
   completeDeviceSession(
     id: string,
-    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
+    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending' | 'approved'>; readonly now: EpochMs },
   ): Promise<DeviceSession> {
     return this.#deviceSessions.complete(id, outcome);
+  }
+  approveDeviceSession(id: string, approval: DeviceApproval): Promise<ApprovedDeviceSession> {
+    return this.#deviceSessions.approve(id, approval);
   }
 
   // -- components (./components) -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import type { MigrationReport } from './migrations';
 import { openPostgresEngine } from './postgres';
 import { openSqliteEngine } from './sqlite';
 import type { Store } from './types';
+import { UNAVAILABLE_RETRY_AFTER_MS, isUnavailable, unavailableReason } from './unavailable';
 
 const KEY_CHECK_PREFIX = 'key_check:';
 const KEY_CHECK_PLAINTEXT = 'keyway key check v1';
@@ -44,17 +45,11 @@ export function sqliteFile(config: StoreConfig): string {
 export async function migrateStore(config: StoreConfig): Promise<MigrationReport> {
   const handle = openEngine(config);
   try {
-    return await runMigrations(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function runMigrations(handle: EngineHandle): Promise<MigrationReport> {
-  try {
     return await migrateToLatest(handle.db, handle.engine);
   } catch (err) {
-    throw unavailable(err) ?? err;
+    throw unavailable(err, config) ?? err;
+  } finally {
+    await handle.close();
   }
 }
 
@@ -66,26 +61,57 @@ async function runMigrations(handle: EngineHandle): Promise<MigrationReport> {
 export async function openStore(config: StoreConfig = {}): Promise<Store> {
   const handle = openEngine(config);
   try {
-    if (config.migrate !== false) await runMigrations(handle);
+    if (config.migrate !== false) await migrateToLatest(handle.db, handle.engine);
     const ring = await resolveKeyRing(handle, config);
     await verifyKeyRing(handle, ring);
     return new KyselyStore(handle, ring, config.now ?? Date.now);
   } catch (err) {
     await handle.close().catch(() => undefined);
-    throw unavailable(err) ?? err;
+    throw unavailable(err, config) ?? err;
   }
 }
 
-function unavailable(err: unknown): KeywayError | undefined {
-  if (isKeywayError(err)) return undefined;
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '3D000', '28000'].includes(code)) {
-    return new KeywayError('KW_STORE_UNAVAILABLE', {
-      message: `Cannot reach the database (${code}); check KEYWAY_DATABASE_URL and that the server is running.`,
-      cause: err,
-    });
+/** Answers of a server that was reached but refused us: what to fix. */
+const LOGIN_REFUSED: Readonly<Record<string, string>> = {
+  '28P01': 'the server refused the password; check the user and password',
+  '28000': "the server refused the login; check the user name and the server's pg_hba.conf",
+  '3D000': 'the database does not exist; create it or correct its name',
+};
+
+/**
+ * A database that cannot be reached (or refuses the login) while opening the store, as `KW_STORE_UNAVAILABLE`
+ * with a message a person can act on at start: where it tried (host, port, database; never the user or the
+ * password), what went wrong (the driver's code) and what to check. Other errors pass unchanged (undefined).
+ */
+function unavailable(err: unknown, config: StoreConfig): KeywayError | undefined {
+  if (config.databaseUrl === undefined) return undefined;
+  // The driver wrapper has usually typed it already; the driver's own error is its cause.
+  const cause = isKeywayError(err) ? (err.code === 'KW_STORE_UNAVAILABLE' ? err.cause : undefined) : err;
+  if (cause === undefined) return undefined;
+  const reason = unavailableReason(cause);
+  const refused = LOGIN_REFUSED[reason];
+  if (refused === undefined && !isUnavailable(cause)) return undefined;
+  const check =
+    refused ??
+    (reason === 'connect timeout'
+      ? 'it accepted the connection but did not answer within the connect timeout; check that the server is up and not overloaded, and any proxy in between'
+      : 'check that the server is running and reachable from here');
+  return new KeywayError('KW_STORE_UNAVAILABLE', {
+    message: `Cannot reach the database at ${describeDatabase(config.databaseUrl)} (${reason}): ${check}. The address comes from KEYWAY_DATABASE_URL (--database-url).`,
+    retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
+    cause,
+  });
+}
+
+/** `host:port/database` of a PostgreSQL URL, without its credentials. */
+function describeDatabase(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    const host = url.searchParams.get('host') ?? decodeURIComponent(url.hostname);
+    return `${host || 'localhost'}:${url.port || '5432'}/${decodeURIComponent(url.pathname.slice(1))}`;
+  } catch {
+    return 'the configured server';
   }
-  return undefined;
 }
 
 async function resolveKeyRing(handle: EngineHandle, config: StoreConfig): Promise<KeyRing> {

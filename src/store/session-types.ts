@@ -2,7 +2,8 @@
  * Connect-flow sessions: the authorization-code session and the device-authorization session. See {@link
  * Store} in ./types.
  */
-import type { Connection } from './connection-types';
+import type { Connection, ConnectionPatch } from './connection-types';
+import type { NewOutboxEvent } from './outbox-types';
 import type { EpochMs, JsonObject } from './types';
 
 /** A single-use authorization session of the connect flow. `codeVerifier` is encrypted at rest. */
@@ -56,8 +57,11 @@ export interface ConsumeAuthSessionOptions {
   readonly browserBinding?: string | null;
 }
 
-/** State of a device authorization (RFC 8628). */
-export type DeviceSessionStatus = 'pending' | 'approved' | 'denied' | 'expired';
+/**
+ * State of a device authorization (RFC 8628). `failed`: the provider no longer accepts the device code (it was
+ * used, e.g. by a poll whose tokens could not be saved); the customer starts again.
+ */
+export type DeviceSessionStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'failed';
 
 /** A device authorization session (RFC 8628). `deviceCode` is encrypted at rest. */
 export interface DeviceSession {
@@ -91,6 +95,21 @@ export interface NewDeviceSession {
   readonly expiresAt: EpochMs;
   /** What the customer chose on the connect page, for the flow's endpoints and saved when it connects. */
   readonly choices?: Readonly<Record<string, string>>;
+}
+
+/** Input to {@link Store.approveDeviceSession}: the tokens (and fields) the approval saves on the connection. */
+export interface DeviceApproval {
+  readonly now: EpochMs;
+  /** The patch of the session's connection: tokens, `status: 'connected'`, chosen fields. */
+  readonly patch: ConnectionPatch;
+  /** Outbox events written with it (`connection.connected`). */
+  readonly events?: readonly NewOutboxEvent[];
+}
+
+/** Result of {@link Store.approveDeviceSession}. */
+export interface ApprovedDeviceSession {
+  readonly session: DeviceSession;
+  readonly connection: Connection;
 }
 
 /** Fields {@link Store.updateDeviceSession} may change while the session is pending. */

@@ -50,9 +50,11 @@ import type {
 } from './instance-types';
 import type { MarkEventFailedOptions, NewOutboxEvent, OutboxEvent } from './outbox-types';
 import type {
+  ApprovedDeviceSession,
   AuthSession,
   ConsumeAuthSessionOptions,
   ConsumedAuthSession,
+  DeviceApproval,
   DeviceSession,
   DeviceSessionPatch,
   DeviceSessionStatus,
@@ -176,8 +178,15 @@ export interface Store {
    */
   completeDeviceSession(
     id: string,
-    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending'>; readonly now: EpochMs },
+    outcome: { readonly status: Exclude<DeviceSessionStatus, 'pending' | 'approved'>; readonly now: EpochMs },
   ): Promise<DeviceSession>;
+  /**
+   * Approves a pending session and saves `approval.patch` (the tokens) on its connection, with the events, in
+   * one transaction: both or neither, so a session is never approved for a connection whose tokens were not
+   * saved. Throws `KW_DEVICE_SESSION_NOT_FOUND`, `KW_DEVICE_SESSION_COMPLETED` (another poller finished it),
+   * `KW_STORE_NOT_FOUND` (the connection is gone) or `KW_STORE_INVALID_INPUT`, each having written nothing.
+   */
+  approveDeviceSession(id: string, approval: DeviceApproval): Promise<ApprovedDeviceSession>;
 
   // Published components
   /** Stores a component version; `KW_STORE_CONFLICT` if that key and version exist. */

@@ -29,8 +29,13 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 /** SQLite result codes (extended ones start with these) of a file busy, locked or failing underneath. */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)/;
-/** node-postgres reports a dead client and a connect timeout without a code; these are its messages. */
-const PG_CLIENT_MESSAGES = /Connection terminated|is not queryable/;
+/**
+ * node-postgres reports a dead client and a connect timeout without a code; these are its messages. A client's
+ * own connect timeout (a server that accepts the TCP connection and never answers: hung, frozen, a half-open
+ * proxy) is a bare `timeout expired`.
+ */
+const PG_CLIENT_MESSAGES = /Connection terminated|is not queryable|^timeout expired$/;
+const PG_CONNECT_TIMEOUT = /timeout/;
 
 /** True when `err` says the database cannot be reached or used right now (rather than that a query is wrong). */
 export function isUnavailable(err: unknown): boolean {
@@ -41,14 +46,23 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
+ * What went wrong, in a word safe to show: the driver's code (`ECONNREFUSED`, `57P01`), `connect timeout`, or
+ * `connection lost`. Never the driver's message, which may quote a query's parameters.
+ */
+export function unavailableReason(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  if (typeof code === 'string' && code !== '') return code;
+  return err instanceof Error && PG_CONNECT_TIMEOUT.test(err.message) ? 'connect timeout' : 'connection lost';
+}
+
+/**
  * `err` as `KW_STORE_UNAVAILABLE` when {@link isUnavailable} says so, otherwise unchanged. The message names
- * the driver's code only: a driver message may quote a query's parameters.
+ * the driver's code only ({@link unavailableReason}).
  */
 export function asUnavailable(err: unknown): unknown {
   if (!isUnavailable(err)) return err;
-  const code = (err as { code?: unknown }).code;
   return new KeywayError('KW_STORE_UNAVAILABLE', {
-    message: `The database is not answering right now (${typeof code === 'string' ? code : 'connection lost'}); try again shortly.`,
+    message: `The database is not answering right now (${unavailableReason(err)}); try again shortly.`,
     retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
     cause: err,
   });

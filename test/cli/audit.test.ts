@@ -16,6 +16,7 @@ import {
 } from '../../src/runtime';
 import { buildApp, createRuntimeServices } from '../../src/server';
 import { openStore } from '../../src/store';
+import { KyselyStore } from '../../src/store/kysely-store';
 import type { AuditEntry, Store } from '../../src/store';
 import { runCli, tempDataDir } from './cli-harness';
 
@@ -234,6 +235,41 @@ describe('the audit log of CLI changes', () => {
     const log = JSON.stringify(await auditLog());
     expect(log).not.toContain(key);
     expect(log).not.toContain(CLIENT_SECRET);
+  });
+
+  it('records nothing for an instance create undone because its summary could not be read', async () => {
+    await cli(['customers', 'create', '--name', 'Steady', '--external-id', 'steady']);
+    const before = await auditLog();
+    const customersBefore = await store.listCustomers();
+    // The store fails while the command reads back what it created, as a database that goes away would.
+    const read = KyselyStore.prototype.listConnections;
+    const failing = jest.spyOn(KyselyStore.prototype, 'listConnections').mockImplementation(function (
+      this: KyselyStore,
+      filter,
+    ) {
+      if (filter?.instanceId?.startsWith('undone-')) {
+        return Promise.reject(new Error('connection to the database lost'));
+      }
+      return read.call(this, filter);
+    });
+    try {
+      const create = ['instances', 'create', '--name', 'Undone', '--component', 'sandboxDemo'];
+      await cliFails([...create, '--id', 'undone-1', '--customer', 'steady'], 'KW_');
+      await cliFails(
+        [...create, '--id', 'undone-2', '--customer', 'fresh', '--customer-name', 'Fresh'],
+        'KW_',
+      );
+      expect(failing).toHaveBeenCalledWith({ instanceId: 'undone-1' });
+      expect(failing).toHaveBeenCalledWith({ instanceId: 'undone-2' });
+    } finally {
+      failing.mockRestore();
+    }
+
+    // Undone, and so not in the log: neither instance, nor the customer made for the second one.
+    expect(await auditLog()).toEqual(before);
+    expect(await store.getInstance('undone-1')).toBeUndefined();
+    expect(await store.getInstance('undone-2')).toBeUndefined();
+    expect(await store.listCustomers()).toEqual(customersBefore);
   });
 
   it('records nothing for a change that fails', async () => {

@@ -223,6 +223,8 @@ async function serve(engine: Engine, port: number, webhookUrl: string): Promise<
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  // 'close', not 'exit': only then has everything the process printed (its last log lines too) been read.
+  const closed = new Promise<void>((done) => child.once('close', () => done()));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 45_000;
   for (;;) {
@@ -239,10 +241,8 @@ async function serve(engine: Engine, port: number, webhookUrl: string): Promise<
     base,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await closed;
     },
   };
 }

@@ -33,6 +33,8 @@ export interface ConnectSandbox {
   readonly instance: Instance;
   readonly redirectUri: string;
   readonly customerId: string;
+  /** Runs SQL on the store's database outside the store (see TestStore.rawExec). */
+  readonly rawExec: (sqlText: string) => Promise<void>;
 }
 
 /** A {@link ConnectSandbox} and two helpers; see {@link connectSandbox}. */
@@ -96,6 +98,7 @@ export function connectSandbox(open: () => Promise<TestStore>): ConnectSandboxSe
       instance,
       redirectUri: sandbox.clients.basic.redirectUri,
       customerId,
+      rawExec: testStore.rawExec,
     };
   });
 
@@ -128,6 +131,9 @@ export function connectSandbox(open: () => Promise<TestStore>): ConnectSandboxSe
     },
     get customerId() {
       return current().customerId;
+    },
+    get rawExec() {
+      return current().rawExec;
     },
     async newConnection() {
       const { store, instance, sandbox } = current();

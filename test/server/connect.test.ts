@@ -365,6 +365,44 @@ describe('client credentials, device flow and disconnect', () => {
     expect((await h.store.getConnection(tv.id))?.status).toBe('connected');
   });
 
+  it('never shows success when the approved device tokens cannot be saved, and then asks to start again', async () => {
+    // Regression: the session was marked approved before the tokens were saved, so after a failed save the
+    // page reloaded into "connected" although nothing was.
+    const tv = await h.connection(h.instanceA, 'tv');
+    const link = h.linkPath(h.instanceA);
+    const browser = await openPage(link);
+    const started = await post(`${link}/c/${tv.id}/device`, browser, { _csrf: browser.csrf });
+    const devicePath = String(started.headers.location);
+    const page = await h.inject({ method: 'GET', url: devicePath, headers: { cookie: browser.cookie } });
+    const userCode = /data-user-code="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    expect(userCode).not.toBe('');
+    await h.sandbox.approveDevice(userCode);
+    const before = await h.store.getConnection(tv.id);
+    await h.rawExec(
+      `create trigger kw_test_fail_save before update on connections when old.id = '${tv.id}'
+         begin select raise(abort, 'injected failure'); end;`,
+    );
+    h.advance(6_000);
+    try {
+      const failed = await h.inject({ method: 'GET', url: devicePath, headers: { cookie: browser.cookie } });
+      expect(failed.statusCode).toBe(500);
+      expect(failed.body).toContain('KW_STORE_WRITE_FAILED');
+      expect(failed.body).not.toContain('injected failure');
+      expect(failed.headers.location).toBeUndefined();
+      await h.rawExec('drop trigger kw_test_fail_save;');
+      h.advance(6_000);
+      const again = await h.inject({ method: 'GET', url: devicePath, headers: { cookie: browser.cookie } });
+      expect(again.statusCode).toBe(409);
+      expect(again.body).toContain('KW_DEVICE_SESSION_FAILED');
+      expect(again.body).toContain('start again');
+      expect(again.headers.location).toBeUndefined();
+    } finally {
+      await h.rawExec('drop trigger if exists kw_test_fail_save;');
+      h.advance(-12_000);
+    }
+    expect(await h.store.getConnection(tv.id)).toEqual(before);
+  });
+
   it('refuses a disconnect without a CSRF token, or with another browser’s token', async () => {
     const service = await h.connection(h.instanceA, 'service');
     expect(service.status).toBe('connected');

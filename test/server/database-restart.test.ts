@@ -1,7 +1,8 @@
 /**
  * A PostgreSQL restart under a serving Keyway, on a throw-away cluster of the test's own: requests fail with a
  * retryable 503 and `Retry-After`, `/readyz` says not ready, the process stays up, and service resumes on its
- * own once the database is back.
+ * own once the database is back. A database that hangs (its processes frozen) makes `/readyz` answer 503 within
+ * its ping timeout rather than hang with it.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -71,6 +72,31 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
     expect(body.error.message).not.toMatch(/\bat .*\.ts:\d+/);
 
     cluster.start();
+    await waitFor(
+      '/readyz to answer 200',
+      async () => (await fetch(`${base}/readyz`)).status === 200,
+      20_000,
+    );
+    expect((await customers()).status).toBe(200);
+  }, 60_000);
+
+  it('says not ready within seconds while the database hangs, and is ready again once it answers', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    cluster.freeze();
+    try {
+      // Each probe must answer by itself: a probe that hangs until the load balancer gives up tells it nothing.
+      for (let probe = 0; probe < 3; probe += 1) {
+        const started = Date.now();
+        const notReady = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(15_000) });
+        // The probe gives up after 2 s; the bound is loose for a loaded host, well under the 15 s abort.
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(notReady.status).toBe(503);
+        expect(await notReady.json()).toMatchObject({ ready: false, reason: 'KW_STORE_UNAVAILABLE' });
+      }
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      cluster.thaw();
+    }
     await waitFor(
       '/readyz to answer 200',
       async () => (await fetch(`${base}/readyz`)).status === 200,

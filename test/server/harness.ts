@@ -94,6 +94,8 @@ export interface Harness {
   readonly store: Store;
   /** Opens another store on the same database, as a second replica would. */
   readonly openReplica: () => Promise<Store>;
+  /** Runs SQL on the store's database outside the store, to inject a fault (see TestStore.rawExec). */
+  readonly rawExec: (sqlText: string) => Promise<void>;
   /** The registry the app runs components from; tests may register more. */
   readonly components: ComponentRegistry;
   readonly credentials: CredentialManager;
@@ -247,6 +249,7 @@ export async function startHarness(
     },
     store,
     openReplica: testStore.openReplica,
+    rawExec: testStore.rawExec,
     components,
     credentials,
     triggers,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../../src/store';
 import type { Store } from '../../src/store';
@@ -17,6 +18,8 @@ export interface TestStore {
   readonly close: () => Promise<void>;
   /** Opens another store on the same database, as a second replica would (the caller closes it). */
   readonly openReplica: () => Promise<Store>;
+  /** Runs SQL statements on the same database outside the store (to inject a fault, e.g. a trigger). */
+  readonly rawExec: (sqlText: string) => Promise<void>;
 }
 
 /** SQLite in a fresh temporary data directory (key generated there). */
@@ -27,6 +30,16 @@ export async function openSqliteTestStore(): Promise<TestStore> {
     store,
     close: () => store.close(),
     openReplica: () => openStore({ dataDir, notice: () => undefined }),
+    rawExec: (sqlText) => {
+      const db = new BetterSqlite3(join(dataDir, 'keyway.sqlite'));
+      try {
+        db.pragma('busy_timeout = 5000');
+        db.exec(sqlText);
+        return Promise.resolve();
+      } finally {
+        db.close();
+      }
+    },
   };
 }
 
@@ -51,6 +64,10 @@ export async function openPostgresTestStore(): Promise<TestStore> {
   return {
     store,
     openReplica: () => openStore({ databaseUrl, postgresSchema: schema, keys, poolMax: 2 }),
+    rawExec: async (sqlText) => {
+      // One simple-protocol query: the statements run in one implicit transaction, on the test's schema.
+      await admin.query(`set search_path to ${schema}; ${sqlText}`);
+    },
     close: async () => {
       await store.close();
       await admin.query(`drop schema if exists ${schema} cascade`);

@@ -1,10 +1,10 @@
 /**
- * A PostgreSQL cluster of the test's own (initdb into a temp dir, a free port), for tests that stop and
- * restart the database. The shared server on 5432 is never touched. As root, the server programs run as the
+ * A PostgreSQL cluster of the test's own (initdb into a temp dir, a free port), for tests that stop, restart or
+ * freeze the database. The shared server on 5432 is never touched. As root, the server programs run as the
  * `postgres` user (initdb refuses root).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,13 @@ export interface ThrowawayPostgres {
   readonly url: string;
   stop(): void;
   start(): void;
+  /**
+   * Freezes every process of the cluster (SIGSTOP): the kernel still accepts connections and acknowledges
+   * packets, but nothing answers, as with a hung server or a half-open proxy. {@link ThrowawayPostgres.thaw}
+   * resumes it.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Stops it and deletes its directory. */
   destroy(): void;
 }
@@ -40,6 +47,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The postmaster of the cluster in `data` and its children (from /proc: no tool needed). */
+function clusterPids(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(join('/proc', entry, 'stat'), 'utf8');
+        // Fields after "(comm)": state, ppid, …
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
+}
+
 /** initdb into a temp dir and start the cluster on a free port (fsync off: it holds nothing worth keeping). */
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const bin = binDir();
@@ -60,11 +85,28 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const start = (): void => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
   const stop = (): void => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
   start();
+  let frozen: number[] = [];
+  const thaw = (): void => {
+    for (const pid of frozen.splice(0)) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
   return {
     url: `postgres://root@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    freeze: () => {
+      frozen = clusterPids(data);
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    thaw,
     destroy: () => {
+      // A frozen postmaster would never answer pg_ctl stop.
+      thaw();
       try {
         stop();
       } catch {

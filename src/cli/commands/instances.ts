@@ -268,20 +268,26 @@ export function registerInstanceCommands(program: Command): Command {
           config: { ...((rest['config'] as Record<string, unknown> | undefined) ?? {}), ...configVars },
         };
         const owner = customer ?? (await resolveCustomer(store, customerRef, name));
+        let instanceId: string | undefined;
+        let result: InstanceSummary;
         try {
           const created = await createInstance({ store, components }, {
             ...merged,
             customerId: owner.id,
           } as Parameters<typeof createInstance>[1]);
-          // Recorded once both exist: a failed create leaves neither, and no record of either.
-          if (!customer) await recordCliChange(store, 'createCustomer', owner.id);
-          await recordCliChange(store, 'createInstance', created.instance.id);
-          return await summarizeInstance(store, created.instance);
+          instanceId = created.instance.id;
+          result = await summarizeInstance(store, created.instance);
         } catch (err) {
-          // A customer made only for this instance goes again, so a failed create leaves nothing behind.
+          // A failed command leaves nothing behind: the instance goes again, and a customer made only for it.
+          if (instanceId !== undefined) await store.deleteInstance(instanceId).catch(() => undefined);
           if (!customer) await store.deleteCustomer(owner.id).catch(() => undefined);
           throw err;
         }
+        // Recorded once the whole command has succeeded, as the API records a route once its handler has: what
+        // was undone above is not in the log.
+        if (!customer) await recordCliChange(store, 'createCustomer', owner.id);
+        await recordCliChange(store, 'createInstance', result.id);
+        return result;
       });
       showInstance(out, summary);
     }),

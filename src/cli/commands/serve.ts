@@ -24,6 +24,7 @@ import type { StoreConfig } from '../../store/config';
 import { catalogLookup } from '../catalog';
 import { cliAction, loadServeConfig, loadStore, withPublicUrlOption } from '../config';
 import type { Output } from '../output';
+import { loopErrorLogs } from '../loop-log';
 import { composeRuntime } from '../runtime';
 import { assertUploadDir } from '../serve-config';
 import type { ServeConfig, ServeFlags } from '../serve-config';
@@ -72,7 +73,7 @@ export interface RunningServer {
 export interface WorkerTimings {
   /** The poller's pass interval (default 5 s). */
   readonly pollIntervalMs?: number;
-  /** The poll lease: how long a replica killed mid-poll holds its subscription (default 5 min). */
+  /** The poll lease: how long a replica killed mid-poll holds its subscription (default 60 s). */
   readonly pollLeaseMs?: number;
   /** The outbox delivery worker's pass interval (default 1 s). */
   readonly deliveryIntervalMs?: number;
@@ -94,18 +95,20 @@ export async function startKeywayServer(
   });
   const metrics = new Metrics();
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  // A database outage fails every pass of every loop: one line per loop per minute, not a stack per pass.
+  const loopError = loopErrorLogs(logger);
   // Tells `keys rotate` which keys this replica holds; see docs/reliability.md.
   const heartbeat = await startHeartbeat({
     store,
     id: owner,
     label: `${hostname()}:${process.pid}`,
-    onError: (err) => logger.warn({ err }, 'replica heartbeat not published'),
+    onError: loopError('replica heartbeat not published'),
   });
   const refresher = startRefresher({
     store,
     credentials,
     owner,
-    onError: (err) => logger.error({ err }, 'refresher pass failed'),
+    onError: loopError('refresher pass failed'),
     onOutcome: (connectionId, outcome) => {
       if (outcome.outcome === 'refreshed')
         metrics.inc('keyway_token_refreshes_total', { outcome: 'refreshed' });
@@ -131,7 +134,7 @@ export async function startKeywayServer(
       })),
     owner,
     ...(timings.deliveryIntervalMs !== undefined ? { intervalMs: timings.deliveryIntervalMs } : {}),
-    onError: (err) => logger.error({ err }, 'webhook delivery pass failed'),
+    onError: loopError('webhook delivery pass failed'),
   });
   const onRecordError = (err: unknown, executionId: string): void =>
     logger.error({ err, executionId }, 'execution record not written');
@@ -144,7 +147,7 @@ export async function startKeywayServer(
     owner,
     ...(timings.pollIntervalMs !== undefined ? { intervalMs: timings.pollIntervalMs } : {}),
     ...(timings.pollLeaseMs !== undefined ? { leaseMs: timings.pollLeaseMs } : {}),
-    onError: (err) => logger.error({ err }, 'poller pass failed'),
+    onError: loopError('poller pass failed'),
   });
   const services = createRuntimeServices({
     store,

@@ -1,6 +1,6 @@
 /** zod schemas of the REST API's request bodies; the routes validate with them and the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import { NewInstanceSpecSchema, WebhookEndpointSchema } from '../../runtime';
+import { NewInstanceSpecSchema, NewWebhookEndpointSchema } from '../../runtime';
 
 /** Body of `POST /api/customers`. */
 export const CreateCustomerBodySchema = z
@@ -100,12 +100,7 @@ export const CreateApiKeyBodySchema = z.strictObject({
 });
 
 /** Body of `POST /api/webhooks`: the secret is generated (and returned once) when omitted. */
-export const CreateWebhookEndpointBodySchema = z.strictObject({
-  id: WebhookEndpointSchema.shape.id.optional(),
-  url: WebhookEndpointSchema.shape.url,
-  events: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
-  secret: WebhookEndpointSchema.shape.secret.optional(),
-});
+export const CreateWebhookEndpointBodySchema = NewWebhookEndpointSchema;
 
 const triggerName = z.string().min(1).max(200);
 

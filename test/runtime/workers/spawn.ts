@@ -15,6 +15,8 @@ export interface Message {
   readonly ok?: number;
   readonly failed?: number;
   readonly codes?: Record<string, number>;
+  /** The first failure of each code in `codes`, described. */
+  readonly why?: Record<string, string>;
   readonly message?: string;
   readonly recovered?: boolean;
   readonly address?: string;

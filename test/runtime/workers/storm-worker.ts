@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   lines.close();
 
   const codes: Record<string, number> = {};
+  // The first failure of each code, with its causes: what a failed storm prints, so a flake can be read.
+  const why: Record<string, string> = {};
   let ok = 0;
   await Promise.all(
     Array.from({ length: job.calls }, async () => {
@@ -72,11 +74,26 @@ async function main(): Promise<void> {
       } catch (err) {
         const code = isKeywayError(err) ? err.code : 'NOT_A_KEYWAY_ERROR';
         codes[code] = (codes[code] ?? 0) + 1;
+        why[code] ??= describe(err);
       }
     }),
   );
-  emit({ event: 'done', pid: process.pid, ok, failed: job.calls - ok, codes });
+  emit({ event: 'done', pid: process.pid, ok, failed: job.calls - ok, codes, why });
   await store.close();
+}
+
+/** An error's message and its causes' codes and messages, one line. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    parts.push(
+      `${typeof code === 'string' ? `${code}: ` : ''}${typeof message === 'string' ? message : '?'}`,
+    );
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.length > 0 ? parts.join(' <- ') : JSON.stringify(err);
 }
 
 main().catch((err: unknown) => {

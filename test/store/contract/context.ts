@@ -64,7 +64,8 @@ export function runWorker(job: Record<string, unknown>): Promise<Record<string, 
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': 'exit' may come before the child's last line was read from the pipe.
+    child.on('close', (code) => {
       if (code !== 0) reject(new Error(`worker exited with ${String(code)}: ${err}`));
       else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
     });

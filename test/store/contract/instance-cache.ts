@@ -15,12 +15,15 @@ export function instanceCacheContract(ctx: ContractContext): void {
 
   describe('cached instance snapshots', () => {
     const states = [{ scope: 'instance', key: 'flow-1' }, { scope: 'crossFlow' }] as const;
-    /** Reads until `done` holds (another process's change arrives within milliseconds), or fails. */
+    /**
+     * Reads until `done` holds (another process's change arrives within milliseconds), or fails. The deadline is
+     * for a loaded host (a PostgreSQL round trip took seconds at load 19 on 2 cores); a pass ends at once.
+     */
     async function readUntil(
       instanceId: string,
       done: (read: Awaited<ReturnType<Store['getInstanceWithConnections']>>) => boolean,
     ): Promise<void> {
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 10_000;
       for (;;) {
         const read = await store.getInstanceWithConnections(instanceId, { states });
         if (done(read)) return;
@@ -36,7 +39,7 @@ export function instanceCacheContract(ctx: ContractContext): void {
     async function cached(
       instanceId: string,
     ): Promise<Awaited<ReturnType<Store['getInstanceWithConnections']>>> {
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 10_000;
       for (;;) {
         const first = await store.getInstanceWithConnections(instanceId, { states });
         if ((await store.getInstanceWithConnections(instanceId, { states })) === first) return first;

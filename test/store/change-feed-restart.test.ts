@@ -1,0 +1,77 @@
+/**
+ * The PostgreSQL change feed (`LISTEN keyway_changes`, which tells a replica that another one changed an instance)
+ * across a database restart, on a throw-away cluster: when the connection drops the feed says it is not live and
+ * reports "everything may have changed" (so no cached snapshot is trusted meanwhile); once the database is back
+ * it listens again by itself and hears other replicas' changes, without a restart of the process.
+ */
+import pg from 'pg';
+import type { ChangeSubscription } from '../../src/store/engine';
+import { ALL_INSTANCES } from '../../src/store/engine';
+import { CHANGE_CHANNEL } from '../../src/store/migrations';
+import { openPostgresEngine } from '../../src/store/postgres';
+import {
+  startThrowawayPostgres,
+  throwawayPostgresAvailable,
+  type ThrowawayPostgres,
+} from '../support/throwaway-postgres';
+
+async function until(
+  what: string,
+  timeoutMs: number,
+  check: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** NOTIFY as another replica's commit does, from a connection of its own. */
+async function notify(url: string, instanceId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, instanceId]);
+  } finally {
+    await client.end();
+  }
+}
+
+(throwawayPostgresAvailable ? describe : describe.skip)('the change feed across a database restart', () => {
+  let cluster: ThrowawayPostgres;
+
+  beforeAll(async () => {
+    cluster = await startThrowawayPostgres();
+  }, 60_000);
+
+  afterAll(() => cluster?.destroy());
+
+  it('goes not live, reports that anything may have changed, and listens again once the database is back', async () => {
+    const engine = openPostgresEngine({ databaseUrl: cluster.url });
+    const heard: string[] = [];
+    let subscription: ChangeSubscription | undefined;
+    try {
+      if (engine.changes.kind !== 'feed') throw new Error('PostgreSQL has a change feed');
+      subscription = engine.changes.subscribe((id) => heard.push(id));
+      const feed = subscription;
+      await until('the feed to listen', 10_000, () => feed.live);
+      await notify(cluster.url, 'instance-before');
+      await until('a change before the restart', 10_000, () => heard.includes('instance-before'));
+
+      heard.length = 0;
+      cluster.stop();
+      await until('the feed to notice the drop', 10_000, () => !feed.live);
+      expect(heard).toContain(ALL_INSTANCES);
+
+      cluster.start();
+      // Reconnects with backoff (at most 5 s between attempts).
+      await until('the feed to listen again', 20_000, () => feed.live);
+      await notify(cluster.url, 'instance-after');
+      await until('a change after the restart', 10_000, () => heard.includes('instance-after'));
+    } finally {
+      await subscription?.close();
+      await engine.close();
+    }
+  }, 60_000);
+});
