@@ -14,14 +14,7 @@ import {
   throwawayPostgresAvailable,
   type ThrowawayPostgres,
 } from '../support/throwaway-postgres';
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { until } from '../support/until';
 
 (throwawayPostgresAvailable ? describe : describe.skip)('a PostgreSQL restart under a serving Keyway', () => {
   let cluster: ThrowawayPostgres;
@@ -56,6 +49,12 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   const customers = (): Promise<Response> =>
     fetch(`${base}/api/customers`, { headers: { authorization: `Bearer ${apiKey}` } });
 
+  /** Ready again by itself, and serving the API, once the database answers. */
+  async function servingAgain(): Promise<void> {
+    await until('/readyz to answer 200', async () => (await fetch(`${base}/readyz`)).status === 200, 20_000);
+    expect((await customers()).status).toBe(200);
+  }
+
   it('answers 503 with Retry-After while the database is down and is ready again on its own', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await customers()).status).toBe(200);
@@ -72,12 +71,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
     expect(body.error.message).not.toMatch(/\bat .*\.ts:\d+/);
 
     cluster.start();
-    await waitFor(
-      '/readyz to answer 200',
-      async () => (await fetch(`${base}/readyz`)).status === 200,
-      20_000,
-    );
-    expect((await customers()).status).toBe(200);
+    await servingAgain();
   }, 60_000);
 
   it('says not ready within seconds while the database hangs, and is ready again once it answers', async () => {
@@ -97,11 +91,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
     } finally {
       cluster.thaw();
     }
-    await waitFor(
-      '/readyz to answer 200',
-      async () => (await fetch(`${base}/readyz`)).status === 200,
-      20_000,
-    );
-    expect((await customers()).status).toBe(200);
+    await servingAgain();
   }, 60_000);
 });

@@ -14,18 +14,7 @@ import {
   throwawayPostgresAvailable,
   type ThrowawayPostgres,
 } from '../support/throwaway-postgres';
-
-async function until(
-  what: string,
-  timeoutMs: number,
-  check: () => boolean | Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
+import { until } from '../support/until';
 
 /** NOTIFY as another replica's commit does, from a connection of its own. */
 async function notify(url: string, instanceId: string): Promise<void> {
@@ -55,20 +44,20 @@ async function notify(url: string, instanceId: string): Promise<void> {
       if (engine.changes.kind !== 'feed') throw new Error('PostgreSQL has a change feed');
       subscription = engine.changes.subscribe((id) => heard.push(id));
       const feed = subscription;
-      await until('the feed to listen', 10_000, () => feed.live);
+      await until('the feed to listen', () => feed.live, 10_000);
       await notify(cluster.url, 'instance-before');
-      await until('a change before the restart', 10_000, () => heard.includes('instance-before'));
+      await until('a change before the restart', () => heard.includes('instance-before'), 10_000);
 
       heard.length = 0;
       cluster.stop();
-      await until('the feed to notice the drop', 10_000, () => !feed.live);
+      await until('the feed to notice the drop', () => !feed.live, 10_000);
       expect(heard).toContain(ALL_INSTANCES);
 
       cluster.start();
       // Reconnects with backoff (at most 5 s between attempts).
-      await until('the feed to listen again', 20_000, () => feed.live);
+      await until('the feed to listen again', () => feed.live, 20_000);
       await notify(cluster.url, 'instance-after');
-      await until('a change after the restart', 10_000, () => heard.includes('instance-after'));
+      await until('a change after the restart', () => heard.includes('instance-after'), 10_000);
     } finally {
       await subscription?.close();
       await engine.close();
