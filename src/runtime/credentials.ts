@@ -34,7 +34,7 @@ import {
   type Clock,
   type Transport,
 } from '../oauth';
-import type { Connection, ConnectionError, ConnectionPatch, LockLease, Store } from '../store';
+import type { Connection, ConnectionError, ConnectionPatch, LockLease, RefreshMarker, Store } from '../store';
 import { cachedClientResolver, type ResolvedClient } from './client-config';
 import {
   DEFAULT_REFRESH_MARGIN_MS,
@@ -522,15 +522,22 @@ export class CredentialManager implements CredentialSource {
     // A refresh token must never be sent twice: no marker once the lock is known to be lost, and no request
     // unless the lock is confirmed after the marker is committed. `held` can lag a terminated session, and the
     // next holder may already have looked for a marker; after the confirmation, every later holder finds it and
-    // waits for this answer. A marker left by a failed confirmation only makes the next holder wait for it.
+    // waits for this answer. A failed confirmation sent nothing: its marker is removed, so that the next holder
+    // does not wait for an answer that will never come.
     lease.assertHeld();
-    await this.#store.putRefreshMarker({
+    const marker = {
       connectionId: row.id,
       grantFingerprint: fingerprint,
       owner: this.#owner,
       startedAt: this.#now(),
-    });
-    await lease.confirm();
+    };
+    await this.#store.putRefreshMarker(marker);
+    try {
+      await lease.confirm();
+    } catch (err) {
+      await this.#dropMarker(marker);
+      throw err;
+    }
     let fresh: TokenSet;
     try {
       const answer = await refreshTokenGrant(
@@ -542,8 +549,7 @@ export class CredentialManager implements CredentialSource {
       fresh = mergeRefreshedTokenSet(old, answer, { tokenPath: config.tokenResponse.tokenPath });
     } catch (err) {
       // The provider answered: its refusal is the outcome, the request is no longer in doubt.
-      if (isKeywayError(err) && err.provider?.status !== undefined)
-        await this.#dropMarker(row.id, fingerprint);
+      if (isKeywayError(err) && err.provider?.status !== undefined) await this.#dropMarker(marker);
       if (interrupted && isKeywayError(err, 'KW_OAUTH_INVALID_GRANT')) {
         const reason = interruptedRefresh(row, interrupted, err);
         await this.#markNeedsReauthorization(row, reason);
@@ -552,13 +558,16 @@ export class CredentialManager implements CredentialSource {
       return this.#recordFailure(prepared, intent, err);
     }
     const saved = await saveDespiteOutage(() => this.#saveTokens(prepared, fresh));
-    await this.#dropMarker(row.id, fingerprint);
+    await this.#dropMarker(marker);
     return { token: toAccessToken(saved), refreshed: true };
   }
 
-  /** Removes a refresh marker; a failure only leaves a marker for a grant that is no longer stored. */
-  async #dropMarker(connectionId: string, fingerprint: string): Promise<void> {
-    await this.#store.deleteRefreshMarker(connectionId, fingerprint).catch(() => undefined);
+  /**
+   * Removes our refresh marker, never one another refresher wrote over it. Best effort: a marker left behind
+   * is for a grant no longer stored (after a save), or makes the next holder wait for it (never the reverse).
+   */
+  async #dropMarker(marker: RefreshMarker): Promise<void> {
+    await this.#store.deleteRefreshMarker(marker).catch(() => undefined);
   }
 
   /**

@@ -1,7 +1,7 @@
 /** What a run's caller sees for anything an action throws: 401s, spectral connection errors, anything else. */
 import { KeywayError, isKeywayError } from '../errors';
 import { redactText } from '../redact';
-import type { Store } from '../store';
+import type { Connection, Store } from '../store';
 import { isPlainRecord, looksLikeError } from './context';
 import { connectionEvent } from './events';
 import type { BoundConnection } from './run-plan';
@@ -60,24 +60,7 @@ export async function surface(
   const message = thrownMessage(thrown, secrets);
   if (isSpectralConnectionError(thrown)) {
     const target = findConnection(thrown.connection, bound);
-    if (target) {
-      const lastError = { code: 'KW_CONNECTION_ERROR', message, at: now() };
-      await deps.store
-        .updateConnection(
-          target.connection.id,
-          { status: 'error', lastError },
-          {
-            events: [
-              connectionEvent('connection.error', target.connection, {
-                now: lastError.at,
-                status: 'error',
-                error: { code: lastError.code, message },
-              }),
-            ],
-          },
-        )
-        .catch(() => undefined);
-    }
+    if (target) await markConnectionError(deps.store, target.connection, message, now());
     return new KeywayError('KW_CONNECTION_ERROR', {
       message,
       details: target ? { connectionId: target.connection.id } : {},
@@ -89,6 +72,47 @@ export async function surface(
     ...(status !== undefined ? { provider: { status }, details: { status } } : {}),
   });
 }
+
+/**
+ * Marks the connection `error` with the component's message, by compare-and-set: a disconnect or a reauthorization
+ * demanded during the run stands (the status already says more), while a refresh or a field edit meanwhile does
+ * not hide the fault. Never throws: the run's own error is what its caller must see.
+ */
+async function markConnectionError(
+  store: Store,
+  connection: Connection,
+  message: string,
+  at: number,
+): Promise<void> {
+  const lastError = { code: 'KW_CONNECTION_ERROR', message, at };
+  const events = [
+    connectionEvent('connection.error', connection, {
+      now: at,
+      status: 'error',
+      error: { code: lastError.code, message },
+    }),
+  ];
+  let expected = connection;
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await store.compareAndSetConnectionTokens(
+        connection.id,
+        expected.version,
+        { status: 'error', lastError },
+        { events },
+      );
+      if (result.ok) return;
+      const current = result.current;
+      if (!MARKABLE.has(current.status)) return;
+      expected = current;
+    }
+  } catch {
+    // The store is failing too; the run's error is still returned.
+  }
+}
+
+/** Statuses a component's connection error may replace; any other was set by someone after the run began. */
+const MARKABLE: ReadonlySet<string> = new Set(['connected', 'error']);
 
 function findConnection(reported: unknown, bound: readonly BoundConnection[]): BoundConnection | undefined {
   const byIdentity = bound.find((item) => item.value === reported);

@@ -396,8 +396,8 @@ export class KyselyStore implements Store {
   getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined> {
     return this.#refreshMarkers.get(connectionId);
   }
-  deleteRefreshMarker(connectionId: string, grantFingerprint: string): Promise<void> {
-    return this.#refreshMarkers.delete(connectionId, grantFingerprint);
+  deleteRefreshMarker(marker: RefreshMarker): Promise<void> {
+    return this.#refreshMarkers.delete(marker);
   }
 
   async close(): Promise<void> {

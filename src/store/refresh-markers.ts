@@ -51,11 +51,17 @@ export class RefreshMarkers {
     };
   }
 
-  async delete(connectionId: string, grantFingerprint: string): Promise<void> {
+  /**
+   * Removes `marker` if it is still the connection's marker: same grant, owner and start. A marker another
+   * refresher wrote meanwhile (replacing ours) stays.
+   */
+  async delete(marker: RefreshMarker): Promise<void> {
     await this.#db
       .deleteFrom('refresh_markers')
-      .where('connection_id', '=', connectionId)
-      .where('grant_fingerprint', '=', grantFingerprint)
+      .where('connection_id', '=', marker.connectionId)
+      .where('grant_fingerprint', '=', marker.grantFingerprint)
+      .where('owner', '=', marker.owner)
+      .where('started_at', '=', marker.startedAt)
       .execute();
   }
 }

@@ -255,8 +255,11 @@ export interface Store {
   /** Records a refresh request about to be sent (replacing an older marker of the connection). */
   putRefreshMarker(marker: RefreshMarker): Promise<void>;
   getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined>;
-  /** Removes the connection's marker if it is the one for `grantFingerprint`. */
-  deleteRefreshMarker(connectionId: string, grantFingerprint: string): Promise<void>;
+  /**
+   * Removes the connection's marker if it is still `marker` (same grant, owner and `startedAt`): a refresher
+   * removes only its own, never one another refresher wrote over it.
+   */
+  deleteRefreshMarker(marker: RefreshMarker): Promise<void>;
 
   /** Releases the database handle(s). */
   close(): Promise<void>;

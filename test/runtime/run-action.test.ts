@@ -381,6 +381,28 @@ describe.each(storeEngines)('runAction on %s', (_engine, open) => {
     await run('describe', { message: 'still runs' });
   });
 
+  it('leaves a connection disconnected during the run disconnected when the run then reports it broken', async () => {
+    slowGate = new Promise<void>((resolve) => (openSlowGate = resolve));
+    const waiting = new Promise<void>((resolve) => (onSlowWaiting = resolve));
+    const failing = caught(run('failSlowly', { how: 'connection' }));
+    await waiting;
+    onSlowWaiting = () => undefined;
+    const before = await store.getConnection(apiKeyConnection.id);
+    if (!before) throw new Error('connection vanished');
+    await store.updateConnection(apiKeyConnection.id, { status: 'disconnected', lastError: null });
+    try {
+      openSlowGate();
+      expect((await failing).code).toBe('KW_CONNECTION_ERROR');
+      const row = await store.getConnection(apiKeyConnection.id);
+      expect(row).toMatchObject({ status: 'disconnected', lastError: null });
+    } finally {
+      await store.updateConnection(apiKeyConnection.id, {
+        status: before.status,
+        lastError: before.lastError,
+      });
+    }
+  });
+
   it('redacts secrets from everything an action logs and records the redacted log', async () => {
     const { logs, executionId } = await run('fail', { how: 'log' });
     const text = JSON.stringify(logs);

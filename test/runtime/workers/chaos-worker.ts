@@ -5,9 +5,10 @@
  *
  * Opens the shared store, runs the background refresher (every 200 ms) and prints `{"event":"ready"}`; on a
  * `go` line it keeps `concurrency` `runAction(getMe)` calls going until a `stop` line. Then it calls until one
- * call succeeds again (20 s at most) and prints `{"event":"done","ok","failed","codes","recovered"}`. Every
- * failure is counted by code; anything that is not a KeywayError counts as `NOT_A_KEYWAY_ERROR`. It exits on
- * an `exit` line, so the parent can inspect the database while it is still alive.
+ * call succeeds again (20 s at most) and prints `{"event":"done","ok","codes","recovered"}`, with `last` (the
+ * last failure) when it did not recover. Every failure is counted by code; anything that is not a KeywayError
+ * counts as `NOT_A_KEYWAY_ERROR`. It exits on an `exit` line, so the parent can inspect the database while it
+ * is still alive.
  */
 import { createInterface } from 'node:readline';
 import { isKeywayError } from '../../../src/errors';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   await heard('go');
 
   let ok = 0;
+  let last: { code: string; message: string } | undefined;
   const call = async (): Promise<boolean> => {
     try {
       await runAction(
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     } catch (err) {
       const code = isKeywayError(err) ? err.code : 'NOT_A_KEYWAY_ERROR';
       codes[code] = (codes[code] ?? 0) + 1;
+      last = { code, message: err instanceof Error ? err.message : String(err) };
       return false;
     }
   };
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
     if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await refresher.stop();
-  emit({ event: 'done', pid: process.pid, ok, codes, recovered });
+  emit({ event: 'done', pid: process.pid, ok, codes, recovered, ...(recovered ? {} : { last }) });
   await heard('exit');
   lines.close();
   await store.close();

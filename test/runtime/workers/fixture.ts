@@ -145,18 +145,25 @@ export async function connectedSandboxConnection(
   return { instanceId, connection: done.connection };
 }
 
-/** Rewrites the stored token set so it expired `agoMs` ago (the sandbox's token itself may still be valid). */
+/**
+ * Rewrites the stored token set so it expired `agoMs` ago (the sandbox's token itself may still be valid). By
+ * compare-and-set: a refresh saved between the read and the write must not be overwritten with the old refresh
+ * token, which the sandbox would then see sent twice (and revoke the grant, as rotating providers do).
+ */
 export async function expireStoredToken(
   store: Store,
   connectionId: string,
   agoMs = 1000,
 ): Promise<Connection> {
-  const row = await store.getConnection(connectionId);
-  if (!row?.tokenSet) throw new Error('connection has no token set');
-  const expiresAt = Date.now() - agoMs;
-  return store.updateConnection(connectionId, {
-    tokenSet: { ...row.tokenSet, expiresAt },
-    expiresAt,
-    refreshAt: expiresAt,
-  });
+  for (;;) {
+    const row = await store.getConnection(connectionId);
+    if (!row?.tokenSet) throw new Error('connection has no token set');
+    const expiresAt = Date.now() - agoMs;
+    const result = await store.compareAndSetConnectionTokens(connectionId, row.version, {
+      tokenSet: { ...row.tokenSet, expiresAt },
+      expiresAt,
+      refreshAt: expiresAt,
+    });
+    if (result.ok) return result.connection;
+  }
 }

@@ -1,0 +1,197 @@
+/**
+ * A refresh marker written by a holder whose lock confirmation then fails (its PostgreSQL session was terminated,
+ * its SQLite lease taken from it) is removed by that holder: it sent nothing, so the next holder must not wait
+ * for an answer that will never come. And a holder removes only its own marker, never one another refresher
+ * wrote over it. On both engines, against the real sandbox (rotating refresh tokens, reuse detection).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { isKeywayError } from '../../src/errors';
+import { httpTransport, type Transport } from '../../src/oauth';
+import { CredentialManager, type AccessToken } from '../../src/runtime';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { openStore, type Store, type StoreConfig } from '../../src/store';
+import { until } from '../support/until';
+import {
+  connectedSandboxConnection,
+  demoComponents,
+  dropPostgresSchema,
+  expireStoredToken,
+  postgresConfig,
+  runPostgres,
+  sqliteConfig,
+} from './workers/fixture';
+
+/** Two stores on one database: the holder's, whose lock a test can take away, and everyone else's. */
+interface Engine {
+  readonly store: Store;
+  readonly holderStore: Store;
+  /** Makes the holder's lock lost without the holder knowing yet. */
+  loseHolderLock(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function postgresEngine(): Promise<Engine> {
+  const holderApp = `kw_marker_${randomBytes(4).toString('hex')}`;
+  const config: StoreConfig = await postgresConfig();
+  const store = await openStore(config);
+  const holderStore = await openStore({
+    ...config,
+    databaseUrl: `${config.databaseUrl ?? ''}?application_name=${holderApp}`,
+    migrate: false,
+  });
+  const admin = new pg.Client({ connectionString: config.databaseUrl });
+  await admin.connect();
+  return {
+    store,
+    holderStore,
+    loseHolderLock: async () => {
+      const killed = await admin.query(
+        `select pg_terminate_backend(l.pid) from pg_locks l join pg_stat_activity a using (pid)
+         where l.locktype = 'advisory' and l.granted and a.application_name = $1`,
+        [holderApp],
+      );
+      expect(killed.rowCount).toBe(1);
+    },
+    close: async () => {
+      await admin.end();
+      await holderStore.close();
+      await store.close();
+      await dropPostgresSchema(config);
+    },
+  };
+}
+
+async function sqliteEngine(): Promise<Engine> {
+  const config = sqliteConfig();
+  const store = await openStore(config);
+  return {
+    store,
+    holderStore: store,
+    loseHolderLock: () => {
+      // The lease row gone is what a takeover after failed renewals looks like to its holder.
+      const db = new BetterSqlite3(join(config.dataDir ?? '', 'keyway.sqlite'));
+      try {
+        db.pragma('busy_timeout = 5000');
+        expect(db.prepare('delete from locks').run().changes).toBe(1);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
+    close: () => store.close(),
+  };
+}
+
+const engines: [string, () => Promise<Engine>][] = [
+  ['SQLite', sqliteEngine],
+  ...(runPostgres ? [['PostgreSQL', postgresEngine] as [string, () => Promise<Engine>]] : []),
+];
+
+/** `store` whose `putRefreshMarker` runs `after` once the marker is written, before returning. */
+function afterMarker(store: Store, after: () => Promise<void>): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = (value as (...a: unknown[]) => Promise<unknown>).bind(target);
+      if (key !== 'putRefreshMarker') return method;
+      return async (...args: unknown[]) => {
+        await method(...args);
+        await after();
+      };
+    },
+  });
+}
+
+const codeOf = (err: unknown): string => (isKeywayError(err) ? err.code : String(err));
+
+describe.each(engines)('a refresh marker after a failed lock confirmation (%s)', (_name, open) => {
+  let sandbox: Sandbox;
+  let engine: Engine;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    engine = await open();
+  });
+  afterAll(async () => {
+    await engine.close();
+    await sandbox.close();
+  });
+
+  it('is removed, so the next holder refreshes at once instead of waiting for it', async () => {
+    const { store, holderStore } = engine;
+    const { connection } = await connectedSandboxConnection(store, demoComponents(store), sandbox);
+    await expireStoredToken(store, connection.id);
+    const before = sandbox.tokenRequests()['refresh_token'] ?? 0;
+    const holder = new CredentialManager({
+      store: afterMarker(holderStore, () => engine.loseHolderLock()),
+      components: demoComponents(store),
+      owner: 'holder:1',
+    });
+
+    const outcome = await holder.getToken(connection.id).then(() => 'token', codeOf);
+
+    expect(outcome).toBe('KW_STORE_UNAVAILABLE');
+    expect(sandbox.tokenRequests()['refresh_token'] ?? 0).toBe(before);
+    expect(await store.getRefreshMarker(connection.id)).toBeUndefined();
+    const next = new CredentialManager({ store, components: demoComponents(store), owner: 'next:1' });
+    const started = Date.now();
+    await expect(next.getToken(connection.id)).resolves.toBeDefined();
+    // A marker left behind would hold it for the request timeout + 2 s (12 s) before it tried.
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(sandbox.tokenRequests()['refresh_token']).toBe(before + 1);
+    expect((await store.getConnection(connection.id))?.status).toBe('connected');
+  }, 60_000);
+
+  it('is removed only while it is the holder’s own, never once another refresher wrote over it', async () => {
+    const { store, holderStore } = engine;
+    const { connection } = await connectedSandboxConnection(store, demoComponents(store), sandbox);
+    await expireStoredToken(store, connection.id);
+    const before = sandbox.tokenRequests()['refresh_token'] ?? 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The other refresher is held after its marker and confirmation, before its token request.
+    const heldTransport: Transport = async (request, options) => {
+      await released;
+      return httpTransport(request, options);
+    };
+    const other = new CredentialManager({
+      store,
+      components: demoComponents(store),
+      owner: 'other:2',
+      transport: heldTransport,
+      // The holder's marker counts as in flight for 1 s + 2 s; then the other refresher writes over it.
+      requestTimeoutMs: 1_000,
+    });
+    let otherToken: Promise<AccessToken> | undefined;
+    // The holder's confirmation comes only once its lock was lost, the other process took the lock, found the
+    // holder's marker stale and wrote its own over it: the order a database that hangs for seconds can produce.
+    const holder = new CredentialManager({
+      store: afterMarker(holderStore, async () => {
+        await engine.loseHolderLock();
+        otherToken = other.getToken(connection.id);
+        await until(
+          'the other refresher’s marker',
+          async () => (await store.getRefreshMarker(connection.id))?.owner === 'other:2',
+          30_000,
+        );
+      }),
+      components: demoComponents(store),
+      owner: 'holder:2',
+    });
+
+    const outcome = await holder.getToken(connection.id).then(() => 'token', codeOf);
+
+    expect(outcome).toBe('KW_STORE_UNAVAILABLE');
+    expect((await store.getRefreshMarker(connection.id))?.owner).toBe('other:2');
+    release();
+    expect(otherToken).toBeDefined();
+    await expect(otherToken).resolves.toBeDefined();
+    expect(sandbox.tokenRequests()['refresh_token']).toBe(before + 1);
+    expect(await store.getRefreshMarker(connection.id)).toBeUndefined();
+    expect((await store.getConnection(connection.id))?.status).toBe('connected');
+  }, 60_000);
+});
