@@ -15,6 +15,9 @@ export type { Sandbox, SandboxBehaviour, SandboxClient, SandboxClients, SandboxO
 /** Connections waiting to be accepted, at most; see where the sandbox listens. */
 const LISTEN_BACKLOG = 4096;
 
+/** How long an idle kept-alive connection stays open (fastify's default, as Keyway's own server has it). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 function normalizeUserCode(userCode: string): string {
   // oidc-provider stores user codes upper-case without separators.
   return userCode.toUpperCase().replace(/\W/g, '');
@@ -80,7 +83,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 /** An HTTP server listening on 127.0.0.1:`port`, or a typed error saying the port cannot be used. */
 async function listen(port: number): Promise<Server> {
+  // Not node's 5 s: after one long turn of its event loop (a loaded host, a thousand requests read at once) node
+  // runs due timers before it reads, so a short keep-alive timer reset connections whose next request had arrived.
   const http = createServer();
+  http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     http.once('error', (cause: NodeJS.ErrnoException) =>
       reject(

@@ -16,7 +16,9 @@ import type { Sandbox } from '../../src/sandbox';
 import { openStore } from '../../src/store';
 import { listenBacklog } from '../support/listen-backlog';
 import { checkedFetch } from '../support/openapi-check';
+import { onFreePort } from '../support/ports';
 import { runCli, tempDataDir } from './cli-harness';
+import type { CliRun } from './cli-harness';
 
 jest.setTimeout(60_000);
 
@@ -58,14 +60,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 async function until<T>(read: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -95,6 +89,29 @@ function printedSoFar(): string {
   return (process.stdout.write as unknown as jest.Mock).mock.calls
     .map((c: unknown[]) => String(c[0]))
     .join('');
+}
+
+/** The address `keyway serve --json` printed it listens at (it was given port 0 and chose one). */
+function listeningAddress(): string {
+  const { address } = JSON.parse(printedSoFar()) as { address: string };
+  expect(address).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+  return address;
+}
+
+/**
+ * `keyway serve` on a port chosen beforehand (its public URL is derived from it), started again on another one
+ * when that port was taken before it listened. Resolves with the run once it listens.
+ */
+async function serveOnFreePort(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ port: number; running: Promise<CliRun> }> {
+  return onFreePort(async (port) => {
+    const running = runCli(['serve', ...args, '--port', String(port)], env);
+    if (await listensBeforeExit(running)) return { port, running };
+    const run = await running;
+    throw new Error(`keyway serve did not listen on port ${port}: ${run.stderr}`);
+  });
 }
 
 describe('keyway serve webhooks', () => {
@@ -136,16 +153,15 @@ describe('keyway serve webhooks', () => {
     ]);
     const apiKey = keyRun.stdout.trim();
 
-    const port = await freePort();
     const endpoints = [
       { id: 'receiver', url: receiverUrl, secret: SECRET, events: ['connection.connected'] },
     ];
-    const running = runCli(['serve', '--json', '--data-dir', dataDir, '--port', String(port)], {
+    // A fixed port: the public URL derived from it is what the connect link is made of.
+    const { port, running } = await serveOnFreePort(['--json', '--data-dir', dataDir], {
       KEYWAY_WEBHOOKS: JSON.stringify(endpoints),
       KEYWAY_LOG_LEVEL: 'silent',
     });
     try {
-      await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
       // --json: exactly one JSON line on stdout, the address it listens at.
       const printed = printedSoFar();
       expect(printed.endsWith('\n')).toBe(true);
@@ -248,7 +264,6 @@ describe('keyway serve webhooks', () => {
 
 describe('keyway serve: the URL it prints', () => {
   it('prints the configured public URL, not the address it listens at', async () => {
-    const port = await freePort();
     const running = runCli(
       [
         'serve',
@@ -256,7 +271,7 @@ describe('keyway serve: the URL it prints', () => {
         '--data-dir',
         dataDir,
         '--port',
-        String(port),
+        '0',
         '--public-url',
         'https://keyway.example.com/',
       ],
@@ -264,10 +279,8 @@ describe('keyway serve: the URL it prints', () => {
     );
     try {
       await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
-      expect(JSON.parse(printedSoFar())).toMatchObject({
-        address: `http://127.0.0.1:${port}`,
-        publicUrl: 'https://keyway.example.com',
-      });
+      const address = listeningAddress();
+      expect(JSON.parse(printedSoFar())).toMatchObject({ address, publicUrl: 'https://keyway.example.com' });
     } finally {
       requestStop();
     }
@@ -298,21 +311,23 @@ describe('keyway serve: where uploads are spooled', () => {
     const key = (
       await runCli(['api-keys', 'create', '--data-dir', dataDir, '--name', 'up', '--scopes', '*'])
     ).stdout.trim();
-    const port = await freePort();
     const running = runCli(
-      ['serve', '--data-dir', dataDir, '--port', String(port), '--upload-dir', uploadDir],
-      {
-        KEYWAY_LOG_LEVEL: 'silent',
-      },
+      [
+        ...['serve', '--json', '--data-dir', dataDir, '--upload-dir', uploadDir],
+        ...['--port', '0', '--public-url', 'http://keyway.test'],
+      ],
+      { KEYWAY_LOG_LEVEL: 'silent' },
     );
+    let address = '';
     const publish = () =>
-      fetch(`http://127.0.0.1:${port}/api/components`, {
+      fetch(`${address}/api/components`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/javascript' },
         body: readFileSync(demoBundle),
       });
     try {
       await until(() => (isWaitingForStop() ? true : undefined), 'keyway serve to listen');
+      address = listeningAddress();
       expect((await publish()).status).toBe(201);
       // Without the directory the upload has nowhere to go: the server was using it.
       rmSync(uploadDir, { recursive: true, force: true });
@@ -340,9 +355,11 @@ describe('keyway serve: where uploads are spooled', () => {
       [['--config', configFile], {}, 'not_writable', /is not writable/],
     ];
     for (const [args, env, reason, message] of cases) {
-      const port = await freePort();
       const running = runCli(
-        ['serve', '--json', '--data-dir', dataDir, '--port', String(port), ...args],
+        [
+          ...['serve', '--json', '--data-dir', dataDir],
+          ...['--port', '0', '--public-url', 'http://keyway.test', ...args],
+        ],
         env,
       );
       const started = await listensBeforeExit(running);

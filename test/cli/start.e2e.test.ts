@@ -6,28 +6,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { openStore } from '../../src/store';
 import { checkedFetch } from '../support/openapi-check';
+import { onFreePort } from '../support/ports';
 
 jest.setTimeout(180_000);
 
 const root = resolve(__dirname, '../..');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const main = join(root, 'src/cli/main.ts');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 let dataDir: string;
 let userDataDir: string;
@@ -54,6 +45,19 @@ async function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExp
   }
 }
 
+/** `keyway start` as a child process on `port`, the sandbox on a free port; resolves once it printed its steps. */
+async function startKeyway(port: number): Promise<void> {
+  output = '';
+  child = spawn(
+    process.execPath,
+    [tsx, main, 'start', '--data-dir', dataDir, '--port', String(port), '--sandbox-port', '0'],
+    { cwd: root, env: childEnv() },
+  );
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  await waitForOutput(/Press Ctrl\+C to stop\./, 90_000);
+}
+
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'keyway-start-'));
   userDataDir = mkdtempSync(join(tmpdir(), 'keyway-chromium-'));
@@ -72,27 +76,17 @@ afterAll(async () => {
 
 describe('npm start (keyway start)', () => {
   it('connects through the printed link with consent, then runs the demo action from the CLI and the API', async () => {
-    const port = await freePort();
-    const sandboxPort = await freePort();
-    child = spawn(
-      process.execPath,
-      [
-        tsx,
-        main,
-        'start',
-        '--data-dir',
-        dataDir,
-        '--port',
-        String(port),
-        '--sandbox-port',
-        String(sandboxPort),
-      ],
-      { cwd: root, env: childEnv() },
-    );
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    await waitForOutput(/Press Ctrl\+C to stop\./, 90_000);
+    // Keyway's port is in the URLs it prints (and in the sandbox's redirect URI), so it is chosen first; a port
+    // taken meanwhile makes keyway start exit with EADDRINUSE, and it starts again on another. The sandbox picks
+    // its own port and keyway start prints its URL.
+    const port = await onFreePort(async (port) => {
+      await startKeyway(port);
+      return port;
+    }, 120_000);
     const link = (await waitForOutput(/^\s+(http:\/\/127\.0\.0\.1:\d+\/connect\/\S+)$/m, 1_000))[1] ?? '';
+    const sandbox = (
+      await waitForOutput(/Sandbox authorization server at (http:\/\/127\.0\.0\.1:\d+) /, 1_000)
+    )[1];
     expect(link.startsWith(`http://127.0.0.1:${port}/connect/`)).toBe(true);
     expect(output).toContain(`npm run keyway -- run --data-dir ${dataDir} demo sandboxDemo getMe`);
 
@@ -109,7 +103,7 @@ describe('npm start (keyway start)', () => {
 
     // The sandbox's own consent page, on the sandbox's origin.
     await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
-    expect(page.url().startsWith(`http://127.0.0.1:${sandboxPort}/interaction/`)).toBe(true);
+    expect(page.url().startsWith(`${sandbox ?? '-'}/interaction/`)).toBe(true);
     expect(await page.textContent('body')).toContain('keyway-public');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(/notice=connected/);

@@ -24,6 +24,8 @@ import type { StoreConfig } from '../../src/store/config';
 import { runCli, tempDataDir } from '../cli/cli-harness';
 import type { CliRun } from '../cli/cli-harness';
 import { buildTestComponent } from '../support/components/build';
+import { onFreePort } from '../support/ports';
+import { until } from '../support/until';
 
 jest.setTimeout(120_000);
 
@@ -47,14 +49,6 @@ const CHOSEN = {
   forgedCode: `CANARY-forged-code-${tag}`,
   password: `CANARY-password-${tag}-0123456789`,
 } as const;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 /** Everything a secret must not be found in, by where it was seen. */
 class Transcript {
@@ -206,8 +200,16 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** `keyway serve` in a child process at trace level; resolves once /healthz answers. */
-async function serve(engine: Engine, port: number, webhookUrl: string): Promise<Running> {
+/**
+ * `keyway serve` in a child process at trace level, on a port chosen first (its public URL, and so the sandbox's
+ * redirect URI, is derived from it) and again on another one if that port was taken before it listened. Resolves
+ * once it printed (`--json`) the address it listens at.
+ */
+async function serve(engine: Engine, webhookUrl: string): Promise<Running> {
+  return onFreePort((port) => serveOn(engine, port, webhookUrl));
+}
+
+async function serveOn(engine: Engine, port: number, webhookUrl: string): Promise<Running> {
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('KEYWAY_')) delete env[name];
   Object.assign(env, engine.env, {
@@ -217,26 +219,29 @@ async function serve(engine: Engine, port: number, webhookUrl: string): Promise<
   });
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [tsx, main, 'serve', ...engine.args, '--port', String(port)],
+    [tsx, main, 'serve', '--json', ...engine.args, '--port', String(port)],
     { cwd: root, env },
   );
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    stdout += chunk.toString('utf8');
+  });
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   // 'close', not 'exit': only then has everything the process printed (its last log lines too) been read.
-  const closed = new Promise<void>((done) => child.once('close', () => done()));
+  let ended = false;
+  const closed = new Promise<void>((done) =>
+    child.once('close', () => {
+      ended = true;
+      done();
+    }),
+  );
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`keyway serve exited with ${child.exitCode}:\n${output}`);
-    const up = await fetch(`${base}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`keyway serve did not answer /healthz:\n${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
+  // Its own word that it listens, not an answer on the port: had another process taken the port, that one answers.
+  await until('keyway serve to listen or exit', () => ended || stdout.includes('\n'), 45_000);
+  if (!stdout.includes('\n')) throw new Error(`keyway serve exited with ${child.exitCode}:\n${output}`);
+  expect((JSON.parse(stdout.split('\n')[0] ?? '') as { address?: string }).address).toBe(base);
   return {
     base,
     output: () => output,
@@ -536,21 +541,19 @@ describe.each([
 
   it('no secret reaches logs, HTTP answers, CLI output or the stored bytes', async () => {
     await createSchema(engine);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    html ??= await startHtmlProvider();
+    const webhookUrl = await startReceiver();
+    const running = await serve(engine, webhookUrl);
+    const base = running.base;
     await sandbox?.close();
     sandbox = await startSandbox({
       accessTokenTtlS: 4,
       password: CHOSEN.password,
       redirectUris: [`${base}/oauth/callback`],
     });
-    html ??= await startHtmlProvider();
-    const webhookUrl = await startReceiver();
     const s = new Scenario(engine, sandbox, base, html.url);
-    await s.setUp();
-
-    const running = await serve(engine, port, webhookUrl);
     try {
+      await s.setUp();
       await s.connectAll();
       await s.snapshotTokens();
       await s.runAndRefresh();

@@ -99,7 +99,8 @@ const STATEMENT_TIMEOUT_MS = 2_000;
       cluster.thaw();
     }
     await servingAgain();
-  }, 60_000);
+    // Its own waits allow 65 s (three probes of up to 15 s, then 20 s to be ready): more than a 60 s limit.
+  }, 120_000);
 
   it('answers API calls 503 within the statement deadline while the database hangs, and serves after', async () => {
     // Pool connections already open, as on a replica that has been serving: no connect timeout applies.
@@ -126,5 +127,6 @@ const STATEMENT_TIMEOUT_MS = 2_000;
       cluster.thaw();
     }
     await servingAgain();
-  }, 90_000);
+    // Its own waits allow 60 s (two calls of up to 20 s, then 20 s to be ready): more than a 60 s limit.
+  }, 120_000);
 });

@@ -63,7 +63,9 @@ async function notify(url: string, instanceId: string): Promise<void> {
       await subscription?.close();
       await engine.close();
     }
-  }, 60_000);
+    // Its own waits allow 60 s (10 + 10 + 10 + 20 + 10), besides a stop and a start of the cluster: a limit of
+    // 60 s would cut a slow run short with jest's timeout instead of the wait that names what did not happen.
+  }, 180_000);
 
   it('notices a database that hangs under a listening feed and listens again once it answers', async () => {
     // The LISTEN connection only waits: without its own check a frozen server would leave it "live" for good.
@@ -97,5 +99,6 @@ async function notify(url: string, instanceId: string): Promise<void> {
       await subscription?.close();
       await engine.close();
     }
-  }, 90_000);
+    // Its own waits allow 60 s (10 + 10 + 30 + 10): the limit is above their sum, as for the test above.
+  }, 180_000);
 });

@@ -111,7 +111,7 @@ async function timed(work: () => Promise<unknown>): Promise<{ outcome: unknown; 
       // Connect timeout (5 s) or the deadline, whichever the pool met first.
       expect(second.ms).toBeLessThan(BOUND_MS);
       await servingAgain();
-    }, 90_000);
+    }, 120_000);
 
     it('never commits a transaction the deadline cut', async () => {
       const key = `hung-${randomBytes(4).toString('hex')}`;
@@ -145,7 +145,7 @@ async function timed(work: () => Promise<unknown>): Promise<{ outcome: unknown; 
       );
       const rows = await sql`select value from meta where key = ${key}`.execute(dbOf(store));
       expect(rows.rows).toEqual([]);
-    }, 90_000);
+    }, 120_000);
 
     it('fails a lock taken while the database hangs with KW_STORE_UNAVAILABLE, and locks again after', async () => {
       await warmPool();
@@ -164,7 +164,7 @@ async function timed(work: () => Promise<unknown>): Promise<{ outcome: unknown; 
       expect(await store.withConnectionLock('hung', { timeoutMs: 5_000 }, () => Promise.resolve('ran'))).toBe(
         'ran',
       );
-    }, 90_000);
+    }, 120_000);
 
     it('does not cut a wait for a lock that is held longer than the deadline', async () => {
       let release: () => void = () => undefined;

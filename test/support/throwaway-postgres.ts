@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onFreePort } from './ports';
 
 /** A running throw-away cluster. */
 export interface ThrowawayPostgres {
@@ -35,17 +35,6 @@ function binDir(): string | undefined {
 
 /** True when initdb is installed here. */
 export const throwawayPostgresAvailable = binDir() !== undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The postmaster of the cluster in `data` and its children (from /proc: no tool needed). */
 function clusterPids(data: string): number[] {
@@ -80,11 +69,21 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   };
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'root', '--no-sync']);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
-  const start = (): void => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  // The port is in the cluster's options, so it is chosen first; a port taken before the postmaster bound it
+  // ("could not bind" in its log) means another try with a new one.
+  const { port, start } = await onFreePort((port) => {
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+    const log = join(dir, `log-${port}`);
+    const start = (): void => run('pg_ctl', ['-D', data, '-o', options, '-l', log, '-w', 'start']);
+    try {
+      start();
+    } catch (error) {
+      const said = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      throw new Error(`pg_ctl start on port ${port} failed:\n${said}`, { cause: error });
+    }
+    return Promise.resolve({ port, start });
+  });
   const stop = (): void => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-  start();
   let frozen: number[] = [];
   const thaw = (): void => {
     for (const pid of frozen.splice(0)) {
