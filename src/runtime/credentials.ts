@@ -46,9 +46,9 @@ import {
 import type { ComponentRegistry } from './components';
 import { connectionEvent, type ConnectionEventType } from './events';
 import {
-  earlierRefresh,
   grantFingerprint,
   interruptedRefresh,
+  recordRefresh,
   sameGrant,
   saveDespiteOutage,
 } from './interrupted-refresh';
@@ -507,31 +507,24 @@ export class CredentialManager implements CredentialSource {
     const { row, config, resolved } = prepared;
     const old = prepared.tokenSet as TokenSet & { refreshToken: string };
     const fingerprint = grantFingerprint(old.refreshToken);
-    const earlier = await earlierRefresh(this.#store, row, fingerprint, {
-      now: this.#now,
-      inFlightMs: this.#inFlightMs,
-    });
-    if (earlier.kind === 'saved') {
-      const theirs = TokenSet.safeParse(earlier.current?.tokenSet);
-      if (earlier.current !== undefined && theirs.success && USABLE_STATUSES.has(earlier.current.status)) {
-        return { token: toAccessToken(theirs.data), refreshed: false };
-      }
-      throw notConnected(earlier.current ?? row);
-    }
-    const interrupted = earlier.kind === 'interrupted' ? earlier.marker : undefined;
     // A refresh token must never be sent twice: no marker once the lock is known to be lost, and no request
     // unless the lock is confirmed after the marker is committed. `held` can lag a terminated session, and the
     // next holder may already have looked for a marker; after the confirmation, every later holder finds it and
     // waits for this answer. A failed confirmation sent nothing: its marker is removed, so that the next holder
     // does not wait for an answer that will never come.
-    lease.assertHeld();
-    const marker = {
-      connectionId: row.id,
-      grantFingerprint: fingerprint,
+    const recorded = await recordRefresh(this.#store, row, fingerprint, lease, {
+      now: this.#now,
+      inFlightMs: this.#inFlightMs,
       owner: this.#owner,
-      startedAt: this.#now(),
-    };
-    await this.#store.putRefreshMarker(marker);
+    });
+    if (recorded.kind === 'saved') {
+      const theirs = TokenSet.safeParse(recorded.current?.tokenSet);
+      if (recorded.current !== undefined && theirs.success && USABLE_STATUSES.has(recorded.current.status)) {
+        return { token: toAccessToken(theirs.data), refreshed: false };
+      }
+      throw notConnected(recorded.current ?? row);
+    }
+    const { marker, interrupted } = recorded;
     try {
       await lease.confirm();
     } catch (err) {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KeywayError, isKeywayError } from '../errors';
 import { TokenSet, type Clock } from '../oauth';
-import type { Connection, RefreshMarker, Store } from '../store';
+import type { Connection, LockLease, RefreshMarker, Store } from '../store';
 
 /** How often a refresher waiting for another process's refresh re-reads the row. */
 const WAIT_POLL_MS = 100;
@@ -85,6 +85,49 @@ export async function earlierRefresh(
     if (marker?.grantFingerprint !== fingerprint) return { kind: 'none' };
     if (!mayStillBeInFlight(marker, timing.now(), timing.inFlightMs)) return { kind: 'interrupted', marker };
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+/** What {@link recordRefresh} found: a save to use, or our marker written (and the interrupted one it replaced). */
+export type RecordedRefresh =
+  | { readonly kind: 'saved'; readonly current: Connection | undefined }
+  | {
+      readonly kind: 'recorded';
+      readonly marker: RefreshMarker;
+      readonly interrupted: RefreshMarker | undefined;
+    };
+
+/**
+ * Looks for an earlier refresh of `row`'s grant (see {@link earlierRefresh}) and records ours, the caller holding
+ * the connection's lock. A marker of the same grant written after the look is never replaced: its writer took the
+ * lock after us, or held it before us and writes late; it is looked at again, and waited for like any other.
+ */
+export async function recordRefresh(
+  store: Store,
+  row: Connection,
+  fingerprint: string,
+  lease: LockLease,
+  timing: { readonly now: Clock; readonly inFlightMs: number; readonly owner: string },
+): Promise<RecordedRefresh> {
+  for (let attempt = 0; ; attempt++) {
+    const earlier = await earlierRefresh(store, row, fingerprint, timing);
+    if (earlier.kind === 'saved') return earlier;
+    const interrupted = earlier.kind === 'interrupted' ? earlier.marker : undefined;
+    lease.assertHeld();
+    const marker = {
+      connectionId: row.id,
+      grantFingerprint: fingerprint,
+      owner: timing.owner,
+      startedAt: timing.now(),
+    };
+    if (await store.putRefreshMarker(marker, interrupted)) return { kind: 'recorded', marker, interrupted };
+    if (attempt >= 2) {
+      throw new KeywayError('KW_STORE_UNAVAILABLE', {
+        message: `Other refreshers of connection ${row.id} kept recording refreshes of the same grant; its lock was lost.`,
+        retryAfterMs: 1000,
+        details: { connectionId: row.id },
+      });
+    }
   }
 }
 

@@ -390,8 +390,8 @@ export class KyselyStore implements Store {
   missingKeyIds(): Promise<string[]> {
     return this.#replicas.missingKeyIds();
   }
-  putRefreshMarker(marker: RefreshMarker): Promise<void> {
-    return this.#refreshMarkers.put(marker);
+  putRefreshMarker(marker: RefreshMarker, replacing?: RefreshMarker): Promise<boolean> {
+    return this.#refreshMarkers.put(marker, replacing);
   }
   getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined> {
     return this.#refreshMarkers.get(connectionId);

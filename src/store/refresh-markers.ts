@@ -16,24 +16,45 @@ export class RefreshMarkers {
     this.#db = db;
   }
 
-  async put(marker: RefreshMarker): Promise<void> {
+  /**
+   * Writes `marker` unless the connection has a marker for the same grant other than `replacing`: true when
+   * written. A marker for another grant (left after a save whose removal failed) is replaced.
+   */
+  async put(marker: RefreshMarker, replacing?: RefreshMarker): Promise<boolean> {
     const row = {
       connection_id: marker.connectionId,
       grant_fingerprint: marker.grantFingerprint,
       owner: marker.owner,
       started_at: marker.startedAt,
     };
-    await this.#db
+    const written = await this.#db
       .insertInto('refresh_markers')
       .values(row)
       .onConflict((oc) =>
-        oc.column('connection_id').doUpdateSet({
-          grant_fingerprint: row.grant_fingerprint,
-          owner: row.owner,
-          started_at: row.started_at,
-        }),
+        oc
+          .column('connection_id')
+          .doUpdateSet({
+            grant_fingerprint: row.grant_fingerprint,
+            owner: row.owner,
+            started_at: row.started_at,
+          })
+          .where((eb) =>
+            eb.or([
+              eb('refresh_markers.grant_fingerprint', '<>', row.grant_fingerprint),
+              ...(replacing === undefined
+                ? []
+                : [
+                    eb.and([
+                      eb('refresh_markers.owner', '=', replacing.owner),
+                      eb('refresh_markers.started_at', '=', replacing.startedAt),
+                    ]),
+                  ]),
+            ]),
+          ),
       )
-      .execute();
+      .returning('connection_id')
+      .executeTakeFirst();
+    return written !== undefined;
   }
 
   async get(connectionId: string): Promise<RefreshMarker | undefined> {

@@ -253,8 +253,12 @@ export interface Store {
    * under, and the primary keys of live replicas (which encrypt new secrets under them). Empty when none.
    */
   missingKeyIds(): Promise<string[]>;
-  /** Records a refresh request about to be sent (replacing an older marker of the connection). */
-  putRefreshMarker(marker: RefreshMarker): Promise<void>;
+  /**
+   * Records a refresh request about to be sent: true when written. It replaces a marker of the connection for
+   * another grant, or `replacing` (the interrupted marker the caller found), never another marker of the same
+   * grant, which means another refresher took the lock since the caller looked: then nothing is written.
+   */
+  putRefreshMarker(marker: RefreshMarker, replacing?: RefreshMarker): Promise<boolean>;
   getRefreshMarker(connectionId: string): Promise<RefreshMarker | undefined>;
   /**
    * Removes the connection's marker if it is still `marker` (same grant, owner and `startedAt`): a refresher

@@ -99,8 +99,29 @@ function afterMarker(store: Store, after: () => Promise<void>): Store {
       const method = (value as (...a: unknown[]) => Promise<unknown>).bind(target);
       if (key !== 'putRefreshMarker') return method;
       return async (...args: unknown[]) => {
-        await method(...args);
+        const written = await method(...args);
         await after();
+        return written;
+      };
+    },
+  });
+}
+
+/** `store` whose `putRefreshMarker` runs `before` first, and calls `tried` once the write was attempted. */
+function beforeMarker(store: Store, before: () => Promise<void>, tried: () => void): Store {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = (value as (...a: unknown[]) => Promise<unknown>).bind(target);
+      if (key !== 'putRefreshMarker') return method;
+      return async (...args: unknown[]) => {
+        await before();
+        try {
+          return await method(...args);
+        } finally {
+          tried();
+        }
       };
     },
   });
@@ -196,6 +217,62 @@ describe.each(engines)('a refresh marker after a failed lock confirmation (%s)',
     release();
     expect(otherToken).toBeDefined();
     await expect(otherToken).resolves.toBeDefined();
+    expect(sandbox.tokenRequests()['refresh_token']).toBe(before + 1);
+    expect(await store.getRefreshMarker(connection.id)).toBeUndefined();
+    expect((await store.getConnection(connection.id))?.status).toBe('connected');
+  }, 60_000);
+
+  it('is never written over the marker of a refresher that took the lock since the holder looked', async () => {
+    const { store, holderStore } = engine;
+    const { connection } = await connectedSandboxConnection(store, demoComponents(store), sandbox);
+    await expireStoredToken(store, connection.id);
+    const before = sandbox.tokenRequests()['refresh_token'] ?? 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The other refresher is held after its marker and confirmation, before its token request.
+    const heldTransport: Transport = async (request, options) => {
+      await released;
+      return httpTransport(request, options);
+    };
+    const other = new CredentialManager({
+      store,
+      components: demoComponents(store),
+      owner: 'other:3',
+      transport: heldTransport,
+    });
+    let otherToken: Promise<AccessToken> | undefined;
+    let tried!: () => void;
+    const holderTried = new Promise<void>((resolve) => (tried = resolve));
+    // The holder found no marker, then its lock was lost, and the other process took the lock, found no marker
+    // and recorded its refresh before the holder's marker write arrived: the order a loaded host can produce.
+    const holder = new CredentialManager({
+      store: beforeMarker(
+        holderStore,
+        async () => {
+          await engine.loseHolderLock();
+          otherToken = other.getToken(connection.id);
+          await until(
+            'the other refresher’s marker',
+            async () => (await store.getRefreshMarker(connection.id))?.owner === 'other:3',
+            30_000,
+          );
+        },
+        () => tried(),
+      ),
+      components: demoComponents(store),
+      owner: 'holder:3',
+    });
+
+    const holderToken = holder.getToken(connection.id).then((token) => token.accessToken, codeOf);
+    await holderTried;
+
+    // The other refresher's request is still in flight: its marker must still say so.
+    expect((await store.getRefreshMarker(connection.id))?.owner).toBe('other:3');
+    release();
+    expect(otherToken).toBeDefined();
+    const theirs = (await otherToken) as AccessToken;
+    // The holder waited for that answer and uses it: the refresh token was sent once.
+    expect(await holderToken).toBe(theirs.accessToken);
     expect(sandbox.tokenRequests()['refresh_token']).toBe(before + 1);
     expect(await store.getRefreshMarker(connection.id)).toBeUndefined();
     expect((await store.getConnection(connection.id))?.status).toBe('connected');
