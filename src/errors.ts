@@ -387,6 +387,12 @@ export const errorTable = {
     description:
       'The device authorization can no longer complete: the provider no longer accepts its device code (e.g. the tokens of an approval could not be saved). Nothing was connected; start the device flow again.',
   },
+  KW_DEVICE_SESSION_SUPERSEDED: {
+    status: 409,
+    transient: false,
+    description:
+      'The connection was connected another way or disconnected while the device authorization was completing: that change stands, the tokens the device got were not saved and the session ended. Start the device flow again to connect with the device.',
+  },
 
   // Provider definitions and connection resolution (connections/)
   KW_PROVIDER_DEFINITION_INVALID: {

@@ -84,6 +84,8 @@ export const ServeConfigSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /** PostgreSQL: how long a statement may go unanswered before its connection is closed; default 15 000 ms. */
+  databaseStatementTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).optional(),
   /** `id:base64key,...`; required with PostgreSQL, generated in the data dir for SQLite. */
   encryptionKeys: z.string().min(1).optional(),
   linkSecret: z.string().optional(),
@@ -125,6 +127,7 @@ export const SERVE_ENV: Readonly<Record<keyof ServeConfig, string>> = {
   publicUrl: 'KEYWAY_PUBLIC_URL',
   dataDir: 'KEYWAY_DATA_DIR',
   databaseUrl: 'KEYWAY_DATABASE_URL',
+  databaseStatementTimeoutMs: 'KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS',
   encryptionKeys: 'KEYWAY_ENCRYPTION_KEYS',
   linkSecret: 'KEYWAY_LINK_SECRET',
   platformName: 'KEYWAY_PLATFORM_NAME',
@@ -239,6 +242,9 @@ export function resolveServeConfig(
   const store: StoreConfig = {
     ...(serve.databaseUrl ? { databaseUrl: serve.databaseUrl } : {}),
     ...(serve.dataDir ? { dataDir: serve.dataDir } : {}),
+    ...(serve.databaseStatementTimeoutMs !== undefined
+      ? { statementTimeoutMs: serve.databaseStatementTimeoutMs }
+      : {}),
     ...(serve.encryptionKeys ? { keys: serve.encryptionKeys } : {}),
   };
   return { serve, server, store };

@@ -3,11 +3,16 @@
  * kept in the store so any replica can poll it, waits; the poll that sees the approval saves the tokens.
  */
 import { KeywayError, isKeywayError } from '../errors';
-import { deviceCodeGrantRequest, processDeviceCodeResponse, requestDeviceAuthorization } from '../oauth';
+import {
+  deviceCodeGrantRequest,
+  processDeviceCodeResponse,
+  requestDeviceAuthorization,
+  type TokenSet,
+} from '../oauth';
 import type { DeviceSession } from '../store';
-import { requireConnection } from './client-config';
+import { requireConnection, type ResolvedClient } from './client-config';
 import { chosenValues } from './connect-choices';
-import { choicesPatch, connectedWrite } from './connect-kit';
+import { connectedWrite } from './connect-kit';
 import type { FlowKit } from './connect-kit';
 import type { DevicePollOutcome, StartDeviceOptions, StartedDeviceAuthorization } from './connect-types';
 
@@ -109,22 +114,59 @@ export async function pollDeviceAuthorization(
     const updated = await store.updateDeviceSession(session.id, { intervalMs, nextPollAt: now + intervalMs });
     return { status: 'pending', nextPollAt: updated.nextPollAt };
   }
-  // Approving the session and saving the tokens are one store transaction: when the save fails (the database,
-  // an encryption key), the session stays pending and the next poll asks the provider again.
-  const { patch, events } = connectedWrite(
-    resolved,
-    result.tokenSet,
-    now,
-    choicesPatch(resolved, session.choices),
-  );
-  try {
-    const approved = await store.approveDeviceSession(session.id, { now, patch, events });
-    return { status: 'connected', connection: approved.connection };
-  } catch (error) {
-    if (!isKeywayError(error, 'KW_DEVICE_SESSION_COMPLETED')) throw error;
-    // Another poll (another replica) finished the session first.
-    return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
+  return saveApproval(kit, session, resolved, result.tokenSet, now);
+}
+
+/**
+ * Approves the session and saves its tokens, in one store transaction: when the save fails (the database, an
+ * encryption key), the session stays pending and the next poll asks the provider again. The save is a
+ * compare-and-set on the connection read at the start of the poll: a change of anything but the grant meanwhile
+ * (a field edited, the old grant refreshed) is re-read and the tokens saved over it; a connect by another flow
+ * or a disconnect meanwhile wins, and the session fails with KW_DEVICE_SESSION_SUPERSEDED.
+ */
+async function saveApproval(
+  kit: FlowKit,
+  session: DeviceSession,
+  resolved: ResolvedClient,
+  tokenSet: TokenSet,
+  now: number,
+): Promise<DevicePollOutcome> {
+  const { store } = kit.deps;
+  const read = resolved.connection;
+  let current = read;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const chosen =
+      Object.keys(session.choices).length > 0 ? { fields: { ...current.fields, ...session.choices } } : {};
+    const { patch, events } = connectedWrite(resolved, tokenSet, now, chosen);
+    let saved;
+    try {
+      saved = await store.approveDeviceSession(session.id, {
+        now,
+        expectedVersion: current.version,
+        patch,
+        events,
+      });
+    } catch (error) {
+      if (!isKeywayError(error, 'KW_DEVICE_SESSION_COMPLETED')) throw error;
+      // Another poll (another replica) finished the session first.
+      return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
+    }
+    if (saved.ok) return { status: 'connected', connection: saved.connection };
+    current = saved.current;
+    if (current.status === 'disconnected' || current.connectedAt !== read.connectedAt) {
+      if (!(await completeDevice(kit, session, 'failed', now))) {
+        return finished(kit, (await store.getDeviceSession(session.id)) ?? session);
+      }
+      throw new KeywayError('KW_DEVICE_SESSION_SUPERSEDED', {
+        message: `Connection "${current.name}" was ${current.status === 'disconnected' ? 'disconnected' : 'connected another way'} while device session "${session.id}" was completing; that change stands and the device's tokens were not saved. Start the device flow again to connect with the device.`,
+        details: { id: session.id, connectionId: current.id, status: current.status },
+      });
+    }
   }
+  throw new KeywayError('KW_STORE_CONFLICT', {
+    message: `Connection ${read.id} kept changing while the tokens of device session "${session.id}" were being saved; poll again.`,
+    details: { id: session.id, connectionId: read.id },
+  });
 }
 
 /**

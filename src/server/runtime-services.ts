@@ -206,7 +206,9 @@ function connectPort(deps: RuntimeServicesDeps, views: RuntimeViews): ConnectPor
         if (
           !isKeywayError(error, 'KW_OAUTH_ACCESS_DENIED') &&
           !isKeywayError(error, 'KW_OAUTH_DEVICE_EXPIRED') &&
-          !isKeywayError(error, 'KW_DEVICE_SESSION_FAILED')
+          !isKeywayError(error, 'KW_DEVICE_SESSION_FAILED') &&
+          // A disconnect or another connect won over the device's tokens: the session ended as failed.
+          !isKeywayError(error, 'KW_DEVICE_SESSION_SUPERSEDED')
         ) {
           // A transient failure (the provider, or the store while saving the tokens, which leaves the session
           // pending): the page shows "pending" and polls again.

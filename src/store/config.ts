@@ -28,6 +28,11 @@ export interface StoreConfig {
   readonly postgresSchema?: string;
   /** PostgreSQL pool size (default 10). */
   readonly poolMax?: number;
+  /**
+   * PostgreSQL: how long a statement may go unanswered (ms, default 15 000) before its connection is closed and
+   * the call fails with `KW_STORE_UNAVAILABLE`; migrations are not bounded. See docs/reliability.md.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 /** The default data directory, relative to the working directory. */
@@ -35,7 +40,8 @@ export const DEFAULT_DATA_DIR = './.keyway';
 
 /**
  * Reads store settings from the environment: `KEYWAY_DATABASE_URL`, `KEYWAY_DATA_DIR`,
- * `KEYWAY_ENCRYPTION_KEYS`, `KEYWAY_ENCRYPTION_PRIMARY_KEY`. Flags (`overrides`) win over the environment.
+ * `KEYWAY_ENCRYPTION_KEYS`, `KEYWAY_ENCRYPTION_PRIMARY_KEY`, `KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS`. Flags
+ * (`overrides`) win over the environment.
  */
 export function storeConfigFromEnv(
   env: NodeJS.ProcessEnv,
@@ -47,11 +53,16 @@ export function storeConfigFromEnv(
   const dataDir = overrides.dataDir ?? pick(env['KEYWAY_DATA_DIR']);
   const keys = overrides.keys ?? pick(env['KEYWAY_ENCRYPTION_KEYS']);
   const primaryKeyId = overrides.primaryKeyId ?? pick(env['KEYWAY_ENCRYPTION_PRIMARY_KEY']);
+  const statementTimeout = pick(env['KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS']);
+  // Checked when the engine opens (KW_CONFIG_INVALID), where a value from any source is checked.
+  const statementTimeoutMs =
+    overrides.statementTimeoutMs ?? (statementTimeout !== undefined ? Number(statementTimeout) : undefined);
   return {
     ...overrides,
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
     ...(keys !== undefined ? { keys } : {}),
     ...(primaryKeyId !== undefined ? { primaryKeyId } : {}),
+    ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
   };
 }

@@ -263,27 +263,39 @@ export class Connections {
   }
 
   /**
-   * `patch` of connection `id`, with the outbox `events`, as a write to run inside a caller's transaction (a
-   * device session's approval, see ./device-sessions). The input is parsed and the secrets are encrypted now,
-   * so bad input fails before any transaction begins. The write bumps the version; a missing connection is
-   * `KW_STORE_NOT_FOUND`, thrown inside the transaction so that it rolls back.
+   * `patch` of connection `id`, with the outbox `events`, as a compare-and-set to run inside a caller's
+   * transaction (a device session's approval, see ./device-sessions): written only while the row still has
+   * `expectedVersion`, else `undefined` and nothing written. The input is parsed and the secrets are encrypted
+   * now, so bad input fails before any transaction begins. A missing connection is `KW_STORE_NOT_FOUND`, thrown
+   * inside the transaction so that it rolls back.
    */
-  prepareUpdate(
+  prepareCompareAndSet(
     id: string,
+    expectedVersion: number,
     patch: ConnectionPatch,
     options: ConnectionWriteOptions = {},
-  ): (trx: Transaction<Database>) => Promise<Connection> {
+  ): (trx: Transaction<Database>) => Promise<Connection | undefined> {
+    const expected = parseInput(positiveInt, expectedVersion, 'expected version');
     const set = this.#set(id, parseInput(connectionPatchSchema, patch, 'connection update'));
     const events = this.#outbox.prepare(options.events);
     return async (trx) => {
       const row = await trx
         .updateTable('connections')
-        .set({ ...set, version: sql<number>`version + 1` })
+        .set({ ...set, version: expected + 1 })
         .where('id', '=', id)
+        .where('version', '=', expected)
         .returningAll()
         .executeTakeFirst()
         .catch((err: unknown) => translateWriteError(err, `Connection "${id}" with these values`));
-      if (!row) throw notFound('connection', id);
+      if (!row) {
+        const exists = await trx
+          .selectFrom('connections')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!exists) throw notFound('connection', id);
+        return undefined;
+      }
       if (events.length > 0) {
         await trx
           .insertInto('outbox_events')

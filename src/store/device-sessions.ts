@@ -12,6 +12,7 @@ import {
   json,
   jsonColumn,
   nonEmpty,
+  notFound,
   parseInput,
   parseRow,
   translateWriteError,
@@ -72,6 +73,9 @@ export function deviceSessionChoicesMigration(): Migration {
     },
   };
 }
+
+/** Thrown inside an approval's transaction to roll it back when the connection changed meanwhile. */
+class ConnectionChanged extends Error {}
 
 /** The device_sessions table. */
 export class DeviceSessions {
@@ -164,16 +168,18 @@ export class DeviceSessions {
   }
 
   /**
-   * Approves a pending session and saves the approval's patch on its connection in one transaction. The
-   * session's row is written first: a concurrent approver waits on it (PostgreSQL's row lock, SQLite's write
-   * lock), then finds it no longer pending and writes nothing.
+   * Approves a pending session and saves the approval's patch on its connection in one transaction, by
+   * compare-and-set on the connection's version. The session's row is written first: a concurrent approver
+   * waits on it (PostgreSQL's row lock, SQLite's write lock), then finds it no longer pending and writes nothing.
+   * A connection changed meanwhile rolls the approval back: the session stays pending.
    */
   async approve(id: string, approval: DeviceApproval): Promise<ApprovedDeviceSession> {
     const { now } = parseInput(deviceApprovalSchema, { now: approval.now }, 'device session approval');
     const session = await this.get(id);
     if (!session) throw new KeywayError('KW_DEVICE_SESSION_NOT_FOUND', { details: { id } });
-    const save = this.#connections.prepareUpdate(
+    const save = this.#connections.prepareCompareAndSet(
       session.connectionId,
+      approval.expectedVersion,
       approval.patch,
       approval.events ? { events: approval.events } : {},
     );
@@ -188,9 +194,12 @@ export class DeviceSessions {
           .returningAll()
           .executeTakeFirst();
         if (!row) return undefined;
-        return { session: this.#toDeviceSession(row), connection: await save(trx) };
+        const connection = await save(trx);
+        if (connection === undefined) throw new ConnectionChanged();
+        return { ok: true as const, session: this.#toDeviceSession(row), connection };
       })
       .catch((err: unknown) => {
+        if (err instanceof ConnectionChanged) return 'changed' as const;
         // Rolled back: nothing of the approval was written. The driver's message may quote values; keep it as
         // the (non-enumerable) cause only.
         if (err instanceof KeywayError) throw err;
@@ -200,6 +209,11 @@ export class DeviceSessions {
           details: { id },
         });
       });
+    if (approved === 'changed') {
+      const current = await this.#connections.get(session.connectionId);
+      if (!current) throw notFound('connection', session.connectionId);
+      return { ok: false, current };
+    }
     if (approved) return approved;
     throw await this.#notPending(id);
   }

@@ -11,6 +11,11 @@ import type { LockLease, LockOptions, StoreEngine } from './types';
 export interface EngineHandle {
   readonly engine: StoreEngine;
   readonly db: Kysely<Database>;
+  /**
+   * PostgreSQL: the same pool without the statement deadline, for migrations only (they wait for another
+   * replica's migration lock and may rewrite large tables). Absent: migrate with `db`.
+   */
+  readonly migrationDb?: Kysely<Database>;
   /** SQLite: the database file's absolute path; absent for PostgreSQL and in-memory databases. */
   readonly file?: string;
   /**

@@ -31,6 +31,7 @@ export function openEngine(config: StoreConfig): EngineHandle {
       databaseUrl: config.databaseUrl,
       ...(config.postgresSchema !== undefined ? { schema: config.postgresSchema } : {}),
       ...(config.poolMax !== undefined ? { poolMax: config.poolMax } : {}),
+      ...(config.statementTimeoutMs !== undefined ? { statementTimeoutMs: config.statementTimeoutMs } : {}),
     });
   }
   return openSqliteEngine(sqliteFile(config));
@@ -45,7 +46,7 @@ export function sqliteFile(config: StoreConfig): string {
 export async function migrateStore(config: StoreConfig): Promise<MigrationReport> {
   const handle = openEngine(config);
   try {
-    return await migrateToLatest(handle.db, handle.engine);
+    return await migrateToLatest(handle.migrationDb ?? handle.db, handle.engine);
   } catch (err) {
     throw unavailable(err, config) ?? err;
   } finally {
@@ -61,7 +62,7 @@ export async function migrateStore(config: StoreConfig): Promise<MigrationReport
 export async function openStore(config: StoreConfig = {}): Promise<Store> {
   const handle = openEngine(config);
   try {
-    if (config.migrate !== false) await migrateToLatest(handle.db, handle.engine);
+    if (config.migrate !== false) await migrateToLatest(handle.migrationDb ?? handle.db, handle.engine);
     const ring = await resolveKeyRing(handle, config);
     await verifyKeyRing(handle, ring);
     return new KyselyStore(handle, ring, config.now ?? Date.now);

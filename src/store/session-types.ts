@@ -100,17 +100,21 @@ export interface NewDeviceSession {
 /** Input to {@link Store.approveDeviceSession}: the tokens (and fields) the approval saves on the connection. */
 export interface DeviceApproval {
   readonly now: EpochMs;
+  /** The connection's version the patch was computed from: the save is a compare-and-set on it. */
+  readonly expectedVersion: number;
   /** The patch of the session's connection: tokens, `status: 'connected'`, chosen fields. */
   readonly patch: ConnectionPatch;
   /** Outbox events written with it (`connection.connected`). */
   readonly events?: readonly NewOutboxEvent[];
 }
 
-/** Result of {@link Store.approveDeviceSession}. */
-export interface ApprovedDeviceSession {
-  readonly session: DeviceSession;
-  readonly connection: Connection;
-}
+/**
+ * Result of {@link Store.approveDeviceSession}: the approved session and its saved connection, or, when the
+ * connection no longer had the expected version, nothing written (the session still pending) and the current row.
+ */
+export type ApprovedDeviceSession =
+  | { readonly ok: true; readonly session: DeviceSession; readonly connection: Connection }
+  | { readonly ok: false; readonly current: Connection };
 
 /** Fields {@link Store.updateDeviceSession} may change while the session is pending. */
 export interface DeviceSessionPatch {

@@ -183,7 +183,8 @@ export interface Store {
   /**
    * Approves a pending session and saves `approval.patch` (the tokens) on its connection, with the events, in
    * one transaction: both or neither, so a session is never approved for a connection whose tokens were not
-   * saved. Throws `KW_DEVICE_SESSION_NOT_FOUND`, `KW_DEVICE_SESSION_COMPLETED` (another poller finished it),
+   * saved. The connection's write is a compare-and-set on `approval.expectedVersion`: when the row changed
+   * meanwhile nothing is written and the result is `{ ok: false, current }`. Throws `KW_DEVICE_SESSION_NOT_FOUND`, `KW_DEVICE_SESSION_COMPLETED` (another poller finished it),
    * `KW_STORE_NOT_FOUND` (the connection is gone) or `KW_STORE_INVALID_INPUT`, each having written nothing.
    */
   approveDeviceSession(id: string, approval: DeviceApproval): Promise<ApprovedDeviceSession>;

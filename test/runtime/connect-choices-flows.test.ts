@@ -6,6 +6,7 @@
  */
 import { component } from '@prismatic-io/spectral';
 import { defineProvider, toSpectralConnection } from '../../connections';
+import { httpTransport, type Transport } from '../../src/oauth';
 import { ComponentRegistry, ConnectFlows, createInstance } from '../../src/runtime';
 import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
@@ -127,6 +128,76 @@ describe.each(storeEngines)('choices in the device and implicit flows on %s', (_
       headers: { authorization: `Bearer ${String(row?.tokenSet?.accessToken)}` },
     });
     expect(me.status).toBe(200);
+  });
+
+  /** Flows whose device token request runs `meanwhile` first: a write between the poll's read and its save. */
+  function flowsWithWriteBeforeTokenRequest(meanwhile: () => Promise<void>): ConnectFlows {
+    let done = false;
+    const transport: Transport = async (request, options) => {
+      if (!done && request.body?.includes('device_code') === true) {
+        done = true;
+        await meanwhile();
+      }
+      return httpTransport(request, options);
+    };
+    return new ConnectFlows({ store, components, transport });
+  }
+
+  it('keeps a field edited while the device poll waits for the provider, and saves the tokens and choice over it', async () => {
+    // Regression: the approval wrote the fields read before the token request, losing the edit.
+    const connection = await newConnection('regionalDevice', eu.clients.device.clientId);
+    const started = await flows.startDeviceAuthorization(connection.id, { choices: { environment: 'eu' } });
+    await eu.approveDevice(started.userCode);
+    const edited = { ...connection.fields, clientId: eu.clients.device.clientId, note: 'edited meanwhile' };
+    const racing = flowsWithWriteBeforeTokenRequest(async () => {
+      await store.updateConnection(connection.id, { fields: edited });
+    });
+
+    const done = await racing.pollDeviceAuthorization(started.sessionId, { now: Date.now() + 60_000 });
+
+    expect(done.status).toBe('connected');
+    const row = await store.getConnection(connection.id);
+    expect(row?.fields).toEqual({ ...edited, environment: 'eu' });
+    expect(row?.status).toBe('connected');
+    expect(typeof row?.tokenSet?.accessToken).toBe('string');
+    expect(await store.getDeviceSession(started.sessionId)).toMatchObject({ status: 'approved' });
+  });
+
+  it('lets a disconnect or another connect made while the device poll waits win, and ends the session', async () => {
+    const cases: [string, (id: string) => Promise<unknown>][] = [
+      ['disconnected', (id) => flows.disconnect(id)],
+      [
+        'connected',
+        (id) =>
+          store.updateConnection(id, {
+            status: 'connected',
+            tokenSet: { accessToken: 'from-another-flow' },
+            connectedAt: Date.now(),
+          }),
+      ],
+    ];
+    for (const [status, write] of cases) {
+      const connection = await newConnection('regionalDevice', eu.clients.device.clientId);
+      const started = await flows.startDeviceAuthorization(connection.id, { choices: { environment: 'eu' } });
+      await eu.approveDevice(started.userCode);
+      let written: Connection | undefined;
+      const racing = flowsWithWriteBeforeTokenRequest(async () => {
+        await write(connection.id);
+        written = await store.getConnection(connection.id);
+      });
+
+      const outcome = await codeOf(
+        racing.pollDeviceAuthorization(started.sessionId, { now: Date.now() + 60_000 }),
+      );
+
+      expect([status, outcome]).toEqual([status, 'KW_DEVICE_SESSION_SUPERSEDED']);
+      expect(written?.status).toBe(status);
+      expect(await store.getConnection(connection.id)).toEqual(written);
+      expect(await store.getDeviceSession(started.sessionId)).toMatchObject({ status: 'failed' });
+      expect(
+        await codeOf(flows.pollDeviceAuthorization(started.sessionId, { now: Date.now() + 120_000 })),
+      ).toBe('KW_DEVICE_SESSION_FAILED');
+    }
   });
 
   it('refuses a forged environment for a device flow before asking the provider, and saves nothing', async () => {

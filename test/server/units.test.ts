@@ -177,6 +177,17 @@ describe('keyway serve configuration', () => {
     );
   });
 
+  it('passes the database statement deadline to the store from the environment or the file', () => {
+    expect(resolveServeConfig({}, env).store.statementTimeoutMs).toBeUndefined();
+    const fromEnv = resolveServeConfig({}, { ...env, KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS: '3000' });
+    expect(fromEnv.store.statementTimeoutMs).toBe(3000);
+    const fromFile = resolveServeConfig({}, env, { databaseStatementTimeoutMs: 4000 });
+    expect(fromFile.store.statementTimeoutMs).toBe(4000);
+    expect(() => resolveServeConfig({}, { ...env, KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(
+      /databaseStatementTimeoutMs \(KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS\)/,
+    );
+  });
+
   it('requires a link signing secret and refuses a success URL off the allowed origins', () => {
     expect(() => resolveServeConfig({}, {})).toThrow(/linkSecret \(KEYWAY_LINK_SECRET\)/);
     expect(() => resolveServeConfig({ successUrl: 'https://evil.test/' }, env)).toThrow(/successUrl/);

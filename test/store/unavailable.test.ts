@@ -77,7 +77,9 @@ describe('PostgreSQL backends terminated under the store', () => {
   });
 
   it('fails a query in flight with KW_STORE_UNAVAILABLE and serves again without a restart', async () => {
-    const inFlight = sql`select pg_sleep(5)`.execute(dbOf(store)).then(
+    // Long enough to still be running when it is terminated, however slowly the test sees it start: a query that
+    // ended first would resolve, and the test would fail for the database being slow, not for the store.
+    const inFlight = sql`select pg_sleep(20)`.execute(dbOf(store)).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -106,7 +108,7 @@ describe('PostgreSQL backends terminated under the store', () => {
       ),
     );
     expect([...codes].filter((code) => code !== 'KW_STORE_UNAVAILABLE')).toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe('SQLite locked beyond its busy timeout', () => {

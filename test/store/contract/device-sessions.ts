@@ -105,9 +105,11 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       const created = await store.createDeviceSession(newSession(connection.id));
       const approved = await store.approveDeviceSession(created.id, {
         now: 42,
+        expectedVersion: connection.version,
         patch: { status: 'connected', tokenSet: { accessToken: 'at-1' }, fields: { clientId: 'client-9' } },
         events: [connectedEvent(connection)],
       });
+      if (!approved.ok) throw new Error('the approval found the connection changed');
       expect(approved.session).toMatchObject({ id: created.id, status: 'approved', completedAt: 42 });
       expect(approved.connection).toMatchObject({
         status: 'connected',
@@ -121,6 +123,7 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       await expectCode(
         store.approveDeviceSession(created.id, {
           now: 43,
+          expectedVersion: approved.connection.version,
           patch: { status: 'connected', tokenSet: { accessToken: 'at-2' } },
           events: [connectedEvent(connection)],
         }),
@@ -129,9 +132,40 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       expect(await store.getConnection(connection.id)).toEqual(approved.connection);
       expect(await connectedEvents(connection.id)).toBe(1);
       await expectCode(
-        store.approveDeviceSession('missing', { now: 1, patch: { status: 'connected' } }),
+        store.approveDeviceSession('missing', { now: 1, expectedVersion: 1, patch: { status: 'connected' } }),
         'KW_DEVICE_SESSION_NOT_FOUND',
       );
+    });
+
+    it('approves nothing when the connection changed since the expected version, and says how it is now', async () => {
+      const { connection } = await fixture();
+      const created = await store.createDeviceSession(newSession(connection.id));
+      const edited = await store.updateConnection(connection.id, { fields: { clientId: 'edited' } });
+      const refused = await store.approveDeviceSession(created.id, {
+        now: 42,
+        expectedVersion: connection.version,
+        patch: { status: 'connected', tokenSet: { accessToken: 'at-1' }, fields: { clientId: 'stale' } },
+        events: [connectedEvent(connection)],
+      });
+      expect(refused).toEqual({ ok: false, current: edited });
+      expect(await store.getConnection(connection.id)).toEqual(edited);
+      expect(await store.getDeviceSession(created.id)).toMatchObject({
+        status: 'pending',
+        completedAt: null,
+      });
+      expect(await connectedEvents(connection.id)).toBe(0);
+      const approved = await store.approveDeviceSession(created.id, {
+        now: 43,
+        expectedVersion: edited.version,
+        patch: { status: 'connected', tokenSet: { accessToken: 'at-1' } },
+        events: [connectedEvent(connection)],
+      });
+      expect(approved).toMatchObject({
+        ok: true,
+        session: { status: 'approved' },
+        connection: { status: 'connected', fields: { clientId: 'edited' }, version: edited.version + 1 },
+      });
+      expect(await connectedEvents(connection.id)).toBe(1);
     });
 
     it('approves nothing when the input is bad or the connection write fails', async () => {
@@ -148,6 +182,7 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       const bad = (await expectCode(
         store.approveDeviceSession(created.id, {
           now: 42,
+          expectedVersion: connection.version,
           patch: { status: 'bogus', tokenSet: { accessToken: 'at-secret-1' } } as never,
         }),
         'KW_STORE_INVALID_INPUT',
@@ -155,7 +190,11 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       expect(bad.message).not.toContain('at-secret-1');
       await unchanged();
       await expectCode(
-        store.approveDeviceSession(created.id, { now: -1, patch: { status: 'connected' } }),
+        store.approveDeviceSession(created.id, {
+          now: -1,
+          expectedVersion: connection.version,
+          patch: { status: 'connected' },
+        }),
         'KW_STORE_INVALID_INPUT',
       );
       await unchanged();
@@ -166,6 +205,7 @@ export function deviceSessionsContract(ctx: ContractContext): void {
         const failed = (await expectCode(
           store.approveDeviceSession(created.id, {
             now: 42,
+            expectedVersion: connection.version,
             patch: { status: 'connected', tokenSet: { accessToken: 'at-secret-2' } },
             events: [connectedEvent(connection)],
           }),
@@ -179,10 +219,11 @@ export function deviceSessionsContract(ctx: ContractContext): void {
       // Once the fault is gone the same approval succeeds.
       const approved = await store.approveDeviceSession(created.id, {
         now: 44,
+        expectedVersion: connection.version,
         patch: { status: 'connected', tokenSet: { accessToken: 'at-3' } },
         events: [connectedEvent(connection)],
       });
-      expect(approved.connection.status).toBe('connected');
+      expect(approved).toMatchObject({ ok: true, connection: { status: 'connected' } });
       expect(await connectedEvents(connection.id)).toBe(1);
     });
 
