@@ -19,6 +19,7 @@ import { openStore } from '../../src/store';
 import type { Store, StoreConfig } from '../../src/store';
 import { buildTestComponent } from '../support/components/build';
 import { startVendor } from '../support/trigger-vendor';
+import { untilValue } from '../support/until';
 import { dropPostgresSchema, postgresConfig, runPostgres } from './workers/fixture';
 import { spawnWorker } from './workers/spawn';
 import type { Worker } from './workers/spawn';
@@ -27,21 +28,6 @@ const WORKER = resolve(__dirname, 'workers/serve-worker.ts');
 /** Short worker timings so a test sees many scheduled ticks and a dead replica's lease lapse within seconds. */
 const TIMINGS = { pollIntervalMs: 50, pollLeaseMs: 5_000, deliveryIntervalMs: 100 };
 const BURST = 1_000;
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
 
 /** The platform's webhook receiver: counts the deliveries of each event id. */
 function startReceiver() {
@@ -250,7 +236,7 @@ function startReceiver() {
 
   /** Waits until every event is marked delivered (after which no replica posts it again). */
   async function allDelivered(eventIds: readonly string[], timeoutMs: number): Promise<void> {
-    await eventually('the outbox to deliver every event', timeoutMs, async () => {
+    await untilValue('the outbox to deliver every event', timeoutMs, async () => {
       const { rows } = await admin.query<{ n: string }>(
         `select count(*) as n from ${schema}.outbox_events where id = any($1) and status = 'delivered'`,
         [eventIds],
@@ -273,7 +259,7 @@ function startReceiver() {
       schedule: { cron: `${seconds.join(',')} * * * * *` },
     });
     // Quiet once the last tick's poll committed: the next run is a minute away.
-    await eventually('the last tick to be polled', 20_000, async () => {
+    await untilValue('the last tick to be polled', 20_000, async () => {
       const { rows } = await admin.query<{ next_run_at: string; lease_owner: string | null }>(
         `select next_run_at, lease_owner from ${schema}.trigger_subscriptions where id = $1`,
         [sub.id],
@@ -387,7 +373,7 @@ function startReceiver() {
       inputs: { vendorUrl },
       schedule: { cron: '* * * * * *' },
     });
-    await eventually('the first poll', 10_000, async () =>
+    await untilValue('the first poll', 10_000, async () =>
       JSON.stringify(await pollingState(sub.id)) === '{"seen":2}' ? true : undefined,
     );
     vendor.state.holdItems = true;
@@ -401,7 +387,7 @@ function startReceiver() {
     expect((await firedEvents(sub.id)).map((event) => event.body)).toEqual([[1, 2]]);
     vendor.release();
     // Once the dead replica's lease lapses, the survivor polls from the state the dead one left.
-    await eventually('the survivor to complete the poll', 15_000, async () =>
+    await untilValue('the survivor to complete the poll', 15_000, async () =>
       JSON.stringify(await pollingState(sub.id)) === '{"seen":5}' ? true : undefined,
     );
     expect((await firedEvents(sub.id)).map((event) => event.body)).toEqual([
@@ -422,7 +408,7 @@ function startReceiver() {
       inputs: { vendorUrl },
       schedule: { cron: '* * * * * *' },
     });
-    await eventually('the first poll', 10_000, async () =>
+    await untilValue('the first poll', 10_000, async () =>
       JSON.stringify(await pollingState(sub.id)) === '{"seen":2}' ? true : undefined,
     );
     // Writes to the outbox wait for this lock: the next poll with news blocks inside its commit, after it wrote
@@ -435,7 +421,7 @@ function startReceiver() {
     try {
       await locker.query(`lock table ${schema}.outbox_events in share row exclusive mode`);
       vendor.state.items = [1, 2, 3, 4];
-      blocker = await eventually('a commit to block on the outbox', 10_000, async () => {
+      blocker = await untilValue('a commit to block on the outbox', 10_000, async () => {
         const { rows } = await admin.query<{ application_name: string }>(
           `select application_name from pg_stat_activity
            where application_name like $1 and wait_event_type = 'Lock' and query like 'insert into "outbox_events"%'`,
@@ -452,7 +438,7 @@ function startReceiver() {
       await locker.end();
     }
     // The dead replica's session ends (its transaction rolled back) once the server notices the client is gone.
-    await eventually('the killed replica to have no database session', 10_000, async () => {
+    await untilValue('the killed replica to have no database session', 10_000, async () => {
       const { rows } = await admin.query('select 1 from pg_stat_activity where application_name = $1', [
         blocker,
       ]);
@@ -460,7 +446,7 @@ function startReceiver() {
     });
     expect(await pollingState(sub.id)).toEqual({ seen: 2 });
     expect((await firedEvents(sub.id)).map((event) => event.body)).toEqual([[1, 2]]);
-    await eventually('another replica to complete the poll', 15_000, async () =>
+    await untilValue('another replica to complete the poll', 15_000, async () =>
       JSON.stringify(await pollingState(sub.id)) === '{"seen":4}' ? true : undefined,
     );
     expect((await firedEvents(sub.id)).map((event) => event.body)).toEqual([

@@ -16,22 +16,13 @@ import {
   throwawayPostgresAvailable,
   type ThrowawayPostgres,
 } from '../support/throwaway-postgres';
+import { untilValue } from '../support/until';
 
 const WORKER = resolve(__dirname, '../runtime/workers/serve-worker.ts');
 /** Trust authentication ignores it; it is here to prove it never reaches a log line. */
 const PASSWORD = 'pw-outage-never-logged-91c2';
 /** How long the database stays down: many passes of each fast loop below. */
 const OUTAGE_MS = 3_000;
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
 
 (throwawayPostgresAvailable ? describe : describe.skip)('a database outage under a replica process', () => {
   const delivered = new Set<string>();
@@ -82,7 +73,7 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
 
   it('answers 503 at once, stays up, logs no secret and delivers again once the database is back', async () => {
     const before = await enqueue();
-    await until('the event sent before the outage', 15_000, () =>
+    await untilValue('the event sent before the outage', 15_000, () =>
       Promise.resolve(delivered.has(before) || undefined),
     );
 
@@ -108,13 +99,13 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
     expect(worker.child.exitCode).toBeNull();
 
     cluster.start();
-    await until('/readyz to answer 200', 20_000, async () =>
+    await untilValue('/readyz to answer 200', 20_000, async () =>
       (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
     );
-    const after = await until('the store to accept an event again', 20_000, () =>
+    const after = await untilValue('the store to accept an event again', 20_000, () =>
       enqueue().catch(() => undefined),
     );
-    await until('the event sent after the outage', 15_000, () =>
+    await untilValue('the event sent after the outage', 15_000, () =>
       Promise.resolve(delivered.has(after) || undefined),
     );
     expect(
