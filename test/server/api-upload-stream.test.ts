@@ -14,6 +14,10 @@ import { buildTestComponent } from '../support/components/build';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
 
+// Bodies of 8-30 MB, each parsed and stored: the 20 MB upload took 16 s at load 16 on 2 cores (3 CPU burners),
+// half of jest's default 30 s.
+jest.setTimeout(120_000);
+
 const MB = 1024 * 1024;
 const LIMIT = 25 * MB;
 const CHUNK = Buffer.alloc(MB, 'x');

@@ -6,8 +6,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { SANDBOX_LOGIN } from '../../src/sandbox';
 import type { Connection } from '../../src/store';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { POPUP_ORIGIN, addPasswordInstance, startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
+import { POPUP_ORIGIN, addPasswordInstance } from './harness';
 import type { Harness } from './harness';
 
 jest.setTimeout(120_000);
@@ -16,9 +16,8 @@ let browser: { context: BrowserContext; close(): Promise<void> };
 const harnesses: Harness[] = [];
 const pages: Page[] = [];
 
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const port = await freePort();
-  const h = await startHarness({ baseUrl: `http://127.0.0.1:${port}`, port, ...options });
+async function harness(options: Parameters<typeof startHarnessAtItsUrl>[0] = {}): Promise<Harness> {
+  const h = await startHarnessAtItsUrl(options);
   harnesses.push(h);
   return h;
 }

@@ -1,22 +1,24 @@
 /**
- * Shared by the browser tests: Debian's chromium driven by playwright-core, a free port for a Keyway that must
- * know its own URL before it listens, and locators for the connect page's connection cards.
+ * Shared by the browser tests: Debian's chromium driven by playwright-core, a harness for a Keyway that must know
+ * its own URL before it listens, and locators for the connect page's connection cards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { onFreePort } from '../support/ports';
+import { startHarness } from './harness';
+import type { Harness } from './harness';
 
-/** A port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * A harness listening at its public URL (the browser follows its links there): on a port chosen first, and on
+ * another one when that port was taken before it listened.
+ */
+export async function startHarnessAtItsUrl(
+  options: Omit<NonNullable<Parameters<typeof startHarness>[0]>, 'baseUrl' | 'port'> = {},
+): Promise<Harness> {
+  return onFreePort((port) => startHarness({ ...options, baseUrl: `http://127.0.0.1:${port}`, port }));
 }
 
 /** A headless chromium with a fresh profile; `close` also deletes the profile. */

@@ -4,8 +4,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { isKeywayError } from '../../src/errors';
-import { card as cardIn, freePort, launchChromium, status as statusIn } from './browser-support';
-import { startHarness } from './harness';
+import { card as cardIn, launchChromium, startHarnessAtItsUrl, status as statusIn } from './browser-support';
 import type { Harness } from './harness';
 
 jest.setTimeout(120_000);
@@ -15,8 +14,7 @@ let browser: { context: BrowserContext; close(): Promise<void> };
 let page: Page;
 
 beforeAll(async () => {
-  const port = await freePort();
-  h = await startHarness({ baseUrl: `http://127.0.0.1:${port}`, port });
+  h = await startHarnessAtItsUrl();
   browser = await launchChromium();
   page = await browser.context.newPage();
 });

@@ -12,8 +12,7 @@ import { sandbox as sandboxProvider, toSpectralConnection } from '../../connecti
 import { createInstance, runAction } from '../../src/runtime';
 import { storeEngines } from '../support/runtime-stores';
 import { FIELD_MAP_OPTIONS, JSON_FORM, OBJECT_SELECTION } from '../support/structured-results';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
 import type { Harness } from './harness';
 
 jest.setTimeout(120_000);
@@ -103,8 +102,7 @@ describe.each(storeEngines)('structured settings on the connect page on %s', (_e
   let link: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    h = await startHarness({ baseUrl: `http://127.0.0.1:${port}`, port, openStore: open });
+    h = await startHarnessAtItsUrl({ openStore: open });
     h.components.registerExports({ default: sandboxForms }, 'sandbox-forms-bundle');
     const basic = h.sandbox.clients.basic;
     const from = (key: string) => ({ component: 'sandboxForms', key });

@@ -15,8 +15,7 @@ import { SANDBOX_ACCOUNT } from '../../src/sandbox';
 import { storeEngines } from '../support/runtime-stores';
 import { startSlackFake } from '../support/vendors/slack';
 import type { SlackFake } from '../support/vendors/slack';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
 import type { Harness } from './harness';
 
 jest.setTimeout(120_000);
@@ -83,8 +82,7 @@ describe.each(storeEngines)('settings on the connect page on %s', (_engine, open
   let instanceId: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    h = await startHarness({ baseUrl: `http://127.0.0.1:${port}`, port, openStore: open });
+    h = await startHarnessAtItsUrl({ openStore: open });
     h.components.loadFromPath(slackBundle);
     const customer = await h.store.createCustomer({ name: 'Pied Piper' });
     instanceId = (

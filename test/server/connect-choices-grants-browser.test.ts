@@ -15,8 +15,8 @@ import type { Sandbox } from '../../src/sandbox';
 import { platformApi } from '../support/platform-api';
 import type { ApiCall } from '../support/platform-api';
 import { storeEngines } from '../support/runtime-stores';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { cookieFrom, csrfFrom, startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
+import { cookieFrom, csrfFrom } from './harness';
 import type { Harness, TestResponse } from './harness';
 
 jest.setTimeout(120_000);
@@ -71,12 +71,10 @@ describe.each(storeEngines)(
     let instanceId: string;
 
     beforeAll(async () => {
-      const port = await freePort();
-      const baseUrl = `http://127.0.0.1:${port}`;
-      us = await startSandbox({ redirectUris: [`${baseUrl}/oauth/callback`] });
       // The harness's sandbox (Europe here) is only known once it starts: the lookup reads the definitions after.
       let providers: Record<string, ProviderDefinition> = {};
-      h = await startHarness({ baseUrl, port, openStore: open, providers: (k) => providers[k] });
+      h = await startHarnessAtItsUrl({ openStore: open, providers: (k) => providers[k] });
+      us = await startSandbox({ redirectUris: [`${h.baseUrl}/oauth/callback`] });
       providers = regionalProviders({ us: us.url, eu: h.sandbox.url });
       h.components.registerExports(
         {

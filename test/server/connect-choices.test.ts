@@ -12,8 +12,8 @@ import { startSandbox } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';
 import { platformApi } from '../support/platform-api';
 import type { ApiCall } from '../support/platform-api';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { cookieFrom, csrfFrom, startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
+import { cookieFrom, csrfFrom } from './harness';
 import type { Harness, TestResponse } from './harness';
 
 jest.setTimeout(120_000);
@@ -60,12 +60,10 @@ function testProviders(regionalHosts: { us: string; eu: string }): Record<string
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  other = await startSandbox({ redirectUris: [`${baseUrl}/oauth/callback`] });
   // The harness's sandbox is only known once it starts: the lookup reads the definitions built after that.
   let providers: Record<string, ProviderDefinition> = {};
-  h = await startHarness({ baseUrl, port, providers: (k) => providers[k] });
+  h = await startHarnessAtItsUrl({ providers: (k) => providers[k] });
+  other = await startSandbox({ redirectUris: [`${h.baseUrl}/oauth/callback`] });
   providers = testProviders({ us: other.url, eu: h.sandbox.url });
   const regionalComponent = component({
     key: 'regionalTest',

@@ -217,7 +217,16 @@ export async function startHarness(
     },
   );
 
-  const listenUrl = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  let listenUrl: string;
+  try {
+    listenUrl = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  } catch (error) {
+    // A port chosen beforehand may have been taken meanwhile: free the rest, so the caller can try another one.
+    await app.close();
+    await closeStore();
+    await sandbox.close();
+    throw error;
+  }
   let checker: ReturnType<typeof openApiChecker> | undefined;
   /** Every `/api` answer is checked against the served OpenAPI document: declared status, matching body. */
   const checkApi = async (request: TestRequest, status: number, body: string): Promise<void> => {

@@ -11,8 +11,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { createInstance } from '../../src/runtime';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { startHarness, type Harness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
+import type { Harness } from './harness';
 import { startSmartenitFake, type SmartenitFake } from '../support/vendors/smartenit';
 
 jest.setTimeout(120_000);
@@ -30,11 +30,10 @@ beforeAll(async () => {
       done();
     },
   });
-  const port = await freePort();
   [browser, fake, h] = await Promise.all([
     launchChromium(),
     startSmartenitFake(),
-    startHarness({ baseUrl: `http://127.0.0.1:${port}`, port, logger: pino({ level: 'trace' }, sink) }),
+    startHarnessAtItsUrl({ logger: pino({ level: 'trace' }, sink) }),
   ]);
   await h.components.publish(join(__dirname, '..', '..', 'components', 'smartenit', 'dist', 'index.js'));
 });

@@ -9,8 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { KyselyStore } from '../../src/store/kysely-store';
 import { platformApi, sandboxClientSecrets } from '../support/platform-api';
 import type { ApiCall } from '../support/platform-api';
-import { card, freePort, launchChromium, status } from './browser-support';
-import { startHarness } from './harness';
+import { card, launchChromium, startHarnessAtItsUrl, status } from './browser-support';
 import type { Harness, TestResponse } from './harness';
 
 jest.setTimeout(120_000);
@@ -21,12 +20,7 @@ let page: Page;
 let api: ApiCall<TestResponse>;
 
 beforeAll(async () => {
-  const port = await freePort();
-  h = await startHarness({
-    baseUrl: `http://127.0.0.1:${port}`,
-    port,
-    config: { platformLogoUrl: 'https://cdn.acme.example/logo.png' },
-  });
+  h = await startHarnessAtItsUrl({ config: { platformLogoUrl: 'https://cdn.acme.example/logo.png' } });
   api = await platformApi(h);
   browser = await launchChromium();
   page = await browser.context.newPage();

@@ -32,7 +32,8 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>, timeout
     try {
       return await start(port);
     } catch (error) {
-      const taken = error instanceof Error && PORT_TAKEN.test(error.message);
+      // Not `instanceof Error`: node's own errors come from another realm than a jest test's.
+      const taken = PORT_TAKEN.test(String((error as { message?: unknown } | null)?.message ?? error));
       if (!taken || Date.now() > deadline) throw error;
     }
   }
