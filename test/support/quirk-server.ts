@@ -60,6 +60,9 @@ export async function startQuirkServer(): Promise<QuirkServer> {
       Promise.resolve(handler(recorded, res)).catch(() => res.destroy());
     });
   });
+  // As the sandbox: node's 5 s keep-alive timer can reset a kept-alive connection whose next request arrived
+  // while this (test) process was busy for seconds; 72 s is fastify's default.
+  server.keepAliveTimeout = 72_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -68,6 +68,9 @@ export function startVendor() {
       return send(404, {});
     });
   });
+  // As the sandbox: node's 5 s keep-alive timer can reset a kept-alive connection whose next request arrived
+  // while this (test) process was busy for seconds; 72 s is fastify's default.
+  server.keepAliveTimeout = 72_000;
   return {
     hooks,
     state,
