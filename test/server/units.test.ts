@@ -5,6 +5,8 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/cli/commands/serve';
 import { resolveServeConfig } from '../../src/cli/serve-config';
+import { storeConfigFromEnv } from '../../src/store';
+import { openPostgresEngine } from '../../src/store/postgres';
 import { isKeywayError } from '../../src/errors';
 import {
   checkCompletionUrl,
@@ -186,6 +188,20 @@ describe('keyway serve configuration', () => {
     expect(() => resolveServeConfig({}, { ...env, KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(
       /databaseStatementTimeoutMs \(KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS\)/,
     );
+  });
+
+  it('gives the other commands the statement deadline from the environment, and refuses a bad one at open', () => {
+    // `keyway migrate`, `keys rotate` and the rest read the store's settings with storeConfigFromEnv.
+    const config = storeConfigFromEnv({ KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS: ' 2500 ' });
+    expect(config.statementTimeoutMs).toBe(2500);
+    expect(storeConfigFromEnv({}).statementTimeoutMs).toBeUndefined();
+    for (const value of ['soon', '0', '1.5']) {
+      const fromEnv = storeConfigFromEnv({ KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS: value });
+      const opening = () =>
+        openPostgresEngine({ ...fromEnv, databaseUrl: 'postgres://keyway:pw-not-shown@127.0.0.1:1/x' });
+      expect(opening).toThrow(/statementTimeoutMs, KEYWAY_DATABASE_STATEMENT_TIMEOUT_MS/);
+      expect(opening).not.toThrow(/pw-not-shown/);
+    }
   });
 
   it('requires a link signing secret and refuses a success URL off the allowed origins', () => {
