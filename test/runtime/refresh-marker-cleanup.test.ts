@@ -24,6 +24,31 @@ import {
   sqliteConfig,
 } from './workers/fixture';
 
+/**
+ * Another refresher, held after its marker and confirmation, before its token request, until `release()`.
+ * `requestTimeoutMs` also sets how long a marker it finds counts as in flight (that + 2 s).
+ */
+function heldRefresher(
+  store: Store,
+  owner: string,
+  requestTimeoutMs?: number,
+): { readonly manager: CredentialManager; readonly release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const transport: Transport = async (request, options) => {
+    await released;
+    return httpTransport(request, options);
+  };
+  const manager = new CredentialManager({
+    store,
+    components: demoComponents(store),
+    owner,
+    transport,
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+  });
+  return { manager, release };
+}
+
 /** Two stores on one database: the holder's, whose lock a test can take away, and everyone else's. */
 interface Engine {
   readonly store: Store;
@@ -178,21 +203,8 @@ describe.each(engines)('a refresh marker after a failed lock confirmation (%s)',
     const { connection } = await connectedSandboxConnection(store, demoComponents(store), sandbox);
     await expireStoredToken(store, connection.id);
     const before = sandbox.tokenRequests()['refresh_token'] ?? 0;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    // The other refresher is held after its marker and confirmation, before its token request.
-    const heldTransport: Transport = async (request, options) => {
-      await released;
-      return httpTransport(request, options);
-    };
-    const other = new CredentialManager({
-      store,
-      components: demoComponents(store),
-      owner: 'other:2',
-      transport: heldTransport,
-      // The holder's marker counts as in flight for 1 s + 2 s; then the other refresher writes over it.
-      requestTimeoutMs: 1_000,
-    });
+    // The holder's marker counts as in flight for 1 s + 2 s; then the other refresher writes over it.
+    const { manager: other, release } = heldRefresher(store, 'other:2', 1_000);
     let otherToken: Promise<AccessToken> | undefined;
     // The holder's confirmation comes only once its lock was lost, the other process took the lock, found the
     // holder's marker stale and wrote its own over it: the order a database that hangs for seconds can produce.
@@ -227,19 +239,7 @@ describe.each(engines)('a refresh marker after a failed lock confirmation (%s)',
     const { connection } = await connectedSandboxConnection(store, demoComponents(store), sandbox);
     await expireStoredToken(store, connection.id);
     const before = sandbox.tokenRequests()['refresh_token'] ?? 0;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    // The other refresher is held after its marker and confirmation, before its token request.
-    const heldTransport: Transport = async (request, options) => {
-      await released;
-      return httpTransport(request, options);
-    };
-    const other = new CredentialManager({
-      store,
-      components: demoComponents(store),
-      owner: 'other:3',
-      transport: heldTransport,
-    });
+    const { manager: other, release } = heldRefresher(store, 'other:3');
     let otherToken: Promise<AccessToken> | undefined;
     let tried!: () => void;
     const holderTried = new Promise<void>((resolve) => (tried = resolve));
